@@ -1,0 +1,63 @@
+"""Soglasie: BPMN approval workflows for the Tomsk staffing-standard roadmap."""
+import logging
+from pathlib import Path
+
+from flask import Flask, request
+
+from .config import DEFAULT_SECRET, Config
+
+__version__ = "0.1.0"
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="web/templates", static_folder="web/static")
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
+        raise RuntimeError("SECRET_KEY must be set in production")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+    from . import models  # noqa: F401  (register the tables with SQLAlchemy)
+    from .extensions import babel, csrf, db, login_manager, migrate
+    from .services.uow import install_sqlite_pragmas
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+
+    def select_locale():
+        from flask_login import current_user
+
+        chosen = request.cookies.get("lang") or getattr(current_user, "locale", None)
+        return chosen if chosen in app.config["LANGUAGES"] else app.config["BABEL_DEFAULT_LOCALE"]
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).resolve().parent / "translations"))
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from .models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    from .api import register_api
+    from .web import register_web
+
+    register_api(app)
+    register_web(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+    return app

@@ -1,0 +1,41 @@
+# Soglasie — two commands: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install translations db demo bench bench-full clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d workflow_app/translations -f 2>/dev/null || true
+
+db: install
+	$(BIN)/flask db upgrade heads
+	$(BIN)/flask deploy bpmn
+
+demo: db
+	$(BIN)/flask demo load
+
+run: demo
+	$(BIN)/flask run-all --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

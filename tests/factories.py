@@ -1,0 +1,40 @@
+"""Test data builders (real rows through the real services, nothing mocked)."""
+from workflow_app.extensions import db
+from workflow_app.models import Organisation
+from workflow_app.services.identity import actor_for, create_user
+
+
+def org(code, name=None, kind="college"):
+    existing = db.session.query(Organisation).filter_by(code=code).one_or_none()
+    if existing:
+        return existing
+    o = Organisation(code=code, name=name or code, kind=kind)
+    db.session.add(o)
+    db.session.flush()
+    return o
+
+
+def user(username, groups, organisation=None, password="pw-123456", email=None):
+    u = create_user(db.session, username, password, username.replace("_", " ").title(), groups,
+                    organisation=organisation, email=email)
+    db.session.commit()
+    return u
+
+
+def actor(u):
+    return actor_for(u)
+
+
+def example_people():
+    """Two colleges and the department, enough to run the example process."""
+    c1, c2 = org("college1", "Колледж 1"), org("college2", "Колледж 2")
+    dept = org("dpo", "ДепПО", kind="department")
+    return {
+        "officer1": user("college_officer_1", ["college_officer"], c1),
+        "officer2": user("college_officer_2", ["college_officer"], c2),
+        "dpo": user("dpo_officer", ["dpo_officer"], dept),
+        "dpo2": user("dpo_officer_2", ["dpo_officer", "college_officer"], c1),
+        "head": user("dpo_head", ["dpo_head"], dept),
+        "admin": user("admin", ["admin"], dept),
+        "auditor": user("auditor", ["auditor"], dept),
+    }

@@ -1,0 +1,72 @@
+"""A throwaway PostgreSQL cluster for tests and benchmarks (initdb/pg_ctl as the ``postgres`` user)."""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+PG_BIN_CANDIDATES = ["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"]
+
+
+def find_bin() -> str | None:
+    if os.environ.get("PG_BIN"):
+        return os.environ["PG_BIN"]
+    for candidate in PG_BIN_CANDIDATES:
+        if Path(candidate, "initdb").exists():
+            return candidate
+    initdb = shutil.which("initdb")
+    return str(Path(initdb).resolve().parent) if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    def __init__(self):
+        self.bin = find_bin()
+        if self.bin is None:
+            raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) not found")
+        self.dir = Path(tempfile.mkdtemp(prefix="soglasie-pg-"))
+        self.data = self.dir / "data"
+        self.port = _free_port()
+        self.as_postgres = os.geteuid() == 0  # initdb refuses to run as root
+
+    def _run(self, *args, check=True):
+        cmd = [str(Path(self.bin, args[0])), *map(str, args[1:])]
+        if self.as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, check=check, capture_output=True, text=True)
+
+    def start(self):
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " \
+               f"-c full_page_writes=off -c max_connections=200"
+        self._run("pg_ctl", "-D", self.data, "-o", opts, "-l", self.dir / "log", "-w", "start")
+        for _ in range(50):
+            if self._run("pg_isready", "-h", "127.0.0.1", "-p", self.port, check=False).returncode == 0:
+                break
+            time.sleep(0.1)
+        return self
+
+    def url(self, database="postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def sql(self, statement: str, database="postgres"):
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname={database}", autocommit=True) as conn:
+            conn.execute(statement)
+
+    def stop(self):
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "stop", check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def restart(self):
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "restart")

@@ -1,0 +1,102 @@
+"""The REST API under /api/v1: JSON in and out, OpenAPI 3 at /api/v1/openapi.json.
+
+Authentication: ``Authorization: Bearer <personal token>`` or the browser session (then mutating
+requests need the CSRF token in ``X-CSRFToken``). Errors are ``{"error": {"code", "message", "fields"}}``.
+"""
+from flask import g, jsonify, request
+from flask_login import current_user
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import csrf
+from ..services.errors import ServiceError, Unauthorized
+from ..services.identity import actor_for, user_for_token
+
+api = Api()
+
+
+def error_response(status: int, code: str, message: str, fields=None):
+    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response.status_code = status
+    return response
+
+
+def current_actor():
+    """The authenticated Actor of this API request (401 otherwise)."""
+    actor = g.get("api_actor")
+    if actor is None:
+        raise Unauthorized("authentication required: a Bearer token or a session")
+    return actor
+
+
+def _authenticate():
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = user_for_token(header[7:].strip())
+        if user is None:
+            raise Unauthorized("invalid or revoked token")
+        g.api_actor = actor_for(user)
+        g.api_user = user
+        return
+    if current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        g.api_actor = actor_for(current_user)
+        g.api_user = current_user
+
+
+def register_api(app):
+    app.config.setdefault("API_TITLE", "Soglasie API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+    })
+    api.init_app(app)
+    from . import blueprints
+
+    for bp in blueprints.ALL:
+        csrf.exempt(bp)  # CSRF is enforced in _authenticate for session-authenticated writes
+        api.register_blueprint(bp, url_prefix="/api/v1" + (bp.url_prefix or ""))
+
+    @app.before_request
+    def _api_auth():
+        if request.path.startswith("/api/v1") and not request.path.endswith("/openapi.json"):
+            try:
+                _authenticate()
+            except ServiceError as exc:
+                return error_response(exc.status, exc.code, exc.message, exc.fields)
+        return None
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        if request.path.startswith("/api/"):
+            return error_response(exc.status, exc.code, exc.message, exc.fields)
+        from ..web import service_error_page
+
+        return service_error_page(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            fields = {}
+            data = getattr(exc, "data", None)
+            if isinstance(data, dict) and "messages" in data:
+                fields = data["messages"]
+            code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                    409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid",
+                    429: "too_many_requests"}.get(exc.code, "error")
+            return error_response(exc.code or 500, code, exc.description or exc.name, fields)
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unexpected error")
+        if request.path.startswith("/api/"):
+            return error_response(500, "internal", "internal error; it has been logged")
+        from ..web import internal_error_page
+
+        return internal_error_page()

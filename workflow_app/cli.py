@@ -1,0 +1,52 @@
+"""Operator commands: ``flask deploy``, ``flask models``, ``flask users``, ``flask demo``, ``flask audit``..."""
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+from .services import deployment
+from .services.errors import ServiceError
+from .services.identity import SYSTEM
+
+
+def register_cli(app):
+    @app.cli.command("deploy")
+    @click.argument("path", required=False)
+    def deploy_command(path):
+        """Validate and deploy a BPMN file or every *.bpmn in a folder (default: bpmn/)."""
+        path = path or current_app.config["BPMN_DIR"]
+        try:
+            results = deployment.deploy_path(SYSTEM, path)
+        except ServiceError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(1)
+        for r in results:
+            state = "deployed" if r.created else "unchanged"
+            click.echo(f"{r.process_id} v{r.version} {state} ({r.file_name})")
+
+    @app.cli.command("models")
+    def models_command():
+        """List the deployed process models and their versions."""
+        for m in deployment.list_models():
+            click.echo(f"{m.process_id}\tv{m.version}\t{m.deployed_at:%Y-%m-%d %H:%M}\t{m.content_hash[:12]}\t{m.name}")
+
+    audit_cli = AppGroup("audit", help="Verify and export the audit chain.")
+
+    @audit_cli.command("verify")
+    def audit_verify():
+        from .services import audit
+
+        result = audit.verify(db.session)
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        sys.exit(0 if result.ok else 1)
+
+    @audit_cli.command("head")
+    def audit_head():
+        from .services import audit
+
+        click.echo(json.dumps(audit.head(db.session)))
+
+    app.cli.add_command(audit_cli)

@@ -1,0 +1,47 @@
+"""Settings, read from environment variables (see README: Configuration)."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "dev-insecure-secret-change-me"
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    ENV_NAME = os.environ.get("SOGLASIE_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'soglasie.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    TIMEZONE = os.environ.get("TZ_REGION", "Asia/Tomsk")
+    BPMN_DIR = os.environ.get("BPMN_DIR", str(ROOT / "bpmn"))
+    FORMS_DIR = os.environ.get("FORMS_DIR", str(ROOT / "forms"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+    BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "ru")
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tomsk"
+    LANGUAGES = ("ru", "en")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "soglasie@localhost")
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
+    SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    TESTING = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = False

@@ -1,0 +1,43 @@
+"""The one clock of the application: engine timers, due dates and the scheduler all read it.
+
+Tests and ``flask scheduler tick --now`` replace it with ``set_clock``; SpiffWorkflow's timer module is
+patched (see ``engine/__init__``) so its deadlines use the same clock.
+"""
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+REGION_TZ = ZoneInfo("Asia/Tomsk")
+
+_fixed: datetime | None = None
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware UTC."""
+    return _fixed if _fixed is not None else datetime.now(timezone.utc)
+
+
+def set_clock(instant: datetime | None) -> None:
+    """Freeze the clock at ``instant`` (aware), or return to wall time with None."""
+    global _fixed
+    if instant is not None and instant.tzinfo is None:
+        raise ValueError("the clock needs an aware datetime")
+    _fixed = instant.astimezone(timezone.utc) if instant is not None else None
+
+
+def advance(**kwargs) -> datetime:
+    """Move a frozen clock forward (tests)."""
+    if _fixed is None:
+        raise RuntimeError("advance() needs a frozen clock")
+    set_clock(_fixed + timedelta(**kwargs))
+    return _fixed
+
+
+@contextmanager
+def frozen(instant: datetime):
+    previous = _fixed
+    set_clock(instant)
+    try:
+        yield
+    finally:
+        set_clock(previous)

@@ -1,0 +1,308 @@
+"""Run instances: start, load, complete a user task, deliver a message, fire due timers, save.
+
+Every operation returns the state transitions it caused (for the audit log and the task projection).
+An exception inside SpiffWorkflow is re-raised as ``EngineError``; the in-memory workflow is then
+half-advanced and must be discarded, which the service layer does by not saving it.
+"""
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from .errors import EngineError, InvalidModel, NotWaiting
+from .parsing import parse_bpmn
+from .scripting import SafeScriptEngine, UnsafeScript
+
+_PREDICTED = TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE
+_TIMER_DEFINITIONS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
+_local = threading.local()
+
+
+def _serializer() -> BpmnWorkflowSerializer:
+    # The serializer's registry keeps a mode flag while encoding, so each thread gets its own.
+    ser = getattr(_local, "serializer", None)
+    if ser is None:
+        ser = _local.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    return ser
+
+
+def _encode(dct_builder) -> str:
+    ser = _serializer()
+    ser.registry._encoder_mode = True
+    try:
+        dct = dct_builder(ser)
+        return json.dumps(dct, cls=ser._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+    finally:
+        ser.registry._encoder_mode = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    task_id: str
+    bpmn_id: str
+    name: str | None
+    kind: str  # the spec class, e.g. UserTask, ExclusiveGateway, TimerEventDefinition boundary...
+    lane: str | None
+    old: str | None  # None when the task did not exist before
+    new: str
+    parent_bpmn_id: str | None = None
+    event_type: str | None = None  # 'timer' | 'message' | 'signal' | ... for event elements
+    interrupting: bool | None = None  # boundary events: cancels the activity it sits on
+
+
+@dataclass(frozen=True)
+class UserTaskView:
+    engine_task_id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+
+
+class CompiledModel:
+    """One deployed process version: its parsed spec, cached once, and the spec's JSON for loading states."""
+
+    def __init__(self, bpmn_xml: str, process_id: str, file_name: str = ""):
+        parsed = parse_bpmn(bpmn_xml.encode("utf-8"), file_name)
+        match = [p for p in parsed.processes if p.process_id == process_id]
+        if not match:
+            raise InvalidModel(f"process '{process_id}' is not in the file", file_name=file_name)
+        self.process_id = process_id
+        self.spec = match[0].spec
+        self.subprocess_specs = match[0].subprocess_specs
+        self.meta = match[0].meta
+        wf = BpmnWorkflow(self.spec, self.subprocess_specs)
+
+        def spec_part(ser):
+            dct = ser.to_dict(wf)
+            return {"spec": dct["spec"], "subprocess_specs": dct["subprocess_specs"]}
+
+        spec_json = _encode(spec_part)
+        self._spec_prefix = spec_json[:-1] + ","  # '{"spec":...,"subprocess_specs":...,'
+
+
+class Engine:
+    """Keeps compiled models (by deployed model id) and creates LoadedInstances."""
+
+    def __init__(self):
+        self._models: dict[object, CompiledModel] = {}
+        self._lock = threading.Lock()
+
+    def compiled(self, key, bpmn_xml: str, process_id: str, file_name: str = "") -> CompiledModel:
+        model = self._models.get(key)
+        if model is None:
+            model = CompiledModel(bpmn_xml, process_id, file_name)
+            with self._lock:
+                self._models.setdefault(key, model)
+        return model
+
+    def start(self, model: CompiledModel, data: dict | None = None, services=None) -> tuple["LoadedInstance", list[Transition]]:
+        wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=SafeScriptEngine(services))
+        inst = LoadedInstance(model, wf)
+        before = inst._snapshot()
+        with _engine_errors():
+            start = wf.get_next_task(state=TaskState.READY)
+            start.data.update(data or {})
+            wf.do_engine_steps()
+        return inst, inst._diff(before)
+
+    def load(self, model: CompiledModel, state: str, services=None) -> "LoadedInstance":
+        full = model._spec_prefix + state[1:]
+        wf = _serializer().deserialize_json(full)
+        wf.script_engine = SafeScriptEngine(services)  # never the default eval/exec engine
+        return LoadedInstance(model, wf)
+
+
+class _engine_errors:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, EngineError):
+            return False
+        if isinstance(exc, (SpiffWorkflowException, UnsafeScript, WorkflowException)):
+            spec = getattr(exc, "task_spec", None)
+            task = getattr(exc, "task", None)
+            if spec is None and task is not None:
+                spec = task.task_spec
+            element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            notes = getattr(exc, "__notes__", None)
+            if notes:
+                message += " — " + "; ".join(notes)
+            raise EngineError(message, element=element) from exc
+        if isinstance(exc, (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, NameError)):
+            raise EngineError(f"{type(exc).__name__}: {exc}") from exc
+        return False
+
+
+def _event_type(task_spec) -> str | None:
+    definition = getattr(task_spec, "event_definition", None)
+    if definition is None:
+        return None
+    name = type(definition).__name__
+    if name in _TIMER_DEFINITIONS:
+        return "timer"
+    for kind in ("Message", "Signal", "Error", "Escalation", "Conditional", "Terminate", "Cancel", "Multiple"):
+        if name.startswith(kind):
+            return kind.lower()
+    return None
+
+
+class LoadedInstance:
+    def __init__(self, model: CompiledModel, wf: BpmnWorkflow):
+        self.model = model
+        self.wf = wf
+
+    # --- reading -------------------------------------------------------------------------------
+    def _all_tasks(self):
+        # Not through the iterators: no depth limit, and subprocess tasks included.
+        yield from self.wf.tasks.values()
+        for sub in self.wf.subprocesses.values():
+            yield from sub.tasks.values()
+
+    def ready_user_tasks(self) -> list[UserTaskView]:
+        return [
+            UserTaskView(str(t.id), t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id, t.task_spec.lane)
+            for t in self._all_tasks()
+            if t.state == TaskState.READY and t.task_spec.manual
+        ]
+
+    def task_data(self, engine_task_id: str) -> dict:
+        task = self.wf.get_task_from_id(UUID(engine_task_id))
+        return dict(task.data) if task is not None else {}
+
+    @property
+    def is_completed(self) -> bool:
+        return self.wf.is_completed()
+
+    @property
+    def data(self) -> dict:
+        """The process variables: the workflow's final data, or the data of the latest task."""
+        if self.wf.is_completed():
+            return dict(self.wf.data)
+        latest = max(
+            (t for t in self._all_tasks() if t.state in (TaskState.READY, TaskState.COMPLETED, TaskState.WAITING)
+             and t.task_spec.bpmn_id is not None),
+            key=lambda t: t.last_state_change,
+            default=None,
+        )
+        return dict(latest.data) if latest is not None else {}
+
+    def next_timer_at(self) -> datetime | None:
+        due = []
+        for event in self.wf.waiting_events():
+            if event.event_type not in _TIMER_DEFINITIONS or not event.value:
+                continue
+            raw = event.value.get("next") if isinstance(event.value, dict) else event.value  # cycle timers
+            try:
+                value = datetime.fromisoformat(str(raw))
+            except ValueError:
+                continue
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            due.append(value.astimezone(timezone.utc))
+        return min(due) if due else None
+
+    def waiting_messages(self) -> list[str]:
+        return sorted({e.name for e in self.wf.waiting_events() if "Message" in e.event_type})
+
+    def path(self) -> dict:
+        """Completed / active / cancelled BPMN element ids and taken flows, for history diagrams."""
+        completed, active, flows = set(), set(), set()
+        flow_map = self.model.meta.get("flows", {})
+        for t in self._all_tasks():
+            bpmn_id = t.task_spec.bpmn_id
+            if bpmn_id is None:
+                continue
+            if t.state == TaskState.COMPLETED:
+                completed.add(bpmn_id)
+            elif t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR):
+                active.add(bpmn_id)
+            if t.state & (TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+                parent = t.parent
+                while parent is not None and parent.task_spec.bpmn_id is None:
+                    parent = parent.parent
+                if parent is not None:
+                    flow = flow_map.get(f"{parent.task_spec.bpmn_id}->{bpmn_id}")
+                    if flow:
+                        flows.add(flow)
+        return {"completed": sorted(completed), "active": sorted(active), "flows": sorted(flows)}
+
+    # --- acting --------------------------------------------------------------------------------
+    def complete(self, engine_task_id: str, data: dict) -> list[Transition]:
+        task = self.wf.get_task_from_id(UUID(engine_task_id))
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise EngineError("the task is not ready", element=getattr(getattr(task, "task_spec", None), "bpmn_id", None))
+        before = self._snapshot()
+        with _engine_errors():
+            task.data.update(data)
+            task.run()
+            self.wf.do_engine_steps()
+        return self._diff(before)
+
+    def deliver(self, message_name: str, payload=None) -> list[Transition]:
+        before = self._snapshot()
+        with _engine_errors():
+            try:
+                self.wf.send_event(BpmnEvent(MessageEventDefinition(message_name), payload=payload))
+            except WorkflowException as exc:
+                if "not waiting" in str(exc):
+                    raise NotWaiting(f"the instance is not waiting for message '{message_name}'") from None
+                raise
+            self.wf.do_engine_steps()
+        return self._diff(before)
+
+    def fire_timers(self) -> list[Transition]:
+        before = self._snapshot()
+        with _engine_errors():
+            self.wf.refresh_timers()
+            self.wf.do_engine_steps()
+        return self._diff(before)
+
+    def dump(self) -> str:
+        """The state as JSON without the process spec (the spec lives once per model version)."""
+
+        def state_part(ser):
+            dct = ser.to_dict(self.wf)
+            dct.pop("spec", None)
+            dct.pop("subprocess_specs", None)
+            dct[ser.VERSION_KEY] = ser.VERSION
+            return dct
+
+        return _encode(state_part)
+
+    # --- transitions ---------------------------------------------------------------------------
+    def _snapshot(self) -> dict:
+        return {t.id: t.state for t in self._all_tasks()}
+
+    def _diff(self, before: dict) -> list[Transition]:
+        changes = []
+        for t in self._all_tasks():
+            old = before.get(t.id)
+            if old == t.state or t.state & _PREDICTED or t.task_spec.bpmn_id is None:
+                continue
+            parent = t.parent
+            while parent is not None and parent.task_spec.bpmn_id is None:
+                parent = parent.parent
+            changes.append((t.last_state_change, Transition(
+                task_id=str(t.id),
+                bpmn_id=t.task_spec.bpmn_id,
+                name=t.task_spec.bpmn_name,
+                kind=type(t.task_spec).__name__,
+                lane=getattr(t.task_spec, "lane", None),
+                old=TaskState.get_name(old) if old is not None and not old & _PREDICTED else None,
+                new=TaskState.get_name(t.state),
+                parent_bpmn_id=parent.task_spec.bpmn_id if parent is not None else None,
+                event_type=_event_type(t.task_spec),
+                interrupting=getattr(t.task_spec, "cancel_activity", None),
+            )))
+        changes.sort(key=lambda c: c[0])
+        return [c[1] for c in changes]

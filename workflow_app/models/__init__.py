@@ -1,0 +1,5 @@
+"""SQLAlchemy models, one module per aggregate."""
+from .identity import ApiToken, Deputy, Group, Membership, Organisation, User  # noqa: F401
+from .process import ProcessInstance, ProcessModel  # noqa: F401
+from .task import HumanTask, TaskAttachment, TaskComment  # noqa: F401
+from .audit import AuditEvent, AuditHead  # noqa: F401

@@ -1,0 +1,103 @@
+"""Authorization rules shared by the use cases: who may see and who may work on what."""
+from sqlalchemy import exists, or_, select
+
+from ..extensions import db
+from ..models import HumanTask, ProcessInstance
+from .errors import Forbidden, NotFound
+from .identity import Actor
+
+
+def _identities(actor: Actor):
+    """(user id, org id, groups) for the actor and every principal it deputises today."""
+    yield actor.user_id, actor.org_id, actor.groups
+    yield from actor.acting_for
+
+
+def _candidate(task: HumanTask, org_id, groups) -> bool:
+    return task.candidate_group in groups and (task.org_scope_id is None or task.org_scope_id == org_id)
+
+
+def can_see_task(actor: Actor, task: HumanTask) -> bool:
+    if actor.reads_everything or actor.is_system:
+        return True
+    for user_id, org_id, groups in _identities(actor):
+        if user_id in (task.assignee_id, task.owner_id, task.completed_by_id):
+            return True
+        if _candidate(task, org_id, groups):
+            return True
+    return False
+
+
+def acting_identity(actor: Actor, task: HumanTask):
+    """The identity (the actor, or a principal it deputises) under which the actor may work on the task."""
+    for ident in _identities(actor):
+        user_id, org_id, groups = ident
+        if task.assignee_id is not None:
+            if task.assignee_id == user_id:
+                return ident
+            continue
+        if _candidate(task, org_id, groups):
+            return ident
+    return None
+
+
+def require_task_visible(actor: Actor, task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None or not can_see_task(actor, task):
+        raise NotFound("task not found")  # do not reveal that another organisation's task exists
+    return task
+
+
+def check_four_eyes(actor: Actor, task: HumanTask) -> None:
+    if not task.distinct_from:
+        return
+    done_by_me = db.session.execute(
+        select(HumanTask.task_def).where(
+            HumanTask.instance_id == task.instance_id,
+            HumanTask.task_def.in_(task.distinct_from),
+            HumanTask.status == "completed",
+            HumanTask.completed_by_id == actor.user_id,
+        ).limit(1)
+    ).scalar_one_or_none()
+    if done_by_me is not None:
+        raise Forbidden(
+            "four-eyes rule: you completed an earlier step of this case and may not also do this one",
+            fields={"distinct_from": done_by_me},
+        )
+
+
+def visible_instances_clause(actor: Actor):
+    """A WHERE clause selecting the instances the actor takes part in (None = no restriction)."""
+    if actor.reads_everything:
+        return None
+    ids = [i[0] for i in _identities(actor)]
+    clauses = [ProcessInstance.initiator_id.in_(ids)]
+    for user_id, org_id, groups in _identities(actor):
+        task_match = [
+            HumanTask.assignee_id == user_id,
+            HumanTask.completed_by_id == user_id,
+            HumanTask.owner_id == user_id,
+        ]
+        if groups:
+            task_match.append(
+                (HumanTask.candidate_group.in_(groups))
+                & or_(HumanTask.org_scope_id.is_(None), HumanTask.org_scope_id == org_id)
+            )
+        clauses.append(exists().where(HumanTask.instance_id == ProcessInstance.id, or_(*task_match)))
+    return or_(*clauses)
+
+
+def can_see_instance(actor: Actor, instance: ProcessInstance) -> bool:
+    clause = visible_instances_clause(actor)
+    if clause is None:
+        return True
+    return db.session.execute(
+        select(ProcessInstance.id).where(ProcessInstance.id == instance.id, clause)
+    ).first() is not None
+
+
+def require_instance_visible(actor: Actor, instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or not can_see_instance(actor, instance):
+        raise NotFound("instance not found")
+    return instance

@@ -1,0 +1,107 @@
+"""The tamper-evident audit log: appending to the hash chain, verifying it, exporting its head.
+
+Each event's hash is SHA-256 over a canonical JSON of (seq, time, actor, kind, instance, task, payload,
+previous hash). Appends take the single ``audit_head`` row under a row lock (``FOR UPDATE`` on PostgreSQL;
+SQLite write transactions are already serial), so the chain has exactly one order across processes.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..engine import clock
+from ..models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def canonical(ev: dict) -> bytes:
+    body = [
+        ev["seq"], ev["occurred_at"], ev["actor_id"], ev["actor_name"], ev["kind"], ev["instance_id"],
+        ev["task_id"], ev["payload"], ev["prev_hash"],
+    ]
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def event_hash(ev: dict) -> str:
+    return hashlib.sha256(canonical(ev)).hexdigest()
+
+
+def _iso(dt) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def append(session, events: list[dict]) -> None:
+    if not events:
+        return
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    seq, prev = head.seq, head.hash
+    now = clock.now()
+    for ev in events:
+        seq += 1
+        payload = json.loads(json.dumps(ev["payload"], ensure_ascii=False, default=str))  # what is stored is what is hashed
+        row = dict(ev, seq=seq, occurred_at=_iso(now), prev_hash=prev, payload=payload)
+        row["hash"] = event_hash(row)
+        session.add(AuditEvent(
+            seq=seq, occurred_at=now, actor_id=row["actor_id"], actor_name=row["actor_name"],
+            actor_org_id=row["actor_org_id"], kind=row["kind"], instance_id=row["instance_id"],
+            process_id=row["process_id"], business_key=row["business_key"], task_id=row["task_id"],
+            payload=payload, prev_hash=prev, hash=row["hash"],
+        ))
+        prev = row["hash"]
+    head.seq, head.hash = seq, prev
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    events: int
+    first_bad: int | None = None
+    reason: str | None = None
+    head_seq: int = 0
+    head_hash: str = GENESIS
+
+    def as_dict(self):
+        return {"ok": self.ok, "events": self.events, "first_bad": self.first_bad, "reason": self.reason,
+                "head": {"seq": self.head_seq, "hash": self.head_hash}}
+
+
+def verify(session, batch: int = 5000) -> VerifyResult:
+    """Walk the whole chain in seq order; report the first event that breaks it."""
+    expected_seq, prev, count, last_seq = 1, GENESIS, 0, 0
+    cols = (AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_id, AuditEvent.actor_name, AuditEvent.kind,
+            AuditEvent.instance_id, AuditEvent.task_id, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash)
+    while True:
+        rows = session.execute(
+            select(*cols).where(AuditEvent.seq >= expected_seq).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for r in rows:
+            count += 1
+            if r.seq != expected_seq:
+                return VerifyResult(False, count, expected_seq, f"event {expected_seq} is missing")
+            if r.prev_hash != prev:
+                return VerifyResult(False, count, r.seq, "previous-hash link broken (event deleted, reordered or forged)")
+            ev = {"seq": r.seq, "occurred_at": _iso(r.occurred_at), "actor_id": r.actor_id, "actor_name": r.actor_name,
+                  "kind": r.kind, "instance_id": r.instance_id, "task_id": r.task_id, "payload": r.payload,
+                  "prev_hash": r.prev_hash}
+            if event_hash(ev) != r.hash:
+                return VerifyResult(False, count, r.seq, "content does not match its hash (event edited)")
+            prev, expected_seq, last_seq = r.hash, r.seq + 1, r.seq
+    head = session.get(AuditHead, 1)
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if (head_seq, head_hash) != (last_seq, prev):
+        bad = last_seq + 1 if head_seq > last_seq else head_seq or 1
+        return VerifyResult(False, count, bad, "chain head does not match the last event (events removed or added at the end)",
+                            head_seq, head_hash)
+    return VerifyResult(True, count, None, None, head_seq, head_hash)
+
+
+def head(session) -> dict:
+    row = session.get(AuditHead, 1)
+    return {"seq": row.seq if row else 0, "hash": row.hash if row else GENESIS, "at": _iso(clock.now())}

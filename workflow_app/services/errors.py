@@ -1,0 +1,41 @@
+"""Errors a use case can answer with; the API and the web UI map them to HTTP statuses and messages."""
+
+
+class ServiceError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class BadRequest(ServiceError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(ServiceError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(ServiceError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ServiceError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ServiceError):
+    status, code = 409, "conflict"
+
+
+class TooLarge(ServiceError):
+    status, code = 413, "too_large"
+
+
+class Invalid(ServiceError):
+    """Invalid input; ``fields`` maps a field path to its message."""
+
+    status, code = 422, "invalid"

@@ -1,0 +1,109 @@
+"""Who is acting: users, password and token authentication, roles, deputies."""
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..engine import clock
+from ..extensions import db
+from ..models import ApiToken, Deputy, Group, Membership, Organisation, User
+from ..roles import ROLES
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller of a use case, resolved once per request (or "scheduler" / "system")."""
+
+    user_id: int | None
+    username: str
+    org_id: int | None = None
+    groups: frozenset = field(default_factory=frozenset)
+    # principal user id -> that principal's groups, for users this actor deputises today
+    acting_for: tuple = ()
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.groups
+
+    @property
+    def is_auditor(self) -> bool:
+        return "auditor" in self.groups
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.is_admin or self.is_auditor
+
+
+SCHEDULER = Actor(None, "scheduler")
+SYSTEM = Actor(None, "system")
+
+
+def actor_for(user: User, today: date | None = None) -> Actor:
+    today = today or clock.now().astimezone(clock.REGION_TZ).date()
+    principals = db.session.execute(
+        select(Deputy.principal_id).where(
+            Deputy.deputy_id == user.id, Deputy.starts_on <= today, Deputy.ends_on >= today
+        )
+    ).scalars().all()
+    acting_for = []
+    for pid in principals:
+        principal = db.session.get(User, pid)
+        if principal is not None and principal.active:
+            acting_for.append((principal.id, principal.organisation_id, frozenset(principal.group_ids)))
+    return Actor(user.id, user.username, user.organisation_id, frozenset(user.group_ids), tuple(acting_for))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="pbkdf2:sha256:260000")
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        check_password_hash(hash_password("timing"), password)  # same work for unknown names
+        return None
+    if not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token_value() -> str:
+    return "sgl_" + secrets.token_urlsafe(32)
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False))
+    ).scalar_one_or_none()
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def ensure_roles(session) -> None:
+    """Insert any role of ROLES missing from the group table (idempotent)."""
+    existing = set(session.execute(select(Group.id)).scalars())
+    for gid, (ru, en) in ROLES.items():
+        if gid not in existing:
+            session.add(Group(id=gid, name_ru=ru, name_en=en))
+
+
+def create_user(session, username, password, display_name, groups=(), organisation: Organisation | None = None,
+                email=None, is_demo=False) -> User:
+    user = User(username=username, display_name=display_name, password_hash=hash_password(password),
+                email=email, organisation=organisation, is_demo=is_demo, active=True)
+    session.add(user)
+    for gid in groups:
+        user.memberships.append(Membership(group_id=gid))
+    return user

@@ -1,0 +1,246 @@
+"""Use cases that run the engine on an instance: start, advance (complete / message / timers), read.
+
+``advance`` is the one path every state change of an instance takes: lock (optimistically, by
+``lock_version``), load, act, save the state, sync the HumanTask projection, record audit events. It runs
+inside the caller's UnitOfWork, so a command that advances several instances (a protocol closing many
+agenda items) commits all of them or none.
+"""
+import json
+import logging
+
+from sqlalchemy import select
+
+from .. import workdays
+from ..engine import Engine, EngineError, InvalidModel, clock
+from ..engine.errors import NotWaiting
+from ..extensions import db
+from ..models import HumanTask, ProcessInstance, ProcessModel
+from . import notifications, operations
+from .access import require_instance_visible
+from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from .identity import SCHEDULER, Actor
+from .uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+ENGINE = Engine()
+MAX_DATA_BYTES = 256 * 1024
+
+
+def compiled(model: ProcessModel):
+    return ENGINE.compiled(model.id, model.bpmn_xml, model.process_id, model.file_name)
+
+
+def latest_model(process_id: str) -> ProcessModel:
+    model = db.session.execute(
+        select(ProcessModel).where(ProcessModel.process_id == process_id).order_by(ProcessModel.version.desc()).limit(1)
+    ).scalar_one_or_none()
+    if model is None:
+        raise NotFound(f"process '{process_id}' is not deployed")
+    return model
+
+
+def can_start(actor: Actor, model: ProcessModel) -> bool:
+    if actor.is_system or actor.is_admin:
+        return True
+    groups = set(actor.groups)
+    for _uid, _org, principal_groups in actor.acting_for:
+        groups |= principal_groups
+    return bool(groups & set(model.start_groups))
+
+
+def check_data(data) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BadRequest("data must be a JSON object")
+    try:
+        encoded = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        raise BadRequest("data must contain only JSON values") from None
+    if len(encoded.encode("utf-8")) > MAX_DATA_BYTES:
+        raise Invalid("data is too large", fields={"": f"at most {MAX_DATA_BYTES // 1024} KiB"})
+    return json.loads(encoded)
+
+
+def start_instance(uow: UnitOfWork, actor: Actor, process_id: str, data: dict | None = None, *,
+                   business_key: str | None = None, title: str | None = None, cycle_key: str | None = None,
+                   parent: ProcessInstance | None = None, check_permission: bool = True) -> ProcessInstance:
+    model = latest_model(process_id)
+    if check_permission and not can_start(actor, model):
+        raise Forbidden("you may not start this process")
+    data = check_data(data)
+    if cycle_key is not None:
+        taken = db.session.execute(
+            select(ProcessInstance.id).where(ProcessInstance.process_id == process_id, ProcessInstance.cycle_key == cycle_key)
+        ).first()
+        if taken:
+            raise Conflict(f"cycle {cycle_key} of {process_id} has already been started")
+    instance = ProcessInstance(
+        model_id=model.id, process_id=process_id, business_key=business_key, cycle_key=cycle_key,
+        title=title or data.get("title") or model.name, initiator_id=actor.user_id, initiator_org_id=actor.org_id,
+        parent_id=parent.id if parent is not None else None, state="{}", status="running",
+        created_at=clock.now(), updated_at=clock.now(),
+    )
+    db.session.add(instance)
+    uow.flush()  # an id for the projection and the audit events
+    ctx = operations.OperationContext(uow, instance, actor)
+    try:
+        loaded, transitions = ENGINE.start(compiled(model), {**data, "business_key": business_key}, operations.bound(ctx))
+    except EngineError as exc:
+        raise Conflict(f"the process could not start: {exc}") from None
+    uow.record("instance_started", instance=instance, actor=actor,
+               payload={"process_id": process_id, "version": model.version, "data": data, "cycle_key": cycle_key,
+                        "parent_id": instance.parent_id})
+    _save(uow, instance, loaded, transitions, actor)
+    return instance
+
+
+def load(instance: ProcessInstance, ctx: operations.OperationContext | None = None):
+    return ENGINE.load(compiled(instance.model), instance.state, operations.bound(ctx) if ctx else None)
+
+
+def advance(uow: UnitOfWork, instance: ProcessInstance, actor: Actor, action, *, audit_kind=None, audit_payload=None):
+    """Load ``instance``, run ``action(loaded)`` (returns transitions), save, project, audit.
+
+    An EngineError leaves nothing changed: the workflow object is dropped and the command rolls back.
+    """
+    if instance.status != "running":
+        raise Conflict("the instance is no longer running")
+    ctx = operations.OperationContext(uow, instance, actor)
+    loaded = load(instance, ctx)
+    try:
+        transitions = action(loaded)
+    except NotWaiting as exc:
+        raise Conflict(str(exc)) from None
+    except EngineError as exc:
+        raise Conflict(f"the process could not continue: {exc}", fields={"element": exc.element or ""}) from None
+    if audit_kind:
+        uow.record(audit_kind, instance=instance, actor=actor, payload=audit_payload or {})
+    _save(uow, instance, loaded, transitions, actor)
+    return loaded, transitions
+
+
+def deliver_message(uow: UnitOfWork, actor: Actor, instance_id: int, message_name: str, payload=None) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound("instance not found")
+    if not (actor.is_system or actor.is_admin):
+        raise Forbidden("only the system or an administrator may deliver messages")
+    if message_name not in (instance.waiting_messages or []):
+        raise Conflict(f"the instance is not waiting for message '{message_name}'")
+    advance(uow, instance, actor, lambda li: li.deliver(message_name, payload),
+            audit_kind="message_delivered", audit_payload={"message": message_name, "payload": payload})
+    return instance
+
+
+def fire_timers(uow: UnitOfWork, instance: ProcessInstance, actor: Actor = SCHEDULER):
+    """Fire whatever timers of ``instance`` are due at the clock's now."""
+    due_at = instance.next_timer_at
+    now = clock.now()
+    if due_at is None or due_at > now:
+        return []
+    _loaded, transitions = advance(uow, instance, actor, lambda li: li.fire_timers())
+    return transitions
+
+
+def due_timer_instance_ids(now, limit: int = 100) -> list[int]:
+    return list(db.session.execute(
+        select(ProcessInstance.id)
+        .where(ProcessInstance.next_timer_at <= now, ProcessInstance.status == "running")
+        .order_by(ProcessInstance.next_timer_at)
+        .limit(limit)
+    ).scalars())
+
+
+def get_instance(actor: Actor, instance_id: int) -> ProcessInstance:
+    return require_instance_visible(actor, instance_id)
+
+
+def instance_data(instance: ProcessInstance) -> dict:
+    return load(instance).data
+
+
+# --- saving and projection --------------------------------------------------------------------------
+
+def _save(uow: UnitOfWork, instance: ProcessInstance, loaded, transitions, actor: Actor):
+    now = clock.now()
+    state = loaded.dump()
+    instance.state = state
+    instance.state_size = len(state)
+    instance.next_timer_at = loaded.next_timer_at()
+    instance.waiting_messages = loaded.waiting_messages()
+    instance.updated_at = now
+    _project_tasks(uow, instance, loaded, transitions, actor, now)
+    _audit_engine_events(uow, instance, transitions, actor)
+    if loaded.is_completed and instance.status == "running":
+        instance.status = "completed"
+        instance.completed_at = now
+        instance.next_timer_at = None
+        instance.summary = _summary(loaded.data)
+        uow.record("instance_completed", instance=instance, actor=actor,
+                   payload={"end": [t.bpmn_id for t in transitions if t.kind == "EndEvent" and t.new == "COMPLETED"]})
+    uow.flush()
+
+
+def _summary(data: dict) -> dict:
+    keep = ("decision", "title", "business_key")
+    return {k: data[k] for k in keep if k in data and isinstance(data[k], (str, int, float, bool))}
+
+
+def _project_tasks(uow, instance, loaded, transitions, actor, now):
+    meta = instance.model.meta.get("user_tasks", {})
+    ready = {v.engine_task_id: v for v in loaded.ready_user_tasks()}
+    open_rows = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
+    ).scalars().all()
+    final_state = {t.task_id: t.new for t in transitions}
+    for row in open_rows:
+        if row.engine_task_id in ready:
+            continue
+        if final_state.get(row.engine_task_id) == "COMPLETED" and row.completed_by_id is not None:
+            continue  # completed by the caller, who set completed_* already
+        row.status = "cancelled" if final_state.get(row.engine_task_id) != "COMPLETED" else "completed"
+        row.completed_at = now
+        uow.record("task_cancelled" if row.status == "cancelled" else "task_closed", instance=instance,
+                   task_id=row.id, actor=actor, payload={"task": row.task_def, "name": row.name})
+    known = {row.engine_task_id for row in open_rows}
+    new_rows = []
+    for engine_id, view in ready.items():
+        if engine_id in known:
+            continue
+        props = meta.get(view.bpmn_id, {})
+        due = props.get("dueWorkingDays")
+        row = HumanTask(
+            instance_id=instance.id, engine_task_id=engine_id, task_def=view.bpmn_id, name=view.name,
+            process_id=instance.process_id, business_key=instance.business_key, title=instance.title,
+            lane=view.lane, candidate_group=view.lane,
+            org_scope_id=instance.initiator_org_id if props.get("orgScope") == "initiator" else None,
+            form_key=props.get("formKey"), collegial_body=props.get("collegialBody"),
+            distinct_from=props.get("distinctFrom", []), status="open", created_at=now,
+            due_at=workdays.add_working_days(now, due) if due is not None else None,
+        )
+        db.session.add(row)
+        new_rows.append(row)
+    if new_rows:
+        uow.flush()
+        for row in new_rows:
+            uow.record("task_ready", instance=instance, task_id=row.id, actor=actor,
+                       payload={"task": row.task_def, "name": row.name, "group": row.candidate_group,
+                                "org_scope_id": row.org_scope_id,
+                                "due_at": row.due_at.isoformat() if row.due_at else None,
+                                "collegial_body": row.collegial_body})
+        notifications.tasks_ready(uow, new_rows)
+
+
+def _audit_engine_events(uow, instance, transitions, actor):
+    for t in transitions:
+        if t.event_type == "timer" and t.new == "COMPLETED" and t.kind != "StartEvent":
+            kind = "escalation" if t.interrupting else "timer_fired"
+            uow.record(kind, instance=instance, actor=actor,
+                       payload={"element": t.bpmn_id, "name": t.name, "attached_to": t.parent_bpmn_id})
+    path = [
+        {"element": t.bpmn_id, "kind": t.kind, "from": t.old, "to": t.new}
+        for t in transitions if t.kind not in ("UserTask", "ManualTask")
+    ]
+    if path:
+        uow.record("engine_steps", instance=instance, actor=actor, payload={"steps": path})

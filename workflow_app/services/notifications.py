@@ -1,0 +1,43 @@
+"""Telling people about new work: the in-app counter reads HumanTask; e-mail goes out after commit."""
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, has_app_context
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import Membership, User
+
+log = logging.getLogger(__name__)
+
+
+def tasks_ready(uow, rows) -> None:
+    """Queue one e-mail per candidate of each new task, sent only if the command commits."""
+    if not has_app_context() or not current_app.config.get("SMTP_HOST"):
+        return
+    messages = []
+    for row in rows:
+        query = select(User.email, User.display_name).join(Membership, Membership.user_id == User.id).where(
+            Membership.group_id == row.candidate_group, User.active.is_(True), User.email.is_not(None)
+        )
+        if row.org_scope_id is not None:
+            query = query.where(or_(User.organisation_id == row.org_scope_id))
+        for email, name in db.session.execute(query).all():
+            messages.append((email, f"Новая задача: {row.name}",
+                             f"{name},\n\nв вашей группе новая задача «{row.name}» по делу «{row.title}»"
+                             f" ({row.business_key or row.process_id}).\n"))
+    if messages:
+        config = dict(current_app.config)
+        uow.after_commit(lambda: send(config, messages))
+
+
+def send(config: dict, messages) -> None:
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
+        for to, subject, body in messages:
+            msg = EmailMessage()
+            msg["From"] = config["MAIL_FROM"]
+            msg["To"] = to
+            msg["Subject"] = subject
+            msg.set_content(body)
+            smtp.send_message(msg)

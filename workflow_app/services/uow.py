@@ -1,0 +1,112 @@
+"""The unit of work: one command, one database transaction.
+
+``with UnitOfWork() as uow:`` opens a write transaction (``BEGIN IMMEDIATE`` on SQLite, so writers queue
+instead of failing on a stale snapshot), lets the command record audit events with ``uow.record``, and on
+``uow.commit()`` appends those events to the hash chain and commits. Leaving the block without committing
+rolls everything back. A concurrent change to an instance (optimistic ``lock_version``) surfaces as
+``Conflict``. Work that must happen only after a successful commit (e-mail) goes to ``uow.after_commit``.
+"""
+import contextvars
+import logging
+
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from . import audit
+from .errors import Conflict
+
+log = logging.getLogger(__name__)
+_write_intent = contextvars.ContextVar("write_intent", default=False)
+
+
+def install_sqlite_pragmas(engine):
+    """WAL, a busy timeout, foreign keys, and our own BEGIN so write commands can BEGIN IMMEDIATE."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+class UnitOfWork:
+    def __init__(self, actor=None):
+        self.actor = actor
+        self.events: list[dict] = []
+        self._after: list = []
+        self.session = db.session
+        self._token = None
+
+    def __enter__(self):
+        # Finish any read transaction the request already has, then start the write transaction.
+        self.session.rollback()
+        self._token = _write_intent.set(True)
+        self.session.connection()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            self.session.rollback()  # a no-op after commit()
+        finally:
+            _write_intent.reset(self._token)
+            self.events.clear()
+        if isinstance(exc, StaleDataError):
+            raise Conflict("the record was changed by someone else at the same time; reload and try again") from exc
+        if isinstance(exc, OperationalError) and "locked" in str(exc).lower():
+            raise Conflict("the database is busy; try again") from exc
+        return False
+
+    def record(self, kind: str, *, instance=None, task_id=None, payload=None, actor=None):
+        """Queue an audit event; it is chained and written at commit, in this transaction."""
+        actor = actor or self.actor
+        self.events.append({
+            "kind": kind,
+            "actor_id": getattr(actor, "user_id", None),
+            "actor_name": getattr(actor, "username", None) or "system",
+            "actor_org_id": getattr(actor, "org_id", None),
+            "instance_id": getattr(instance, "id", None),
+            "process_id": getattr(instance, "process_id", None),
+            "business_key": getattr(instance, "business_key", None),
+            "task_id": task_id,
+            "payload": payload or {},
+        })
+
+    def after_commit(self, fn):
+        self._after.append(fn)
+
+    def flush(self):
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            raise Conflict("the record was changed by someone else at the same time; reload and try again") from exc
+
+    def commit(self):
+        try:
+            self.session.flush()
+            audit.append(self.session, self.events)
+            self.session.commit()
+        except StaleDataError as exc:
+            self.session.rollback()
+            raise Conflict("the record was changed by someone else at the same time; reload and try again") from exc
+        except IntegrityError:
+            self.session.rollback()
+            raise
+        self.events.clear()
+        after, self._after = self._after, []
+        for fn in after:
+            try:
+                fn()
+            except Exception:  # a failed notification must not undo a committed decision
+                log.exception("after-commit action failed")
