@@ -6,7 +6,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations db demo bench bench-full clean
+.PHONY: run test install db demo bench bench-full clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,10 +16,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed translations
-
-translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d workflow_app/translations -f 2>/dev/null || true
+install: $(VENV)/.installed  # translation catalogs compile at start-up (workflow_app/i18n.py)
 
 db: install
 	$(BIN)/flask db upgrade heads

@@ -38,8 +38,10 @@ def create_app(config: type | dict | None = None) -> Flask:
         chosen = request.cookies.get("lang") or getattr(current_user, "locale", None)
         return chosen if chosen in app.config["LANGUAGES"] else app.config["BABEL_DEFAULT_LOCALE"]
 
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(Path(__file__).resolve().parent / "translations"))
+    from . import i18n
+
+    i18n.configure(app)
+    babel.init_app(app, locale_selector=select_locale)
     with app.app_context():
         install_sqlite_pragmas(db.engine)
 
