@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import EngineError, InvalidModel, NotWaiting
@@ -78,14 +79,7 @@ class CompiledModel:
         self.spec = match[0].spec
         self.subprocess_specs = match[0].subprocess_specs
         self.meta = match[0].meta
-        wf = BpmnWorkflow(self.spec, self.subprocess_specs)
-
-        def spec_part(ser):
-            dct = ser.to_dict(wf)
-            return {"spec": dct["spec"], "subprocess_specs": dct["subprocess_specs"]}
-
-        spec_json = _encode(spec_part)
-        self._spec_prefix = spec_json[:-1] + ","  # '{"spec":...,"subprocess_specs":...,'
+        self.forms: dict = {}
 
 
 class Engine:
@@ -114,8 +108,21 @@ class Engine:
         return inst, inst._diff(before)
 
     def load(self, model: CompiledModel, state: str, services=None) -> "LoadedInstance":
-        full = model._spec_prefix + state[1:]
-        wf = _serializer().deserialize_json(full)
+        """Restore a workflow around the model's cached spec objects (the spec is not re-parsed per load).
+
+        This mirrors SpiffWorkflow's BpmnWorkflowConverter.from_dict minus the spec restoration; specs
+        are read-only at run time, so one parsed spec serves every instance of its model version.
+        """
+        ser = _serializer()
+        dct = json.loads(state)
+        ser.migrate(dct)
+        converter = ser.registry.convert_from_dict[dct["typename"]].args[0].__self__
+        wf = converter.target_class(model.spec, model.subprocess_specs, deserializing=True)
+        wf.tasks = converter.mapping_from_dict(dct["tasks"], UUID, workflow=wf)
+        wf.task_tree = wf.tasks.get(UUID(dct["root"]))
+        converter.set_default_attributes(wf, dct)
+        converter.subprocesses_from_dict(dct["subprocesses"], wf)
+        wf.bpmn_events = ser.registry.restore(dct.pop("bpmn_events", []))
         wf.script_engine = SafeScriptEngine(services)  # never the default eval/exec engine
         return LoadedInstance(model, wf)
 
@@ -226,10 +233,16 @@ class LoadedInstance:
                 completed.add(bpmn_id)
             elif t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR):
                 active.add(bpmn_id)
-            if t.state & (TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            arrived = t.state & (TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+            # A join keeps one task per incoming branch; all but one end CANCELLED once merged, yet their
+            # branch did arrive there: their flow was taken too.
+            merged = t.state == TaskState.CANCELLED and isinstance(t.task_spec, Join)
+            if arrived or merged:
                 parent = t.parent
                 while parent is not None and parent.task_spec.bpmn_id is None:
                     parent = parent.parent
+                if merged and (parent is None or parent.state != TaskState.COMPLETED):
+                    continue
                 if parent is not None:
                     flow = flow_map.get(f"{parent.task_spec.bpmn_id}->{bpmn_id}")
                     if flow:
@@ -245,6 +258,17 @@ class LoadedInstance:
         with _engine_errors():
             task.data.update(data)
             task.run()
+            self.wf.do_engine_steps()
+        return self._diff(before)
+
+    def cancel(self, engine_task_id: str) -> list[Transition]:
+        """Cancel one READY user task (an administrator's correction) and run whatever follows."""
+        task = self.wf.get_task_from_id(UUID(engine_task_id))
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise EngineError("the task is not ready", element=getattr(getattr(task, "task_spec", None), "bpmn_id", None))
+        before = self._snapshot()
+        with _engine_errors():
+            task.cancel()
             self.wf.do_engine_steps()
         return self._diff(before)
 
