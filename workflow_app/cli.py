@@ -50,3 +50,7 @@ def register_cli(app):
         click.echo(json.dumps(audit.head(db.session)))
 
     app.cli.add_command(audit_cli)
+
+    from .cli_users import register_users_cli
+
+    register_users_cli(app)

@@ -1,0 +1,127 @@
+"""Demo data (``flask demo load``): organisations and one user per role, idempotent.
+
+Every role of ``roles.ROLES`` gets a user whose username equals the role id (``dpo_officer``,
+``cc_secretary``, ``auditor``, ``admin``, ...). Two colleges get ``college_officer_N`` /
+``college_director_N`` and two investor companies ``investor_N``. The password of every demo user is
+``DEMO_PASSWORD`` (default ``demo``). Refused when ``SOGLASIE_ENV=production``.
+Running it again creates nothing new and restores the demo users' memberships and password.
+"""
+import os
+from dataclasses import dataclass, field
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from stdnum.ru import inn as inn_check
+
+from ..extensions import db
+from ..models import Membership, Organisation, User
+from ..roles import ROLES
+from .errors import Forbidden
+from .identity import Actor, ensure_roles, hash_password
+from .uow import UnitOfWork
+
+# code, name, kind, ИНН (checked with python-stdnum at load)
+ORGANISATIONS = [
+    ("DEPPO", "Департамент профессионального образования Томской области", "department", None),
+    ("DTZN", "Департамент труда и занятости населения Томской области", "department", None),
+    ("DI", "Департамент инвестиций Томской области", "department", None),
+    ("DFIN", "Департамент финансов Томской области", "department", None),
+    ("SECTOR", "Департамент промышленности и энергетики Томской области (отраслевой департамент)", "department", None),
+    ("LEGAL", "Правовое управление Администрации Томской области", "department", None),
+    ("RECORDS", "Управление делами Администрации Томской области", "department", None),
+    ("ADM", "Администрация Томской области", "department", None),
+    ("CZN", "Центр занятости населения города Томска и Томского района", "other", None),
+    ("TPT", "Томский политехнический техникум", "college", None),
+    ("TTIT", "Томский техникум информационных технологий", "college", None),
+    ("SIBHIM", "ООО «Сибирский химический комбинат — Новые материалы»", "investor", "7017123451"),
+    ("TOMLES", "АО «Томлесдрев-Инвест»", "investor", "7017987652"),
+]
+
+ROLE_ORG = {
+    "dpo_officer": "DEPPO", "dpo_head": "DEPPO", "dtzn_officer": "DTZN", "dtzn_head": "DTZN",
+    "di_officer": "DI", "di_head": "DI", "sector_officer": "SECTOR", "finance_officer": "DFIN",
+    "legal_officer": "LEGAL", "records_office": "RECORDS", "employment_centre": "CZN",
+    "college_officer": "TPT", "college_director": "TPT", "investor": "SIBHIM",
+}
+
+DISPLAY = {
+    "dpo_officer": "Иванова Мария Сергеевна", "dpo_head": "Петров Андрей Викторович",
+    "dtzn_officer": "Смирнова Ольга Петровна", "dtzn_head": "Кузнецов Игорь Николаевич",
+    "di_officer": "Попов Денис Александрович", "di_head": "Волкова Елена Юрьевна",
+    "sector_officer": "Соколов Павел Андреевич", "finance_officer": "Лебедева Анна Игоревна",
+    "legal_officer": "Козлов Сергей Дмитриевич", "records_office": "Новикова Татьяна Васильевна",
+    "deputy_governor": "Морозов Александр Михайлович", "coordinator": "Фёдорова Наталья Олеговна",
+    "admin": "Администратор системы", "auditor": "Орлова Ирина Геннадьевна",
+}
+
+EXTRA_USERS = [
+    ("college_officer_1", "Сотрудник ТПТ (Белов Константин Ильич)", ["college_officer"], "TPT"),
+    ("college_director_1", "Директор ТПТ (Зайцева Людмила Петровна)", ["college_director"], "TPT"),
+    ("college_officer_2", "Сотрудник ТТИТ (Голубев Артём Романович)", ["college_officer"], "TTIT"),
+    ("college_director_2", "Директор ТТИТ (Тарасова Вера Анатольевна)", ["college_director"], "TTIT"),
+    ("investor_1", "Представитель ООО «СХК — Новые материалы»", ["investor"], "SIBHIM"),
+    ("investor_2", "Представитель АО «Томлесдрев-Инвест»", ["investor"], "TOMLES"),
+]
+
+
+@dataclass
+class DemoResult:
+    organisations_created: list = field(default_factory=list)
+    users_created: list = field(default_factory=list)
+    users_total: int = 0
+
+
+def demo_users() -> list[tuple[str, str, list, str]]:
+    """(username, display name, groups, organisation code) of every demo user."""
+    people = [(role, DISPLAY.get(role, f"{ROLES[role][0]} (демо)"), [role], ROLE_ORG.get(role, "ADM")) for role in ROLES]
+    return people + EXTRA_USERS
+
+
+def _env_name() -> str:
+    if has_app_context():
+        return current_app.config.get("ENV_NAME") or os.environ.get("SOGLASIE_ENV", "")
+    return os.environ.get("SOGLASIE_ENV", "")
+
+
+def load(actor: Actor, password: str | None = None) -> DemoResult:
+    """Create the demo organisations and users that are missing (idempotent)."""
+    if "production" in (_env_name(), os.environ.get("SOGLASIE_ENV", "")):
+        raise Forbidden("demo data is refused when SOGLASIE_ENV=production")
+    if not (actor.is_system or actor.is_admin):
+        raise Forbidden("only administrators load demo data")
+    if password is None:
+        password = current_app.config.get("DEMO_PASSWORD", "demo") if has_app_context() else "demo"
+    result = DemoResult()
+    with UnitOfWork(actor) as uow:
+        ensure_roles(db.session)
+        orgs = {o.code: o for o in db.session.execute(select(Organisation)).scalars()}
+        for code, name, kind, inn in ORGANISATIONS:
+            if inn is not None and not inn_check.is_valid(inn):
+                raise ValueError(f"demo ИНН {inn} of {code} has a wrong checksum")
+            if code not in orgs:
+                orgs[code] = Organisation(code=code, name=name, kind=kind, inn=inn)
+                db.session.add(orgs[code])
+                result.organisations_created.append(code)
+        db.session.flush()
+        existing = {u.username: u for u in db.session.execute(select(User)).scalars()}
+        pw_hash = hash_password(password)  # one hash for every demo user: they share the password anyway
+        for username, display, groups, org_code in demo_users():
+            user = existing.get(username)
+            if user is None:
+                user = User(username=username, display_name=display, password_hash=pw_hash, active=True,
+                            email=f"{username}@soglasie.test", organisation=orgs[org_code], is_demo=True)
+                user.memberships.extend(Membership(group_id=g) for g in groups)
+                db.session.add(user)
+                result.users_created.append(username)
+            elif user.is_demo:
+                user.password_hash, user.active = pw_hash, True
+                have = user.group_ids
+                for g in groups:
+                    if g not in have:
+                        user.memberships.append(Membership(group_id=g))
+            result.users_total += 1
+        uow.flush()
+        uow.record("demo_loaded", payload={"organisations_created": result.organisations_created,
+                                           "users_created": result.users_created})
+        uow.commit()
+    return result

@@ -1,0 +1,99 @@
+"""Use cases for starting and reading processes: the start list, start, instance lists and details."""
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import HumanTask, ProcessInstance, ProcessModel
+from . import instances
+from .access import can_see_task, visible_instances_clause
+from .errors import Invalid
+from .identity import Actor
+from .uow import UnitOfWork
+
+MAX_PER_PAGE = 100
+STATUSES = ("running", "completed", "terminated")
+
+
+@dataclass
+class ProcessInfo:
+    process_id: str
+    name: str
+    version: int
+    can_start: bool
+
+
+def list_processes(actor: Actor) -> list[ProcessInfo]:
+    """The latest version of every deployed process, and whether the actor may start it."""
+    latest = (select(ProcessModel.process_id, func.max(ProcessModel.version).label("v"))
+              .group_by(ProcessModel.process_id).subquery())
+    models = db.session.execute(
+        select(ProcessModel).join(latest, (latest.c.process_id == ProcessModel.process_id)
+                                  & (latest.c.v == ProcessModel.version)).order_by(ProcessModel.process_id)
+    ).scalars().all()
+    return [ProcessInfo(m.process_id, m.name, m.version, instances.can_start(actor, m)) for m in models]
+
+
+def start_process(actor: Actor, process_id: str, data: dict | None = None, business_key: str | None = None,
+                  title: str | None = None) -> tuple[ProcessInstance, list[HumanTask]]:
+    """Start the latest version of ``process_id``; returns the instance and its open tasks the actor sees."""
+    if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 200):
+        raise Invalid("bad business key", fields={"business_key": "a string of at most 200 characters"})
+    if title is not None and (not isinstance(title, str) or len(title) > 500):
+        raise Invalid("bad title", fields={"title": "a string of at most 500 characters"})
+    with UnitOfWork(actor) as uow:
+        instance = instances.start_instance(uow, actor, process_id, data, business_key=business_key or None,
+                                            title=title or None)
+        uow.commit()
+    return instance, open_tasks(actor, instance)
+
+
+def open_tasks(actor: Actor, instance: ProcessInstance) -> list[HumanTask]:
+    """The instance's open tasks that the actor may see."""
+    rows = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open").order_by(HumanTask.id)
+    ).scalars().all()
+    return [t for t in rows if can_see_task(actor, t)]
+
+
+@dataclass
+class InstancePage:
+    items: list
+    page: int
+    per_page: int
+    has_more: bool
+
+
+def list_instances(actor: Actor, process_id: str | None = None, status: str | None = None,
+                   business_key: str | None = None, page: int = 1, per_page: int = 25) -> InstancePage:
+    """The instances the actor takes part in (auditors and admins: all), newest first."""
+    if status is not None and status not in STATUSES:
+        raise Invalid("unknown status", fields={"status": f"one of {', '.join(STATUSES)}"})
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise Invalid("bad page", fields={"per_page": f"1..{MAX_PER_PAGE}", "page": ">= 1"})
+    query = select(ProcessInstance)
+    clause = visible_instances_clause(actor)
+    if clause is not None:
+        query = query.where(clause)
+    if process_id:
+        query = query.where(ProcessInstance.process_id == process_id)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    if business_key:
+        query = query.where(ProcessInstance.business_key == business_key)
+    rows = db.session.execute(
+        query.order_by(ProcessInstance.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)
+    ).scalars().all()
+    return InstancePage(rows[:per_page], page, per_page, len(rows) > per_page)
+
+
+def get_instance(actor: Actor, instance_id) -> tuple[ProcessInstance, list[HumanTask]]:
+    """One instance the actor may see (NotFound otherwise) with its open tasks visible to the actor."""
+    from .errors import NotFound
+
+    try:
+        instance_id = int(instance_id)
+    except (TypeError, ValueError):
+        raise NotFound("instance not found") from None
+    instance = instances.get_instance(actor, instance_id)
+    return instance, open_tasks(actor, instance)
