@@ -345,7 +345,7 @@ def _check_ui(prop: dict, here: str) -> None:
             raise FormError(f'{here}: x-ui "enumNames" needs an "enum"')
         if not (isinstance(names, list) and all(isinstance(n, str) for n in names) and len(names) == len(enum)):
             raise FormError(f'{here}: x-ui "enumNames" must be {len(enum)} strings, one per enum value')
-    if widget in ("select", "radio", "buttons") and not _options(prop):
+    if widget in ("select", "radio", "buttons") and not _options(prop) and _types(prop)[:1] != ["boolean"]:
         raise FormError(f'{here}: widget {widget!r} needs "enum" or "oneOf" of const/title')
     if widget in ("textarea", "date", "file") and _types(prop) and "string" not in _types(prop):
         raise FormError(f'{here}: widget {widget!r} needs "type": "string"')
@@ -553,6 +553,8 @@ def validate(schema: dict, data: dict) -> tuple[dict, list[FieldError]]:
         parts = list(error.absolute_path)
         path = "/".join(str(p) for p in parts)
         code = str(error.validator) if error.validator is not None else "false"
+        if "propertyNames" in error.relative_schema_path:
+            code = "propertyNames"  # the inner error is about the key, not the value
         message = _message(error, schema, parts, code)
         found.setdefault((path, code, message), FieldError(path, code, message))
     errors = sorted(found.values(), key=lambda e: (_path_key(e.path), e.code, e.message))
@@ -746,8 +748,8 @@ def parse_form_post(schema: dict, form) -> dict:
     """Turn an HTML form post (a werkzeug MultiDict) into typed JSON data for ``schema``.
 
     * ``title``; nested objects ``applicant-inn``; arrays of objects ``lines-0-programme_code``
-      (any indexes, in numeric order; rows whose inputs are all empty are dropped, the rest are
-      renumbered from 0); arrays of scalars from repeated keys.
+      (any indexes, in numeric order; rows whose visible inputs are all empty are dropped, the
+      rest are renumbered from 0); arrays of scalars from repeated keys.
     * Empty strings (after trimming; textareas are not trimmed) mean "missing".
     * integer/number are coerced ("1 000", "2,5" accepted); an unparsable value is kept as the raw
       string so that validation reports a type error.  Enum values are mapped back to their JSON
@@ -775,10 +777,12 @@ def _is_checkbox(prop: dict) -> bool:
     )
 
 
-def _parse_object(schema: dict, form, prefix: str, defaults: bool):
+def _parse_object(schema: dict, form, prefix: str, defaults: bool, visible_only: bool = False):
     out: dict[str, Any] = {}
     for name, prop in _properties(schema).items():
         if not isinstance(prop, dict) or _skip_in_post(prop):
+            continue
+        if visible_only and _ui(prop).get("widget") == "hidden":
             continue
         value = _parse_value(prop, form, prefix + name, defaults)
         if value is not _MISSING:
@@ -813,8 +817,9 @@ def _parse_rows(items: dict, form, key: str):
     rows = []
     for index in sorted(indexes, key=lambda s: (int(s), s)):
         prefix = f"{key}-{index}-"
-        # a row counts only if it has a real value (an unchecked checkbox is not one)
-        if _parse_object(items, form, prefix, defaults=False) is _MISSING:
+        # a row counts only if a visible input has a real value (an unchecked checkbox or a
+        # hidden row id is not one: clearing every cell of a row deletes it)
+        if _parse_object(items, form, prefix, defaults=False, visible_only=True) is _MISSING:
             continue
         rows.append(_parse_object(items, form, prefix, defaults=True))
     return rows if rows else _MISSING

@@ -57,22 +57,28 @@
     return found ? null : undefined;
   }
 
-  /* all values of "<array>-<i>-<field>" in scope, skipping empty rows */
+  /* values of "<array>-<i>-<field>" for every row that has any input filled in (blank rows are
+     ignored by the server too); a filled row without a number yields NaN, like the server,
+     which then leaves the sum empty */
   function columnValues(scope, arrayName, field) {
-    var re = new RegExp("^" + escapeRe(arrayName) + "-[0-9]+-" + escapeRe(field) + "$");
-    var seen = {};
+    var rowRe = new RegExp("^" + escapeRe(arrayName) + "-([0-9]+)-");
+    var filled = {};
+    var order = [];
+    scope.querySelectorAll("[name]").forEach(function (el) {
+      if (el.closest("template")) { return; }
+      var m = rowRe.exec(el.getAttribute("name"));
+      if (!m) { return; }
+      if (!(m[1] in filled)) { filled[m[1]] = false; order.push(m[1]); }
+      if (el.type === "hidden" || el.type === "file") { return; }
+      var has = (el.type === "checkbox" || el.type === "radio") ? el.checked : String(el.value).trim() !== "";
+      if (has) { filled[m[1]] = true; }
+    });
     var values = [];
-    var els = scope.querySelectorAll("[name], output[data-name]");
-    for (var i = 0; i < els.length; i++) {
-      var el = els[i];
-      if (el.closest("template")) { continue; }
-      var name = el.tagName === "OUTPUT" ? el.getAttribute("data-name") : el.getAttribute("name");
-      if (!name || !re.test(name) || seen[name]) { continue; }
-      seen[name] = true;
-      var v = fieldValue(scope, name);
-      if (v === null || v === undefined) { continue; }
-      values.push(v);
-    }
+    order.forEach(function (index) {
+      if (!filled[index]) { return; }
+      var v = fieldValue(scope, arrayName + "-" + index + "-" + field);
+      values.push(v === null || v === undefined ? NaN : v);
+    });
     return values;
   }
 
