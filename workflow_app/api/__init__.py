@@ -13,6 +13,7 @@ from ..services.errors import ServiceError, Unauthorized
 from ..services.identity import actor_for, user_for_token
 
 api = Api()
+PUBLIC_PATHS = {"/api/v1/auth/token"}  # no authentication: this is where a token is obtained
 
 
 def error_response(status: int, code: str, message: str, fields=None):
@@ -64,7 +65,8 @@ def register_api(app):
 
     @app.before_request
     def _api_auth():
-        if request.path.startswith("/api/v1") and not request.path.endswith("/openapi.json"):
+        if request.path.startswith("/api/v1") and not request.path.endswith("/openapi.json") \
+                and request.path not in PUBLIC_PATHS:
             try:
                 _authenticate()
             except ServiceError as exc:

@@ -2,3 +2,9 @@
 from .models import blp as models_blp
 
 ALL = [models_blp]
+
+from .auth import blp as auth_blp  # noqa: E402
+from .processes import blp as processes_blp  # noqa: E402
+from .tasks import blp as tasks_blp  # noqa: E402
+
+ALL += [auth_blp, processes_blp, tasks_blp]

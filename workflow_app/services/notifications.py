@@ -1,6 +1,9 @@
-"""Telling people about new work: the in-app counter reads HumanTask; e-mail goes out after commit."""
+"""Telling people about new work: the in-app counter reads HumanTask; e-mail goes out after commit,
+from a background thread, so a slow or absent SMTP server never delays the request."""
 import logging
 import smtplib
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
 from email.message import EmailMessage
 
 from flask import current_app, has_app_context
@@ -29,7 +32,41 @@ def tasks_ready(uow, rows) -> None:
                              f" ({row.business_key or row.process_id}).\n"))
     if messages:
         config = dict(current_app.config)
-        uow.after_commit(lambda: send(config, messages))
+        uow.after_commit(lambda: dispatch(config, messages))
+
+
+# One background sender: the request that made a task ready does not wait for the SMTP server.
+_outbox = None
+_outbox_lock = threading.Lock()
+
+
+def _executor():
+    global _outbox
+    with _outbox_lock:
+        if _outbox is None:
+            _outbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
+        return _outbox
+
+
+def _send_logged(config, messages):
+    try:
+        send(config, messages)
+    except Exception:  # the decision is committed; a mail failure is logged, never raised to the user
+        log.exception("sending %d notification(s) failed", len(messages))
+
+
+def dispatch(config: dict, messages) -> Future:
+    """Send in the background (one worker thread); returns the Future (tests wait on it)."""
+    return _executor().submit(_send_logged, config, list(messages))
+
+
+def wait_idle(timeout: float = 10.0) -> bool:
+    """Wait until every queued e-mail has been handed to the SMTP server (tests, shutdown)."""
+    try:
+        _executor().submit(lambda: None).result(timeout=timeout)
+        return True
+    except TimeoutError:
+        return False
 
 
 def send(config: dict, messages) -> None:

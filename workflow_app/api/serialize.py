@@ -1,0 +1,74 @@
+"""Turning service results into the dicts the API schemas dump (usernames looked up in one query)."""
+from flask import url_for
+from sqlalchemy import select
+
+from ..engine import clock
+from ..extensions import db
+from ..models import User
+
+
+def usernames(ids) -> dict:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def tasks(rows) -> list[dict]:
+    names = usernames([r.assignee_id for r in rows] + [r.owner_id for r in rows])
+    now = clock.now()
+    return [task(r, names, now) for r in rows]
+
+
+def task(t, names=None, now=None) -> dict:
+    if names is None:
+        names = usernames([t.assignee_id, t.owner_id])
+    now = now or clock.now()
+    return {
+        "id": t.id, "instance_id": t.instance_id, "process_id": t.process_id, "task_def": t.task_def, "name": t.name,
+        "title": t.title, "business_key": t.business_key, "lane": t.lane, "group": t.candidate_group,
+        "assignee": names.get(t.assignee_id), "owner": names.get(t.owner_id), "due_at": t.due_at,
+        "follow_up_at": t.follow_up_at, "created_at": t.created_at, "completed_at": t.completed_at,
+        "form_key": t.form_key, "status": t.status, "collegial_body": t.collegial_body, "outcome": t.outcome,
+        "overdue": t.status == "open" and t.due_at is not None and t.due_at < now,
+    }
+
+
+def instance(i, open_tasks=None) -> dict:
+    body = {
+        "id": i.id, "process_id": i.process_id, "version": i.model.version, "business_key": i.business_key,
+        "title": i.title, "status": i.status, "initiator": usernames([i.initiator_id]).get(i.initiator_id),
+        "lock_version": i.lock_version, "created_at": i.created_at, "updated_at": i.updated_at,
+        "completed_at": i.completed_at,
+    }
+    if open_tasks is not None:
+        body["tasks"] = tasks(open_tasks)
+    return body
+
+
+def comment(c) -> dict:
+    return {"id": c.id, "author": c.author.username if c.author else None, "body": c.body, "created_at": c.created_at}
+
+
+def attachment(a) -> dict:
+    return {"id": a.id, "file_name": a.file_name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
+            "uploaded_by": a.uploaded_by.username if a.uploaded_by else None, "created_at": a.created_at,
+            "url": url_for("tasks.download_attachment", task_id=a.task_id, attachment_id=a.id)}
+
+
+def paginate_headers(page, per_page, total, exact, has_more, base_url) -> dict:
+    """Paging is in headers (the body is a plain list): X-Total-Count (capped, see X-Total-Count-Exact),
+    X-Page, X-Per-Page, X-Has-More and an RFC 8288 Link with rel="next"."""
+    headers = {"X-Page": str(page), "X-Per-Page": str(per_page), "X-Has-More": "true" if has_more else "false"}
+    if total is not None:
+        headers["X-Total-Count"] = str(total)
+        headers["X-Total-Count-Exact"] = "true" if exact else "false"
+    if has_more:
+        from urllib.parse import urlencode
+
+        from flask import request
+
+        args = request.args.to_dict()
+        args.update(page=page + 1, per_page=per_page)
+        headers["Link"] = f'<{base_url}?{urlencode(args)}>; rel="next"'
+    return headers
