@@ -59,7 +59,17 @@ def create_app(config: type | dict | None = None) -> Flask:
     register_web(app)
 
     from .cli import register_cli
+    from .logging_setup import init_logging
+    from .security import init_security, limit_logins
 
+    init_security(app)
+    limit_logins(app)
+    init_logging(app)
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     register_cli(app)
     logging.getLogger("spiff").setLevel(logging.WARNING)
     return app

@@ -37,6 +37,9 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    LOG_JSON = _bool("LOG_JSON", ENV_NAME == "production")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))  # reverse proxies in front (X-Forwarded-* trusted)
     TESTING = False
 
 

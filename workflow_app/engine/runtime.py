@@ -89,12 +89,16 @@ class Engine:
         self._models: dict[object, CompiledModel] = {}
         self._lock = threading.Lock()
 
-    def compiled(self, key, bpmn_xml: str, process_id: str, file_name: str = "") -> CompiledModel:
+    def cached(self, key) -> CompiledModel | None:
+        return self._models.get(key)
+
+    def compiled(self, key, bpmn_xml: str, process_id: str, file_name: str = "", forms: dict | None = None) -> CompiledModel:
         model = self._models.get(key)
         if model is None:
             model = CompiledModel(bpmn_xml, process_id, file_name)
+            model.forms = dict(forms or {})
             with self._lock:
-                self._models.setdefault(key, model)
+                model = self._models.setdefault(key, model)
         return model
 
     def start(self, model: CompiledModel, data: dict | None = None, services=None) -> tuple["LoadedInstance", list[Transition]]:

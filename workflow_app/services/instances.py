@@ -27,7 +27,13 @@ MAX_DATA_BYTES = 256 * 1024
 
 
 def compiled(model: ProcessModel):
-    return ENGINE.compiled(model.id, model.bpmn_xml, model.process_id, model.file_name)
+    return ENGINE.compiled(model.id, model.bpmn_xml, model.process_id, model.file_name, model.forms)
+
+
+def compiled_by_id(model_id: int):
+    """The parsed model version (spec, task metadata, forms), cached: deployed versions never change."""
+    cached = ENGINE.cached(model_id)
+    return cached if cached is not None else compiled(db.session.get(ProcessModel, model_id))
 
 
 def latest_model(process_id: str) -> ProcessModel:
@@ -64,11 +70,21 @@ def check_data(data) -> dict:
 
 def start_instance(uow: UnitOfWork, actor: Actor, process_id: str, data: dict | None = None, *,
                    business_key: str | None = None, title: str | None = None, cycle_key: str | None = None,
-                   parent: ProcessInstance | None = None, check_permission: bool = True) -> ProcessInstance:
+                   parent: ProcessInstance | None = None, check_permission: bool = True,
+                   initiator_org_id: int | None | object = operations.UNSET, run_hooks: bool = True) -> ProcessInstance:
     model = latest_model(process_id)
+    data = check_data(data)
+    hook = operations.start_hook(process_id) if run_hooks else None
+    if hook is not None:  # chain rules (services/chains.py): open campaign, parent, business key...
+        req = operations.StartRequest(data, business_key, title, cycle_key, parent, check_permission, initiator_org_id)
+        hook(uow, actor, req)
+        data, business_key, title, cycle_key, parent, check_permission, initiator_org_id = (
+            check_data(req.data), req.business_key, req.title, req.cycle_key, req.parent, req.check_permission,
+            req.initiator_org_id)
+    if initiator_org_id is operations.UNSET:
+        initiator_org_id = actor.org_id
     if check_permission and not can_start(actor, model):
         raise Forbidden("you may not start this process")
-    data = check_data(data)
     if cycle_key is not None:
         taken = db.session.execute(
             select(ProcessInstance.id).where(ProcessInstance.process_id == process_id, ProcessInstance.cycle_key == cycle_key)
@@ -77,7 +93,7 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_id: str, data: dict | 
             raise Conflict(f"cycle {cycle_key} of {process_id} has already been started")
     instance = ProcessInstance(
         model_id=model.id, process_id=process_id, business_key=business_key, cycle_key=cycle_key,
-        title=title or data.get("title") or model.name, initiator_id=actor.user_id, initiator_org_id=actor.org_id,
+        title=title or data.get("title") or model.name, initiator_id=actor.user_id, initiator_org_id=initiator_org_id,
         parent_id=parent.id if parent is not None else None, state="{}", status="running",
         created_at=clock.now(), updated_at=clock.now(),
     )
@@ -96,7 +112,7 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_id: str, data: dict | 
 
 
 def load(instance: ProcessInstance, ctx: operations.OperationContext | None = None):
-    return ENGINE.load(compiled(instance.model), instance.state, operations.bound(ctx) if ctx else None)
+    return ENGINE.load(compiled_by_id(instance.model_id), instance.state, operations.bound(ctx) if ctx else None)
 
 
 def advance(uow: UnitOfWork, instance: ProcessInstance, actor: Actor, action, *, audit_kind=None, audit_payload=None):
@@ -179,7 +195,6 @@ def _save(uow: UnitOfWork, instance: ProcessInstance, loaded, transitions, actor
         instance.summary = _summary(loaded.data)
         uow.record("instance_completed", instance=instance, actor=actor,
                    payload={"end": [t.bpmn_id for t in transitions if t.kind == "EndEvent" and t.new == "COMPLETED"]})
-    uow.flush()
 
 
 def _summary(data: dict) -> dict:
@@ -188,7 +203,7 @@ def _summary(data: dict) -> dict:
 
 
 def _project_tasks(uow, instance, loaded, transitions, actor, now):
-    meta = instance.model.meta.get("user_tasks", {})
+    meta = loaded.model.meta.get("user_tasks", {})
     ready = {v.engine_task_id: v for v in loaded.ready_user_tasks()}
     open_rows = db.session.execute(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
@@ -202,7 +217,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         row.status = "cancelled" if final_state.get(row.engine_task_id) != "COMPLETED" else "completed"
         row.completed_at = now
         uow.record("task_cancelled" if row.status == "cancelled" else "task_closed", instance=instance,
-                   task_id=row.id, actor=actor, payload={"task": row.task_def, "name": row.name})
+                   task=row, actor=actor, payload={"task": row.task_def, "name": row.name})
     known = {row.engine_task_id for row in open_rows}
     new_rows = []
     for engine_id, view in ready.items():
@@ -222,9 +237,8 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         db.session.add(row)
         new_rows.append(row)
     if new_rows:
-        uow.flush()
         for row in new_rows:
-            uow.record("task_ready", instance=instance, task_id=row.id, actor=actor,
+            uow.record("task_ready", instance=instance, task=row, actor=actor,
                        payload={"task": row.task_def, "name": row.name, "group": row.candidate_group,
                                 "org_scope_id": row.org_scope_id,
                                 "due_at": row.due_at.isoformat() if row.due_at else None,

@@ -68,7 +68,7 @@ def validate_submission(task: HumanTask, data: dict) -> dict:
     data = instances.check_data(data)
     if not task.form_key:
         return data
-    schema = task.instance.model.forms.get(task.form_key)
+    schema = instances.compiled_by_id(task.instance.model_id).forms.get(task.form_key)
     if schema is None:
         raise Conflict(f"the form '{task.form_key}' of this task was not deployed")
     clean, errors = form_schemas.validate(schema, data)

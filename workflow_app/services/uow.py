@@ -68,20 +68,35 @@ class UnitOfWork:
             raise Conflict("the database is busy; try again") from exc
         return False
 
-    def record(self, kind: str, *, instance=None, task_id=None, payload=None, actor=None):
-        """Queue an audit event; it is chained and written at commit, in this transaction."""
+    def record(self, kind: str, *, instance=None, task_id=None, payload=None, actor=None, task=None):
+        """Queue an audit event; it is chained and written at commit, in this transaction.
+
+        ``instance`` and ``task`` may be objects not flushed yet: their ids are read at commit.
+        """
         actor = actor or self.actor
         self.events.append({
             "kind": kind,
             "actor_id": getattr(actor, "user_id", None),
             "actor_name": getattr(actor, "username", None) or "system",
             "actor_org_id": getattr(actor, "org_id", None),
-            "instance_id": getattr(instance, "id", None),
-            "process_id": getattr(instance, "process_id", None),
-            "business_key": getattr(instance, "business_key", None),
+            "_instance": instance,
+            "_task": task,
             "task_id": task_id,
             "payload": payload or {},
         })
+
+    def _resolve_events(self) -> list[dict]:
+        resolved = []
+        for ev in self.events:
+            ev = dict(ev)
+            instance, task = ev.pop("_instance"), ev.pop("_task")
+            ev["instance_id"] = getattr(instance, "id", None)
+            ev["process_id"] = getattr(instance, "process_id", None)
+            ev["business_key"] = getattr(instance, "business_key", None)
+            if task is not None:
+                ev["task_id"] = task.id
+            resolved.append(ev)
+        return resolved
 
     def after_commit(self, fn):
         self._after.append(fn)
@@ -95,7 +110,7 @@ class UnitOfWork:
     def commit(self):
         try:
             self.session.flush()
-            audit.append(self.session, self.events)
+            audit.append(self.session, self._resolve_events())
             self.session.commit()
         except StaleDataError as exc:
             self.session.rollback()

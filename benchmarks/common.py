@@ -1,0 +1,60 @@
+"""Shared helpers for the benchmarks: a migrated throwaway SQLite app, timing, percentiles."""
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values, p):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.2f} ms"
+
+
+def median(values):
+    return statistics.median(values)
+
+
+@contextmanager
+def sqlite_app(extra=None):
+    """An app on a fresh migrated SQLite file with the roles seeded and the example process deployed."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from flask_migrate import upgrade
+
+    from workflow_app import create_app
+    from workflow_app.extensions import db
+    from workflow_app.services import deployment
+    from workflow_app.services.identity import SYSTEM, ensure_roles
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                          "SECRET_KEY": "bench", **(extra or {})})
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"), revision="heads")
+            ensure_roles(db.session)
+            db.session.commit()
+            deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "example_approval.bpmn")
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+
+def timed(fn, repeat):
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return samples
