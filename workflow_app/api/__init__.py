@@ -92,7 +92,11 @@ def register_api(app):
                     409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid",
                     429: "too_many_requests"}.get(exc.code, "error")
             return error_response(exc.code or 500, code, exc.description or exc.name, fields)
-        return exc
+        if exc.code is None or exc.code < 400:
+            return exc  # redirects and the like
+        from ..web import http_error_page
+
+        return http_error_page(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -1,5 +1,5 @@
 """HTML blueprints (thin: they call services) and the health endpoint."""
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify
 from sqlalchemy import func, select, text
 
 from .. import __version__
@@ -28,12 +28,32 @@ def healthz():
 
 
 def service_error_page(exc):
-    return render_template("error.html", status=exc.status, message=exc.message, fields=exc.fields), exc.status
+    from .ui import error_page
+
+    return error_page(exc.status, exc.message, exc.fields)
+
+
+def http_error_page(exc):
+    """A Russian page for werkzeug's HTTP errors (404, 405, 413, CSRF 400, ...) outside /api/."""
+    from .ui import error_page
+
+    status = exc.code or 500
+    message = getattr(exc, "description", None) if status == 400 else None
+    return error_page(status, message)
 
 
 def internal_error_page():
-    return render_template("error.html", status=500, message=None, fields={}), 500
+    from .ui import error_page
+
+    try:
+        return error_page(500)
+    except Exception:  # the layout itself failed (database down?): a bare page, never a trace
+        return ("<!doctype html><meta charset=utf-8><title>500</title>"
+                "<h1>Внутренняя ошибка</h1><p>Она записана в журнал.</p>"), 500
 
 
 def register_web(app):
     app.register_blueprint(health)
+    from . import ui, views_admin, views_auth, views_cases, views_work  # noqa: F401  (routes of the "web" blueprint)
+
+    app.register_blueprint(ui.bp)

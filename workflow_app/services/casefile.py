@@ -1,0 +1,104 @@
+"""Read models for the case pages of the web UI: the short timeline of an instance.
+
+The full history (with the diagram and every engine step) is the audit area's page
+``/instances/<id>/history``; this timeline keeps what a person working on the case needs:
+who did what, when, with which decision and comment.
+"""
+from sqlalchemy import select
+
+from .. import forms as form_schemas
+from ..extensions import db
+from ..models import AuditEvent, User
+from .access import require_instance_visible
+from .identity import Actor
+
+# The kinds a case timeline shows (engine_steps and login noise are left to the full history).
+TIMELINE_KINDS = (
+    "instance_started", "task_ready", "task_claimed", "task_unclaimed", "task_assigned", "task_delegated",
+    "task_resolved", "task_completed", "task_cancelled", "task_commented", "attachment_added", "timer_fired",
+    "escalation", "message_delivered", "instance_completed", "instance_terminated", "admin_correction",
+)
+
+
+def _decision_labels(instance) -> dict:
+    """(task id, decision value) -> the button label of the task's form, e.g. «Вернуть на доработку»."""
+    labels = {}
+    model = instance.model
+    for task_def, props in (model.meta or {}).get("user_tasks", {}).items():
+        schema = (model.forms or {}).get(props.get("formKey") or "")
+        if schema:
+            for value, label in form_schemas.decision_options(schema):
+                labels[(task_def, value)] = label
+    return labels
+
+
+def timeline(actor: Actor, instance_id: int, limit: int = 200) -> list[dict]:
+    """The latest ``limit`` events of the instance, oldest first, as plain dicts for display.
+
+    Each: seq, at (UTC datetime), kind, actor (display name or "system"/"scheduler"), task (name),
+    decision, comment, group, data (submitted data of task_completed).
+    """
+    instance = require_instance_visible(actor, instance_id)
+    labels = _decision_labels(instance)
+    rows = db.session.execute(
+        select(AuditEvent).where(AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(TIMELINE_KINDS))
+        .order_by(AuditEvent.seq.desc()).limit(limit)
+    ).scalars().all()
+    rows.reverse()
+    user_ids = {r.actor_id for r in rows if r.actor_id is not None}
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    out = []
+    for r in rows:
+        payload = r.payload or {}
+        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+        out.append({
+            "seq": r.seq, "at": r.occurred_at, "kind": r.kind,
+            "actor": names.get(r.actor_id) or r.actor_name,
+            "task": payload.get("name") or payload.get("task"),
+            "decision": payload.get("decision"),
+            "decision_label": labels.get((payload.get("task"), str(payload.get("decision")))),
+            "comment": payload.get("body") or data.get("comment"),
+            "group": payload.get("group"),
+            "assignee": payload.get("assignee") or payload.get("to"),
+            "file_name": payload.get("file_name"),
+            "data": data,
+        })
+    return out
+
+
+def _field_labels(instance) -> dict:
+    """field name -> title, from every form of the instance's model."""
+    labels = {}
+    for schema in (instance.model.forms or {}).values():
+        for name, prop in (schema.get("properties") or {}).items():
+            if isinstance(prop, dict) and prop.get("title"):
+                labels.setdefault(name, prop["title"])
+    return labels
+
+
+def key_data(instance, data: dict, exclude=()) -> list[tuple[str, object]]:
+    """The case's key data for a side panel: labelled scalar values (tables as a row count)."""
+    skip = set(exclude) | {"business_key", "decision", "comment"}
+    labels = _field_labels(instance)
+    items = []
+    for key, value in (data or {}).items():
+        if key in skip or key.startswith("_"):
+            continue
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
+            items.append((labels.get(key, key), value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            items.append((labels.get(key, key), f"{len(value)} ×"))
+    return items[:30]
+
+
+def summary(instance) -> list[tuple[str, object]]:
+    """Key data of an instance: its stored summary, else the current engine data."""
+    from . import instances
+
+    data = instance.summary or {}
+    if not data:
+        try:
+            data = instances.instance_data(instance)
+        except Exception:  # a broken state must not hide the page; the history shows what happened
+            data = {}
+    return key_data(instance, data)

@@ -1,0 +1,161 @@
+"""The HTML UI blueprint ``web`` and what its views share: the acting user, dates in Asia/Tomsk,
+the navigation, error pages, flash-and-redirect helpers.
+
+Views are thin: they read the request, call ONE service function and render. Lists come from the
+services (inbox, instances, deployment); nothing here queries the database itself.
+"""
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, g, render_template, request
+from flask_babel import get_locale, gettext, lazy_gettext
+from flask_login import current_user
+
+from ..engine import clock
+
+bp = Blueprint("web", __name__)
+
+COUNCIL_GROUPS = frozenset(f"{body}_{role}" for body in ("cc", "ec", "wg") for role in ("secretary", "chair", "member"))
+
+# Russian headlines of the error pages; the service message is shown below (translated when the
+# catalog knows it).
+ERROR_TITLES = {
+    400: lazy_gettext("The request could not be processed"),
+    401: lazy_gettext("Please log in"),
+    403: lazy_gettext("Access denied"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("This action is not allowed here"),
+    409: lazy_gettext("The case has changed"),
+    413: lazy_gettext("The file is too large"),
+    422: lazy_gettext("The data contains errors"),
+    429: lazy_gettext("Too many requests"),
+    500: lazy_gettext("Internal error"),
+}
+ERROR_HINTS = {
+    400: lazy_gettext("The form may have expired. Go back, reload the page and try again."),
+    401: lazy_gettext("Your session has ended. Log in again."),
+    403: lazy_gettext("You do not have the rights for this action. If you think this is a mistake, contact the administrator."),
+    404: lazy_gettext("The page or the record does not exist, or it is not available to you."),
+    409: lazy_gettext("Someone else changed the case at the same time. Reload the page: your input has not been applied."),
+    413: lazy_gettext("The uploaded file exceeds the size limit of %(limit)s MB."),
+    422: lazy_gettext("Correct the data and try again."),
+    429: lazy_gettext("Wait a minute and try again."),
+    500: lazy_gettext("Internal error; it has been logged."),
+}
+
+
+def actor():
+    """The Actor of the logged-in user, resolved once per request."""
+    if "web_actor" not in g:
+        from ..services.identity import actor_for
+
+        g.web_actor = actor_for(current_user._get_current_object())
+    return g.web_actor
+
+
+def local(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.astimezone(clock.REGION_TZ)
+
+
+def format_dt(dt: datetime | None, with_time: bool = True) -> str:
+    """dd.mm.yyyy HH:MM in Asia/Tomsk ("" for None)."""
+    if dt is None:
+        return ""
+    return local(dt).strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
+
+
+def format_date(dt) -> str:
+    if dt is None:
+        return ""
+    if isinstance(dt, datetime):
+        return format_dt(dt, with_time=False)
+    return dt.strftime("%d.%m.%Y")
+
+
+def is_overdue(due_at: datetime | None) -> bool:
+    return due_at is not None and due_at < clock.now()
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths: never redirect to another host after login."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def translate_message(message: str | None) -> str | None:
+    """A service message in the UI language when the catalogs know it, else as it is."""
+    if not message:
+        return message
+    try:
+        return gettext(message)
+    except (KeyError, ValueError):
+        return message
+
+
+def error_page(status: int, message: str | None = None, fields: dict | None = None):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    hint = ERROR_HINTS.get(status, ERROR_HINTS[400])
+    hint = hint % {"limit": round(limit / 1024 / 1024, 1)} if status == 413 else hint
+    title = ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500])
+    detail = translate_message(message) if message else None
+    return render_template("error.html", status=status, title=title, hint=hint, message=detail,
+                           fields=fields or {}), status
+
+
+def _nav_items():
+    from flask import url_for
+
+    if not current_user.is_authenticated:
+        return []
+    groups = set(current_user.group_ids)
+    endpoint = request.endpoint or ""
+    path = request.path
+    items = [
+        {"label": gettext("Inbox"), "url": url_for("web.inbox"), "count": new_task_count(),
+         "active": endpoint.startswith("web.inbox") or endpoint.startswith("web.task")},
+        {"label": gettext("Start a process"), "url": url_for("web.start"), "active": endpoint.startswith("web.start")},
+        {"label": gettext("Cases"), "url": url_for("web.instances"), "active": endpoint.startswith("web.instance")},
+    ]
+    if groups & COUNCIL_GROUPS or "admin" in groups:
+        items.append({"label": gettext("Councils and meetings"), "url": "/council/", "active": path.startswith("/council")})
+    if groups & {"auditor", "admin"}:
+        items.append({"label": gettext("Audit"), "url": "/audit/", "active": path.startswith("/audit")})
+    if "admin" in groups:
+        items.append({"label": gettext("Administration"), "url": url_for("web.admin_models"),
+                      "active": path.startswith("/admin")})
+    return items
+
+
+def new_task_count() -> int:
+    """The counter badge: new tasks since the user last opened the inbox (services/inbox)."""
+    if "web_new_count" not in g:
+        from ..services import inbox
+
+        try:
+            g.web_new_count = inbox.new_task_count(actor())
+        except Exception:  # the badge must never break a page
+            current_app.logger.exception("inbox counter failed")
+            g.web_new_count = 0
+    return g.web_new_count
+
+
+@bp.app_context_processor
+def _layout_context():
+    return {"nav_items": _nav_items() if request else [], "ui_locale": str(get_locale() or "ru"),
+            "format_dt": format_dt, "format_date": format_date, "is_overdue": is_overdue}
+
+
+@bp.app_template_filter("dt")
+def _dt_filter(value):
+    return format_dt(value)
+
+
+@bp.app_template_filter("d")
+def _date_filter(value):
+    return format_date(value)

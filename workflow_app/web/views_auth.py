@@ -1,0 +1,53 @@
+"""Login, logout, the language switch and the start page."""
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..services import sessions
+from ..services.errors import Unauthorized
+from .ui import actor, bp, safe_next
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for("web.inbox"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    target = safe_next(request.values.get("next"), url_for("web.inbox"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(target)
+    error = None
+    username = ""
+    status = 200
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        try:
+            user = sessions.login(username, request.form.get("password", ""), remote_addr=request.remote_addr)
+        except Unauthorized:
+            error = _("Wrong user name or password.")
+            status = 401
+        else:
+            login_user(user)
+            return redirect(target)
+    return render_template("login.html", error=error, username=username, next=target), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    sessions.logout(actor(), remote_addr=request.remote_addr)
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang", "")
+    response = redirect(safe_next(request.form.get("next"), url_for("web.index")))
+    if lang in current_app.config["LANGUAGES"]:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
