@@ -28,17 +28,18 @@ def fill(n: int, batch: int = 20_000) -> int:
     rows, seq = [], start_seq
     for i in range(n):
         at = T0 + timedelta(seconds=seq * 7)
+        mix = (seq * 2654435761) % 4294967296  # a cheap deterministic scramble: independent-looking columns
         actor = seq % 500 + 1
         instance = seq // 20 + 1
         ev = {
             "seq": seq, "occurred_at": audit._iso(at), "actor_id": actor, "actor_name": f"user{actor}",
-            "kind": KINDS[seq % len(KINDS)], "instance_id": instance, "task_id": seq // 5,
+            "kind": KINDS[(mix >> 8) % len(KINDS)], "instance_id": instance, "task_id": seq // 5,
             "payload": {"task": "review_request", "decision": "approve" if seq % 3 else "return", "n": seq},
             "prev_hash": prev,
         }
         ev["hash"] = audit.event_hash(ev)
         prev = ev["hash"]
-        rows.append({**ev, "occurred_at": at, "actor_org_id": actor % 40 + 1, "process_id": f"proc_{instance % 12}",
+        rows.append({**ev, "occurred_at": at, "actor_org_id": (mix >> 16) % 40 + 1, "process_id": f"proc_{instance % 12}",
                      "business_key": f"BK-{instance}"})
         seq += 1
         if len(rows) >= batch or i == n - 1:

@@ -1,7 +1,8 @@
 """Every API blueprint, registered under /api/v1 in this order."""
+from .audit import blp as audit_blp
 from .models import blp as models_blp
 
-ALL = [models_blp]
+ALL = [models_blp, audit_blp]
 
 from .auth import blp as auth_blp  # noqa: E402
 from .processes import blp as processes_blp  # noqa: E402

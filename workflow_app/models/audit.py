@@ -17,6 +17,11 @@ class AuditEvent(db.Model):
         Index("ix_audit_time", "occurred_at"),
         Index("ix_audit_business_key", "business_key", "seq"),
         Index("ix_audit_process", "process_id", "occurred_at"),
+        # migration 0007_audit: a filtered search page in chain (seq) order walks one of these
+        Index("ix_audit_actor_seq", "actor_id", "seq"),
+        Index("ix_audit_org_seq", "actor_org_id", "seq"),
+        Index("ix_audit_kind_seq", "kind", "seq"),
+        Index("ix_audit_process_seq", "process_id", "seq"),
     )
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -57,3 +57,6 @@ def register_web(app):
     from . import ui, views_admin, views_auth, views_cases, views_work  # noqa: F401  (routes of the "web" blueprint)
 
     app.register_blueprint(ui.bp)
+    from .audit import bp as audit_web_bp
+
+    app.register_blueprint(audit_web_bp)

@@ -1,0 +1,365 @@
+"""Reading the audit log: the chain check for auditors, an instance's history and diagram, search, export.
+
+Auditors and administrators read every event (investor cases included). Everyone else sees only the
+history of the instances they take part in (``access.require_instance_visible``); the search and the
+exports are for auditors and administrators.
+
+Search pages walk the log in chain order, newest first, with a ``before`` cursor (a seq): a page is one
+index range scan whatever the size of the log (see migration 0007_audit for the indexes).
+"""
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import select
+
+from ..diagram import DiagramError, render_svg
+from ..engine import clock
+from ..extensions import db
+from ..models import AuditEvent, HumanTask, Organisation, User
+from . import audit, instances
+from .access import require_instance_visible
+from .errors import Conflict, Forbidden, Invalid, TooLarge
+from .identity import Actor
+
+PAGE_DEFAULT, PAGE_MAX = 100, 500
+EXPORT_MAX = 100_000
+DECISION_KINDS = ("task_completed", "protocol_signed")
+EXPORT_FORMATS = ("csv", "xlsx", "json")
+COLUMNS = ("seq", "occurred_at", "actor_id", "actor_name", "actor_org_id", "kind", "instance_id", "process_id",
+           "business_key", "task_id", "payload", "prev_hash", "hash")
+
+
+def require_reader(actor: Actor) -> None:
+    if not actor.reads_everything:
+        raise Forbidden("only auditors and administrators may read the whole audit log")
+
+
+# --- the chain ---------------------------------------------------------------------------------------
+
+def verify_chain(actor: Actor) -> dict:
+    require_reader(actor)
+    return audit.verify(db.session).as_dict()
+
+
+def chain_head(actor: Actor) -> dict:
+    require_reader(actor)
+    return audit.head(db.session)
+
+
+# --- events as plain data ----------------------------------------------------------------------------
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if dt else None
+
+
+def event_dict(ev: AuditEvent) -> dict:
+    return {
+        "seq": ev.seq, "occurred_at": _iso(ev.occurred_at), "actor_id": ev.actor_id, "actor_name": ev.actor_name,
+        "actor_org_id": ev.actor_org_id, "kind": ev.kind, "instance_id": ev.instance_id, "process_id": ev.process_id,
+        "business_key": ev.business_key, "task_id": ev.task_id, "payload": ev.payload or {},
+        "prev_hash": ev.prev_hash, "hash": ev.hash,
+    }
+
+
+# --- search ------------------------------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    date_from: datetime | None = None
+    date_to: datetime | None = None  # exclusive
+    process_id: str | None = None
+    instance_id: int | None = None
+    business_key: str | None = None
+    actor_ids: list | None = None  # None: any actor
+    actor_name: str | None = None  # "scheduler" / "system" (no user id)
+    org_id: int | None = None
+    kinds: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "from": _iso(self.date_from), "to": _iso(self.date_to), "process": self.process_id,
+            "instance": self.instance_id, "business_key": self.business_key, "actor_ids": self.actor_ids,
+            "actor_name": self.actor_name, "org": self.org_id, "kinds": self.kinds,
+        }
+
+
+def _one(params, name) -> str | None:
+    value = params.get(name)
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    value = value.strip() if isinstance(value, str) else value
+    return value or None
+
+
+def _many(params, name) -> list[str]:
+    value = params.get(name)
+    if value is None:
+        return []
+    values = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for v in values:
+        out += [part.strip() for part in str(v).split(",") if part.strip()]
+    return out
+
+
+def _moment(text: str, end: bool) -> datetime:
+    """A date (a whole day in the region's time zone) or an ISO datetime (naive = region time)."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            if end:
+                day += timedelta(days=1)
+            return datetime.combine(day, time(0), tzinfo=clock.REGION_TZ).astimezone(timezone.utc)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("expected a date YYYY-MM-DD or an ISO 8601 date and time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.REGION_TZ)
+    return moment.astimezone(timezone.utc)
+
+
+def parse_filters(params) -> Filters:
+    """Filters from query parameters (strings or lists of strings); bad values are a 422 naming the field.
+
+    from, to (date or datetime; ``to`` as a date includes that day), process, instance, business_key,
+    actor (user name or id; "scheduler"/"system"), org (organisation id or code), kind (repeatable or
+    comma-separated), decisions=1 (only decisions: completed tasks and signed protocols).
+    """
+    f, errors = Filters(), {}
+    for name, end in (("from", False), ("to", True)):
+        raw = _one(params, name)
+        if raw:
+            try:
+                setattr(f, "date_to" if end else "date_from", _moment(raw, end))
+            except ValueError as exc:
+                errors[name] = str(exc)
+    f.process_id = _one(params, "process")
+    f.business_key = _one(params, "business_key")
+    raw = _one(params, "instance")
+    if raw:
+        if str(raw).isdigit():
+            f.instance_id = int(raw)
+        else:
+            errors["instance"] = "expected an instance number"
+    raw = _one(params, "actor")
+    if raw:
+        if str(raw).isdigit():
+            f.actor_ids = [int(raw)]
+        else:
+            user_id = db.session.execute(select(User.id).where(User.username == raw)).scalar_one_or_none()
+            if user_id is not None:
+                f.actor_ids = [user_id]
+            else:
+                f.actor_name = raw  # scheduler, system, or a name no longer in the user table: nothing matches
+    raw = _one(params, "org")
+    if raw:
+        if str(raw).isdigit():
+            f.org_id = int(raw)
+        else:
+            org_id = db.session.execute(select(Organisation.id).where(Organisation.code == raw)).scalar_one_or_none()
+            if org_id is None:
+                errors["org"] = "unknown organisation"
+            else:
+                f.org_id = org_id
+    f.kinds = _many(params, "kind")
+    if str(_one(params, "decisions") or "").lower() in ("1", "true", "yes", "on"):
+        f.kinds = [k for k in f.kinds if k in DECISION_KINDS] or list(DECISION_KINDS)
+    if any(len(k) > 48 for k in f.kinds):
+        errors["kind"] = "unknown event kind"
+    if f.date_from and f.date_to and f.date_from >= f.date_to:
+        errors["to"] = "the end of the period is before its start"
+    if errors:
+        raise Invalid("the search filters have errors", fields=errors)
+    return f
+
+
+def _query(f: Filters):
+    q = select(AuditEvent)
+    if f.date_from is not None:
+        q = q.where(AuditEvent.occurred_at >= f.date_from)
+    if f.date_to is not None:
+        q = q.where(AuditEvent.occurred_at < f.date_to)
+    if f.process_id:
+        q = q.where(AuditEvent.process_id == f.process_id)
+    if f.instance_id is not None:
+        q = q.where(AuditEvent.instance_id == f.instance_id)
+    if f.business_key:
+        q = q.where(AuditEvent.business_key == f.business_key)
+    if f.actor_ids is not None:
+        q = q.where(AuditEvent.actor_id.in_(f.actor_ids))
+    if f.actor_name:
+        q = q.where(AuditEvent.actor_id.is_(None), AuditEvent.actor_name == f.actor_name)
+    if f.org_id is not None:
+        q = q.where(AuditEvent.actor_org_id == f.org_id)
+    if f.kinds:
+        q = q.where(AuditEvent.kind.in_(f.kinds))
+    return q
+
+
+def search_statement(f: Filters, limit: int, before: int | None = None):
+    q = _query(f)
+    if before is not None:
+        q = q.where(AuditEvent.seq < before)
+    return q.order_by(AuditEvent.seq.desc()).limit(limit)
+
+
+def _page_args(limit, before) -> tuple[int, int | None]:
+    errors = {}
+    try:
+        limit = PAGE_DEFAULT if limit in (None, "") else int(limit)
+        if not 1 <= limit <= PAGE_MAX:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["limit"] = f"expected a number from 1 to {PAGE_MAX}"
+    try:
+        before = None if before in (None, "") else int(before)
+    except (TypeError, ValueError):
+        errors["before"] = "expected an event number"
+    if errors:
+        raise Invalid("the search filters have errors", fields=errors)
+    return limit, before
+
+
+def search(actor: Actor, params, limit=None, before=None) -> dict:
+    """One page of matching events, newest first; ``next_before`` continues the listing (None at the end)."""
+    require_reader(actor)
+    f = parse_filters(params)
+    limit, before = _page_args(limit, before)
+    rows = db.session.execute(search_statement(f, limit + 1, before)).scalars().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"events": [event_dict(r) for r in rows], "next_before": rows[-1].seq if more else None,
+            "filters": f.as_dict(), "limit": limit}
+
+
+# --- export ------------------------------------------------------------------------------------------
+
+def _cell(value):
+    """A flat cell value; text that a spreadsheet would run as a formula is quoted (CSV injection)."""
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        value = "'" + value
+    return value
+
+
+def export(actor: Actor, params, fmt: str) -> tuple[bytes, str, str]:
+    """All matching events (oldest first, at most EXPORT_MAX) as (content, mimetype, file name)."""
+    require_reader(actor)
+    if fmt not in EXPORT_FORMATS:
+        raise Invalid("unknown export format", fields={"format": "one of " + ", ".join(EXPORT_FORMATS)})
+    f = parse_filters(params)
+    rows = db.session.execute(
+        _query(f).order_by(AuditEvent.seq).limit(EXPORT_MAX + 1)
+    ).scalars().all()
+    if len(rows) > EXPORT_MAX:
+        raise TooLarge(f"more than {EXPORT_MAX} events match; narrow the search (period, process, kind)")
+    events = [event_dict(r) for r in rows]
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    name = f"audit-{stamp}.{fmt}"
+    if fmt == "json":
+        body = {"exported_at": _iso(clock.now()), "exported_by": actor.username, "filters": f.as_dict(),
+                "chain_head": audit.head(db.session), "count": len(events), "events": events}
+        return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"), "application/json", name
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(COLUMNS)
+        for ev in events:
+            writer.writerow([_cell(ev[c]) for c in COLUMNS])
+        # UTF-8 with a BOM: spreadsheet programs then read the Cyrillic text correctly
+        return buf.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", name
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("audit")
+    ws.append(list(COLUMNS))
+    for ev in events:
+        cells = []
+        for c in COLUMNS:
+            value = ev[c]
+            if isinstance(value, (dict, list)):
+                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            cells.append(cell)
+        ws.append(cells)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name
+
+
+# --- one instance: history and diagram ---------------------------------------------------------------
+
+def _names(user_ids) -> dict:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def instance_history(actor: Actor, instance_id: int) -> dict:
+    """The instance, its timeline (every audit event, oldest first) and the path taken through the diagram."""
+    instance = require_instance_visible(actor, instance_id)
+    rows = db.session.execute(
+        select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq)
+    ).scalars().all()
+    task_rows = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)
+    ).scalars().all()
+    task_names = {t.id: t.name for t in task_rows}
+    forms = instance.model.forms or {}
+
+    def labels(task_id) -> dict:
+        form = forms.get(next((t.form_key for t in task_rows if t.id == task_id), None) or "", {})
+        return {k: v.get("title", k) for k, v in (form.get("properties") or {}).items() if isinstance(v, dict)}
+    names = _names([r.actor_id for r in rows] + [instance.initiator_id])
+    timeline = []
+    for r in rows:
+        ev = event_dict(r)
+        payload = ev["payload"]
+        ev["actor_display"] = names.get(r.actor_id) or r.actor_name
+        ev["task_name"] = payload.get("name") or task_names.get(r.task_id)
+        ev["decision"] = payload.get("decision")
+        ev["data"] = payload.get("data") if isinstance(payload.get("data"), dict) else None
+        ev["reason"] = payload.get("reason")
+        ev["data_labels"] = labels(r.task_id) if ev["data"] else {}
+        timeline.append(ev)
+    return {
+        "instance": {
+            "id": instance.id, "process_id": instance.process_id, "version": instance.model.version,
+            "model_name": instance.model.name, "business_key": instance.business_key, "title": instance.title,
+            "status": instance.status, "initiator_id": instance.initiator_id,
+            "initiator": names.get(instance.initiator_id), "created_at": _iso(instance.created_at),
+            "completed_at": _iso(instance.completed_at),
+        },
+        "path": instance_path(instance),
+        "events": timeline,
+        "open_tasks": [
+            {"id": t.id, "task_def": t.task_def, "name": t.name, "group": t.candidate_group,
+             "assignee_id": t.assignee_id, "due_at": _iso(t.due_at)}
+            for t in task_rows if t.status == "open"
+        ],
+    }
+
+
+def instance_path(instance) -> dict:
+    path = instances.load(instance).path()
+    if instance.status != "running":
+        path["active"] = []  # a finished or terminated case has no current step
+    return path
+
+
+def instance_diagram(actor: Actor, instance_id: int) -> str:
+    instance = require_instance_visible(actor, instance_id)
+    path = instance_path(instance)
+    try:
+        return render_svg(instance.model.bpmn_xml, completed=path["completed"], active=path["active"],
+                          taken_flows=path["flows"], process_id=instance.process_id)
+    except DiagramError as exc:
+        raise Conflict(f"the process diagram cannot be drawn: {exc}") from None

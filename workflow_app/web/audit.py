@@ -1,0 +1,143 @@
+"""Audit pages (blueprint ``audit_web``): an instance's history beside its diagram, the auditor's search
+with exports, the chain check, and the administrator's corrections (forms posting a reason)."""
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import login_required
+from markupsafe import Markup
+
+from ..services import admin_corrections, audit_log
+from ..services.errors import Invalid
+from .ui import actor, local, translate_message
+
+bp = Blueprint("audit_web", __name__)
+
+KIND_LABELS = {
+    "model_deployed": lazy_gettext("model deployed"),
+    "instance_started": lazy_gettext("started the case"),
+    "task_ready": lazy_gettext("task created"),
+    "task_claimed": lazy_gettext("took the task"),
+    "task_unclaimed": lazy_gettext("released the task"),
+    "task_assigned": lazy_gettext("assigned the task"),
+    "assigned": lazy_gettext("assigned the task"),
+    "delegated": lazy_gettext("delegated the task"),
+    "task_completed": lazy_gettext("completed the task"),
+    "task_cancelled": lazy_gettext("task cancelled"),
+    "task_closed": lazy_gettext("task closed"),
+    "timer_fired": lazy_gettext("timer fired"),
+    "escalation": lazy_gettext("deadline missed: escalation"),
+    "message_delivered": lazy_gettext("message received"),
+    "engine_steps": lazy_gettext("process steps"),
+    "instance_completed": lazy_gettext("case completed"),
+    "instance_terminated": lazy_gettext("case terminated by an administrator"),
+    "admin_correction": lazy_gettext("administrator's correction"),
+    "comment": lazy_gettext("comment"),
+    "attachment": lazy_gettext("attachment"),
+    "login": lazy_gettext("logged in"),
+    "login_failed": lazy_gettext("failed login"),
+    "protocol_signed": lazy_gettext("protocol signed"),
+    "cycle_started": lazy_gettext("yearly cycle started"),
+}
+STATUS_LABELS = {
+    "running": lazy_gettext("in progress"),
+    "completed": lazy_gettext("completed"),
+    "terminated": lazy_gettext("terminated"),
+}
+FORMATS = ("csv", "xlsx", "json")
+
+
+@bp.app_template_filter("audit_dt")
+def _audit_dt(value):
+    """An ISO UTC timestamp of an event as dd.mm.yyyy HH:MM:SS in Asia/Tomsk."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    return local(moment).strftime("%d.%m.%Y %H:%M:%S")
+
+
+@bp.app_context_processor
+def _audit_context():
+    return {"audit_kind_labels": KIND_LABELS, "audit_status_labels": STATUS_LABELS}
+
+
+@bp.route("/instances/<int:instance_id>/history")
+@login_required
+def history(instance_id):
+    me = actor()
+    data = audit_log.instance_history(me, instance_id)
+    svg = audit_log.instance_diagram(me, instance_id)
+    return render_template("audit/history.html", h=data, svg=Markup(svg), is_admin=me.is_admin)
+
+
+@bp.route("/audit/")
+@login_required
+def search():
+    me = actor()
+    params = {k: request.args.getlist(k) for k in request.args}
+    page, errors = None, {}
+    try:
+        page = audit_log.search(me, params, request.args.get("limit") or 50, request.args.get("before"))
+    except Invalid as exc:
+        errors = {k: translate_message(v) for k, v in exc.fields.items()}
+    query = [(k, v) for k, vs in params.items() if k not in ("before", "limit") for v in vs if v]
+    exports = {fmt: url_for("audit.export", fmt=fmt) + ("?" + urlencode(query) if query else "") for fmt in FORMATS}
+    next_url = None
+    if page and page["next_before"]:
+        next_url = url_for("audit_web.search") + "?" + urlencode(query + [("before", page["next_before"])])
+    return render_template("audit/search.html", page=page, errors=errors, args=request.args, exports=exports,
+                           next_url=next_url, kinds=sorted(KIND_LABELS))
+
+
+@bp.route("/audit/verify")
+@login_required
+def verify():
+    result = audit_log.verify_chain(actor())
+    return render_template("audit/verify.html", result=result, head=audit_log.chain_head(actor()))
+
+
+# --- administrator's corrections (forms on the history page) ---------------------------------------
+
+def _back(instance_id):
+    return redirect(url_for("audit_web.history", instance_id=instance_id))
+
+
+def _correct(instance_id, fn, done_message):
+    try:
+        fn()
+    except Invalid as exc:
+        flash(translate_message(exc.message) + ": " + "; ".join(translate_message(v) for v in exc.fields.values()),
+              "error")
+        return _back(instance_id)
+    flash(done_message, "success")
+    return _back(instance_id)
+
+
+@bp.route("/admin/instances/<int:instance_id>/terminate", methods=["POST"])
+@login_required
+def terminate(instance_id):
+    return _correct(instance_id,
+                    lambda: admin_corrections.terminate_instance(actor(), instance_id, request.form.get("reason")),
+                    _("The case has been terminated."))
+
+
+@bp.route("/admin/instances/<int:instance_id>/tasks/<int:task_id>/reassign", methods=["POST"])
+@login_required
+def reassign(instance_id, task_id):
+    return _correct(instance_id,
+                    lambda: admin_corrections.reassign_task(actor(), task_id, request.form.get("assignee"),
+                                                            request.form.get("reason")),
+                    _("The task has been reassigned."))
+
+
+@bp.route("/admin/instances/<int:instance_id>/tasks/<int:task_id>/cancel", methods=["POST"])
+@login_required
+def cancel(instance_id, task_id):
+    return _correct(instance_id,
+                    lambda: admin_corrections.cancel_task(actor(), task_id, request.form.get("reason")),
+                    _("The task has been cancelled."))
