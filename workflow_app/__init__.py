@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from .config import DEFAULT_SECRET, Config
+from .config import DEFAULT_SECRET, Config, database_url
 
 __version__ = "0.1.0"
 
@@ -17,6 +17,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
         raise RuntimeError("SECRET_KEY must be set in production")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

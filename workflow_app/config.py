@@ -13,13 +13,34 @@ def _bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote (postgres://, postgresql://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def engine_options(url: str) -> dict:
+    """Connection pool settings: pre-ping everywhere; pool sizes from the environment for PostgreSQL."""
+    options = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options.update(
+            pool_size=int(os.environ.get("DB_POOL_SIZE", "5")),
+            max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "5")),
+            pool_timeout=int(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            pool_recycle=int(os.environ.get("DB_POOL_RECYCLE", "1800")),
+        )
+    return options
+
+
 class Config:
     ENV_NAME = os.environ.get("SOGLASIE_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'soglasie.sqlite3'}"
-    )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    ))
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI)
     TIMEZONE = os.environ.get("TZ_REGION", "Asia/Tomsk")
     BPMN_DIR = os.environ.get("BPMN_DIR", str(ROOT / "bpmn"))
     FORMS_DIR = os.environ.get("FORMS_DIR", str(ROOT / "forms"))
@@ -34,7 +55,10 @@ class Config:
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")  # HTTPS in production
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOG_JSON = _bool("LOG_JSON", ENV_NAME == "production")

@@ -13,11 +13,12 @@ from ..extensions import db
 from ..models import ApiToken, Deputy, Group, Organisation, User
 from ..roles import ROLES
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from .identity import Actor, authenticate, create_user, ensure_roles, new_token_value, token_digest
+from .identity import (Actor, authenticate, create_user, ensure_roles, new_token_value, password_problems,
+                       token_digest)
 from .uow import UnitOfWork
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
-MIN_PASSWORD = 4
+MIN_PASSWORD = PASSWORD_MIN_LENGTH = 10  # see identity.password_problems
 
 
 def _require_admin(actor: Actor):
@@ -32,8 +33,9 @@ def add_user(actor: Actor, username: str, password: str, display_name: str | Non
     errors = {}
     if not isinstance(username, str) or not USERNAME_RE.match(username):
         errors["username"] = "2-64 characters: letters, digits, _ . -"
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        errors["password"] = f"at least {MIN_PASSWORD} characters"
+    password_errors = password_problems(username, password)  # the policy for non-demo users
+    if password_errors:
+        errors["password"] = "; ".join(password_errors)
     unknown = [g for g in groups if g not in ROLES]
     if unknown:
         errors["groups"] = "unknown groups: " + ", ".join(unknown)

@@ -60,6 +60,25 @@ def actor_for(user: User, today: date | None = None) -> Actor:
     return Actor(user.id, user.username, user.organisation_id, frozenset(user.group_ids), tuple(acting_for))
 
 
+PASSWORD_MIN_LENGTH = 10
+
+
+def password_problems(username: str, password) -> list[str]:
+    """Why ``password`` is unacceptable for a (non-demo) user; an empty list when it is fine.
+
+    The policy: at least PASSWORD_MIN_LENGTH characters, not only digits, not the username
+    (compared case-insensitively, surrounding blanks ignored).
+    """
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN_LENGTH:
+        return [f"at least {PASSWORD_MIN_LENGTH} characters"]
+    problems = []
+    if password.isdigit():
+        problems.append("must not consist of digits only")
+    if isinstance(username, str) and password.strip().casefold() == username.strip().casefold():
+        problems.append("must not equal the username")
+    return problems
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method="pbkdf2:sha256:260000")
 

@@ -1,0 +1,193 @@
+"""The production profile: refusals at start-up, security headers, cookie flags, no stack traces, login limits,
+the password policy for real (non-demo) users, structured logs with a request id."""
+import json
+import logging
+import re
+
+import pytest
+from conftest import _make_app
+
+from workflow_app import create_app
+from workflow_app.config import DEFAULT_SECRET, database_url, engine_options
+from workflow_app.extensions import db
+from workflow_app.services import accounts, demo
+from workflow_app.services.errors import Forbidden, Invalid
+from workflow_app.services.identity import SYSTEM, password_problems
+
+from factories import org, user
+
+
+def test_production_refuses_the_default_secret_key(database_url):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": DEFAULT_SECRET, "SQLALCHEMY_DATABASE_URI": database_url})
+    # the same with a real secret starts
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": database_url})
+    assert app.config["LOG_JSON"] in (True, False)
+
+
+def test_production_refuses_demo_data(database_url, monkeypatch):
+    app = _make_app(database_url, {"ENV_NAME": "production", "SECRET_KEY": "s" * 40})
+    with app.app_context():
+        with pytest.raises(Forbidden, match="production"):
+            demo.load(SYSTEM)
+        result = app.test_cli_runner().invoke(args=["demo", "load"])
+        assert result.exit_code == 1 and "production" in result.output
+        from workflow_app.models import User
+
+        assert db.session.query(User).filter_by(is_demo=True).count() == 0
+        db.session.remove()
+        db.engine.dispose()
+    # outside production the same command works (so the refusal above is the production switch)
+    dev = _make_app(database_url, {"ENV_NAME": "development"})
+    with dev.app_context():
+        monkeypatch.delenv("SOGLASIE_ENV", raising=False)
+        assert demo.load(SYSTEM).users_total > 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_postgres_urls_use_psycopg3_and_a_prepinged_pool():
+    assert database_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert database_url("postgresql://u@h:5433/db") == "postgresql+psycopg://u@h:5433/db"
+    assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///x.db") == "sqlite:///x.db"
+    options = engine_options("postgresql+psycopg://u@h/db")
+    assert options["pool_pre_ping"] is True and options["pool_size"] >= 1 and "pool_recycle" in options
+    assert engine_options("sqlite:///x.db") == {"pool_pre_ping": True}
+
+
+def test_security_headers_on_pages_and_api(client):
+    for path in ("/login", "/api/v1/me", "/healthz"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Request-ID"]
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    # no inline <script> in the login page (the CSP would block it anyway)
+    html = client.get("/login").get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+
+
+def _login(client, username, password):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    assert token, "the login form carries a CSRF token"
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token.group(1)})
+
+
+def test_session_cookie_flags(database_url):
+    app = _make_app(database_url, {"SESSION_COOKIE_SECURE": True})
+    with app.app_context():
+        user("clerk_one", ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-1")
+        client = app.test_client()
+        response = _login(client, "clerk_one", "correct-horse-1")
+        assert response.status_code == 302
+        cookies = [v for k, v in response.headers.items() if k.lower() == "set-cookie" and v.startswith("session=")]
+        assert cookies, response.headers
+        flags = cookies[-1].lower()
+        assert "httponly" in flags and "samesite=lax" in flags and "secure" in flags
+        assert response.headers.get("Strict-Transport-Security")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_login_form_without_csrf_token_is_refused(app, client):
+    user("clerk_two", ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-2")
+    response = client.post("/login", data={"username": "clerk_two", "password": "correct-horse-2"})
+    assert response.status_code == 400
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_500_shows_no_stack_trace(database_url):
+    app = _make_app(database_url, {"TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    def boom():
+        raise ZeroDivisionError("secret internals: /srv/soglasie/app.py line 42")
+
+    app.add_url_rule("/boom", "boom", boom)
+    app.add_url_rule("/api/v1/boom", "api_boom", boom)
+    with app.app_context():
+        client = app.test_client()
+        for path in ("/boom", "/api/v1/boom"):
+            response = client.get(path)
+            body = response.get_data(as_text=True)
+            assert response.status_code == 500
+            assert "Traceback" not in body and "ZeroDivisionError" not in body and "secret internals" not in body
+            assert "app.py" not in body
+        assert client.get("/api/v1/boom").get_json()["error"]["code"] == "internal"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_login_rate_limit_kicks_in(database_url):
+    app = _make_app(database_url, {"RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        client = app.test_client()
+        statuses = [client.post("/api/v1/auth/token", json={"username": "nobody", "password": "wrong-password"}).status_code
+                    for _ in range(12)]
+        assert statuses[0] == 401 and statuses[-1] == 429, statuses
+        assert client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).get_json()["error"]["code"] \
+            == "too_many_requests"
+        web = [client.post("/login", data={"username": "nobody", "password": "wrong"},
+                           environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code for _ in range(12)]
+        assert web[0] == 401 and web[-1] == 429, web
+        # another client address is not affected
+        assert client.post("/login", data={"username": "nobody", "password": "wrong"},
+                           environ_base={"REMOTE_ADDR": "10.0.0.10"}).status_code == 401
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("password, ok", [
+    ("short1", False), ("1234567890123", False), ("alice.smith", False), ("ALICE.SMITH", False),
+    ("correct-horse", True), ("1234567890a", True),
+])
+def test_password_policy(password, ok):
+    assert (password_problems("alice.smith", password) == []) is ok
+
+
+def test_password_policy_applies_to_created_users_and_the_cli(app):
+    org("DEPPO", kind="department")
+    with pytest.raises(Invalid) as err:
+        accounts.add_user(SYSTEM, "petrov", "0123456789", groups=["dpo_officer"], organisation_code="DEPPO")
+    assert "digits" in err.value.fields["password"]
+    with pytest.raises(Invalid):
+        accounts.add_user(SYSTEM, "petrov.ivan", "petrov.ivan", groups=["dpo_officer"])
+    with pytest.raises(Invalid):
+        accounts.add_user(SYSTEM, "petrov", "short", groups=["dpo_officer"])
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "petrov", "--password", "123456789012", "--group", "dpo_officer"])
+    assert result.exit_code == 1 and "password" in result.output
+    result = runner.invoke(args=["users", "create", "petrov", "--password", "Tomsk-2027-secure", "--group", "dpo_officer"])
+    assert result.exit_code == 0, result.output
+    assert accounts.add_user(SYSTEM, "sidorov", "another good one", groups=["auditor"]).id
+
+
+def test_json_log_lines_carry_the_request_id(app, client):
+    from workflow_app.logging_setup import JsonFormatter
+
+    lines = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            lines.append(JsonFormatter().format(record))
+
+    app.config["LOG_JSON"] = True
+    handler = Capture()
+    access = logging.getLogger("soglasie.access")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.disabled = False  # alembic's fileConfig (migrations in the session fixture) disables loggers
+    try:
+        response = client.get("/healthz", headers={"X-Request-ID": "req-abc-123"})
+    finally:
+        access.removeHandler(handler)
+    assert response.headers["X-Request-ID"] == "req-abc-123"
+    entry = json.loads(lines[-1])
+    assert entry["request_id"] == "req-abc-123" and entry["status"] == 200 and entry["path"] == "/healthz"
+    assert "duration_ms" in entry
+
