@@ -44,6 +44,23 @@ ERROR_HINTS = {
 }
 
 
+# Per-request caches kept on ``g``: Flask-Login's user, Flask-Babel's locale, ours.
+_REQUEST_CACHES = ("_login_user", "_flask_babel", "web_actor", "web_new_count")
+
+
+def _fresh_request_caches():
+    """Start every request from clean caches, also when the caller keeps one app context open across
+    requests (the test client inside ``app.app_context()``, scripts): otherwise the previous request's
+    user and language would leak into this one."""
+    for key in _REQUEST_CACHES:
+        g.pop(key, None)
+
+
+@bp.record_once
+def _install_fresh_caches(state):
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_caches)
+
+
 def actor():
     """The Actor of the logged-in user, resolved once per request."""
     if "web_actor" not in g:
