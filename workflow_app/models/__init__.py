@@ -3,3 +3,4 @@ from .identity import ApiToken, Deputy, Group, Membership, Organisation, User  #
 from .process import ProcessInstance, ProcessModel  # noqa: F401
 from .task import HumanTask, TaskAttachment, TaskComment  # noqa: F401
 from .audit import AuditEvent, AuditHead  # noqa: F401
+from .publication import Publication  # noqa: F401

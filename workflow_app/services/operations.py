@@ -25,6 +25,37 @@ def operation(name: str):
     return register
 
 
+UNSET = object()
+START_HOOKS: dict = {}  # process id -> fn(uow, actor, StartRequest): chain rules checked when an instance starts
+PLUGINS = ("chains",)  # service modules that register operations and start hooks when imported
+
+
+@dataclass
+class StartRequest:
+    """What start_instance was asked for; a start hook may check it and fill in or change the fields."""
+
+    data: dict
+    business_key: str | None
+    title: str | None
+    cycle_key: str | None
+    parent: object
+    check_permission: bool
+    initiator_org_id: object = UNSET
+
+
+def start_hook(name: str):
+    _load_plugins()
+    return START_HOOKS.get(name)
+
+
+def _load_plugins():
+    import importlib
+
+    for module in PLUGINS:
+        importlib.import_module(f"{__package__}.{module}")
+
+
 def bound(ctx: OperationContext) -> dict:
     """The handlers for the script engine, bound to this command."""
+    _load_plugins()
     return {name: (lambda params, data, fn=fn: fn(ctx, params, data)) for name, fn in REGISTRY.items()}

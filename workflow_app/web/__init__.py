@@ -60,3 +60,6 @@ def register_web(app):
     from .audit import bp as audit_web_bp
 
     app.register_blueprint(audit_web_bp)
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)

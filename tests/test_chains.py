@@ -1,0 +1,338 @@
+"""The roadmap chains end to end through the REST API, as the real roles of the demo data.
+
+(a) КЦП: campaign + one request per college; (b) the professions list: cycle + proposals; (c) investor staffing.
+Publication under /public/ without login; timers with an injected clock; four-eyes; org scoping.
+"""
+import csv
+import io
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import select
+
+from workflow_app.engine import clock
+from workflow_app.extensions import db
+from workflow_app.models import AuditEvent, HumanTask, Membership, ProcessInstance, Publication, User
+from workflow_app.services import accounts, demo, deployment, instances
+from workflow_app.services.identity import SCHEDULER, SYSTEM
+from workflow_app.services.uow import UnitOfWork
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAIN_FILES = ["kcp_campaign.bpmn", "kcp_request.bpmn", "professions_cycle.bpmn", "professions_proposal.bpmn",
+               "investor_case.bpmn"]
+MONDAY = datetime(2027, 4, 5, 3, 0, tzinfo=timezone.utc)  # 10:00 in Tomsk, a working Monday
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.set_clock(MONDAY)
+    yield
+    clock.set_clock(None)
+
+
+class Api:
+    """Drives the chains as people do: each call with the personal token of a demo user."""
+
+    def __init__(self, client):
+        self.client = client
+        self.tokens = {}
+
+    def _h(self, who):
+        if who not in self.tokens:
+            self.tokens[who] = accounts.issue_token(SYSTEM, who, "test")
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def start(self, who, process_id, data, expect=201):
+        r = self.client.post(f"/api/v1/processes/{process_id}/instances", json={"data": data}, headers=self._h(who))
+        assert r.status_code == expect, r.get_json()
+        return r.get_json()
+
+    def tasks(self, who, business_key=None, view="all"):
+        q = {"view": view, "per_page": 100}
+        if business_key:
+            q["business_key"] = business_key
+        r = self.client.get("/api/v1/tasks", query_string=q, headers=self._h(who))
+        assert r.status_code == 200, r.get_json()
+        return [t for t in r.get_json() if t["status"] == "open"]
+
+    def task(self, who, business_key, task_def):
+        found = [t for t in self.tasks(who, business_key) if t["task_def"] == task_def]
+        assert len(found) == 1, (who, business_key, task_def, [t["task_def"] for t in self.tasks(who, business_key)])
+        return found[0]
+
+    def get_task(self, who, task_id):
+        return self.client.get(f"/api/v1/tasks/{task_id}", headers=self._h(who))
+
+    def complete(self, who, task_id, data, expect=200):
+        r = self.client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data}, headers=self._h(who))
+        assert r.status_code == expect, r.get_json()
+        return r.get_json()
+
+    def do(self, who, business_key, task_def, data, expect=200):
+        return self.complete(who, self.task(who, business_key, task_def)["id"], data, expect)
+
+
+@pytest.fixture
+def api(app, client):
+    deployment.deploy_path(SYSTEM, ROOT / "bpmn")
+    demo.load(SYSTEM, password="demo-pw-1")
+    return Api(client)
+
+
+def instance(business_key):
+    db.session.expire_all()
+    return db.session.execute(select(ProcessInstance).where(ProcessInstance.business_key == business_key)).scalar_one()
+
+
+def add_groups(username, *groups):
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one()
+    for g in groups:
+        user.memberships.append(Membership(group_id=g))
+    db.session.commit()
+
+
+def fire_due(at):
+    clock.set_clock(at)
+    fired = []
+    for iid in instances.due_timer_instance_ids(at):
+        with UnitOfWork(SCHEDULER) as uow:
+            inst = db.session.get(ProcessInstance, iid)
+            fired += instances.fire_timers(uow, inst, SCHEDULER)
+            uow.commit()
+    return fired
+
+
+# --- form data an official would submit ---------------------------------------------------------------------
+
+def kcp_lines(code="15.02.16", current=25, requested=50):
+    return [{"level": "ppssz", "programme_code": code, "programme_name": "Технология машиностроения",
+             "form_of_study": "full_time", "base": "9", "current_kcp": current, "requested_kcp": requested,
+             "targeted": 5, "employer_confirmations": 3, "applications_per_place": 2.4, "employment_rate": 87.5,
+             "justification": "Потребность ООО «Томский завод» в техниках-технологах подтверждена письмами"}]
+
+
+def kcp_request(lines=None):
+    return {"year": 2027, "change_type": "increase", "reason": "employer_demand", "contact": "Белов К. И., 8-3822-000000",
+            "lines": lines or kcp_lines(), "evidence": "Письма работодателей № 1–3"}
+
+
+def open_kcp_campaign(api):
+    camp = api.start("dpo_officer", "kcp_campaign", {"year": 2027})
+    assert camp["business_key"] == "КЦП-2027"
+    api.do("dpo_officer", "КЦП-2027", "announce", {"intake_deadline": "2027-04-26", "announcement": "Приём заявок открыт"})
+    return camp
+
+
+def submit_kcp(api, n, lines=None):
+    key = f"КЦП-2027/{'TPT' if n == 1 else 'TTIT'}"
+    started = api.start(f"college_officer_{n}", "kcp_request", {"year": 2027})
+    assert started["business_key"] == key
+    api.do(f"college_officer_{n}", key, "fill_request", kcp_request(lines))
+    api.do(f"college_director_{n}", key, "sign_request", {"decision": "sign"})
+    return key
+
+
+def accept_and_assess(api, key, proposed=None):
+    api.do("dpo_officer", key, "formal_check", {"decision": "accept"})
+    assessment = {"opinion": "support", "comment": "Обоснование подтверждено"}
+    if proposed is not None:
+        assessment["opinion"] = "support_partly"
+        assessment["line_opinions"] = [{"programme_code": "15.02.16", "form_of_study": "full_time", "proposed_kcp": proposed}]
+    api.do("dpo_officer", key, "assess", assessment)
+
+
+def run_kcp_campaign_to_order(api, changes=None):
+    api.do("dpo_officer", "КЦП-2027", "close_intake", {"decision": "close"})
+    api.do("dpo_officer", "КЦП-2027", "consolidate", {"funding_grows": True, "summary": "Свод по двум колледжам"})
+    api.do("sector_officer", "КЦП-2027", "opinion_sector", {"sector_decision": "agree"})
+    api.do("dtzn_officer", "КЦП-2027", "opinion_dtzn", {"dtzn_decision": "agree_with_remarks", "dtzn_remarks": "Учесть прогноз"})
+    api.do("finance_officer", "КЦП-2027", "opinion_finance", {"finance_decision": "agree"})
+    ec = {"decision": "recommend", "protocol_ref": "протокол № 2 / вопрос 1 / решение 1"}
+    if changes:
+        ec = {**ec, "decision": "recommend_changed", "changes": changes}
+    api.do("ec_secretary", "КЦП-2027", "ec_decision", ec)
+    api.do("cc_secretary", "КЦП-2027", "cc_decision", {"decision": "agree", "protocol_ref": "протокол № 1 / вопрос 3"})
+
+
+def sign_and_register(api, drafter="dpo_officer"):
+    api.do(drafter, "КЦП-2027", "draft_order", {"act_type": "распоряжение Администрации Томской области",
+                                                "act_title": "Об установлении КЦП на 2027 год", "draft_text": "Проект"})
+    api.do("dpo_head", "КЦП-2027", "visa_head", {"decision": "approve"})
+    api.do("legal_officer", "КЦП-2027", "visa_legal", {"decision": "approve"})
+    api.do("finance_officer", "КЦП-2027", "visa_finance", {"decision": "approve"})
+    api.do("deputy_governor", "КЦП-2027", "sign_order", {"decision": "sign"})
+    api.do("records_office", "КЦП-2027", "register_order", {"order_number": "321-ра", "order_date": "2027-05-24"})
+
+
+# --- deploy and diagram -------------------------------------------------------------------------------------
+
+def test_every_bpmn_file_deploys_through_the_cli_and_shapes_do_not_overlap(app):
+    result = app.test_cli_runner().invoke(args=["deploy", str(ROOT / "bpmn")])
+    assert result.exit_code == 0, result.output
+    for pid in ("kcp_campaign", "kcp_request", "professions_cycle", "professions_proposal", "investor_case"):
+        assert f"{pid} v1 deployed" in result.output
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+          "dc": "http://www.omg.org/spec/DD/20100524/DC"}
+    for name in CHAIN_FILES:
+        root = etree.parse(str(ROOT / "bpmn" / name)).getroot()
+        process = root.find("bpmn:process", ns)
+        nodes = {el.get("id"): el for el in process if el.get("id") and etree.QName(el).localname not in
+                 ("laneSet", "sequenceFlow", "documentation", "extensionElements")}
+        boxes = {}
+        for shape in root.iterfind(".//bpmndi:BPMNShape", ns):
+            el = nodes.get(shape.get("bpmnElement"))
+            if el is None:
+                continue
+            b = shape.find("dc:Bounds", ns)
+            boxes[shape.get("bpmnElement")] = (el, *(float(b.get(k)) for k in ("x", "y", "width", "height")))
+        assert set(boxes) == set(nodes), f"{name}: every flow node has a shape"
+        items = list(boxes.items())
+        for i, (id1, (el1, x1, y1, w1, h1)) in enumerate(items):
+            for id2, (el2, x2, y2, w2, h2) in items[i + 1:]:
+                if el1.get("attachedToRef") == id2 or el2.get("attachedToRef") == id1:
+                    continue  # a boundary event sits on its activity's border by definition
+                overlap = x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1
+                assert not overlap, f"{name}: {id1} overlaps {id2}"
+        lanes = {lane.get("name") for lane in process.iterfind(".//bpmn:lane", ns)}
+        assert lanes, name
+        for el in nodes.values():
+            if etree.QName(el).localname in ("userTask", "serviceTask", "startEvent", "endEvent"):
+                assert el.get("name"), f"{name}: {el.get('id')} has a Russian name"
+
+
+# --- chain (a) ----------------------------------------------------------------------------------------------
+
+@pytest.mark.postgres_too
+def test_kcp_happy_path_with_a_return_loop_to_the_same_college_and_publication(api, client):
+    open_kcp_campaign(api)
+    key1 = submit_kcp(api, 1)
+    key2 = submit_kcp(api, 2, kcp_lines("09.02.07", 50, 75))
+    campaign = instance("КЦП-2027")
+    assert instance(key1).parent_id == campaign.id and instance(key2).parent_id == campaign.id
+    # one request per college per campaign
+    api.start("college_officer_1", "kcp_request", {"year": 2027}, expect=409)
+
+    # ДепПО returns TTIT's request: it goes back to TTIT, and TPT never sees it
+    api.do("dpo_officer", key2, "formal_check", {"decision": "return", "comment": "Нет писем работодателей"})
+    back = api.task("college_officer_2", key2, "fill_request")
+    assert api.tasks("college_officer_1", key2) == []
+    assert api.get_task("college_officer_1", back["id"]).status_code == 404
+    assert api.get_task("college_director_1", back["id"]).status_code == 404
+    api.complete("college_officer_2", back["id"], kcp_request(kcp_lines("09.02.07", 50, 75)))
+    api.do("college_director_2", key2, "sign_request", {"decision": "sign"})
+
+    accept_and_assess(api, key1, proposed=40)
+    accept_and_assess(api, key2)
+    run_kcp_campaign_to_order(api, changes=[{"business_key": key2, "programme_code": "09.02.07",
+                                            "form_of_study": "full_time", "approved_kcp": 70}])
+    consolidate = db.session.execute(select(HumanTask).where(HumanTask.task_def == "consolidate")).scalar_one()
+    assert consolidate.status == "completed"
+    sign_and_register(api)
+
+    assert instance("КЦП-2027").status == "completed"
+    # the decision came back to each college: confirm the site update (step 10)
+    api.do("college_officer_1", key1, "confirm_site", {"site_url": "https://tpt.example/abitur", "confirmed": True})
+    assert api.tasks("college_officer_1", key2) == []
+    api.do("college_officer_2", key2, "confirm_site", {"site_url": "https://ttit.example/abitur", "confirmed": True})
+    assert instance(key1).status == instance(key2).status == "completed"
+
+    page = client.get("/public/kcp/2027")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Томский политехнический техникум" in html and "15.02.16" in html and "321-ра" in html
+    data = client.get("/public/kcp/2027.json").get_json()
+    rows = {(r["college_code"], r["programme_code"]): r for r in data["rows"]}
+    assert rows[("TPT", "15.02.16")]["approved_kcp"] == 40  # ДепПО's proposal
+    assert rows[("TTIT", "09.02.07")]["approved_kcp"] == 70  # the Expert Council's change
+    assert rows[("TPT", "15.02.16")]["form_of_study"] == "очная"
+    assert data["order"]["number"] == "321-ра"
+    text = client.get("/public/kcp/2027.csv").get_data(as_text=True)
+    table = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert table[0][0] == "Колледж" and len(table) == 3
+    assert "Белов" not in text and "Белов" not in html  # no contacts or personal data in the public table
+    assert client.get("/public/").status_code == 200
+
+
+def test_kcp_request_outside_an_open_campaign_is_refused_with_409(api):
+    r = api.client.post("/api/v1/processes/kcp_request/instances", json={"data": {"year": 2027}},
+                        headers=api._h("college_officer_1"))
+    assert r.status_code == 409
+    assert "2027" in json.dumps(r.get_json(), ensure_ascii=False) or r.get_json()["error"]["message"]
+    open_kcp_campaign(api)
+    api.start("college_officer_1", "kcp_request", {"year": 2026}, expect=409)
+    api.do("dpo_officer", "КЦП-2027", "close_intake", {"decision": "close"})
+    api.start("college_officer_2", "kcp_request", {"year": 2027}, expect=409)  # intake closed
+    # a department officer is not a college
+    api.start("dpo_officer", "kcp_request", {"year": 2027}, expect=403)
+
+
+def test_kcp_rejections_four_eyes_and_reminder_timer(api):
+    open_kcp_campaign(api)
+    add_groups("college_officer_1", "college_director")
+    key1 = f"КЦП-2027/TPT"
+    api.start("college_officer_1", "kcp_request", {"year": 2027})
+    api.do("college_officer_1", key1, "fill_request", kcp_request())
+    # four-eyes: the one who filled the request may not sign it
+    sign = api.task("college_director_1", key1, "sign_request")
+    api.complete("college_officer_1", sign["id"], {"decision": "sign"}, expect=403)
+    api.complete("college_director_1", sign["id"], {"decision": "return", "comment": "Уточните обоснование"})
+    api.do("college_officer_1", key1, "fill_request", kcp_request())
+    api.do("college_director_1", key1, "sign_request", {"decision": "sign"})
+    # a number that grows needs a justification (if/then on the computed Δ) and programme codes are checked
+    key2 = "КЦП-2027/TTIT"
+    api.start("college_officer_2", "kcp_request", {"year": 2027})
+    bad = kcp_lines("9.2.7")
+    bad[0].pop("justification")
+    r = api.do("college_officer_2", key2, "fill_request", kcp_request(bad), expect=422)
+    fields = r["error"]["fields"]
+    assert "lines/0/programme_code" in fields and "lines/0/justification" in fields
+    api.do("college_officer_2", key2, "fill_request", kcp_request(kcp_lines("09.02.07", 50, 40)))  # decrease: fine
+    api.do("college_director_2", key2, "sign_request", {"decision": "sign"})
+
+    # the formal check is late: a non-interrupting reminder to the head of ДепПО, the check stays open
+    check = api.task("dpo_officer", key1, "formal_check")
+    assert check["due_at"] is not None
+    fire_due(MONDAY + timedelta(days=6))
+    reminders = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "reminder")).scalars().all()
+    assert {e.business_key for e in reminders} == {key1, key2}
+    assert all(e.payload["group"] == "dpo_head" for e in reminders)
+    assert api.task("dpo_officer", key1, "formal_check")["id"] == check["id"]
+
+    # a formal rejection ends the request
+    api.do("dpo_officer", key1, "formal_check", {"decision": "reject", "comment": "Программа не лицензирована"})
+    assert instance(key1).status == "completed"
+    # the Expert Council rejects the campaign: every collected request learns it was not approved
+    accept_and_assess(api, key2)
+    api.do("dpo_officer", "КЦП-2027", "close_intake", {"decision": "close"})
+    # four-eyes on the order is tested below; here the consolidation goes to a rejection
+    api.do("dpo_officer", "КЦП-2027", "consolidate", {"funding_grows": False, "summary": "Свод"})
+    api.do("sector_officer", "КЦП-2027", "opinion_sector", {"sector_decision": "disagree", "sector_remarks": "Нет спроса"})
+    api.do("dtzn_officer", "КЦП-2027", "opinion_dtzn", {"dtzn_decision": "disagree", "dtzn_remarks": "Нет вакансий"})
+    assert api.tasks("finance_officer", "КЦП-2027") == []  # funding does not grow: no finance opinion
+    api.do("ec_secretary", "КЦП-2027", "ec_decision", {"decision": "reject", "comment": "Не обосновано"})
+    assert instance("КЦП-2027").status == "completed"
+    assert instance(key2).status == "completed"
+    assert api.tasks("college_officer_2", key2) == []
+    assert db.session.execute(select(Publication)).first() is None
+
+
+def test_kcp_order_four_eyes_and_visa_return(api):
+    open_kcp_campaign(api)
+    key = submit_kcp(api, 1)
+    accept_and_assess(api, key)
+    run_kcp_campaign_to_order(api)
+    add_groups("dpo_head", "dpo_officer")
+    api.do("dpo_head", "КЦП-2027", "draft_order", {"act_type": "распоряжение Администрации Томской области",
+                                                   "act_title": "Об установлении КЦП", "draft_text": "Проект"})
+    visa = api.task("dpo_head", "КЦП-2027", "visa_head")
+    r = api.complete("dpo_head", visa["id"], {"decision": "approve"}, expect=403)
+    assert "four-eyes" in r["error"]["message"] or r["error"]["fields"].get("distinct_from") == "draft_order"
+    # the legal reviewer returns the draft: it goes back to ДепПО's drafting step
+    add_groups("deputy_governor", "dpo_head")
+    api.complete("deputy_governor", visa["id"], {"decision": "approve"})
+    api.do("legal_officer", "КЦП-2027", "visa_legal", {"decision": "return", "comment": "Уточнить преамбулу"})
+    assert api.task("dpo_officer", "КЦП-2027", "draft_order")
+

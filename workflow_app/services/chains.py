@@ -1,0 +1,462 @@
+"""The roadmap chains (bpmn/kcp_*.bpmn, professions_*.bpmn, investor_case.bpmn): start rules and operations.
+
+Start hooks (run by instances.start_instance, so the REST API and the web UI obey them):
+- ``kcp_campaign`` / ``professions_cycle``: one per year (cycle key = the year), business key from config;
+- ``kcp_request``: a college submits only while the campaign of its year accepts requests (its task
+  «Закрыть приём заявок» is open); the request becomes a child of the campaign (parent_id), one per college;
+- ``professions_proposal``: the same for sector departments and employment centres;
+- ``investor_case``: an investor, or a ДИ manager on an investor's behalf, at any time.
+
+Service-task operations (``spiffworkflow:serviceTaskOperator id=...``), each inside the command's unit of work:
+``collect_kcp_requests``, ``deliver_kcp_decision``, ``publish_kcp``, ``collect_profession_proposals``,
+``deliver_professions_decision``, ``publish_professions``, ``publish_investment``, ``start_followups``, ``remind``.
+Names, act types and signatories come from ``bpmn/chains.json`` (configuration, not code).
+"""
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import flask_babel
+from flask import current_app, has_app_context
+from sqlalchemy import func, select
+
+from ..engine import clock
+from ..extensions import db
+from ..models import HumanTask, Organisation, ProcessInstance
+from . import instances, publication
+from .errors import Conflict, Forbidden, Invalid
+from .operations import START_HOOKS, UNSET, operation
+
+KCP_DECISION = "kcp_decision"
+PROFESSIONS_DECISION = "professions_decision"
+FORM_OF_STUDY = {"full_time": "очная", "part_time": "очно-заочная", "extramural": "заочная"}
+LEVEL = {"ppkrs": "ППКРС", "ppssz": "ППССЗ"}
+PROGRAMME_TYPE = {"training": "подготовка", "retraining": "переподготовка", "upskilling": "повышение квалификации"}
+ITEM_STATUS = {"add": "новая", "keep": "сохранена", "modify": "изменена"}
+
+
+def _(msgid, **variables):
+    try:
+        return flask_babel.gettext(msgid, **variables)
+    except (KeyError, RuntimeError):
+        return msgid % variables if variables else msgid
+
+
+@lru_cache(maxsize=4)
+def _read_config(path: str) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def config() -> dict:
+    default = Path(__file__).resolve().parents[2] / "bpmn" / "chains.json"
+    if has_app_context():
+        path = current_app.config.get("CHAINS_CONFIG") or Path(current_app.config["BPMN_DIR"]) / "chains.json"
+        if Path(path).exists():
+            default = Path(path)
+    return _read_config(str(default))
+
+
+def _year(value) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(_("The year is required"), fields={"year": _("a year such as 2027")}) from None
+    if not 2000 <= year <= 2100:
+        raise Invalid(_("The year is out of range"), fields={"year": _("a year such as 2027")})
+    return year
+
+
+def _org(org_id) -> Organisation | None:
+    return db.session.get(Organisation, org_id) if org_id is not None else None
+
+
+def _open_cycle(process_id: str, year: int, intake_task: str = "close_intake") -> ProcessInstance | None:
+    """The running cycle instance of ``year`` whose intake is still open (its intake task is open)."""
+    return db.session.execute(
+        select(ProcessInstance).join(HumanTask, HumanTask.instance_id == ProcessInstance.id).where(
+            ProcessInstance.process_id == process_id, ProcessInstance.cycle_key == str(year),
+            ProcessInstance.status == "running", HumanTask.task_def == intake_task, HumanTask.status == "open",
+        ).limit(1)
+    ).scalar_one_or_none()
+
+
+def _the_only_open_year(process_id: str) -> int | None:
+    keys = db.session.execute(
+        select(ProcessInstance.cycle_key).join(HumanTask, HumanTask.instance_id == ProcessInstance.id).where(
+            ProcessInstance.process_id == process_id, ProcessInstance.status == "running",
+            HumanTask.task_def == "close_intake", HumanTask.status == "open")
+    ).scalars().all()
+    keys = sorted(set(k for k in keys if k))
+    return int(keys[0]) if len(keys) == 1 else None
+
+
+def _running_with_key(process_id: str, business_key: str) -> bool:
+    return db.session.execute(
+        select(ProcessInstance.id).where(ProcessInstance.process_id == process_id,
+                                         ProcessInstance.business_key == business_key,
+                                         ProcessInstance.status == "running").limit(1)
+    ).first() is not None
+
+
+# --- start hooks ---------------------------------------------------------------------------------------
+
+def _cycle_hook(section: str):
+    def hook(uow, actor, req):
+        cfg = config()
+        year = _year(req.data.get("year", req.cycle_key))
+        req.data["year"] = year
+        req.cycle_key = req.cycle_key or str(year)
+        req.business_key = req.business_key or cfg[section]["business_key"].format(year=year)
+        req.title = req.title or cfg[section].get("campaign_title", cfg[section].get("cycle_title", "")).format(year=year)
+        req.data.setdefault("act_type", cfg["act_type"])
+        req.data.setdefault("signatory", cfg["signatory"])
+        if section == "kcp":
+            req.data.setdefault("act_title", cfg["kcp"]["act_title"].format(year=year))
+        if section == "professions":
+            req.data.setdefault("effective_date", cfg["professions"]["effective_date"].format(year=year))
+    return hook
+
+
+def _kcp_request_hook(uow, actor, req):
+    cfg = config()["kcp"]
+    org = _org(req.initiator_org_id if req.initiator_org_id is not UNSET else actor.org_id)
+    if not ("college_officer" in actor.groups or actor.is_admin or actor.is_system) or org is None:
+        raise Forbidden(_("Only a college's staff may submit a request"))
+    year = req.data.get("year") or _the_only_open_year("kcp_campaign")
+    if year is None:
+        raise Conflict(_("No campaign for changes to admission quotas is accepting requests now"))
+    year = _year(year)
+    campaign = _open_cycle("kcp_campaign", year)
+    if campaign is None:
+        raise Conflict(_("The campaign for admission quotas %(year)s is not accepting requests", year=year))
+    req.data["year"] = year
+    req.parent = req.parent or campaign
+    req.business_key = cfg["request_business_key"].format(year=year, org=org.code)
+    req.title = req.title or cfg["request_title"].format(year=year, org_name=org.name)
+    if _running_with_key("kcp_request", req.business_key):
+        raise Conflict(_("Your organisation already has a request in this campaign: %(key)s", key=req.business_key))
+
+
+def _proposal_hook(uow, actor, req):
+    cfg = config()["professions"]
+    groups = set(actor.groups)
+    if not (groups & {"sector_officer", "employment_centre"} or actor.is_admin or actor.is_system):
+        raise Forbidden(_("Only sector departments and employment centres submit proposals"))
+    req.data["proposer_kind"] = "employment_centre" if ("employment_centre" in groups
+                                                        and "sector_officer" not in groups) else "sector"
+    org = _org(actor.org_id)
+    year = req.data.get("year") or _the_only_open_year("professions_cycle")
+    if year is None:
+        raise Conflict(_("No call for proposals to the professions list is open now"))
+    year = _year(year)
+    cycle = _open_cycle("professions_cycle", year)
+    if cycle is None:
+        raise Conflict(_("The call for proposals to the professions list %(year)s is not open", year=year))
+    req.data["year"] = year
+    req.parent = req.parent or cycle
+    code = org.code if org is not None else actor.username
+    req.business_key = cfg["proposal_business_key"].format(year=year, org=code)
+    req.title = req.title or cfg["proposal_title"].format(year=year, org_name=org.name if org else actor.username)
+    if _running_with_key("professions_proposal", req.business_key):
+        raise Conflict(_("Your organisation already has proposals in this cycle: %(key)s", key=req.business_key))
+    req.check_permission = False  # checked above: two groups may submit
+
+
+def _investor_hook(uow, actor, req):
+    cfg = config()["investment"]
+    groups = set(actor.groups)
+    if "investor" in groups:
+        org = _org(actor.org_id)
+    elif groups & {"di_officer", "di_head"} or actor.is_admin or actor.is_system:
+        code = req.data.pop("investor_org_code", None)
+        org = db.session.execute(select(Organisation).where(Organisation.code == str(code or ""))).scalar_one_or_none()
+        if org is None or org.kind != "investor":
+            raise Invalid(_("Name the investor the case is started for"),
+                          fields={"investor_org_code": _("the code of an investor organisation")})
+        req.initiator_org_id = org.id
+    else:
+        raise Forbidden(_("Only an investor or the Department of Investments starts a staffing case"))
+    if org is None:
+        raise Forbidden(_("Only an investor or the Department of Investments starts a staffing case"))
+    n = db.session.execute(
+        select(func.count(ProcessInstance.id)).where(ProcessInstance.process_id == "investor_case",
+                                                     ProcessInstance.initiator_org_id == org.id)
+    ).scalar_one() + 1
+    req.business_key = cfg["case_business_key"].format(org=org.code, n=n)
+    req.title = req.title or cfg["case_title"].format(project=req.data.get("project_name") or req.business_key)
+    req.check_permission = False  # checked above
+
+
+START_HOOKS.update({
+    "kcp_campaign": _cycle_hook("kcp"),
+    "professions_cycle": _cycle_hook("professions"),
+    "kcp_request": _kcp_request_hook,
+    "professions_proposal": _proposal_hook,
+    "investor_case": _investor_hook,
+})
+
+
+# --- helpers for operations ------------------------------------------------------------------------------
+
+def _waiting_children(process_id: str, key_prefix: str, message: str) -> list[ProcessInstance]:
+    rows = db.session.execute(
+        select(ProcessInstance).where(ProcessInstance.process_id == process_id,
+                                      ProcessInstance.status == "running",
+                                      ProcessInstance.business_key.like(key_prefix + "%"))
+        .order_by(ProcessInstance.business_key, ProcessInstance.id)
+    ).scalars().all()
+    return [r for r in rows if message in (r.waiting_messages or [])]
+
+
+def _submitted(instance: ProcessInstance) -> dict:
+    """What people submitted on the instance's forms, later submissions overriding earlier ones.
+
+    Read from the task projection (validated form data), not the engine state: a process waiting at a
+    catch event has no single "current" data set.
+    """
+    merged = {}
+    rows = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "completed")
+        .order_by(HumanTask.completed_at, HumanTask.id)
+    ).scalars()
+    for row in rows:
+        merged.update(row.submitted or {})
+    return merged
+
+
+def _deliver(ctx, child: ProcessInstance, message: str, payload: dict):
+    instances.advance(ctx.uow, child, ctx.actor, lambda li: li.deliver(message, payload),
+                      audit_kind="message_delivered", audit_payload={"message": message, "payload": payload,
+                                                                     "from_instance_id": ctx.instance.id})
+
+
+def _line_key(business_key, line):
+    return (business_key, line.get("programme_code"), line.get("form_of_study"))
+
+
+# --- chain (a): КЦП ------------------------------------------------------------------------------------
+
+@operation("collect_kcp_requests")
+def collect_kcp_requests(ctx, params, data):
+    year = _year(data.get("year"))
+    prefix = config()["kcp"]["request_business_key"].format(year=year, org="")
+    requests, lines = [], []
+    for child in _waiting_children("kcp_request", prefix, KCP_DECISION):
+        d = _submitted(child)
+        org = _org(child.initiator_org_id)
+        proposed = {(lo.get("programme_code"), lo.get("form_of_study")): lo.get("proposed_kcp")
+                    for lo in d.get("line_opinions") or []}
+        requests.append({"instance_id": child.id, "business_key": child.business_key,
+                         "college": org.name if org else "", "opinion": d.get("opinion")})
+        for line in d.get("lines") or []:
+            proposal = proposed.get((line.get("programme_code"), line.get("form_of_study")),
+                                    proposed.get((line.get("programme_code"), None)))
+            lines.append({
+                "business_key": child.business_key, "college": org.name if org else "",
+                "college_code": org.code if org else "", "level": line.get("level"),
+                "programme_code": line.get("programme_code"), "programme_name": line.get("programme_name"),
+                "form_of_study": line.get("form_of_study"), "base": line.get("base"),
+                "current_kcp": line.get("current_kcp"), "requested_kcp": line.get("requested_kcp"),
+                "proposed_kcp": proposal if proposal is not None else line.get("requested_kcp"),
+            })
+    return {"count": len(requests), "requests": requests, "ids": [r["instance_id"] for r in requests], "lines": lines}
+
+
+def _approved_kcp_lines(data) -> list[dict]:
+    collected = data.get("kcp_requests") or {}
+    adjust = {_line_key(a.get("business_key"), a): a.get("proposed_kcp") for a in data.get("adjustments") or []}
+    changes = {_line_key(c.get("business_key"), c): c.get("approved_kcp") for c in data.get("changes") or []}
+    out = []
+    for line in collected.get("lines", []):
+        key = _line_key(line["business_key"], line)
+        approved = changes.get(key, adjust.get(key, line.get("proposed_kcp")))
+        out.append({**line, "approved_kcp": approved})
+    return out
+
+
+@operation("publish_kcp")
+def publish_kcp(ctx, params, data):
+    cfg = config()
+    year = _year(data.get("year"))
+    rows = []
+    for line in sorted(_approved_kcp_lines(data), key=lambda r: (r["college"], r["programme_code"] or "")):
+        current = line.get("current_kcp") or 0
+        rows.append({
+            "college": line["college"], "college_code": line["college_code"],
+            "level": LEVEL.get(line.get("level"), line.get("level")), "programme_code": line["programme_code"],
+            "programme_name": line["programme_name"],
+            "form_of_study": FORM_OF_STUDY.get(line.get("form_of_study"), line.get("form_of_study")),
+            "base": line.get("base"), "current_kcp": current, "approved_kcp": line["approved_kcp"],
+            "delta": (line["approved_kcp"] or 0) - current,
+        })
+    order = {"act_type": data.get("act_type") or cfg["act_type"], "number": data.get("order_number"),
+             "date": data.get("order_date"), "signatory": data.get("signatory") or cfg["signatory"]}
+    pub = publication.publish(ctx.uow, "kcp", str(year), cfg["kcp"]["publication_title"].format(year=year),
+                              {"year": year, "order": order, "rows": rows}, ctx.instance)
+    return {"publication_id": pub.id, "rows": len(rows)}
+
+
+@operation("deliver_kcp_decision")
+def deliver_kcp_decision(ctx, params, data):
+    outcome = params.get("outcome") or "approved"
+    year = _year(data.get("year"))
+    collected = set((data.get("kcp_requests") or {}).get("ids", []))
+    approved = _approved_kcp_lines(data) if outcome == "approved" else []
+    order = {"number": data.get("order_number"), "date": data.get("order_date"),
+             "act_type": data.get("act_type") or config()["act_type"]}
+    prefix = config()["kcp"]["request_business_key"].format(year=year, org="")
+    delivered = []
+    for child in _waiting_children("kcp_request", prefix, KCP_DECISION):
+        if child.id in collected:
+            decision = outcome
+            lines = [{k: line[k] for k in ("programme_code", "programme_name", "form_of_study", "current_kcp",
+                                             "approved_kcp")}
+                     for line in approved if line["business_key"] == child.business_key]
+        else:
+            decision, lines = "not_considered", []  # came in after the intake closed
+        _deliver(ctx, child, KCP_DECISION, {"decision": decision, "lines": lines, "order": order if lines else None})
+        delivered.append({"instance_id": child.id, "decision": decision})
+    return {"delivered": delivered}
+
+
+# --- chain (b): professions list ---------------------------------------------------------------------------
+
+@operation("collect_profession_proposals")
+def collect_profession_proposals(ctx, params, data):
+    year = _year(data.get("year"))
+    prefix = config()["professions"]["proposal_business_key"].format(year=year, org="")
+    proposals, items = [], []
+    for child in _waiting_children("professions_proposal", prefix, PROFESSIONS_DECISION):
+        d = _submitted(child)
+        org = _org(child.initiator_org_id)
+        proposer = org.name if org else ""
+        proposals.append({"instance_id": child.id, "business_key": child.business_key, "proposer": proposer})
+        for item in d.get("items") or []:
+            items.append({**item, "proposed_by": proposer, "business_key": child.business_key})
+    return {"count": len(proposals), "proposals": proposals, "ids": [p["instance_id"] for p in proposals],
+            "items": items}
+
+
+PUBLIC_ITEM_FIELDS = ("profession", "okpdtr_code", "programme_type", "grade", "duration_hours", "sector",
+                      "planned_trainees", "providers")
+
+
+@operation("publish_professions")
+def publish_professions(ctx, params, data):
+    cfg = config()["professions"]
+    year = _year(data.get("year"))
+    dropped = {p.strip().lower() for p in (data.get("excluded_items") or []) + (data.get("removed_items") or [])}
+    items = []
+    for item in (data.get("proposals") or {}).get("items", []):
+        if item.get("action") == "exclude" or str(item.get("profession", "")).strip().lower() in dropped:
+            continue
+        row = {k: item.get(k) for k in PUBLIC_ITEM_FIELDS}  # never the investment link or the justification
+        row["programme_type"] = PROGRAMME_TYPE.get(row["programme_type"], row["programme_type"])
+        row["status"] = ITEM_STATUS.get(item.get("action"), item.get("action"))
+        items.append(row)
+    items.sort(key=lambda r: (r["sector"] or "", r["profession"] or ""))
+    effective = data.get("effective_date") or cfg["effective_date"].format(year=year)
+    pub = publication.publish(ctx.uow, "professions", str(year), cfg["publication_title"].format(year=year),
+                              {"year": year, "effective_date": effective, "protocol_ref": data.get("protocol_ref"),
+                               "items": items}, ctx.instance)
+    return {"publication_id": pub.id, "items": len(items)}
+
+
+@operation("deliver_professions_decision")
+def deliver_professions_decision(ctx, params, data):
+    year = _year(data.get("year"))
+    collected = set((data.get("proposals") or {}).get("ids", []))
+    prefix = config()["professions"]["proposal_business_key"].format(year=year, org="")
+    delivered = []
+    for child in _waiting_children("professions_proposal", prefix, PROFESSIONS_DECISION):
+        decision = params.get("outcome", "approved") if child.id in collected else "not_considered"
+        _deliver(ctx, child, PROFESSIONS_DECISION, {"decision": decision, "effective_date": data.get("effective_date")})
+        delivered.append({"instance_id": child.id, "decision": decision})
+    return {"delivered": delivered}
+
+
+# --- chain (c): investment projects ------------------------------------------------------------------------
+
+@operation("publish_investment")
+def publish_investment(ctx, params, data):
+    """Adds this case to the year's public aggregates: projects, jobs, people needed per profession.
+
+    Only counts are published: never the investor, its ИНН, the project, the municipality or the wage.
+    """
+    cfg = config()["investment"]
+    year = clock.now().astimezone(clock.REGION_TZ).year
+    previous = publication.latest("investment", str(year))
+    agg = dict(previous.payload) if previous is not None else {"year": year, "projects": 0, "jobs": 0, "professions": []}
+    per_profession = {p["profession"]: p["number"] for p in agg.get("professions", [])}
+    for need in data.get("needs") or []:
+        name = str(need.get("profession", "")).strip()
+        if name:
+            per_profession[name] = per_profession.get(name, 0) + int(need.get("number") or 0)
+    jobs = sum(int(j.get("jobs") or 0) for j in data.get("jobs") or [])
+    payload = {"year": year, "projects": int(agg.get("projects", 0)) + 1, "jobs": int(agg.get("jobs", 0)) + jobs,
+               "professions": [{"profession": k, "number": v} for k, v in sorted(per_profession.items())]}
+    pub = publication.publish(ctx.uow, "investment", str(year), cfg["publication_title"].format(year=year),
+                              payload, ctx.instance)
+    return {"publication_id": pub.id}
+
+
+@operation("start_followups")
+def start_followups(ctx, params, data):
+    """On approval of a staffing plan: one КЦП request per college named in the plan (chain a, in the campaign
+    of the plan's admission year) and one proposal to the professions list (chain b), linked by parent_id."""
+    case = ctx.instance
+    cfg = config()
+    year = _year(data.get("kcp_year"))
+    by_college: dict[str, list] = {}
+    professions = []
+    for m in data.get("measures") or []:
+        if m.get("kind") == "kcp":
+            by_college.setdefault(m.get("college_code"), []).append(m)
+        elif m.get("kind") == "professions_list":
+            professions.append(m)
+    started = {"kcp_requests": [], "professions_proposals": []}
+    for code, measures in sorted(by_college.items()):
+        org = db.session.execute(select(Organisation).where(Organisation.code == str(code))).scalar_one_or_none()
+        if org is None or org.kind != "college":
+            raise Invalid(_("The staffing plan names an unknown college: %(code)s", code=code),
+                          fields={"measures": str(code)})
+        key = cfg["kcp"]["request_business_key"].format(year=year, org=org.code) + f"/{case.business_key}"
+        lines = [{"programme_code": m.get("programme_code"), "programme_name": m.get("programme_name"),
+                  "form_of_study": m.get("form_of_study"), "requested_kcp": m.get("places"),
+                  "justification": m.get("measure")} for m in measures]
+        child = instances.start_instance(
+            ctx.uow, ctx.actor, "kcp_request",
+            {"year": year, "change_type": "increase", "reason": "employer_demand", "lines": lines,
+             "investment_case": case.business_key},
+            business_key=key, title=cfg["kcp"]["request_title"].format(year=year, org_name=org.name),
+            parent=case, check_permission=False, initiator_org_id=org.id, run_hooks=False)
+        started["kcp_requests"].append(child.business_key)
+    if professions:
+        key = cfg["professions"]["proposal_business_key"].format(year=year, org=case.business_key)
+        items = [{"action": "add", "profession": m.get("programme_name"), "okpdtr_code": m.get("okpdtr_code"),
+                  "programme_type": "training", "planned_trainees": m.get("places"),
+                  "investment_project": case.business_key, "justification": m.get("measure")} for m in professions]
+        child = instances.start_instance(
+            ctx.uow, ctx.actor, "professions_proposal",
+            {"year": year, "items": items, "proposer_kind": "sector", "investment_case": case.business_key},
+            business_key=key, title=cfg["professions"]["proposal_title"].format(year=year, org_name=case.title),
+            parent=case, check_permission=False, initiator_org_id=None, run_hooks=False)
+        started["professions_proposals"].append(child.business_key)
+    return started
+
+
+# --- shared -----------------------------------------------------------------------------------------------
+
+@operation("remind")
+def remind(ctx, params, data):
+    """A late step: the head of the responsible group is reminded (audit event + in-app/e-mail notice)."""
+    group = str(params.get("group") or "")
+    about = str(params.get("about") or "")
+    task = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == ctx.instance.id, HumanTask.task_def == about,
+                                HumanTask.status == "open").limit(1)
+    ).scalar_one_or_none()
+    ctx.uow.record("reminder", instance=ctx.instance, task_id=task.id if task else None,
+                   payload={"group": group, "task": about, "name": task.name if task else None,
+                            "due_at": task.due_at.isoformat() if task and task.due_at else None})
+    return {"group": group, "task": about, "at": clock.now().isoformat()}

@@ -1,0 +1,89 @@
+"""Published results (no login): the approved КЦП table, the professions list, investment aggregates.
+
+Writes happen only inside a chain's service task (services/chains.py, same transaction as the approval);
+this module reads. Publications are append-only: the latest of a kind and key is the current one.
+"""
+import csv
+import io
+
+from sqlalchemy import select
+
+from ..engine import clock
+from ..extensions import db
+from ..models import Publication
+from .errors import NotFound
+
+KINDS = ("kcp", "professions", "investment")
+
+# CSV columns per kind: (payload field, header)
+CSV_COLUMNS = {
+    "kcp": [("college", "Колледж"), ("college_code", "Код организации"), ("level", "Уровень"),
+            ("programme_code", "Код"), ("programme_name", "Профессия / специальность"),
+            ("form_of_study", "Форма обучения"), ("base", "База"), ("current_kcp", "Было КЦП"),
+            ("approved_kcp", "Утверждено КЦП"), ("delta", "Изменение")],
+    "professions": [("profession", "Профессия"), ("okpdtr_code", "Код ОКПДТР"), ("programme_type", "Вид программы"),
+                    ("grade", "Разряд"), ("duration_hours", "Часов"), ("sector", "Отрасль"), ("status", "Статус"),
+                    ("planned_trainees", "Обучающихся (план)"), ("providers", "Организации")],
+    "investment": [("profession", "Профессия"), ("number", "Потребность, чел.")],
+}
+
+
+def publish(uow, kind: str, key: str, title: str, payload: dict, instance=None) -> Publication:
+    """Write a publication inside the caller's unit of work (a chain's service task)."""
+    pub = Publication(kind=kind, key=str(key), title=title, payload=payload, published_at=clock.now(),
+                      source_instance_id=getattr(instance, "id", None))
+    db.session.add(pub)
+    uow.flush()
+    uow.record("published", instance=instance, payload={"publication_id": pub.id, "kind": kind, "key": str(key)})
+    return pub
+
+
+def latest(kind: str, key: str) -> Publication | None:
+    return db.session.execute(
+        select(Publication).where(Publication.kind == kind, Publication.key == str(key))
+        .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def get(kind: str, key: str) -> Publication:
+    if kind not in KINDS:
+        raise NotFound("no such publication")
+    pub = latest(kind, key)
+    if pub is None:
+        raise NotFound("no such publication")
+    return pub
+
+
+def current() -> list[Publication]:
+    """The latest publication of each kind and key, newest first."""
+    rows = db.session.execute(
+        select(Publication).order_by(Publication.published_at.desc(), Publication.id.desc())
+    ).scalars().all()
+    seen, out = set(), []
+    for pub in rows:
+        if (pub.kind, pub.key) not in seen:
+            seen.add((pub.kind, pub.key))
+            out.append(pub)
+    return out
+
+
+def rows(pub: Publication) -> list[dict]:
+    if pub.kind == "investment":
+        return pub.payload.get("professions", [])
+    return pub.payload.get("rows", []) if pub.kind == "kcp" else pub.payload.get("items", [])
+
+
+def as_json(pub: Publication) -> dict:
+    return {"kind": pub.kind, "key": pub.key, "title": pub.title, "published_at": pub.published_at.isoformat(),
+            **pub.payload}
+
+
+def as_csv(pub: Publication) -> str:
+    columns = CSV_COLUMNS[pub.kind]
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([header for _field, header in columns])
+    for row in rows(pub):
+        writer.writerow(["" if row.get(field) is None else row.get(field) for field, _header in columns])
+    return out.getvalue()
