@@ -31,6 +31,9 @@ def current_actor():
 
 
 def _authenticate():
+    g.pop("api_actor", None)  # never inherit an actor from an enclosing app context (tests, CLI)
+    g.pop("api_user", None)
+    g.pop("_login_user", None)  # Flask-Login's per-context cache: re-read the session of this request
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         user = user_for_token(header[7:].strip())

@@ -1,0 +1,216 @@
+"""Inbox services: views and filters, the new-task counter, e-mail to candidates (aiosmtpd), CLI users and demo."""
+import socket
+import time
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+from stdnum.ru import inn
+
+from factories import actor, example_people, org, user
+from workflow_app.engine import clock
+from workflow_app.extensions import db
+from workflow_app.models import HumanTask, Organisation, User
+from workflow_app.roles import ROLES
+from workflow_app.services import inbox, notifications, processes, tasks
+from workflow_app.services.errors import Forbidden, Invalid, NotFound
+
+MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.set_clock(MONDAY)
+    yield
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def people(app, deployed):
+    return example_people()
+
+
+def start(person, key):
+    instance, open_tasks = processes.start_process(actor(person), "example_approval", {"title": key}, key)
+    return instance, open_tasks[0]
+
+
+def ids(page):
+    return [t.id for t in page.items]
+
+
+@pytest.mark.postgres_too
+def test_views_filters_and_paging(app, people):
+    o1, o2, dpo = people["officer1"], people["officer2"], people["dpo"]
+    _, t1 = start(o1, "A-1")
+    clock.advance(minutes=1)
+    _, t2 = start(o1, "A-2")
+    clock.advance(minutes=1)
+    _, t3 = start(o2, "B-1")
+    a1 = actor(o1)
+    assert ids(inbox.list_tasks(a1, "group")) == [t1.id, t2.id]
+    assert ids(inbox.list_tasks(actor(o2), "group")) == [t3.id]
+    assert ids(inbox.list_tasks(a1, "mine")) == []
+    tasks.claim(a1, t2.id)
+    assert ids(inbox.list_tasks(a1, "mine")) == [t2.id]
+    assert ids(inbox.list_tasks(a1, "group")) == [t1.id]
+    assert ids(inbox.list_tasks(a1, "all")) == [t1.id, t2.id]
+    # a colleague of the same college sees the claimed task in "all" but not in "group"
+    both = actor(people["dpo2"])
+    assert ids(inbox.list_tasks(both, "group")) == [t1.id]
+    assert ids(inbox.list_tasks(both, "all")) == [t1.id, t2.id]
+    assert ids(inbox.list_tasks(actor(people["auditor"]), "all")) == [t1.id, t2.id, t3.id]
+    assert ids(inbox.list_tasks(actor(dpo), "all")) == []
+    f = inbox.TaskFilters(business_key="A-1")
+    assert ids(inbox.list_tasks(a1, "all", f)) == [t1.id]
+    assert ids(inbox.list_tasks(a1, "all", inbox.TaskFilters(process_id="nope"))) == []
+    page = inbox.list_tasks(a1, "all", per_page=1)
+    assert ids(page) == [t1.id] and page.has_more and (page.total, page.total_exact) == (2, True)
+    page = inbox.list_tasks(a1, "all", page=2, per_page=1)
+    assert ids(page) == [t2.id] and not page.has_more and page.total == 2
+    with pytest.raises(Invalid):
+        inbox.list_tasks(a1, "everything")
+    with pytest.raises(Invalid):
+        inbox.list_tasks(a1, "mine", per_page=0)
+    # overdue: after the 5 working days
+    clock.set_clock(datetime(2026, 3, 11, 3, 0, tzinfo=timezone.utc))
+    assert ids(inbox.list_tasks(a1, "overdue")) == [t1.id, t2.id]
+    assert inbox.is_overdue(db.session.get(HumanTask, t1.id))
+
+
+def test_inbox_query_uses_the_indexes(app, people):
+    """The branches of an inbox query are index scans, never a full scan of human_task (SQLite plan)."""
+    from sqlalchemy.dialects import sqlite
+
+    a1 = actor(people["officer1"])
+    for view in ("mine", "group", "all"):
+        branches = inbox._branches(a1, view, inbox.TaskFilters(), clock.now())
+        for b in branches:
+            sql = b.order_by(HumanTask.created_at).limit(26).compile(
+                dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+            plan = " ".join(str(r[-1]) for r in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "INDEX" in plan and "SCAN human_task" not in plan and "TEMP B-TREE" not in plan, (view, plan)
+
+
+def test_new_task_counter(app, people):
+    o1 = people["officer1"]
+    assert inbox.new_task_count(actor(o1)) == 0
+    start(o1, "A-1")
+    start(o1, "A-2")
+    assert inbox.new_task_count(actor(o1)) == 2
+    assert inbox.new_task_count(actor(people["officer2"])) == 0
+    clock.advance(minutes=1)
+    inbox.mark_inbox_seen(actor(o1))
+    assert inbox.new_task_count(actor(o1)) == 0
+    clock.advance(minutes=1)
+    start(o1, "A-3")
+    assert inbox.new_task_count(actor(o1)) == 1
+
+
+def test_assign_is_for_heads_and_admins_only(app, people):
+    director = user("college_director_1", ["college_director"], org("college1"))
+    _, t = start(people["officer1"], "A-1")
+    with pytest.raises(Forbidden):
+        inbox.assign(actor(people["officer1"]), t.id, "dpo_officer_2")
+    with pytest.raises(NotFound):
+        inbox.assign(actor(people["dpo"]), t.id, "college_officer_1")
+    assert inbox.assign(actor(director), t.id, "dpo_officer_2").assignee_id == people["dpo2"].id
+    assert inbox.assign(actor(people["admin"]), t.id, "college_officer_1").assignee_id == people["officer1"].id
+    assert [u.username for u in inbox.candidates(actor(director), t.id)] == sorted(
+        ["college_officer_1", "dpo_officer_2"], key=lambda n: db.session.execute(
+            select(User.display_name).where(User.username == n)).scalar_one())
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_email_to_candidates_is_sent_in_the_background(app, people):
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    for u, mail in ((people["officer1"], "o1@college1.test"), (people["officer2"], "o2@college2.test"),
+                    (people["dpo2"], "dpo2@college1.test")):
+        u.email = mail
+    db.session.commit()
+    sink = Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+        started = time.perf_counter()
+        start(people["officer1"], "A-1")
+        assert notifications.wait_idle(10)
+        elapsed = time.perf_counter() - started
+        recipients = sorted(r for rcpts, _ in sink.messages for r in rcpts)
+        assert recipients == ["dpo2@college1.test", "o1@college1.test"]  # not the other college
+        assert "Подать заявку" in sink.messages[0][1] or "=?utf-8?" in sink.messages[0][1].lower()
+        assert elapsed < 10
+    finally:
+        controller.stop()
+        app.config.update(SMTP_HOST="")
+    # an unreachable SMTP server does not break the command
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=_free_port())
+    try:
+        start(people["officer1"], "A-2")
+        assert notifications.wait_idle(15)
+    finally:
+        app.config.update(SMTP_HOST="")
+
+
+def test_cli_users_and_tokens(app, client):
+    runner = app.test_cli_runner()
+    org("DEPPO", "ДепПО", kind="department")
+    db.session.commit()
+    r = runner.invoke(args=["users", "create", "ivanova", "--password", "Tomsk-Secret-2026!", "--name", "Иванова М. С.",
+                            "--group", "dpo_officer", "--org", "DEPPO"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(args=["users", "create", "ivanova", "--password", "Tomsk-Secret-2026!"])
+    assert r.exit_code == 1 and "already exists" in r.output
+    r = runner.invoke(args=["users", "create", "x", "--password", "Tomsk-Secret-2026!", "--group", "no_such_role"])
+    assert r.exit_code == 1 and "no_such_role" in r.output
+    r = runner.invoke(args=["users", "token", "ivanova"])
+    assert r.exit_code == 0
+    token = r.output.strip()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me["username"] == "ivanova" and me["groups"] == ["dpo_officer"] and me["organisation"]["code"] == "DEPPO"
+    assert runner.invoke(args=["users", "token", "nobody"]).exit_code == 1
+
+
+def test_demo_load_is_idempotent_and_covers_every_role(app, client):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    users1 = {u.username: (u.id, sorted(u.group_ids), u.organisation.code) for u in db.session.query(User)}
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0 and "users created: 0" in second.output
+    db.session.expire_all()
+    users2 = {u.username: (u.id, sorted(u.group_ids), u.organisation.code) for u in db.session.query(User)}
+    assert users1 == users2
+    for role in ROLES:
+        assert role in users2 and role in users2[role][1]
+    for name in ("college_officer_1", "college_director_1", "college_officer_2", "college_director_2",
+                 "investor_1", "investor_2"):
+        assert name in users2
+    assert users2["college_officer_1"][2] != users2["college_officer_2"][2]
+    assert users2["college_officer_1"][2] == users2["college_director_1"][2]
+    investors = db.session.execute(select(Organisation).where(Organisation.kind == "investor")).scalars().all()
+    assert len(investors) == 2 and all(inn.is_valid(o.inn) for o in investors)
+    colleges = {o.code: o.name for o in db.session.query(Organisation).filter_by(kind="college")}
+    assert colleges == {"TPT": "Томский политехнический техникум", "TTIT": "Томский техникум информационных технологий"}
+    r = client.post("/api/v1/auth/token", json={"username": "cc_secretary", "password": "demo"})
+    assert r.status_code == 201
+    app.config["ENV_NAME"] = "production"
+    refused = runner.invoke(args=["demo", "load"])
+    assert refused.exit_code == 1 and "production" in refused.output
