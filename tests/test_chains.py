@@ -336,3 +336,163 @@ def test_kcp_order_four_eyes_and_visa_return(api):
     api.do("legal_officer", "КЦП-2027", "visa_legal", {"decision": "return", "comment": "Уточнить преамбулу"})
     assert api.task("dpo_officer", "КЦП-2027", "draft_order")
 
+
+
+# --- chain (b) ----------------------------------------------------------------------------------------------
+
+def proposal_items():
+    return [
+        {"action": "add", "profession": "Оператор станков с ЧПУ", "okpdtr_code": "16045", "programme_type": "training",
+         "grade": "3", "duration_hours": 480, "sector": "Машиностроение", "vacancies": 40, "job_seekers": 12,
+         "planned_trainees": 25, "providers": "ТПТ", "investment_project": "ИП/SIBHIM/1",
+         "justification": "Дефицит операторов на предприятиях отрасли"},
+        {"action": "add", "profession": "Сварщик", "programme_type": "retraining", "sector": "Машиностроение",
+         "justification": "Рост спроса"},
+        {"action": "exclude", "profession": "Наборщик", "programme_type": "training", "sector": "Полиграфия",
+         "justification": "Нет вакансий"},
+    ]
+
+
+@pytest.mark.postgres_too
+def test_professions_list_with_returns_to_the_proposer_and_publication(api, client):
+    cycle = api.start("dtzn_officer", "professions_cycle", {"year": 2028})
+    assert cycle["business_key"] == "Перечень-2028"
+    api.do("dtzn_officer", "Перечень-2028", "announce", {"intake_deadline": "2027-11-01", "announcement": "Запрос предложений"})
+    sector = api.start("sector_officer", "professions_proposal", {"year": 2028})
+    centre = api.start("employment_centre", "professions_proposal", {"year": 2028})
+    assert (sector["business_key"], centre["business_key"]) == ("Перечень-2028/SECTOR", "Перечень-2028/CZN")
+    assert instance("Перечень-2028/CZN").parent_id == instance("Перечень-2028").id
+    api.do("sector_officer", "Перечень-2028/SECTOR", "draft_sector", {"year": 2028, "items": proposal_items(), "contact": "Соколов"})
+    api.do("employment_centre", "Перечень-2028/CZN", "draft_centre",
+           {"year": 2028, "items": [{"action": "keep", "profession": "Повар", "programme_type": "upskilling",
+                                     "sector": "Общественное питание", "justification": "Сохраняется спрос"}],
+            "contact": "ЦЗН"})
+    # ДТЗН returns the centre's proposal for clarification: it goes back to the employment centre, not the sector
+    api.do("dtzn_officer", "Перечень-2028/CZN", "review", {"decision": "return", "comment": "Уточните разряд"})
+    assert api.tasks("sector_officer", "Перечень-2028/CZN") == []
+    api.do("employment_centre", "Перечень-2028/CZN", "draft_centre",
+           {"year": 2028, "items": [{"action": "keep", "profession": "Повар", "programme_type": "upskilling", "grade": "4",
+                                     "sector": "Общественное питание", "justification": "Сохраняется спрос"}],
+            "contact": "ЦЗН"})
+    api.do("dtzn_officer", "Перечень-2028/CZN", "review", {"decision": "accept"})
+    api.do("dtzn_officer", "Перечень-2028/SECTOR", "review", {"decision": "accept"})
+    api.do("dtzn_officer", "Перечень-2028", "close_intake", {"decision": "close"})
+    api.start("sector_officer", "professions_proposal", {"year": 2028}, expect=409)  # intake closed
+
+    api.do("dtzn_officer", "Перечень-2028", "consolidate", {"summary": "Проект перечня"})
+    api.do("sector_officer", "Перечень-2028", "agree", {"decision": "remarks", "comment": "Добавьте сварщиков"})
+    api.do("dtzn_officer", "Перечень-2028", "consolidate", {"summary": "Проект перечня, ред. 2"})
+    api.do("sector_officer", "Перечень-2028", "agree", {"decision": "agree"})
+    api.do("wg_secretary", "Перечень-2028", "wg_decision", {"decision": "return", "comment": "Пересмотреть состав"})
+    api.do("dtzn_officer", "Перечень-2028", "consolidate", {"summary": "Проект перечня, ред. 3"})
+    api.do("sector_officer", "Перечень-2028", "agree", {"decision": "agree"})
+    api.do("wg_secretary", "Перечень-2028", "wg_decision",
+           {"decision": "approve_changed", "removed_items": ["Сварщик"], "effective_date": "2028-01-01",
+            "protocol_ref": "протокол № 4 / вопрос 1 / решение 2"})
+    assert instance("Перечень-2028").status == "completed"
+    assert instance("Перечень-2028/SECTOR").status == instance("Перечень-2028/CZN").status == "completed"
+
+    data = client.get("/public/professions/2028.json").get_json()
+    assert data["effective_date"] == "2028-01-01"
+    assert sorted(i["profession"] for i in data["items"]) == ["Оператор станков с ЧПУ", "Повар"]
+    assert {i["status"] for i in data["items"]} == {"новая", "сохранена"}
+    assert "ИП/SIBHIM" not in json.dumps(data, ensure_ascii=False)  # the investment link stays internal
+    assert "Повар" in client.get("/public/professions/2028").get_data(as_text=True)
+    assert "Оператор станков с ЧПУ" in client.get("/public/professions/2028.csv").get_data(as_text=True)
+
+
+# --- chain (c) ----------------------------------------------------------------------------------------------
+
+def questionnaire():
+    return {"project_name": "Завод полимерных материалов «Северный»", "investor_name": "ООО «СХК — Новые материалы»",
+            "investor_inn": "7017123451", "municipality": "ЗАТО Северск", "sector": "Химическая промышленность",
+            "stage": "construction", "launch_date": "2029-09-01", "jobs": [{"year": 2028, "jobs": 120}, {"year": 2029, "jobs": 80}],
+            "average_wage": 98000, "co_finance_training": True, "contact": "Главный инженер",
+            "needs": [{"profession": "Аппаратчик химических производств", "code": "10912", "category": "worker",
+                       "number": 60, "year_needed": 2029},
+                      {"profession": "Техник-технолог", "category": "mid_level", "number": 20, "year_needed": 2029}]}
+
+
+def staffing_plan():
+    return {"kcp_year": 2028,
+            "lines": [{"profession": "Аппаратчик химических производств", "year": 2029, "need": 60, "from_colleges": 20,
+                       "from_retraining": 25, "from_labour_market": 5}],
+            "measures": [{"kind": "kcp", "measure": "Увеличить приём на 25 мест", "college_code": "TPT",
+                          "programme_code": "18.01.02", "programme_name": "Лаборант-эколог", "form_of_study": "full_time",
+                          "places": 25, "responsible": "ДепПО", "deadline": "2028-06-01"},
+                         {"kind": "professions_list", "measure": "Включить в перечень", "programme_name": "Аппаратчик",
+                          "okpdtr_code": "10912", "places": 30, "responsible": "ДТЗН", "deadline": "2027-12-20"}]}
+
+
+@pytest.mark.postgres_too
+def test_investor_case_returns_escalation_approval_followups_and_aggregates_only(api, client):
+    case = api.start("investor_1", "investor_case", {})
+    key = case["business_key"]
+    assert key == "ИП/SIBHIM/1"
+    bad = questionnaire() | {"investor_inn": "7017123452"}
+    r = api.do("investor_1", key, "questionnaire", bad, expect=422)
+    assert "investor_inn" in r["error"]["fields"]
+    api.do("investor_1", key, "questionnaire", questionnaire())
+    # ДИ returns it: back to this investor only
+    api.do("di_officer", key, "di_check", {"decision": "return", "comment": "Уточните год потребности"})
+    assert api.tasks("investor_2", key) == []
+    assert api.get_task("investor_2", api.task("investor_1", key, "questionnaire")["id"]).status_code == 404
+    api.do("investor_1", key, "questionnaire", questionnaire())
+    api.do("di_officer", key, "di_check", {"decision": "accept"})
+    api.do("coordinator", key, "open_case", {"case_number": "КД-1"})
+    api.do("dtzn_officer", key, "opinion_dtzn", {"dtzn_decision": "agree"})
+    api.do("dpo_officer", key, "opinion_dpo", {"dpo_decision": "agree_with_remarks", "dpo_remarks": "Нужен набор в ТПТ"})
+    api.do("sector_officer", key, "opinion_sector", {"sector_decision": "agree"})
+    api.do("coordinator", key, "plan", staffing_plan())
+    api.do("investor_1", key, "plan_review", {"decision": "request_changes", "comment": "Сдвинуть сроки"})
+    api.do("coordinator", key, "plan", staffing_plan())
+
+    # the investor does not answer for 10 working days: the case escalates to the Coordinator (interrupting)
+    review = api.task("investor_1", key, "plan_review")
+    fire_due(MONDAY + timedelta(days=30))
+    assert api.tasks("investor_1", key) == []
+    assert db.session.get(HumanTask, review["id"]).status == "cancelled"
+    assert db.session.execute(select(AuditEvent).where(AuditEvent.kind == "escalation",
+                                                       AuditEvent.business_key == key)).first()
+    api.do("coordinator", key, "stalled", {"decision": "resume", "comment": "Созвонились с инвестором"})
+    api.do("investor_1", key, "plan_review", {"decision": "agree"})
+    api.do("wg_secretary", key, "wg_decision", {"decision": "refer_cc", "protocol_ref": "протокол № 5 / вопрос 2"})
+    api.do("cc_secretary", key, "cc_decision", {"decision": "approve", "protocol_ref": "протокол № 2 / вопрос 4"})
+    case_row = instance(key)
+    assert case_row.status == "completed"
+
+    # follow-ups: a КЦП request of the college named in the plan, and a proposal to the professions list
+    children = db.session.execute(select(ProcessInstance).where(ProcessInstance.parent_id == case_row.id)).scalars().all()
+    assert sorted(c.process_id for c in children) == ["kcp_request", "professions_proposal"]
+    kcp_child = next(c for c in children if c.process_id == "kcp_request")
+    assert kcp_child.business_key.startswith("КЦП-2028/TPT/")
+    fill = api.task("college_officer_1", kcp_child.business_key, "fill_request")
+    assert api.get_task("college_officer_2", fill["id"]).status_code == 404
+    detail = api.get_task("college_officer_1", fill["id"]).get_json()
+    assert detail["data"]["lines"][0]["programme_code"] == "18.01.02"
+    prop_child = next(c for c in children if c.process_id == "professions_proposal")
+    assert api.task("sector_officer", prop_child.business_key, "draft_sector")
+
+    # public: aggregates only, never the investor's own data
+    year = MONDAY.year
+    out = client.get(f"/public/investment/{year}.json").get_json()
+    assert (out["projects"], out["jobs"]) == (1, 200)
+    assert {p["profession"]: p["number"] for p in out["professions"]}["Аппаратчик химических производств"] == 60
+    everything = json.dumps(out, ensure_ascii=False) + client.get(f"/public/investment/{year}").get_data(as_text=True) \
+        + client.get(f"/public/investment/{year}.csv").get_data(as_text=True) + client.get("/public/").get_data(as_text=True)
+    for secret in ("7017123451", "СХК", "Северный", "Северск", "98000", "SIBHIM"):
+        assert secret not in everything
+
+
+def test_investor_case_on_behalf_and_decline(api):
+    api.start("di_officer", "investor_case", {}, expect=422)  # on whose behalf?
+    case = api.start("di_officer", "investor_case", {"investor_org_code": "TOMLES"})
+    key = case["business_key"]
+    assert key == "ИП/TOMLES/1"
+    api.start("college_officer_1", "investor_case", {}, expect=403)
+    # the questionnaire waits for the investor's own people
+    api.do("investor_2", key, "questionnaire", questionnaire() | {"investor_inn": "7017987652"})
+    assert api.tasks("investor_1", key) == []
+    api.do("di_officer", key, "di_check", {"decision": "decline", "comment": "Проект вне перечня приоритетных"})
+    assert instance(key).status == "completed"
+    assert db.session.execute(select(Publication)).first() is None
