@@ -64,6 +64,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     from .security import init_security, limit_logins
 
     init_security(app)
+    from .resilience import init_resilience
+
+    init_resilience(app)
     limit_logins(app)
     init_logging(app)
     if app.config.get("PROXY_HOPS"):

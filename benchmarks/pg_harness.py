@@ -1,0 +1,436 @@
+"""The production set-up, for real, on a throwaway PostgreSQL: used by ``load_pg.py`` and ``faults_pg.py``.
+
+What it does is what docs/operations.md tells an operator to do: create a database, ``flask db upgrade
+heads``, ``flask deploy``, create users (password policy applies), start gunicorn with gunicorn.conf.py and
+4 workers with ``SOGLASIE_ENV=production``. Then 50 client threads drive instances of the example process
+over HTTP (personal API tokens) while racing each other for the same review tasks; afterwards the
+database is checked directly: tasks, audit events, the hash chain, the engine state of every instance.
+"""
+import http.client
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import percentile  # noqa: E402
+
+BIN = ROOT / ".venv" / "bin"
+COLLEGES = 5
+DPO_OFFICERS = 10
+PASSWORD = "load-test-password-1"
+REQUEST = {"title": "Заявка нагрузочного теста", "amount": 25, "justification": "Нужно больше мест для набора"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Deployment:
+    """A PostgreSQL cluster + a migrated database + gunicorn (+ optionally the scheduler), as documented."""
+
+    def __init__(self, workers=4, threads=2, log_dir: Path | None = None):
+        from pgcluster import Cluster
+
+        self.cluster = Cluster().start()
+        self.cluster.sql("CREATE DATABASE soglasie")
+        self.url = self.cluster.url("soglasie")
+        self.port = free_port()
+        self.workers, self.threads = workers, threads
+        self.log_dir = log_dir or self.cluster.dir
+        self.gunicorn = None
+        self.env = dict(os.environ, DATABASE_URL=self.url, SOGLASIE_ENV="production", SECRET_KEY="load-" + "x" * 40,
+                        FLASK_APP="wsgi.py", WEB_WORKERS=str(workers), WEB_THREADS=str(threads),
+                        BIND=f"127.0.0.1:{self.port}", LOG_JSON="1", LOG_LEVEL="WARNING", SCHEDULER_ENABLED="0",
+                        DB_POOL_SIZE="4", DB_MAX_OVERFLOW="4", PYTHONUNBUFFERED="1")
+
+    # --- set-up, exactly the operator's commands -------------------------------------------------------
+    def flask(self, *args, check=True, **kw):
+        return subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=self.env, check=check,
+                              capture_output=True, text=True, **kw)
+
+    def prepare(self):
+        self.flask("db", "upgrade", "heads")
+        self.flask("deploy", str(ROOT / "bpmn" / "example_approval.bpmn"))
+        return self.create_people()
+
+    def app(self):
+        from workflow_app import create_app
+
+        return create_app({"SQLALCHEMY_DATABASE_URI": self.url, "SECRET_KEY": "harness-" + "y" * 40,
+                           "ENV_NAME": "production", "LOG_JSON": False})
+
+    def create_people(self):
+        """Colleges with one officer each, ДепПО with 10 officers; a personal API token for everyone."""
+        from workflow_app.extensions import db
+        from workflow_app.models import Organisation
+        from workflow_app.services import accounts
+        from workflow_app.services.identity import SYSTEM, ensure_roles
+
+        app = self.app()
+        people = {"officers": [], "dpo": [], "tokens": {}}
+        with app.app_context():
+            ensure_roles(db.session)
+            db.session.add(Organisation(code="DEPPO", name="ДепПО", kind="department"))
+            for i in range(COLLEGES):
+                db.session.add(Organisation(code=f"COL{i}", name=f"Колледж {i}", kind="college"))
+            db.session.commit()
+            for i in range(COLLEGES):
+                accounts.add_user(SYSTEM, f"officer{i}", PASSWORD, groups=["college_officer"], organisation_code=f"COL{i}")
+                people["officers"].append(f"officer{i}")
+            for i in range(DPO_OFFICERS):
+                accounts.add_user(SYSTEM, f"dpo{i}", PASSWORD, groups=["dpo_officer"], organisation_code="DEPPO")
+                people["dpo"].append(f"dpo{i}")
+            for name in people["officers"] + people["dpo"]:
+                people["tokens"][name] = accounts.issue_token(SYSTEM, name, "load")
+            db.session.remove()
+            db.engine.dispose()
+        return people
+
+    def start_web(self):
+        self.web_log = open(self.log_dir / "gunicorn.log", "a")
+        self.gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                                         env=self.env, stdout=self.web_log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200 and len(self.worker_pids()) == self.workers:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not come up; see " + str(self.log_dir / "gunicorn.log"))
+
+    def worker_pids(self) -> list[int]:
+        if self.gunicorn is None:
+            return []
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.gunicorn.pid:
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def kill_worker(self) -> int:
+        pid = random.choice(self.worker_pids())
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def restart_postgres(self, down_seconds=1.0):
+        """Crash PostgreSQL (immediate stop, like a power cut of the server process) and start it again."""
+        c = self.cluster
+        c._run("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop", check=False)
+        time.sleep(down_seconds)
+        opts = f"-p {c.port} -k {c.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " \
+               f"-c full_page_writes=off -c max_connections=200"
+        c._run("pg_ctl", "-D", c.data, "-o", opts, "-l", c.dir / "log", "-w", "start")
+
+    def stop(self):
+        if self.gunicorn is not None and self.gunicorn.poll() is None:
+            self.gunicorn.send_signal(signal.SIGTERM)
+            try:
+                self.gunicorn.wait(20)
+            except subprocess.TimeoutExpired:
+                self.gunicorn.kill()
+        self.cluster.stop()
+
+
+class Http:
+    """One keep-alive connection per client thread; records latency and status of every request."""
+
+    RETRYABLE = (0, 502, 503, 504)
+
+    def __init__(self, port, stats):
+        self.port, self.stats, self.conn = port, stats, None
+
+    def call(self, method, path, token, body=None, label=None):
+        payload = json.dumps(body).encode() if body is not None else None
+        headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+        started = time.perf_counter()
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.conn.request(method, "/api/v1" + path, body=payload, headers=headers)
+            response = self.conn.getresponse()
+            raw = response.read()
+            status = response.status
+            data = json.loads(raw) if raw and response.getheader("Content-Type", "").startswith("application/json") else None
+        except (OSError, http.client.HTTPException):
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = None
+            status, data = 0, None  # connection refused/reset: the worker died or is restarting
+        self.stats.record(label or method, status, time.perf_counter() - started)
+        return status, data
+
+    def get(self, path, token, label, deadline):
+        """GETs are safe to repeat: retry connection errors and 503 until the deadline."""
+        while True:
+            status, data = self.call("GET", path, token, label=label)
+            if status not in self.RETRYABLE or time.time() > deadline:
+                return status, data
+            time.sleep(0.2)
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latency = defaultdict(list)
+        self.status = Counter()
+
+    def record(self, label, status, seconds):
+        with self.lock:
+            self.latency[label].append(seconds)
+            self.status[(label, status)] += 1
+
+    def all_latencies(self):
+        return [v for values in self.latency.values() for v in values if True]
+
+    def summary(self, wall):
+        values = self.all_latencies()
+        ok = sum(n for (_, s), n in self.status.items() if 200 <= s < 300)
+        return {
+            "requests": len(values), "ok_2xx": ok, "wall_s": round(wall, 1),
+            "throughput_rps": round(len(values) / wall, 1),
+            "p50_ms": round(percentile(values, 50) * 1000, 1), "p95_ms": round(percentile(values, 95) * 1000, 1),
+            "p99_ms": round(percentile(values, 99) * 1000, 1),
+            "statuses": {f"{label} {status}": n for (label, status), n in sorted(self.status.items())},
+            "by_label_p95_ms": {k: round(percentile(v, 95) * 1000, 1) for k, v in sorted(self.latency.items())},
+        }
+
+
+class Workload:
+    """50 clients; each drives its own instances to the end while helping (racing) on others' reviews.
+
+    Variant "A": submit -> review "reject". Variant "B": submit -> review "return" -> resubmit -> "reject".
+    Whoever wins a review claim completes it with the decision its owner asked for (kept in ``pool``).
+    """
+
+    def __init__(self, dep: Deployment, people, clients=50, seconds=40, run_id="L"):
+        self.dep, self.people, self.clients, self.seconds, self.run_id = dep, people, clients, seconds, run_id
+        self.stats = Stats()
+        self.pool = {}  # review task id -> decision
+        self.pool_lock = threading.Lock()
+        self.instances = {}  # instance id -> variant
+        self.confirmed = set()  # task ids whose completion a client saw answered 200
+        self.problems = []
+        self.lock = threading.Lock()
+
+    def token(self, name):
+        return self.people["tokens"][name]
+
+    def run(self):
+        self.started = time.time()
+        self.stop_at = self.started + self.seconds
+        self.hard_deadline = self.stop_at + 90  # time to finish the instances in flight
+        threads = [threading.Thread(target=self.client, args=(i,), daemon=True) for i in range(self.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=max(1, self.hard_deadline - time.time() + 10))
+        self.wall = time.time() - self.started
+        return self.stats.summary(self.wall)
+
+    def client(self, n):
+        http_ = Http(self.dep.port, self.stats)
+        officer = self.people["officers"][n % COLLEGES]
+        dpo = self.people["dpo"][n % DPO_OFFICERS]
+        k = 0
+        while time.time() < self.stop_at:
+            variant = "AB"[k % 2] if n % 2 else "BA"[k % 2]
+            key = f"{self.run_id}-{n}-{k}-{variant}"
+            try:
+                self.drive(http_, officer, dpo, key, variant)
+            except Exception as exc:  # report, keep the other clients going
+                with self.lock:
+                    self.problems.append(f"client {n} {key}: {type(exc).__name__}: {exc}")
+                return
+            k += 1
+
+    def start(self, http_, officer, key):
+        while time.time() < self.hard_deadline:
+            status, data = http_.call("POST", "/processes/example_approval/instances", self.token(officer),
+                                      {"data": {"title": key}, "business_key": key, "title": key}, label="start")
+            if status == 201:
+                return data["id"]
+            if status not in Http.RETRYABLE:
+                raise RuntimeError(f"start answered {status}: {data}")
+            # the answer was lost: did the start commit? (never start the same business key twice)
+            status, found = http_.get(f"/instances?business_key={key}", self.token(officer), "list", self.hard_deadline)
+            if status == 200 and found:
+                return found[0]["id"]
+            time.sleep(0.2)
+        raise RuntimeError("could not start before the deadline")
+
+    def drive(self, http_, officer, dpo, key, variant):
+        inst_id = self.start(http_, officer, key)
+        with self.lock:
+            self.instances[inst_id] = variant
+        submits, stuck = set(), Counter()
+        while time.time() < self.hard_deadline:
+            status, inst = http_.get(f"/instances/{inst_id}", self.token(officer), "instance", self.hard_deadline)
+            if status != 200:
+                raise RuntimeError(f"instance {inst_id}: {status} {inst}")
+            if inst["status"] == "completed":
+                return
+            submit = [t for t in inst["tasks"] if t["task_def"] == "submit_request"]
+            if submit:
+                submits.add(submit[0]["id"])
+                self.complete(http_, submit[0]["id"], officer, REQUEST)
+                continue
+            status, tasks = http_.get(f"/tasks?view=all&business_key={key}", self.token(dpo), "inbox", self.hard_deadline)
+            review = [t for t in (tasks or []) if t["task_def"] == "review_request" and t["status"] == "open"]
+            if not review:
+                time.sleep(0.02)
+                continue
+            task = review[0]
+            decision = "reject" if variant == "A" or len(submits) > 1 else "return"
+            with self.pool_lock:
+                self.pool[task["id"]] = decision
+            if task["assignee"] is None:
+                self.review(http_, task["id"], decision, dpo)
+            else:
+                stuck[task["id"]] += 1
+                if stuck[task["id"]] >= 5:  # the claimer's client lost its answer: act as the claimer
+                    self.complete(http_, task["id"], task["assignee"], {"decision": decision, "comment": "по итогам проверки"})
+                else:
+                    time.sleep(0.05)
+            self.help_others(http_, dpo)
+        raise RuntimeError(f"instance {inst_id} not finished before the deadline")
+
+    def review(self, http_, task_id, decision, dpo):
+        status, _ = http_.call("POST", f"/tasks/{task_id}/claim", self.token(dpo), label="claim")
+        if status == 200:
+            self.complete(http_, task_id, dpo, {"decision": decision, "comment": "по итогам проверки"})
+
+    def complete(self, http_, task_id, user, data):
+        status, body = http_.call("POST", f"/tasks/{task_id}/complete", self.token(user), {"data": data}, label="complete")
+        if status == 200:
+            with self.lock:
+                self.confirmed.add(task_id)
+            with self.pool_lock:
+                self.pool.pop(task_id, None)
+        elif status not in (409, *Http.RETRYABLE):
+            with self.lock:
+                self.problems.append(f"complete {task_id} as {user}: {status} {body}")
+
+    def help_others(self, http_, dpo):
+        with self.pool_lock:
+            candidates = list(self.pool.items())
+        if candidates:
+            task_id, decision = random.choice(candidates)
+            self.review(http_, task_id, decision, dpo)
+
+
+EXPECTED = {"A": ["submit_request", "review_request"],
+            "B": ["submit_request", "review_request", "submit_request", "review_request"]}
+
+
+def check(dep: Deployment, workload: Workload | None = None) -> dict:
+    """Look at the database directly: tasks, audit events, engine state, the chain."""
+    from sqlalchemy import func, select
+
+    from workflow_app.extensions import db
+    from workflow_app.models import AuditEvent, HumanTask, ProcessInstance
+    from workflow_app.services import audit, instances as instance_svc
+
+    app = dep.app()
+    report = {"problems": []}
+    problems = report["problems"]
+    with app.app_context():
+        rows = db.session.execute(select(ProcessInstance)).scalars().all()
+        tasks_by_instance = defaultdict(list)
+        for t in db.session.execute(select(HumanTask).order_by(HumanTask.id)).scalars():
+            tasks_by_instance[t.instance_id].append(t)
+        events = defaultdict(Counter)
+        completed_events = Counter()
+        claimed_events = Counter()
+        for kind, inst_id, task_id in db.session.execute(select(AuditEvent.kind, AuditEvent.instance_id, AuditEvent.task_id)):
+            events[inst_id][kind] += 1
+            if kind == "task_completed":
+                completed_events[task_id] += 1
+            if kind == "task_claimed":
+                claimed_events[task_id] += 1
+        report["instances"] = len(rows)
+        report["instances_by_status"] = dict(Counter(r.status for r in rows))
+        twice = [t for t, n in completed_events.items() if n > 1]
+        if twice:
+            problems.append(f"tasks completed more than once: {twice[:10]}")
+        claimed_twice = [t for t, n in claimed_events.items() if n > 1]
+        report["tasks_claimed_twice"] = len(claimed_twice)
+        by_key = {r.business_key: r for r in rows}
+        report["lost_updates"] = 0
+        if workload is not None:
+            expected = workload.instances
+            report["driven_instances"] = len(expected)
+            for inst_id, variant in expected.items():
+                inst = db.session.get(ProcessInstance, inst_id)
+                if inst is None:
+                    problems.append(f"instance {inst_id} lost")
+                    report["lost_updates"] += 1
+                    continue
+                tasks = tasks_by_instance[inst_id]
+                defs = [t.task_def for t in tasks]
+                if inst.status != "completed" or defs != EXPECTED[variant] or any(t.status != "completed" for t in tasks):
+                    problems.append(f"instance {inst_id} ({variant}) {inst.status}: {defs} {[t.status for t in tasks]}")
+                ev = events[inst_id]
+                if ev["instance_started"] != 1 or ev["task_completed"] != len(EXPECTED[variant]) \
+                        or ev["instance_completed"] != 1:
+                    problems.append(f"instance {inst_id} audit events {dict(ev)}")
+                for t in tasks:
+                    if t.status == "completed" and completed_events[t.id] != 1:
+                        problems.append(f"task {t.id}: {completed_events[t.id]} task_completed events")
+                    if t.task_def == "review_request" and claimed_events[t.id] != 1:
+                        problems.append(f"review task {t.id}: {claimed_events[t.id]} successful claims")
+            all_tasks = {t.id: t for ts in tasks_by_instance.values() for t in ts}
+            for task_id in workload.confirmed:  # every completion a client saw confirmed is in the database
+                t = all_tasks.get(task_id)
+                if t is None or t.status != "completed":
+                    problems.append(f"confirmed completion of task {task_id} lost")
+                    report["lost_updates"] += 1
+            report["confirmed_completions"] = len(workload.confirmed)
+        # every running instance loads, and its open tasks are exactly the engine's READY user tasks
+        mismatched = 0
+        for inst in rows:
+            if inst.status != "running":
+                continue
+            loaded = instance_svc.load(inst)
+            ready = sorted(v.engine_task_id for v in loaded.ready_user_tasks())
+            open_rows = sorted(t.engine_task_id for t in tasks_by_instance[inst.id] if t.status == "open")
+            if ready != open_rows:
+                mismatched += 1
+                problems.append(f"instance {inst.id}: engine READY {ready} vs open rows {open_rows}")
+        report["half_advanced_instances"] = mismatched
+        result = audit.verify(db.session)
+        report["audit_events"] = db.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+        report["chain_ok"] = bool(result.ok)
+        if not result.ok:
+            problems.append(f"audit chain broken: {result}")
+        report["by_key_count"] = len(by_key)
+        db.session.remove()
+        db.engine.dispose()
+    return report
+
+
+def print_report(title, summary, report, extra=None):
+    out = {"benchmark": title, **summary, **(extra or {}), "check": report}
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return out
