@@ -9,3 +9,7 @@ from .processes import blp as processes_blp  # noqa: E402
 from .tasks import blp as tasks_blp  # noqa: E402
 
 ALL += [auth_blp, processes_blp, tasks_blp]
+
+from .council import blp as council_blp  # noqa: E402
+
+ALL += [council_blp]

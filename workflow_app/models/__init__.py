@@ -3,4 +3,7 @@ from .identity import ApiToken, Deputy, Group, Membership, Organisation, User  #
 from .process import ProcessInstance, ProcessModel  # noqa: F401
 from .task import HumanTask, TaskAttachment, TaskComment  # noqa: F401
 from .audit import AuditEvent, AuditHead  # noqa: F401
+from .council import (  # noqa: F401
+    AgendaItem, Attendance, BodyMembership, CollegialBody, Decision, Instruction, Meeting, MeetingSubstitute, Protocol,
+)
 from .publication import Publication  # noqa: F401

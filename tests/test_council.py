@@ -1,0 +1,515 @@
+"""Collegial bodies: pending items, meetings, quorum, votes, protocols that close decisions (issue 5).
+
+Two small test chains under tests/data/council/ put tasks with ``collegialBody=coordination_council`` in the
+secretary's lane: ``council_test_quota`` (approve / approve with changes / return / reject) and
+``council_test_list`` (agree / disagree, with a parallel branch so the case can change while it waits).
+"""
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from factories import actor, org, user
+from workflow_app.engine import clock
+from workflow_app.extensions import db
+from workflow_app.models import (ApiToken, AuditEvent, BodyMembership, CollegialBody, Decision, HumanTask,
+                                 ProcessInstance, Protocol)
+from workflow_app.models.council import SignedRecordError
+from workflow_app.services import audit, council, deployment, instances, tasks
+from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow_app.services.identity import SYSTEM, new_token_value, token_digest
+from workflow_app.services.uow import UnitOfWork
+
+DATA = Path(__file__).resolve().parent / "data" / "council"
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)  # Tuesday 1 Dec 2026, 10:00 in Tomsk
+CC = "coordination_council"
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.set_clock(NOW)
+    yield
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def people(app):
+    council_org = org("admin_to", "Администрация Томской области", kind="department")
+    p = {
+        "chair": user("cc_chair", ["cc_chair"], council_org),
+        "secretary": user("cc_secretary", ["cc_secretary"], council_org),
+        "m1": user("cc_member_1", ["cc_member"], council_org),
+        "m2": user("cc_member_2", ["cc_member"], council_org),
+        "m3": user("cc_member_3", ["cc_member"], council_org),
+        "m4": user("cc_member_4", ["cc_member"], council_org),
+        "deputy": user("cc_deputy_m1", ["sector_officer"], council_org),
+        "sector": user("sector_1", ["sector_officer"], council_org),
+        "outsider": user("dpo_1", ["dpo_officer"], council_org),
+        "auditor": user("auditor_1", ["auditor"], council_org),
+    }
+    assert council.ensure_demo_memberships(db.session) == 6
+    assert council.ensure_demo_memberships(db.session) == 0  # idempotent
+    db.session.commit()
+    return p
+
+
+@pytest.fixture
+def chains(app):
+    for name in ("council_quota.bpmn", "council_list.bpmn"):
+        deployment.deploy_bytes(SYSTEM, (DATA / name).read_bytes(), name, forms_dir=DATA / "forms")
+
+
+def start(process_id, key, **data):
+    with UnitOfWork(SYSTEM) as uow:
+        inst = instances.start_instance(uow, SYSTEM, process_id, {"title": key, **data}, business_key=key)
+        uow.commit()
+    return inst
+
+
+def open_task(inst, task_def):
+    return db.session.execute(select(HumanTask).where(
+        HumanTask.instance_id == inst.id, HumanTask.task_def == task_def, HumanTask.status == "open")).scalar_one()
+
+
+def task_data(inst, task_def):
+    """The process data as the next open task sees it."""
+    return instances.load(inst).task_data(open_task(inst, task_def).engine_task_id)
+
+
+def a(person):
+    return actor(person)
+
+
+def ready_meeting(people, task_ids, present=("chair", "m1", "m2", "m3"), when="2026-12-10T10:00"):
+    sec = a(people["secretary"])
+    meeting = council.create_meeting(sec, CC, when, "ул. Ленина, 6, зал заседаний", "in_person")
+    items = [council.add_item(sec, meeting.id, tid) for tid in task_ids]
+    council.approve_agenda(a(people["chair"]), meeting.id)
+    council.record_attendance(sec, meeting.id, [people[k].id for k in present])
+    return meeting, items
+
+
+def decide(people, meeting, item, outcome, **kw):
+    kw.setdefault("votes_for", 3)
+    return council.record_decision(a(people["secretary"]), meeting.id, item.id, outcome=outcome, **kw)
+
+
+def sign_both(people, meeting):
+    council.sign(a(people["secretary"]), meeting.id)
+    return council.sign(a(people["chair"]), meeting.id)
+
+
+def events(kind):
+    return db.session.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == kind)).scalar_one()
+
+
+# --- bodies, pending ------------------------------------------------------------------------------
+
+def test_bodies_are_seeded_and_pending_lists_items_of_any_chain_with_materials(app, people, chains):
+    codes = [b["code"] for b in council.list_bodies(a(people["m1"]))]
+    assert codes == ["coordination_council", "expert_council", "working_group"]
+    q = start("council_test_quota", "КЦП-2027/ТПТ", draft_decision="Согласовать увеличение КЦП на 25 мест")
+    lst = start("council_test_list", "ПЕРЕЧЕНЬ-2027")
+    items = council.pending(a(people["secretary"]), CC)
+    assert [i["business_key"] for i in items] == ["КЦП-2027/ТПТ", "ПЕРЕЧЕНЬ-2027"]
+    first = items[0]
+    assert first["materials"]["draft_decision"] == "Согласовать увеличение КЦП на 25 мест"
+    assert first["materials"]["data"]["title"] == "КЦП-2027/ТПТ"
+    assert [o["value"] for o in first["materials"]["decision_options"]] == [
+        "approve", "approve_with_changes", "return", "reject"]
+    assert [o["value"] for o in items[1]["materials"]["decision_options"]] == ["agree", "disagree"]
+    assert council.pending(a(people["auditor"]), "expert_council") == []
+    with pytest.raises(Forbidden):
+        council.pending(a(people["secretary"]), "expert_council")  # another body's secretary
+    assert len(council.pending(a(people["m2"]), CC)) == 2  # members read
+    with pytest.raises(Forbidden):
+        council.pending(a(people["outsider"]), CC)
+    # an item on an agenda leaves the pending list
+    meeting = council.create_meeting(a(people["secretary"]), CC, "2026-12-10T10:00")
+    council.add_item(a(people["secretary"]), meeting.id, open_task(q, "cc_decide").id)
+    assert [i["task_id"] for i in council.pending(a(people["secretary"]), CC)] == [open_task(lst, "cc_review").id]
+    with pytest.raises(Conflict):
+        other = council.create_meeting(a(people["secretary"]), CC, "2026-12-20T10:00")
+        council.add_item(a(people["secretary"]), other.id, open_task(q, "cc_decide").id)
+    assert meeting.starts_at == datetime(2026, 12, 10, 3, 0, tzinfo=timezone.utc)  # 10:00 Tomsk = 03:00 UTC
+
+
+# --- the whole meeting ----------------------------------------------------------------------------
+
+@pytest.mark.postgres_too
+def test_items_of_two_chains_decided_in_one_meeting_and_signing_advances_every_instance(app, people, chains):
+    q = start("council_test_quota", "КЦП-2027/ТПТ")
+    lst = start("council_test_list", "ПЕРЕЧЕНЬ-2027")
+    q_task, l_task = open_task(q, "cc_decide"), open_task(lst, "cc_review")
+    meeting, (i1, i2) = ready_meeting(people, [q_task.id, l_task.id])
+    with pytest.raises(Invalid) as info:  # the outcome must be one the waiting task's form allows
+        decide(people, meeting, i1, "agree")
+    assert "outcome" in info.value.fields
+    with pytest.raises(Invalid) as info:  # the form's own rules: "approve with changes" needs a comment
+        decide(people, meeting, i1, "approve_with_changes")
+    assert "comment" in info.value.fields
+    decide(people, meeting, i1, "approve_with_changes", votes_for=3, votes_against=1,
+           text="Согласовать с уменьшением до 20 мест",
+           instructions=[{"text": "Подготовить проект распоряжения", "executor": "ДепПО",
+                          "executor_user_id": people["outsider"].id, "deadline": "2026-12-20"}])
+    decide(people, meeting, i2, "agree", votes_for=4, text="Согласовать перечень")
+    with pytest.raises(Forbidden):
+        council.sign(a(people["chair"]), meeting.id) if False else council.sign(a(people["m1"]), meeting.id)
+    with pytest.raises(Conflict, match="secretary has not signed"):
+        council.sign(a(people["chair"]), meeting.id)
+    before = events("task_completed")
+    draft = council.sign(a(people["secretary"]), meeting.id)
+    assert (draft.status, draft.number) == ("draft", None)
+    protocol = council.sign(a(people["chair"]), meeting.id)
+    assert (protocol.status, protocol.number, protocol.year) == ("signed", 1, 2026)
+    assert events("task_completed") == before + 2 and events("council_protocol_signed") == 1
+
+    db.session.refresh(q_task)
+    db.session.refresh(l_task)
+    assert q_task.status == l_task.status == "completed"
+    assert q_task.completed_by_id == people["chair"].id
+    assert q_task.outcome == "approve_with_changes" and l_task.outcome == "agree"
+    assert q_task.submitted["protocol"]["ref"] == "1/1/1" and l_task.submitted["protocol"]["ref"] == "1/2/2"
+    assert q_task.submitted["comment"] == "Согласовать с уменьшением до 20 мест"
+    # the waiting processes advanced with the decision and the protocol reference in their data
+    assert open_task(q, "publish").name == "Подготовить распоряжение"
+    data = task_data(q, "publish")
+    assert data["decision"] == "approve_with_changes" and data["protocol"]["number"] == 1
+    assert data["protocol"]["date"] == "2026-12-10"
+    assert open_task(lst, "sector_note")  # the parallel branch still waits; the council branch is done
+    assert db.session.get(ProcessInstance, lst.id).status == "running"
+
+    view = council.protocol_view(protocol.meeting)
+    assert [i["decision"]["ref"] for i in view["items"]] == ["1/1/1", "1/2/2"]
+    assert {t["task_id"] for t in view["closed_tasks"]} == {q_task.id, l_task.id}
+    assert view["signed_by_chair"]["id"] == people["chair"].id
+    assert view["signed_by_secretary"]["id"] == people["secretary"].id
+    present = {row["name"] for row in view["composition"] if row["present"]}
+    assert present == {people[k].display_name for k in ("chair", "m1", "m2", "m3")}
+    assert council.pending(a(people["secretary"]), CC) == []
+    [ins] = council.list_instructions(a(people["secretary"]), CC)
+    assert (ins["status"], ins["ref"], ins["overdue"]) == ("open", "1/1/1", False)
+    assert audit.verify(db.session).ok
+
+
+# --- quorum ---------------------------------------------------------------------------------------
+
+def test_no_quorum_no_decisions_and_substitutes_count(app, people, chains):
+    q = start("council_test_quota", "КЦП-1")
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id], present=("chair", "m1"))
+    quorum = council.quorum(meeting)
+    assert (quorum.members, quorum.present, quorum.required, quorum.reached) == (5, 2, 3, False)
+    with pytest.raises(Conflict, match="no quorum") as info:
+        decide(people, meeting, item, "approve", votes_for=2)
+    assert info.value.fields["quorum"]["present"] == 2
+    assert db.session.query(Decision).count() == 0
+    with pytest.raises(Conflict, match="no quorum"):
+        council.sign(a(people["secretary"]), meeting.id)
+    # the secretary alone does not make a quorum (not a voting member) ...
+    sec = a(people["secretary"])
+    assert not council.record_attendance(sec, meeting.id, [people["chair"].id, people["m1"].id,
+                                                           people["secretary"].id]).reached
+    # ... but a substitute sitting for an absent member does
+    with pytest.raises(Invalid):
+        council.record_attendance(sec, meeting.id, [people["chair"].id, people["outsider"].id])
+    q2 = council.record_attendance(sec, meeting.id, [people["chair"].id, people["m1"].id],
+                                   substitutes=[{"member_id": people["m2"].id, "substitute_id": people["deputy"].id}])
+    assert (q2.present, q2.reached) == (3, True)
+    decide(people, meeting, item, "approve", votes_for=3)
+    with pytest.raises(Invalid, match="errors") as info:
+        decide(people, meeting, item, "approve", votes_for=4)  # more votes than members present
+    assert "votes_for" in info.value.fields
+    # the substitute reads the meeting's materials
+    assert council.get_meeting(a(people["deputy"]), meeting.id).id == meeting.id
+
+
+# --- votes ----------------------------------------------------------------------------------------
+
+def test_a_tie_is_decided_by_the_chairs_vote(app, people, chains):
+    q = start("council_test_quota", "КЦП-2")
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id], present=("chair", "m1", "m2", "m3"))
+    with pytest.raises(Invalid) as info:
+        decide(people, meeting, item, "approve", votes_for=2, votes_against=2)
+    assert "chair_casting_vote" in info.value.fields
+    with pytest.raises(Invalid) as info:
+        decide(people, meeting, item, "approve", votes_for=2, votes_against=2, chair_casting_vote="against")
+    assert "not adopted" in info.value.fields["outcome"]
+    with pytest.raises(Invalid) as info:
+        decide(people, meeting, item, "approve", votes_for=1, votes_against=3)
+    assert "not adopted" in info.value.fields["outcome"]
+    with pytest.raises(Invalid) as info:
+        decide(people, meeting, item, "approve", votes_for=3, votes_against=1, chair_casting_vote="for")
+    assert "chair_casting_vote" in info.value.fields
+    d = decide(people, meeting, item, "approve", votes_for=2, votes_against=2, chair_casting_vote="for")
+    assert (d.votes_for, d.votes_against, d.chair_casting_vote) == (2, 2, "for")
+    protocol = sign_both(people, meeting)
+    assert protocol.status == "signed"
+    done = db.session.get(HumanTask, item.task_id)
+    assert done.outcome == "approve"
+    ev = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "task_completed",
+                                                     AuditEvent.task_id == item.task_id)).scalar_one()
+    assert ev.payload["votes"] == {"for": 2, "against": 2, "abstained": 0, "chair": "for"}
+
+
+# --- atomic signing -------------------------------------------------------------------------------
+
+@pytest.mark.postgres_too
+def test_one_stale_item_rolls_the_whole_signing_back(app, people, chains):
+    q = start("council_test_quota", "КЦП-3")
+    lst = start("council_test_list", "ПЕРЕЧЕНЬ-3")
+    q_task, l_task = open_task(q, "cc_decide"), open_task(lst, "cc_review")
+    meeting, (i1, i2) = ready_meeting(people, [q_task.id, l_task.id])
+    decide(people, meeting, i1, "approve")
+    decide(people, meeting, i2, "agree")
+    council.sign(a(people["secretary"]), meeting.id)
+    # the second case changes while it waits: its parallel branch is completed
+    tasks.complete(a(people["sector"]), open_task(lst, "sector_note").id, {})
+    db.session.refresh(q)
+    q_version, audit_count = q.lock_version, db.session.query(AuditEvent).count()
+    with pytest.raises(Conflict) as info:
+        council.sign(a(people["chair"]), meeting.id)
+    assert info.value.fields["item"] == i2.id and "question 2" in info.value.message
+    # nothing half-applied: the first case did not move, no number was taken, no event written
+    db.session.expire_all()
+    assert db.session.get(HumanTask, q_task.id).status == "open"
+    assert db.session.get(ProcessInstance, q.id).lock_version == q_version
+    p = db.session.execute(select(Protocol)).scalar_one()
+    assert (p.status, p.number, p.signed_by_chair_id) == ("draft", None, None)
+    assert db.session.get(Decision, i1.decision.id).number is None
+    assert db.session.query(AuditEvent).count() == audit_count
+    assert council.get_meeting(a(people["secretary"]), meeting.id).status == "approved"
+
+    # the secretary reviews the changed case and confirms it; that withdraws the secretary's signature
+    council.refresh_item(a(people["secretary"]), meeting.id, i2.id)
+    with pytest.raises(Conflict, match="secretary has not signed"):
+        council.sign(a(people["chair"]), meeting.id)
+    protocol = sign_both(people, meeting)
+    assert protocol.number == 1
+    assert open_task(q, "publish") and open_task(lst, "publish_list")  # both advanced, the list past the join
+
+
+def test_a_task_closed_outside_the_meeting_blocks_signing(app, people, chains):
+    q = start("council_test_quota", "КЦП-4")
+    lst = start("council_test_list", "ПЕРЕЧЕНЬ-4")
+    meeting, (i1, i2) = ready_meeting(people, [open_task(q, "cc_decide").id, open_task(lst, "cc_review").id])
+    decide(people, meeting, i1, "approve")
+    decide(people, meeting, i2, "agree")
+    council.sign(a(people["secretary"]), meeting.id)
+    tasks.complete(a(people["secretary"]), i1.task_id, {"decision": "approve"})  # decided outside the meeting
+    with pytest.raises(Conflict) as info:
+        council.sign(a(people["chair"]), meeting.id)
+    assert info.value.fields["item"] == i1.id and "no longer open" in info.value.message
+    db.session.expire_all()
+    assert db.session.get(HumanTask, i2.task_id).status == "open"
+    # the secretary takes the item off (postpones it), signs again, and the rest closes
+    council.postpone_item(a(people["secretary"]), meeting.id, i1.id)
+    protocol = sign_both(people, meeting)
+    assert [i["status"] for i in council.protocol_view(protocol.meeting)["items"]] == ["postponed", "closed"]
+    assert db.session.get(HumanTask, i2.task_id).status == "completed"
+
+
+# --- permanence -----------------------------------------------------------------------------------
+
+def test_a_signed_protocol_rejects_edits_and_deletion(app, people, chains):
+    q = start("council_test_quota", "КЦП-5")
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
+    decide(people, meeting, item, "reject", text="Отклонить: нет подтверждённой потребности работодателей")
+    protocol = sign_both(people, meeting)
+    sec = a(people["secretary"])
+    with pytest.raises(Conflict, match="signed"):
+        decide(people, meeting, item, "approve")
+    with pytest.raises(Conflict, match="signed"):
+        council.postpone_item(sec, meeting.id, item.id)
+    with pytest.raises(Conflict, match="signed"):
+        council.record_attendance(sec, meeting.id, [people["chair"].id])
+    with pytest.raises(Conflict):
+        council.delete_protocol(sec, protocol.id)
+    with pytest.raises(Conflict, match="already signed"):
+        council.sign(a(people["chair"]), meeting.id)
+    # and below the services: the model refuses to change or delete a signed record
+    d = db.session.get(Decision, item.decision.id)
+    d.text = "подправим задним числом"
+    with pytest.raises(SignedRecordError):
+        db.session.flush()
+    db.session.rollback()
+    p = db.session.get(Protocol, protocol.id)
+    p.number = 99
+    with pytest.raises(SignedRecordError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(Protocol, protocol.id))
+    with pytest.raises(SignedRecordError):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(Protocol, protocol.id).number == 1
+    assert db.session.get(HumanTask, item.task_id).submitted["decision"] == "reject"
+    assert db.session.get(ProcessInstance, q.id).status == "completed"
+
+
+# --- postponement, numbering ----------------------------------------------------------------------
+
+def test_postponement_to_a_later_meeting_and_numbering_per_body_and_year(app, people, chains):
+    q = start("council_test_quota", "КЦП-6")
+    lst = start("council_test_list", "ПЕРЕЧЕНЬ-6")
+    meeting, (i1, i2) = ready_meeting(people, [open_task(q, "cc_decide").id, open_task(lst, "cc_review").id])
+    later = council.create_meeting(a(people["secretary"]), CC, "2026-12-24T15:00", "https://vks.tomsk.example/cc",
+                                   "absentee")
+    decide(people, meeting, i1, "approve")
+    moved = council.postpone_item(a(people["secretary"]), meeting.id, i2.id, later.id)
+    assert moved.meeting_id == later.id and moved.position == 1
+    assert db.session.get(type(i2), i2.id).status == "postponed"
+    first = sign_both(people, meeting)
+    assert first.number == 1
+    assert open_task(lst, "cc_review").id == i2.task_id  # still waiting, now for the later meeting
+    council.approve_agenda(a(people["chair"]), later.id)
+    council.record_attendance(a(people["secretary"]), later.id, [people[k].id for k in ("chair", "m2", "m4")])
+    decide(people, later, moved, "disagree", votes_for=3, text="Не согласовывать до уточнения")
+    second = sign_both(people, later)
+    assert (second.number, second.year) == (2, 2026)
+    assert db.session.get(HumanTask, i2.task_id).submitted["protocol"]["ref"] == "2/1/1"
+    view = council.protocol_view(first.meeting)
+    assert view["items"][1]["status"] == "postponed" and view["items"][1]["postponed_to_id"] == later.id
+
+
+# --- membership history, instructions, permissions ------------------------------------------------
+
+def test_membership_history_and_overdue_instructions(app, people, chains):
+    q = start("council_test_quota", "КЦП-7")
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
+    decide(people, meeting, item, "approve", instructions=[
+        {"text": "Направить выписку в колледж", "executor": "Секретарь", "deadline": "2026-12-15"},
+        {"text": "Подготовить распоряжение", "executor": "ДепПО", "deadline": "2027-01-20"}])
+    assert council.list_instructions(a(people["secretary"]), CC) == []  # tracked only once signed
+    protocol = sign_both(people, meeting)
+    # m4 leaves the body; a new member joins: the signed protocol still shows who sat then
+    m4_seat = db.session.execute(select(BodyMembership).where(BodyMembership.user_id == people["m4"].id)).scalar_one()
+    with pytest.raises(Forbidden):
+        council.end_membership(a(people["secretary"]), m4_seat.id, "2026-12-31")
+    council.end_membership(SYSTEM, m4_seat.id, "2026-12-31")
+    council.add_membership(SYSTEM, CC, people["sector"].id, "member", "2027-01-01", position="Начальник отдела")
+    names = {r["name"] for r in council.protocol_view(protocol.meeting)["composition"]}
+    assert people["m4"].display_name in names and people["sector"].display_name not in names
+    clock.set_clock(datetime(2027, 1, 12, 3, 0, tzinfo=timezone.utc))
+    body = db.session.execute(select(CollegialBody).where(CollegialBody.code == CC)).scalar_one()
+    members = {m.user_id for m in council.memberships_on(body, date(2027, 1, 12))}
+    assert people["sector"].id in members and people["m4"].id not in members
+    with pytest.raises(Forbidden):
+        council.pending(a(people["m4"]), CC)  # no longer on the body
+    overdue = council.list_instructions(a(people["secretary"]), CC, overdue_only=True)
+    assert [i["text"] for i in overdue] == ["Направить выписку в колледж"]
+    with pytest.raises(Forbidden):
+        council.complete_instruction(a(people["m1"]), overdue[0]["id"])
+    council.complete_instruction(a(people["secretary"]), overdue[0]["id"], "Выписка направлена")
+    assert council.list_instructions(a(people["secretary"]), CC, overdue_only=True) == []
+
+
+def test_only_the_secretary_builds_only_the_chair_approves_and_signs(app, people, chains):
+    q = start("council_test_quota", "КЦП-8")
+    task = open_task(q, "cc_decide")
+    for who in ("m1", "chair", "outsider", "auditor"):
+        with pytest.raises(Forbidden):
+            council.create_meeting(a(people[who]), CC, "2026-12-10T10:00")
+    meeting = council.create_meeting(a(people["secretary"]), CC, "2026-12-10T10:00")
+    with pytest.raises(Forbidden):
+        council.add_item(a(people["m1"]), meeting.id, task.id)
+    item = council.add_item(a(people["secretary"]), meeting.id, task.id)
+    with pytest.raises(Forbidden):
+        council.approve_agenda(a(people["secretary"]), meeting.id)
+    with pytest.raises(Conflict, match="not approved"):
+        council.record_attendance(a(people["secretary"]), meeting.id, [people["chair"].id])
+    council.approve_agenda(a(people["chair"]), meeting.id)
+    with pytest.raises(Conflict, match="already approved"):
+        council.add_item(a(people["secretary"]), meeting.id, task.id)
+    with pytest.raises(Forbidden):
+        council.record_attendance(a(people["chair"]), meeting.id, [people["chair"].id])
+    council.record_attendance(a(people["secretary"]), meeting.id, [people[k].id for k in ("m1", "m2", "m3")])
+    with pytest.raises(Forbidden):
+        decide(people, meeting, item, "approve") if False else council.record_decision(
+            a(people["m1"]), meeting.id, item.id, outcome="approve", votes_for=3)
+    decide(people, meeting, item, "approve")
+    council.sign(a(people["secretary"]), meeting.id)
+    with pytest.raises(Forbidden, match="presided"):  # the chair was absent: nobody presided
+        council.sign(a(people["chair"]), meeting.id)
+    with pytest.raises(NotFound):
+        council.get_meeting(a(people["outsider"]), 999)
+    with pytest.raises(Forbidden):
+        council.get_meeting(a(people["outsider"]), meeting.id)
+    assert council.get_meeting(a(people["auditor"]), meeting.id).id == meeting.id  # auditors read
+
+
+# --- REST -----------------------------------------------------------------------------------------
+
+def token_for(person):
+    value = new_token_value()
+    db.session.add(ApiToken(user_id=person.id, token_hash=token_digest(value), name="test"))
+    db.session.commit()
+    return {"Authorization": f"Bearer {value}"}
+
+
+@pytest.mark.postgres_too
+def test_rest_flow_and_permissions(app, client, people, chains):
+    sec, chair, member = token_for(people["secretary"]), token_for(people["chair"]), token_for(people["m1"])
+    q = start("council_test_quota", "КЦП-9")
+    lst = start("council_test_list", "ПЕРЕЧЕНЬ-9")
+    r = client.get("/api/v1/council/bodies", headers=member)
+    assert r.status_code == 200 and r.json[0]["my_roles"] == ["member"] and r.json[0]["pending_count"] == 2
+    r = client.get(f"/api/v1/council/bodies/{CC}/pending", headers=sec)
+    assert r.status_code == 200 and len(r.json) == 2 and "materials" in r.json[0]
+    assert client.get(f"/api/v1/council/bodies/{CC}/pending", headers=token_for(people["outsider"])).status_code == 403
+    assert client.get("/api/v1/council/bodies/nope/pending", headers=sec).status_code == 404
+    body = {"body": CC, "starts_at": "2026-12-10T10:00", "place": "зал 1", "form": "in_person"}
+    r = client.post("/api/v1/council/meetings", json=body, headers=member)
+    assert r.status_code == 403 and r.json["error"]["code"] == "forbidden"
+    r = client.post("/api/v1/council/meetings", json={**body, "starts_at": "завтра"}, headers=sec)
+    assert r.status_code == 422
+    r = client.post("/api/v1/council/meetings", json=body, headers=sec)
+    assert r.status_code == 201 and r.json["starts_at"] == "2026-12-10T10:00:00+07:00"
+    mid = r.json["id"]
+    for t in (open_task(q, "cc_decide"), open_task(lst, "cc_review")):
+        r = client.post(f"/api/v1/council/meetings/{mid}/items", json={"task_id": t.id}, headers=sec)
+        assert r.status_code == 201
+    assert client.post(f"/api/v1/council/meetings/{mid}/items", json={"task_id": "x"}, headers=sec).status_code == 422
+    items = r.json["items"]
+    assert client.post(f"/api/v1/council/meetings/{mid}/approve-agenda", headers=sec).status_code == 403
+    assert client.post(f"/api/v1/council/meetings/{mid}/approve-agenda", headers=chair).status_code == 200
+    r = client.post(f"/api/v1/council/meetings/{mid}/attendance", headers=sec,
+                    json={"present": [people["chair"].id, people["m1"].id]})
+    assert r.status_code == 200 and r.json["reached"] is False
+    decision = {"outcome": "approve", "votes_for": 2}
+    r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision", json=decision, headers=sec)
+    assert r.status_code == 409 and "quorum" in r.json["error"]["message"]
+    r = client.post(f"/api/v1/council/meetings/{mid}/attendance", headers=sec,
+                    json={"present": [people[k].id for k in ("chair", "m1", "m2")]})
+    assert r.json == {"members": 5, "present": 3, "required": 3, "reached": True}
+    r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision", json=decision, headers=member)
+    assert r.status_code == 403
+    r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision", headers=sec,
+                    json={"outcome": "approve", "votes_for": 1, "votes_against": 1})
+    assert r.status_code == 422 and "chair_casting_vote" in r.json["error"]["fields"]
+    r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision", headers=sec,
+                    json={"outcome": "approve", "votes_for": 1, "votes_against": 1, "chair_casting_vote": "for",
+                          "text": "Согласовать", "instructions": [
+                              {"text": "Подготовить распоряжение", "executor": "ДепПО", "deadline": "2026-12-25"}]})
+    assert r.status_code == 200 and r.json["chair_casting_vote"] == "for"
+    r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[1]['id']}/decision", headers=sec,
+                    json={"outcome": "agree", "votes_for": 3})
+    assert r.status_code == 200
+    assert client.post(f"/api/v1/council/meetings/{mid}/sign", headers=member).status_code == 403
+    r = client.post(f"/api/v1/council/meetings/{mid}/sign", headers=sec)
+    assert r.status_code == 200 and r.json["status"] == "draft" and r.json["number"] is None
+    r = client.post(f"/api/v1/council/meetings/{mid}/sign", headers=chair)
+    assert r.status_code == 200, r.json
+    assert (r.json["status"], r.json["number"]) == ("signed", 1)
+    assert sorted(t["ref"] for t in r.json["closed_tasks"]) == ["1/1/1", "1/2/2"]
+    assert r.json["items"][0]["decision"]["votes"]["chair_casting_vote"] == "for"
+    pid = r.json["id"]
+    r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision", json=decision, headers=sec)
+    assert r.status_code == 409
+    assert client.delete(f"/api/v1/council/protocols/{pid}", headers=sec).status_code == 409
+    assert client.get(f"/api/v1/council/protocols/{pid}", headers=member).json["number"] == 1
+    r = client.get(f"/api/v1/council/bodies/{CC}/instructions", headers=sec)
+    assert [i["ref"] for i in r.json] == ["1/1/1"]
+    assert open_task(q, "publish")
+    spec = client.get("/api/v1/openapi.json").json
+    assert "/api/v1/council/meetings/{meeting_id}/sign" in spec["paths"]
