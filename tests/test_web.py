@@ -241,3 +241,30 @@ def test_admin_deploy_page_shows_the_broken_element(client, people, tmp_path):
                        content_type="multipart/form-data")
     assert resp.status_code == 302
     assert "example_approval" in text(client.get("/admin/models"))
+
+
+def test_navigation_follows_the_roles(client, people):
+    from factories import user
+
+    user("cc_secretary_x", ["cc_secretary"])
+    cases = {"college_officer_1": (set(), {"/council/", "/audit/", "/admin/"}),
+             "auditor": ({"/audit/"}, {"/council/", "/admin/"}),
+             "admin": ({"/audit/", "/admin/", "/council/"}, set()),
+             "cc_secretary_x": ({"/council/"}, {"/audit/", "/admin/"})}
+    for username, (shown, hidden) in cases.items():
+        login(client, username)
+        nav = re.search(r'<nav class="site-nav".*?</nav>', text(client.get("/inbox")), re.S).group(0)
+        assert "/inbox" in nav and "/start" in nav and "/instances" in nav
+        for href in shown:
+            assert f'href="{href}' in nav, (username, href)
+        for href in hidden:
+            assert f'href="{href}' not in nav, (username, href)
+        post(client, "/logout")
+
+
+def test_start_refusal_is_shown_on_the_start_page(client, people, deployed):
+    login(client, "dpo_head")  # not in the start lane of the example process
+    page = text(client.get("/start"))
+    assert "Нет процессов, которые вы можете запустить" in page
+    resp = post(client, "/start", {"process_id": "example_approval"}, page="/start")
+    assert resp.status_code == 403 and "Процесс не запущен" in text(resp)

@@ -5,8 +5,8 @@ from flask_login import login_required
 
 from ..services import casefile, processes
 from ..services.access import acting_identity
-from ..services.errors import Invalid
-from .ui import actor, bp
+from ..services.errors import Conflict, Forbidden, Invalid, NotFound
+from .ui import actor, bp, translate_message
 
 PER_PAGE = 25
 
@@ -29,10 +29,11 @@ def start_post():
     try:
         instance, open_tasks = processes.start_process(me, process_id, {}, business_key=business_key or None,
                                                        title=title or None)
-    except Invalid as exc:
+    except (Invalid, Conflict, Forbidden, NotFound) as exc:
+        # e.g. "no campaign is accepting requests now": shown on the start page, input kept
         infos = [p for p in processes.list_processes(me) if p.can_start]
         return render_template("start.html", processes=infos, values=request.form, errors=exc.fields,
-                               selected=process_id), 422
+                               problem=translate_message(exc.message), selected=process_id), exc.status
     flash(_("Case «%(title)s» started.", title=instance.title), "success")
     mine = [t for t in open_tasks if acting_identity(me, t) is not None]
     if mine:

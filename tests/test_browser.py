@@ -1,0 +1,139 @@
+"""A real browser (Debian's Chromium through Playwright) walks one request from a college to the
+department and back: start, invalid submission, complete, claim, return for revision.
+
+The app runs on a free localhost port in a background thread against a migrated SQLite copy with the
+demo data loaded and the example process deployed. Without /usr/bin/chromium the test skips locally
+and fails on CI (CI=true).
+"""
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import IN_CI, ROOT, _make_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "instance" / "screenshots"))  # git-ignored
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_server(sqlite_template, tmp_path_factory):
+    from werkzeug.serving import make_server
+
+    from workflow_app.extensions import db
+    from workflow_app.services import demo, deployment
+    from workflow_app.services.identity import SYSTEM
+
+    path = tmp_path_factory.mktemp("browser") / "live.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = _make_app(f"sqlite:///{path}", {"DEMO_PASSWORD": "demo"})
+    with app.app_context():
+        demo.load(SYSTEM, password="demo")
+        deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "example_approval.bpmn")
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"CI=true but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ru-RU")
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
+
+
+def log_in(page, base, username, password="demo"):
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url("**/inbox**")
+
+
+def log_out(page):
+    page.click(".user-menu form[action='/logout'] button")
+    page.wait_for_url("**/login**")
+
+
+def test_college_to_department_and_back(live_server, page):
+    from playwright.sync_api import expect
+
+    base = live_server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    log_in(page, base, "college_officer_1")
+    expect(page.locator(".site-nav")).to_contain_text("Входящие")
+    page.click(".site-nav >> text=Запустить процесс")
+    page.check("#process-example_approval")
+    page.fill("#business_key", "КЦП-2027/ТПТ")
+    page.fill("#title", "Увеличение КЦП: Технология машиностроения")
+    page.click("#start-submit")
+    page.wait_for_url("**/tasks/*")
+    expect(page.locator("#task-title")).to_have_text("Подать заявку")
+
+    # an invalid submission: the errors are shown in Russian next to the fields, the input is kept
+    page.fill("#f-title", "Увеличение КЦП 15.02.16")
+    page.fill("#f-amount", "много")
+    page.fill("#f-justification", "мало")
+    page.click("#task-submit")
+    expect(page.locator("#form-errors")).to_contain_text("В форме есть ошибки")
+    expect(page.locator("#f-amount-field .field-error, .field.has-error .field-error").first).to_be_visible()
+    expect(page.locator("#f-title")).to_have_value("Увеличение КЦП 15.02.16")
+
+    page.fill("#f-amount", "25")
+    page.fill("#f-justification", "Письма трёх работодателей о потребности в кадрах прилагаются")
+    page.screenshot(path=str(SHOTS / "task.png"), full_page=True)
+    page.click("#task-submit")
+    page.wait_for_url("**/inbox**")
+    expect(page.locator(".alert-success")).to_contain_text("выполнена")
+    log_out(page)
+
+    log_in(page, base, "dpo_officer")
+    page.click("#tab-group")
+    row = page.locator("#inbox-table tbody tr", has_text="Увеличение КЦП: Технология машиностроения")
+    expect(row).to_contain_text("Рассмотреть заявку")
+    page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
+    row.locator("button", has_text="Взять").click()
+    page.wait_for_url("**/tasks/*")
+    expect(page.locator("#task-assignee")).not_to_contain_text("не взята")
+    expect(page.locator("#case-context")).to_contain_text("Письма трёх работодателей")
+    page.fill("#f-comment", "Приложите подписанные письма работодателей")
+    page.click("button[name=decision][value=return]")
+    page.wait_for_url("**/inbox**")
+    log_out(page)
+
+    log_in(page, base, "college_officer_1")
+    page.click("#tab-group")
+    row = page.locator("#inbox-table tbody tr", has_text="Увеличение КЦП: Технология машиностроения")
+    expect(row).to_contain_text("Подать заявку")
+    row.locator("a", has_text="Подать заявку").click()
+    expect(page.locator("#history")).to_contain_text("Вернуть на доработку")
+    expect(page.locator("#history")).to_contain_text("Приложите подписанные письма работодателей")
+    expect(page.locator("#f-amount")).to_have_value("25")
