@@ -54,3 +54,7 @@ def register_cli(app):
     from .cli_users import register_users_cli
 
     register_users_cli(app)
+
+    from .cli_scheduler import register_scheduler_cli
+
+    register_scheduler_cli(app)

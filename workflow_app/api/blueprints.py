@@ -13,3 +13,7 @@ ALL += [auth_blp, processes_blp, tasks_blp]
 from .council import blp as council_blp  # noqa: E402
 
 ALL += [council_blp]
+
+from .scheduler import blp as scheduler_blp  # noqa: E402
+
+ALL += [scheduler_blp]

@@ -7,3 +7,4 @@ from .council import (  # noqa: F401
     AgendaItem, Attendance, BodyMembership, CollegialBody, Decision, Instruction, Meeting, MeetingSubstitute, Protocol,
 )
 from .publication import Publication  # noqa: F401
+from .scheduler import CycleDefinition, SchedulerNode  # noqa: F401

@@ -23,6 +23,13 @@ def healthz():
         db.session.rollback()
         body["status"] = "degraded"
         body["database"] = {"ok": False, "error": type(exc).__name__}
+    try:  # last tick, next due, lateness (services/scheduler.health); informative, never fails the probe
+        from ..services import scheduler
+
+        body["scheduler"] = scheduler.health()
+    except Exception as exc:
+        db.session.rollback()
+        body["scheduler"] = {"running": False, "error": type(exc).__name__}
     status = 200 if body["database"]["ok"] else 503
     return jsonify(body), status
 
@@ -63,3 +70,6 @@ def register_web(app):
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    from .scheduler import bp as scheduler_web_bp
+
+    app.register_blueprint(scheduler_web_bp)
