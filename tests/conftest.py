@@ -108,6 +108,10 @@ def database_url(request, tmp_path, backend):
 
 @pytest.fixture
 def app(database_url):
+    from workflow_app.services.instances import ENGINE
+
+    # Parsed models are cached by model id; every test has a fresh database, where id 1 may be another process.
+    ENGINE._models.clear()
     app = _make_app(database_url)
     with app.app_context():
         yield app

@@ -272,6 +272,11 @@ class LoadedInstance:
             raise EngineError("the task is not ready", element=getattr(getattr(task, "task_spec", None), "bpmn_id", None))
         before = self._snapshot()
         with _engine_errors():
+            # The activity goes with its boundary events (timers, messages): they must not fire any more.
+            if type(task.parent.task_spec).__name__ == "BoundaryEventSplit":
+                for sibling in list(task.parent.children):
+                    if sibling is not task and not sibling.has_state(TaskState.FINISHED_MASK):
+                        sibling.cancel()
             task.cancel()
             self.wf.do_engine_steps()
         return self._diff(before)

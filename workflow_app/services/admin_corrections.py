@@ -125,7 +125,10 @@ def cancel_task(actor: Actor, task_id: int, reason) -> HumanTask:
         uow.record("admin_correction", instance=instance, task_id=task.id,
                    payload={"action": "cancel_task", "reason": reason, "task": task.task_def, "name": task.name,
                             "assignee_id": task.assignee_id})
-        loaded, _ = instances.advance(uow, instance, actor, lambda li: li.cancel(task.engine_task_id))
+        loaded, transitions = instances.advance(uow, instance, actor, lambda li: li.cancel(task.engine_task_id))
+        reached_end = any(t.kind == "EndEvent" and t.new == "COMPLETED" for t in transitions)
+        if instance.status == "completed" and not reached_end:
+            instance.status = "running"  # the engine ran out of work without an end event: that is no completion
         if instance.status == "running" and not loaded.path()["active"]:
             _terminate_in(uow, actor, instance, reason, cause="nothing left to do after the task was cancelled")
         uow.commit()

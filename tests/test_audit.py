@@ -1,0 +1,461 @@
+"""The audit log: chain verification and tampering, history with the path taken, search, exports, access,
+administrator corrections — on a real database, through the real services and HTTP endpoints."""
+import csv
+import io
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from openpyxl import load_workbook
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from factories import actor, example_people, org, user
+from workflow_app.diagram import render_svg
+from workflow_app.engine import clock
+from workflow_app.extensions import db
+from workflow_app.models import AuditEvent, HumanTask, ProcessInstance
+from workflow_app.services import admin_corrections, audit, audit_log, deployment, instances, tasks
+from workflow_app.services.errors import Forbidden, Invalid, NotFound
+from workflow_app.services.identity import SYSTEM
+from workflow_app.services.uow import UnitOfWork
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data" / "audit"
+MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.set_clock(MONDAY)
+    yield
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def people(app):
+    p = example_people()
+    p["finance"] = user("finance_officer_1", ["finance_officer"], org("depfin", "Депфин", kind="department"))
+    p["outsider"] = user("outsider", ["college_officer"], org("college3", "Колледж 3"))
+    return p
+
+
+def login(client, u):
+    with client.session_transaction() as session:
+        session["_user_id"] = str(u.id)
+        session["_fresh"] = True
+
+
+def start(person, process="example_approval", key="BK-1", data=None):
+    with UnitOfWork(actor(person)) as uow:
+        inst = instances.start_instance(uow, actor(person), process, data or {"title": "t"}, business_key=key)
+        uow.commit()
+    return inst
+
+
+def open_task(instance, task_def):
+    return db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.task_def == task_def,
+                                HumanTask.status == "open")
+    ).scalar_one()
+
+
+def classes(svg: str) -> dict:
+    root = etree.fromstring(svg.encode("utf-8"))
+    return {g.get("id")[3:]: set(g.get("class", "").split()) for g in root.iter(f"{SVG}g") if g.get("id", "").startswith("el-")}
+
+
+def is_pg():
+    return db.engine.dialect.name == "postgresql"
+
+
+def tamper(sql: str, params=None):
+    """Change audit rows directly, as someone with database access would (on PostgreSQL the
+    append-only trigger is switched off first, which only a table owner/superuser can do)."""
+    if is_pg():
+        db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+    db.session.execute(text(sql), params or {})
+    if is_pg():
+        db.session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+    db.session.commit()
+
+
+def many_events(n, per_command=500):
+    for first in range(0, n, per_command):
+        with UnitOfWork(SYSTEM) as uow:
+            for i in range(first, min(n, first + per_command)):
+                uow.record("test_event", payload={"i": i, "text": "проверка", "nested": {"b": [1, 2], "a": None}})
+            uow.commit()
+
+
+# --- the chain --------------------------------------------------------------------------------------
+
+@pytest.mark.postgres_too
+def test_chain_of_thousands_of_events_verifies(app, deployed, people):
+    inst = start(people["officer1"])
+    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    many_events(3000)
+    started = time.perf_counter()
+    result = audit.verify(db.session)
+    elapsed = time.perf_counter() - started
+    total = db.session.query(AuditEvent).count()
+    assert total > 3000
+    assert result.ok, result
+    assert (result.events, result.head_seq) == (total, total)
+    assert elapsed < 5
+    head = audit.head(db.session)
+    assert audit.verify(db.session, anchor=(head["seq"], head["hash"])).ok
+
+
+@pytest.mark.postgres_too
+@pytest.mark.parametrize("attack", ["edit", "delete", "reorder", "forge", "rewrite_tail", "truncate_tail"])
+def test_tampering_is_found_at_the_right_event(app, attack):
+    many_events(60, per_command=20)
+    kept = audit.head(db.session)  # exported and kept elsewhere
+    k = 25
+    rows = {r.seq: r for r in db.session.execute(select(AuditEvent)).scalars()}
+    if attack == "edit":
+        tamper("UPDATE audit_event SET payload = :p WHERE seq = :k", {"p": json.dumps({"i": 999}), "k": k})
+        expected, reason = k, "edited"
+    elif attack == "delete":
+        tamper("DELETE FROM audit_event WHERE seq = :k", {"k": k})
+        expected, reason = k, "missing"
+    elif attack == "reorder":
+        a, b = rows[k], rows[k + 1]
+        for target, src in ((k, b), (k + 1, a)):
+            tamper("UPDATE audit_event SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s",
+                   {"p": json.dumps(src.payload), "ph": src.prev_hash, "h": src.hash, "s": target})
+        expected, reason = k, "link"
+    elif attack == "forge":  # edit and recompute this event's own hash: the next link breaks
+        ev = {"seq": k, "occurred_at": audit._iso(rows[k].occurred_at), "actor_id": None, "actor_name": "system",
+              "kind": "test_event", "instance_id": None, "task_id": None, "payload": {"i": 999}, "prev_hash": rows[k].prev_hash}
+        tamper("UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :k",
+               {"p": json.dumps({"i": 999}), "h": audit.event_hash(ev), "k": k})
+        expected, reason = k + 1, "link"
+    elif attack == "rewrite_tail":  # recompute every hash after the edit and the head: only the kept head tells
+        prev = rows[k].prev_hash
+        for seq in range(k, 61):
+            r = rows[seq]
+            payload = {"i": 999} if seq == k else r.payload
+            ev = {"seq": seq, "occurred_at": audit._iso(r.occurred_at), "actor_id": None, "actor_name": "system",
+                  "kind": r.kind, "instance_id": None, "task_id": None, "payload": payload, "prev_hash": prev}
+            prev = audit.event_hash(ev)
+            tamper("UPDATE audit_event SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s",
+                   {"p": json.dumps(payload), "ph": ev["prev_hash"], "h": prev, "s": seq})
+        tamper("UPDATE audit_head SET hash = :h", {"h": prev})
+        assert audit.verify(db.session).ok  # consistent in itself...
+        result = audit.verify(db.session, anchor=(kept["seq"], kept["hash"]))  # ...but not with the kept head
+        assert (result.ok, result.first_bad) == (False, kept["seq"])
+        return
+    else:  # the last events removed
+        tamper("DELETE FROM audit_event WHERE seq > 55")
+        expected, reason = 56, "head"
+    result = audit.verify(db.session)
+    assert not result.ok
+    assert result.first_bad == expected, result
+    assert reason in result.reason
+
+
+@pytest.mark.postgres
+def test_postgres_trigger_refuses_update_delete_truncate(app):
+    many_events(3, per_command=3)
+    for statement in ("UPDATE audit_event SET kind = 'x' WHERE seq = 1", "DELETE FROM audit_event WHERE seq = 2",
+                      "TRUNCATE audit_event"):
+        with pytest.raises(DBAPIError, match="append-only|audit"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.query(AuditEvent).count() == 3
+    assert audit.verify(db.session).ok
+
+
+def test_verify_and_head_endpoints_for_auditors_only(client, people):
+    many_events(10, per_command=10)
+    login(client, people["officer1"])
+    assert client.get("/api/v1/audit/verify").status_code == 403
+    assert client.get("/api/v1/audit/head").status_code == 403
+    login(client, people["auditor"])
+    body = client.get("/api/v1/audit/verify").get_json()
+    assert body["ok"] is True and body["events"] == 10 and body["first_bad"] is None
+    head = client.get("/api/v1/audit/head").get_json()
+    assert head["seq"] == 10 and len(head["hash"]) == 64
+    tamper("DELETE FROM audit_event WHERE seq = 4")
+    body = client.get("/api/v1/audit/verify").get_json()
+    assert (body["ok"], body["first_bad"]) == (False, 4)
+    page = client.get("/audit/verify")
+    assert page.status_code == 200 and "id=\"verify-result\"" in page.get_data(as_text=True)
+
+
+# --- history and diagrams ---------------------------------------------------------------------------
+
+@pytest.mark.postgres_too
+def test_history_of_a_looped_instance_highlights_the_route(client, deployed, people):
+    inst = start(people["officer1"])
+    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    tasks.complete(actor(people["dpo"]), open_task(inst, "review_request").id,
+                   {"decision": "return", "comment": "Уточните обоснование"})
+    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, {**REQUEST, "amount": 30})
+    tasks.complete(actor(people["dpo"]), open_task(inst, "review_request").id, {"decision": "approve"})
+    login(client, people["officer1"])
+    r = client.get(f"/api/v1/instances/{inst.id}/diagram.svg")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    c = classes(r.get_data(as_text=True))
+    for done in ("start", "submit_request", "review_request", "gw_review"):
+        assert "is-completed" in c[done], done
+    assert "is-active" in c["wait_council"]
+    for flow in ("f_start", "f_submitted", "f_reviewed", "f_return", "f_accept"):
+        assert "is-taken" in c[flow], flow
+    for flow in ("f_reject", "f_late", "f_council_yes"):
+        assert "is-taken" not in c[flow], flow
+    assert not c["end_rejected"] & {"is-completed", "is-active"}
+
+    h = client.get(f"/api/v1/instances/{inst.id}/history").get_json()
+    completed = [e for e in h["events"] if e["kind"] == "task_completed"]
+    assert [(e["actor_name"], e["decision"]) for e in completed] == [
+        ("college_officer_1", None), ("dpo_officer", "return"), ("college_officer_1", None), ("dpo_officer", "approve")]
+    assert completed[2]["data"]["amount"] == 30 and completed[2]["data_labels"]["amount"] == "Количество мест"
+    assert [e["seq"] for e in h["events"]] == sorted(e["seq"] for e in h["events"])
+    assert h["path"]["active"] == ["wait_council"]
+
+    page = client.get(f"/instances/{inst.id}/history")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="el-wait_council"' in html and "Уточните обоснование" in html and "Количество мест" in html
+
+
+@pytest.mark.postgres_too
+def test_history_of_parallel_branches(client, app, people):
+    deployment.deploy_path(SYSTEM, DATA / "parallel_review.bpmn", forms_dir=DATA / "forms")
+    inst = start(people["officer1"], "parallel_review", key="PAR-1")
+    login(client, people["auditor"])
+    c = classes(client.get(f"/api/v1/instances/{inst.id}/diagram.svg").get_data(as_text=True))
+    assert "is-active" in c["review_dpo"] and "is-active" in c["review_finance"]
+    assert {"f_start", "f_to_dpo", "f_to_finance"} <= {k for k, v in c.items() if "is-taken" in v}
+
+    tasks.complete(actor(people["dpo"]), open_task(inst, "review_dpo").id, {"decision": "approve"})
+    c = classes(client.get(f"/api/v1/instances/{inst.id}/diagram.svg").get_data(as_text=True))
+    assert "is-completed" in c["review_dpo"] and "is-active" in c["review_finance"]
+    assert "is-taken" in c["f_dpo_done"] and "is-taken" not in c["f_finance_done"]
+    assert "is-completed" not in c["end"]
+
+    tasks.complete(actor(people["finance"]), open_task(inst, "review_finance").id, {"decision": "reject"})
+    c = classes(client.get(f"/api/v1/instances/{inst.id}/diagram.svg").get_data(as_text=True))
+    for el in ("review_dpo", "review_finance", "join", "end"):
+        assert "is-completed" in c[el] and "is-active" not in c[el], el
+    for flow in ("f_dpo_done", "f_finance_done", "f_end"):
+        assert "is-taken" in c[flow], flow
+    h = client.get(f"/api/v1/instances/{inst.id}/history").get_json()
+    assert h["instance"]["status"] == "completed" and h["path"]["active"] == []
+    assert {e["decision"] for e in h["events"] if e["kind"] == "task_completed"} == {"approve", "reject"}
+
+
+FLOW_NODES = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "task",
+              "userTask", "manualTask", "serviceTask", "scriptTask", "sendTask", "receiveTask", "businessRuleTask",
+              "callActivity", "subProcess", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
+              "eventBasedGateway"}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "bpmn").glob("*.bpmn")) + [DATA / "parallel_review.bpmn"],
+                         ids=lambda p: p.name)
+def test_every_diagram_renders_every_flow_node(path):
+    source = path.read_bytes()
+    nodes = {el.get("id") for el in etree.fromstring(source).iter()
+             if isinstance(el.tag, str) and etree.QName(el).localname in FLOW_NODES}
+    assert nodes
+    svg = etree.fromstring(render_svg(source).encode("utf-8"))
+    drawn = {g.get("id")[3:] for g in svg.iter(f"{SVG}g") if g.get("id", "").startswith("el-")}
+    assert nodes <= drawn, nodes - drawn
+
+
+# --- access -----------------------------------------------------------------------------------------
+
+def test_non_participant_gets_404_and_auditor_sees_everything(client, deployed, people):
+    inst = start(people["officer1"])
+    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    login(client, people["outsider"])  # a college officer of another college
+    for url in (f"/api/v1/instances/{inst.id}/history", f"/api/v1/instances/{inst.id}/diagram.svg",
+                f"/instances/{inst.id}/history", "/api/v1/instances/999999/history"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/api/v1/audit/events").status_code == 403
+    assert client.get("/api/v1/audit/events.csv").status_code == 403
+    assert client.get("/audit/").status_code == 403
+    with pytest.raises(NotFound):
+        audit_log.instance_history(actor(people["outsider"]), inst.id)
+    with pytest.raises(Forbidden):
+        audit_log.search(actor(people["dpo"]), {})
+
+    login(client, people["dpo"])  # the department reviewer takes part: the review task is in its group
+    assert client.get(f"/api/v1/instances/{inst.id}/history").status_code == 200
+    login(client, people["auditor"])
+    assert client.get(f"/api/v1/instances/{inst.id}/history").status_code == 200
+    assert client.get(f"/instances/{inst.id}/history").status_code == 200
+    events = client.get("/api/v1/audit/events?limit=500").get_json()["events"]
+    assert {e["instance_id"] for e in events if e["instance_id"]} == {inst.id}
+    assert client.get("/api/v1/instances/abc/history").status_code == 404
+
+
+# --- search and export ------------------------------------------------------------------------------
+
+def _two_cases(people):
+    a = start(people["officer1"], key="КЦП-2027/ТПТ")
+    tasks.complete(actor(people["officer1"]), open_task(a, "submit_request").id, {**REQUEST, "title": "=HYPERLINK(1)"})
+    clock.set_clock(datetime(2026, 3, 4, 3, 0, tzinfo=timezone.utc))
+    b = start(people["officer2"], key="КЦП-2027/ТМК")
+    tasks.complete(actor(people["officer2"]), open_task(b, "submit_request").id, REQUEST)
+    tasks.complete(actor(people["dpo"]), open_task(a, "review_request").id, {"decision": "reject", "comment": "Нет мест"})
+    return a, b
+
+
+@pytest.mark.postgres_too
+def test_search_filters_and_pages(app, deployed, people):
+    a, b = _two_cases(people)
+    auditor = actor(people["auditor"])
+
+    def seqs(params, **kw):
+        return [e["seq"] for e in audit_log.search(auditor, params, **kw)["events"]]
+
+    everything = seqs({}, limit=500)
+    assert everything == sorted(everything, reverse=True)
+    by_key = audit_log.search(auditor, {"business_key": "КЦП-2027/ТПТ"})["events"]
+    assert by_key and {e["instance_id"] for e in by_key} == {a.id}
+    assert {e["instance_id"] for e in audit_log.search(auditor, {"instance": str(b.id)})["events"]} == {b.id}
+    decisions = audit_log.search(auditor, {"actor": "dpo_officer", "decisions": "1"})["events"]
+    assert [(e["kind"], e["payload"]["decision"]) for e in decisions] == [("task_completed", "reject")]
+    by_org = audit_log.search(auditor, {"org": "college2"})["events"]
+    assert by_org and {e["actor_name"] for e in by_org} == {"college_officer_2"}
+    assert {e["kind"] for e in audit_log.search(auditor, {"kind": ["instance_started", "task_completed"]})["events"]} \
+        == {"instance_started", "task_completed"}
+    # the period is in Asia/Tomsk days: 2 March only holds case A's start and submission
+    march2 = audit_log.search(auditor, {"from": "2026-03-02", "to": "2026-03-02"}, limit=500)["events"]
+    assert march2 and {e["instance_id"] for e in march2 if e["instance_id"]} == {a.id}
+    assert all(e["occurred_at"].startswith("2026-03-02") for e in march2)
+    assert seqs({"process": "example_approval"}, limit=500) == [s for s in everything
+                                                                if db.session.get(AuditEvent, s).process_id]
+    # pages: walking with the cursor yields every event once
+    walked, before = [], None
+    while True:
+        page = audit_log.search(auditor, {}, limit=7, before=before)
+        walked += [e["seq"] for e in page["events"]]
+        before = page["next_before"]
+        if before is None:
+            break
+    assert walked == everything
+    with pytest.raises(Invalid) as info:
+        audit_log.search(auditor, {"from": "yesterday", "instance": "x", "org": "nowhere"}, limit=0)
+    assert set(info.value.fields) >= {"from", "instance", "org"}
+
+
+def test_exports_open_and_match_the_search(client, deployed, people):
+    _two_cases(people)
+    login(client, people["auditor"])
+    query = "business_key=КЦП-2027/ТПТ&kind=task_completed&kind=instance_started"
+    found = client.get(f"/api/v1/audit/events?{query}").get_json()["events"]
+    expected = sorted(e["seq"] for e in found)
+    assert len(expected) == 3
+
+    r = client.get(f"/api/v1/audit/events.csv?{query}")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.get_data().decode("utf-8-sig"))))
+    assert [int(row["seq"]) for row in rows] == expected
+    assert {row["business_key"] for row in rows} == {"КЦП-2027/ТПТ"}
+    submitted = next(row for row in rows if row["kind"] == "task_completed" and row["actor_name"] == "college_officer_1")
+    assert json.loads(submitted["payload"])["data"]["title"] == "=HYPERLINK(1)"  # JSON text, not a formula
+    assert [row["hash"] for row in rows] == [db.session.get(AuditEvent, s).hash for s in expected]
+
+    r = client.get(f"/api/v1/audit/events.xlsx?{query}")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.get_data()), read_only=True).active
+    table = list(ws.iter_rows(values_only=True))
+    header = table[0]
+    assert header[0] == "seq"
+    assert [row[0] for row in table[1:]] == expected
+    kinds = [row[header.index("kind")] for row in table[1:]]
+    assert kinds.count("task_completed") == 2
+
+    r = client.get(f"/api/v1/audit/events.json?{query}")
+    body = json.loads(r.get_data())
+    assert [e["seq"] for e in body["events"]] == expected and body["count"] == 3
+    assert body["chain_head"]["seq"] == db.session.query(AuditEvent).count()
+
+    assert client.get("/api/v1/audit/events.pdf").status_code == 422
+    assert client.get("/api/v1/audit/events?from=2026-13-01").status_code == 422
+
+    page = client.get("/audit/?business_key=КЦП-2027/ТПТ")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="audit-results"' in html and "events.xlsx?" in html
+    assert client.get("/audit/?from=nonsense").status_code == 200  # the form shows the error
+
+
+# --- administrator corrections ----------------------------------------------------------------------
+
+@pytest.mark.postgres_too
+def test_admin_corrections_need_an_admin_and_a_reason(app, deployed, people):
+    inst = start(people["officer1"])
+    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    review = open_task(inst, "review_request")
+    admin = actor(people["admin"])
+    for call in (lambda: admin_corrections.terminate_instance(actor(people["dpo"]), inst.id, "x"),
+                 lambda: admin_corrections.reassign_task(actor(people["auditor"]), review.id, "dpo_officer_2", "x"),
+                 lambda: admin_corrections.cancel_task(actor(people["dpo"]), review.id, "x")):
+        with pytest.raises(Forbidden):
+            call()
+
+    with pytest.raises(Invalid) as info:
+        admin_corrections.reassign_task(admin, review.id, "dpo_officer_2", "   ")
+    assert "reason" in info.value.fields
+    with pytest.raises(Invalid) as info:
+        admin_corrections.reassign_task(admin, review.id, "college_officer_2", "отпуск")  # not a dpo officer
+    assert "assignee" in info.value.fields
+
+    admin_corrections.reassign_task(admin, review.id, "dpo_officer_2", "Сотрудник в отпуске")
+    db.session.refresh(review)
+    assert review.assignee_id == people["dpo2"].id
+    ev = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "admin_correction")).scalar_one()
+    assert ev.payload["reason"] == "Сотрудник в отпуске" and ev.payload["to_username"] == "dpo_officer_2"
+    assert ev.actor_name == "admin" and ev.task_id == review.id
+
+    admin_corrections.cancel_task(admin, review.id, "Заявка подана по ошибке")
+    db.session.expire_all()
+    inst = db.session.get(ProcessInstance, inst.id)
+    assert db.session.get(HumanTask, review.id).status == "cancelled"
+    assert inst.status == "terminated"  # nothing was left to do
+    kinds = [e.kind for e in db.session.execute(
+        select(AuditEvent).where(AuditEvent.instance_id == inst.id).order_by(AuditEvent.seq)).scalars()]
+    assert kinds.index("admin_correction") < kinds.index("task_cancelled") < kinds.index("instance_terminated"), kinds
+    assert audit.verify(db.session).ok
+
+
+def test_terminate_endpoint_and_history_page(client, deployed, people):
+    inst = start(people["officer1"])
+    login(client, people["admin"])
+    html = client.get(f"/instances/{inst.id}/history").get_data(as_text=True)
+    assert 'id="corrections"' in html
+    token = html.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post(f"/api/v1/admin/instances/{inst.id}/terminate", json={"reason": ""}, headers={"X-CSRFToken": token})
+    assert r.status_code == 422
+    r = client.post(f"/api/v1/admin/instances/{inst.id}/terminate", json={}, headers={"X-CSRFToken": token})
+    assert r.status_code == 422
+    r = client.post(f"/api/v1/admin/instances/{inst.id}/terminate", json={"reason": "Дубликат заявки"},
+                    headers={"X-CSRFToken": token})
+    assert r.status_code == 200 and r.get_json()["status"] == "terminated"
+    assert client.post(f"/api/v1/admin/instances/{inst.id}/terminate", json={"reason": "again"},
+                       headers={"X-CSRFToken": token}).status_code == 409
+    ev = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "instance_terminated")).scalar_one()
+    assert ev.payload["reason"] == "Дубликат заявки" and ev.payload["cancelled_tasks"]
+    assert db.session.execute(select(HumanTask.status).where(HumanTask.instance_id == inst.id)).scalars().all() == ["cancelled"]
+    html = client.get(f"/instances/{inst.id}/history").get_data(as_text=True)
+    assert "Дубликат заявки" in html and 'id="corrections"' not in html
+    c = classes(client.get(f"/api/v1/instances/{inst.id}/diagram.svg").get_data(as_text=True))
+    assert not any("is-active" in v for v in c.values())
+    # the web form posts with the CSRF token and a reason
+    inst2 = start(people["officer1"], key="BK-2")
+    r = client.post(f"/admin/instances/{inst2.id}/terminate", data={"csrf_token": token, "reason": ""})
+    assert r.status_code == 302 and db.session.get(ProcessInstance, inst2.id).status == "running"
+    r = client.post(f"/admin/instances/{inst2.id}/terminate", data={"csrf_token": token, "reason": "Ошибка"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, inst2.id).status == "terminated"
