@@ -19,6 +19,9 @@ class HumanTask(db.Model):
         Index("ix_task_due", "status", "due_at"),
         Index("ix_task_body", "collegial_body", "status"),
         Index("ix_task_instance", "instance_id", "status"),
+        # migration 0002_inbox: covering ranges for the inbox views (services/inbox.py)
+        Index("ix_task_group_free", "status", "candidate_group", "org_scope_id", "assignee_id", "created_at"),
+        Index("ix_task_open_created", "status", "created_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))

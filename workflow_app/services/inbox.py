@@ -108,10 +108,12 @@ def _branches(actor: Actor, view: str, filters: TaskFilters, now: datetime):
     return branches
 
 
-def _union_ids(branches, cut: int):
+def _union_ids(branches, cut: int, ordered: bool = True):
     parts = []
     for b in branches:
-        sub = b.order_by(HumanTask.created_at, HumanTask.id).limit(cut).subquery()
+        if ordered:
+            b = b.order_by(HumanTask.created_at, HumanTask.id)
+        sub = b.limit(cut).subquery()
         parts.append(select(sub.c.id, sub.c.created_at))
     if len(parts) == 1:
         return parts[0].subquery()
@@ -133,12 +135,13 @@ def list_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = N
     if not branches:
         return Page([], page, per_page, 0, True, False)
     ids = _union_ids(branches, offset + per_page + 1)
-    rows = db.session.execute(
-        select(HumanTask).join(ids, ids.c.id == HumanTask.id)
-        .order_by(ids.c.created_at, ids.c.id).offset(offset).limit(per_page + 1)
+    page_ids = db.session.connection().execute(  # Core for the id page, the ORM only for the rows shown
+        select(ids.c.id).order_by(ids.c.created_at, ids.c.id).offset(offset).limit(per_page + 1)
     ).scalars().all()
-    has_more = len(rows) > per_page
-    rows = rows[:per_page]
+    has_more = len(page_ids) > per_page
+    page_ids = page_ids[:per_page]
+    by_id = {t.id: t for t in db.session.execute(select(HumanTask).where(HumanTask.id.in_(page_ids))).scalars()}
+    rows = [by_id[i] for i in page_ids if i in by_id]
     if not has_more and (page == 1 or rows):
         total, exact = offset + len(rows), True
     else:
@@ -155,8 +158,8 @@ def count_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = 
         branches = [b.where(HumanTask.created_at > created_after) for b in branches]
     if not branches:
         return 0, True
-    ids = _union_ids(branches, COUNT_CAP + 1)
-    n = db.session.execute(select(func.count()).select_from(ids)).scalar_one()
+    ids = _union_ids(branches, COUNT_CAP + 1, ordered=False)  # any COUNT_CAP + 1 rows decide "capped"
+    n = db.session.connection().execute(select(func.count()).select_from(ids)).scalar_one()  # Core: no ORM overhead
     return min(n, COUNT_CAP), n <= COUNT_CAP
 
 
