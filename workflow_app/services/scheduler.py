@@ -628,7 +628,9 @@ class SchedulerLoop:
         try:
             with self.app.app_context():
                 if _postgres():
-                    self._listener = threading.Thread(target=self._listen, name="scheduler-listen", daemon=True)
+                    dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                    self._listener = threading.Thread(target=self._listen, args=(dsn,), name="scheduler-listen",
+                                                      daemon=True)
                     self._listener.start()
                 log.info("scheduler %s started (%s)", self.node, db.engine.dialect.name)
                 while not self._stop.is_set():
@@ -670,23 +672,25 @@ class SchedulerLoop:
         if delay > 0:
             self._wake.wait(delay)
 
-    def _listen(self) -> None:
+    def _listen(self, dsn: str) -> None:
         """PostgreSQL: LISTEN for timers set by other processes (web workers) and wake the loop."""
-        try:
-            import psycopg
+        import psycopg
 
-            url = db.engine.url.set(drivername="postgresql")
-            with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
-                conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                while not self._stop.is_set():
-                    for note in conn.notifies(timeout=1.0):
-                        try:
-                            at = datetime.fromisoformat(note.payload)
-                        except ValueError:
-                            at = None
-                        self.notify(at)
-        except Exception:  # the 30 s cap still bounds the delay
-            log.exception("scheduler LISTEN failed; falling back to polling every %s", self.max_sleep)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self._wake.set()  # anything set while we were not listening
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=1.0):
+                            try:
+                                at = datetime.fromisoformat(note.payload)
+                            except ValueError:
+                                at = None
+                            self.notify(at)
+            except Exception:  # the 30 s cap still bounds the delay meanwhile
+                log.exception("scheduler LISTEN failed; polling every %s until it reconnects", self.max_sleep)
+                self._stop.wait(5.0)
 
 
 # --- wake-ups: a commit that sets an earlier next_timer_at ------------------------------------------------
