@@ -225,6 +225,7 @@ def test_history_of_a_looped_instance_highlights_the_route(client, deployed, peo
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'id="el-wait_council"' in html and "Уточните обоснование" in html and "Количество мест" in html
+    assert "История дела" in html and "выполнил(а) задачу" in html  # Russian by default
 
 
 @pytest.mark.postgres_too
