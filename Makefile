@@ -6,7 +6,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install db demo bench bench-full clean
+.PHONY: run test install db demo bench bench-full clean load faults
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: install
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+load: install  # gunicorn x4 on a throwaway PostgreSQL, 50 racing clients, consistency check (< 3 min)
+	$(BIN)/python -m benchmarks.load_pg
+
+faults: install  # the same load with a worker SIGKILL, a PostgreSQL crash-restart, a scheduler killed mid-tick
+	$(BIN)/python -m benchmarks.faults_pg
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

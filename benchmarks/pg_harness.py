@@ -13,6 +13,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -50,7 +51,7 @@ class Deployment:
         self.url = self.cluster.url("soglasie")
         self.port = free_port()
         self.workers, self.threads = workers, threads
-        self.log_dir = log_dir or self.cluster.dir
+        self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="soglasie-bench-"))  # kept: gunicorn.log
         self.gunicorn = None
         self.env = dict(os.environ, DATABASE_URL=self.url, SOGLASIE_ENV="production", SECRET_KEY="load-" + "x" * 40,
                         FLASK_APP="wsgi.py", WEB_WORKERS=str(workers), WEB_THREADS=str(threads),

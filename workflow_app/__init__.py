@@ -18,6 +18,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    from .resilience import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: huge ids are 404, not a DB error
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
         raise RuntimeError("SECRET_KEY must be set in production")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

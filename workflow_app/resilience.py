@@ -4,10 +4,34 @@ The connection pool pre-pings, so the next request after the database is back ge
 clients retry. The session is rolled back so the worker's pool does not keep a broken connection.
 """
 from flask import request
-from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.routing import IntegerConverter
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 RETRY_AFTER_SECONDS = "2"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (int4 on PostgreSQL)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` in URLs, bounded to the id column range: a bigger number is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _bad_value(exc):
+    """A value the database cannot store (number out of range, ...) reached a query: the input was bad."""
+    from .extensions import db
+
+    db.session.rollback()
+    if request.path.startswith("/api/"):
+        from .api import error_response
+
+        return error_response(400, "bad_request", "a value is out of range")
+    from flask import abort
+
+    abort(400)
 
 
 def _unavailable(exc):
@@ -36,3 +60,5 @@ def init_resilience(app) -> None:
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(PoolTimeout, _unavailable)
     app.register_error_handler(InterfaceError, _unavailable)
+    app.register_error_handler(DataError, _bad_value)
+    app.register_error_handler(OverflowError, _bad_value)

@@ -19,6 +19,18 @@ LOGIN_LIMIT = "10 per minute"
 def init_security(app) -> None:
     limiter.init_app(app)
 
+    @app.before_request
+    def _api_requires_authentication():
+        """Anonymous calls to the API get 401 before any argument parsing (runs after the API's own auth)."""
+        from flask import g
+
+        from .api import PUBLIC_PATHS, error_response
+
+        if request.path.startswith("/api/v1") and not request.path.endswith("/openapi.json") \
+                and request.path not in PUBLIC_PATHS and g.get("api_actor") is None:
+            return error_response(401, "unauthorized", "authentication required: a Bearer token or a session")
+        return None
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

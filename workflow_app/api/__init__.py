@@ -6,13 +6,28 @@ requests need the CSRF token in ``X-CSRFToken``). Errors are ``{"error": {"code"
 from flask import g, jsonify, request
 from flask_login import current_user
 from flask_smorest import Api
+from marshmallow import Schema
+from marshmallow import fields as ma_fields
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf
 from ..services.errors import ServiceError, Unauthorized
 from ..services.identity import actor_for, user_for_token
 
+class ErrorBodySchema(Schema):
+    code = ma_fields.String(metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, ..."})
+    message = ma_fields.String()
+    fields = ma_fields.Dict(metadata={"description": "per-field problems (validation)"})
+
+
+class ErrorSchema(Schema):
+    """The documented shape of every error answer (so clients and schemathesis can rely on it)."""
+
+    error = ma_fields.Nested(ErrorBodySchema)
+
+
 api = Api()
+api.ERROR_SCHEMA = ErrorSchema
 PUBLIC_PATHS = {"/api/v1/auth/token"}  # no authentication: this is where a token is obtained
 
 

@@ -1,0 +1,203 @@
+"""Authorization matrix: every API endpoint (read from the live /api/v1/openapi.json) x every role and
+anonymous, against the expected table below. Any drift fails, and so does an endpoint with no expectation.
+
+"Allowed" means the answer is not 401/403 (a 404 for an object the caller cannot see, a 409 or a 422 is
+an answer past the role gate). Object-level isolation (one college never sees another's case) is covered by
+tests/test_api.py; this matrix pins the role gates.
+
+To print the observed table (when you add an endpoint on purpose): SOGLASIE_AUTHZ_DUMP=1 pytest this file -s.
+"""
+import io
+import os
+import re
+
+import pytest
+
+from workflow_app.extensions import db
+from workflow_app.roles import ROLES
+from workflow_app.services import accounts, demo
+from workflow_app.services.identity import SYSTEM
+
+ANY = "any authenticated"
+NONE = frozenset()
+ADMIN = frozenset({"admin"})
+READERS = frozenset({"admin", "auditor"})
+
+EVERY = frozenset(ROLES)
+
+
+def but(*roles):
+    """Every role except these (object-level rules of the service answer 403 to them)."""
+    return EVERY - set(roles)
+
+
+# endpoint + method -> the roles allowed (a set of role ids), ANY (every authenticated user) or PUBLIC
+# (anonymous too). Observed on a demo data set: one user per role, an example instance started by the
+# college officer (its open task is the college's "submit_request"); council endpoints on unknown ids.
+PUBLIC = "public"
+WORKERS = but("auditor")  # auditors read, they do not act
+EXPECTED = {
+    # authentication and the caller
+    "POST /api/v1/auth/token": PUBLIC,
+    "GET /api/v1/auth/csrf": ANY,
+    "GET /api/v1/me": ANY,
+    "POST /api/v1/me/inbox-seen": ANY,
+    # models, processes, instances
+    "GET /api/v1/models": ANY,
+    "GET /api/v1/processes": ANY,
+    "POST /api/v1/processes/{process_id}/instances": frozenset({"college_officer", "admin"}),  # the start lane
+    "GET /api/v1/instances": ANY,
+    "GET /api/v1/instances/{instance_id}": ANY,  # 404 for those who do not take part
+    "GET /api/v1/instances/{instance_id}/history": ANY,
+    "GET /api/v1/instances/{instance_id}/diagram.svg": ANY,
+    # tasks
+    "GET /api/v1/tasks": ANY,
+    "GET /api/v1/tasks/{task_id}": ANY,
+    "POST /api/v1/tasks/{task_id}/claim": WORKERS,
+    "POST /api/v1/tasks/{task_id}/unclaim": WORKERS,
+    "POST /api/v1/tasks/{task_id}/complete": WORKERS,
+    "POST /api/v1/tasks/{task_id}/assign": but("auditor", "college_officer"),  # assign: heads/admins, not a peer
+    "POST /api/v1/tasks/{task_id}/delegate": but("auditor", "admin"),
+    "POST /api/v1/tasks/{task_id}/follow-up": but("auditor", "admin"),
+    "POST /api/v1/tasks/{task_id}/resolve": ANY,
+    "GET /api/v1/tasks/{task_id}/comments": ANY,
+    "POST /api/v1/tasks/{task_id}/comments": WORKERS,
+    "GET /api/v1/tasks/{task_id}/attachments": ANY,
+    "POST /api/v1/tasks/{task_id}/attachments": WORKERS,
+    "GET /api/v1/tasks/{task_id}/attachments/{attachment_id}": ANY,
+    # audit and administrator corrections
+    "GET /api/v1/audit/verify": READERS,
+    "GET /api/v1/audit/head": READERS,
+    "GET /api/v1/audit/events": READERS,
+    "GET /api/v1/audit/events.{fmt}": READERS,
+    "POST /api/v1/admin/instances/{instance_id}/terminate": ADMIN,
+    "POST /api/v1/admin/tasks/{task_id}/reassign": ADMIN,
+    "POST /api/v1/admin/tasks/{task_id}/cancel": ADMIN,
+    # scheduler
+    "GET /api/v1/scheduler/cycles": READERS,
+    "GET /api/v1/scheduler/cycles/{code}": READERS,
+    "GET /api/v1/scheduler/status": READERS,
+    "POST /api/v1/scheduler/cycles/{code}/pause": ADMIN,
+    "POST /api/v1/scheduler/cycles/{code}/resume": ADMIN,
+    # collegial bodies: per-body membership (demo users hold none), so body pages are for readers of
+    # everything, creating a meeting for a body's secretary only; unknown meetings answer 404 to anyone
+    "GET /api/v1/council/bodies": ANY,
+    "GET /api/v1/council/bodies/{body}/pending": READERS,
+    "GET /api/v1/council/bodies/{body}/meetings": READERS,
+    "GET /api/v1/council/bodies/{body}/instructions": READERS,
+    "POST /api/v1/council/meetings": NONE,
+    "GET /api/v1/council/meetings/{meeting_id}": ANY,
+    "POST /api/v1/council/meetings/{meeting_id}/items": ANY,
+    "DELETE /api/v1/council/meetings/{meeting_id}/items/{item_id}": ANY,
+    "POST /api/v1/council/meetings/{meeting_id}/items/{item_id}/postpone": ANY,
+    "POST /api/v1/council/meetings/{meeting_id}/items/{item_id}/refresh": ANY,
+    "POST /api/v1/council/meetings/{meeting_id}/approve-agenda": ANY,
+    "POST /api/v1/council/meetings/{meeting_id}/attendance": ANY,
+    "POST /api/v1/council/meetings/{meeting_id}/items/{item_id}/decision": ANY,
+    "GET /api/v1/council/meetings/{meeting_id}/protocol": ANY,
+    "POST /api/v1/council/meetings/{meeting_id}/sign": ANY,
+    "GET /api/v1/council/protocols/{protocol_id}": ANY,
+    "DELETE /api/v1/council/protocols/{protocol_id}": ANY,
+    "POST /api/v1/council/instructions/{instruction_id}/done": ANY,
+}
+
+
+def _all_roles():
+    return sorted(ROLES, key=lambda r: (r == "admin", r))  # admin last: its writes may close objects
+
+
+def _path_values(app):
+    """Real ids where they exist (an instance with an open task), harmless ones elsewhere."""
+    from workflow_app.services import deployment
+
+    deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "example_approval.bpmn"))
+    token = accounts.issue_token(SYSTEM, "college_officer", "matrix")
+    client = app.test_client()
+    r = client.post("/api/v1/processes/example_approval/instances", json={"data": {"title": "Матрица"}},
+                    headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 201, r.get_json()
+    inst = r.get_json()
+    return {"instance_id": inst["id"], "task_id": inst["tasks"][0]["id"], "process_id": "example_approval",
+            "attachment_id": 999999, "meeting_id": 999999, "item_id": 999999, "protocol_id": 999999,
+            "instruction_id": 999999, "body": "coordination_council", "code": "kcp_campaign", "fmt": "csv"}
+
+
+BODIES = {
+    "POST /api/v1/auth/token": {"username": "college_officer", "password": "demo"},
+    "POST /api/v1/processes/{process_id}/instances": {"data": {"title": "Матрица"}},
+    "POST /api/v1/tasks/{task_id}/assign": {"user": "college_officer"},
+    "POST /api/v1/tasks/{task_id}/delegate": {"user": "college_officer"},
+    "POST /api/v1/tasks/{task_id}/follow-up": {"follow_up_at": None},
+    "POST /api/v1/tasks/{task_id}/complete": {"data": {}},
+    "POST /api/v1/tasks/{task_id}/comments": {"body": "проверка прав"},
+    "POST /api/v1/admin/instances/{instance_id}/terminate": {"reason": "проверка прав"},
+    "POST /api/v1/admin/tasks/{task_id}/reassign": {"reason": "проверка прав", "assignee": "college_officer"},
+    "POST /api/v1/admin/tasks/{task_id}/cancel": {"reason": "проверка прав"},
+    "POST /api/v1/council/meetings": {"body": "coordination_council", "starts_at": "2030-05-20T10:00"},
+    "POST /api/v1/council/meetings/{meeting_id}/items": {"task_id": 999999},
+    "POST /api/v1/council/meetings/{meeting_id}/attendance": {"present": []},
+    "POST /api/v1/council/meetings/{meeting_id}/items/{item_id}/decision": {"outcome": "approve"},
+    "POST /api/v1/council/meetings/{meeting_id}/items/{item_id}/postpone": {},
+}
+
+
+def _endpoints(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    found = []
+    for path, ops in spec["paths"].items():
+        for method in ops:
+            if method in ("get", "post", "put", "patch", "delete"):
+                found.append(f"{method.upper()} /api/v1{path}" if not path.startswith("/api/v1") else f"{method.upper()} {path}")
+    # destructive administrator corrections last, so they do not close the objects other checks use
+    return sorted(found, key=lambda e: ("/admin/" in e, e))
+
+
+def _request(client, endpoint, values, token):
+    method, path = endpoint.split(" ", 1)
+    url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+    headers = {"Authorization": "Bearer " + token} if token else {}
+    body = BODIES.get(endpoint)
+    if endpoint.endswith("/attachments") and method == "POST":
+        return client.post(url, data={"file": (io.BytesIO(b"%PDF-1.4 matrix"), "matrix.pdf")}, headers=headers,
+                           content_type="multipart/form-data").status_code
+    if method == "GET":
+        return client.get(url, headers=headers).status_code
+    return client.open(url, method=method, json=body if body is not None else {}, headers=headers).status_code
+
+
+def test_every_endpoint_against_every_role(app, client):
+    demo.load(SYSTEM)
+    db.session.commit()
+    values = _path_values(app)
+    tokens = {role: accounts.issue_token(SYSTEM, role, "matrix") for role in _all_roles()}
+    observed = {}
+    for endpoint in _endpoints(client):
+        allowed = set()
+        anon = _request(client, endpoint, values, None)
+        for role, token in tokens.items():
+            status = _request(client, endpoint, values, token)
+            assert status < 500, f"{endpoint} as {role}: {status}"
+            if status not in (401, 403):
+                allowed.add(role)
+        observed[endpoint] = (anon not in (401, 403), frozenset(allowed))
+    if os.environ.get("SOGLASIE_AUTHZ_DUMP"):
+        everyone = frozenset(tokens)
+        for endpoint, (anon_ok, roles) in observed.items():
+            shown = PUBLIC if anon_ok else ANY if roles == everyone else sorted(roles)
+            print(f'    "{endpoint}": {shown!r},')
+    missing = [e for e in observed if e not in EXPECTED]
+    assert not missing, f"new endpoint without an authorization expectation: {missing}"
+    drift = []
+    everyone = frozenset(tokens)
+    for endpoint, (anon_ok, roles) in observed.items():
+        want = EXPECTED[endpoint]
+        want_anon = want == PUBLIC
+        want_roles = everyone if want in (PUBLIC, ANY) else frozenset(want)
+        assert everyone == EVERY
+        if anon_ok != want_anon:
+            drift.append(f"{endpoint}: anonymous {'allowed' if anon_ok else 'refused'}")
+        if roles != want_roles:
+            drift.append(f"{endpoint}: extra {sorted(roles - want_roles)} missing {sorted(want_roles - roles)}")
+    stale = [e for e in EXPECTED if e not in observed]
+    assert not drift, "authorization drift:\n" + "\n".join(drift)
+    assert not stale, f"expectations for endpoints that no longer exist: {stale}"
