@@ -500,3 +500,40 @@ def test_investor_case_on_behalf_and_decline(api):
     api.do("di_officer", key, "di_check", {"decision": "decline", "comment": "Проект вне перечня приоритетных"})
     assert instance(key).status == "completed"
     assert db.session.execute(select(Publication)).first() is None
+
+
+def test_late_formal_check_mails_the_head_of_the_department(api, app):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from workflow_app.services import notifications
+
+    class Sink:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    open_kcp_campaign(api)
+    key = submit_kcp(api, 1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+        fire_due(MONDAY + timedelta(days=2))
+        assert notifications.wait_idle(10)
+        assert sink.messages == []  # not late yet: 3 working days
+        fire_due(MONDAY + timedelta(days=6))
+        assert notifications.wait_idle(10)
+    finally:
+        app.config.update(SMTP_HOST="")
+        controller.stop()
+    assert [r for rcpts, _ in sink.messages for r in rcpts] == ["dpo_head@soglasie.test"]
+    assert api.task("dpo_officer", key, "formal_check")  # still open: the reminder does not interrupt

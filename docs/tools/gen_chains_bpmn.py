@@ -69,7 +69,9 @@ class Process:
             if scy == tcy:
                 return [(sx + sw, scy), (tx, tcy)]
             return [(sx + sw, scy), (gap_after_src, scy), (gap_after_src, tcy), (tx, tcy)]
-        top = min(self.lane_top(s["lane"]), self.lane_top(t["lane"])) + 12
+        self._back = getattr(self, "_back", {})  # spread the back edges so they do not run on top of each other
+        k = self._back.setdefault(f["id"], len(self._back))
+        top = min(self.lane_top(s["lane"]), self.lane_top(t["lane"])) + 5 + 7 * (k % 4)
         return [(sx + sw, scy), (gap_after_src, scy), (gap_after_src, top), (tcx, top), (tcx, ty)]
 
     # --- XML ----------------------------------------------------------------------------------------
@@ -302,12 +304,12 @@ def kcp_request():
     p.node("formal_check", "user", "Формальная проверка заявки", o, 4, **user("kcp_formal_check", 3))
     p.node("formal_check_late", "boundary", "Срок проверки истёк", o, 4, attached="formal_check",
            interrupting=False, timer="working_days_from_now(3)")
-    p.node("remind_head", "service", "Напомнить начальнику ДепПО", h, 5, op="remind",
+    p.node("remind_head", "service", "Напомнить начальнику ДепПО", h, 4, op="remind",
            params={"group": '"dpo_head"', "about": '"formal_check"'})
-    p.node("end_reminded", "end", "Напоминание направлено", h, 6)
+    p.node("end_reminded", "end", "Напоминание направлено", h, 5)
     p.node("gw_check", "xor", "Заявка принята?", o, 5)
     p.node("assess", "user", "Оценить заявку", o, 6, **user("kcp_assessment", 10))
-    p.node("end_rejected", "end", "Заявка отклонена", h, 7)
+    p.node("end_rejected", "end", "Заявка отклонена", h, 6)
     p.node("wait_decision", "catch", "Решение по КЦП", o, 7, message=("msg_kcp_decision", "kcp_decision"))
     p.node("gw_decision", "xor", "КЦП утверждены?", o, 8)
     p.node("confirm_site", "user", "Подтвердить обновление сведений на сайте", c, 9,
