@@ -432,3 +432,46 @@ def test_a_timer_created_by_another_process_wakes_the_scheduler_through_notify(a
     assert woken, f"the scheduler process was not woken: {err[-3000:]}"
     late, _event = _timer_lateness(inst.id)
     assert 0 < late < 1.5, late
+
+
+def test_run_all_serves_the_web_app_and_runs_the_scheduler_in_one_process(app, database_url):
+    import socket
+    import urllib.request
+
+    clock.set_clock(None)
+    deploy("timer_at.bpmn")
+    pause_defaults()
+    fire_at = clock.now() + timedelta(seconds=10)
+    with UnitOfWork(SYSTEM) as uow:
+        inst = instances.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": fire_at.isoformat()})
+        uow.commit()
+    inst_id = inst.id
+    db.session.remove()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([FLASK, "run-all", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                            env=flask_env(database_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        health = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                    health = json.loads(resp.read())
+                if health["scheduler"]["running"]:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert health is not None and health["scheduler"]["running"] is True, health
+        assert health["scheduler"]["next_due_at"] == fire_at.isoformat()
+        fired = _wait_completed(inst_id, 25)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    assert fired, err[-3000:]
+    late, _event = _timer_lateness(inst_id)
+    assert 0 < late < 1.5, late
+    node = db.session.execute(select(SchedulerNode).where(SchedulerNode.mode == "run-all")).scalar_one()
+    assert node.stopped_at is not None

@@ -106,6 +106,11 @@ def register_scheduler_cli(app):
         from werkzeug.serving import run_simple
 
         flask_app = current_app._get_current_object()
+
+        def _term(_signum, _frame):
+            raise KeyboardInterrupt  # werkzeug's server stops on it; then the scheduler thread is stopped
+
+        signal.signal(signal.SIGTERM, _term)
         loop = scheduler.SchedulerLoop(flask_app, mode="run-all").start()
         click.echo(f"Soglasie on http://{host}:{port}/ with the scheduler in-process ({loop.node})", err=True)
         try:
