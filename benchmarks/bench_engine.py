@@ -14,15 +14,15 @@ REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно �
 
 
 def _raw_engine():
-    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
     from SpiffWorkflow.util.task import TaskState
 
     from workflow_app.engine import Engine
     from workflow_app.engine.scripting import SafeScriptEngine
     from benchmarks.common import ROOT
 
-    ser = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    from workflow_app.engine.runtime import _serializer
+
+    ser = _serializer()  # SpiffWorkflow's own serializer (it knows our workflow subclass)
     engine = Engine()
     model = engine.compiled("bench", (ROOT / "bpmn" / "example_approval.bpmn").read_text(encoding="utf-8"),
                             "example_approval")

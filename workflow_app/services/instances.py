@@ -26,13 +26,18 @@ ENGINE = Engine()
 MAX_DATA_BYTES = 256 * 1024
 
 
+def _cache_key(model_id: int):
+    # Model ids are unique per database; one process may serve several (tests, tools).
+    return (db.engine.url.render_as_string(hide_password=True), model_id)
+
+
 def compiled(model: ProcessModel):
-    return ENGINE.compiled(model.id, model.bpmn_xml, model.process_id, model.file_name, model.forms)
+    return ENGINE.compiled(_cache_key(model.id), model.bpmn_xml, model.process_id, model.file_name, model.forms)
 
 
 def compiled_by_id(model_id: int):
     """The parsed model version (spec, task metadata, forms), cached: deployed versions never change."""
-    cached = ENGINE.cached(model_id)
+    cached = ENGINE.cached(_cache_key(model_id))
     return cached if cached is not None else compiled(db.session.get(ProcessModel, model_id))
 
 
