@@ -101,12 +101,12 @@ def _require_reader(actor: Actor, body: CollegialBody, meeting: Meeting | None =
         return roles
     if meeting is not None and any(s.substitute_id == actor.user_id for s in meeting.substitutes):
         return {"substitute"}
-    raise Forbidden(f"you are not on the {body.short_name}")
+    raise Forbidden("you are not a member of this body")
 
 
 def _require_secretary(actor: Actor, body: CollegialBody):
     if "secretary" not in roles_of(actor, body):
-        raise Forbidden(f"only the secretary of the {body.short_name} may do this")
+        raise Forbidden("only the secretary of the body may do this")
 
 
 def _voting_members(body: CollegialBody, day: date) -> dict[int, BodyMembership]:
@@ -495,6 +495,9 @@ def record_attendance(actor: Actor, meeting_id: int, present, substitutes=()) ->
         for n, s in enumerate(substitutes or ()):
             member_id = s.get("member_id") if isinstance(s, dict) else None
             substitute_id = s.get("substitute_id") if isinstance(s, dict) else None
+            if substitute_id is None and isinstance(s, dict) and s.get("substitute_username"):
+                substitute_id = db.session.execute(select(User.id).where(
+                    User.username == str(s["substitute_username"]).strip())).scalar_one_or_none()
             if member_id not in voting:
                 errors[f"substitutes.{n}.member_id"] = "not a voting member of the body"
             elif member_id in present:
@@ -545,11 +548,10 @@ def record_decision(actor: Actor, meeting_id: int, item_id: int, *, outcome, vot
         _require_open(meeting, "approved")
         item = _item(meeting, item_id)
         if item.status not in ACTIVE_ITEM:
-            raise Conflict(f"the item is {item.status}")
+            raise Conflict("the item is already postponed or closed")
         q = quorum(meeting)
         if not q.reached:
-            raise Conflict(f"no quorum: {q.present} of {q.members} members present, {q.required} needed; "
-                           "the body cannot decide", fields={"quorum": q.as_dict()})
+            raise Conflict("no quorum: the body cannot decide", fields={"quorum": q.as_dict()})
         errors = {}
         v_for = _int(votes_for, "votes_for", errors)
         v_against = _int(votes_against, "votes_against", errors)
@@ -655,7 +657,7 @@ def postpone_item(actor: Actor, meeting_id: int, item_id: int, to_meeting_id: in
         _require_open(meeting)
         item = _item(meeting, item_id)
         if item.status not in ACTIVE_ITEM:
-            raise Conflict(f"the item is {item.status}")
+            raise Conflict("the item is already postponed or closed")
         if item.decision is not None:
             db.session.delete(item.decision)
         item.status = "postponed"
@@ -698,6 +700,12 @@ def _presiding_id(meeting: Meeting) -> int | None:
     return None
 
 
+def _blocked(item: AgendaItem, reason: str, extra: dict | None = None) -> Conflict:
+    """The Conflict that names the agenda item blocking a signature (the web page shows it in Russian)."""
+    return Conflict(f"question {item.position}: {reason}",
+                    fields={**(extra or {}), "item": item.id, "question": item.position, "reason": reason})
+
+
 def _check_ready_to_sign(meeting: Meeting):
     if meeting.status != "approved":
         _require_open(meeting, "approved")
@@ -706,8 +714,7 @@ def _check_ready_to_sign(meeting: Meeting):
         raise Conflict("no quorum: a protocol without a quorum decides nothing", fields={"quorum": q.as_dict()})
     undecided = [i for i in meeting.items if i.status == "pending"]
     if undecided:
-        raise Conflict(f"question {undecided[0].position} has no decision: decide or postpone it",
-                       fields={"item": undecided[0].id})
+        raise _blocked(undecided[0], "the question has no decision: decide or postpone it")
     decided = [i for i in meeting.items if i.status == "decided"]
     if not decided:
         raise Conflict("no decisions to sign")
@@ -741,7 +748,7 @@ def sign(actor: Actor, meeting_id: int) -> Protocol:
             if roles & {"chair", "deputy_chair"}:
                 raise Forbidden("the protocol is signed by whoever presided: the chair, or the deputy chair "
                                 "when the chair was absent")
-            raise Forbidden(f"only the chair of the {body.short_name} signs its protocols")
+            raise Forbidden("only the chair of the body signs its protocols")
         if p is None or p.signed_by_secretary_id is None:
             raise Conflict("the secretary has not signed the draft protocol yet")
         _close(uow, actor, meeting, p)
@@ -759,13 +766,11 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
     for item in decided:
         task, instance = item.task, item.instance
         if task.status != "open":
-            raise Conflict(f"question {item.position}: the task is no longer open (it was {task.status} outside the "
-                           "meeting); postpone or remove the item", fields={"item": item.id})
+            raise _blocked(item, "the task is no longer open (it was closed outside the meeting); postpone the item")
         if instance.status != "running":
-            raise Conflict(f"question {item.position}: the case is no longer running", fields={"item": item.id})
+            raise _blocked(item, "the case is no longer running; postpone the item")
         if instance.lock_version != item.seen_lock_version:
-            raise Conflict(f"question {item.position}: the case has changed since it was put on the agenda; "
-                           "review it and confirm the item", fields={"item": item.id})
+            raise _blocked(item, "the case has changed since it was put on the agenda; review it and confirm the item")
     day = meeting_day(meeting)
     number = (db.session.execute(
         select(func.max(Protocol.number)).where(Protocol.body_id == meeting.body_id, Protocol.year == p.year)
@@ -794,7 +799,7 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
                                            "abstained": d.votes_abstained, "chair": d.chair_casting_vote},
                 "decision_text": d.text})
         except (Conflict, Invalid) as exc:
-            raise Conflict(f"question {item.position}: {exc.message}", fields={"item": item.id, **exc.fields}) from None
+            raise _blocked(item, exc.message, exc.fields) from None
         closed.append({"item_id": item.id, "task_id": item.task_id, "instance_id": item.instance_id, "ref": ref["ref"]})
     uow.record("council_protocol_signed", payload={
         "protocol_id": p.id, "body": meeting.body.code, "number": number, "year": p.year, "date": day.isoformat(),
@@ -974,3 +979,56 @@ def meeting_view(meeting: Meeting) -> dict:
                         "for_member_id": a.for_member_id} for a in meeting.attendance],
         "protocol_id": meeting.protocol.id if meeting.protocol else None,
     }
+
+
+# --- read models of the HTML pages (one call per page) --------------------------------------------
+
+def overview(actor: Actor) -> dict:
+    bodies = list_bodies(actor)
+    upcoming = [m for m in list_meetings(actor, upcoming=True) if m.status == "approved"
+                or "secretary" in roles_of(actor, m.body) or roles_of(actor, m.body) & {"chair", "deputy_chair"}]
+    return {"bodies": [b for b in bodies if b["my_roles"]] if not actor.reads_everything else bodies,
+            "upcoming": sorted(upcoming, key=lambda m: m.starts_at)}
+
+
+def body_page(actor: Actor, body_code: str) -> dict:
+    body = get_body(body_code)
+    roles = _require_reader(actor, body)
+    return {"body": body, "roles": roles, "pending": pending(actor, body_code),
+            "meetings": list_meetings(actor, body_code),
+            "members": memberships_on(body, today()),
+            "overdue": len(list_instructions(actor, body_code, overdue_only=True))}
+
+
+def meeting_page(actor: Actor, meeting_id: int) -> dict:
+    meeting = get_meeting(actor, meeting_id)
+    body = meeting.body
+    roles = roles_of(actor, body)
+    items = []
+    for item in meeting.items:
+        items.append({"item": item, "materials": materials(item.task, item.draft_decision)
+                      if item.task.status == "open" else None,
+                      "stale": item.task.status != "open" or item.instance.lock_version != item.seen_lock_version})
+    later = [m for m in list_meetings(actor, body.code) if m.id != meeting.id and m.status == "draft"]
+    return {
+        "meeting": meeting, "body": body, "roles": roles, "items": items,
+        "is_secretary": "secretary" in roles, "is_chair": bool(roles & {"chair", "deputy_chair"}),
+        "pending": pending(actor, body.code, with_materials=False)
+        if "secretary" in roles and meeting.status == "draft" else [],
+        "later_meetings": later, "seats": memberships_on(body, meeting_day(meeting)),
+        "voting_ids": set(_voting_members(body, meeting_day(meeting))),
+        "present_ids": {a.user_id for a in meeting.attendance if a.present and a.for_member_id is None},
+        "substitutes": {s.member_id: s.substitute for s in meeting.substitutes},
+        "quorum": quorum(meeting), "protocol": meeting.protocol, "presiding_id": _presiding_id(meeting),
+    }
+
+
+def protocol_page(actor: Actor, meeting_id: int) -> dict:
+    return protocol_view(get_meeting(actor, meeting_id))
+
+
+def instructions_page(actor: Actor, body_code: str, overdue_only: bool = False) -> dict:
+    body = get_body(body_code)
+    roles = _require_reader(actor, body)
+    return {"body": body, "roles": roles, "rows": list_instructions(actor, body_code, overdue_only),
+            "overdue_only": overdue_only}

@@ -73,3 +73,7 @@ def register_web(app):
     from .scheduler import bp as scheduler_web_bp
 
     app.register_blueprint(scheduler_web_bp)
+    from .council import bp as council_web_bp, public as council_public_bp
+
+    app.register_blueprint(council_web_bp)
+    app.register_blueprint(council_public_bp)

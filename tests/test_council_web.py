@@ -1,0 +1,115 @@
+"""The council pages: the secretary builds and records through HTML forms, the chair approves and signs,
+members read, the protocol prints, public protocols show without login (issue 5)."""
+import re
+
+from flask import g
+
+from sqlalchemy import select
+
+from test_council import CC, chains, frozen, open_task, people, start  # noqa: F401  (fixtures)
+from workflow_app.extensions import db
+from workflow_app.models import CollegialBody, HumanTask, Meeting, Protocol
+
+PASSWORD = "pw-123456"
+
+
+def fresh_g():
+    """The app fixture keeps one app context open across requests, and Flask-WTF caches the CSRF token on
+    ``g``: drop it so that each browser gets the token of its own session."""
+    g.pop("csrf_token", None)
+
+
+def token(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def logged_in(app, username):
+    """A browser of its own for each person."""
+    client = app.test_client()
+    fresh_g()
+    page = client.get("/login").get_data(as_text=True)
+    resp = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token(page)})
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:500]
+    return client
+
+
+def post(client, url, data=None, page="/council/"):
+    fresh_g()
+    html = client.get(page).get_data(as_text=True)
+    return client.post(url, data={**(data or {}), "csrf_token": token(html)})
+
+
+def test_secretary_chair_and_member_pages_in_russian(app, people, chains):
+    q = start("council_test_quota", "КЦП-2027/ТПТ", draft_decision="Согласовать увеличение на 25 мест")
+    lst = start("council_test_list", "ПЕРЕЧЕНЬ-2027")
+    client = logged_in(app, "cc_secretary")
+    html = client.get("/council/").get_data(as_text=True)
+    assert "Координационный совет" in html and "Коллегиальные органы" in html
+    html = client.get(f"/council/bodies/{CC}").get_data(as_text=True)
+    assert "КЦП-2027/ТПТ" in html and "ПЕРЕЧЕНЬ-2027" in html and "Согласовать увеличение на 25 мест" in html
+    resp = post(client, f"/council/bodies/{CC}/meetings",
+                {"starts_at": "2026-12-10T10:00", "place": "ул. Ленина, 6", "form": "in_person"})
+    assert resp.status_code == 302
+    meeting = db.session.execute(select(Meeting)).scalar_one()
+    murl = f"/council/meetings/{meeting.id}"
+    for task in (open_task(q, "cc_decide"), open_task(lst, "cc_review")):
+        assert post(client, f"{murl}/items", {"task_id": str(task.id)}, page=murl).status_code == 302
+    html = client.get(murl).get_data(as_text=True)
+    assert "Вопрос 1" in html and "Вопрос 2" in html and "10.12.2026 10:00" in html
+
+    client = logged_in(app, "cc_chair")
+    assert post(client, f"{murl}/approve", page=murl).status_code == 302
+    client = logged_in(app, "cc_member_1")
+    html = client.get("/council/").get_data(as_text=True)
+    assert murl in html  # the member sees the upcoming meeting with its agenda and materials
+    assert client.get(f"{murl}").status_code == 200
+    resp = post(client, f"{murl}/attendance", {"present": [str(people["m1"].id)]}, page=murl)
+    assert resp.status_code == 403 and "Доступ" in resp.get_data(as_text=True)
+
+    client = logged_in(app, "cc_secretary")
+    present = [str(people[k].id) for k in ("chair", "m1", "m2")]
+    post(client, f"{murl}/attendance", {"present": present, f"substitute-{people['m3'].id}": "cc_deputy_m1"},
+         page=murl)
+    html = client.get(murl).get_data(as_text=True)
+    assert "присутствуют 4 из 5" in html
+    items = sorted(meeting.items, key=lambda i: i.position)
+    resp = post(client, f"{murl}/items/{items[0].id}/decision",
+                {"outcome": "approve", "votes_for": "2", "votes_against": "2", "text": "Согласовать"}, page=murl)
+    html = client.get(murl).get_data(as_text=True)
+    assert "решающий голос председателя" in html.lower() or "голос председателя" in html  # the tie error
+    post(client, f"{murl}/items/{items[0].id}/decision",
+         {"outcome": "approve", "votes_for": "2", "votes_against": "2", "chair_casting_vote": "for",
+          "text": "Согласовать", "ins-0-text": "Подготовить распоряжение", "ins-0-executor": "ДепПО",
+          "ins-0-deadline": "2026-12-20"}, page=murl)
+    post(client, f"{murl}/items/{items[1].id}/decision", {"outcome": "agree", "votes_for": "4"}, page=murl)
+    assert post(client, f"{murl}/sign", page=murl).status_code == 302
+    html = client.get(f"{murl}/protocol").get_data(as_text=True)
+    assert "ПРОЕКТ ПРОТОКОЛА" in html
+
+    client = logged_in(app, "cc_chair")
+    resp = post(client, f"{murl}/sign", page=murl)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/protocol")
+    html = client.get(f"{murl}/protocol").get_data(as_text=True)
+    assert "ПРОТОКОЛ № 1" in html and "Решение № 1/1/1" in html and "Решение № 1/2/2" in html
+    assert "Подготовить распоряжение" in html and "Cc Deputy M1" in html
+    assert db.session.get(HumanTask, items[0].task_id).status == "completed"
+
+    # public: the Coordination Council publishes its protocols (seeded setting); no login needed
+    client = app.test_client()  # anonymous
+    protocol = db.session.execute(select(Protocol)).scalar_one()
+    html = client.get(f"/public/council/{CC}/protocols").get_data(as_text=True)
+    assert f"/public/council/protocols/{protocol.id}" in html
+    html = client.get(f"/public/council/protocols/{protocol.id}").get_data(as_text=True)
+    assert "ПРОТОКОЛ № 1" in html and "Подготовить распоряжение" not in html  # no instructions, no case data
+    assert client.get("/public/council/expert_council/protocols").status_code == 404
+    body = db.session.execute(select(CollegialBody).where(CollegialBody.code == CC)).scalar_one()
+    body.settings = {"protocols_public": False}
+    db.session.commit()
+    assert client.get(f"/public/council/protocols/{protocol.id}").status_code == 404
+    assert client.get("/council/").status_code in (302, 401)
+
+
+def test_secretary_of_one_body_cannot_read_another(app, people, chains):
+    client = logged_in(app, "cc_secretary")
+    assert client.get("/council/bodies/expert_council").status_code == 403
+    assert client.get("/council/bodies/nope").status_code == 404
