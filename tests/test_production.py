@@ -111,14 +111,16 @@ def test_a_500_shows_no_stack_trace(database_url):
     app.add_url_rule("/boom", "boom", boom)
     app.add_url_rule("/api/v1/boom", "api_boom", boom)
     with app.app_context():
+        user("clerk_three", ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-3")
+        bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "clerk_three", "t")}
         client = app.test_client()
         for path in ("/boom", "/api/v1/boom"):
-            response = client.get(path)
+            response = client.get(path, headers=bearer)
             body = response.get_data(as_text=True)
             assert response.status_code == 500
             assert "Traceback" not in body and "ZeroDivisionError" not in body and "secret internals" not in body
             assert "app.py" not in body
-        assert client.get("/api/v1/boom").get_json()["error"]["code"] == "internal"
+        assert client.get("/api/v1/boom", headers=bearer).get_json()["error"]["code"] == "internal"
         db.session.remove()
         db.engine.dispose()
 
