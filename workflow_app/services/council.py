@@ -607,11 +607,15 @@ def record_decision(actor: Actor, meeting_id: int, item_id: int, *, outcome, vot
     return d
 
 
+def _form_properties(task: HumanTask) -> dict:
+    schema = task.instance.model.forms.get(task.form_key) if task.form_key else None
+    return (schema or {}).get("properties", {})
+
+
 def _completion_data(task: HumanTask, outcome: str, text: str, fields: dict) -> dict:
     """The data the task will be completed with, validated against its form now (422 early, not at signing)."""
     data = {**fields, "decision": outcome}
-    schema = task.instance.model.forms.get(task.form_key) if task.form_key else None
-    props = (schema or {}).get("properties", {})
+    props = _form_properties(task)
     if text and "comment" in props and not data.get("comment"):
         data["comment"] = text
     return tasks.validate_submission(task, data)
@@ -793,6 +797,8 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
                "date": day.isoformat(), "question": item.position, "decision": n,
                "ref": f"{number}/{item.position}/{n}"}
         data = {**tasks.validate_submission(item.task, {**d.fields, "decision": d.outcome}), "protocol": ref}
+        if "protocol_ref" in _form_properties(item.task):  # chains that keep the reference as text
+            data["protocol_ref"] = f"протокол № {number} от {day:%d.%m.%Y} / вопрос {item.position} / решение {n}"
         try:
             tasks.complete_in(uow, actor, item.task, data, extra_payload={
                 "protocol": ref, "votes": {"for": d.votes_for, "against": d.votes_against,
