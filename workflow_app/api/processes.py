@@ -7,6 +7,7 @@ from . import current_actor, serialize
 from .inbox_schemas import InstanceListArgs, InstanceSchema, ProcessSchema, StartSchema
 
 blp = Blueprint("processes", __name__, url_prefix="", description="Processes and their instances")
+blp.before_request(serialize.reject_huge_ids)
 
 
 @blp.route("/processes")

@@ -23,6 +23,7 @@ from .inbox_schemas import (
 )
 
 blp = Blueprint("tasks", __name__, url_prefix="/tasks", description="Inboxes and work on human tasks")
+blp.before_request(serialize.reject_huge_ids)
 
 
 @blp.route("")
