@@ -573,7 +573,7 @@ def errors_to_dict(errors: list[FieldError]) -> dict[str, str]:
 def _path_key(path: str) -> tuple:
     if not path:
         return ()
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in path.split("/"))
+    return tuple((0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p) for p in path.split("/"))
 
 
 def _drop_unknown(schema: Any, value: Any) -> Any:
