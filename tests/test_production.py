@@ -193,3 +193,36 @@ def test_json_log_lines_carry_the_request_id(app, client):
     assert entry["request_id"] == "req-abc-123" and entry["status"] == 200 and entry["path"] == "/healthz"
     assert "duration_ms" in entry
 
+
+
+def test_a_lost_database_is_503_with_retry_after(monkeypatch):
+    from pgcluster import _free_port
+    from sqlalchemy import text
+
+    url = f"postgresql://soglasie@127.0.0.1:{_free_port()}/nothing"  # nobody listens there
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "s" * 40, "TESTING": False,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}}})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+    def touch():
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+
+    app.add_url_rule("/db-touch", "db_touch", touch)
+    with app.app_context():
+        client = app.test_client()
+        r = client.get("/api/v1/me", headers={"Authorization": "Bearer sgl_whatever"})
+        assert r.status_code == 503 and r.headers["Retry-After"] and r.get_json()["error"]["code"] == "unavailable"
+        r = client.get("/db-touch")
+        assert r.status_code == 503 and "Traceback" not in r.get_data(as_text=True)
+        assert "недоступ" in r.get_data(as_text=True)  # Russian by default
+        assert client.get("/healthz").get_json()["status"] == "degraded"
+
+
+def test_out_of_range_ids_are_404_not_500(app, client):
+    user("clerk_four", ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-4")
+    bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "clerk_four", "t")}
+    for path in ("/api/v1/tasks/3124202534551954242142208", "/api/v1/instances/99999999999999999999"):
+        assert client.get(path, headers=bearer).status_code == 404
+    r = client.post("/api/v1/tasks/3124202534551954242142208/follow-up", json={"follow_up_at": None}, headers=bearer)
+    assert r.status_code == 404

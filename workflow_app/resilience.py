@@ -34,6 +34,23 @@ def _bad_value(exc):
     abort(400)
 
 
+def _unavailable_page() -> str:
+    """A bare page (the layout itself would query the database): translated, Russian if even that fails."""
+    from markupsafe import escape
+
+    try:
+        from flask_babel import gettext as _
+
+        title = _("Service temporarily unavailable")
+        text = _("The database cannot be reached. Try again in a few seconds; nothing you saved is lost.")
+    except Exception:  # the locale selector may need the (unreachable) user record
+        title = "Сервис временно недоступен"
+        text = "База данных недоступна. Повторите попытку через несколько секунд; сохранённое не потеряно."
+    return (f"<!doctype html><html lang=ru><meta charset=utf-8><title>503 — {escape(title)}</title>"
+            f"<link rel=stylesheet href=/static/app.css><main class=error-page><h1>{escape(title)}</h1>"
+            f"<p>{escape(text)}</p></main>")
+
+
 def _unavailable(exc):
     from .extensions import db
 
@@ -49,9 +66,7 @@ def _unavailable(exc):
 
         response = error_response(503, "unavailable", "the database is unavailable; retry shortly")
     else:
-        response = current_app.response_class(
-            "<!doctype html><meta charset=utf-8><title>503</title><h1>Сервис временно недоступен</h1>"
-            "<p>Повторите попытку через несколько секунд.</p>", status=503, mimetype="text/html")
+        response = current_app.response_class(_unavailable_page(), status=503, mimetype="text/html")
     response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 
