@@ -559,7 +559,7 @@ def record_decision(actor: Actor, meeting_id: int, item_id: int, *, outcome, vot
         if not errors and v_for + v_against + v_abst == 0:
             errors["votes_for"] = "record the votes"
         if not errors and v_for + v_against + v_abst > q.present:
-            errors["votes_for"] = f"more votes than members present ({q.present})"
+            errors["votes_for"] = "more votes than members present"
         casting = chair_casting_vote or None
         if casting not in (None, "for", "against"):
             errors["chair_casting_vote"] = "for or against"
@@ -1012,8 +1012,10 @@ def meeting_page(actor: Actor, meeting_id: int) -> dict:
     roles = roles_of(actor, body)
     items = []
     for item in meeting.items:
+        labels = {o["value"]: o["label"] for o in decision_options(item.task)}
         items.append({"item": item, "materials": materials(item.task, item.draft_decision)
                       if item.task.status == "open" else None,
+                      "outcome_label": labels.get(item.decision.outcome, item.decision.outcome) if item.decision else None,
                       "stale": item.task.status != "open" or item.instance.lock_version != item.seen_lock_version})
     later = [m for m in list_meetings(actor, body.code) if m.id != meeting.id and m.status == "draft"]
     return {
