@@ -35,7 +35,8 @@ def live_server(sqlite_template, tmp_path_factory):
     app = _make_app(f"sqlite:///{path}", {"DEMO_PASSWORD": "demo"})
     with app.app_context():
         demo.load(SYSTEM, password="demo")
-        deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "example_approval.bpmn")
+        deployment.deploy_path(SYSTEM, ROOT / "bpmn")
+        _open_kcp_campaign(2027)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -45,6 +46,22 @@ def live_server(sqlite_template, tmp_path_factory):
     thread.join(5)
     with app.app_context():
         db.engine.dispose()
+
+
+def _open_kcp_campaign(year):
+    """ДепПО opens the КЦП campaign (start + announce) through the services, so colleges may file requests."""
+    from sqlalchemy import select
+
+    from workflow_app.extensions import db
+    from workflow_app.models import HumanTask, User
+    from workflow_app.services import processes, tasks
+    from workflow_app.services.identity import actor_for
+
+    dpo = actor_for(db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one())
+    campaign, _open = processes.start_process(dpo, "kcp_campaign", {"year": year})
+    announce = db.session.execute(select(HumanTask).where(HumanTask.instance_id == campaign.id,
+                                                          HumanTask.task_def == "announce")).scalar_one()
+    tasks.complete(dpo, announce.id, {"intake_deadline": f"{year}-04-26", "announcement": "Приём заявок открыт"})
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +154,55 @@ def test_college_to_department_and_back(live_server, page):
     expect(page.locator("#history")).to_contain_text("Вернуть на доработку")
     expect(page.locator("#history")).to_contain_text("Приложите подписанные письма работодателей")
     expect(page.locator("#f-amount")).to_have_value("25")
+
+
+def test_kcp_request_with_a_table_row_reaches_the_department(live_server, page):
+    """One КЦП request from a college (header + a line added to the table) to ДепПО's formal check."""
+    from playwright.sync_api import expect
+
+    base = live_server
+    log_in(page, base, "college_officer_2")
+    page.goto(base + "/start?process=kcp_request")
+    page.check("#process-kcp_request")
+    page.click("#start-submit")
+    page.wait_for_url("**/tasks/*")
+    expect(page.locator("#task-title")).to_have_text("Заполнить заявку на изменение КЦП")
+    page.select_option("#f-change_type", "increase")
+    page.select_option("#f-reason", "employer_demand")
+    page.fill("#f-contact", "Петрова А. В., 8-3822-000000")
+    page.fill("#f-evidence", "Письма работодателей № 1–3")
+    table = page.locator("table[data-array=lines]")
+    before = table.locator("tbody tr").count()
+    page.click(".field-table .row-add")
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(before + 1)
+    row = rows.nth(before)
+    row.locator("select[name$='-level']").select_option("ppssz")
+    row.locator("input[name$='-programme_code']").fill("09.02.07")
+    row.locator("input[name$='-programme_name']").fill("Информационные системы и программирование")
+    row.locator("select[name$='-form_of_study']").select_option("full_time")
+    row.locator("select[name$='-base']").select_option("9")
+    row.locator("input[name$='-current_kcp']").fill("50")
+    row.locator("input[name$='-requested_kcp']").fill("75")
+    row.locator("input[name$='-employer_confirmations']").fill("3")
+    row.locator("textarea[name$='-justification']").fill("Потребность IT-компаний региона подтверждена письмами")
+    page.screenshot(path=str(SHOTS / "kcp_request.png"), full_page=True)
+    page.click("#task-submit") if page.locator("#task-submit").count() else page.click("button[name=decision]")
+    page.wait_for_url("**/inbox**")
+    expect(page.locator(".alert-success")).to_be_visible()
+    log_out(page)
+
+    log_in(page, base, "college_director_2")
+    page.click("#tab-group")
+    row = page.locator("#inbox-table tbody tr", has_text="Подписать и направить заявку")
+    row.locator("a", has_text="Подписать и направить заявку").click()
+    expect(page.locator(".case-materials")).to_contain_text("09.02.07")  # the request's lines, read-only
+    page.screenshot(path=str(SHOTS / "kcp_sign.png"), full_page=True)
+    page.click("button[name=decision][value=sign]")
+    page.wait_for_url("**/inbox**")
+    log_out(page)
+
+    log_in(page, base, "dpo_officer")
+    page.click("#tab-group")
+    expect(page.locator("#inbox-table")).to_contain_text("Формальная проверка заявки")
+    expect(page.locator("#inbox-table")).to_contain_text("КЦП-2027/TTIT")

@@ -102,3 +102,20 @@ def summary(instance) -> list[tuple[str, object]]:
         except Exception:  # a broken state must not hide the page; the history shows what happened
             data = {}
     return key_data(instance, data)
+
+
+def materials(instance, data: dict, own_form_key: str | None) -> list[dict]:
+    """Other forms of the model whose tables hold data in this case (e.g. the lines of a request, for
+    whoever signs or checks it): each ``{"key", "title", "schema"}``, rendered read-only by the page."""
+    out = []
+    for key, schema in sorted((instance.model.forms or {}).items()):
+        if key == own_form_key or not isinstance(schema, dict):
+            continue
+        props = schema.get("properties") or {}
+        own = (instance.model.forms or {}).get(own_form_key or "", {}).get("properties", {}) or {}
+        tables = [n for n, p in props.items() if isinstance(p, dict) and p.get("type") == "array"
+                  and isinstance(p.get("items"), dict) and p["items"].get("properties")
+                  and isinstance(data.get(n), list) and data.get(n) and n not in own]
+        if tables:
+            out.append({"key": key, "title": schema.get("title") or key, "schema": schema})
+    return out[:3]

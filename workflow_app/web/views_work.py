@@ -90,10 +90,15 @@ def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200
     ctx = inbox_svc.task_context(me, task_id)
     task, instance, form = ctx["task"], ctx["instance"], ctx["form"]
     values = ctx["data"] if data is None else data
+    materials = casefile.materials(instance, ctx["data"], task.form_key)
+    shown = set((form or {}).get("properties", {}) or {})
+    for m in materials:
+        shown |= set(m["schema"].get("properties") or {})
     return render_template(
         "task.html", **ctx, values=values, errors=errors or {}, alert=alert,
-        context_items=casefile.key_data(instance, ctx["data"], exclude=(form or {}).get("properties", {}) or {}),
+        context_items=casefile.key_data(instance, ctx["data"], exclude=shown),
         timeline=casefile.timeline(me, instance.id, limit=50),
+        materials=materials, ctx_data=ctx["data"],
         candidates=inbox_svc.candidates(me, task.id) if ctx["can_assign"] or task.assignee_id == me.user_id else [],
         is_overdue=inbox_svc.is_overdue(task), me=me,
         readonly=not ctx["can_work"] or instance.status != "running",
@@ -110,9 +115,14 @@ def task(task_id):
 @login_required
 def task_complete(task_id):
     me = actor()
-    task_row = inbox_svc.get_task(me, task_id)
-    schema = task_row.instance.model.forms.get(task_row.form_key) if task_row.form_key else None
+    ctx = inbox_svc.task_context(me, task_id)
+    task_row, schema = ctx["task"], ctx["form"]
     data = form_schemas.parse_form_post(schema, request.form) if schema else {}
+    if schema:
+        # read-only fields are never taken from the post: keep what the case already holds
+        for name, prop in (schema.get("properties") or {}).items():
+            if isinstance(prop, dict) and (prop.get("x-ui") or {}).get("readonly") and name in ctx["data"]:
+                data.setdefault(name, ctx["data"][name])
     if schema is None and request.form.get("decision"):
         data["decision"] = request.form["decision"]
     try:
