@@ -438,7 +438,7 @@ def health(now: datetime | None = None) -> dict:
     nodes = db.session.execute(select(SchedulerNode).order_by(SchedulerNode.last_tick_at.desc())).scalars().all()
     alive = [n for n in nodes if n.stopped_at is None and n.mode != "tick" and n.last_tick_at is not None
              and now - n.last_tick_at <= MAX_SLEEP * 2 + timedelta(seconds=30)]
-    last = nodes[0] if nodes else None
+    last = alive[0] if alive else (nodes[0] if nodes else None)
     overdue = db.session.execute(
         select(func.count(ProcessInstance.id)).where(ProcessInstance.status == "running",
                                                      ProcessInstance.next_timer_at < now - timedelta(minutes=2))
@@ -465,7 +465,8 @@ def overview(actor: Actor) -> dict:
     """Everything the admin page shows: the cycles, the health summary, each scheduler process."""
     _require_reader(actor)
     now = clock.now()
-    rows = db.session.execute(select(SchedulerNode).order_by(SchedulerNode.last_tick_at.desc()).limit(20)).scalars()
+    rows = db.session.execute(
+        select(SchedulerNode).order_by(SchedulerNode.last_tick_at.desc()).limit(20)).scalars().all()
     return {
         "cycles": [cycle_view(c, now) for c in db.session.execute(
             select(CycleDefinition).order_by(CycleDefinition.id)).scalars()],
