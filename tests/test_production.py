@@ -226,3 +226,22 @@ def test_out_of_range_ids_are_404_not_500(app, client):
         assert client.get(path, headers=bearer).status_code == 404
     r = client.post("/api/v1/tasks/3124202534551954242142208/follow-up", json={"follow_up_at": None}, headers=bearer)
     assert r.status_code == 404
+
+
+def test_operator_creates_organisations_and_users_without_demo_data(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["orgs", "create", "DEPPO", "Департамент профессионального образования"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["orgs", "create", "DEPPO", "again"]).exit_code == 1
+    assert "inn" in runner.invoke(args=["orgs", "create", "INV1", "ООО Ромашка", "--kind", "investor",
+                                        "--inn", "7017123450"]).output
+    assert runner.invoke(args=["orgs", "create", "INV1", "ООО Ромашка", "--kind", "investor",
+                               "--inn", "7017123451"]).exit_code == 0
+    result = runner.invoke(args=["users", "create", "ivanova", "--password", "Tomsk-2027-secure", "--group",
+                                 "dpo_officer", "--org", "DEPPO"])
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(args=["orgs", "list"]).output
+    assert "DEPPO" in listing and "INV1" in listing
+    from workflow_app.models import AuditEvent
+
+    assert db.session.query(AuditEvent).filter_by(kind="organisation_created").count() == 2

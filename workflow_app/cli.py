@@ -58,3 +58,7 @@ def register_cli(app):
     from .cli_scheduler import register_scheduler_cli
 
     register_scheduler_cli(app)
+
+    from .cli_orgs import register_orgs_cli
+
+    register_orgs_cli(app)
