@@ -476,3 +476,40 @@ def test_run_all_serves_the_web_app_and_runs_the_scheduler_in_one_process(app, d
     assert 0 < late < 1.5, late
     node = db.session.execute(select(SchedulerNode).where(SchedulerNode.mode == "run-all")).scalar_one()
     assert node.stopped_at is not None
+
+
+@pytest.mark.postgres
+def test_two_scheduler_processes_on_postgres_split_the_timers_and_fire_each_once(app, backend, database_url):
+    clock.set_clock(None)
+    deploy("timer_at.bpmn")
+    pause_defaults()
+    first = clock.now() + timedelta(seconds=10)
+    with UnitOfWork(SYSTEM) as uow:
+        ids = [instances.start_instance(uow, SYSTEM, "sched_timer_at",
+                                        {"fire_at": (first + timedelta(milliseconds=50 * n)).isoformat()}).id
+               for n in range(40)]
+        uow.commit()
+    db.session.remove()
+    procs = [subprocess.Popen([FLASK, "scheduler", "run"], cwd=ROOT, env=flask_env(database_url),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            db.session.rollback()
+            if not db.session.execute(select(ProcessInstance.id).where(
+                    ProcessInstance.id.in_(ids), ProcessInstance.status == "running")).first():
+                break
+            time.sleep(0.2)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        errors = [p.communicate(timeout=30)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    fired = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "timer_fired")).scalars().all()
+    assert sorted(e.instance_id for e in fired) == sorted(ids)  # each exactly once
+    assert all(e.actor_name == "scheduler" for e in fired)
+    nodes = db.session.execute(select(SchedulerNode).where(SchedulerNode.mode == "run")).scalars().all()
+    assert len(nodes) == 2 and sum(n.timers_fired for n in nodes) == 40
+    assert audit.verify(db.session).ok
+    late = sorted((e.occurred_at - datetime.fromisoformat(e.payload["due_at"])).total_seconds() for e in fired)
+    assert late[0] > 0 and late[-1] < 1.5, late
