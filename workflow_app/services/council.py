@@ -19,11 +19,10 @@ from .. import forms as form_schemas
 from ..engine import clock
 from ..extensions import db
 from ..models import (AgendaItem, Attendance, BodyMembership, CollegialBody, Decision, HumanTask, Instruction,
-                      Meeting, MeetingSubstitute, ProcessInstance, Protocol, TaskAttachment, User)
+                      Meeting, MeetingSubstitute, Protocol, TaskAttachment, User)
 from ..models.council import BODY_ROLES, VOTING_ROLES, SignedRecordError
-from ..roles import BODY_SECRETARY
 from . import instances, notifications, tasks
-from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid, NotFound
 from .identity import Actor
 from .uow import UnitOfWork
 
@@ -268,7 +267,7 @@ def pending(actor: Actor, body_code: str, with_materials=True) -> list[dict]:
 
 # --- meetings and agenda --------------------------------------------------------------------------
 
-def _meeting(meeting_id: int, for_update_in: UnitOfWork | None = None) -> Meeting:
+def _meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound("meeting not found")
