@@ -268,3 +268,23 @@ def test_start_refusal_is_shown_on_the_start_page(client, people, deployed):
     assert "Нет процессов, которые вы можете запустить" in page
     resp = post(client, "/start", {"process_id": "example_approval"}, page="/start")
     assert resp.status_code == 403 and "Процесс не запущен" in text(resp)
+
+
+def test_yearly_campaign_is_started_from_the_web_with_its_year(client, app):
+    """A newcomer opens the КЦП campaign by hand: the start page passes the year to the chain's start rule."""
+    from workflow_app.models import ProcessInstance
+    from workflow_app.services import demo, deployment
+    from workflow_app.services.identity import SYSTEM
+
+    demo.load(SYSTEM)
+    deployment.deploy_path(SYSTEM, app.config["BPMN_DIR"])
+    login(client, "dpo_officer", app.config["DEMO_PASSWORD"])
+    page = text(client.get("/start"))
+    assert 'name="year"' in page and "Год цикла" in page
+    missing = post(client, "/start", {"process_id": "kcp_campaign"}, page="/start")
+    assert missing.status_code == 422
+    resp = post(client, "/start", {"process_id": "kcp_campaign", "year": "2027"}, page="/start")
+    assert resp.status_code == 302, text(resp)
+    campaign = db.session.execute(select(ProcessInstance).where(ProcessInstance.process_id == "kcp_campaign")).scalar_one()
+    assert campaign.cycle_key == "2027" and campaign.business_key == "КЦП-2027"
+    assert "Объявить приём заявок" in text(client.get(resp.headers["Location"]))

@@ -26,8 +26,13 @@ def start_post():
     process_id = request.form.get("process_id", "")
     business_key = (request.form.get("business_key") or "").strip()
     title = (request.form.get("title") or "").strip()
+    data = {}
+    for field in ("year", "investor_org_code"):  # start data the chains' start rules read
+        value = (request.form.get(field) or "").strip()
+        if value:
+            data[field] = value
     try:
-        instance, open_tasks = processes.start_process(me, process_id, {}, business_key=business_key or None,
+        instance, open_tasks = processes.start_process(me, process_id, data, business_key=business_key or None,
                                                        title=title or None)
     except (Invalid, Conflict, Forbidden, NotFound) as exc:
         # e.g. "no campaign is accepting requests now": shown on the start page, input kept
