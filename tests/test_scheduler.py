@@ -513,3 +513,30 @@ def test_two_scheduler_processes_on_postgres_split_the_timers_and_fire_each_once
     assert audit.verify(db.session).ok
     late = sorted((e.occurred_at - datetime.fromisoformat(e.payload["due_at"])).total_seconds() for e in fired)
     assert late[0] > 0 and late[-1] < 1.5, late
+
+
+def test_a_cycle_that_cannot_start_stops_neither_the_others_nor_the_timers(app, deployed):
+    deploy("yearly_cycle.bpmn")
+    deploy("broken_start.bpmn")
+    pause_defaults()
+    people = example_people()
+    define("broken", "0 9 1 4 *", "{year}", process_id="sched_broken")
+    define("good", "0 9 1 4 *", "{year}")
+    clock.set_clock(tomsk(2027, 3, 29, 10, 0))
+    with UnitOfWork(actor(people["officer1"])) as uow:
+        inst = instances.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": "t"})
+        uow.commit()
+    submit = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst.id)).scalar_one()
+    tasks.complete(actor(people["officer1"]), submit.id,
+                   {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"})
+    now = tomsk(2027, 4, 5, 9, 0)  # the review deadline and both cycle moments have passed
+    result = tick(now)
+    assert [s["cycle"] for s in result.started] == ["good"]
+    assert [f["instance_id"] for f in result.fired] == [inst.id]
+    assert [w["cycle"] for w in result.warnings] == ["broken"]
+    assert "could not start" in db.session.get(CycleDefinition, "broken").last_warning
+    assert cycle_instances("sched_broken") == []
+    assert scheduler.next_due(now) > now  # the failing cycle does not keep the loop spinning
+    tick(now + timedelta(minutes=1))
+    assert len(events("cycle_skipped")) == 1
+    assert audit.verify(db.session).ok

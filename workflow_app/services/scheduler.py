@@ -45,7 +45,7 @@ from ..engine import clock
 from ..extensions import db
 from ..models import CycleDefinition, ProcessInstance, ProcessModel, SchedulerNode
 from . import instances
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .identity import SCHEDULER, Actor
 from .uow import UnitOfWork
 
@@ -213,9 +213,25 @@ def start_due_cycles(now: datetime, result: TickResult) -> None:
     for code in codes:
         try:
             _start_cycle_if_due(code, now, result)
-        except Conflict as exc:  # the database was busy or the row changed: the next tick retries
-            log.warning("cycle %s: %s", code, exc.message)
-            result.warnings.append({"cycle": code, "message": exc.message})
+        except Exception as exc:  # one broken cycle must not stop the others, nor the timers
+            db.session.rollback()
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, ServiceError):
+                log.exception("cycle %s failed", code)
+            _store_warning(code, f"the cycle could not start: {message}"[:1000], result)
+
+
+def _store_warning(code: str, message: str, result: TickResult) -> None:
+    """Keep the cycle due but out of the loop's way (retried at the 30 s cap) and say why."""
+    try:
+        with UnitOfWork(SCHEDULER) as uow:
+            cycle = db.session.get(CycleDefinition, code)
+            if cycle is not None:
+                _warn(uow, cycle, message, result)
+    except Exception:
+        db.session.rollback()
+        log.exception("cycle %s: the warning could not be stored", code)
+        result.warnings.append({"cycle": code, "message": message})
 
 
 def _start_cycle_if_due(code: str, now: datetime, result: TickResult) -> None:
@@ -258,7 +274,7 @@ def _start_cycle_if_due(code: str, now: datetime, result: TickResult) -> None:
                     instance = instances.start_instance(
                         uow, SCHEDULER, cycle.process_id, data, business_key=business_key, title=title,
                         cycle_key=cycle_key, check_permission=False)
-            except (IntegrityError, Conflict) as exc:
+            except (IntegrityError, ServiceError) as exc:  # the key was taken, or the start was refused
                 del uow.events[mark:]
                 existing = _cycle_instance(cycle.process_id, cycle_key)
                 if existing is None:  # not the unique key: the process itself could not start
