@@ -61,6 +61,13 @@ EXTRA_USERS = [
     ("college_director_2", "Директор ТТИТ (Тарасова Вера Анатольевна)", ["college_director"], "TTIT"),
     ("investor_1", "Представитель ООО «СХК — Новые материалы»", ["investor"], "SIBHIM"),
     ("investor_2", "Представитель АО «Томлесдрев-Инвест»", ["investor"], "TOMLES"),
+    # more members, so that the demo bodies have a quorum to reach (or to miss)
+    ("cc_member_2", "Член Координационного совета (Орлов Денис Сергеевич)", ["cc_member"], "ADM"),
+    ("cc_member_3", "Член Координационного совета (Лебедева Анна Юрьевна)", ["cc_member"], "ADM"),
+    ("ec_member_2", "Член Экспертного совета (Соколов Иван Петрович)", ["ec_member"], "ADM"),
+    ("ec_member_3", "Член Экспертного совета (Морозова Ольга Викторовна)", ["ec_member"], "ADM"),
+    ("wg_member_2", "Член Рабочей группы (Васильев Павел Андреевич)", ["wg_member"], "ADM"),
+    ("wg_member_3", "Член Рабочей группы (Никитина Елена Олеговна)", ["wg_member"], "ADM"),
 ]
 
 
@@ -121,6 +128,9 @@ def load(actor: Actor, password: str | None = None) -> DemoResult:
                         user.memberships.append(Membership(group_id=g))
             result.users_total += 1
         uow.flush()
+        from . import council
+
+        council.ensure_demo_memberships(db.session)  # seat the cc_*/ec_*/wg_* users on their bodies
         uow.record("demo_loaded", payload={"organisations_created": result.organisations_created,
                                            "users_created": result.users_created})
         uow.commit()
