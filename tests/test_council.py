@@ -512,3 +512,26 @@ def test_rest_flow_and_permissions(app, client, people, chains):
     assert open_task(q, "publish")
     spec = client.get("/api/v1/openapi.json").json
     assert "/api/v1/council/meetings/{meeting_id}/sign" in spec["paths"]
+
+
+def test_a_deputy_sits_in_the_secretarys_seat_and_a_cancelled_meeting_frees_its_items(app, people, chains):
+    from workflow_app.models import Deputy
+
+    q = start("council_test_quota", "КЦП-10")
+    task = open_task(q, "cc_decide")
+    db.session.add(Deputy(principal_id=people["secretary"].id, deputy_id=people["sector"].id,
+                          starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 4)))
+    db.session.commit()
+    deputy = a(people["sector"])
+    meeting = council.create_meeting(deputy, CC, "2026-12-10T10:00")  # acting for the absent secretary
+    council.add_item(deputy, meeting.id, task.id)
+    assert council.pending(deputy, CC) == []
+    with pytest.raises(Forbidden):
+        council.cancel_meeting(a(people["m1"]), meeting.id)
+    council.cancel_meeting(deputy, meeting.id)
+    assert [t["task_id"] for t in council.pending(deputy, CC)] == [task.id]
+    with pytest.raises(Conflict, match="cancelled"):
+        council.approve_agenda(a(people["chair"]), meeting.id)
+    clock.set_clock(datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc))  # the absence is over
+    with pytest.raises(Forbidden):
+        council.create_meeting(a(people["sector"]), CC, "2026-12-10T10:00")

@@ -247,6 +247,12 @@ def approve_agenda(meeting_id):
     return council.meeting_view(council.approve_agenda(current_actor(), meeting_id))
 
 
+@blp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@blp.response(200, CouncilMeetingSchema)
+def cancel(meeting_id):
+    return council.meeting_view(council.cancel_meeting(current_actor(), meeting_id))
+
+
 @blp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
 @blp.arguments(CouncilAttendanceIn)
 @blp.response(200, CouncilQuorumSchema)

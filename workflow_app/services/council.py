@@ -87,11 +87,19 @@ def memberships_on(body: CollegialBody, day: date) -> list[BodyMembership]:
     ).scalars())
 
 
-def roles_of(actor: Actor, body: CollegialBody, day: date | None = None) -> set[str]:
+def _identity_ids(actor: Actor) -> set[int]:
+    """The actor and everyone it deputises today (a deputy acts in the principal's seat)."""
     if actor.user_id is None:
         return set()
+    return {actor.user_id, *(pid for pid, _org, _groups in actor.acting_for)}
+
+
+def roles_of(actor: Actor, body: CollegialBody, day: date | None = None) -> set[str]:
+    ids = _identity_ids(actor)
+    if not ids:
+        return set()
     day = day or today()
-    return {m.role for m in memberships_on(body, day) if m.user_id == actor.user_id}
+    return {m.role for m in memberships_on(body, day) if m.user_id in ids}
 
 
 def _require_reader(actor: Actor, body: CollegialBody, meeting: Meeting | None = None) -> set[str]:
@@ -407,6 +415,21 @@ def refresh_item(actor: Actor, meeting_id: int, item_id: int) -> AgendaItem:
                    payload={"item_id": item.id, "from": old, "to": item.seen_lock_version})
         uow.commit()
     return item
+
+
+def cancel_meeting(actor: Actor, meeting_id: int) -> Meeting:
+    """Cancel a meeting whose protocol is not signed; its questions return to the pending list."""
+    with UnitOfWork(actor) as uow:
+        meeting = _meeting(meeting_id)
+        _require_secretary(actor, meeting.body)
+        _require_open(meeting)
+        if meeting.protocol is not None:
+            _unsign_draft(uow, meeting)
+        meeting.status = "cancelled"
+        uow.record("council_meeting_cancelled", payload={"meeting_id": meeting.id, "body": meeting.body.code,
+                                                         "items": [i.task_id for i in meeting.items]})
+        uow.commit()
+    return meeting
 
 
 def approve_agenda(actor: Actor, meeting_id: int) -> Meeting:
@@ -747,7 +770,7 @@ def sign(actor: Actor, meeting_id: int) -> Protocol:
                                                                         "protocol_id": p.id, "body": body.code})
             uow.commit()
             return p
-        if actor.user_id is None or actor.user_id != presiding:
+        if presiding is None or presiding not in _identity_ids(actor):
             if roles & {"chair", "deputy_chair"}:
                 raise Forbidden("the protocol is signed by whoever presided: the chair, or the deputy chair "
                                 "when the chair was absent")

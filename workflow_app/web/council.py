@@ -159,6 +159,12 @@ def approve_agenda(meeting_id):
                     _("The agenda is approved; the members are notified."))
 
 
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
+def cancel_meeting(meeting_id):
+    return _command(meeting_id, lambda: svc.cancel_meeting(actor(), meeting_id),
+                    _("The meeting is cancelled; its questions are back among the pending items."))
+
+
 @bp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
 def attendance(meeting_id):
     present = [int(v) for v in request.form.getlist("present") if v.isdigit()]
