@@ -36,6 +36,7 @@ def but(*roles):
 # college officer (its open task is the college's "submit_request"); council endpoints on unknown ids.
 PUBLIC = "public"
 WORKERS = but("auditor")  # auditors read, they do not act
+CC_MEMBERS = frozenset({"cc_secretary", "cc_chair", "cc_member"})
 EXPECTED = {
     # authentication and the caller
     "POST /api/v1/auth/token": PUBLIC,
@@ -79,13 +80,15 @@ EXPECTED = {
     "GET /api/v1/scheduler/status": READERS,
     "POST /api/v1/scheduler/cycles/{code}/pause": ADMIN,
     "POST /api/v1/scheduler/cycles/{code}/resume": ADMIN,
-    # collegial bodies: per-body membership (demo users hold none), so body pages are for readers of
-    # everything, creating a meeting for a body's secretary only; unknown meetings answer 404 to anyone
+    # collegial bodies: per-body membership (the demo seats cc_* users on the coordination council, the body
+    # used here): its pages for its members and the readers of everything, a meeting created by its
+    # secretary only; meetings/protocols/instructions on unknown ids answer 404 to anyone
     "GET /api/v1/council/bodies": ANY,
-    "GET /api/v1/council/bodies/{body}/pending": READERS,
-    "GET /api/v1/council/bodies/{body}/meetings": READERS,
-    "GET /api/v1/council/bodies/{body}/instructions": READERS,
-    "POST /api/v1/council/meetings": NONE,
+    "GET /api/v1/council/bodies/{body}/pending": CC_MEMBERS | READERS,
+    "GET /api/v1/council/bodies/{body}/meetings": CC_MEMBERS | READERS,
+    "GET /api/v1/council/bodies/{body}/instructions": CC_MEMBERS | READERS,
+    "POST /api/v1/council/meetings": frozenset({"cc_secretary"}),
+    "POST /api/v1/council/meetings/{meeting_id}/cancel": ANY,
     "GET /api/v1/council/meetings/{meeting_id}": ANY,
     "POST /api/v1/council/meetings/{meeting_id}/items": ANY,
     "DELETE /api/v1/council/meetings/{meeting_id}/items/{item_id}": ANY,
