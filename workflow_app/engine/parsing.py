@@ -58,7 +58,10 @@ def read_xml(content: bytes, file_name: str = ""):
     """Parse XML safely; refuses DOCTYPEs and oversized files."""
     if len(content) > MAX_BPMN_BYTES:
         raise InvalidModel(f"file is larger than {MAX_BPMN_BYTES // 1024} KiB", file_name=file_name)
-    if b"<!DOCTYPE" in content.upper() or b"<!ENTITY" in content.upper():
+    text = content
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark
+        text = content.decode("utf-16", errors="replace").encode("utf-8")
+    if b"<!DOCTYPE" in text.upper() or b"<!ENTITY" in text.upper():
         raise InvalidModel("DOCTYPE and entity declarations are not allowed", file_name=file_name)
     try:
         root = etree.fromstring(content, _XML_PARSER)
