@@ -324,7 +324,7 @@ def create_meeting(actor: Actor, body_code: str, starts_at, place: str = "", for
     with UnitOfWork(actor) as uow:
         body = get_body(body_code)
         _require_secretary(actor, body)
-        meeting = Meeting(body_id=body.id, starts_at=when, place=(place or "").strip()[:500], form=form,
+        meeting = Meeting(body=body, starts_at=when, place=(place or "").strip()[:500], form=form,
                           status="draft", created_by_id=actor.user_id, created_at=clock.now())
         db.session.add(meeting)
         uow.flush()
@@ -364,7 +364,7 @@ def _put_on_agenda(uow, meeting: Meeting, task_id: int, draft_decision: str | No
                                                     AgendaItem.status != "removed")
     ).scalar() or 0) + 1
     title = task.title or task.instance.title
-    item = AgendaItem(meeting_id=meeting.id, position=position, task_id=task.id, instance_id=task.instance_id,
+    item = AgendaItem(meeting=meeting, position=position, task_id=task.id, instance_id=task.instance_id,
                       title=f"{title} — {task.name}"[:500] if title else task.name[:500],
                       draft_decision=(draft_decision or None), seen_lock_version=task.instance.lock_version,
                       status="pending", added_at=clock.now())
@@ -609,7 +609,7 @@ def record_decision(actor: Actor, meeting_id: int, item_id: int, *, outcome, vot
             raise Invalid("the decision has errors", fields=errors)
         data = _completion_data(item.task, outcome, text, fields or {})
         if item.decision is None:
-            item.decision = Decision(item_id=item.id)
+            item.decision = Decision()
         d = item.decision
         d.outcome, d.fields, d.text = outcome, {k: v for k, v in data.items() if k != "decision"}, text
         d.votes_for, d.votes_against, d.votes_abstained = v_for, v_against, v_abst
@@ -754,13 +754,14 @@ def sign(actor: Actor, meeting_id: int) -> Protocol:
         body = meeting.body
         roles = roles_of(actor, body)
         presiding = _presiding_id(meeting)
+        db.session.refresh(meeting)  # current relationships (the session does not expire on commit)
         p = meeting.protocol
         if p is not None and p.status == "signed":
             raise Conflict("the protocol is already signed; corrections are a new protocol")
         if "secretary" in roles and (p is None or p.signed_by_secretary_id is None):
             _check_ready_to_sign(meeting)
             if p is None:
-                p = Protocol(body_id=body.id, meeting_id=meeting.id, year=meeting_day(meeting).year,
+                p = Protocol(body=body, meeting=meeting, year=meeting_day(meeting).year,
                              status="draft", created_at=clock.now())
                 db.session.add(p)
             p.signed_by_secretary_id = actor.user_id
