@@ -244,12 +244,12 @@ class LoadedInstance:
         """The process variables: the workflow's final data, or the data of the latest task."""
         if self.wf.is_completed():
             return dict(self.wf.data)
-        latest = max(
-            (t for t in self._all_tasks() if t.state in (TaskState.READY, TaskState.COMPLETED, TaskState.WAITING)
-             and t.task_spec.bpmn_id is not None),
-            key=lambda t: t.last_state_change,
-            default=None,
-        )
+        latest = None  # the latest state change wins; among ties (a frozen clock) the later-created task
+        for t in self._all_tasks():
+            if t.task_spec.bpmn_id is None or t.state not in (TaskState.READY, TaskState.COMPLETED, TaskState.WAITING):
+                continue
+            if latest is None or t.last_state_change >= latest.last_state_change:
+                latest = t
         return dict(latest.data) if latest is not None else {}
 
     def next_timer_at(self) -> datetime | None:

@@ -1,7 +1,8 @@
 """Column helpers shared by the models."""
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, TypeDecorator, event
+from sqlalchemy.orm import Mapper
 
 
 def utcnow() -> datetime:
@@ -30,3 +31,18 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def _to_utc(_target, value, _oldvalue, _initiator):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc)
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _normalise_utc_columns(mapper, cls):
+    """Aware datetimes assigned to UTC columns are stored as UTC in the object too, not only in the row
+    (objects outlive their commit, see extensions.db)."""
+    for prop in mapper.column_attrs:
+        if isinstance(prop.columns[0].type, UTCDateTime):
+            event.listen(getattr(cls, prop.key), "set", _to_utc, retval=True)

@@ -51,6 +51,7 @@ class UnitOfWork:
 
     def __enter__(self):
         # Finish any read transaction the request already has, then start the write transaction.
+        # The rollback also expires what was loaded before, so the command reads fresh rows.
         self.session.rollback()
         self._token = _write_intent.set(True)
         self.session.connection()
