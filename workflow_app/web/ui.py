@@ -45,7 +45,7 @@ ERROR_HINTS = {
 
 
 # Per-request caches kept on ``g``: Flask-Login's user, Flask-Babel's locale, ours.
-_REQUEST_CACHES = ("_login_user", "_flask_babel", "web_actor", "web_new_count")
+_REQUEST_CACHES = ("_login_user", "_flask_babel", "web_actor", "web_new_count", "csrf_token")
 
 
 def _fresh_request_caches():
