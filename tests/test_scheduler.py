@@ -349,7 +349,8 @@ def _wait_completed(instance_id, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         db.session.rollback()
-        if db.session.get(ProcessInstance, instance_id).status == "completed":
+        status = db.session.execute(select(ProcessInstance.status).where(ProcessInstance.id == instance_id)).scalar()
+        if status == "completed":  # a column read: always the row as committed now
             return True
         time.sleep(0.05)
     return False

@@ -236,7 +236,8 @@ def _store_warning(code: str, message: str, result: TickResult) -> None:
 
 def _start_cycle_if_due(code: str, now: datetime, result: TickResult) -> None:
     with UnitOfWork(SCHEDULER) as uow:
-        query = select(CycleDefinition).where(CycleDefinition.id == code)
+        # populate_existing: the row as it is now, whatever the session kept from an earlier read
+        query = select(CycleDefinition).where(CycleDefinition.id == code).execution_options(populate_existing=True)
         if _postgres():
             query = query.with_for_update(skip_locked=True)  # another scheduler is on it
         cycle = db.session.execute(query).scalar_one_or_none()
@@ -350,8 +351,10 @@ def fire_due_timers(now: datetime, result: TickResult, *, skip_ids=frozenset(), 
 def fire_instance(instance_id: int, now: datetime) -> dict | None:
     """Fire the due timers of one instance under its lock; None if it is not (or no longer) due here."""
     with UnitOfWork(SCHEDULER) as uow:
-        query = select(ProcessInstance).where(ProcessInstance.id == instance_id, ProcessInstance.status == "running",
-                                              ProcessInstance.next_timer_at < now)
+        query = (select(ProcessInstance)
+                 .where(ProcessInstance.id == instance_id, ProcessInstance.status == "running",
+                        ProcessInstance.next_timer_at < now)
+                 .execution_options(populate_existing=True))  # fresh state and lock_version, never a cached copy
         if _postgres():
             query = query.with_for_update(skip_locked=True)
         instance = db.session.execute(query).scalar_one_or_none()
