@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed  # translation catalogs compile at start-up (workflow_app/i18n.py)
 
 db: install
-	$(BIN)/flask db upgrade heads
+	$(BIN)/flask db upgrade
 	$(BIN)/flask deploy bpmn
 
 demo: db
