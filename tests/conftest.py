@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("SCHEDULER_ENABLED", "0")
+
 
 from pgcluster import Cluster, find_bin  # noqa: E402
 

@@ -76,7 +76,7 @@ def events(kind):
 
 def flask_env(database_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(DATABASE_URL=database_url, FLASK_APP="wsgi.py", SCHEDULER_ENABLED="0", PYTHONUNBUFFERED="1")
+    env.update(DATABASE_URL=database_url, FLASK_APP="wsgi.py", PYTHONUNBUFFERED="1")
     return env
 
 

@@ -35,6 +35,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please log in to access this page.")
 
     def select_locale():
         from flask_login import current_user

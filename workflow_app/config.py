@@ -53,7 +53,6 @@ class Config:
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
     MAIL_FROM = os.environ.get("MAIL_FROM", "soglasie@localhost")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
-    SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")  # HTTPS in production

@@ -40,6 +40,12 @@ KIND_LABELS = {
     "login_failed": lazy_gettext("failed login"),
     "protocol_signed": lazy_gettext("protocol signed"),
     "cycle_started": lazy_gettext("yearly cycle started"),
+    "cycle_skipped": lazy_gettext("yearly cycle skipped"),
+    "cycle_paused": lazy_gettext("yearly cycle paused"),
+    "cycle_resumed": lazy_gettext("yearly cycle resumed"),
+    "cycle_defined": lazy_gettext("yearly cycle defined"),
+    "reminder": lazy_gettext("reminder sent"),
+    "logout": lazy_gettext("logged out"),
 }
 STATUS_LABELS = {
     "running": lazy_gettext("in progress"),
