@@ -5,6 +5,7 @@ from sqlalchemy import select
 from ..engine import clock
 from ..extensions import db
 from ..models import User
+from ..services import instances
 from ..services.errors import NotFound
 
 
@@ -37,7 +38,7 @@ def task(t, names=None, now=None) -> dict:
 
 def instance(i, open_tasks=None) -> dict:
     body = {
-        "id": i.id, "process_id": i.process_id, "version": i.model.version, "business_key": i.business_key,
+        "id": i.id, "process_id": i.process_id, "version": instances.model_version(i.model_id), "business_key": i.business_key,
         "title": i.title, "status": i.status, "initiator": usernames([i.initiator_id]).get(i.initiator_id),
         "lock_version": i.lock_version, "created_at": i.created_at, "updated_at": i.updated_at,
         "completed_at": i.completed_at,

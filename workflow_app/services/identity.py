@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..engine import clock
@@ -102,12 +103,15 @@ def new_token_value() -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False))
-    ).scalar_one_or_none()
-    if row is None or not row.user.active:
+    # One query: the token's user with its memberships (the actor needs its groups right after).
+    user = db.session.execute(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False))
+        .options(joinedload(User.memberships))
+    ).unique().scalar_one_or_none()
+    if user is None or not user.active:
         return None
-    return row.user
+    return user
 
 
 def ensure_roles(session) -> None:

@@ -32,7 +32,14 @@ def _cache_key(model_id: int):
 
 
 def compiled(model: ProcessModel):
-    return ENGINE.compiled(_cache_key(model.id), model.bpmn_xml, model.process_id, model.file_name, model.forms)
+    result = ENGINE.compiled(_cache_key(model.id), model.bpmn_xml, model.process_id, model.file_name, model.forms)
+    result.version = model.version
+    return result
+
+
+def model_version(model_id: int) -> int:
+    """The version number of a deployed model, without loading its row (cached with the parsed model)."""
+    return compiled_by_id(model_id).version
 
 
 def compiled_by_id(model_id: int):
