@@ -463,6 +463,18 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     api.do("wg_secretary", key, "wg_decision", {"decision": "refer_cc", "protocol_ref": "протокол № 5 / вопрос 2"})
     api.do("cc_secretary", key, "cc_decision", {"decision": "approve", "protocol_ref": "протокол № 2 / вопрос 4"})
     case_row = instance(key)
+    assert case_row.status == "running" and case_row.next_timer_at is not None  # quarterly monitoring
+
+    # quarterly progress reports (step 9): a report each quarter until the plan is done
+    assert api.tasks("coordinator", key) == []
+    fire_due(MONDAY + timedelta(days=130))
+    report = {"report_period": "2026-Q3", "hired": 40, "trained": 25, "measures": "Набор в ТПТ по плану выполнен"}
+    api.do("coordinator", key, "quarterly_report", report | {"report_period": "III квартал"}, expect=422)
+    api.do("coordinator", key, "quarterly_report", report | {"decision": "continue"})
+    assert instance(key).status == "running" and api.tasks("coordinator", key) == []
+    fire_due(MONDAY + timedelta(days=230))
+    api.do("coordinator", key, "quarterly_report", report | {"report_period": "2026-Q4", "decision": "completed"})
+    case_row = instance(key)
     assert case_row.status == "completed"
 
     # follow-ups: a КЦП request of the college named in the plan, and a proposal to the professions list
