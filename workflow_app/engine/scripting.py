@@ -8,7 +8,7 @@ What passes is compiled and run with empty builtins, so even the allowed syntax 
 import ast
 import copy
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -30,10 +30,6 @@ def _safe_mul(a, b):
     return a * b
 
 
-def _iso(dt: datetime) -> str:
-    return dt.isoformat()
-
-
 def _working_days_from_now(n):
     from ..workdays import add_working_days
 
@@ -51,10 +47,9 @@ def _days_from_now(n):
 SAFE_FUNCTIONS = {
     "len": len, "abs": abs, "min": min, "max": max, "sum": sum, "round": round, "any": any, "all": all,
     "sorted": sorted, "int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict,
-    "set": set, "tuple": tuple, "isinstance": None,  # placeholder removed below (not safe to expose types)
+    "set": set, "tuple": tuple,
     "now": _now_iso, "working_days_from_now": _working_days_from_now, "days_from_now": _days_from_now,
 }
-SAFE_FUNCTIONS.pop("isinstance")
 
 _ALLOWED_NODES = (
     ast.Module, ast.Expression, ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.If, ast.Pass,
