@@ -4,6 +4,7 @@ The full history (with the diagram and every engine step) is the audit area's pa
 ``/instances/<id>/history``; this timeline keeps what a person working on the case needs:
 who did what, when, with which decision and comment.
 """
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import forms as form_schemas
@@ -66,9 +67,14 @@ def timeline(actor: Actor, instance_id: int, limit: int = 200) -> list[dict]:
     return out
 
 
+# Start data that no form asks for (set by the start rules of the chains).
+START_DATA_LABELS = {"year": _l("Year"), "signatory": _l("Signatory"), "investor_org_code": _l("Investor"),
+                     "effective_date": _l("Effective date"), "proposer_kind": _l("Proposer")}
+
+
 def _field_labels(instance) -> dict:
-    """field name -> title, from every form of the instance's model."""
-    labels = {}
+    """field name -> title, from every form of the instance's model (and the known start data)."""
+    labels = {k: str(v) for k, v in START_DATA_LABELS.items()}
     for schema in (instance.model.forms or {}).values():
         for name, prop in (schema.get("properties") or {}).items():
             if isinstance(prop, dict) and prop.get("title"):
