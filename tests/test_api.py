@@ -259,6 +259,8 @@ def test_assign_delegate_resolve(client, people):
     assert (r.get_json()["assignee"], r.get_json()["owner"]) == ("dpo_officer_2", "college_officer_1")
     assert [t["id"] for t in colleague.get("/tasks?view=mine").get_json()] == [task_id]
     assert officer.post(f"/tasks/{task_id}/complete", {"data": REQUEST}).status_code == 409  # it is with the delegate
+    r = colleague.post(f"/tasks/{task_id}/complete", {"data": REQUEST})  # the delegate resolves, never completes
+    assert r.status_code == 409 and "resolve" in error(r)["message"]
     assert officer.post(f"/tasks/{task_id}/resolve").status_code == 403
     r = colleague.post(f"/tasks/{task_id}/resolve")
     assert r.status_code == 200 and (r.get_json()["assignee"], r.get_json()["owner"]) == ("college_officer_1", None)

@@ -82,6 +82,9 @@ def complete(actor: Actor, task_id: int, data: dict, *, expected_lock_version: i
         task = require_task_visible(actor, task_id)
         _require_open(task)
         _require_worker(actor, task)
+        if task.owner_id is not None:
+            # Delegation (as in Camunda): the delegate works on it and resolves it back; the owner completes.
+            raise Conflict("the task is delegated: the delegate resolves it back to its owner, who completes it")
         check_four_eyes(actor, task)
         instance: ProcessInstance = task.instance
         if expected_lock_version is not None and instance.lock_version != expected_lock_version:
