@@ -44,6 +44,7 @@ class Config:
     TIMEZONE = os.environ.get("TZ_REGION", "Asia/Tomsk")
     BPMN_DIR = os.environ.get("BPMN_DIR", str(ROOT / "bpmn"))
     FORMS_DIR = os.environ.get("FORMS_DIR", str(ROOT / "forms"))
+    CHAINS_CONFIG = os.environ.get("CHAINS_CONFIG", "")  # empty: BPMN_DIR/chains.json
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))  # one task attachment
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "ru")
