@@ -11,7 +11,6 @@ import io
 import os
 import re
 
-import pytest
 
 from workflow_app.extensions import db
 from workflow_app.roles import ROLES

@@ -1,13 +1,11 @@
 """The engine layer on its own: deploy-time validation, the safe script environment, running instances."""
 import json
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from workflow_app.engine import Engine, EngineError, InvalidModel, clock, parse_bpmn
-from workflow_app.engine.runtime import CompiledModel
 from workflow_app.engine.scripting import SafeExpressionEnvironment, UnsafeScript, check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,7 +229,6 @@ def test_stored_state_is_smaller_than_spiffs_own_serialization(engine, model):
 
 
 def test_thousand_rework_rounds_still_complete(engine, model):
-    started = time.perf_counter()
     inst, _ = engine.start(model, {})
     for round_no in range(1000):
         [submit] = inst.ready_user_tasks()
@@ -243,4 +240,3 @@ def test_thousand_rework_rounds_still_complete(engine, model):
     assert inst.data["amount"] == 999
     reloaded = engine.load(model, inst.dump())
     assert reloaded.is_completed
-    assert time.perf_counter() - started < 300

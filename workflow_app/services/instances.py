@@ -11,7 +11,7 @@ import logging
 from sqlalchemy import select
 
 from .. import workdays
-from ..engine import Engine, EngineError, InvalidModel, clock
+from ..engine import Engine, EngineError, clock
 from ..engine.errors import NotWaiting
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, ProcessModel

@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
 from email.message import EmailMessage
 
 from flask import current_app, has_app_context
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Membership, User
@@ -25,7 +25,7 @@ def tasks_ready(uow, rows) -> None:
             Membership.group_id == row.candidate_group, User.active.is_(True), User.email.is_not(None)
         )
         if row.org_scope_id is not None:
-            query = query.where(or_(User.organisation_id == row.org_scope_id))
+            query = query.where(User.organisation_id == row.org_scope_id)
         for email, name in db.session.execute(query).all():
             messages.append((email, f"Новая задача: {row.name}",
                              f"{name},\n\nв вашей группе новая задача «{row.name}» по делу «{row.title}»"
