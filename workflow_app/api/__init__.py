@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf
 from ..services.errors import ServiceError, Unauthorized
-from ..services.identity import actor_for, user_for_token
+from ..services.identity import actor_for, actor_for_token
 
 class ErrorBodySchema(Schema):
     code = ma_fields.String(metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, ..."})
@@ -47,21 +47,18 @@ def current_actor():
 
 def _authenticate():
     g.pop("api_actor", None)  # never inherit an actor from an enclosing app context (tests, CLI)
-    g.pop("api_user", None)
     g.pop("_login_user", None)  # Flask-Login's per-context cache: re-read the session of this request
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user = user_for_token(header[7:].strip())
-        if user is None:
+        actor = actor_for_token(header[7:].strip())
+        if actor is None:
             raise Unauthorized("invalid or revoked token")
-        g.api_actor = actor_for(user)
-        g.api_user = user
+        g.api_actor = actor
         return
     if current_user.is_authenticated:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
         g.api_actor = actor_for(current_user)
-        g.api_user = current_user
 
 
 def register_api(app):

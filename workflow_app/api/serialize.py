@@ -1,5 +1,5 @@
 """Turning service results into the dicts the API schemas dump (usernames looked up in one query)."""
-from flask import url_for
+from flask import g, url_for
 from sqlalchemy import select
 
 from ..engine import clock
@@ -11,20 +11,31 @@ from ..services.errors import NotFound
 
 def usernames(ids) -> dict:
     ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+    names = {}
+    actor = g.get("api_actor")
+    if actor is not None and actor.user_id in ids:  # the caller's own name needs no query
+        names[actor.user_id] = actor.username
+        ids.discard(actor.user_id)
+    if ids:
+        names.update(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+    return names
 
 
-def tasks(rows) -> list[dict]:
-    names = usernames([r.assignee_id for r in rows] + [r.owner_id for r in rows])
+def _user_ids(task_rows=(), instance_rows=()) -> list:
+    return ([t.assignee_id for t in task_rows] + [t.owner_id for t in task_rows]
+            + [i.initiator_id for i in instance_rows])
+
+
+def tasks(rows, names=None) -> list[dict]:
+    if names is None:
+        names = usernames(_user_ids(rows))
     now = clock.now()
     return [task(r, names, now) for r in rows]
 
 
 def task(t, names=None, now=None) -> dict:
     if names is None:
-        names = usernames([t.assignee_id, t.owner_id])
+        names = usernames(_user_ids([t]))
     now = now or clock.now()
     return {
         "id": t.id, "instance_id": t.instance_id, "process_id": t.process_id, "task_def": t.task_def, "name": t.name,
@@ -36,16 +47,24 @@ def task(t, names=None, now=None) -> dict:
     }
 
 
-def instance(i, open_tasks=None) -> dict:
+def instance(i, open_tasks=None, names=None) -> dict:
+    if names is None:
+        names = usernames(_user_ids(open_tasks or (), [i]))
     body = {
         "id": i.id, "process_id": i.process_id, "version": instances.model_version(i.model_id), "business_key": i.business_key,
-        "title": i.title, "status": i.status, "initiator": usernames([i.initiator_id]).get(i.initiator_id),
+        "title": i.title, "status": i.status, "initiator": names.get(i.initiator_id),
         "lock_version": i.lock_version, "created_at": i.created_at, "updated_at": i.updated_at,
         "completed_at": i.completed_at,
     }
     if open_tasks is not None:
-        body["tasks"] = tasks(open_tasks)
+        body["tasks"] = tasks(open_tasks, names)
     return body
+
+
+def completion(done, inst, next_tasks) -> dict:
+    """The answer to completing a task: the task, its instance and the tasks that are open now."""
+    names = usernames(_user_ids([done, *next_tasks], [inst]))
+    return {"task": task(done, names), "instance": instance(inst, names=names), "next_tasks": tasks(next_tasks, names)}
 
 
 def comment(c) -> dict:

@@ -107,9 +107,7 @@ def complete(body, task_id):
     of my group claims it. ``lock_version`` (from GET /tasks/<id>) turns a concurrent change into 409."""
     actor = current_actor()
     task = tasks.complete(actor, task_id, body["data"], expected_lock_version=body.get("lock_version"))
-    instance = task.instance
-    return {"task": serialize.task(task), "instance": serialize.instance(instance),
-            "next_tasks": serialize.tasks(processes.open_tasks(actor, instance))}
+    return serialize.completion(task, task.instance, processes.open_tasks(actor, task.instance))
 
 
 @blp.route("/<int:task_id>/comments")

@@ -42,7 +42,7 @@ def _to_utc(_target, value, _oldvalue, _initiator):
 @event.listens_for(Mapper, "mapper_configured")
 def _normalise_utc_columns(mapper, cls):
     """Aware datetimes assigned to UTC columns are stored as UTC in the object too, not only in the row
-    (objects outlive their commit, see extensions.db)."""
+    (objects outlive their commit in a request, see services.uow)."""
     for prop in mapper.column_attrs:
         if isinstance(prop.columns[0].type, UTCDateTime):
             event.listen(getattr(cls, prop.key), "set", _to_utc, retval=True)

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, insert, select, text, update
 
 from ..engine import clock
 from ..models import AuditEvent, AuditHead
@@ -33,28 +33,42 @@ def _iso(dt) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_HEAD = AuditHead.__table__
+_EVENT = AuditEvent.__table__
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
 def append(session, events: list[dict]) -> None:
+    """Chain ``events`` after the head and move the head, in the caller's transaction.
+
+    Plain Core statements, built once: this runs in every command, and the rows are never read back as
+    objects in the same transaction.
+    """
     if not events:
         return
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-    seq, prev = head.seq, head.hash
+    current = session.execute(_LOCK_HEAD).first()
+    if current is None:  # a database created without the migration's genesis row
+        session.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
+        current = (0, GENESIS)
+    seq, prev = current
     now = clock.now()
+    rows = []
     for ev in events:
         seq += 1
         payload = json.loads(json.dumps(ev["payload"], ensure_ascii=False, default=str))  # what is stored is what is hashed
         row = dict(ev, seq=seq, occurred_at=_iso(now), prev_hash=prev, payload=payload)
-        row["hash"] = event_hash(row)
-        session.add(AuditEvent(
-            seq=seq, occurred_at=now, actor_id=row["actor_id"], actor_name=row["actor_name"],
-            actor_org_id=row["actor_org_id"], kind=row["kind"], instance_id=row["instance_id"],
-            process_id=row["process_id"], business_key=row["business_key"], task_id=row["task_id"],
-            payload=payload, prev_hash=prev, hash=row["hash"],
-        ))
-        prev = row["hash"]
-    head.seq, head.hash = seq, prev
+        digest = event_hash(row)
+        rows.append({
+            "seq": seq, "occurred_at": now, "actor_id": row["actor_id"], "actor_name": row["actor_name"],
+            "actor_org_id": row["actor_org_id"], "kind": row["kind"], "instance_id": row["instance_id"],
+            "process_id": row["process_id"], "business_key": row["business_key"], "task_id": row["task_id"],
+            "payload": payload, "prev_hash": prev, "hash": digest,
+        })
+        prev = digest
+    session.execute(insert(_EVENT), rows)
+    session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
 
 
 @dataclass
@@ -118,8 +132,8 @@ def verify(session, batch: int = 10000, anchor: tuple[int, str] | None = None) -
             prev, expected_seq, last_seq = own, seq + 1, seq
     if anchor_seq is not None and last_seq < anchor_seq:
         return VerifyResult(False, count, last_seq + 1, "the chain is shorter than the head kept outside the system")
-    head = session.get(AuditHead, 1)
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    head = session.execute(_READ_HEAD).first()
+    head_seq, head_hash = tuple(head) if head else (0, GENESIS)
     if (head_seq, head_hash) != (last_seq, prev):
         bad = last_seq + 1 if head_seq > last_seq else head_seq or 1
         return VerifyResult(False, count, bad, "chain head does not match the last event (events removed or added at the end)",
@@ -128,5 +142,5 @@ def verify(session, batch: int = 10000, anchor: tuple[int, str] | None = None) -
 
 
 def head(session) -> dict:
-    row = session.get(AuditHead, 1)
+    row = session.execute(_READ_HEAD).first()
     return {"seq": row.seq if row else 0, "hash": row.hash if row else GENESIS, "at": _iso(clock.now())}

@@ -4,8 +4,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, exists, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..engine import clock
@@ -46,11 +45,15 @@ SCHEDULER = Actor(None, "scheduler")
 SYSTEM = Actor(None, "system")
 
 
-def actor_for(user: User, today: date | None = None) -> Actor:
-    today = today or clock.now().astimezone(clock.REGION_TZ).date()
+def _region_today() -> date:
+    return clock.now().astimezone(clock.REGION_TZ).date()
+
+
+def _acting_for(user_id: int, today: date) -> tuple:
+    """(principal id, org id, groups) of each active user whom ``user_id`` deputises today."""
     principals = db.session.execute(
         select(Deputy.principal_id).where(
-            Deputy.deputy_id == user.id, Deputy.starts_on <= today, Deputy.ends_on >= today
+            Deputy.deputy_id == user_id, Deputy.starts_on <= today, Deputy.ends_on >= today
         )
     ).scalars().all()
     acting_for = []
@@ -58,7 +61,36 @@ def actor_for(user: User, today: date | None = None) -> Actor:
         principal = db.session.get(User, pid)
         if principal is not None and principal.active:
             acting_for.append((principal.id, principal.organisation_id, frozenset(principal.group_ids)))
-    return Actor(user.id, user.username, user.organisation_id, frozenset(user.group_ids), tuple(acting_for))
+    return tuple(acting_for)
+
+
+def actor_for(user: User, today: date | None = None) -> Actor:
+    today = today or _region_today()
+    return Actor(user.id, user.username, user.organisation_id, frozenset(user.group_ids),
+                 _acting_for(user.id, today))
+
+
+# Every API request resolves its token: one statement (built once) returns the user's groups, one row each,
+# and whether the user deputises anyone today; only then are the principals read.
+_TOKEN_ACTOR = (
+    select(User.id, User.username, User.organisation_id, Membership.group_id,
+           exists().where(Deputy.deputy_id == User.id, Deputy.starts_on <= bindparam("today"),
+                          Deputy.ends_on >= bindparam("today")).label("deputises"))
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked.is_(False), User.active.is_(True))
+)
+
+
+def actor_for_token(token: str) -> Actor | None:
+    """The Actor of a valid personal API token of an active user, or None."""
+    today = _region_today()
+    rows = db.session.execute(_TOKEN_ACTOR, {"digest": token_digest(token), "today": today}).all()
+    if not rows:
+        return None
+    user_id, username, org_id = rows[0][:3]
+    groups = frozenset(r.group_id for r in rows if r.group_id is not None)
+    return Actor(user_id, username, org_id, groups, _acting_for(user_id, today) if rows[0].deputises else ())
 
 
 PASSWORD_MIN_LENGTH = 10
@@ -100,18 +132,6 @@ def token_digest(token: str) -> str:
 
 def new_token_value() -> str:
     return "sgl_" + secrets.token_urlsafe(32)
-
-
-def user_for_token(token: str) -> User | None:
-    # One query: the token's user with its memberships (the actor needs its groups right after).
-    user = db.session.execute(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False))
-        .options(joinedload(User.memberships))
-    ).unique().scalar_one_or_none()
-    if user is None or not user.active:
-        return None
-    return user
 
 
 def ensure_roles(session) -> None:

@@ -8,7 +8,7 @@ agenda items) commits all of them or none.
 import json
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import workdays
 from ..engine import Engine, EngineError, clock
@@ -214,12 +214,18 @@ def _summary(data: dict) -> dict:
     return {k: data[k] for k in keep if k in data and isinstance(data[k], (str, int, float, bool))}
 
 
+OPEN_TASKS_OF_INSTANCE = (
+    select(HumanTask)
+    .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "open")
+    .order_by(HumanTask.id)
+)
+
+
 def _project_tasks(uow, instance, loaded, transitions, actor, now):
     meta = loaded.model.meta.get("user_tasks", {})
     ready = {v.engine_task_id: v for v in loaded.ready_user_tasks()}
-    open_rows = db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
-    ).scalars().all()
+    with db.session.no_autoflush:  # the changes go out in one flush at commit
+        open_rows = db.session.execute(OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
     final_state = {t.task_id: t.new for t in transitions}
     for row in open_rows:
         if row.engine_task_id in ready:

@@ -50,9 +50,7 @@ def start_process(actor: Actor, process_id: str, data: dict | None = None, busin
 
 def open_tasks(actor: Actor, instance: ProcessInstance) -> list[HumanTask]:
     """The instance's open tasks that the actor may see."""
-    rows = db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open").order_by(HumanTask.id)
-    ).scalars().all()
+    rows = db.session.execute(instances.OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
     return [t for t in rows if can_see_task(actor, t)]
 
 

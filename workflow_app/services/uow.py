@@ -9,6 +9,8 @@ rolls everything back. A concurrent change to an instance (optimistic ``lock_ver
 import contextvars
 import logging
 
+from flask import has_request_context
+
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -53,6 +55,7 @@ class UnitOfWork:
         # Finish any read transaction the request already has, then start the write transaction.
         # The rollback also expires what was loaded before, so the command reads fresh rows.
         self.session.rollback()
+        self.session.expire_all()  # also after a commit that kept its objects loaded (see commit)
         self._token = _write_intent.set(True)
         self.session.connection()
         return self
@@ -112,7 +115,14 @@ class UnitOfWork:
         try:
             self.session.flush()
             audit.append(self.session, self._resolve_events())
-            self.session.commit()
+            session = self.session()  # the real Session behind the scoped proxy
+            # A request's session ends with the request: what the command wrote stays loaded for the
+            # response instead of being read back. Elsewhere (scheduler loop, CLI) a commit expires as usual.
+            session.expire_on_commit = not has_request_context()
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = True
         except StaleDataError as exc:
             self.session.rollback()
             raise Conflict("the record was changed by someone else at the same time; reload and try again") from exc
