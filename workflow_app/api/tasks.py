@@ -5,7 +5,7 @@ import io
 from flask import request, send_file
 from flask_smorest import Blueprint
 
-from ..services import inbox, processes, tasks
+from ..services import inbox, tasks
 from ..services.errors import Invalid
 from . import current_actor, serialize
 from .inbox_schemas import (
@@ -106,8 +106,8 @@ def complete(body, task_id):
     """Submit the form (validated against its JSON Schema: 422 with field paths). Completing a free task
     of my group claims it. ``lock_version`` (from GET /tasks/<id>) turns a concurrent change into 409."""
     actor = current_actor()
-    task = tasks.complete(actor, task_id, body["data"], expected_lock_version=body.get("lock_version"))
-    return serialize.completion(task, task.instance, processes.open_tasks(actor, task.instance))
+    task, next_tasks = tasks.complete(actor, task_id, body["data"], expected_lock_version=body.get("lock_version"))
+    return serialize.completion(task, task.instance, next_tasks)
 
 
 @blp.route("/<int:task_id>/comments")

@@ -60,6 +60,6 @@ class ProcessInstance(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    model: Mapped[ProcessModel] = relationship()
+    model: Mapped[ProcessModel] = relationship(viewonly=True)  # read-only navigation (model_id is written)
 
     __mapper_args__ = {"version_id_col": lock_version}

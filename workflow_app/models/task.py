@@ -48,10 +48,12 @@ class HumanTask(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(64))
     submitted: Mapped[dict | None] = mapped_column(JSON)
 
-    assignee = relationship("User", foreign_keys=[assignee_id])
-    owner = relationship("User", foreign_keys=[owner_id])
-    completed_by = relationship("User", foreign_keys=[completed_by_id])
-    instance = relationship("ProcessInstance")
+    # Read-only navigation: the *_id columns are what the services write, and a view-only relationship
+    # adds no work to the flush of every completed task.
+    assignee = relationship("User", foreign_keys=[assignee_id], viewonly=True)
+    owner = relationship("User", foreign_keys=[owner_id], viewonly=True)
+    completed_by = relationship("User", foreign_keys=[completed_by_id], viewonly=True)
+    instance = relationship("ProcessInstance", viewonly=True)
 
 
 class TaskComment(db.Model):

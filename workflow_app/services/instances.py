@@ -237,6 +237,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         uow.record("task_cancelled" if row.status == "cancelled" else "task_closed", instance=instance,
                    task=row, actor=actor, payload={"task": row.task_def, "name": row.name})
     known = {row.engine_task_id for row in open_rows}
+    still_open = [row for row in open_rows if row.engine_task_id in ready]
     new_rows = []
     for engine_id, view in ready.items():
         if engine_id in known:
@@ -254,6 +255,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         )
         db.session.add(row)
         new_rows.append(row)
+    uow.open_tasks[instance.id] = still_open + new_rows
     if new_rows:
         for row in new_rows:
             uow.record("task_ready", instance=instance, task=row, actor=actor,

@@ -45,13 +45,17 @@ def start_process(actor: Actor, process_id: str, data: dict | None = None, busin
         instance = instances.start_instance(uow, actor, process_id, data, business_key=business_key or None,
                                             title=title or None)
         uow.commit()
-    return instance, open_tasks(actor, instance)
+    return instance, visible_tasks(actor, uow.open_tasks.get(instance.id, []))
 
 
 def open_tasks(actor: Actor, instance: ProcessInstance) -> list[HumanTask]:
     """The instance's open tasks that the actor may see."""
-    rows = db.session.execute(instances.OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
-    return [t for t in rows if can_see_task(actor, t)]
+    return visible_tasks(actor, db.session.execute(instances.OPEN_TASKS_OF_INSTANCE,
+                                                   {"instance_id": instance.id}).scalars().all())
+
+
+def visible_tasks(actor: Actor, rows) -> list[HumanTask]:
+    return sorted((t for t in rows if can_see_task(actor, t)), key=lambda t: t.id)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance
 from . import instances
+from .processes import visible_tasks
 from .access import acting_identity, check_four_eyes, require_task_visible
 from .errors import Conflict, Forbidden, Invalid
 from .identity import Actor
@@ -77,7 +78,9 @@ def validate_submission(task: HumanTask, data: dict) -> dict:
     return clean
 
 
-def complete(actor: Actor, task_id: int, data: dict, *, expected_lock_version: int | None = None) -> HumanTask:
+def complete(actor: Actor, task_id: int, data: dict, *,
+             expected_lock_version: int | None = None) -> tuple[HumanTask, list[HumanTask]]:
+    """Submit the form of a task; returns the task and the open tasks of its instance that the actor sees."""
     with UnitOfWork(actor) as uow:
         task = require_task_visible(actor, task_id)
         _require_open(task)
@@ -92,7 +95,7 @@ def complete(actor: Actor, task_id: int, data: dict, *, expected_lock_version: i
         clean = validate_submission(task, data)
         complete_in(uow, actor, task, clean)
         uow.commit()
-    return task
+    return task, visible_tasks(actor, uow.open_tasks.get(instance.id, []))
 
 
 def complete_in(uow: UnitOfWork, actor: Actor, task: HumanTask, clean: dict, extra_payload: dict | None = None):

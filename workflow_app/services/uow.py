@@ -48,6 +48,8 @@ class UnitOfWork:
         self.actor = actor
         self.events: list[dict] = []
         self._after: list = []
+        # instance id -> its open HumanTask rows after this command, as the projection left them
+        self.open_tasks: dict[int, list] = {}
         self.session = db.session
         self._token = None
 
