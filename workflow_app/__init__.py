@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from .config import DEFAULT_SECRET, Config, database_url
+from .config import DEFAULT_SECRET, Config, database_url, engine_options
 
 __version__ = "0.1.0"
 
@@ -18,6 +18,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    given = config.get("SQLALCHEMY_ENGINE_OPTIONS") if isinstance(config, dict) else \
+        getattr(config, "SQLALCHEMY_ENGINE_OPTIONS", None)
+    if given is None:  # pool settings follow the database finally chosen, not the environment's default
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     from .resilience import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route: huge ids are 404, not a DB error

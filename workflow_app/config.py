@@ -22,10 +22,15 @@ def database_url(url: str) -> str:
 
 
 def engine_options(url: str) -> dict:
-    """Connection pool settings: pre-ping everywhere; pool sizes from the environment for PostgreSQL."""
-    options = {"pool_pre_ping": True}
+    """Connection pool settings for PostgreSQL (pre-ping, sizes from the environment).
+
+    SQLite needs none: its connections are files that never go stale, and a ping would cost a statement
+    every time a request takes a connection.
+    """
+    options = {}
     if url.startswith("postgresql"):
         options.update(
+            pool_pre_ping=True,
             pool_size=int(os.environ.get("DB_POOL_SIZE", "5")),
             max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "5")),
             pool_timeout=int(os.environ.get("DB_POOL_TIMEOUT", "10")),

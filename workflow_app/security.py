@@ -9,6 +9,14 @@ CSP = (
     "object-src 'none'"
 )
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 # Endpoints that take a password: a few attempts a minute per client address.
@@ -33,15 +41,15 @@ def init_security(app) -> None:
 
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.path.startswith(("/api/", "/login", "/tasks/")):
-            response.headers.setdefault("Cache-Control", "no-store")
+        headers = response.headers
+        present = {key.lower() for key in headers.keys()}
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if app.config.get("SESSION_COOKIE_SECURE") and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", "max-age=31536000")
+        if "cache-control" not in present and request.path.startswith(("/api/", "/login", "/tasks/")):
+            headers.add("Cache-Control", "no-store")
         return response
 
 

@@ -1,12 +1,15 @@
 """Turning service results into the dicts the API schemas dump (usernames looked up in one query)."""
 from flask import g, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..engine import clock
 from ..extensions import db
 from ..models import User
 from ..services import instances
 from ..services.errors import NotFound
+
+
+_USERNAMES = select(User.id, User.username).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
 def usernames(ids) -> dict:
@@ -17,7 +20,7 @@ def usernames(ids) -> dict:
         names[actor.user_id] = actor.username
         ids.discard(actor.user_id)
     if ids:
-        names.update(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+        names.update(db.session.execute(_USERNAMES, {"ids": list(ids)}).all())
     return names
 
 

@@ -55,17 +55,21 @@ def require_task_visible(actor: Actor, task_id: int) -> HumanTask:
     return task
 
 
+_DONE_BY = (
+    select(HumanTask.task_def).where(
+        HumanTask.instance_id == bindparam("instance_id"),
+        HumanTask.task_def.in_(bindparam("task_defs", expanding=True)),
+        HumanTask.status == "completed",
+        HumanTask.completed_by_id == bindparam("user_id"),
+    ).limit(1)
+)
+
+
 def check_four_eyes(actor: Actor, task: HumanTask) -> None:
     if not task.distinct_from:
         return
-    done_by_me = db.session.execute(
-        select(HumanTask.task_def).where(
-            HumanTask.instance_id == task.instance_id,
-            HumanTask.task_def.in_(task.distinct_from),
-            HumanTask.status == "completed",
-            HumanTask.completed_by_id == actor.user_id,
-        ).limit(1)
-    ).scalar_one_or_none()
+    done_by_me = db.session.execute(_DONE_BY, {"instance_id": task.instance_id, "task_defs": list(task.distinct_from),
+                                               "user_id": actor.user_id}).scalar_one_or_none()
     if done_by_me is not None:
         raise Forbidden(
             "four-eyes rule: you completed an earlier step of this case and may not also do this one",

@@ -48,10 +48,14 @@ def compiled_by_id(model_id: int):
     return cached if cached is not None else compiled(db.session.get(ProcessModel, model_id))
 
 
+_LATEST_MODEL = (
+    select(ProcessModel).where(ProcessModel.process_id == bindparam("process_id"))
+    .order_by(ProcessModel.version.desc()).limit(1)
+)
+
+
 def latest_model(process_id: str) -> ProcessModel:
-    model = db.session.execute(
-        select(ProcessModel).where(ProcessModel.process_id == process_id).order_by(ProcessModel.version.desc()).limit(1)
-    ).scalar_one_or_none()
+    model = db.session.execute(_LATEST_MODEL, {"process_id": process_id}).scalar_one_or_none()
     if model is None:
         raise NotFound(f"process '{process_id}' is not deployed")
     return model

@@ -41,6 +41,23 @@ def install_sqlite_pragmas(engine):
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        conn.info["changes_at_begin"] = conn.connection.dbapi_connection.total_changes
+
+
+def _upgrade_sqlite_read(session) -> bool:
+    """Turn the request's SQLite read transaction into the command's write transaction on the same
+    connection (no pool round trip): end the read snapshot, take the write lock. Only when the read
+    transaction wrote nothing; otherwise the caller rolls back as usual."""
+    if session.new or session.dirty or session.deleted:
+        return False
+    conn = session.connection()
+    if conn.dialect.name != "sqlite" or conn.info.get("changes_at_begin") is None:
+        return False
+    if conn.connection.dbapi_connection.total_changes != conn.info["changes_at_begin"]:
+        return False
+    conn.exec_driver_sql("ROLLBACK")
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    return True
 
 
 class UnitOfWork:
@@ -54,12 +71,18 @@ class UnitOfWork:
         self._token = None
 
     def __enter__(self):
-        # Finish any read transaction the request already has, then start the write transaction.
-        # The rollback also expires what was loaded before, so the command reads fresh rows.
-        self.session.rollback()
-        self.session.expire_all()  # also after a commit that kept its objects loaded (see commit)
+        # Finish any read transaction the request already has and start the write transaction; what
+        # was loaded before is expired, so the command reads fresh rows.
         self._token = _write_intent.set(True)
-        self.session.connection()
+        session = self.session()
+        if session.in_transaction():
+            if _upgrade_sqlite_read(session):
+                session.expire_all()
+            else:
+                session.rollback()  # expires everything loaded
+        else:
+            session.expire_all()  # e.g. after a commit that kept its objects loaded (see commit)
+        session.connection()
         return self
 
     def __exit__(self, exc_type, exc, tb):
