@@ -9,7 +9,8 @@ from ..services import instances
 from ..services.errors import NotFound
 
 
-_USERNAMES = select(User.id, User.username).where(User.id.in_(bindparam("ids", expanding=True)))
+_users = User.__table__.c
+_USERNAMES = select(_users.id, _users.username).where(_users.id.in_(bindparam("ids", expanding=True)))
 
 
 def usernames(ids) -> dict:
@@ -20,7 +21,7 @@ def usernames(ids) -> dict:
         names[actor.user_id] = actor.username
         ids.discard(actor.user_id)
     if ids:
-        names.update(db.session.execute(_USERNAMES, {"ids": list(ids)}).all())
+        names.update(db.session.connection().execute(_USERNAMES, {"ids": list(ids)}).all())
     return names
 
 

@@ -55,12 +55,13 @@ def require_task_visible(actor: Actor, task_id: int) -> HumanTask:
     return task
 
 
+_tasks = HumanTask.__table__.c
 _DONE_BY = (
-    select(HumanTask.task_def).where(
-        HumanTask.instance_id == bindparam("instance_id"),
-        HumanTask.task_def.in_(bindparam("task_defs", expanding=True)),
-        HumanTask.status == "completed",
-        HumanTask.completed_by_id == bindparam("user_id"),
+    select(_tasks.task_def).where(
+        _tasks.instance_id == bindparam("instance_id"),
+        _tasks.task_def.in_(bindparam("task_defs", expanding=True)),
+        _tasks.status == "completed",
+        _tasks.completed_by_id == bindparam("user_id"),
     ).limit(1)
 )
 
@@ -68,6 +69,7 @@ _DONE_BY = (
 def check_four_eyes(actor: Actor, task: HumanTask) -> None:
     if not task.distinct_from:
         return
+    # through the session (autoflush): completions earlier in the same command count
     done_by_me = db.session.execute(_DONE_BY, {"instance_id": task.instance_id, "task_defs": list(task.distinct_from),
                                                "user_id": actor.user_id}).scalar_one_or_none()
     if done_by_me is not None:

@@ -37,20 +37,22 @@ _HEAD = AuditHead.__table__
 _EVENT = AuditEvent.__table__
 _READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
 _LOCK_HEAD = _READ_HEAD.with_for_update()
+_INSERT_EVENTS = insert(_EVENT)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
 
 def append(session, events: list[dict]) -> None:
     """Chain ``events`` after the head and move the head, in the caller's transaction.
 
-    Plain Core statements, built once: this runs in every command, and the rows are never read back as
-    objects in the same transaction.
+    Plain Core statements, built once, on the command's connection: this runs in every command, and the
+    rows are never read back as objects in the same transaction.
     """
     if not events:
         return
-    current = session.execute(_LOCK_HEAD).first()
+    conn = session.connection()  # Core on the command's connection: no ORM work for rows never read back
+    current = conn.execute(_LOCK_HEAD).first()
     if current is None:  # a database created without the migration's genesis row
-        session.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
+        conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
         current = (0, GENESIS)
     seq, prev = current
     now = clock.now()
@@ -67,8 +69,8 @@ def append(session, events: list[dict]) -> None:
             "payload": payload, "prev_hash": prev, "hash": digest,
         })
         prev = digest
-    session.execute(insert(_EVENT), rows)
-    session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+    conn.execute(_INSERT_EVENTS, rows)
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
 
 
 @dataclass

@@ -70,22 +70,23 @@ def actor_for(user: User, today: date | None = None) -> Actor:
                  _acting_for(user.id, today))
 
 
-# Every API request resolves its token: one statement (built once) returns the user's groups, one row each,
-# and whether the user deputises anyone today; only then are the principals read.
+# Every API request resolves its token: one Core statement (built once) returns the user's groups, one row
+# each, and whether the user deputises anyone today; only then are the principals read.
+_user, _token, _membership, _deputy = User.__table__.c, ApiToken.__table__.c, Membership.__table__.c, Deputy.__table__.c
 _TOKEN_ACTOR = (
-    select(User.id, User.username, User.organisation_id, Membership.group_id,
-           exists().where(Deputy.deputy_id == User.id, Deputy.starts_on <= bindparam("today"),
-                          Deputy.ends_on >= bindparam("today")).label("deputises"))
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .outerjoin(Membership, Membership.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked.is_(False), User.active.is_(True))
+    select(_user.id, _user.username, _user.organisation_id, _membership.group_id,
+           exists().where(_deputy.deputy_id == _user.id, _deputy.starts_on <= bindparam("today"),
+                          _deputy.ends_on >= bindparam("today")).label("deputises"))
+    .select_from(User.__table__.join(ApiToken.__table__, _token.user_id == _user.id)
+                 .outerjoin(Membership.__table__, _membership.user_id == _user.id))
+    .where(_token.token_hash == bindparam("digest"), _token.revoked.is_(False), _user.active.is_(True))
 )
 
 
 def actor_for_token(token: str) -> Actor | None:
     """The Actor of a valid personal API token of an active user, or None."""
     today = _region_today()
-    rows = db.session.execute(_TOKEN_ACTOR, {"digest": token_digest(token), "today": today}).all()
+    rows = db.session.connection().execute(_TOKEN_ACTOR, {"digest": token_digest(token), "today": today}).all()
     if not rows:
         return None
     user_id, username, org_id = rows[0][:3]

@@ -77,10 +77,11 @@ class UnitOfWork:
         session = self.session()
         if session.in_transaction():
             if _upgrade_sqlite_read(session):
-                session.expire_all()
+                if session.identity_map:
+                    session.expire_all()
             else:
                 session.rollback()  # expires everything loaded
-        else:
+        elif session.identity_map:
             session.expire_all()  # e.g. after a commit that kept its objects loaded (see commit)
         session.connection()
         return self
