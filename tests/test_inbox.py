@@ -84,9 +84,9 @@ def test_inbox_query_uses_the_indexes(app, people):
 
     a1 = actor(people["officer1"])
     for view in ("mine", "group", "all"):
-        branches = inbox._branches(a1, view, inbox.TaskFilters(), clock.now())
-        for b in branches:
-            sql = b.order_by(HumanTask.created_at).limit(26).compile(
+        shape, params = inbox._plan(a1, view, inbox.TaskFilters())
+        for b in inbox._branches(shape):
+            sql = b.order_by(HumanTask.created_at).limit(26).params(**params).compile(
                 dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
             plan = " ".join(str(r[-1]) for r in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {sql}")))
             assert "INDEX" in plan and "SCAN human_task" not in plan and "TEMP B-TREE" not in plan, (view, plan)
@@ -223,3 +223,18 @@ def test_demo_load_is_idempotent_and_covers_every_role(app, client):
     app.config["ENV_NAME"] = "production"
     refused = runner.invoke(args=["demo", "load"])
     assert refused.exit_code == 1 and "production" in refused.output
+
+
+def test_inbox_statements_are_built_once_per_shape_and_values_stay_per_actor(app, people):
+    """Two officers of different colleges have the same query shape: one statement serves both, bound to each
+    one's own groups and organisation (no statement is rebuilt per request, no value leaks between actors)."""
+    _, t1 = start(people["officer1"], "S-1")
+    _, t2 = start(people["officer2"], "S-2")
+    a1, a2 = actor(people["officer1"]), actor(people["officer2"])
+    assert inbox._plan(a1, "group", inbox.TaskFilters())[0] == inbox._plan(a2, "group", inbox.TaskFilters())[0]
+    inbox._page_statement.cache_clear()
+    assert ids(inbox.list_tasks(a1, "group")) == [t1.id]
+    assert ids(inbox.list_tasks(a2, "group")) == [t2.id]
+    assert ids(inbox.list_tasks(a1, "group", inbox.TaskFilters(business_key="S-2"))) == []
+    info = inbox._page_statement.cache_info()
+    assert (info.misses, info.hits) == (2, 1)  # "group", then "group" again, then "group" with a filter

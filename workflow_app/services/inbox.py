@@ -18,8 +18,9 @@ Views:
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import func, select, union
+from sqlalchemy import bindparam, func, select, union, union_all
 
 from ..engine import clock
 from ..extensions import db
@@ -76,48 +77,95 @@ def _pairs(actor: Actor, include_headed: bool = False):
     return sorted(pairs, key=lambda p: (p[0], p[1] or 0))
 
 
-def _filtered(query, filters: TaskFilters):
-    if filters.process_id:
-        query = query.where(HumanTask.process_id == filters.process_id)
-    if filters.business_key:
-        query = query.where(HumanTask.business_key == filters.business_key)
-    if filters.due_before is not None:
-        query = query.where(HumanTask.due_at.is_not(None), HumanTask.due_at <= filters.due_before)
-    return query
+@dataclass(frozen=True)
+class _Shape:
+    """What a view's query looks like for an actor, without the values: queries of one shape are built
+    once (with bound parameters) and reused, so a page costs no statement building."""
+
+    view: str
+    everything: bool  # a reader's "all" / "overdue": one branch over every open task
+    users: int  # "assigned to" branches: the actor and each principal it deputises
+    scopes: tuple  # one candidate-group branch per (group, scope) pair: True = scoped to an organisation
+    process: bool
+    business_key: bool
+    due_before: bool
+    created_after: bool = False
 
 
-def _branches(actor: Actor, view: str, filters: TaskFilters, now: datetime):
+def _plan(actor: Actor, view: str, filters: TaskFilters, created_after: datetime | None = None):
+    """The query shape of ``view`` for ``actor`` and the values of its parameters (shape None: no branch)."""
+    params = {"now": clock.now(), "process_id": filters.process_id, "business_key": filters.business_key,
+              "due_before": filters.due_before, "created_after": created_after}
+    everything = actor.reads_everything and view in ("all", "overdue")
+    users, scopes = 0, []
+    if not everything:
+        if view in ("mine", "overdue", "all"):
+            for uid, _org, _groups in _identities(actor):
+                params[f"user_{users}"] = uid
+                users += 1
+        if view in ("group", "overdue", "all"):
+            for k, (group, scope) in enumerate(_pairs(actor, include_headed=(view == "all"))):
+                params[f"group_{k}"], params[f"scope_{k}"] = group, scope
+                scopes.append(scope is not None)
+        if not users and not scopes:
+            return None, params
+    shape = _Shape(view, everything, users, tuple(scopes), bool(filters.process_id), bool(filters.business_key),
+                   filters.due_before is not None, created_after is not None)
+    return shape, params
+
+
+def _branches(shape: _Shape):
     """Selects of (id, created_at), each an index range scan in created_at order."""
     base = select(HumanTask.id.label("id"), HumanTask.created_at.label("created_at")).where(HumanTask.status == "open")
-    base = _filtered(base, filters)
-    if view == "overdue":
-        base = base.where(HumanTask.due_at.is_not(None), HumanTask.due_at < now)
-    if actor.reads_everything and view in ("all", "overdue"):
+    if shape.process:
+        base = base.where(HumanTask.process_id == bindparam("process_id"))
+    if shape.business_key:
+        base = base.where(HumanTask.business_key == bindparam("business_key"))
+    if shape.due_before:
+        base = base.where(HumanTask.due_at.is_not(None), HumanTask.due_at <= bindparam("due_before"))
+    if shape.view == "overdue":
+        base = base.where(HumanTask.due_at.is_not(None), HumanTask.due_at < bindparam("now"))
+    if shape.created_after:
+        base = base.where(HumanTask.created_at > bindparam("created_after"))
+    if shape.everything:
         return [base]
-    branches = []
-    if view in ("mine", "overdue", "all"):
-        for uid, _org, _groups in _identities(actor):
-            branches.append(base.where(HumanTask.assignee_id == uid))
-    if view in ("group", "overdue", "all"):
-        for group, scope in _pairs(actor, include_headed=(view == "all")):
-            q = base.where(HumanTask.candidate_group == group)
-            q = q.where(HumanTask.org_scope_id.is_(None) if scope is None else HumanTask.org_scope_id == scope)
-            if view != "all":
-                q = q.where(HumanTask.assignee_id.is_(None))
-            branches.append(q)
+    branches = [base.where(HumanTask.assignee_id == bindparam(f"user_{k}")) for k in range(shape.users)]
+    for k, scoped in enumerate(shape.scopes):
+        q = base.where(HumanTask.candidate_group == bindparam(f"group_{k}"))
+        q = q.where(HumanTask.org_scope_id == bindparam(f"scope_{k}") if scoped else HumanTask.org_scope_id.is_(None))
+        if shape.view != "all":
+            q = q.where(HumanTask.assignee_id.is_(None))
+        branches.append(q)
     return branches
 
 
-def _union_ids(branches, cut: int, ordered: bool = True):
+def _union_ids(shape: _Shape, cut, ordered: bool = True):
     parts = []
-    for b in branches:
+    for b in _branches(shape):
         if ordered:
             b = b.order_by(HumanTask.created_at, HumanTask.id)
         sub = b.limit(cut).subquery()
         parts.append(select(sub.c.id, sub.c.created_at))
     if len(parts) == 1:
         return parts[0].subquery()
-    return union(*parts).subquery()
+    # Only "all" lets one task match two branches (assigned to me and in my group); elsewhere the branches
+    # are disjoint and UNION ALL spares the duplicate elimination.
+    return (union(*parts) if shape.view == "all" else union_all(*parts)).subquery()
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: _Shape):
+    ids = _union_ids(shape, bindparam("cut"))
+    return select(ids.c.id).order_by(ids.c.created_at, ids.c.id).offset(bindparam("offset")).limit(bindparam("limit"))
+
+
+@lru_cache(maxsize=512)
+def _count_statement(shape: _Shape):
+    ids = _union_ids(shape, COUNT_CAP + 1, ordered=False)  # any COUNT_CAP + 1 rows decide "capped"
+    return select(func.count()).select_from(select(ids.c.id).limit(COUNT_CAP + 1).subquery())
+
+
+_ROWS_BY_ID = select(HumanTask).where(HumanTask.id.in_(bindparam("ids", expanding=True)))
 
 
 def list_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = None, page: int = 1,
@@ -130,17 +178,16 @@ def list_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = N
     if actor.is_system:
         raise Forbidden("the system has no inbox")
     filters = filters or TaskFilters()
-    branches = _branches(actor, view, filters, clock.now())
+    shape, params = _plan(actor, view, filters)
     offset = (page - 1) * per_page
-    if not branches:
+    if shape is None:
         return Page([], page, per_page, 0, True, False)
-    ids = _union_ids(branches, offset + per_page + 1)
     page_ids = db.session.connection().execute(  # Core for the id page, the ORM only for the rows shown
-        select(ids.c.id).order_by(ids.c.created_at, ids.c.id).offset(offset).limit(per_page + 1)
+        _page_statement(shape), {**params, "cut": offset + per_page + 1, "offset": offset, "limit": per_page + 1}
     ).scalars().all()
     has_more = len(page_ids) > per_page
     page_ids = page_ids[:per_page]
-    by_id = {t.id: t for t in db.session.execute(select(HumanTask).where(HumanTask.id.in_(page_ids))).scalars()}
+    by_id = {t.id: t for t in db.session.execute(_ROWS_BY_ID, {"ids": page_ids}).scalars()} if page_ids else {}
     rows = [by_id[i] for i in page_ids if i in by_id]
     if not has_more and (page == 1 or rows):
         total, exact = offset + len(rows), True
@@ -152,14 +199,10 @@ def list_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = N
 def count_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = None,
                 created_after: datetime | None = None) -> tuple[int, bool]:
     """(count, exact) of a view, counted up to COUNT_CAP (so the cost stays bounded)."""
-    filters = filters or TaskFilters()
-    branches = _branches(actor, view, filters, clock.now())
-    if created_after is not None:
-        branches = [b.where(HumanTask.created_at > created_after) for b in branches]
-    if not branches:
+    shape, params = _plan(actor, view, filters or TaskFilters(), created_after)
+    if shape is None:
         return 0, True
-    ids = _union_ids(branches, COUNT_CAP + 1, ordered=False)  # any COUNT_CAP + 1 rows decide "capped"
-    n = db.session.connection().execute(select(func.count()).select_from(ids)).scalar_one()  # Core: no ORM overhead
+    n = db.session.connection().execute(_count_statement(shape), params).scalar_one()  # Core: no ORM overhead
     return min(n, COUNT_CAP), n <= COUNT_CAP
 
 
