@@ -228,6 +228,34 @@ def test_stored_state_is_smaller_than_spiffs_own_serialization(engine, model):
     assert json.loads(ours)["serializer_version"]
 
 
+def test_stored_state_is_spiffs_own_format_without_the_spec(engine, model):
+    """Our faster task converter and spec-less dump write exactly what SpiffWorkflow's stock serializer writes
+    (minus the spec), and the stock deserializer reads our state back once the spec is added."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    from workflow_app.engine.runtime import _Workflow
+
+    stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    stock.registry.typenames[_Workflow] = stock.registry.typenames[BpmnWorkflow]
+    inst, _ = engine.start(model, {"title": "t", "since": datetime(2026, 1, 1, tzinfo=timezone.utc)})
+    [submit] = inst.ready_user_tasks()
+    inst.complete(submit.engine_task_id, {"amount": 5, "lines": [{"code": "09.02.07", "places": 25}]})
+    [review] = inst.ready_user_tasks()
+    inst.complete(review.engine_task_id, {"decision": "return"})
+    ours = json.loads(inst.dump())
+    theirs = json.loads(stock.serialize_json(inst.wf))
+    spec, subprocess_specs = theirs.pop("spec"), theirs.pop("subprocess_specs")
+    assert ours == theirs
+    back = stock.deserialize_json(json.dumps({**ours, "spec": spec, "subprocess_specs": subprocess_specs}))
+    assert {str(k): (t.state, t.data) for k, t in back.tasks.items()} == \
+        {str(k): (t.state, t.data) for k, t in inst.wf.tasks.items()}
+    ours_back = engine.load(model, inst.dump()).wf
+    assert {str(k): (t.state, t.data) for k, t in ours_back.tasks.items()} == \
+        {str(k): (t.state, t.data) for k, t in back.tasks.items()}
+
+
 def test_thousand_rework_rounds_still_complete(engine, model):
     inst, _ = engine.start(model, {})
     for round_no in range(1000):
