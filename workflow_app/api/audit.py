@@ -113,7 +113,7 @@ def head():
 
 
 @blp.route("/audit/events")
-@blp.arguments(EventQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(EventQuerySchema(), location="query", as_kwargs=True)
 @blp.response(200, EventPageSchema)
 def events(**_documented):
     """Search events, newest first, a page at a time (auditors, admins)."""
@@ -121,7 +121,7 @@ def events(**_documented):
 
 
 @blp.route("/audit/events.<fmt>")
-@blp.arguments(EventQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(EventQuerySchema(), location="query", as_kwargs=True)
 def export(fmt, **_documented):
     """Every matching event, oldest first, as csv, xlsx or json."""
     content, mimetype, name = audit_log.export(current_actor(), _params(), fmt)
@@ -143,7 +143,7 @@ def diagram(instance_id):
 
 
 @blp.route("/admin/instances/<int:instance_id>/terminate", methods=["POST"])
-@blp.arguments(ReasonSchema)
+@blp.arguments(ReasonSchema())
 @blp.response(200, CorrectedSchema)
 def terminate(body, instance_id):
     """Terminate a stuck instance (administrators; a reason is required)."""
@@ -151,7 +151,7 @@ def terminate(body, instance_id):
 
 
 @blp.route("/admin/tasks/<int:task_id>/reassign", methods=["POST"])
-@blp.arguments(ReassignSchema)
+@blp.arguments(ReassignSchema())
 @blp.response(200, CorrectedSchema)
 def reassign(body, task_id):
     """Give an open task to another eligible user (administrators; a reason is required)."""
@@ -159,7 +159,7 @@ def reassign(body, task_id):
 
 
 @blp.route("/admin/tasks/<int:task_id>/cancel", methods=["POST"])
-@blp.arguments(ReasonSchema)
+@blp.arguments(ReasonSchema())
 @blp.response(200, CorrectedSchema)
 def cancel(body, task_id):
     """Cancel an open task in the engine (administrators; a reason is required)."""

@@ -10,7 +10,7 @@ blp = Blueprint("auth", __name__, url_prefix="", description="Authentication and
 
 
 @blp.route("/auth/token", methods=["POST"])
-@blp.arguments(TokenRequestSchema)
+@blp.arguments(TokenRequestSchema())
 @blp.response(201, TokenSchema)
 @blp.doc(security=[])
 def create_token(body):

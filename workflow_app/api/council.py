@@ -192,14 +192,14 @@ def meetings(body):
 
 
 @blp.route("/bodies/<body>/instructions")
-@blp.arguments(CouncilInstructionsQuery, location="query")
+@blp.arguments(CouncilInstructionsQuery(), location="query")
 @blp.response(200, CouncilInstructionSchema(many=True))
 def instructions(args, body):
     return council.list_instructions(current_actor(), body, overdue_only=args["overdue"])
 
 
 @blp.route("/meetings", methods=["POST"])
-@blp.arguments(CouncilMeetingIn)
+@blp.arguments(CouncilMeetingIn())
 @blp.response(201, CouncilMeetingSchema)
 def create_meeting(args):
     return council.meeting_view(council.create_meeting(current_actor(), args["body"], args["starts_at"],
@@ -213,7 +213,7 @@ def get_meeting(meeting_id):
 
 
 @blp.route("/meetings/<int:meeting_id>/items", methods=["POST"])
-@blp.arguments(CouncilItemIn)
+@blp.arguments(CouncilItemIn())
 @blp.response(201, CouncilMeetingSchema)
 def add_item(args, meeting_id):
     item = council.add_item(current_actor(), meeting_id, args["task_id"], args["draft_decision"])
@@ -227,7 +227,7 @@ def remove_item(meeting_id, item_id):
 
 
 @blp.route("/meetings/<int:meeting_id>/items/<int:item_id>/postpone", methods=["POST"])
-@blp.arguments(CouncilPostponeIn)
+@blp.arguments(CouncilPostponeIn())
 @blp.response(200, CouncilMeetingSchema)
 def postpone(args, meeting_id, item_id):
     council.postpone_item(current_actor(), meeting_id, item_id, args["to_meeting_id"])
@@ -254,14 +254,14 @@ def cancel(meeting_id):
 
 
 @blp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
-@blp.arguments(CouncilAttendanceIn)
+@blp.arguments(CouncilAttendanceIn())
 @blp.response(200, CouncilQuorumSchema)
 def attendance(args, meeting_id):
     return council.record_attendance(current_actor(), meeting_id, args["present"], args["substitutes"]).as_dict()
 
 
 @blp.route("/meetings/<int:meeting_id>/items/<int:item_id>/decision", methods=["POST"])
-@blp.arguments(CouncilDecisionIn)
+@blp.arguments(CouncilDecisionIn())
 @blp.response(200, CouncilDecisionSchema)
 def decision(args, meeting_id, item_id):
     return council.record_decision(
@@ -298,7 +298,7 @@ def delete_protocol(protocol_id):
 
 
 @blp.route("/instructions/<int:instruction_id>/done", methods=["POST"])
-@blp.arguments(CouncilDoneIn)
+@blp.arguments(CouncilDoneIn())
 @blp.response(200, CouncilInstructionSchema)
 def instruction_done(args, instruction_id):
     return council.instruction_view(council.complete_instruction(current_actor(), instruction_id, args["note"]))

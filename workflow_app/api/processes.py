@@ -18,7 +18,7 @@ def list_processes():
 
 
 @blp.route("/processes/<process_id>/instances", methods=["POST"])
-@blp.arguments(StartSchema)
+@blp.arguments(StartSchema())
 @blp.response(201, InstanceSchema)
 def start(body, process_id):
     """Start an instance of the latest version; the answer lists its open tasks that I may see."""
@@ -28,7 +28,7 @@ def start(body, process_id):
 
 
 @blp.route("/instances")
-@blp.arguments(InstanceListArgs, location="query")
+@blp.arguments(InstanceListArgs(), location="query")
 @blp.response(200, InstanceSchema(many=True))
 def list_instances(args):
     """Instances I take part in (auditors, admins: all), newest first; paging headers as on /tasks

@@ -27,7 +27,7 @@ blp.before_request(serialize.reject_huge_ids)
 
 
 @blp.route("")
-@blp.arguments(TaskListArgs, location="query")
+@blp.arguments(TaskListArgs(), location="query")
 @blp.response(200, TaskSchema(many=True))
 def list_tasks(args):
     """An inbox view: ``mine`` (assigned to me), ``group`` (unclaimed in my groups), ``overdue``, ``all``
@@ -69,7 +69,7 @@ def unclaim(task_id):
 
 
 @blp.route("/<int:task_id>/assign", methods=["POST"])
-@blp.arguments(UserArgSchema)
+@blp.arguments(UserArgSchema())
 @blp.response(200, TaskSchema)
 def assign(body, task_id):
     """The group head (or an admin) assigns the task to a member of its group."""
@@ -77,7 +77,7 @@ def assign(body, task_id):
 
 
 @blp.route("/<int:task_id>/delegate", methods=["POST"])
-@blp.arguments(UserArgSchema)
+@blp.arguments(UserArgSchema())
 @blp.response(200, TaskSchema)
 def delegate(body, task_id):
     """The assignee delegates the task to a colleague and stays its owner."""
@@ -92,7 +92,7 @@ def resolve(task_id):
 
 
 @blp.route("/<int:task_id>/follow-up", methods=["POST"])
-@blp.arguments(FollowUpSchema)
+@blp.arguments(FollowUpSchema())
 @blp.response(200, TaskSchema)
 def follow_up(body, task_id):
     """Set (or clear, with null) the follow-up date of a task assigned to me."""
@@ -100,7 +100,7 @@ def follow_up(body, task_id):
 
 
 @blp.route("/<int:task_id>/complete", methods=["POST"])
-@blp.arguments(CompleteSchema)
+@blp.arguments(CompleteSchema())
 @blp.response(200, CompleteResultSchema)
 def complete(body, task_id):
     """Submit the form (validated against its JSON Schema: 422 with field paths). Completing a free task
@@ -117,7 +117,7 @@ def list_comments(task_id):
 
 
 @blp.route("/<int:task_id>/comments", methods=["POST"])
-@blp.arguments(CommentCreateSchema)
+@blp.arguments(CommentCreateSchema())
 @blp.response(201, CommentSchema)
 def add_comment(body, task_id):
     return serialize.comment(inbox.add_comment(current_actor(), task_id, body["body"]))
@@ -130,7 +130,7 @@ def list_attachments(task_id):
 
 
 @blp.route("/<int:task_id>/attachments", methods=["POST"])
-@blp.arguments(UploadSchema, location="files")
+@blp.arguments(UploadSchema(), location="files")
 @blp.response(201, AttachmentSchema)
 def add_attachment(files, task_id):
     """Upload a file (multipart field ``file``); 413 over the limit. Its SHA-256 is stored and returned."""
