@@ -90,6 +90,13 @@ def test_inbox_query_uses_the_indexes(app, people):
                 dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
             plan = " ".join(str(r[-1]) for r in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {sql}")))
             assert "INDEX" in plan and "SCAN human_task" not in plan and "TEMP B-TREE" not in plan, (view, plan)
+    # filtered by a business key, a group branch reads that case's rows, not the group's whole range
+    shape, params = inbox._plan(a1, "group", inbox.TaskFilters(business_key="A-1"))
+    for b in inbox._branches(shape):
+        sql = b.order_by(HumanTask.created_at).limit(26).params(**params).compile(
+            dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(r[-1]) for r in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {sql}")))
+        assert "INDEX ix_task_business_key (business_key=?" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_new_task_counter(app, people):

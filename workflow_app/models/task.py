@@ -22,6 +22,9 @@ class HumanTask(db.Model):
         # migration 0002_inbox: covering ranges for the inbox views (services/inbox.py)
         Index("ix_task_group_free", "status", "candidate_group", "org_scope_id", "assignee_id", "created_at"),
         Index("ix_task_open_created", "status", "created_at"),
+        # migration 0010: an inbox filtered by business key reads that case's rows, not a group's whole range
+        Index("ix_task_business_key", "business_key", "status", "candidate_group", "org_scope_id", "assignee_id",
+              "created_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
@@ -29,7 +32,7 @@ class HumanTask(db.Model):
     task_def: Mapped[str] = mapped_column(String(128))  # the BPMN id of the user task
     name: Mapped[str] = mapped_column(String(300))
     process_id: Mapped[str] = mapped_column(String(128), index=True)
-    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200))  # indexed by ix_task_business_key
     title: Mapped[str] = mapped_column(String(500), default="")
     lane: Mapped[str | None] = mapped_column(String(64))
     candidate_group: Mapped[str | None] = mapped_column(String(64))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select, union, union_all
+from sqlalchemy import Integer, bindparam, func, select, union, union_all
 
 from ..engine import clock
 from ..extensions import db
@@ -155,8 +155,8 @@ def _union_ids(shape: _Shape, cut, ordered: bool = True):
 
 @lru_cache(maxsize=512)
 def _page_statement(shape: _Shape):
-    ids = _union_ids(shape, bindparam("cut"))
-    return select(ids.c.id).order_by(ids.c.created_at, ids.c.id).offset(bindparam("offset")).limit(bindparam("limit"))
+    ids = _union_ids(shape, bindparam("cut", type_=Integer))
+    return select(ids.c.id).order_by(ids.c.created_at, ids.c.id).offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer))
 
 
 @lru_cache(maxsize=512)
