@@ -268,3 +268,15 @@ def test_thousand_rework_rounds_still_complete(engine, model):
     assert inst.data["amount"] == 999
     reloaded = engine.load(model, inst.dump())
     assert reloaded.is_completed
+
+
+def test_spiffs_per_state_change_logging_stays_quiet(engine, model, caplog):
+    """SpiffWorkflow logs every state change at INFO (and walks the task tree for it); with the application
+    logging at INFO (the JSON production logs) none of that reaches the handlers."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    inst, _ = engine.start(model, {"title": "t"})
+    inst.complete(inst.ready_user_tasks()[0].engine_task_id, {"amount": 5})
+    assert [r for r in caplog.records if r.name.startswith("spiff")] == []
+    assert logging.getLogger("spiff.workflow").level >= logging.INFO  # no task-tree walk per workflow created

@@ -5,8 +5,12 @@ Importing it applies process-wide adjustments to SpiffWorkflow 3.2:
   sits deeper than that and the instance would stall silently while ``is_completed()`` says True; the
   two recursive ancestor walks of ``Task`` are replaced by loops, which would otherwise hit Python's
   recursion limit at about the same depth;
-- the timer module and task timestamps read ``engine.clock``, so deadlines follow the injectable clock.
+- the timer module and task timestamps read ``engine.clock``, so deadlines follow the injectable clock;
+- SpiffWorkflow's loggers stay at WARNING: it logs every task state change at INFO (a flood in JSON logs;
+  the audit log records what matters), and while ``spiff.workflow`` has no level of its own it walks the
+  whole task tree for every workflow it creates, only to list task ids in a log record.
 """
+import logging as _logging
 from datetime import datetime as _datetime
 
 from SpiffWorkflow import task as _spiff_task
@@ -31,7 +35,7 @@ class _ClockDatetime(_datetime):
 class _ClockTime:
     @staticmethod
     def time():
-        return clock.now().timestamp()
+        return clock.timestamp()
 
 
 def _is_descendant_of(self, task):
@@ -51,6 +55,9 @@ def _find_ancestor(self, spec_name):
         parent = parent.parent
     return None
 
+
+for _name in ("spiff", "spiff.workflow"):
+    _logging.getLogger(_name).setLevel(_logging.WARNING)
 
 _spiff_task.Task.is_descendant_of = _is_descendant_of
 _spiff_task.Task.find_ancestor = _find_ancestor

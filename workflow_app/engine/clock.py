@@ -3,6 +3,7 @@
 Tests and ``flask scheduler tick --now`` replace it with ``set_clock``; SpiffWorkflow's timer module is
 patched (see ``engine/__init__``) so its deadlines use the same clock.
 """
+import time as _time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -15,6 +16,11 @@ _fixed: datetime | None = None
 def now() -> datetime:
     """The current instant, timezone-aware UTC."""
     return _fixed if _fixed is not None else datetime.now(timezone.utc)
+
+
+def timestamp() -> float:
+    """``now()`` as POSIX seconds (SpiffWorkflow stamps every state change with it)."""
+    return _fixed.timestamp() if _fixed is not None else _time.time()
 
 
 def set_clock(instant: datetime | None) -> None:
