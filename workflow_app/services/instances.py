@@ -9,6 +9,7 @@ import json
 import logging
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer
 
 from .. import workdays
 from ..engine import Engine, EngineError, clock
@@ -50,6 +51,7 @@ def compiled_by_id(model_id: int):
 
 _LATEST_MODEL = (
     select(ProcessModel).where(ProcessModel.process_id == bindparam("process_id"))
+    .options(defer(ProcessModel.bpmn_xml), defer(ProcessModel.forms))  # the parsed model is cached (compiled_by_id)
     .order_by(ProcessModel.version.desc()).limit(1)
 )
 
@@ -117,7 +119,8 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_id: str, data: dict | 
     uow.flush()  # an id for the projection and the audit events
     ctx = operations.OperationContext(uow, instance, actor)
     try:
-        loaded, transitions = ENGINE.start(compiled(model), {**data, "business_key": business_key}, operations.bound(ctx))
+        loaded, transitions = ENGINE.start(compiled_by_id(model.id), {**data, "business_key": business_key},
+                                           operations.bound(ctx))
     except EngineError as exc:
         raise Conflict(f"the process could not start: {exc}") from None
     uow.record("instance_started", instance=instance, actor=actor,
