@@ -7,15 +7,19 @@
    service and through GET /api/v1/tasks; a quarter of the tasks are in the measured user's group and
    organisation, the rest spread over other groups, colleges and assignees. Setup bulk-inserts rows.
 
+Each HTTP figure is taken in 3 rounds and reported per round, as the median of the rounds and the best round
+(the machine's speed drifts by a third from minute to minute; the median is what the targets are read against).
+
 Targets: complete p50 <= 5 ms; >= 60 instances/s; first page <= 10 ms at 100k with p95(100k)/p95(1k) <= 1.5.
 """
 import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import timedelta
 
-from benchmarks.common import ms, percentile, sqlite_app, timed
+from benchmarks.common import median, ms, percentile, sqlite_app, timed
 
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 SIZES = (1_000, 10_000, 100_000)
@@ -42,17 +46,28 @@ def _as_a_server_would(fn, *args):
         return pool.submit(fn, *args).result()
 
 
-def bench_complete(app, n=60):
+ROUNDS = 3  # this machine's speed drifts by a third from minute to minute: every figure is taken 3 times
+
+
+def bench_complete(app, n=100, rounds=ROUNDS, raw_engine=None):
     h = _tokens(["college_officer_1", "dpo_officer"])
-    return _as_a_server_would(_complete_loop, app, h, n)
+    p50s = []
+    for r in range(rounds):
+        p50, p95 = _as_a_server_would(_complete_loop, app, h, n, f"C{r}")
+        p50s.append(p50)
+        print(f"complete-task HTTP round trip (submit), round {r + 1}: p50 {ms(p50)}  p95 {ms(p95)}")
+    mid = median(p50s)
+    ratio = f"  ratio to the raw engine ({ms(raw_engine)}): {mid / raw_engine:.2f}" if raw_engine else ""
+    print(f"complete-task HTTP p50: median of rounds {ms(mid)}, best {ms(min(p50s))}  target <= 5 ms{ratio}")
+    return mid
 
 
-def _complete_loop(app, h, n):
+def _complete_loop(app, h, n, prefix):
     client = app.test_client()
     task_ids = []
-    for i in range(n):
+    for i in range(n + 5):
         r = client.post("/api/v1/processes/example_approval/instances", headers=h["college_officer_1"],
-                        json={"data": {"title": "t"}, "business_key": f"C-{i}"})
+                        json={"data": {"title": "t"}, "business_key": f"{prefix}-{i}"})
         task_ids.append(r.get_json()["tasks"][0]["id"])
     samples = []
     for tid in task_ids:
@@ -61,14 +76,20 @@ def _complete_loop(app, h, n):
         samples.append(time.perf_counter() - t0)
         assert r.status_code == 200, r.get_json()
     samples = samples[5:]  # warm-up
-    print(f"complete-task HTTP round trip (submit, n={len(samples)}): p50 {ms(percentile(samples, 50))}  "
-          f"p95 {ms(percentile(samples, 95))}  target p50 <= 5 ms")
-    return percentile(samples, 50)
+    return percentile(samples, 50), percentile(samples, 95)
 
 
-def bench_throughput(app, seconds=5.0, warm_up=20):
+def bench_throughput(app, seconds=4.0, warm_up=20, rounds=ROUNDS):
     h = _tokens(["college_officer_1", "dpo_officer"])
-    return _as_a_server_would(_throughput_loop, app, h, seconds, warm_up)
+    rates = []
+    for r in range(rounds):
+        done, elapsed = _as_a_server_would(_throughput_loop, app, h, seconds, warm_up if r == 0 else 0, f"R{r}")
+        rates.append(done / elapsed)
+        print(f"completed instances per second, round {r + 1}: {done / elapsed:.1f}/s ({done} in {elapsed:.1f} s)")
+    print(f"completed instances per second (start + submit + inbox lookup + review, one sequential client, after "
+          f"{warm_up} warm-up instances): median of rounds {median(rates):.1f}/s, best {max(rates):.1f}/s  "
+          f"target >= 60/s")
+    return median(rates)
 
 
 def _one_instance(client, h, key) -> bool:
@@ -84,20 +105,16 @@ def _one_instance(client, h, key) -> bool:
     return r.get_json()["instance"]["status"] == "completed"
 
 
-def _throughput_loop(app, h, seconds, warm_up):
+def _throughput_loop(app, h, seconds, warm_up, prefix):
     client = app.test_client()
     for i in range(warm_up):  # first calls fill the statement and parsed-model caches: steady state is measured
-        assert _one_instance(client, h, f"W-{i}")
+        assert _one_instance(client, h, f"W{prefix}-{i}")
     done, i = 0, 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
         i += 1
-        done += _one_instance(client, h, f"T-{i}")
-    elapsed = time.perf_counter() - started
-    rate = done / elapsed
-    print(f"completed instances per second (start + submit + inbox lookup + review, one sequential client, "
-          f"after {warm_up} warm-up instances): {rate:.1f}/s ({done} in {elapsed:.1f} s)  target >= 60/s")
-    return rate
+        done += _one_instance(client, h, f"{prefix}-{i}")
+    return done, time.perf_counter() - started
 
 
 def _fill(total_open, people, instance_id, already):
@@ -137,50 +154,67 @@ def _fill(total_open, people, instance_id, already):
     db.session.commit()
 
 
-def bench_inbox(app, repeat=200):
+def bench_inbox(repeat=200, rounds=4):
+    """One database per size, built first; then the sizes are timed in turns (``rounds`` batches each), so the
+    machine's drift over the run falls on every size alike instead of skewing their ratio."""
     from workflow_app.extensions import db
+    from workflow_app.models import User
     from workflow_app.services import inbox, processes
     from workflow_app.services.identity import actor_for
 
-    people = _people()
-    instance, _ = processes.start_process(actor_for(people["officer1"]), "example_approval", {"title": "x"}, "BENCH")
-    client = app.test_client()
-    h = _tokens(["college_officer_1"])["college_officer_1"]
-    results = {}
-    filled = 0
-    for size in SIZES:
-        _fill(size, people, instance.id, filled)
-        filled = size
-        db.session.execute(db.text("ANALYZE"))
-        db.session.commit()
-        who = actor_for(people["officer1"])
-        for _ in range(10):
-            inbox.list_tasks(who, "group", per_page=25)
-        svc = timed(lambda: inbox.list_tasks(who, "group", per_page=25), repeat)
-        http = timed(lambda: client.get("/api/v1/tasks?view=group&per_page=25", headers=h), repeat)
-        page = inbox.list_tasks(who, "group", per_page=25)
-        assert len(page.items) == 25
-        results[size] = (svc, http)
-        print(f"inbox first page, {size:>7,} open tasks ({size // 4:,} in the user's group): "
-              f"service p50 {ms(percentile(svc, 50))} p95 {ms(percentile(svc, 95))} | "
-              f"HTTP p50 {ms(percentile(http, 50))} p95 {ms(percentile(http, 95))} | total header "
-              f"{page.total}{'' if page.total_exact else '+'}", flush=True)
-    small, large = results[SIZES[0]], results[SIZES[-1]]
+    with ExitStack() as stack:
+        setups = {}
+        for size in SIZES:
+            app = stack.enter_context(sqlite_app())
+            with app.app_context():
+                people = _people()
+                instance, _ = processes.start_process(actor_for(people["officer1"]), "example_approval",
+                                                      {"title": "x"}, "BENCH")
+                _fill(size, people, instance.id, 0)
+                db.session.execute(db.text("ANALYZE"))
+                db.session.commit()
+                token = _tokens(["college_officer_1"])["college_officer_1"]
+                setups[size] = (app, people["officer1"].id, token)
+        samples = {size: ([], []) for size in SIZES}
+        totals = {}
+        for _round in range(rounds):
+            for size in SIZES:
+                app, user_id, token = setups[size]
+                with app.app_context():
+                    who = actor_for(db.session.get(User, user_id))
+                    client = app.test_client()
+                    for _ in range(5):
+                        inbox.list_tasks(who, "group", per_page=25)
+                    samples[size][0].extend(timed(lambda: inbox.list_tasks(who, "group", per_page=25), repeat // rounds))
+                    samples[size][1].extend(timed(lambda: client.get("/api/v1/tasks?view=group&per_page=25",
+                                                                     headers=token), repeat // rounds))
+                    page = inbox.list_tasks(who, "group", per_page=25)
+                    assert len(page.items) == 25
+                    totals[size] = f"{page.total}{'' if page.total_exact else '+'}"
+        for size in SIZES:
+            svc, http = samples[size]
+            print(f"inbox first page, {size:>7,} open tasks ({size // 4:,} in the user's group): "
+                  f"service p50 {ms(percentile(svc, 50))} p95 {ms(percentile(svc, 95))} | "
+                  f"HTTP p50 {ms(percentile(http, 50))} p95 {ms(percentile(http, 95))} | total header {totals[size]}",
+                  flush=True)
+    small, large = samples[SIZES[0]], samples[SIZES[-1]]
     print(f"ratio p95({SIZES[-1]:,})/p95({SIZES[0]:,}): service {percentile(large[0], 95) / percentile(small[0], 95):.2f}  "
           f"HTTP {percentile(large[1], 95) / percentile(small[1], 95):.2f}  target <= 1.5; "
           f"target first page <= 10 ms at {SIZES[-1]:,}")
-    return results
+    return samples
 
 
 def main():
     from workflow_app.services import notifications  # noqa: F401  (no SMTP in the benchmark)
 
+    from benchmarks.bench_engine import _raw_engine
+
+    raw = _raw_engine()[0]  # the foundation bench's raw SpiffWorkflow load + complete + save
     with sqlite_app() as app:
         _people()
-        bench_complete(app)
+        bench_complete(app, raw_engine=raw)
         bench_throughput(app)
-    with sqlite_app() as app:
-        bench_inbox(app)
+    bench_inbox()
 
 
 if __name__ == "__main__":
