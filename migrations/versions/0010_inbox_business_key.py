@@ -1,5 +1,6 @@
-"""inbox filtered by business key: the key leads an index that also carries the group branch, so a filtered
-page reads the case's few rows instead of a whole group's range
+"""inbox filtered by business key: a key-led index that also carries the group branch
+
+A filtered page reads the case's few rows instead of a whole group's range.
 
 Revision ID: 0010_inbox_business_key
 Revises: 0009_merge

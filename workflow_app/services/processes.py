@@ -44,8 +44,9 @@ def start_process(actor: Actor, process_id: str, data: dict | None = None, busin
     with UnitOfWork(actor) as uow:
         instance = instances.start_instance(uow, actor, process_id, data, business_key=business_key or None,
                                             title=title or None)
+        open_now = visible_tasks(actor, uow.open_tasks.get(instance.id, []))  # before commit: rows still loaded
         uow.commit()
-    return instance, visible_tasks(actor, uow.open_tasks.get(instance.id, []))
+    return instance, open_now
 
 
 def open_tasks(actor: Actor, instance: ProcessInstance) -> list[HumanTask]:
@@ -55,7 +56,8 @@ def open_tasks(actor: Actor, instance: ProcessInstance) -> list[HumanTask]:
 
 
 def visible_tasks(actor: Actor, rows) -> list[HumanTask]:
-    return sorted((t for t in rows if can_see_task(actor, t)), key=lambda t: t.id)
+    """The rows the actor may see, in their order (the projection lists them in creation order)."""
+    return [t for t in rows if can_see_task(actor, t)]
 
 
 @dataclass

@@ -94,8 +94,9 @@ def complete(actor: Actor, task_id: int, data: dict, *,
             raise Conflict("the case has changed since you opened it; reload the task")
         clean = validate_submission(task, data)
         complete_in(uow, actor, task, clean)
+        next_tasks = visible_tasks(actor, uow.open_tasks.get(instance.id, []))  # before commit: rows still loaded
         uow.commit()
-    return task, visible_tasks(actor, uow.open_tasks.get(instance.id, []))
+    return task, next_tasks
 
 
 def complete_in(uow: UnitOfWork, actor: Actor, task: HumanTask, clean: dict, extra_payload: dict | None = None):
