@@ -98,3 +98,23 @@ def test_in_a_request_the_command_result_stays_loaded_and_elsewhere_a_commit_exp
     with statements() as seen:
         assert done.status == "completed"
     assert seen
+
+
+@pytest.mark.postgres_too
+def test_an_instance_advanced_twice_in_one_command_keeps_one_row_per_task(app, people):
+    """The second advance sees the rows the first one projected (still unflushed): no duplicate task row."""
+    from workflow_app.services import instances
+    from workflow_app.services.uow import UnitOfWork
+
+    officer = actor(people["officer1"])
+    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-5")
+    task_id, instance_id = submit.id, instance.id
+    db.session.remove()
+    with UnitOfWork(officer) as uow:
+        task = require_task_visible(officer, task_id)
+        tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
+        instances.advance(uow, task.instance, officer, lambda loaded: loaded.fire_timers())  # nothing due
+        uow.commit()
+    rows = db.session.execute(select(HumanTask.task_def, HumanTask.status).where(HumanTask.instance_id == instance_id)
+                              .order_by(HumanTask.id)).all()
+    assert [tuple(r) for r in rows] == [("submit_request", "completed"), ("review_request", "open")]

@@ -61,5 +61,11 @@ class ProcessInstance(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     model: Mapped[ProcessModel] = relationship(viewonly=True)  # read-only navigation (model_id is written)
+    # The inbox projection's open rows of this instance, read with the task being worked on (access.py) so
+    # that saving the instance needs no query of its own (instances._project_tasks).
+    open_tasks = relationship(
+        "HumanTask", viewonly=True, order_by="HumanTask.id",
+        primaryjoin="and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.status == 'open')",
+    )
 
     __mapper_args__ = {"version_id_col": lock_version}

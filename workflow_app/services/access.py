@@ -42,14 +42,17 @@ def acting_identity(actor: Actor, task: HumanTask):
     return None
 
 
-# Nearly every use case goes on to the task's instance: both in one statement, built once.
+# Nearly every use case goes on to the task's instance and, when it advances it, to the instance's open
+# tasks: all in one statement, built once.
 _TASK_WITH_INSTANCE = (
-    select(HumanTask).options(joinedload(HumanTask.instance)).where(HumanTask.id == bindparam("task_id"))
+    select(HumanTask)
+    .options(joinedload(HumanTask.instance).joinedload(ProcessInstance.open_tasks))
+    .where(HumanTask.id == bindparam("task_id"))
 )
 
 
 def require_task_visible(actor: Actor, task_id: int) -> HumanTask:
-    task = db.session.execute(_TASK_WITH_INSTANCE, {"task_id": task_id}).scalar_one_or_none()
+    task = db.session.execute(_TASK_WITH_INSTANCE, {"task_id": task_id}).unique().scalar_one_or_none()
     if task is None or not can_see_task(actor, task):
         raise NotFound("task not found")  # do not reveal that another organisation's task exists
     return task

@@ -8,8 +8,9 @@ agenda items) commits all of them or none.
 import json
 import logging
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import workdays
 from ..engine import Engine, EngineError, clock
@@ -231,7 +232,9 @@ OPEN_TASKS_OF_INSTANCE = (
 def _project_tasks(uow, instance, loaded, transitions, actor, now):
     meta = loaded.model.meta.get("user_tasks", {})
     ready = {v.engine_task_id: v for v in loaded.ready_user_tasks()}
-    with db.session.no_autoflush:  # the changes go out in one flush at commit
+    if "open_tasks" in inspect(instance).dict:  # read with the task being completed, or set by an earlier
+        open_rows = list(instance.open_tasks)   # advance of this instance in the same command (below)
+    else:
         open_rows = db.session.execute(OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
     final_state = {t.task_id: t.new for t in transitions}
     for row in open_rows:
@@ -263,6 +266,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         db.session.add(row)
         new_rows.append(row)
     uow.open_tasks[instance.id] = still_open + new_rows
+    set_committed_value(instance, "open_tasks", still_open + new_rows)  # a second advance in this command sees them
     if new_rows:
         for row in new_rows:
             uow.record("task_ready", instance=instance, task=row, actor=actor,
