@@ -118,6 +118,7 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_id: str, data: dict | 
     )
     db.session.add(instance)
     uow.flush()  # an id for the projection and the audit events
+    set_committed_value(instance, "open_tasks", [])  # a new instance has no task rows yet: nothing to read
     ctx = operations.OperationContext(uow, instance, actor)
     try:
         loaded, transitions = ENGINE.start(compiled_by_id(model.id), {**data, "business_key": business_key},
