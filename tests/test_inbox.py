@@ -245,3 +245,43 @@ def test_inbox_statements_are_built_once_per_shape_and_values_stay_per_actor(app
     assert ids(inbox.list_tasks(a1, "group", inbox.TaskFilters(business_key="S-2"))) == []
     info = inbox._page_statement.cache_info()
     assert (info.misses, info.hits) == (2, 1)  # "group", then "group" again, then "group" with a filter
+
+
+def test_a_deputy_acting_today_is_mailed_about_the_principals_new_tasks(app, people):
+    """A candidate's deputy for today gets the e-mail too (and is told whom it stands in for); a deputy whose
+    period is over does not."""
+    from datetime import date
+
+    from aiosmtpd.controller import Controller
+
+    from workflow_app.services import accounts
+    from workflow_app.services.identity import SYSTEM
+
+    class Sink:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    head = people["head"]  # not a college officer: only a deputy would hear of a college's task
+    gone = people["dpo"]
+    head.email, gone.email = "head@dpo.test", "dpo@dpo.test"
+    db.session.commit()
+    today = clock.now().astimezone(clock.REGION_TZ).date()
+    accounts.add_deputy(SYSTEM, "college_officer_1", "dpo_head", today, today)
+    accounts.add_deputy(SYSTEM, "college_officer_1", "dpo_officer", date(2026, 1, 1), date(2026, 1, 31))
+    sink, port = Sink(), _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+        start(people["officer2"], "D-0")  # college 2's task: college 1's officer is no candidate, nor its deputy
+        start(people["officer1"], "D-1")
+        assert notifications.wait_idle(10)
+    finally:
+        controller.stop()
+        app.config.update(SMTP_HOST="")
+    assert [rcpts for rcpts, _ in sink.messages] == [["head@dpo.test"]]
+    assert "D-1" in sink.messages[0][1] or "=?utf-8?" in sink.messages[0][1].lower()

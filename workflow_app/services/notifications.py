@@ -9,27 +9,50 @@ from email.message import EmailMessage
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
+from ..engine import clock
 from ..extensions import db
-from ..models import Membership, User
+from ..models import Deputy, Membership, User
 
 log = logging.getLogger(__name__)
 
 
 def tasks_ready(uow, rows) -> None:
-    """Queue one e-mail per candidate of each new task, sent only if the command commits."""
+    """Queue one e-mail per candidate of each new task — and per deputy acting today for a candidate — sent only
+    if the command commits."""
     if not has_app_context() or not current_app.config.get("SMTP_HOST"):
         return
+    today = clock.now().astimezone(clock.REGION_TZ).date()
     messages = []
     for row in rows:
-        query = select(User.email, User.display_name).join(Membership, Membership.user_id == User.id).where(
-            Membership.group_id == row.candidate_group, User.active.is_(True), User.email.is_not(None)
-        )
+        candidates = select(User.id).join(Membership, Membership.user_id == User.id).where(
+            Membership.group_id == row.candidate_group, User.active.is_(True))
         if row.org_scope_id is not None:
-            query = query.where(User.organisation_id == row.org_scope_id)
-        for email, name in db.session.execute(query).all():
+            candidates = candidates.where(User.organisation_id == row.org_scope_id)
+        ids = list(db.session.execute(candidates).scalars())
+        if not ids:
+            continue
+        deputising = db.session.execute(
+            select(Deputy.deputy_id, Deputy.principal_id).where(
+                Deputy.principal_id.in_(ids), Deputy.starts_on <= today, Deputy.ends_on >= today)
+        ).all()
+        on_behalf = {}  # deputy id -> a principal it stands in for
+        for deputy_id, principal_id in deputising:
+            on_behalf.setdefault(deputy_id, principal_id)
+        people = db.session.execute(
+            select(User.id, User.email, User.display_name).where(
+                User.id.in_(set(ids) | set(on_behalf)), User.active.is_(True), User.email.is_not(None))
+        ).all()
+        names = dict(db.session.execute(select(User.id, User.display_name).where(
+            User.id.in_(set(on_behalf.values())))).all()) if on_behalf else {}
+        sent = set()
+        for user_id, email, name in sorted(people, key=lambda p: p.id):
+            if email in sent:
+                continue
+            sent.add(email)
+            substitute = "" if user_id in ids else f" (вы замещаете: {names.get(on_behalf[user_id], '')})"
             messages.append((email, f"Новая задача: {row.name}",
                              f"{name},\n\nв вашей группе новая задача «{row.name}» по делу «{row.title}»"
-                             f" ({row.business_key or row.process_id}).\n"))
+                             f" ({row.business_key or row.process_id}){substitute}.\n"))
     if messages:
         config = dict(current_app.config)
         uow.after_commit(lambda: dispatch(config, messages))
