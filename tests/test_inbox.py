@@ -1,5 +1,6 @@
 """Inbox services: views and filters, the new-task counter, e-mail to candidates (aiosmtpd), CLI users and demo."""
 import socket
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -78,24 +79,25 @@ def test_views_filters_and_paging(app, people):
     assert inbox.is_overdue(db.session.get(HumanTask, t1.id))
 
 
-def test_inbox_query_uses_the_indexes(app, people):
-    """The branches of an inbox query are index scans, never a full scan of human_task (SQLite plan)."""
+def _sqlite_plans(actor_, view, filters):
+    """SQLite's plan of each branch of an inbox view, values bound in."""
     from sqlalchemy.dialects import sqlite
 
-    a1 = actor(people["officer1"])
-    for view in ("mine", "group", "all"):
-        shape, params = inbox._plan(a1, view, inbox.TaskFilters())
-        for b in inbox._branches(shape):
-            sql = b.order_by(HumanTask.created_at).limit(26).params(**params).compile(
-                dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
-            plan = " ".join(str(r[-1]) for r in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {sql}")))
-            assert "INDEX" in plan and "SCAN human_task" not in plan and "TEMP B-TREE" not in plan, (view, plan)
-    # filtered by a business key, a group branch reads that case's rows, not the group's whole range
-    shape, params = inbox._plan(a1, "group", inbox.TaskFilters(business_key="A-1"))
+    shape, params = inbox._plan(actor_, view, filters)
     for b in inbox._branches(shape):
         sql = b.order_by(HumanTask.created_at).limit(26).params(**params).compile(
             dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
-        plan = " ".join(str(r[-1]) for r in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {sql}")))
+        yield " ".join(str(r[-1]) for r in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {sql}")))
+
+
+def test_inbox_query_uses_the_indexes(app, people):
+    """The branches of an inbox query are index scans, never a full scan of human_task (SQLite plan)."""
+    a1 = actor(people["officer1"])
+    for view in ("mine", "group", "all"):
+        for plan in _sqlite_plans(a1, view, inbox.TaskFilters()):
+            assert "INDEX" in plan and "SCAN human_task" not in plan and "TEMP B-TREE" not in plan, (view, plan)
+    # filtered by a business key, a group branch reads that case's rows, not the group's whole range
+    for plan in _sqlite_plans(a1, "group", inbox.TaskFilters(business_key="A-1")):
         assert "INDEX ix_task_business_key (business_key=?" in plan and "TEMP B-TREE" not in plan, plan
 
 
@@ -134,36 +136,51 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_email_to_candidates_is_sent_in_the_background(app, people):
+class SmtpSink:
+    """A local SMTP server's handler (aiosmtpd) that keeps (recipients, text) of every message; with ``release``
+    it holds each message until the event is set."""
+
+    def __init__(self, release=None):
+        self.messages = []
+        self.release = release
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        while self.release is not None and not self.release.is_set():
+            await asyncio.sleep(0.01)
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(app, sink):
     from aiosmtpd.controller import Controller
 
-    import asyncio
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    try:
+        yield
+    finally:
+        if sink.release is not None:
+            sink.release.set()
+        controller.stop()
+        app.config.update(SMTP_HOST="")
+
+
+def test_email_to_candidates_is_sent_in_the_background(app, people):
     import threading
 
-    release = threading.Event()
-
-    class Sink:
-        """Holds every message until the test releases it: a synchronous send would block the command."""
-
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            while not release.is_set():
-                await asyncio.sleep(0.01)
-            self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
-            return "250 OK"
+    release = threading.Event()  # a synchronous send would block the command until the server answers
 
     for u, mail in ((people["officer1"], "o1@college1.test"), (people["officer2"], "o2@college2.test"),
                     (people["dpo2"], "dpo2@college1.test")):
         u.email = mail
     db.session.commit()
-    sink = Sink()
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    sink = SmtpSink(release)
+    with smtp_server(app, sink):
         instance, _ = start(people["officer1"], "A-1")  # returns although the SMTP server is still holding
         assert instance.id is not None and sink.messages == []
         assert not notifications.wait_idle(0.2)  # the sender is still busy in the background
@@ -172,10 +189,6 @@ def test_email_to_candidates_is_sent_in_the_background(app, people):
         recipients = sorted(r for rcpts, _ in sink.messages for r in rcpts)
         assert recipients == ["dpo2@college1.test", "o1@college1.test"]  # not the other college
         assert "Подать заявку" in sink.messages[0][1] or "=?utf-8?" in sink.messages[0][1].lower()
-    finally:
-        release.set()
-        controller.stop()
-        app.config.update(SMTP_HOST="")
     # an unreachable SMTP server does not break the command
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=_free_port())
     try:
@@ -252,36 +265,20 @@ def test_a_deputy_acting_today_is_mailed_about_the_principals_new_tasks(app, peo
     period is over does not."""
     from datetime import date
 
-    from aiosmtpd.controller import Controller
-
     from workflow_app.services import accounts
     from workflow_app.services.identity import SYSTEM
-
-    class Sink:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
-            return "250 OK"
 
     head = people["head"]  # not a college officer: only a deputy would hear of a college's task
     gone = people["dpo"]
     head.email, gone.email = "head@dpo.test", "dpo@dpo.test"
     db.session.commit()
-    today = clock.now().astimezone(clock.REGION_TZ).date()
+    today = clock.today()
     accounts.add_deputy(SYSTEM, "college_officer_1", "dpo_head", today, today)
     accounts.add_deputy(SYSTEM, "college_officer_1", "dpo_officer", date(2026, 1, 1), date(2026, 1, 31))
-    sink, port = Sink(), _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    sink = SmtpSink()
+    with smtp_server(app, sink):
         start(people["officer2"], "D-0")  # college 2's task: college 1's officer is no candidate, nor its deputy
         start(people["officer1"], "D-1")
         assert notifications.wait_idle(10)
-    finally:
-        controller.stop()
-        app.config.update(SMTP_HOST="")
     assert [rcpts for rcpts, _ in sink.messages] == [["head@dpo.test"]]
     assert "D-1" in sink.messages[0][1] or "=?utf-8?" in sink.messages[0][1].lower()

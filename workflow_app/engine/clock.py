@@ -5,7 +5,7 @@ patched (see ``engine/__init__``) so its deadlines use the same clock.
 """
 import time as _time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 REGION_TZ = ZoneInfo("Asia/Tomsk")
@@ -16,6 +16,11 @@ _fixed: datetime | None = None
 def now() -> datetime:
     """The current instant, timezone-aware UTC."""
     return _fixed if _fixed is not None else datetime.now(timezone.utc)
+
+
+def today() -> date:
+    """Today's date in the region (Asia/Tomsk): deputy periods, instruction deadlines, council seats."""
+    return now().astimezone(REGION_TZ).date()
 
 
 def timestamp() -> float:

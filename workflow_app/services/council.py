@@ -34,10 +34,6 @@ BODY_GROUP_PREFIX = {"coordination_council": "cc", "expert_council": "ec", "work
 
 # --- time -----------------------------------------------------------------------------------------
 
-def today() -> date:
-    return clock.now().astimezone(clock.REGION_TZ).date()
-
-
 def local(dt: datetime | None) -> datetime | None:
     return dt.astimezone(clock.REGION_TZ) if dt is not None else None
 
@@ -98,7 +94,7 @@ def roles_of(actor: Actor, body: CollegialBody, day: date | None = None) -> set[
     ids = _identity_ids(actor)
     if not ids:
         return set()
-    day = day or today()
+    day = day or clock.today()
     return {m.role for m in memberships_on(body, day) if m.user_id in ids}
 
 
@@ -126,7 +122,7 @@ def _voting_members(body: CollegialBody, day: date) -> dict[int, BodyMembership]
 
 def list_bodies(actor: Actor) -> list[dict]:
     bodies = db.session.execute(select(CollegialBody).order_by(CollegialBody.id)).scalars().all()
-    day = today()
+    day = clock.today()
     result = []
     for body in bodies:
         members = memberships_on(body, day)
@@ -155,7 +151,7 @@ def add_membership(actor: Actor, body_code: str, user_id: int, role: str, valid_
         body = get_body(body_code)
         if db.session.get(User, user_id) is None:
             raise Invalid("unknown user", fields={"user_id": "no such user"})
-        start = _parse_date(valid_from, "valid_from") if valid_from else today()
+        start = _parse_date(valid_from, "valid_from") if valid_from else clock.today()
         end = _parse_date(valid_to, "valid_to") if valid_to else None
         if end is not None and end < start:
             raise Invalid("the seat ends before it starts", fields={"valid_to": "before valid_from"})
@@ -176,7 +172,7 @@ def end_membership(actor: Actor, membership_id: int, valid_to=None) -> BodyMembe
         m = db.session.get(BodyMembership, membership_id)
         if m is None:
             raise NotFound("membership not found")
-        end = _parse_date(valid_to, "valid_to") if valid_to else today()
+        end = _parse_date(valid_to, "valid_to") if valid_to else clock.today()
         if end < m.valid_from:
             raise Invalid("the seat ends before it starts", fields={"valid_to": "before valid_from"})
         m.valid_to = end
@@ -194,7 +190,7 @@ def ensure_demo_memberships(session) -> int:
     from ..models import Membership
 
     created = 0
-    start = date(today().year, 1, 1)
+    start = date(clock.today().year, 1, 1)
     for body in session.execute(select(CollegialBody)).scalars():
         prefix = BODY_GROUP_PREFIX.get(body.code)
         if prefix is None:
@@ -304,7 +300,7 @@ def list_meetings(actor: Actor, body_code: str | None = None, upcoming: bool = F
 
 
 def _start_of_today() -> datetime:
-    return datetime.combine(today(), datetime.min.time(), tzinfo=clock.REGION_TZ).astimezone(timezone.utc)
+    return datetime.combine(clock.today(), datetime.min.time(), tzinfo=clock.REGION_TZ).astimezone(timezone.utc)
 
 
 def _require_open(meeting: Meeting, *statuses):
@@ -924,7 +920,7 @@ def delete_protocol(actor: Actor, protocol_id: int) -> None:
 # --- instructions ---------------------------------------------------------------------------------
 
 def instruction_view(i: Instruction) -> dict:
-    overdue = i.status == "open" and i.deadline < today()
+    overdue = i.status == "open" and i.deadline < clock.today()
     return {"id": i.id, "text": i.text, "executor": i.executor, "executor_user_id": i.executor_user_id,
             "deadline": i.deadline.isoformat(), "status": i.status, "overdue": overdue,
             "done_at": i.done_at.isoformat() if i.done_at else None, "done_note": i.done_note}
@@ -941,7 +937,7 @@ def list_instructions(actor: Actor, body_code: str, overdue_only: bool = False) 
                     Protocol.status == "signed")
              .order_by(Instruction.deadline, Instruction.id))
     if overdue_only:
-        query = query.where(Instruction.status == "open", Instruction.deadline < today())
+        query = query.where(Instruction.status == "open", Instruction.deadline < clock.today())
     return [{**instruction_view(i), "ref": f"{p.number}/{item.position}/{d.number}", "protocol_id": p.id,
              "protocol_year": p.year, "item_title": item.title}
             for i, d, item, p in db.session.execute(query).all()]
@@ -1025,7 +1021,7 @@ def body_page(actor: Actor, body_code: str) -> dict:
     roles = _require_reader(actor, body)
     return {"body": body, "roles": roles, "pending": pending(actor, body_code),
             "meetings": list_meetings(actor, body_code),
-            "members": memberships_on(body, today()),
+            "members": memberships_on(body, clock.today()),
             "overdue": len(list_instructions(actor, body_code, overdue_only=True))}
 
 

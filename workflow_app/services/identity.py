@@ -45,10 +45,6 @@ SCHEDULER = Actor(None, "scheduler")
 SYSTEM = Actor(None, "system")
 
 
-def _region_today() -> date:
-    return clock.now().astimezone(clock.REGION_TZ).date()
-
-
 def _acting_for(user_id: int, today: date) -> tuple:
     """(principal id, org id, groups) of each active user whom ``user_id`` deputises today."""
     principals = db.session.execute(
@@ -65,7 +61,7 @@ def _acting_for(user_id: int, today: date) -> tuple:
 
 
 def actor_for(user: User, today: date | None = None) -> Actor:
-    today = today or _region_today()
+    today = today or clock.today()
     return Actor(user.id, user.username, user.organisation_id, frozenset(user.group_ids),
                  _acting_for(user.id, today))
 
@@ -85,7 +81,7 @@ _TOKEN_ACTOR = (
 
 def actor_for_token(token: str) -> Actor | None:
     """The Actor of a valid personal API token of an active user, or None."""
-    today = _region_today()
+    today = clock.today()
     rows = db.session.connection().execute(_TOKEN_ACTOR, {"digest": token_digest(token), "today": today}).all()
     if not rows:
         return None

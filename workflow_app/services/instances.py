@@ -266,8 +266,9 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         )
         db.session.add(row)
         new_rows.append(row)
-    uow.open_tasks[instance.id] = still_open + new_rows
-    set_committed_value(instance, "open_tasks", still_open + new_rows)  # a second advance in this command sees them
+    open_now = still_open + new_rows
+    uow.open_tasks[instance.id] = open_now
+    set_committed_value(instance, "open_tasks", open_now)  # a second advance in this command sees them
     if new_rows:
         for row in new_rows:
             uow.record("task_ready", instance=instance, task=row, actor=actor,

@@ -21,37 +21,32 @@ def tasks_ready(uow, rows) -> None:
     if the command commits."""
     if not has_app_context() or not current_app.config.get("SMTP_HOST"):
         return
-    today = clock.now().astimezone(clock.REGION_TZ).date()
+    today = clock.today()
     messages = []
     for row in rows:
         candidates = select(User.id).join(Membership, Membership.user_id == User.id).where(
             Membership.group_id == row.candidate_group, User.active.is_(True))
         if row.org_scope_id is not None:
             candidates = candidates.where(User.organisation_id == row.org_scope_id)
-        ids = list(db.session.execute(candidates).scalars())
+        ids = set(db.session.execute(candidates).scalars())
         if not ids:
             continue
-        deputising = db.session.execute(
-            select(Deputy.deputy_id, Deputy.principal_id).where(
-                Deputy.principal_id.in_(ids), Deputy.starts_on <= today, Deputy.ends_on >= today)
-        ).all()
-        on_behalf = {}  # deputy id -> a principal it stands in for
-        for deputy_id, principal_id in deputising:
-            on_behalf.setdefault(deputy_id, principal_id)
-        people = db.session.execute(
-            select(User.id, User.email, User.display_name).where(
-                User.id.in_(set(ids) | set(on_behalf)), User.active.is_(True), User.email.is_not(None))
-        ).all()
-        names = dict(db.session.execute(select(User.id, User.display_name).where(
-            User.id.in_(set(on_behalf.values())))).all()) if on_behalf else {}
+        stands_in_for = {}  # deputy id -> a candidate it deputises today
+        for deputy_id, principal_id in db.session.execute(
+                select(Deputy.deputy_id, Deputy.principal_id).where(
+                    Deputy.principal_id.in_(ids), Deputy.starts_on <= today, Deputy.ends_on >= today)):
+            stands_in_for.setdefault(deputy_id, principal_id)
+        people = {u.id: u for u in db.session.execute(
+            select(User.id, User.email, User.display_name, User.active).where(User.id.in_(ids | set(stands_in_for))))}
         sent = set()
-        for user_id, email, name in sorted(people, key=lambda p: p.id):
-            if email in sent:
+        for user_id in sorted(people):
+            person = people[user_id]
+            if not person.active or not person.email or person.email in sent:
                 continue
-            sent.add(email)
-            substitute = "" if user_id in ids else f" (вы замещаете: {names.get(on_behalf[user_id], '')})"
-            messages.append((email, f"Новая задача: {row.name}",
-                             f"{name},\n\nв вашей группе новая задача «{row.name}» по делу «{row.title}»"
+            sent.add(person.email)
+            substitute = "" if user_id in ids else f" (вы замещаете: {people[stands_in_for[user_id]].display_name})"
+            messages.append((person.email, f"Новая задача: {row.name}",
+                             f"{person.display_name},\n\nв вашей группе новая задача «{row.name}» по делу «{row.title}»"
                              f" ({row.business_key or row.process_id}){substitute}.\n"))
     if messages:
         config = dict(current_app.config)
