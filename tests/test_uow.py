@@ -118,3 +118,93 @@ def test_an_instance_advanced_twice_in_one_command_keeps_one_row_per_task(app, p
     rows = db.session.execute(select(HumanTask.task_def, HumanTask.status).where(HumanTask.instance_id == instance_id)
                               .order_by(HumanTask.id)).all()
     assert [tuple(r) for r in rows] == [("submit_request", "completed"), ("review_request", "open")]
+
+
+@pytest.mark.postgres_too
+def test_a_completion_writes_its_rows_itself_and_leaves_them_loaded_and_clean(app, people):
+    """The task, the next task row and the instance state are written by the unit of work's own statements:
+    nothing is left for the ORM's flush, and the new row is a persistent object with every column set."""
+    from workflow_app.services import instances
+    from workflow_app.services.uow import UnitOfWork
+
+    officer = actor(people["officer1"])
+    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-6")
+    task_id, instance_id = submit.id, instance.id
+    db.session.remove()
+    with UnitOfWork(officer) as uow:
+        task = require_task_visible(officer, task_id)
+        version = task.instance.lock_version
+        with statements() as seen:
+            tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
+        writes = [s.split()[0] + " " + s.split()[1 if s.startswith("UPDATE") else 2] for s in seen
+                  if s.startswith(("INSERT", "UPDATE"))]
+        assert writes == ["UPDATE human_task", "INSERT human_task", "UPDATE process_instance"]
+        session = db.session()
+        assert not (session.new or session.dirty)  # the flush at commit has nothing to do
+        [review] = uow.open_tasks[task.instance_id]
+        assert inspect(review).persistent and review.id is not None
+        with statements() as seen:
+            loaded = (review.task_def, review.status, review.follow_up_at, review.assignee_id, review.title,
+                      task.status, task.assignee_id, task.instance.lock_version)
+        assert seen == []  # nothing expired, nothing read back
+        assert loaded == ("review_request", "open", None, None, "t", "completed", officer.user_id, version + 1)
+        review_id = review.id
+        uow.commit()
+    db.session.remove()
+    rows = db.session.execute(select(HumanTask.id, HumanTask.task_def, HumanTask.status)
+                              .where(HumanTask.instance_id == instance_id).order_by(HumanTask.id)).all()
+    assert [tuple(r) for r in rows] == [(task_id, "submit_request", "completed"), (review_id, "review_request", "open")]
+
+
+@pytest.mark.postgres_too
+def test_a_state_written_over_a_version_it_did_not_read_is_a_conflict_and_writes_nothing(app, people):
+    from workflow_app.models import ProcessInstance
+    from workflow_app.services.uow import UnitOfWork
+
+    officer = actor(people["officer1"])
+    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-7")
+    task_id, instance_id, version = submit.id, instance.id, instance.lock_version
+    db.session.remove()
+    with pytest.raises(Conflict, match="changed by someone else"):
+        with UnitOfWork(officer) as uow:
+            task = require_task_visible(officer, task_id)
+            # the row moves on behind the loaded copy (as a concurrent command on PostgreSQL would)
+            db.session.connection().execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                                            .values(lock_version=ProcessInstance.lock_version + 1))
+            tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
+            uow.commit()
+    db.session.remove()
+    rows = db.session.execute(select(HumanTask.task_def, HumanTask.status)
+                              .where(HumanTask.instance_id == instance_id)).all()
+    assert [tuple(r) for r in rows] == [("submit_request", "open")]
+    assert db.session.get(ProcessInstance, instance_id).lock_version == version  # the rollback undid the bump too
+
+
+@pytest.mark.postgres_too
+def test_rows_a_command_inserted_are_forgotten_when_their_savepoint_or_transaction_rolls_back(app, people):
+    """As for rows the ORM flushed: after a rollback the session holds no object for a row that is gone."""
+    from workflow_app.models import ProcessInstance
+    from workflow_app.services import instances
+    from workflow_app.services.uow import UnitOfWork
+
+    officer = actor(people["officer1"])
+    db.session.remove()
+    with UnitOfWork(officer) as uow:
+        try:
+            with db.session.begin_nested():
+                undone = instances.start_instance(uow, officer, "example_approval", {"title": "undone"})
+                raise RuntimeError("the savepoint rolls back")
+        except RuntimeError:
+            pass
+        assert not inspect(undone).persistent and undone not in db.session
+        with db.session.begin_nested():  # a released savepoint: its rows stay until the transaction ends
+            kept = instances.start_instance(uow, officer, "example_approval", {"title": "kept"})
+        assert inspect(kept).persistent
+        kept_task = uow.open_tasks[kept.id][0]
+    # leaving without commit rolls the whole command back
+    assert not inspect(kept).persistent and not inspect(kept_task).persistent
+    assert db.session.execute(select(ProcessInstance.id)).all() == []
+    with UnitOfWork(officer) as uow:  # the ids are free again: a new row takes one without a clash
+        again = instances.start_instance(uow, officer, "example_approval", {"title": "again"})
+        uow.commit()
+    assert again.id is not None

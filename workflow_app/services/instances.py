@@ -17,7 +17,7 @@ from ..engine import Engine, EngineError, clock
 from ..engine.errors import NotWaiting
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, ProcessModel
-from . import notifications, operations
+from . import notifications, operations, scheduler
 from .access import require_instance_visible
 from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from .identity import SCHEDULER, Actor
@@ -116,8 +116,7 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_id: str, data: dict | 
         parent_id=parent.id if parent is not None else None, state="{}", status="running",
         created_at=clock.now(), updated_at=clock.now(),
     )
-    db.session.add(instance)
-    uow.flush()  # an id for the projection and the audit events
+    uow.insert([instance])  # an id for the projection, the script operations and the audit events
     set_committed_value(instance, "open_tasks", [])  # a new instance has no task rows yet: nothing to read
     ctx = operations.OperationContext(uow, instance, actor)
     try:
@@ -201,21 +200,25 @@ def instance_data(instance: ProcessInstance) -> dict:
 
 def _save(uow: UnitOfWork, instance: ProcessInstance, loaded, transitions, actor: Actor):
     now = clock.now()
-    state = loaded.dump()
-    instance.state = state
-    instance.state_size = len(state)
-    instance.next_timer_at = loaded.next_timer_at()
-    instance.waiting_messages = loaded.waiting_messages()
-    instance.updated_at = now
     _project_tasks(uow, instance, loaded, transitions, actor, now)
     _audit_engine_events(uow, instance, transitions, actor)
+    values = {"state": loaded.dump(), "next_timer_at": loaded.next_timer_at(),
+              "waiting_messages": loaded.waiting_messages(), "updated_at": now}
     if loaded.is_completed and instance.status == "running":
-        instance.status = "completed"
-        instance.completed_at = now
-        instance.next_timer_at = None
-        instance.summary = _summary(loaded.data)
+        values.update(status="completed", completed_at=now, next_timer_at=None, summary=_summary(loaded.data))
         uow.record("instance_completed", instance=instance, actor=actor,
                    payload={"end": [t.bpmn_id for t in transitions if t.kind == "EndEvent" and t.new == "COMPLETED"]})
+    _write_instance(uow, instance, values)
+
+
+def _write_instance(uow: UnitOfWork, instance: ProcessInstance, values: dict):
+    """Write the saved state with the optimistic lock of the mapper's ``version_id_col``: only while the
+    row still has the version this command read (else ``Conflict``)."""
+    seen = instance.lock_version
+    uow.update(instance, {**values, "state_size": len(values["state"]), "lock_version": seen + 1},
+               expect={"lock_version": seen})
+    if values["next_timer_at"] is not None:
+        scheduler.wake_at(db.session(), values["next_timer_at"])
 
 
 def _summary(data: dict) -> dict:
@@ -243,8 +246,8 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             continue
         if final_state.get(row.engine_task_id) == "COMPLETED" and row.completed_by_id is not None:
             continue  # completed by the caller, who set completed_* already
-        row.status = "cancelled" if final_state.get(row.engine_task_id) != "COMPLETED" else "completed"
-        row.completed_at = now
+        closed = "cancelled" if final_state.get(row.engine_task_id) != "COMPLETED" else "completed"
+        uow.update(row, {"status": closed, "completed_at": now})
         uow.record("task_cancelled" if row.status == "cancelled" else "task_closed", instance=instance,
                    task=row, actor=actor, payload={"task": row.task_def, "name": row.name})
     known = {row.engine_task_id for row in open_rows}
@@ -264,8 +267,8 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             distinct_from=props.get("distinctFrom", []), status="open", created_at=now,
             due_at=workdays.add_working_days(now, due) if due is not None else None,
         )
-        db.session.add(row)
         new_rows.append(row)
+    uow.insert(new_rows)
     open_now = still_open + new_rows
     uow.open_tasks[instance.id] = open_now
     set_committed_value(instance, "open_tasks", open_now)  # a second advance in this command sees them

@@ -723,16 +723,21 @@ def _after_flush(session, _flush_context):
         for value in inspect(obj).attrs.next_timer_at.history.added:
             if value is not None and (earliest is None or value < earliest):
                 earliest = value
-    if earliest is None:
-        return
+    if earliest is not None:
+        wake_at(session, earliest)
+
+
+def wake_at(session, at: datetime) -> None:
+    """After this session commits, wake the scheduler loops if ``at`` is earlier than what they wait for
+    (an instance's next_timer_at was set; the ORM flush reports it, and so does instances' own write)."""
     previous = session.info.get("scheduler_wake")
-    if previous is None or earliest < previous:
-        session.info["scheduler_wake"] = earliest
+    if previous is None or at < previous:
+        session.info["scheduler_wake"] = at
         bind = session.get_bind()
         if bind.dialect.name == "postgresql":
             # delivered at commit, dropped with a rollback
             session.connection().execute(text("SELECT pg_notify(:c, :p)"),
-                                         {"c": NOTIFY_CHANNEL, "p": earliest.isoformat()})
+                                         {"c": NOTIFY_CHANNEL, "p": at.isoformat()})
 
 
 def _after_commit(session):

@@ -101,13 +101,12 @@ def complete(actor: Actor, task_id: int, data: dict, *,
 
 def complete_in(uow: UnitOfWork, actor: Actor, task: HumanTask, clean: dict, extra_payload: dict | None = None):
     """Complete ``task`` inside an open unit of work (also used when a protocol closes agenda items)."""
+    done = {"status": "completed", "completed_at": clock.now(), "completed_by_id": actor.user_id,
+            "outcome": str(clean.get("decision"))[:64] if clean.get("decision") is not None else None,
+            "submitted": clean}
     if task.assignee_id is None:
-        task.assignee_id = actor.user_id  # completing a free task implies claiming it
-    task.status = "completed"
-    task.completed_at = clock.now()
-    task.completed_by_id = actor.user_id
-    task.outcome = str(clean.get("decision"))[:64] if clean.get("decision") is not None else None
-    task.submitted = clean
+        done["assignee_id"] = actor.user_id  # completing a free task implies claiming it
+    uow.update(task, done, expect={"status": "open"})
     uow.record("task_completed", instance=task.instance, task_id=task.id,
                payload={"task": task.task_def, "name": task.name, "data": clean, "decision": task.outcome,
                         **(extra_payload or {})})

@@ -5,14 +5,18 @@ instead of failing on a stale snapshot), lets the command record audit events wi
 ``uow.commit()`` appends those events to the hash chain and commits. Leaving the block without committing
 rolls everything back. A concurrent change to an instance (optimistic ``lock_version``) surfaces as
 ``Conflict``. Work that must happen only after a successful commit (e-mail) goes to ``uow.after_commit``.
+The rows every engine step writes (instance state, task projection) go through ``uow.insert`` and
+``uow.update``: prebuilt statements that leave the objects as a flush would, at a fraction of its cost.
 """
 import contextvars
 import logging
 
 from flask import has_request_context
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, insert, inspect, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -61,6 +65,60 @@ def _upgrade_sqlite_read(session) -> bool:
     conn.exec_driver_sql("ROLLBACK")
     conn.exec_driver_sql("BEGIN IMMEDIATE")
     return True
+
+
+_statements: dict = {}
+
+
+# Rows inserted by UnitOfWork.insert are attached as already persistent, so the session would keep them
+# after a rollback of their (sub)transaction, when their rows are gone. As the ORM does for rows it
+# flushed itself, a rollback forgets them; a commit keeps them.
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_rows(session, rolled_back):
+    inserted = session.info.get("inserted_rows")
+    if not inserted:
+        return
+    kept = []
+    for transaction, obj in inserted:
+        inside = transaction
+        while inside is not None and inside is not rolled_back:
+            inside = inside.parent
+        if inside is None:
+            kept.append((transaction, obj))
+        elif obj in session:
+            session.expunge(obj)
+            make_transient(obj)
+    session.info["inserted_rows"] = kept
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_rows(session):
+    if session.get_nested_transaction() is None:  # the transaction committed, not only a savepoint
+        session.info.pop("inserted_rows", None)
+
+
+def _insert_columns(mapper):
+    return [(prop.key, prop.columns[0]) for prop in mapper.column_attrs if not prop.columns[0].primary_key]
+
+
+def _insert_statement(mapper):
+    key = ("insert", mapper)
+    if key not in _statements:
+        table = mapper.local_table
+        _statements[key] = insert(table).returning(mapper.primary_key[0], sort_by_parameter_order=True)
+    return _statements[key]
+
+
+def _update_statement(mapper, keys: tuple, expect: tuple):
+    key = ("update", mapper, keys, expect)
+    if key not in _statements:
+        table = mapper.local_table
+        columns = {prop.key: prop.columns[0] for prop in mapper.column_attrs}
+        where = [mapper.primary_key[0] == bindparam("pk")]
+        where += [columns[k] == bindparam(f"e_{k}", type_=columns[k].type) for k in expect]
+        _statements[key] = update(table).where(*where).values(
+            {columns[k]: bindparam(f"v_{k}", type_=columns[k].type) for k in keys})
+    return _statements[key]
 
 
 class UnitOfWork:
@@ -133,6 +191,61 @@ class UnitOfWork:
 
     def after_commit(self, fn):
         self._after.append(fn)
+
+    # --- rows every command writes, without the ORM's flush ----------------------------------------------
+    # Completing a task writes its instance's state, the task and the next task rows. Through the ORM's
+    # flush that cost more than running the engine; these write the same rows with prebuilt statements and
+    # leave the objects in the session exactly as if they had been flushed and read back.
+
+    def insert(self, objects: list) -> None:
+        """INSERT new (transient) objects of one model with one statement; they become persistent, with their
+        ids, and every column set (defaults applied here, so nothing is read back)."""
+        if not objects:
+            return
+        mapper = inspect(objects[0]).mapper
+        columns = _insert_columns(mapper)
+        columns_by_key = dict(columns)
+        rows = []
+        for obj in objects:
+            values = inspect(obj).dict
+            row = {}
+            for key, column in columns:
+                if key in values:
+                    row[key] = values[key]
+                elif column.default is not None:
+                    row[key] = column.default.arg(None) if column.default.is_callable else column.default.arg
+                else:
+                    row[key] = None
+            rows.append(row)
+        ids = self.session.connection().execute(
+            _insert_statement(mapper), [{columns_by_key[k].key: v for k, v in row.items()} for row in rows]
+        ).scalars().all()
+        if len(ids) != len(objects):
+            raise RuntimeError("INSERT ... RETURNING gave fewer ids than rows")
+        id_key = mapper.get_property_by_column(mapper.primary_key[0]).key
+        session = self.session()
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        inserted = session.info.setdefault("inserted_rows", [])
+        for obj, row, new_id in zip(objects, rows, ids):
+            for key, value in row.items():
+                set_committed_value(obj, key, value)
+            set_committed_value(obj, id_key, new_id)
+            make_transient_to_detached(obj)
+            session.add(obj)
+            inserted.append((transaction, obj))
+
+    def update(self, obj, values: dict, *, expect: dict | None = None) -> None:
+        """UPDATE one persistent object's row by primary key (and, with ``expect``, only while those columns
+        still hold the given values: else ``Conflict``), and set the values on the object as committed."""
+        mapper = inspect(obj).mapper
+        params = {f"v_{key}": value for key, value in values.items()}
+        params.update({f"e_{key}": value for key, value in (expect or {}).items()})
+        params["pk"] = inspect(obj).identity[0]
+        statement = _update_statement(mapper, tuple(values), tuple(expect or ()))
+        if self.session.connection().execute(statement, params).rowcount != 1:
+            raise Conflict("the record was changed by someone else at the same time; reload and try again")
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
 
     def flush(self):
         try:
