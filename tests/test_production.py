@@ -245,3 +245,24 @@ def test_operator_creates_organisations_and_users_without_demo_data(app):
     from workflow_app.models import AuditEvent
 
     assert db.session.query(AuditEvent).filter_by(kind="organisation_created").count() == 2
+
+
+def test_the_served_app_is_frozen_for_the_garbage_collector(tmp_path):
+    """gunicorn's app (wsgi.py) and `flask run-all` call ready_to_serve: what lives for the whole process is
+    out of the collector's reach; a plain create_app (tests, CLI) leaves the collector as it is."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/w.sqlite3", "PYTHONPATH": str(root)}
+    probe = "import gc, wsgi; print(gc.get_freeze_count())"
+    frozen = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert frozen.returncode == 0, frozen.stderr
+    assert int(frozen.stdout.split()[-1]) > 10_000
+    plain = subprocess.run([sys.executable, "-c", "import gc; from workflow_app import create_app; create_app(); "
+                            "print(gc.get_freeze_count())"], cwd=root, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.split()[-1] == "0"

@@ -15,6 +15,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from . import ready_to_serve
 from .engine import clock
 from .services import scheduler
 from .services.errors import ServiceError
@@ -112,6 +113,7 @@ def register_scheduler_cli(app):
             raise KeyboardInterrupt  # werkzeug's server stops on it; then the scheduler thread is stopped
 
         signal.signal(signal.SIGTERM, _term)
+        ready_to_serve(flask_app)
         loop = scheduler.SchedulerLoop(flask_app, mode="run-all").start()
         click.echo(f"Soglasie on http://{host}:{port}/ with the scheduler in-process ({loop.node})", err=True)
         try:

@@ -217,8 +217,9 @@ class UnitOfWork:
                 else:
                     row[key] = None
             rows.append(row)
+        params = [{columns_by_key[k].key: v for k, v in row.items()} for row in rows]
         ids = self.session.connection().execute(
-            _insert_statement(mapper), [{columns_by_key[k].key: v for k, v in row.items()} for row in rows]
+            _insert_statement(mapper), params[0] if len(params) == 1 else params  # one row: no batch machinery
         ).scalars().all()
         if len(ids) != len(objects):
             raise RuntimeError("INSERT ... RETURNING gave fewer ids than rows")
