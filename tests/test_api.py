@@ -156,6 +156,7 @@ def test_journey_with_form_validation_next_tasks_and_four_eyes(client, people):
     dpo = Api(client, "dpo_officer")
     r = dpo.post(f"/tasks/{review['id']}/complete", {"data": {"decision": "reject", "comment": "Не обосновано"}})
     assert r.status_code == 200 and r.get_json()["instance"]["status"] == "completed"
+    assert r.get_json()["instance"]["initiator"] == "dpo_officer_2" and r.get_json()["task"]["assignee"] == "dpo_officer"
     assert r.get_json()["next_tasks"] == []
     assert dpo.post(f"/tasks/{review['id']}/complete", {"data": {"decision": "reject"}}).status_code == 409
     assert dpo.get("/instances?status=completed").get_json()[0]["id"] == inst["id"]

@@ -208,3 +208,29 @@ def test_rows_a_command_inserted_are_forgotten_when_their_savepoint_or_transacti
         again = instances.start_instance(uow, officer, "example_approval", {"title": "again"})
         uow.commit()
     assert again.id is not None
+
+
+@pytest.mark.postgres_too
+def test_a_completion_answer_needs_no_query_after_its_commit(app, client, people):
+    """The answer names the initiator (another user than the caller): the name came with the task's read."""
+    from workflow_app.services import accounts
+    from workflow_app.services.identity import SYSTEM
+
+    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "UOW-8")
+    tasks.complete(actor(people["officer1"]), submit.id, REQUEST)
+    review_id = db.session.execute(select(HumanTask.id).where(HumanTask.task_def == "review_request")).scalar_one()
+    headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "dpo_officer")}
+    db.session.remove()
+    seen = []
+    marks = {"before_cursor_execute": lambda *a: seen.append(a[2].split()[0]), "commit": lambda *a: seen.append("COMMIT")}
+    for name, fn in marks.items():
+        event.listen(db.engine, name, fn)
+    try:
+        r = client.post(f"/api/v1/tasks/{review_id}/complete", headers=headers,
+                        json={"data": {"decision": "reject", "comment": "Не обосновано"}})
+    finally:
+        for name, fn in marks.items():
+            event.remove(db.engine, name, fn)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["instance"]["initiator"] == "college_officer_1"
+    assert seen[-1] == "COMMIT", seen  # nothing is read to build the answer

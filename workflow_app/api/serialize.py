@@ -1,6 +1,6 @@
 """Turning service results into the dicts the API schemas dump (usernames looked up in one query)."""
 from flask import g, url_for
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 
 from ..engine import clock
 from ..extensions import db
@@ -27,7 +27,12 @@ def usernames(ids) -> dict:
 
 def _user_ids(task_rows=(), instance_rows=()) -> list:
     return ([t.assignee_id for t in task_rows] + [t.owner_id for t in task_rows]
-            + [i.initiator_id for i in instance_rows])
+            + [i.initiator_id for i in instance_rows if "initiator_name" not in inspect(i).dict])
+
+
+def _initiator_name(i, names):
+    loaded = inspect(i).dict  # read with the instance where the query asked for it (access._TASK_WITH_INSTANCE)
+    return loaded["initiator_name"] if "initiator_name" in loaded else names.get(i.initiator_id)
 
 
 def tasks(rows, names=None) -> list[dict]:
@@ -56,7 +61,7 @@ def instance(i, open_tasks=None, names=None) -> dict:
         names = usernames(_user_ids(open_tasks or (), [i]))
     body = {
         "id": i.id, "process_id": i.process_id, "version": instances.model_version(i.model_id), "business_key": i.business_key,
-        "title": i.title, "status": i.status, "initiator": names.get(i.initiator_id),
+        "title": i.title, "status": i.status, "initiator": _initiator_name(i, names),
         "lock_version": i.lock_version, "created_at": i.created_at, "updated_at": i.updated_at,
         "completed_at": i.completed_at,
     }

@@ -1,11 +1,12 @@
 """Deployed process models (versioned by content hash) and their running instances."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
+from .identity import User
 
 
 class ProcessModel(db.Model):
@@ -59,6 +60,10 @@ class ProcessInstance(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The initiator's login, read only where asked for (access._TASK_WITH_INSTANCE: answers name the initiator).
+    initiator_name: Mapped[str | None] = column_property(
+        select(User.username).where(User.id == initiator_id).correlate_except(User).scalar_subquery(), deferred=True)
 
     model: Mapped[ProcessModel] = relationship(viewonly=True)  # read-only navigation (model_id is written)
     # The inbox projection's open rows of this instance, read with the task being worked on (access.py) so

@@ -98,7 +98,10 @@ def _keep_committed_rows(session):
 
 
 def _insert_columns(mapper):
-    return [(prop.key, prop.columns[0]) for prop in mapper.column_attrs if not prop.columns[0].primary_key]
+    """(attribute, column) of the table's own columns (not SQL expressions such as a column_property)."""
+    table = mapper.local_table
+    return [(prop.key, prop.columns[0]) for prop in mapper.column_attrs
+            if prop.columns[0].table is table and not prop.columns[0].primary_key]
 
 
 def _insert_statement(mapper):
