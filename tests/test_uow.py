@@ -234,3 +234,33 @@ def test_a_completion_answer_needs_no_query_after_its_commit(app, client, people
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["instance"]["initiator"] == "college_officer_1"
     assert seen[-1] == "COMMIT", seen  # nothing is read to build the answer
+
+
+def test_a_command_that_cannot_get_the_sqlite_write_lock_is_a_409_busy(app, people, tmp_path):
+    """Another writer holds the lock longer than the busy timeout: the command answers 'busy', not 500."""
+    import sqlite3
+
+    from workflow_app.services.uow import UnitOfWork
+
+    officer = actor(people["officer1"])
+    _instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-9")
+    task_id = submit.id
+    db.session.remove()
+    holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with app.test_request_context("/api/v1/tasks", method="POST"):
+            db.session.execute(select(HumanTask.id)).all()  # the request's read transaction (as its auth)...
+            db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
+            with pytest.raises(Conflict, match="busy"):
+                tasks.complete(officer, task_id, REQUEST)  # ...cannot become the write transaction
+            db.session.remove()
+        with pytest.raises(Conflict, match="busy"):  # nor can a fresh one begin as a write transaction
+            with UnitOfWork(officer):
+                db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
+                pass
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        db.session.remove()
+    assert db.session.get(HumanTask, task_id).status == "open"
