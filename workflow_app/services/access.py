@@ -73,8 +73,8 @@ _DONE_BY = (
 def check_four_eyes(actor: Actor, task: HumanTask) -> None:
     if not task.distinct_from:
         return
-    # through the session (autoflush): completions earlier in the same command count
-    done_by_me = db.session.execute(_DONE_BY, {"instance_id": task.instance_id, "task_defs": list(task.distinct_from),
+    # completions earlier in the same command count: complete_in writes them at once (UnitOfWork.update)
+    done_by_me = db.session.connection().execute(_DONE_BY, {"instance_id": task.instance_id, "task_defs": list(task.distinct_from),
                                                "user_id": actor.user_id}).scalar_one_or_none()
     if done_by_me is not None:
         raise Forbidden(
