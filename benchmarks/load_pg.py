@@ -6,6 +6,9 @@ clients for the review tasks as a ДепПО officer (claim -> complete: "reject
 twice, the audit chain verifies, and the only non-2xx answers were the expected 409s (lost claim races).
 Prints a JSON report (throughput, p50/p95/p99 latency). Exit code 1 on any problem.
 
+PostgreSQL runs as in production as far as commits go (``synchronous_commit=on``: what a client was told is
+committed survives a crash of the server process; ``PG_ASYNC_COMMIT=1`` turns that off, for comparison).
+
     python -m benchmarks.load_pg [--clients 50] [--seconds 40]
 """
 import argparse

@@ -46,7 +46,7 @@ class Deployment:
     def __init__(self, workers=4, threads=2, log_dir: Path | None = None):
         from pgcluster import Cluster
 
-        self.cluster = Cluster().start()
+        self.cluster = Cluster().start(durable_commits=os.environ.get("PG_ASYNC_COMMIT") != "1")  # as in production: an acknowledged commit survives a crash
         self.cluster.sql("CREATE DATABASE soglasie")
         self.url = self.cluster.url("soglasie")
         self.port = free_port()
@@ -140,9 +140,7 @@ class Deployment:
         c = self.cluster
         c._run("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop", check=False)
         time.sleep(down_seconds)
-        opts = f"-p {c.port} -k {c.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " \
-               f"-c full_page_writes=off -c max_connections=200"
-        c._run("pg_ctl", "-D", c.data, "-o", opts, "-l", c.dir / "log", "-w", "start")
+        c._run("pg_ctl", "-D", c.data, "-o", c.options(c.durable_commits), "-l", c.dir / "log", "-w", "start")
 
     def stop(self):
         if self.gunicorn is not None and self.gunicorn.poll() is None:

@@ -42,13 +42,20 @@ class Cluster:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
-    def start(self):
+    def options(self, durable_commits: bool = False) -> str:
+        """Server options for a throwaway cluster: no fsync (the machine does not crash, only the server may).
+        ``durable_commits``: a commit is acknowledged only once its WAL is written, so a crash of the server
+        process (``pg_ctl stop -m immediate``) loses nothing acknowledged — what the fault run checks."""
+        return (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                f"-c synchronous_commit={'on' if durable_commits else 'off'} -c full_page_writes=off "
+                f"-c max_connections=200")
+
+    def start(self, durable_commits: bool = False):
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
-        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " \
-               f"-c full_page_writes=off -c max_connections=200"
-        self._run("pg_ctl", "-D", self.data, "-o", opts, "-l", self.dir / "log", "-w", "start")
+        self.durable_commits = durable_commits
+        self._run("pg_ctl", "-D", self.data, "-o", self.options(durable_commits), "-l", self.dir / "log", "-w", "start")
         for _ in range(50):
             if self._run("pg_isready", "-h", "127.0.0.1", "-p", self.port, check=False).returncode == 0:
                 break
