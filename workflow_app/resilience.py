@@ -71,7 +71,29 @@ def _unavailable(exc):
     return response
 
 
+def _end_session(_exc):
+    """End the request's session even if its connection died after the answer was built (the database
+    restarted meanwhile): the rollback then fails, the connection is invalidated and dropped by the pool, and
+    the answer stands — instead of the failed rollback turning it into a 500."""
+    from flask import current_app
+
+    from .extensions import db
+
+    try:
+        db.session.remove()
+    except (OperationalError, InterfaceError) as exc:
+        current_app.logger.warning("connection lost at the end of a request: %s",
+                                   type(getattr(exc, "orig", None) or exc).__name__)
+        try:
+            db.session.close()  # the broken connection is invalidated by now; this just lets the session go
+        except Exception:
+            pass
+        db.session.registry.clear()
+
+
 def init_resilience(app) -> None:
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (teardowns run in reverse).
+    app.teardown_appcontext(_end_session)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(PoolTimeout, _unavailable)
     app.register_error_handler(InterfaceError, _unavailable)
