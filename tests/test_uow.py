@@ -264,3 +264,25 @@ def test_a_command_that_cannot_get_the_sqlite_write_lock_is_a_409_busy(app, peop
         holder.close()
         db.session.remove()
     assert db.session.get(HumanTask, task_id).status == "open"
+
+
+@pytest.mark.postgres_too
+def test_several_rows_inserted_at_once_get_their_own_ids_and_defaults(app, people):
+    """uow.insert with several rows: each object gets the id of its own row (not another's), and the
+    columns it did not set hold their defaults, on the object as in the database."""
+    from workflow_app.services.uow import UnitOfWork
+
+    officer = actor(people["officer1"])
+    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-10")
+    task_id, instance_id, author_id = submit.id, instance.id, people["officer1"].id
+    db.session.remove()
+    with UnitOfWork(officer) as uow:
+        comments = [TaskComment(task_id=task_id, instance_id=instance_id, author_id=author_id, body=f"note {i}")
+                    for i in range(5)]
+        uow.insert(comments)
+        assert all(inspect(c).persistent for c in comments) and not db.session().new
+        loaded = {c.id: (c.body, c.created_at) for c in comments}
+        uow.commit()
+    db.session.remove()
+    stored = {r.id: (r.body, r.created_at) for r in db.session.execute(select(TaskComment)).scalars()}
+    assert stored == loaded and len(stored) == 5 and all(created is not None for _body, created in stored.values())
