@@ -46,7 +46,8 @@ class Deployment:
     def __init__(self, workers=4, threads=2, log_dir: Path | None = None):
         from pgcluster import Cluster
 
-        self.cluster = Cluster().start(durable_commits=os.environ.get("PG_ASYNC_COMMIT") != "1")  # as in production: an acknowledged commit survives a crash
+        # as in production, an acknowledged commit survives a crash (PG_ASYNC_COMMIT=1: the faster, unsafe setting)
+        self.cluster = Cluster().start(durable_commits=os.environ.get("PG_ASYNC_COMMIT") != "1")
         self.cluster.sql("CREATE DATABASE soglasie")
         self.url = self.cluster.url("soglasie")
         self.port = free_port()
@@ -140,7 +141,7 @@ class Deployment:
         c = self.cluster
         c._run("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop", check=False)
         time.sleep(down_seconds)
-        c._run("pg_ctl", "-D", c.data, "-o", c.options(c.durable_commits), "-l", c.dir / "log", "-w", "start")
+        c._run("pg_ctl", "-D", c.data, "-o", c.options(), "-l", c.dir / "log", "-w", "start")
 
     def stop(self):
         if self.gunicorn is not None and self.gunicorn.poll() is None:

@@ -42,12 +42,12 @@ class Cluster:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
-    def options(self, durable_commits: bool = False) -> str:
+    def options(self) -> str:
         """Server options for a throwaway cluster: no fsync (the machine does not crash, only the server may).
-        ``durable_commits``: a commit is acknowledged only once its WAL is written, so a crash of the server
+        With ``durable_commits`` a commit is acknowledged only once its WAL is written, so a crash of the server
         process (``pg_ctl stop -m immediate``) loses nothing acknowledged — what the fault run checks."""
         return (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c synchronous_commit={'on' if durable_commits else 'off'} -c full_page_writes=off "
+                f"-c synchronous_commit={'on' if self.durable_commits else 'off'} -c full_page_writes=off "
                 f"-c max_connections=200")
 
     def start(self, durable_commits: bool = False):
@@ -55,7 +55,7 @@ class Cluster:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
         self.durable_commits = durable_commits
-        self._run("pg_ctl", "-D", self.data, "-o", self.options(durable_commits), "-l", self.dir / "log", "-w", "start")
+        self._run("pg_ctl", "-D", self.data, "-o", self.options(), "-l", self.dir / "log", "-w", "start")
         for _ in range(50):
             if self._run("pg_isready", "-h", "127.0.0.1", "-p", self.port, check=False).returncode == 0:
                 break

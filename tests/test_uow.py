@@ -34,6 +34,15 @@ def statements():
         event.remove(db.engine, "before_cursor_execute", listen)
 
 
+def _started(officer, key):
+    """A new example instance at its submit step, then the session let go (the test reads afresh):
+    (instance id, submit task id, the instance's lock_version)."""
+    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, key)
+    ids = instance.id, submit.id, instance.lock_version
+    db.session.remove()
+    return ids
+
+
 def _other_connection_sets(task_id, **values):
     with db.engine.begin() as conn:  # another connection, as another worker would
         conn.execute(update(HumanTask).where(HumanTask.id == task_id).values(**values))
@@ -107,9 +116,7 @@ def test_an_instance_advanced_twice_in_one_command_keeps_one_row_per_task(app, p
     from workflow_app.services.uow import UnitOfWork
 
     officer = actor(people["officer1"])
-    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-5")
-    task_id, instance_id = submit.id, instance.id
-    db.session.remove()
+    instance_id, task_id, _version = _started(officer, "UOW-5")
     with UnitOfWork(officer) as uow:
         task = require_task_visible(officer, task_id)
         tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
@@ -124,16 +131,12 @@ def test_an_instance_advanced_twice_in_one_command_keeps_one_row_per_task(app, p
 def test_a_completion_writes_its_rows_itself_and_leaves_them_loaded_and_clean(app, people):
     """The task, the next task row and the instance state are written by the unit of work's own statements:
     nothing is left for the ORM's flush, and the new row is a persistent object with every column set."""
-    from workflow_app.services import instances
     from workflow_app.services.uow import UnitOfWork
 
     officer = actor(people["officer1"])
-    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-6")
-    task_id, instance_id = submit.id, instance.id
-    db.session.remove()
+    instance_id, task_id, version = _started(officer, "UOW-6")
     with UnitOfWork(officer) as uow:
         task = require_task_visible(officer, task_id)
-        version = task.instance.lock_version
         with statements() as seen:
             tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
         writes = [s.split()[0] + " " + s.split()[1 if s.startswith("UPDATE") else 2] for s in seen
@@ -162,9 +165,7 @@ def test_a_state_written_over_a_version_it_did_not_read_is_a_conflict_and_writes
     from workflow_app.services.uow import UnitOfWork
 
     officer = actor(people["officer1"])
-    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-7")
-    task_id, instance_id, version = submit.id, instance.id, instance.lock_version
-    db.session.remove()
+    instance_id, task_id, version = _started(officer, "UOW-7")
     with pytest.raises(Conflict, match="changed by someone else"):
         with UnitOfWork(officer) as uow:
             task = require_task_visible(officer, task_id)
@@ -243,9 +244,7 @@ def test_a_command_that_cannot_get_the_sqlite_write_lock_is_a_409_busy(app, peop
     from workflow_app.services.uow import UnitOfWork
 
     officer = actor(people["officer1"])
-    _instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-9")
-    task_id = submit.id
-    db.session.remove()
+    _instance_id, task_id, _version = _started(officer, "UOW-9")
     holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -273,9 +272,8 @@ def test_several_rows_inserted_at_once_get_their_own_ids_and_defaults(app, peopl
     from workflow_app.services.uow import UnitOfWork
 
     officer = actor(people["officer1"])
-    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-10")
-    task_id, instance_id, author_id = submit.id, instance.id, people["officer1"].id
-    db.session.remove()
+    author_id = people["officer1"].id
+    instance_id, task_id, _version = _started(officer, "UOW-10")
     with UnitOfWork(officer) as uow:
         comments = [TaskComment(task_id=task_id, instance_id=instance_id, author_id=author_id, body=f"note {i}")
                     for i in range(5)]

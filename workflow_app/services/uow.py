@@ -226,20 +226,21 @@ class UnitOfWork:
             return
         mapper = inspect(objects[0]).mapper
         columns = _insert_columns(mapper)
-        columns_by_key = dict(columns)
-        rows = []
+        params, defaults = [], []  # per object: the row's values by column; what the object did not set
         for obj in objects:
             values = inspect(obj).dict
-            row = {}
+            row, missing = {}, {}
             for key, column in columns:
                 if key in values:
-                    row[key] = values[key]
-                elif column.default is not None:
-                    row[key] = column.default.arg(None) if column.default.is_callable else column.default.arg
+                    row[column.key] = values[key]
+                    continue
+                if column.default is None:
+                    missing[key] = None
                 else:
-                    row[key] = None
-            rows.append(row)
-        params = [{columns_by_key[k].key: v for k, v in row.items()} for row in rows]
+                    missing[key] = column.default.arg(None) if column.default.is_callable else column.default.arg
+                row[column.key] = missing[key]
+            params.append(row)
+            defaults.append(missing)
         ids = self.session.connection().execute(
             _insert_statement(mapper), params[0] if len(params) == 1 else params  # one row: no batch machinery
         ).scalars().all()
@@ -249,11 +250,11 @@ class UnitOfWork:
         session = self.session()
         transaction = session.get_nested_transaction() or session.get_transaction()
         inserted = session.info.setdefault("inserted_rows", [])
-        for obj, row, new_id in zip(objects, rows, ids):
-            for key, value in row.items():
+        for obj, missing, new_id in zip(objects, defaults, ids):
+            for key, value in missing.items():
                 set_committed_value(obj, key, value)
             set_committed_value(obj, id_key, new_id)
-            make_transient_to_detached(obj)
+            make_transient_to_detached(obj)  # what the object holds now counts as loaded, as after a flush
             session.add(obj)
             inserted.append((transaction, obj))
 
