@@ -219,6 +219,25 @@ def test_session_auth_needs_csrf_for_writes(client, people):
     assert client.application.test_client().get("/api/v1/tasks").status_code == 401
 
 
+def test_bearer_requests_neither_read_nor_write_the_browser_session(client, people):
+    browser = client.application.test_client()
+    _login_session(browser, people["officer1"])
+    r = browser.get("/api/v1/me", headers=bearer("dpo_officer"))
+    assert r.status_code == 200 and r.get_json()["username"] == "dpo_officer"  # the token decides, not the cookie
+    assert "Set-Cookie" not in r.headers  # no session re-signed (nor any opened) for a token's call
+    r = browser.post("/api/v1/processes/example_approval/instances", headers=bearer("college_officer_1"),
+                     json={"data": {"title": "Заявка"}, "business_key": "BEARER-1"})
+    assert r.status_code == 201 and "Set-Cookie" not in r.headers
+    assert browser.get("/api/v1/me").get_json()["username"] == "college_officer_1"  # the session is untouched
+    r = client.application.test_client().get("/api/v1/me", headers={"Authorization": "Bearer sgl_forged"})
+    assert r.status_code == 401 and "Set-Cookie" not in r.headers
+    app = client.application
+    with app.test_request_context("/api/v1/tasks", headers={"Authorization": "Bearer x"}) as ctx:
+        assert app.session_interface.open_session(app, ctx.request) is None  # the cookie is not even verified
+    with app.test_request_context("/api/v1/tasks") as ctx:
+        assert app.session_interface.open_session(app, ctx.request) is not None  # a browser's call has its session
+
+
 def test_deputy_acts_only_during_the_absence(client, people):
     deputy = user("dpo_deputy", ["sector_officer"], org("dpo"))
     accounts.add_deputy(SYSTEM, "dpo_officer", "dpo_deputy", date(2026, 3, 2), date(2026, 3, 4))

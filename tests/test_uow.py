@@ -284,3 +284,12 @@ def test_several_rows_inserted_at_once_get_their_own_ids_and_defaults(app, peopl
     db.session.remove()
     stored = {r.id: (r.body, r.created_at) for r in db.session.execute(select(TaskComment)).scalars()}
     assert stored == loaded and len(stored) == 5 and all(created is not None for _body, created in stored.values())
+
+
+def test_sqlite_checkpoints_the_wal_every_10000_pages(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    raw = db.session.connection().connection.dbapi_connection
+    assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10000
+    assert raw.execute("PRAGMA journal_size_limit").fetchone()[0] == 64 * 1024 * 1024
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -4,6 +4,7 @@ Authentication: ``Authorization: Bearer <personal token>`` or the browser sessio
 requests need the CSRF token in ``X-CSRFToken``). Errors are ``{"error": {"code", "message", "fields"}}``.
 """
 from flask import g, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_smorest import Api
 from marshmallow import Schema
@@ -29,6 +30,20 @@ class ErrorSchema(Schema):
 api = Api()
 api.ERROR_SCHEMA = ErrorSchema
 PUBLIC_PATHS = {"/api/v1/auth/token"}  # no authentication: this is where a token is obtained
+
+
+def _bearer_api_request(req) -> bool:
+    return req.path.startswith("/api/") and req.headers.get("Authorization", "")[:7].lower() == "bearer "
+
+
+class ApiSessionInterface(SecureCookieSessionInterface):
+    """A request authenticated by a bearer token has no browser session: its cookie (if any) is neither
+    verified nor re-signed and no Set-Cookie is sent (Flask's null session; writing to it is an error)."""
+
+    def open_session(self, app, request):
+        if _bearer_api_request(request):
+            return None
+        return super().open_session(app, request)
 
 
 def error_response(status: int, code: str, message: str, fields=None):
@@ -71,6 +86,7 @@ def register_api(app):
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
     })
+    app.session_interface = ApiSessionInterface()
     api.init_app(app)
     from . import blueprints
 
