@@ -86,7 +86,7 @@ def _upgrade_sqlite_read(session) -> bool:
     return True
 
 
-_statements: dict = {}
+_statements: dict = {}  # per mapper, built once: the INSERT and UPDATE statements and the columns they bind
 
 
 # Rows inserted by UnitOfWork.insert are attached as already persistent, so the session would keep them
@@ -118,9 +118,12 @@ def _keep_committed_rows(session):
 
 def _insert_columns(mapper):
     """(attribute, column) of the table's own columns (not SQL expressions such as a column_property)."""
-    table = mapper.local_table
-    return [(prop.key, prop.columns[0]) for prop in mapper.column_attrs
-            if prop.columns[0].table is table and not prop.columns[0].primary_key]
+    key = ("columns", mapper)
+    if key not in _statements:
+        table = mapper.local_table
+        _statements[key] = [(prop.key, prop.columns[0]) for prop in mapper.column_attrs
+                            if prop.columns[0].table is table and not prop.columns[0].primary_key]
+    return _statements[key]
 
 
 def _insert_statement(mapper):
