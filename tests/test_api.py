@@ -231,11 +231,12 @@ def test_bearer_requests_neither_read_nor_write_the_browser_session(client, peop
     assert browser.get("/api/v1/me").get_json()["username"] == "college_officer_1"  # the session is untouched
     r = client.application.test_client().get("/api/v1/me", headers={"Authorization": "Bearer sgl_forged"})
     assert r.status_code == 401 and "Set-Cookie" not in r.headers
-    app = client.application
-    with app.test_request_context("/api/v1/tasks", headers={"Authorization": "Bearer x"}) as ctx:
-        assert app.session_interface.open_session(app, ctx.request) is None  # the cookie is not even verified
-    with app.test_request_context("/api/v1/tasks") as ctx:
-        assert app.session_interface.open_session(app, ctx.request) is not None  # a browser's call has its session
+    assert browser.get("/api/v1/auth/csrf", headers=bearer("dpo_officer")).status_code == 200  # writes, saves nothing
+    app, cookie = client.application, f"session={browser.get_cookie('session').value}"
+    with app.test_request_context("/api/v1/tasks", headers={"Authorization": "Bearer x", "Cookie": cookie}) as ctx:
+        assert dict(app.session_interface.open_session(app, ctx.request)) == {}  # the cookie is not even read
+    with app.test_request_context("/api/v1/tasks", headers={"Cookie": cookie}) as ctx:
+        assert app.session_interface.open_session(app, ctx.request)["_user_id"] == str(people["officer1"].id)
 
 
 def test_deputy_acts_only_during_the_absence(client, people):

@@ -38,12 +38,16 @@ def _bearer_api_request(req) -> bool:
 
 class ApiSessionInterface(SecureCookieSessionInterface):
     """A request authenticated by a bearer token has no browser session: its cookie (if any) is neither
-    verified nor re-signed and no Set-Cookie is sent (Flask's null session; writing to it is an error)."""
+    verified nor re-signed, it gets an empty session, and that is never saved (no Set-Cookie)."""
 
     def open_session(self, app, request):
         if _bearer_api_request(request):
-            return None
+            return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if not _bearer_api_request(request):
+            super().save_session(app, session, response)
 
 
 def error_response(status: int, code: str, message: str, fields=None):
