@@ -1,7 +1,7 @@
 # Soglasie — two commands: `make run` and `make test`.
 # The virtualenv's interpreter: the system's own Python when it is 3.11 or newer and can build a venv, else
 # `python3` from the PATH. Debian's /usr/bin/python3 is a statically linked, optimised build; a default pyenv
-# build (a shared libpython) runs this app ~9% slower (paired A/B of the throughput benchmark, docs/operations.md).
+# build (a shared libpython) runs this app ~8% slower (paired A/B of the throughput benchmark, docs/operations.md).
 PY ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& echo /usr/bin/python3 || echo python3)
 VENV := .venv
