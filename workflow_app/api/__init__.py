@@ -32,8 +32,14 @@ api.ERROR_SCHEMA = ErrorSchema
 PUBLIC_PATHS = {"/api/v1/auth/token"}  # no authentication: this is where a token is obtained
 
 
+def _bearer_token(req) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None (the request then relies on the session)."""
+    header = req.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
 def _bearer_api_request(req) -> bool:
-    return req.path.startswith("/api/") and req.headers.get("Authorization", "")[:7].lower() == "bearer "
+    return req.path.startswith("/api/") and _bearer_token(req) is not None
 
 
 class ApiSessionInterface(SecureCookieSessionInterface):
@@ -67,9 +73,9 @@ def current_actor():
 def _authenticate():
     g.pop("api_actor", None)  # never inherit an actor from an enclosing app context (tests, CLI)
     g.pop("_login_user", None)  # Flask-Login's per-context cache: re-read the session of this request
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        actor = actor_for_token(header[7:].strip())
+    token = _bearer_token(request)
+    if token is not None:
+        actor = actor_for_token(token)
         if actor is None:
             raise Unauthorized("invalid or revoked token")
         g.api_actor = actor
