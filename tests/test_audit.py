@@ -350,6 +350,46 @@ def test_search_filters_and_pages(app, deployed, people):
     assert set(info.value.fields) >= {"from", "instance", "org"}
 
 
+def test_search_lists_by_time_and_the_cursor_walks_ties_and_a_clock_set_back(app, deployed, people):
+    """Newest first by time, same moment in chain order; a clock set back (events later in the chain, earlier
+    in time) is listed by its time, and a small page size still walks every event exactly once."""
+    auditor = actor(people["auditor"])
+    start(people["officer1"], key="A")  # several events at MONDAY (frozen clock: ties)
+    clock.set_clock(MONDAY.replace(hour=2))  # the clock set back by an hour
+    start(people["officer1"], key="B")
+    clock.set_clock(MONDAY)
+    rows = db.session.execute(select(AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.business_key)).all()
+    expected = [seq for seq, at, _ in sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)]
+    assert expected != sorted(expected, reverse=True)  # B's events come after A's in the chain, before in time
+    assert [e["seq"] for e in audit_log.search(auditor, {}, limit=500)["events"]] == expected
+    walked, before = [], None
+    while True:
+        page = audit_log.search(auditor, {}, limit=2, before=before)
+        walked += [e["seq"] for e in page["events"]]
+        before = page["next_before"]
+        if before is None:
+            break
+    assert walked == expected
+    early = audit_log.search(auditor, {"from": "2026-03-02T08:30:00", "to": "2026-03-02T09:30:00"})["events"]
+    assert early and {e["business_key"] for e in early if e["business_key"]} == {"B"}  # 02:00Z is 09:00 in Tomsk
+    assert audit_log.search(auditor, {}, before=10**9)["events"] == []  # no such event: nothing after it
+
+
+def test_search_pages_are_index_walks_without_a_sort(app):
+    """Each filter's page walks one index backwards and stops at the page size, with or without a period:
+    no temporary sort of everything that matches (SQLite's plan)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the plan checked is SQLite's")
+    cases = [{}, {"from": "2026-03-01", "to": "2026-03-31"}, {"process": "p", "from": "2026-03-01"},
+             {"actor": "42"}, {"org": "7", "to": "2026-03-02"}, {"kind": "task_completed"}]
+    for params in cases:
+        for before in (None, 1000):
+            stmt = audit_log.search_statement(audit_log.parse_filters(params), 101, before)
+            compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+            plan = " | ".join(r[3] for r in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+            assert "TEMP B-TREE" not in plan and "INDEX" in plan, (params, before, plan)
+
+
 def test_exports_open_and_match_the_search(client, deployed, people):
     _two_cases(people)
     login(client, people["auditor"])

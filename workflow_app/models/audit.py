@@ -11,17 +11,17 @@ from ._types import UTCDateTime
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     __table_args__ = (
+        # an instance's history and a case's events in chain order
         Index("ix_audit_instance", "instance_id", "seq"),
-        Index("ix_audit_actor", "actor_id", "occurred_at"),
-        Index("ix_audit_kind", "kind", "occurred_at"),
-        Index("ix_audit_time", "occurred_at"),
         Index("ix_audit_business_key", "business_key", "seq"),
-        Index("ix_audit_process", "process_id", "occurred_at"),
-        # migration 0007_audit: a filtered search page in chain (seq) order walks one of these
-        Index("ix_audit_actor_seq", "actor_id", "seq"),
-        Index("ix_audit_org_seq", "actor_org_id", "seq"),
-        Index("ix_audit_kind_seq", "kind", "seq"),
-        Index("ix_audit_process_seq", "process_id", "seq"),
+        # migration 0011: a search page (newest first by time, ties in chain order; services/audit_log.py)
+        # walks one of these, with or without a period. One index per filter: every index is written
+        # by every command, so each one costs every user a little.
+        Index("ix_audit_time", "occurred_at", "seq"),
+        Index("ix_audit_actor_time", "actor_id", "occurred_at", "seq"),
+        Index("ix_audit_org_time", "actor_org_id", "occurred_at", "seq"),
+        Index("ix_audit_kind_time", "kind", "occurred_at", "seq"),
+        Index("ix_audit_process_time", "process_id", "occurred_at", "seq"),
     )
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,12 +13,11 @@ class HumanTask(db.Model):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        UniqueConstraint("instance_id", "engine_task_id"),
+        UniqueConstraint("instance_id", "engine_task_id"),  # also the index of an instance's tasks
         Index("ix_task_group_inbox", "status", "candidate_group", "org_scope_id", "created_at"),
         Index("ix_task_assignee", "assignee_id", "status", "created_at"),
         Index("ix_task_due", "status", "due_at"),
         Index("ix_task_body", "collegial_body", "status"),
-        Index("ix_task_instance", "instance_id", "status"),
         # migration 0002_inbox: covering ranges for the inbox views (services/inbox.py)
         Index("ix_task_group_free", "status", "candidate_group", "org_scope_id", "assignee_id", "created_at"),
         Index("ix_task_open_created", "status", "created_at"),
@@ -31,7 +30,7 @@ class HumanTask(db.Model):
     engine_task_id: Mapped[str] = mapped_column(String(36))
     task_def: Mapped[str] = mapped_column(String(128))  # the BPMN id of the user task
     name: Mapped[str] = mapped_column(String(300))
-    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    process_id: Mapped[str] = mapped_column(String(128))  # filtered within an inbox range: no index of its own
     business_key: Mapped[str | None] = mapped_column(String(200))  # indexed by ix_task_business_key
     title: Mapped[str] = mapped_column(String(500), default="")
     lane: Mapped[str | None] = mapped_column(String(64))

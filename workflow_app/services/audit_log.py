@@ -4,8 +4,9 @@ Auditors and administrators read every event (investor cases included). Everyone
 history of the instances they take part in (``access.require_instance_visible``); the search and the
 exports are for auditors and administrators.
 
-Search pages walk the log in chain order, newest first, with a ``before`` cursor (a seq): a page is one
-index range scan whatever the size of the log (see migration 0007_audit for the indexes).
+Search pages list events newest first by time (events of the same moment in chain order), with a ``before``
+cursor (the seq of the last event shown): a page is one index range scan whatever the size of the log and
+the period (see migration 0011 for the indexes). Exports are in chain order.
 """
 import csv
 import io
@@ -13,7 +14,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, tuple_
+from sqlalchemy.orm import aliased
 
 from ..diagram import DiagramError, render_svg
 from ..engine import clock
@@ -199,11 +201,18 @@ def _query(f: Filters):
     return q
 
 
+_CURSOR = aliased(AuditEvent)
+
+
 def search_statement(f: Filters, limit: int, before: int | None = None):
+    """Newest first by time, events of the same moment in chain order; ``before`` (an event's seq)
+    continues after that event. With or without a period, a page walks one (filter, occurred_at, seq)
+    index backwards (migration 0011) and stops after ``limit`` rows: no sort, whatever the log's size."""
     q = _query(f)
-    if before is not None:
-        q = q.where(AuditEvent.seq < before)
-    return q.order_by(AuditEvent.seq.desc()).limit(limit)
+    if before is not None:  # an unknown event number compares with NULL: an empty page
+        cursor_time = select(_CURSOR.occurred_at).where(_CURSOR.seq == before).scalar_subquery()
+        q = q.where(tuple_(AuditEvent.occurred_at, AuditEvent.seq) < tuple_(cursor_time, literal(before)))
+    return q.order_by(AuditEvent.occurred_at.desc(), AuditEvent.seq.desc()).limit(limit)
 
 
 def _page_args(limit, before) -> tuple[int, int | None]:
