@@ -24,7 +24,7 @@ class EventQuerySchema(Schema):
     kind = fields.List(fields.String(), metadata={"description": "repeatable or comma-separated"})
     decisions = fields.String(metadata={"description": "1: only decisions (completed tasks, signed protocols)"})
     limit = fields.String(metadata={"description": "page size, 1..500 (search only)"})
-    before = fields.String(metadata={"description": "continue below this seq (next_before of the previous page)"})
+    before = fields.String(metadata={"description": "continue after this event (next_before of the previous page)"})
 
 
 class VerifySchema(Schema):
@@ -116,7 +116,8 @@ def head():
 @blp.arguments(EventQuerySchema(), location="query", as_kwargs=True)
 @blp.response(200, EventPageSchema)
 def events(**_documented):
-    """Search events, newest first, a page at a time (auditors, admins)."""
+    """Search events, newest first by time (events of the same moment in chain order), a page at a time
+    (auditors, admins)."""
     return audit_log.search(current_actor(), _params(), request.args.get("limit"), request.args.get("before"))
 
 
