@@ -311,6 +311,17 @@ def _two_cases(people):
     return a, b
 
 
+def _walk_pages(auditor, limit):
+    """The seqs of every event, page by page with the search's cursor."""
+    walked, before = [], None
+    while True:
+        page = audit_log.search(auditor, {}, limit=limit, before=before)
+        walked += [e["seq"] for e in page["events"]]
+        before = page["next_before"]
+        if before is None:
+            return walked
+
+
 @pytest.mark.postgres_too
 def test_search_filters_and_pages(app, deployed, people):
     a, b = _two_cases(people)
@@ -337,14 +348,7 @@ def test_search_filters_and_pages(app, deployed, people):
     assert seqs({"process": "example_approval"}, limit=500) == [s for s in everything
                                                                 if db.session.get(AuditEvent, s).process_id]
     # pages: walking with the cursor yields every event once
-    walked, before = [], None
-    while True:
-        page = audit_log.search(auditor, {}, limit=7, before=before)
-        walked += [e["seq"] for e in page["events"]]
-        before = page["next_before"]
-        if before is None:
-            break
-    assert walked == everything
+    assert _walk_pages(auditor, limit=7) == everything
     with pytest.raises(Invalid) as info:
         audit_log.search(auditor, {"from": "yesterday", "instance": "x", "org": "nowhere"}, limit=0)
     assert set(info.value.fields) >= {"from", "instance", "org"}
@@ -363,14 +367,7 @@ def test_search_lists_by_time_and_the_cursor_walks_ties_and_a_clock_set_back(app
     expected = [seq for seq, at, _ in sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)]
     assert expected != sorted(expected, reverse=True)  # B's events come after A's in the chain, before in time
     assert [e["seq"] for e in audit_log.search(auditor, {}, limit=500)["events"]] == expected
-    walked, before = [], None
-    while True:
-        page = audit_log.search(auditor, {}, limit=2, before=before)
-        walked += [e["seq"] for e in page["events"]]
-        before = page["next_before"]
-        if before is None:
-            break
-    assert walked == expected
+    assert _walk_pages(auditor, limit=2) == expected
     early = audit_log.search(auditor, {"from": "2026-03-02T08:30:00", "to": "2026-03-02T09:30:00"})["events"]
     assert early and {e["business_key"] for e in early if e["business_key"]} == {"B"}  # 02:00Z is 09:00 in Tomsk
     assert audit_log.search(auditor, {}, before=10**9)["events"] == []  # no such event: nothing after it
