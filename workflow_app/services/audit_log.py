@@ -207,7 +207,8 @@ _CURSOR = aliased(AuditEvent)
 def search_statement(f: Filters, limit: int, before: int | None = None):
     """Newest first by time, events of the same moment in chain order; ``before`` (an event's seq)
     continues after that event. With or without a period, a page walks one (filter, occurred_at, seq)
-    index backwards (migration 0011) and stops after ``limit`` rows: no sort, whatever the log's size."""
+    index backwards (migration 0011) and stops after ``limit`` rows: no sort, whatever the log's size.
+    (An instance or business-key filter reads that case's events by its own index and sorts those few.)"""
     q = _query(f)
     if before is not None:  # an unknown event number compares with NULL: an empty page
         cursor_time = select(_CURSOR.occurred_at).where(_CURSOR.seq == before).scalar_subquery()
