@@ -10,6 +10,8 @@
 Each HTTP figure is taken in 3 rounds and reported per round, as the median of the rounds and the best round
 (the machine's speed drifts by a third from minute to minute; the median is what the targets are read against).
 ``BENCH_THROUGHPUT_ROUNDS=40`` takes the throughput in 40 rounds (about 3 minutes) and prints their spread.
+Each round also times the raw engine operation just before it; the cost of one completed instance in those
+units is printed too, a figure that stays comparable when the machine's speed drifts.
 
 Targets: complete p50 <= 5 ms; >= 60 instances/s; first page <= 10 ms at 100k with p95(100k)/p95(1k) <= 1.5.
 """
@@ -85,17 +87,23 @@ def _complete_loop(app, h, n, prefix):
 def bench_throughput(app, seconds=4.0, warm_up=20, rounds=None, raw_engine_op=None):
     rounds = rounds or int(os.environ.get("BENCH_THROUGHPUT_ROUNDS", ROUNDS))
     h = _tokens(["college_officer_1", "dpo_officer"])
-    rates = []
+    rates, in_raw_ops = [], []
     for r in range(rounds):
         # the machine's speed just before the round, as the raw engine operation of the foundation bench
-        speed = f"; raw engine op just before: {ms(median(timed(raw_engine_op, 100)))}" if raw_engine_op else ""
+        raw = median(timed(raw_engine_op, 100)) if raw_engine_op else None
+        speed = f"; raw engine op just before: {ms(raw)}" if raw else ""
         done, elapsed = _as_a_server_would(_throughput_loop, app, h, seconds, warm_up if r == 0 else 0, f"R{r}")
         rates.append(done / elapsed)
+        if raw:
+            in_raw_ops.append(elapsed / done / raw)
         print(f"completed instances per second, round {r + 1}: {done / elapsed:.1f}/s ({done} in {elapsed:.1f} s"
               f"{speed})")
     print(f"completed instances per second (start + submit + inbox lookup + review, one sequential client, after "
           f"{warm_up} warm-up instances): median of rounds {median(rates):.1f}/s, best {max(rates):.1f}/s  "
           f"target >= 60/s")
+    if in_raw_ops:  # the same cost in units of the machine's speed at that moment: comparable across its phases
+        print(f"  one completed instance costs {median(in_raw_ops):.1f} raw engine operations (median of rounds; "
+              f"at a 1.5 ms raw op, 60/s is 11.1)")
     if len(rates) >= 4:  # a longer look at the machine's phases: BENCH_THROUGHPUT_ROUNDS=40 make bench
         q1, _, q3 = statistics.quantiles(rates, n=4)
         print(f"  over {len(rates)} rounds: quartiles {q1:.1f}–{q3:.1f}/s, range {min(rates):.1f}–{max(rates):.1f}/s, "
