@@ -101,6 +101,34 @@ def test_inbox_query_uses_the_indexes(app, people):
         assert "INDEX ix_task_business_key (business_key=?" in plan and "TEMP B-TREE" not in plan, plan
 
 
+def test_a_commands_reads_of_its_instances_tasks_are_instance_led(app, people):
+    """Every read a command makes of one instance's tasks (the task with its instance's open tasks, the
+    four-eyes check over its completed ones) seeks that instance in an index, however many cases there are:
+    never a walk of every open or completed task (SQLite's plans of the statements a journey really ran)."""
+    from sqlalchemy import event
+
+    ran = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, executemany):
+        if statement.lstrip().startswith("SELECT") and "human_task" in statement and "instance_id = " in statement:
+            ran.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        _, submit = start(people["officer1"], "A-1")
+        tasks.complete(actor(people["officer1"]), submit.id, REQUEST)
+        review = inbox.list_tasks(actor(people["dpo"]), "group", inbox.TaskFilters(business_key="A-1")).items[0]
+        tasks.complete(actor(people["dpo"]), review.id, {"decision": "reject", "comment": "Не обосновано"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert any("human_task.task_def IN" in statement for statement, _ in ran)  # the four-eyes check ran
+    raw = db.session.connection().connection.dbapi_connection
+    for statement, parameters in ran:
+        plan = " | ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters))
+        assert "ix_task_instance (instance_id=? AND status=?)" in plan, (statement, plan)
+        assert "(status=?)" not in plan and "SCAN human_task" not in plan, (statement, plan)
+
+
 def test_new_task_counter(app, people):
     o1 = people["officer1"]
     assert inbox.new_task_count(actor(o1)) == 0

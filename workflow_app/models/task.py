@@ -13,7 +13,11 @@ class HumanTask(db.Model):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        UniqueConstraint("instance_id", "engine_task_id"),  # also the index of an instance's tasks
+        UniqueConstraint("instance_id", "engine_task_id"),
+        # An instance's open (or completed) tasks: every command reads them. Without an index on both columns,
+        # SQLite's planner takes a status-led inbox index instead and walks every open or completed task of
+        # every case (migration 0012; migration 0011 had dropped it).
+        Index("ix_task_instance", "instance_id", "status"),
         Index("ix_task_group_inbox", "status", "candidate_group", "org_scope_id", "created_at"),
         Index("ix_task_assignee", "assignee_id", "status", "created_at"),
         Index("ix_task_due", "status", "due_at"),
