@@ -293,3 +293,41 @@ def test_sqlite_checkpoints_the_wal_every_10000_pages(app):
     assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10000
     assert raw.execute("PRAGMA journal_size_limit").fetchone()[0] == 64 * 1024 * 1024
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_prebuilt_statements_go_to_the_driver_and_write_what_sqlalchemy_writes(app):
+    """statements.run hands a prebuilt statement to SQLite's driver, with SQLAlchemy's own conversions of
+    the values; whenever that could change what anyone observes, it is SQLAlchemy's execute after all."""
+    import sqlite3
+    from datetime import datetime, timezone
+
+    from sqlalchemy import bindparam, insert
+    from sqlalchemy.exc import IntegrityError
+
+    from workflow_app.models import AuditEvent
+    from workflow_app.services import statements as direct
+
+    events = AuditEvent.__table__
+    row = {"seq": 10**9, "occurred_at": datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=timezone.utc),
+           "actor_id": 7, "actor_name": "кто-то", "actor_org_id": None, "kind": "probe", "instance_id": None,
+           "process_id": None, "business_key": "К-1", "task_id": None,
+           "payload": {"строки": [1, 2.5, None, True], "ключ": "значение"}, "prev_hash": "0" * 64, "hash": "1" * 64}
+    conn = db.session.connection()
+    assert isinstance(direct.run(conn, insert(events), row), sqlite3.Cursor)  # straight to the driver
+    conn.execute(insert(events), {**row, "seq": 10**9 + 1})  # the same row through SQLAlchemy
+    stored = conn.connection.dbapi_connection.execute(
+        "SELECT occurred_at, actor_name, business_key, payload FROM audit_event WHERE seq >= ? ORDER BY seq",
+        (10**9,)).fetchall()
+    assert len(stored) == 2 and stored[0] == stored[1]
+
+    # a value SQLAlchemy converts on the way out (a UTC datetime): its execute, and the converted value
+    when = select(events.c.occurred_at).where(events.c.seq == bindparam("seq"))
+    assert direct.run(conn, when, {"seq": 10**9}).fetchone()[0] == row["occurred_at"]
+    # whoever listens for statements sees them
+    with statements() as seen:
+        direct.run(conn, select(events.c.kind).where(events.c.seq == bindparam("seq")), {"seq": 10**9})
+    assert len(seen) == 1 and seen[0].startswith("SELECT audit_event.kind")
+    # the driver's errors are SQLAlchemy's exceptions, as the callers expect
+    with pytest.raises(IntegrityError):
+        direct.run(conn, insert(events), row)
+    db.session.rollback()

@@ -4,13 +4,14 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import Integer, bindparam, exists, select, type_coerce
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..engine import clock
 from ..extensions import db
 from ..models import ApiToken, Deputy, Group, Membership, Organisation, User
 from ..roles import ROLES
+from . import statements
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ def actor_for(user: User, today: date | None = None) -> Actor:
 _user, _token, _membership, _deputy = User.__table__.c, ApiToken.__table__.c, Membership.__table__.c, Deputy.__table__.c
 _TOKEN_ACTOR = (
     select(_user.id, _user.username, _user.organisation_id, _membership.group_id,
-           exists().where(_deputy.deputy_id == _user.id, _deputy.starts_on <= bindparam("today"),
-                          _deputy.ends_on >= bindparam("today")).label("deputises"))
+           type_coerce(exists().where(_deputy.deputy_id == _user.id, _deputy.starts_on <= bindparam("today"),
+                                      _deputy.ends_on >= bindparam("today")), Integer).label("deputises"))
     .select_from(User.__table__.join(ApiToken.__table__, _token.user_id == _user.id)
                  .outerjoin(Membership.__table__, _membership.user_id == _user.id))
     .where(_token.token_hash == bindparam("digest"), _token.revoked.is_(False), _user.active.is_(True))
@@ -82,12 +83,12 @@ _TOKEN_ACTOR = (
 def actor_for_token(token: str) -> Actor | None:
     """The Actor of a valid personal API token of an active user, or None."""
     today = clock.today()
-    rows = db.session.connection().execute(_TOKEN_ACTOR, {"digest": token_digest(token), "today": today}).all()
+    rows = statements.run(db.session.connection(), _TOKEN_ACTOR, {"digest": token_digest(token), "today": today}).fetchall()
     if not rows:
         return None
-    user_id, username, org_id = rows[0][:3]
-    groups = frozenset(r.group_id for r in rows if r.group_id is not None)
-    return Actor(user_id, username, org_id, groups, _acting_for(user_id, today) if rows[0].deputises else ())
+    user_id, username, org_id, _group, deputises = rows[0]
+    groups = frozenset(row[3] for row in rows if row[3] is not None)
+    return Actor(user_id, username, org_id, groups, _acting_for(user_id, today) if deputises else ())
 
 
 PASSWORD_MIN_LENGTH = 10

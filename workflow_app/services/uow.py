@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from . import audit
+from . import audit, statements
 from .errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -251,9 +251,11 @@ class UnitOfWork:
                 row[column.key] = missing[key]
             params.append(row)
             defaults.append(missing)
-        ids = self.session.connection().execute(
-            _insert_statement(mapper), params[0] if len(params) == 1 else params  # one row: no batch machinery
-        ).scalars().all()
+        connection = self.session.connection()
+        if len(params) == 1:  # nearly always: one row, straight to the driver
+            ids = [row[0] for row in statements.run(connection, _insert_statement(mapper), params[0]).fetchall()]
+        else:
+            ids = connection.execute(_insert_statement(mapper), params).scalars().all()
         if len(ids) != len(objects):
             raise RuntimeError("INSERT ... RETURNING gave fewer ids than rows")
         id_key = mapper.get_property_by_column(mapper.primary_key[0]).key
@@ -276,7 +278,7 @@ class UnitOfWork:
         params.update({f"e_{key}": value for key, value in (expect or {}).items()})
         params["pk"] = inspect(obj).identity[0]
         statement = _update_statement(mapper, tuple(values), tuple(expect or ()))
-        if self.session.connection().execute(statement, params).rowcount != 1:
+        if statements.run(self.session.connection(), statement, params).rowcount != 1:
             raise Conflict("the record was changed by someone else at the same time; reload and try again")
         for key, value in values.items():
             set_committed_value(obj, key, value)
