@@ -26,6 +26,7 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, Membership, ProcessInstance, TaskAttachment, TaskComment, User
 from ..roles import GROUP_HEADS
+from . import statements
 from .access import acting_identity, can_see_task, require_task_visible
 from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from .identity import Actor
@@ -182,9 +183,9 @@ def list_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = N
     offset = (page - 1) * per_page
     if shape is None:
         return Page([], page, per_page, 0, True, False)
-    page_ids = db.session.connection().execute(  # Core for the id page, the ORM only for the rows shown
-        _page_statement(shape), {**params, "cut": offset + per_page + 1, "offset": offset, "limit": per_page + 1}
-    ).scalars().all()
+    page_ids = [row[0] for row in statements.run(  # Core for the id page, the ORM only for the rows shown
+        db.session.connection(), _page_statement(shape),
+        {**params, "cut": offset + per_page + 1, "offset": offset, "limit": per_page + 1}).fetchall()]
     has_more = len(page_ids) > per_page
     page_ids = page_ids[:per_page]
     by_id = {t.id: t for t in db.session.execute(_ROWS_BY_ID, {"ids": page_ids}).scalars()} if page_ids else {}
@@ -202,7 +203,7 @@ def count_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = 
     shape, params = _plan(actor, view, filters or TaskFilters(), created_after)
     if shape is None:
         return 0, True
-    n = db.session.connection().execute(_count_statement(shape), params).scalar_one()  # Core: no ORM overhead
+    n = statements.run(db.session.connection(), _count_statement(shape), params).fetchone()[0]  # no ORM overhead
     return min(n, COUNT_CAP), n <= COUNT_CAP
 
 
