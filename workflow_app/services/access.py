@@ -85,10 +85,9 @@ def check_four_eyes(actor: Actor, task: HumanTask) -> None:
     params.update({f"task_def_{i}": name for i, name in enumerate(task.distinct_from)})
     done_by_me = statements.run(db.session.connection(), _done_by(len(task.distinct_from)), params).fetchone()
     if done_by_me is not None:
-        done_by_me = done_by_me[0]
         raise Forbidden(
             "four-eyes rule: you completed an earlier step of this case and may not also do this one",
-            fields={"distinct_from": done_by_me},
+            fields={"distinct_from": done_by_me[0]},
         )
 
 
