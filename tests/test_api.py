@@ -106,6 +106,15 @@ def test_two_colleges_see_only_their_own_tasks(client, people):
     assert [t["business_key"] for t in two.get("/tasks?view=group").get_json()] == ["КЦП-2027/ТТИТ"]
 
 
+def test_russian_text_travels_as_utf8(client, people):
+    """Answers carry Cyrillic as UTF-8 (JSON's own encoding), not as \\uXXXX escapes three times its size."""
+    officer = Api(client, "college_officer_1")
+    r = officer.post("/processes/example_approval/instances", {"data": {"title": "Заявка"}, "business_key": "КЦП-1"})
+    assert r.status_code == 201 and r.mimetype == "application/json"
+    assert "Подать заявку".encode("utf-8") in r.data and b"\\u041f" not in r.data
+    assert r.get_json()["tasks"][0]["name"] == "Подать заявку"
+
+
 def test_wrong_group_and_auditor_read_only(client, people):
     officer, dpo, auditor = Api(client, "college_officer_1"), Api(client, "dpo_officer"), Api(client, "auditor")
     task_id = start(officer)["tasks"][0]["id"]

@@ -97,6 +97,7 @@ def register_api(app):
         "security": [{"bearer": []}],
     })
     app.session_interface = ApiSessionInterface()
+    app.json.ensure_ascii = False  # Russian text as UTF-8 (JSON's own encoding), not 6-byte \uXXXX escapes
     api.init_app(app)
     from . import blueprints
 
