@@ -83,7 +83,8 @@ _TOKEN_ACTOR = (
 def actor_for_token(token: str) -> Actor | None:
     """The Actor of a valid personal API token of an active user, or None."""
     today = clock.today()
-    rows = statements.run(db.session.connection(), _TOKEN_ACTOR, {"digest": token_digest(token), "today": today}).fetchall()
+    rows = statements.run(db.session.connection(), _TOKEN_ACTOR,
+                          {"digest": token_digest(token), "today": today}).fetchall()
     if not rows:
         return None
     user_id, username, org_id, _group, deputises = rows[0]

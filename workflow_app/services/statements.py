@@ -17,7 +17,8 @@ import sqlite3
 
 from sqlalchemy.exc import DBAPIError
 
-_compiled: dict = {}
+_compiled: dict = {}  # (statement, parameter names) -> (compiled, [(name, bind processor)]) or _NOT_DIRECT
+_NOT_DIRECT = object()  # its results or parameters need SQLAlchemy: always Connection.execute
 _MAX_SHAPES = 1024  # statements built once: a guard, not a cache size that is expected to be reached
 
 
@@ -52,9 +53,6 @@ def run(connection, statement, params=None, *, many: bool = False):
         return dbapi_connection.execute(compiled.string, positional(params))
     except sqlite3.Error as exc:
         raise DBAPIError.instance(compiled.string, params, exc, sqlite3.Error, dialect=connection.dialect) from exc
-
-
-_NOT_DIRECT = object()
 
 
 def _observed(connection) -> bool:
