@@ -1,4 +1,5 @@
 """gunicorn settings for the production profile (see README, Operations)."""
+
 import multiprocessing
 import os
 

@@ -4,13 +4,14 @@ The log is filled with valid chained rows written directly (executemany in batch
 ``services.audit.append`` does, so ``verify`` accepts them. Search runs through the real service
 statement (``audit_log.search_statement``); the query plans are printed to show an index is used.
 """
+
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from benchmarks.common import median, ms, sqlite_app, timed
 
 KINDS = ("task_ready", "task_claimed", "task_completed", "engine_steps", "comment")
-T0 = datetime(2026, 1, 12, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 12, 2, 0, tzinfo=UTC)
 
 
 def fill(n: int, batch: int = 20_000) -> int:
@@ -32,15 +33,27 @@ def fill(n: int, batch: int = 20_000) -> int:
         actor = seq % 500 + 1
         instance = seq // 20 + 1
         ev = {
-            "seq": seq, "occurred_at": audit._iso(at), "actor_id": actor, "actor_name": f"user{actor}",
-            "kind": KINDS[(mix >> 8) % len(KINDS)], "instance_id": instance, "task_id": seq // 5,
+            "seq": seq,
+            "occurred_at": audit._iso(at),
+            "actor_id": actor,
+            "actor_name": f"user{actor}",
+            "kind": KINDS[(mix >> 8) % len(KINDS)],
+            "instance_id": instance,
+            "task_id": seq // 5,
             "payload": {"task": "review_request", "decision": "approve" if seq % 3 else "return", "n": seq},
             "prev_hash": prev,
         }
         ev["hash"] = audit.event_hash(ev)
         prev = ev["hash"]
-        rows.append({**ev, "occurred_at": at, "actor_org_id": (mix >> 16) % 40 + 1, "process_id": f"proc_{instance % 12}",
-                     "business_key": f"BK-{instance}"})
+        rows.append(
+            {
+                **ev,
+                "occurred_at": at,
+                "actor_org_id": (mix >> 16) % 40 + 1,
+                "process_id": f"proc_{instance % 12}",
+                "business_key": f"BK-{instance}",
+            }
+        )
         seq += 1
         if len(rows) >= batch or i == n - 1:
             conn.execute(insert(table), rows)
@@ -72,8 +85,10 @@ def main(verify_events: int = 100_000, search_events: int = 1_000_000):
         samples = timed(lambda: audit.verify(db.session), 3)
         result = audit.verify(db.session)
         assert result.ok and result.events == total, result
-        print(f"audit: verify {total:,} events: median {median(samples):.2f} s "
-              f"({verify_events / median(samples):,.0f} events/s)")
+        print(
+            f"audit: verify {total:,} events: median {median(samples):.2f} s "
+            f"({verify_events / median(samples):,.0f} events/s)"
+        )
 
         t0 = time.perf_counter()
         fill(search_events - total)

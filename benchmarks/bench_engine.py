@@ -6,7 +6,8 @@
   validation, engine step, save, HumanTask projection and hash-chained audit events;
 - state size after 1, 10, 100 rework rounds: ours (no spec inside) vs SpiffWorkflow's serialization.
 """
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from benchmarks.common import median, ms, sqlite_app, timed
 
@@ -14,24 +15,23 @@ REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно �
 
 
 def _raw_engine():
-    from SpiffWorkflow.util.task import TaskState
-
-    from workflow_app.engine import Engine
-    from workflow_app.engine.scripting import SafeScriptEngine
-    from benchmarks.common import ROOT
-
     from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
     from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+    from SpiffWorkflow.util.task import TaskState
 
+    from benchmarks.common import ROOT
+    from workflow_app.engine import Engine
     from workflow_app.engine.runtime import _Workflow
+    from workflow_app.engine.scripting import SafeScriptEngine
 
     # SpiffWorkflow's stock serializer (not ours, whose task converter is faster), told about our subclass
     ser = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     ser.registry.typenames[_Workflow] = ser.registry.typenames[BpmnWorkflow]
     engine = Engine()
-    model = engine.compiled("bench", (ROOT / "bpmn" / "example_approval.bpmn").read_text(encoding="utf-8"),
-                            "example_approval")
+    model = engine.compiled(
+        "bench", (ROOT / "bpmn" / "example_approval.bpmn").read_text(encoding="utf-8"), "example_approval"
+    )
     inst, _ = engine.start(model, {})
     full_json = ser.serialize_json(inst.wf)
 
@@ -78,7 +78,7 @@ def _service_and_raw(raw_one, rounds=10, per_round=20):
     from workflow_app.services import instances, tasks
     from workflow_app.services.uow import UnitOfWork
 
-    clock.set_clock(datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc))
+    clock.set_clock(datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
     try:
         with sqlite_app():
             people = example_people()
@@ -88,9 +88,11 @@ def _service_and_raw(raw_one, rounds=10, per_round=20):
                 with UnitOfWork(officer) as uow:
                     inst = instances.start_instance(uow, officer, "example_approval", {}, business_key=f"B-{i}")
                     uow.commit()
-                task_ids.append(db.session.execute(
-                    select(HumanTask.id).where(HumanTask.instance_id == inst.id, HumanTask.status == "open")
-                ).scalar_one())
+                task_ids.append(
+                    db.session.execute(
+                        select(HumanTask.id).where(HumanTask.instance_id == inst.id, HumanTask.status == "open")
+                    ).scalar_one()
+                )
             db.session.remove()
             for task_id in task_ids[:20]:  # warm-up
                 tasks.complete(officer, task_id, REQUEST)
@@ -98,7 +100,7 @@ def _service_and_raw(raw_one, rounds=10, per_round=20):
             service, raw = [], []
             for r in range(rounds):
                 raw.extend(timed(raw_one, 30))
-                for task_id in task_ids[20 + r * per_round:20 + (r + 1) * per_round]:
+                for task_id in task_ids[20 + r * per_round : 20 + (r + 1) * per_round]:
                     t0 = time.perf_counter()
                     tasks.complete(officer, task_id, REQUEST)
                     db.session.remove()  # a new request: nothing cached in the session

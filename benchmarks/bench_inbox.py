@@ -17,6 +17,7 @@ units is printed too, a figure that stays comparable when the machine's speed dr
 
 Targets: complete p50 <= 5 ms; >= 60 instances/s; first page <= 10 ms at 100k with p95(100k)/p95(1k) <= 1.5.
 """
+
 import os
 import statistics
 import sys
@@ -79,8 +80,11 @@ def _complete_samples(app, headers, n, prefix):
     client = app.test_client()
     task_ids = []
     for i in range(n):
-        r = client.post("/api/v1/processes/example_approval/instances", headers=headers,
-                        json={"data": {"title": "t"}, "business_key": f"{prefix}-{i}"})
+        r = client.post(
+            "/api/v1/processes/example_approval/instances",
+            headers=headers,
+            json={"data": {"title": "t"}, "business_key": f"{prefix}-{i}"},
+        )
         task_ids.append(r.get_json()["tasks"][0]["id"])
     samples = []
     for tid in task_ids:
@@ -103,31 +107,45 @@ def bench_throughput(app, seconds=4.0, warm_up=20, rounds=None, raw_engine_op=No
         rates.append(done / elapsed)
         if raw:
             in_raw_ops.append(elapsed / done / raw)
-        print(f"completed instances per second, round {r + 1}: {done / elapsed:.1f}/s ({done} in {elapsed:.1f} s"
-              f"{speed})")
-    print(f"completed instances per second (start + submit + inbox lookup + review, one sequential client, after "
-          f"{warm_up} warm-up instances): median of rounds {median(rates):.1f}/s, best {max(rates):.1f}/s  "
-          f"target >= 60/s")
+        print(
+            f"completed instances per second, round {r + 1}: {done / elapsed:.1f}/s ({done} in {elapsed:.1f} s{speed})"
+        )
+    print(
+        f"completed instances per second (start + submit + inbox lookup + review, one sequential client, after "
+        f"{warm_up} warm-up instances): median of rounds {median(rates):.1f}/s, best {max(rates):.1f}/s  "
+        f"target >= 60/s"
+    )
     if in_raw_ops:  # the same cost in units of the machine's speed at that moment: comparable across its phases
-        print(f"  one completed instance costs {median(in_raw_ops):.1f} raw engine operations (median of rounds; "
-              f"at a 1.5 ms raw op, 60/s is 11.1)")
+        print(
+            f"  one completed instance costs {median(in_raw_ops):.1f} raw engine operations (median of rounds; "
+            f"at a 1.5 ms raw op, 60/s is 11.1)"
+        )
     if len(rates) >= 4:  # a longer look at the machine's phases: BENCH_THROUGHPUT_ROUNDS=40 make bench
         q1, _, q3 = statistics.quantiles(rates, n=4)
-        print(f"  over {len(rates)} rounds: quartiles {q1:.1f}–{q3:.1f}/s, range {min(rates):.1f}–{max(rates):.1f}/s, "
-              f"at or above 60/s in {sum(r >= 60 for r in rates)} of {len(rates)}")
+        print(
+            f"  over {len(rates)} rounds: quartiles {q1:.1f}–{q3:.1f}/s, range {min(rates):.1f}–{max(rates):.1f}/s, "
+            f"at or above 60/s in {sum(r >= 60 for r in rates)} of {len(rates)}"
+        )
     return median(rates)
 
 
 def _one_instance(client, h, key) -> bool:
     """Start, submit, find the review in the reviewer's inbox, reject: one fully completed instance."""
-    r = client.post("/api/v1/processes/example_approval/instances", headers=h["college_officer_1"],
-                    json={"data": {"title": "t"}, "business_key": key})
+    r = client.post(
+        "/api/v1/processes/example_approval/instances",
+        headers=h["college_officer_1"],
+        json={"data": {"title": "t"}, "business_key": key},
+    )
     submit = r.get_json()["tasks"][0]["id"]
     client.post(f"/api/v1/tasks/{submit}/complete", headers=h["college_officer_1"], json={"data": REQUEST})
-    review = client.get(f"/api/v1/tasks?view=group&per_page=1&business_key={key}",
-                        headers=h["dpo_officer"]).get_json()[0]["id"]
-    r = client.post(f"/api/v1/tasks/{review}/complete", headers=h["dpo_officer"],
-                    json={"data": {"decision": "reject", "comment": "Не обосновано"}})
+    review = client.get(f"/api/v1/tasks?view=group&per_page=1&business_key={key}", headers=h["dpo_officer"]).get_json()[
+        0
+    ]["id"]
+    r = client.post(
+        f"/api/v1/tasks/{review}/complete",
+        headers=h["dpo_officer"],
+        json={"data": {"decision": "reject", "comment": "Не обосновано"}},
+    )
     return r.get_json()["instance"]["status"] == "completed"
 
 
@@ -165,13 +183,26 @@ def _fill(total_open, people, instance_id, already):
             group, scope, assignee = "college_officer", org2, None
         else:
             group, scope, assignee = groups[k % len(groups)], None, assignees[k % len(assignees)]
-        rows.append({
-            "instance_id": instance_id, "engine_task_id": str(uuid.UUID(int=k + 1)), "task_def": "submit_request",
-            "name": "Подать заявку", "process_id": "example_approval", "business_key": f"B-{k}", "title": "t",
-            "lane": group, "candidate_group": group, "org_scope_id": scope, "assignee_id": assignee,
-            "form_key": "example_request", "distinct_from": [], "status": "open",
-            "created_at": base + timedelta(seconds=k), "due_at": base + timedelta(days=7, seconds=k),
-        })
+        rows.append(
+            {
+                "instance_id": instance_id,
+                "engine_task_id": str(uuid.UUID(int=k + 1)),
+                "task_def": "submit_request",
+                "name": "Подать заявку",
+                "process_id": "example_approval",
+                "business_key": f"B-{k}",
+                "title": "t",
+                "lane": group,
+                "candidate_group": group,
+                "org_scope_id": scope,
+                "assignee_id": assignee,
+                "form_key": "example_request",
+                "distinct_from": [],
+                "status": "open",
+                "created_at": base + timedelta(seconds=k),
+                "due_at": base + timedelta(days=7, seconds=k),
+            }
+        )
         if len(rows) == 10_000:
             db.session.execute(insert(HumanTask), rows)
             rows = []
@@ -194,8 +225,9 @@ def bench_inbox(repeat=200, rounds=4):
             app = stack.enter_context(sqlite_app())
             with app.app_context():
                 people = _people()
-                instance, _ = processes.start_process(actor_for(people["officer1"]), "example_approval",
-                                                      {"title": "x"}, "BENCH")
+                instance, _ = processes.start_process(
+                    actor_for(people["officer1"]), "example_approval", {"title": "x"}, "BENCH"
+                )
                 _fill(size, people, instance.id, 0)
                 db.session.execute(db.text("ANALYZE"))
                 db.session.commit()
@@ -211,9 +243,14 @@ def bench_inbox(repeat=200, rounds=4):
                     client = app.test_client()
                     for _ in range(5):
                         inbox.list_tasks(who, "group", per_page=25)
-                    samples[size][0].extend(timed(lambda: inbox.list_tasks(who, "group", per_page=25), repeat // rounds))
-                    samples[size][1].extend(timed(lambda: client.get("/api/v1/tasks?view=group&per_page=25",
-                                                                     headers=token), repeat // rounds))
+                    samples[size][0].extend(
+                        timed(lambda: inbox.list_tasks(who, "group", per_page=25), repeat // rounds)
+                    )
+                    samples[size][1].extend(
+                        timed(
+                            lambda: client.get("/api/v1/tasks?view=group&per_page=25", headers=token), repeat // rounds
+                        )
+                    )
                     page = inbox.list_tasks(who, "group", per_page=25)
                     assert len(page.items) == 25
                     totals[size] = f"{page.total}{'' if page.total_exact else '+'}"
@@ -221,23 +258,27 @@ def bench_inbox(repeat=200, rounds=4):
                 samples[size][2].extend(_as_a_server_would(_complete_samples, app, token, 12, f"S{_round}")[2:])
         for size in SIZES:
             svc, http, complete = samples[size]
-            print(f"inbox first page, {size:>7,} open tasks ({size // 4:,} in the user's group): "
-                  f"service p50 {ms(percentile(svc, 50))} p95 {ms(percentile(svc, 95))} | "
-                  f"HTTP p50 {ms(percentile(http, 50))} p95 {ms(percentile(http, 95))} | total header {totals[size]} | "
-                  f"complete-task HTTP p50 {ms(percentile(complete, 50))}", flush=True)
+            print(
+                f"inbox first page, {size:>7,} open tasks ({size // 4:,} in the user's group): "
+                f"service p50 {ms(percentile(svc, 50))} p95 {ms(percentile(svc, 95))} | "
+                f"HTTP p50 {ms(percentile(http, 50))} p95 {ms(percentile(http, 95))} | total header {totals[size]} | "
+                f"complete-task HTTP p50 {ms(percentile(complete, 50))}",
+                flush=True,
+            )
     small, large = samples[SIZES[0]], samples[SIZES[-1]]
-    print(f"ratio p95({SIZES[-1]:,})/p95({SIZES[0]:,}): service {percentile(large[0], 95) / percentile(small[0], 95):.2f}  "
-          f"HTTP {percentile(large[1], 95) / percentile(small[1], 95):.2f}  target <= 1.5; "
-          f"target first page <= 10 ms at {SIZES[-1]:,}; complete-task p50 ratio "
-          f"{percentile(large[2], 50) / percentile(small[2], 50):.2f} (the command must not grow with the inbox)")
+    print(
+        f"ratio p95({SIZES[-1]:,})/p95({SIZES[0]:,}): service {percentile(large[0], 95) / percentile(small[0], 95):.2f}  "
+        f"HTTP {percentile(large[1], 95) / percentile(small[1], 95):.2f}  target <= 1.5; "
+        f"target first page <= 10 ms at {SIZES[-1]:,}; complete-task p50 ratio "
+        f"{percentile(large[2], 50) / percentile(small[2], 50):.2f} (the command must not grow with the inbox)"
+    )
     return samples
 
 
 def main():
-    from workflow_app.services import notifications  # noqa: F401  (no SMTP in the benchmark)
-
     from benchmarks.bench_engine import _raw_engine
     from workflow_app import ready_to_serve
+    from workflow_app.services import notifications  # noqa: F401  (no SMTP in the benchmark)
 
     raw_op = _raw_engine()[0]  # the foundation bench's raw SpiffWorkflow load + complete + save
     raw = median(timed(raw_op, 300))

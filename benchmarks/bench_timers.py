@@ -6,6 +6,7 @@ fresh SQLite file, the embedded default), then the scheduler starts as its own p
 waits until every instance has completed. Lateness = the fire time recorded in the ``timer_fired`` audit
 event (its ``occurred_at``, the commit) minus the due time (``due_at`` in the same event). Target: p99 < 1 s.
 """
+
 import os
 import signal
 import subprocess
@@ -30,8 +31,10 @@ def _start(fire_ats):
     ids = []
     for i in range(0, len(fire_ats), 50):
         with UnitOfWork(SYSTEM) as uow:
-            started = [instances.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": at.isoformat()})
-                       for at in fire_ats[i:i + 50]]
+            started = [
+                instances.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": at.isoformat()})
+                for at in fire_ats[i : i + 50]
+            ]
             uow.commit()
         ids += [inst.id for inst in started]
     return ids
@@ -67,8 +70,14 @@ def main():
         created_s = time.perf_counter() - created0
         db.session.remove()
         env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi.py", PYTHONUNBUFFERED="1")
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "flask"), "scheduler", "run"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "flask"), "scheduler", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         startup_at = clock.now()
         deadline = time.monotonic() + lead + SPREAD_S + 30
         remaining = TIMERS
@@ -76,8 +85,11 @@ def main():
             while time.monotonic() < deadline:
                 time.sleep(1.0)
                 db.session.rollback()
-                remaining = db.session.execute(select(func.count(ProcessInstance.id)).where(
-                    ProcessInstance.id.in_(ids), ProcessInstance.status == "running")).scalar()
+                remaining = db.session.execute(
+                    select(func.count(ProcessInstance.id)).where(
+                        ProcessInstance.id.in_(ids), ProcessInstance.status == "running"
+                    )
+                ).scalar()
                 if remaining == 0:
                     break
         finally:
@@ -87,23 +99,36 @@ def main():
             except subprocess.TimeoutExpired:
                 proc.kill()
                 _out, err = proc.communicate()
-        events = db.session.execute(select(AuditEvent.occurred_at, AuditEvent.payload).where(
-            AuditEvent.kind == "timer_fired", AuditEvent.instance_id.in_(ids))).all()
+        events = db.session.execute(
+            select(AuditEvent.occurred_at, AuditEvent.payload).where(
+                AuditEvent.kind == "timer_fired", AuditEvent.instance_id.in_(ids)
+            )
+        ).all()
         late = [(occurred - datetime.fromisoformat(payload["due_at"])).total_seconds() for occurred, payload in events]
         early = sum(1 for x in late if x < 0)
-        print(f"bench_timers: {TIMERS} timers due across {SPREAD_S:.0f} s, fired by `flask scheduler run` "
-              f"({db.engine.dialect.name})")
-        print(f"  created in {created_s:.1f} s ({per_instance * 1000:.1f} ms each); scheduler started "
-              f"{(first_due - startup_at).total_seconds():.1f} s before the first due moment")
+        print(
+            f"bench_timers: {TIMERS} timers due across {SPREAD_S:.0f} s, fired by `flask scheduler run` "
+            f"({db.engine.dialect.name})"
+        )
+        print(
+            f"  created in {created_s:.1f} s ({per_instance * 1000:.1f} ms each); scheduler started "
+            f"{(first_due - startup_at).total_seconds():.1f} s before the first due moment"
+        )
         print(f"  fired {len(late)} / {TIMERS} (still waiting: {remaining}; fired early: {early})")
         if late:
-            print(f"  lateness p50 {percentile(late, 50) * 1000:.0f} ms, p99 {percentile(late, 99) * 1000:.0f} ms, "
-                  f"max {max(late) * 1000:.0f} ms  (target p99 < 1000 ms: "
-                  f"{'met' if percentile(late, 99) < 1.0 and len(late) == TIMERS else 'NOT met'})")
+            print(
+                f"  lateness p50 {percentile(late, 50) * 1000:.0f} ms, p99 {percentile(late, 99) * 1000:.0f} ms, "
+                f"max {max(late) * 1000:.0f} ms  (target p99 < 1000 ms: "
+                f"{'met' if percentile(late, 99) < 1.0 and len(late) == TIMERS else 'NOT met'})"
+            )
         if proc.returncode not in (0, -signal.SIGTERM):
             print(f"  scheduler exited {proc.returncode}: {err[-2000:]}")
-        return {"fired": len(late), "p50": percentile(late, 50), "p99": percentile(late, 99),
-                "max": max(late) if late else None}
+        return {
+            "fired": len(late),
+            "p50": percentile(late, 50),
+            "p99": percentile(late, 99),
+            "max": max(late) if late else None,
+        }
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Shared helpers for the benchmarks: a migrated throwaway SQLite app, timing, percentiles."""
+
 import statistics
 import sys
 import tempfile
@@ -39,8 +40,15 @@ def sqlite_app(extra=None):
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                          "SECRET_KEY": "bench", **(extra or {})})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_ENABLED": False,
+                "SECRET_KEY": "bench",
+                **(extra or {}),
+            }
+        )
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"), revision="heads")
             ensure_roles(db.session)

@@ -12,12 +12,13 @@ engine's READY user tasks (no half-advanced instance), no task completed twice, 
 
     python -m benchmarks.faults_pg [--clients 50] [--seconds 30]
 """
+
 import argparse
 import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from benchmarks.pg_harness import BIN, REQUEST, ROOT, Deployment, Http, Stats, Workload, check, print_report
 
@@ -33,8 +34,13 @@ def inject(dep, seconds, log):
             log.append({"at_s": round(t - start, 1), "fault": f"SIGKILL gunicorn worker {pid}"})
         else:
             dep.restart_postgres(down_seconds=1.5)
-            log.append({"at_s": round(t - start, 1), "fault": "PostgreSQL crashed (immediate stop) and restarted",
-                        "down_s": round(time.time() - t, 1)})
+            log.append(
+                {
+                    "at_s": round(t - start, 1),
+                    "fault": "PostgreSQL crashed (immediate stop) and restarted",
+                    "down_s": round(time.time() - t, 1),
+                }
+            )
 
 
 def waiting_instances(dep, people, count):
@@ -44,8 +50,12 @@ def waiting_instances(dep, people, count):
     token = people["tokens"][officer]
     ids = []
     for i in range(count):
-        status, inst = http_.call("POST", "/processes/example_approval/instances", token,
-                                  {"data": {"title": "timer"}, "business_key": f"TIMER-{i}"})
+        status, inst = http_.call(
+            "POST",
+            "/processes/example_approval/instances",
+            token,
+            {"data": {"title": "timer"}, "business_key": f"TIMER-{i}"},
+        )
         assert status == 201, (status, inst)
         status, _ = http_.call("POST", f"/tasks/{inst['tasks'][0]['id']}/complete", token, {"data": REQUEST})
         assert status == 200
@@ -55,15 +65,23 @@ def waiting_instances(dep, people, count):
 
 def scheduler_kill(dep, log):
     """SIGKILL a scheduler tick while it fires timers, then let a fresh tick finish the work."""
-    future = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
-    proc = subprocess.Popen([str(BIN / "flask"), "scheduler", "tick", "--now", future], cwd=ROOT, env=dep.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    future = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    proc = subprocess.Popen(
+        [str(BIN / "flask"), "scheduler", "tick", "--now", future],
+        cwd=ROOT,
+        env=dep.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     # wait until the tick has fired at least one timer (an escalation task appeared), then kill it
     import psycopg
 
     deadline = time.time() + 60
     fired = 0
-    with psycopg.connect(f"host=127.0.0.1 port={dep.cluster.port} user=postgres dbname=soglasie", autocommit=True) as conn:
+    with psycopg.connect(
+        f"host=127.0.0.1 port={dep.cluster.port} user=postgres dbname=soglasie", autocommit=True
+    ) as conn:
         while time.time() < deadline and proc.poll() is None:
             fired = conn.execute("SELECT count(*) FROM human_task WHERE task_def = 'escalated_review'").fetchone()[0]
             if fired:
@@ -73,10 +91,20 @@ def scheduler_kill(dep, log):
     if killed:
         proc.kill()
     proc.wait()
-    log.append({"fault": "SIGKILL scheduler tick mid-run" if killed else "scheduler tick finished before the kill",
-                "timers_fired_before_kill": fired})
-    again = subprocess.run([str(BIN / "flask"), "scheduler", "tick", "--now", future], cwd=ROOT, env=dep.env,
-                           capture_output=True, text=True, timeout=120)
+    log.append(
+        {
+            "fault": "SIGKILL scheduler tick mid-run" if killed else "scheduler tick finished before the kill",
+            "timers_fired_before_kill": fired,
+        }
+    )
+    again = subprocess.run(
+        [str(BIN / "flask"), "scheduler", "tick", "--now", future],
+        cwd=ROOT,
+        env=dep.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     log.append({"recovery": "second scheduler tick", "rc": again.returncode, "output": again.stdout.strip()[-300:]})
     return again.returncode == 0
 
@@ -131,12 +159,23 @@ def main(argv=None):
     server_errors = {k: n for k, n in summary["statuses"].items() if int(k.rsplit(" ", 1)[1]) >= 500}
     connection_errors = sum(n for k, n in summary["statuses"].items() if k.endswith(" 0"))
     completed = report.get("instances_by_status", {}).get("completed", 0)
-    extra = {"faults": faults, "http_5xx": server_errors, "connection_errors_retried": connection_errors,
-             "instances_completed": completed, "client_problems": workload.problems[:20],
-             "gunicorn_log": str(dep.log_dir / "gunicorn.log")}
+    extra = {
+        "faults": faults,
+        "http_5xx": server_errors,
+        "connection_errors_retried": connection_errors,
+        "instances_completed": completed,
+        "client_problems": workload.problems[:20],
+        "gunicorn_log": str(dep.log_dir / "gunicorn.log"),
+    }
     print_report("faults_pg", summary, report, extra)
-    ok = (not report["problems"] and not workload.problems and report["chain_ok"] and scheduler_ok
-          and report["lost_updates"] == 0 and workers_after == 4)
+    ok = (
+        not report["problems"]
+        and not workload.problems
+        and report["chain_ok"]
+        and scheduler_ok
+        and report["lost_updates"] == 0
+        and workers_after == 4
+    )
     print("FAULTS OK" if ok else "FAULTS FAILED", file=sys.stderr)
     return 0 if ok else 1
 

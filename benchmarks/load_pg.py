@@ -11,6 +11,7 @@ committed survives a crash of the server process; ``PG_ASYNC_COMMIT=1`` turns th
 
     python -m benchmarks.load_pg [--clients 50] [--seconds 40]
 """
+
 import argparse
 import sys
 import time
@@ -49,10 +50,17 @@ def main(argv=None):
     conflicts = sum(n for k, n in summary["statuses"].items() if k.endswith(" 409"))
     server_errors = sum(n for k, n in summary["statuses"].items() if int(k.rsplit(" ", 1)[1]) >= 500)
     completed = report.get("instances_by_status", {}).get("completed", 0)
-    extra = {"setup_s": setup, "clients": args.clients, "workers": args.workers,
-             "instances_completed": completed, "instances_per_s": round(completed / summary["wall_s"], 2),
-             "expected_409": conflicts, "http_5xx": server_errors, "unexpected_statuses": bad,
-             "client_problems": workload.problems[:20]}
+    extra = {
+        "setup_s": setup,
+        "clients": args.clients,
+        "workers": args.workers,
+        "instances_completed": completed,
+        "instances_per_s": round(completed / summary["wall_s"], 2),
+        "expected_409": conflicts,
+        "http_5xx": server_errors,
+        "unexpected_statuses": bad,
+        "client_problems": workload.problems[:20],
+    }
     print_report("load_pg", summary, report, extra)
     ok = not bad and not report["problems"] and not workload.problems and report["chain_ok"]
     print("LOAD OK" if ok else "LOAD FAILED", file=sys.stderr)

@@ -6,6 +6,7 @@ heads``, ``flask deploy``, create users (password policy applies), start gunicor
 over HTTP (personal API tokens) while racing each other for the same review tasks; afterwards the
 database is checked directly: tasks, audit events, the hash chain, the engine state of every instance.
 """
+
 import http.client
 import json
 import os
@@ -54,15 +55,28 @@ class Deployment:
         self.workers, self.threads = workers, threads
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="soglasie-bench-"))  # kept: gunicorn.log
         self.gunicorn = None
-        self.env = dict(os.environ, DATABASE_URL=self.url, SOGLASIE_ENV="production", SECRET_KEY="load-" + "x" * 40,
-                        FLASK_APP="wsgi.py", WEB_WORKERS=str(workers), WEB_THREADS=str(threads),
-                        BIND=f"127.0.0.1:{self.port}", LOG_JSON="1", LOG_LEVEL="WARNING", SCHEDULER_ENABLED="0",
-                        DB_POOL_SIZE="4", DB_MAX_OVERFLOW="4", PYTHONUNBUFFERED="1")
+        self.env = dict(
+            os.environ,
+            DATABASE_URL=self.url,
+            SOGLASIE_ENV="production",
+            SECRET_KEY="load-" + "x" * 40,
+            FLASK_APP="wsgi.py",
+            WEB_WORKERS=str(workers),
+            WEB_THREADS=str(threads),
+            BIND=f"127.0.0.1:{self.port}",
+            LOG_JSON="1",
+            LOG_LEVEL="WARNING",
+            SCHEDULER_ENABLED="0",
+            DB_POOL_SIZE="4",
+            DB_MAX_OVERFLOW="4",
+            PYTHONUNBUFFERED="1",
+        )
 
     # --- set-up, exactly the operator's commands -------------------------------------------------------
     def flask(self, *args, check=True, **kw):
-        return subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=self.env, check=check,
-                              capture_output=True, text=True, **kw)
+        return subprocess.run(
+            [str(BIN / "flask"), *args], cwd=ROOT, env=self.env, check=check, capture_output=True, text=True, **kw
+        )
 
     def prepare(self):
         self.flask("db", "upgrade", "heads")
@@ -72,8 +86,14 @@ class Deployment:
     def app(self):
         from workflow_app import create_app
 
-        return create_app({"SQLALCHEMY_DATABASE_URI": self.url, "SECRET_KEY": "harness-" + "y" * 40,
-                           "ENV_NAME": "production", "LOG_JSON": False})
+        return create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": self.url,
+                "SECRET_KEY": "harness-" + "y" * 40,
+                "ENV_NAME": "production",
+                "LOG_JSON": False,
+            }
+        )
 
     def create_people(self):
         """Colleges with one officer each, ДепПО with 10 officers; a personal API token for everyone."""
@@ -91,7 +111,9 @@ class Deployment:
                 db.session.add(Organisation(code=f"COL{i}", name=f"Колледж {i}", kind="college"))
             db.session.commit()
             for i in range(COLLEGES):
-                accounts.add_user(SYSTEM, f"officer{i}", PASSWORD, groups=["college_officer"], organisation_code=f"COL{i}")
+                accounts.add_user(
+                    SYSTEM, f"officer{i}", PASSWORD, groups=["college_officer"], organisation_code=f"COL{i}"
+                )
                 people["officers"].append(f"officer{i}")
             for i in range(DPO_OFFICERS):
                 accounts.add_user(SYSTEM, f"dpo{i}", PASSWORD, groups=["dpo_officer"], organisation_code="DEPPO")
@@ -104,8 +126,13 @@ class Deployment:
 
     def start_web(self):
         self.web_log = open(self.log_dir / "gunicorn.log", "a")
-        self.gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                                         env=self.env, stdout=self.web_log, stderr=subprocess.STDOUT)
+        self.gunicorn = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.web_log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -172,7 +199,11 @@ class Http:
             response = self.conn.getresponse()
             raw = response.read()
             status = response.status
-            data = json.loads(raw) if raw and response.getheader("Content-Type", "").startswith("application/json") else None
+            data = (
+                json.loads(raw)
+                if raw and response.getheader("Content-Type", "").startswith("application/json")
+                else None
+            )
         except (OSError, http.client.HTTPException):
             if self.conn is not None:
                 self.conn.close()
@@ -208,9 +239,12 @@ class Stats:
         values = self.all_latencies()
         ok = sum(n for (_, s), n in self.status.items() if 200 <= s < 300)
         return {
-            "requests": len(values), "ok_2xx": ok, "wall_s": round(wall, 1),
+            "requests": len(values),
+            "ok_2xx": ok,
+            "wall_s": round(wall, 1),
             "throughput_rps": round(len(values) / wall, 1),
-            "p50_ms": round(percentile(values, 50) * 1000, 1), "p95_ms": round(percentile(values, 95) * 1000, 1),
+            "p50_ms": round(percentile(values, 50) * 1000, 1),
+            "p95_ms": round(percentile(values, 95) * 1000, 1),
             "p99_ms": round(percentile(values, 99) * 1000, 1),
             "statuses": {f"{label} {status}": n for (label, status), n in sorted(self.status.items())},
             "by_label_p95_ms": {k: round(percentile(v, 95) * 1000, 1) for k, v in sorted(self.latency.items())},
@@ -267,8 +301,13 @@ class Workload:
 
     def start(self, http_, officer, key):
         while time.time() < self.hard_deadline:
-            status, data = http_.call("POST", "/processes/example_approval/instances", self.token(officer),
-                                      {"data": {"title": key}, "business_key": key, "title": key}, label="start")
+            status, data = http_.call(
+                "POST",
+                "/processes/example_approval/instances",
+                self.token(officer),
+                {"data": {"title": key}, "business_key": key, "title": key},
+                label="start",
+            )
             if status == 201:
                 return data["id"]
             if status not in Http.RETRYABLE:
@@ -296,7 +335,9 @@ class Workload:
                 submits.add(submit[0]["id"])
                 self.complete(http_, submit[0]["id"], officer, REQUEST)
                 continue
-            status, tasks = http_.get(f"/tasks?view=all&business_key={key}", self.token(dpo), "inbox", self.hard_deadline)
+            status, tasks = http_.get(
+                f"/tasks?view=all&business_key={key}", self.token(dpo), "inbox", self.hard_deadline
+            )
             review = [t for t in (tasks or []) if t["task_def"] == "review_request" and t["status"] == "open"]
             if not review:
                 time.sleep(0.02)
@@ -310,7 +351,9 @@ class Workload:
             else:
                 stuck[task["id"]] += 1
                 if stuck[task["id"]] >= 5:  # the claimer's client lost its answer: act as the claimer
-                    self.complete(http_, task["id"], task["assignee"], {"decision": decision, "comment": "по итогам проверки"})
+                    self.complete(
+                        http_, task["id"], task["assignee"], {"decision": decision, "comment": "по итогам проверки"}
+                    )
                 else:
                     time.sleep(0.05)
             self.help_others(http_, dpo)
@@ -322,7 +365,9 @@ class Workload:
             self.complete(http_, task_id, dpo, {"decision": decision, "comment": "по итогам проверки"})
 
     def complete(self, http_, task_id, user, data):
-        status, body = http_.call("POST", f"/tasks/{task_id}/complete", self.token(user), {"data": data}, label="complete")
+        status, body = http_.call(
+            "POST", f"/tasks/{task_id}/complete", self.token(user), {"data": data}, label="complete"
+        )
         if status == 200:
             with self.lock:
                 self.confirmed.add(task_id)
@@ -340,8 +385,10 @@ class Workload:
             self.review(http_, task_id, decision, dpo)
 
 
-EXPECTED = {"A": ["submit_request", "review_request"],
-            "B": ["submit_request", "review_request", "submit_request", "review_request"]}
+EXPECTED = {
+    "A": ["submit_request", "review_request"],
+    "B": ["submit_request", "review_request", "submit_request", "review_request"],
+}
 
 
 def check(dep: Deployment, workload: Workload | None = None) -> dict:
@@ -350,7 +397,8 @@ def check(dep: Deployment, workload: Workload | None = None) -> dict:
 
     from workflow_app.extensions import db
     from workflow_app.models import AuditEvent, HumanTask, ProcessInstance
-    from workflow_app.services import audit, instances as instance_svc
+    from workflow_app.services import audit
+    from workflow_app.services import instances as instance_svc
 
     app = dep.app()
     report = {"problems": []}
@@ -363,7 +411,9 @@ def check(dep: Deployment, workload: Workload | None = None) -> dict:
         events = defaultdict(Counter)
         completed_events = Counter()
         claimed_events = Counter()
-        for kind, inst_id, task_id in db.session.execute(select(AuditEvent.kind, AuditEvent.instance_id, AuditEvent.task_id)):
+        for kind, inst_id, task_id in db.session.execute(
+            select(AuditEvent.kind, AuditEvent.instance_id, AuditEvent.task_id)
+        ):
             events[inst_id][kind] += 1
             if kind == "task_completed":
                 completed_events[task_id] += 1
@@ -389,11 +439,18 @@ def check(dep: Deployment, workload: Workload | None = None) -> dict:
                     continue
                 tasks = tasks_by_instance[inst_id]
                 defs = [t.task_def for t in tasks]
-                if inst.status != "completed" or defs != EXPECTED[variant] or any(t.status != "completed" for t in tasks):
+                if (
+                    inst.status != "completed"
+                    or defs != EXPECTED[variant]
+                    or any(t.status != "completed" for t in tasks)
+                ):
                     problems.append(f"instance {inst_id} ({variant}) {inst.status}: {defs} {[t.status for t in tasks]}")
                 ev = events[inst_id]
-                if ev["instance_started"] != 1 or ev["task_completed"] != len(EXPECTED[variant]) \
-                        or ev["instance_completed"] != 1:
+                if (
+                    ev["instance_started"] != 1
+                    or ev["task_completed"] != len(EXPECTED[variant])
+                    or ev["instance_completed"] != 1
+                ):
                     problems.append(f"instance {inst_id} audit events {dict(ev)}")
                 for t in tasks:
                     if t.status == "completed" and completed_events[t.id] != 1:

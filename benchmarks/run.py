@@ -1,4 +1,5 @@
 """`make bench`: run every benchmark module's main() in turn and print its numbers."""
+
 import importlib
 import sys
 import time

@@ -5,6 +5,7 @@ cluster is started once per session (tests/pgcluster.py), the schema migrated in
 and each test gets ``CREATE DATABASE ... TEMPLATE``. Where the server binaries are missing the PostgreSQL
 variants skip — except in CI (``CI=true``), where that is a failure.
 """
+
 import itertools
 import os
 import shutil

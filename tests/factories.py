@@ -1,4 +1,5 @@
 """Test data builders (real rows through the real services, nothing mocked)."""
+
 from workflow_app.extensions import db
 from workflow_app.models import Organisation
 from workflow_app.services.identity import actor_for, create_user
@@ -15,8 +16,15 @@ def org(code, name=None, kind="college"):
 
 
 def user(username, groups, organisation=None, password="pw-123456", email=None):
-    u = create_user(db.session, username, password, username.replace("_", " ").title(), groups,
-                    organisation=organisation, email=email)
+    u = create_user(
+        db.session,
+        username,
+        password,
+        username.replace("_", " ").title(),
+        groups,
+        organisation=organisation,
+        email=email,
+    )
     db.session.commit()
     return u
 

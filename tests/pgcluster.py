@@ -1,4 +1,5 @@
 """A throwaway PostgreSQL cluster for tests and benchmarks (initdb/pg_ctl as the ``postgres`` user)."""
+
 import os
 import shutil
 import socket
@@ -46,9 +47,11 @@ class Cluster:
         """Server options for a throwaway cluster: no fsync (the machine does not crash, only the server may).
         With ``durable_commits`` a commit is acknowledged only once its WAL is written, so a crash of the server
         process (``pg_ctl stop -m immediate``) loses nothing acknowledged — what the fault run checks."""
-        return (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c synchronous_commit={'on' if self.durable_commits else 'off'} -c full_page_writes=off "
-                f"-c max_connections=200")
+        return (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c synchronous_commit={'on' if self.durable_commits else 'off'} -c full_page_writes=off "
+            f"-c max_connections=200"
+        )
 
     def start(self, durable_commits: bool = False):
         if self.as_postgres:
@@ -68,7 +71,9 @@ class Cluster:
     def sql(self, statement: str, database="postgres"):
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname={database}", autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname={database}", autocommit=True
+        ) as conn:
             conn.execute(statement)
 
     def stop(self):

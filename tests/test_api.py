@@ -1,21 +1,22 @@
 """REST API journeys (/api/v1): auth, isolation between colleges, claim race, forms, four-eyes, deputies,
 assign/delegate/resolve, comments and attachments, working-day due dates, the OpenAPI document."""
+
 import hashlib
 import io
 import re
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-
 from factories import example_people, org, user
+
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, TaskAttachment
 from workflow_app.services import accounts, audit
 from workflow_app.services.identity import SYSTEM
 
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 REQUEST = {"title": "Заявка ТПТ", "amount": 25, "justification": "Нужно больше мест для набора"}
 
 
@@ -94,9 +95,13 @@ def test_two_colleges_see_only_their_own_tasks(client, people):
     assert [t["id"] for t in mine] == [task["id"]]
     assert two.get("/tasks?view=group").get_json() == []
     assert two.get("/tasks?view=all").get_json() == []
-    for r in (two.get(f"/tasks/{task['id']}"), two.post(f"/tasks/{task['id']}/claim"),
-              two.post(f"/tasks/{task['id']}/complete", {"data": REQUEST}), two.get(f"/instances/{inst['id']}"),
-              two.post(f"/tasks/{task['id']}/comments", {"body": "чужая заявка"})):
+    for r in (
+        two.get(f"/tasks/{task['id']}"),
+        two.post(f"/tasks/{task['id']}/claim"),
+        two.post(f"/tasks/{task['id']}/complete", {"data": REQUEST}),
+        two.get(f"/instances/{inst['id']}"),
+        two.post(f"/tasks/{task['id']}/comments", {"body": "чужая заявка"}),
+    ):
         assert r.status_code == 404 and error(r)["code"] == "not_found"
     assert two.get("/instances").get_json() == []
     assert [i["id"] for i in one.get("/instances").get_json()] == [inst["id"]]
@@ -111,7 +116,7 @@ def test_russian_text_travels_as_utf8(client, people):
     officer = Api(client, "college_officer_1")
     r = officer.post("/processes/example_approval/instances", {"data": {"title": "Заявка"}, "business_key": "КЦП-1"})
     assert r.status_code == 201 and r.mimetype == "application/json"
-    assert "Подать заявку".encode("utf-8") in r.data and b"\\u041f" not in r.data
+    assert "Подать заявку".encode() in r.data and b"\\u041f" not in r.data
     assert r.get_json()["tasks"][0]["name"] == "Подать заявку"
 
 
@@ -151,7 +156,9 @@ def test_journey_with_form_validation_next_tasks_and_four_eyes(client, people):
     assert {"title", "amount", "justification"} <= set(fields)
     r = both.post(f"/tasks/{task_id}/complete", {"data": "not an object"})
     assert r.status_code == 422 and "data" in str(error(r)["fields"])
-    r = both.post(f"/tasks/{task_id}/complete", {"data": REQUEST, "lock_version": detail["instance"]["lock_version"] - 1})
+    r = both.post(
+        f"/tasks/{task_id}/complete", {"data": REQUEST, "lock_version": detail["instance"]["lock_version"] - 1}
+    )
     assert r.status_code == 409
     r = both.post(f"/tasks/{task_id}/complete", {"data": REQUEST, "lock_version": detail["instance"]["lock_version"]})
     assert r.status_code == 200, r.get_json()
@@ -165,7 +172,9 @@ def test_journey_with_form_validation_next_tasks_and_four_eyes(client, people):
     dpo = Api(client, "dpo_officer")
     r = dpo.post(f"/tasks/{review['id']}/complete", {"data": {"decision": "reject", "comment": "Не обосновано"}})
     assert r.status_code == 200 and r.get_json()["instance"]["status"] == "completed"
-    assert r.get_json()["instance"]["initiator"] == "dpo_officer_2" and r.get_json()["task"]["assignee"] == "dpo_officer"
+    assert (
+        r.get_json()["instance"]["initiator"] == "dpo_officer_2" and r.get_json()["task"]["assignee"] == "dpo_officer"
+    )
     assert r.get_json()["next_tasks"] == []
     assert dpo.post(f"/tasks/{review['id']}/complete", {"data": {"decision": "reject"}}).status_code == 409
     assert dpo.get("/instances?status=completed").get_json()[0]["id"] == inst["id"]
@@ -234,8 +243,11 @@ def test_bearer_requests_neither_read_nor_write_the_browser_session(client, peop
     r = browser.get("/api/v1/me", headers=bearer("dpo_officer"))
     assert r.status_code == 200 and r.get_json()["username"] == "dpo_officer"  # the token decides, not the cookie
     assert "Set-Cookie" not in r.headers  # no session re-signed (nor any opened) for a token's call
-    r = browser.post("/api/v1/processes/example_approval/instances", headers=bearer("college_officer_1"),
-                     json={"data": {"title": "Заявка"}, "business_key": "BEARER-1"})
+    r = browser.post(
+        "/api/v1/processes/example_approval/instances",
+        headers=bearer("college_officer_1"),
+        json={"data": {"title": "Заявка"}, "business_key": "BEARER-1"},
+    )
     assert r.status_code == 201 and "Set-Cookie" not in r.headers
     assert browser.get("/api/v1/me").get_json()["username"] == "college_officer_1"  # the session is untouched
     r = client.application.test_client().get("/api/v1/me", headers={"Authorization": "Bearer sgl_forged"})
@@ -257,10 +269,10 @@ def test_deputy_acts_only_during_the_absence(client, people):
     api = Api(client, deputy.username)
     assert api.get("/me").get_json()["acting_for"] == ["dpo_officer"]
     [review] = api.get("/tasks?view=group").get_json()
-    clock.set_clock(datetime(2026, 3, 5, 3, 0, tzinfo=timezone.utc))  # the absence is over
+    clock.set_clock(datetime(2026, 3, 5, 3, 0, tzinfo=UTC))  # the absence is over
     assert api.get("/tasks?view=group").get_json() == []
     assert api.post(f"/tasks/{review['id']}/claim").status_code == 404
-    clock.set_clock(datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc))  # last day of the absence (Tomsk time)
+    clock.set_clock(datetime(2026, 3, 4, 10, 0, tzinfo=UTC))  # last day of the absence (Tomsk time)
     r = api.post(f"/tasks/{review['id']}/complete", {"data": {"decision": "approve"}})
     assert r.status_code == 200, r.get_json()
     event = db.session.query(AuditEvent).filter_by(kind="task_completed", task_id=review["id"]).one()
@@ -314,8 +326,11 @@ def test_comments_and_attachments(app, client, people):
     assert r.status_code == 201 and r.get_json()["author"] == "college_officer_1"
     assert officer.post(f"/tasks/{task_id}/comments", {"body": ""}).status_code == 422
     content = "Письмо ООО «Томскнефтехим»: потребность 25 выпускников".encode() * 10
-    r = officer.post(f"/tasks/{task_id}/attachments", data={"file": (io.BytesIO(content), "письмо.txt")},
-                     content_type="multipart/form-data")
+    r = officer.post(
+        f"/tasks/{task_id}/attachments",
+        data={"file": (io.BytesIO(content), "письмо.txt")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201, r.get_json()
     att = r.get_json()
     assert att["sha256"] == hashlib.sha256(content).hexdigest() and att["size"] == len(content)
@@ -334,12 +349,18 @@ def test_comments_and_attachments(app, client, people):
     r = officer.post(f"/tasks/{task_id}/attachments", data={}, content_type="multipart/form-data")
     assert r.status_code == 422
     app.config["ATTACHMENT_MAX_BYTES"] = 1000
-    r = officer.post(f"/tasks/{task_id}/attachments", data={"file": (io.BytesIO(b"x" * 1001), "big.bin")},
-                     content_type="multipart/form-data")
+    r = officer.post(
+        f"/tasks/{task_id}/attachments",
+        data={"file": (io.BytesIO(b"x" * 1001), "big.bin")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 413 and error(r)["code"] == "too_large"
     app.config["MAX_CONTENT_LENGTH"] = 2000
-    r = officer.post(f"/tasks/{task_id}/attachments", data={"file": (io.BytesIO(b"x" * 5000), "huge.bin")},
-                     content_type="multipart/form-data")
+    r = officer.post(
+        f"/tasks/{task_id}/attachments",
+        data={"file": (io.BytesIO(b"x" * 5000), "huge.bin")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 413 and error(r)["code"] == "too_large"
     assert db.session.query(TaskAttachment).count() == 1
     from workflow_app.models import ProcessInstance
@@ -356,7 +377,7 @@ def test_due_dates_in_working_days_and_overdue_view(client, people):
     assert len(officer.get("/tasks?view=group&due_before=2026-03-10T12:00:00%2B00:00").get_json()) == 1
     assert officer.get("/tasks?view=group&due_before=2026-03-09T12:00:00%2B00:00").get_json() == []
     assert officer.get("/tasks?view=group&due_before=2026-03-09").status_code == 422  # no offset
-    clock.set_clock(datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc))
+    clock.set_clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
     [late] = officer.get("/tasks?view=overdue").get_json()
     assert late["id"] == task["id"] and late["overdue"] is True
     assert [t["id"] for t in Api(client, "auditor").get("/tasks?view=overdue").get_json()] == [task["id"]]
@@ -415,11 +436,24 @@ def test_openapi_lists_every_endpoint(app, client):
             if (path, method) not in documented:
                 missing.append((path, method))
     assert missing == []
-    for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/processes", "/api/v1/processes/{process_id}/instances",
-                 "/api/v1/tasks", "/api/v1/tasks/{task_id}", "/api/v1/tasks/{task_id}/claim",
-                 "/api/v1/tasks/{task_id}/unclaim", "/api/v1/tasks/{task_id}/assign", "/api/v1/tasks/{task_id}/delegate",
-                 "/api/v1/tasks/{task_id}/resolve", "/api/v1/tasks/{task_id}/complete", "/api/v1/tasks/{task_id}/comments",
-                 "/api/v1/tasks/{task_id}/attachments", "/api/v1/tasks/{task_id}/attachments/{attachment_id}",
-                 "/api/v1/instances", "/api/v1/instances/{instance_id}"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/processes",
+        "/api/v1/processes/{process_id}/instances",
+        "/api/v1/tasks",
+        "/api/v1/tasks/{task_id}",
+        "/api/v1/tasks/{task_id}/claim",
+        "/api/v1/tasks/{task_id}/unclaim",
+        "/api/v1/tasks/{task_id}/assign",
+        "/api/v1/tasks/{task_id}/delegate",
+        "/api/v1/tasks/{task_id}/resolve",
+        "/api/v1/tasks/{task_id}/complete",
+        "/api/v1/tasks/{task_id}/comments",
+        "/api/v1/tasks/{task_id}/attachments",
+        "/api/v1/tasks/{task_id}/attachments/{attachment_id}",
+        "/api/v1/instances",
+        "/api/v1/instances/{instance_id}",
+    ):
         assert path in doc["paths"], path
     assert doc["paths"]["/api/v1/auth/token"]["post"].get("security") == []

@@ -1,19 +1,20 @@
 """The audit log: chain verification and tampering, history with the path taken, search, exports, access,
 administrator corrections — on a real database, through the real services and HTTP endpoints."""
+
 import csv
 import io
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from factories import actor, example_people, org, user
 from lxml import etree
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from factories import actor, example_people, org, user
 from workflow_app.diagram import render_svg
 from workflow_app.engine import clock
 from workflow_app.extensions import db
@@ -25,7 +26,7 @@ from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "audit"
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -60,14 +61,19 @@ def start(person, process="example_approval", key="BK-1", data=None):
 
 def open_task(instance, task_def):
     return db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.task_def == task_def,
-                                HumanTask.status == "open")
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.task_def == task_def, HumanTask.status == "open"
+        )
     ).scalar_one()
 
 
 def classes(svg: str) -> dict:
     root = etree.fromstring(svg.encode("utf-8"))
-    return {g.get("id")[3:]: set(g.get("class", "").split()) for g in root.iter(f"{SVG}g") if g.get("id", "").startswith("el-")}
+    return {
+        g.get("id")[3:]: set(g.get("class", "").split())
+        for g in root.iter(f"{SVG}g")
+        if g.get("id", "").startswith("el-")
+    }
 
 
 def is_pg():
@@ -94,6 +100,7 @@ def many_events(n, per_command=500):
 
 
 # --- the chain --------------------------------------------------------------------------------------
+
 
 @pytest.mark.postgres_too
 def test_chain_of_thousands_of_events_verifies(app, deployed, people):
@@ -128,25 +135,49 @@ def test_tampering_is_found_at_the_right_event(app, attack):
     elif attack == "reorder":
         a, b = rows[k], rows[k + 1]
         for target, src in ((k, b), (k + 1, a)):
-            tamper("UPDATE audit_event SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s",
-                   {"p": json.dumps(src.payload), "ph": src.prev_hash, "h": src.hash, "s": target})
+            tamper(
+                "UPDATE audit_event SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s",
+                {"p": json.dumps(src.payload), "ph": src.prev_hash, "h": src.hash, "s": target},
+            )
         expected, reason = k, "link"
     elif attack == "forge":  # edit and recompute this event's own hash: the next link breaks
-        ev = {"seq": k, "occurred_at": audit._iso(rows[k].occurred_at), "actor_id": None, "actor_name": "system",
-              "kind": "test_event", "instance_id": None, "task_id": None, "payload": {"i": 999}, "prev_hash": rows[k].prev_hash}
-        tamper("UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :k",
-               {"p": json.dumps({"i": 999}), "h": audit.event_hash(ev), "k": k})
+        ev = {
+            "seq": k,
+            "occurred_at": audit._iso(rows[k].occurred_at),
+            "actor_id": None,
+            "actor_name": "system",
+            "kind": "test_event",
+            "instance_id": None,
+            "task_id": None,
+            "payload": {"i": 999},
+            "prev_hash": rows[k].prev_hash,
+        }
+        tamper(
+            "UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :k",
+            {"p": json.dumps({"i": 999}), "h": audit.event_hash(ev), "k": k},
+        )
         expected, reason = k + 1, "link"
     elif attack == "rewrite_tail":  # recompute every hash after the edit and the head: only the kept head tells
         prev = rows[k].prev_hash
         for seq in range(k, 61):
             r = rows[seq]
             payload = {"i": 999} if seq == k else r.payload
-            ev = {"seq": seq, "occurred_at": audit._iso(r.occurred_at), "actor_id": None, "actor_name": "system",
-                  "kind": r.kind, "instance_id": None, "task_id": None, "payload": payload, "prev_hash": prev}
+            ev = {
+                "seq": seq,
+                "occurred_at": audit._iso(r.occurred_at),
+                "actor_id": None,
+                "actor_name": "system",
+                "kind": r.kind,
+                "instance_id": None,
+                "task_id": None,
+                "payload": payload,
+                "prev_hash": prev,
+            }
             prev = audit.event_hash(ev)
-            tamper("UPDATE audit_event SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s",
-                   {"p": json.dumps(payload), "ph": ev["prev_hash"], "h": prev, "s": seq})
+            tamper(
+                "UPDATE audit_event SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s",
+                {"p": json.dumps(payload), "ph": ev["prev_hash"], "h": prev, "s": seq},
+            )
         tamper("UPDATE audit_head SET hash = :h", {"h": prev})
         assert audit.verify(db.session).ok  # consistent in itself...
         result = audit.verify(db.session, anchor=(kept["seq"], kept["hash"]))  # ...but not with the kept head
@@ -164,8 +195,11 @@ def test_tampering_is_found_at_the_right_event(app, attack):
 @pytest.mark.postgres
 def test_postgres_trigger_refuses_update_delete_truncate(app):
     many_events(3, per_command=3)
-    for statement in ("UPDATE audit_event SET kind = 'x' WHERE seq = 1", "DELETE FROM audit_event WHERE seq = 2",
-                      "TRUNCATE audit_event"):
+    for statement in (
+        "UPDATE audit_event SET kind = 'x' WHERE seq = 1",
+        "DELETE FROM audit_event WHERE seq = 2",
+        "TRUNCATE audit_event",
+    ):
         with pytest.raises(DBAPIError, match="append-only|audit"):
             db.session.execute(text(statement))
         db.session.rollback()
@@ -187,17 +221,21 @@ def test_verify_and_head_endpoints_for_auditors_only(client, people):
     body = client.get("/api/v1/audit/verify").get_json()
     assert (body["ok"], body["first_bad"]) == (False, 4)
     page = client.get("/audit/verify")
-    assert page.status_code == 200 and "id=\"verify-result\"" in page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="verify-result"' in page.get_data(as_text=True)
 
 
 # --- history and diagrams ---------------------------------------------------------------------------
+
 
 @pytest.mark.postgres_too
 def test_history_of_a_looped_instance_highlights_the_route(client, deployed, people):
     inst = start(people["officer1"])
     tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
-    tasks.complete(actor(people["dpo"]), open_task(inst, "review_request").id,
-                   {"decision": "return", "comment": "Уточните обоснование"})
+    tasks.complete(
+        actor(people["dpo"]),
+        open_task(inst, "review_request").id,
+        {"decision": "return", "comment": "Уточните обоснование"},
+    )
     tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, {**REQUEST, "amount": 30})
     tasks.complete(actor(people["dpo"]), open_task(inst, "review_request").id, {"decision": "approve"})
     login(client, people["officer1"])
@@ -216,7 +254,11 @@ def test_history_of_a_looped_instance_highlights_the_route(client, deployed, peo
     h = client.get(f"/api/v1/instances/{inst.id}/history").get_json()
     completed = [e for e in h["events"] if e["kind"] == "task_completed"]
     assert [(e["actor_name"], e["decision"]) for e in completed] == [
-        ("college_officer_1", None), ("dpo_officer", "return"), ("college_officer_1", None), ("dpo_officer", "approve")]
+        ("college_officer_1", None),
+        ("dpo_officer", "return"),
+        ("college_officer_1", None),
+        ("dpo_officer", "approve"),
+    ]
     assert completed[2]["data"]["amount"] == 30 and completed[2]["data_labels"]["amount"] == "Количество мест"
     assert [e["seq"] for e in h["events"]] == sorted(e["seq"] for e in h["events"])
     assert h["path"]["active"] == ["wait_council"]
@@ -254,18 +296,39 @@ def test_history_of_parallel_branches(client, app, people):
     assert {e["decision"] for e in h["events"] if e["kind"] == "task_completed"} == {"approve", "reject"}
 
 
-FLOW_NODES = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "task",
-              "userTask", "manualTask", "serviceTask", "scriptTask", "sendTask", "receiveTask", "businessRuleTask",
-              "callActivity", "subProcess", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
-              "eventBasedGateway"}
+FLOW_NODES = {
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "manualTask",
+    "serviceTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+}
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "bpmn").glob("*.bpmn")) + [DATA / "parallel_review.bpmn"],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "bpmn").glob("*.bpmn")) + [DATA / "parallel_review.bpmn"], ids=lambda p: p.name
+)
 def test_every_diagram_renders_every_flow_node(path):
     source = path.read_bytes()
-    nodes = {el.get("id") for el in etree.fromstring(source).iter()
-             if isinstance(el.tag, str) and etree.QName(el).localname in FLOW_NODES}
+    nodes = {
+        el.get("id")
+        for el in etree.fromstring(source).iter()
+        if isinstance(el.tag, str) and etree.QName(el).localname in FLOW_NODES
+    }
     assert nodes
     svg = etree.fromstring(render_svg(source).encode("utf-8"))
     drawn = {g.get("id")[3:] for g in svg.iter(f"{SVG}g") if g.get("id", "").startswith("el-")}
@@ -274,12 +337,17 @@ def test_every_diagram_renders_every_flow_node(path):
 
 # --- access -----------------------------------------------------------------------------------------
 
+
 def test_non_participant_gets_404_and_auditor_sees_everything(client, deployed, people):
     inst = start(people["officer1"])
     tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     login(client, people["outsider"])  # a college officer of another college
-    for url in (f"/api/v1/instances/{inst.id}/history", f"/api/v1/instances/{inst.id}/diagram.svg",
-                f"/instances/{inst.id}/history", "/api/v1/instances/999999/history"):
+    for url in (
+        f"/api/v1/instances/{inst.id}/history",
+        f"/api/v1/instances/{inst.id}/diagram.svg",
+        f"/instances/{inst.id}/history",
+        "/api/v1/instances/999999/history",
+    ):
         assert client.get(url).status_code == 404, url
     assert client.get("/api/v1/audit/events").status_code == 403
     assert client.get("/api/v1/audit/events.csv").status_code == 403
@@ -301,13 +369,16 @@ def test_non_participant_gets_404_and_auditor_sees_everything(client, deployed, 
 
 # --- search and export ------------------------------------------------------------------------------
 
+
 def _two_cases(people):
     a = start(people["officer1"], key="КЦП-2027/ТПТ")
     tasks.complete(actor(people["officer1"]), open_task(a, "submit_request").id, {**REQUEST, "title": "=HYPERLINK(1)"})
-    clock.set_clock(datetime(2026, 3, 4, 3, 0, tzinfo=timezone.utc))
+    clock.set_clock(datetime(2026, 3, 4, 3, 0, tzinfo=UTC))
     b = start(people["officer2"], key="КЦП-2027/ТМК")
     tasks.complete(actor(people["officer2"]), open_task(b, "submit_request").id, REQUEST)
-    tasks.complete(actor(people["dpo"]), open_task(a, "review_request").id, {"decision": "reject", "comment": "Нет мест"})
+    tasks.complete(
+        actor(people["dpo"]), open_task(a, "review_request").id, {"decision": "reject", "comment": "Нет мест"}
+    )
     return a, b
 
 
@@ -339,14 +410,16 @@ def test_search_filters_and_pages(app, deployed, people):
     assert [(e["kind"], e["payload"]["decision"]) for e in decisions] == [("task_completed", "reject")]
     by_org = audit_log.search(auditor, {"org": "college2"})["events"]
     assert by_org and {e["actor_name"] for e in by_org} == {"college_officer_2"}
-    assert {e["kind"] for e in audit_log.search(auditor, {"kind": ["instance_started", "task_completed"]})["events"]} \
-        == {"instance_started", "task_completed"}
+    assert {
+        e["kind"] for e in audit_log.search(auditor, {"kind": ["instance_started", "task_completed"]})["events"]
+    } == {"instance_started", "task_completed"}
     # the period is in Asia/Tomsk days: 2 March only holds case A's start and submission
     march2 = audit_log.search(auditor, {"from": "2026-03-02", "to": "2026-03-02"}, limit=500)["events"]
     assert march2 and {e["instance_id"] for e in march2 if e["instance_id"]} == {a.id}
     assert all(e["occurred_at"].startswith("2026-03-02") for e in march2)
-    assert seqs({"process": "example_approval"}, limit=500) == [s for s in everything
-                                                                if db.session.get(AuditEvent, s).process_id]
+    assert seqs({"process": "example_approval"}, limit=500) == [
+        s for s in everything if db.session.get(AuditEvent, s).process_id
+    ]
     # pages: walking with the cursor yields every event once
     assert _walk_pages(auditor, limit=7) == everything
     with pytest.raises(Invalid) as info:
@@ -376,8 +449,14 @@ def test_search_lists_by_time_and_the_cursor_walks_ties_and_a_clock_set_back(app
 def test_search_pages_are_index_walks_without_a_sort(app):
     """Each filter's page walks one index backwards and stops at the page size, with or without a period:
     no temporary sort of everything that matches (SQLite's plan)."""
-    cases = [{}, {"from": "2026-03-01", "to": "2026-03-31"}, {"process": "p", "from": "2026-03-01"},
-             {"actor": "42"}, {"org": "7", "to": "2026-03-02"}, {"kind": "task_completed"}]
+    cases = [
+        {},
+        {"from": "2026-03-01", "to": "2026-03-31"},
+        {"process": "p", "from": "2026-03-01"},
+        {"actor": "42"},
+        {"org": "7", "to": "2026-03-02"},
+        {"kind": "task_completed"},
+    ]
     for params in cases:
         for before in (None, 1000):
             stmt = audit_log.search_statement(audit_log.parse_filters(params), 101, before)
@@ -399,7 +478,9 @@ def test_exports_open_and_match_the_search(client, deployed, people):
     rows = list(csv.DictReader(io.StringIO(r.get_data().decode("utf-8-sig"))))
     assert [int(row["seq"]) for row in rows] == expected
     assert {row["business_key"] for row in rows} == {"КЦП-2027/ТПТ"}
-    submitted = next(row for row in rows if row["kind"] == "task_completed" and row["actor_name"] == "college_officer_1")
+    submitted = next(
+        row for row in rows if row["kind"] == "task_completed" and row["actor_name"] == "college_officer_1"
+    )
     assert json.loads(submitted["payload"])["data"]["title"] == "=HYPERLINK(1)"  # JSON text, not a formula
     assert [row["hash"] for row in rows] == [db.session.get(AuditEvent, s).hash for s in expected]
 
@@ -429,15 +510,18 @@ def test_exports_open_and_match_the_search(client, deployed, people):
 
 # --- administrator corrections ----------------------------------------------------------------------
 
+
 @pytest.mark.postgres_too
 def test_admin_corrections_need_an_admin_and_a_reason(app, deployed, people):
     inst = start(people["officer1"])
     tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     review = open_task(inst, "review_request")
     admin = actor(people["admin"])
-    for call in (lambda: admin_corrections.terminate_instance(actor(people["dpo"]), inst.id, "x"),
-                 lambda: admin_corrections.reassign_task(actor(people["auditor"]), review.id, "dpo_officer_2", "x"),
-                 lambda: admin_corrections.cancel_task(actor(people["dpo"]), review.id, "x")):
+    for call in (
+        lambda: admin_corrections.terminate_instance(actor(people["dpo"]), inst.id, "x"),
+        lambda: admin_corrections.reassign_task(actor(people["auditor"]), review.id, "dpo_officer_2", "x"),
+        lambda: admin_corrections.cancel_task(actor(people["dpo"]), review.id, "x"),
+    ):
         with pytest.raises(Forbidden):
             call()
 
@@ -460,8 +544,12 @@ def test_admin_corrections_need_an_admin_and_a_reason(app, deployed, people):
     inst = db.session.get(ProcessInstance, inst.id)
     assert db.session.get(HumanTask, review.id).status == "cancelled"
     assert inst.status == "terminated"  # nothing was left to do
-    kinds = [e.kind for e in db.session.execute(
-        select(AuditEvent).where(AuditEvent.instance_id == inst.id).order_by(AuditEvent.seq)).scalars()]
+    kinds = [
+        e.kind
+        for e in db.session.execute(
+            select(AuditEvent).where(AuditEvent.instance_id == inst.id).order_by(AuditEvent.seq)
+        ).scalars()
+    ]
     assert kinds.index("admin_correction") < kinds.index("task_cancelled") < kinds.index("instance_terminated"), kinds
     assert audit.verify(db.session).ok
 
@@ -476,14 +564,23 @@ def test_terminate_endpoint_and_history_page(client, deployed, people):
     assert r.status_code == 422
     r = client.post(f"/api/v1/admin/instances/{inst.id}/terminate", json={}, headers={"X-CSRFToken": token})
     assert r.status_code == 422
-    r = client.post(f"/api/v1/admin/instances/{inst.id}/terminate", json={"reason": "Дубликат заявки"},
-                    headers={"X-CSRFToken": token})
+    r = client.post(
+        f"/api/v1/admin/instances/{inst.id}/terminate",
+        json={"reason": "Дубликат заявки"},
+        headers={"X-CSRFToken": token},
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "terminated"
-    assert client.post(f"/api/v1/admin/instances/{inst.id}/terminate", json={"reason": "again"},
-                       headers={"X-CSRFToken": token}).status_code == 409
+    assert (
+        client.post(
+            f"/api/v1/admin/instances/{inst.id}/terminate", json={"reason": "again"}, headers={"X-CSRFToken": token}
+        ).status_code
+        == 409
+    )
     ev = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "instance_terminated")).scalar_one()
     assert ev.payload["reason"] == "Дубликат заявки" and ev.payload["cancelled_tasks"]
-    assert db.session.execute(select(HumanTask.status).where(HumanTask.instance_id == inst.id)).scalars().all() == ["cancelled"]
+    assert db.session.execute(select(HumanTask.status).where(HumanTask.instance_id == inst.id)).scalars().all() == [
+        "cancelled"
+    ]
     html = client.get(f"/instances/{inst.id}/history").get_data(as_text=True)
     assert "Дубликат заявки" in html and 'id="corrections"' not in html
     c = classes(client.get(f"/api/v1/instances/{inst.id}/diagram.svg").get_data(as_text=True))

@@ -7,10 +7,10 @@ tests/test_api.py; this matrix pins the role gates.
 
 To print the observed table (when you add an endpoint on purpose): SOGLASIE_AUTHZ_DUMP=1 pytest this file -s.
 """
+
 import io
 import os
 import re
-
 
 from workflow_app.extensions import db
 from workflow_app.roles import ROLES
@@ -115,13 +115,26 @@ def _path_values(app):
     deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "example_approval.bpmn"))
     token = accounts.issue_token(SYSTEM, "college_officer", "matrix")
     client = app.test_client()
-    r = client.post("/api/v1/processes/example_approval/instances", json={"data": {"title": "Матрица"}},
-                    headers={"Authorization": "Bearer " + token})
+    r = client.post(
+        "/api/v1/processes/example_approval/instances",
+        json={"data": {"title": "Матрица"}},
+        headers={"Authorization": "Bearer " + token},
+    )
     assert r.status_code == 201, r.get_json()
     inst = r.get_json()
-    return {"instance_id": inst["id"], "task_id": inst["tasks"][0]["id"], "process_id": "example_approval",
-            "attachment_id": 999999, "meeting_id": 999999, "item_id": 999999, "protocol_id": 999999,
-            "instruction_id": 999999, "body": "coordination_council", "code": "kcp_campaign", "fmt": "csv"}
+    return {
+        "instance_id": inst["id"],
+        "task_id": inst["tasks"][0]["id"],
+        "process_id": "example_approval",
+        "attachment_id": 999999,
+        "meeting_id": 999999,
+        "item_id": 999999,
+        "protocol_id": 999999,
+        "instruction_id": 999999,
+        "body": "coordination_council",
+        "code": "kcp_campaign",
+        "fmt": "csv",
+    }
 
 
 BODIES = {
@@ -149,7 +162,9 @@ def _endpoints(client):
     for path, ops in spec["paths"].items():
         for method in ops:
             if method in ("get", "post", "put", "patch", "delete"):
-                found.append(f"{method.upper()} /api/v1{path}" if not path.startswith("/api/v1") else f"{method.upper()} {path}")
+                found.append(
+                    f"{method.upper()} /api/v1{path}" if not path.startswith("/api/v1") else f"{method.upper()} {path}"
+                )
     # destructive administrator corrections last, so they do not close the objects other checks use
     return sorted(found, key=lambda e: ("/admin/" in e, e))
 
@@ -160,8 +175,12 @@ def _request(client, endpoint, values, token):
     headers = {"Authorization": "Bearer " + token} if token else {}
     body = BODIES.get(endpoint)
     if endpoint.endswith("/attachments") and method == "POST":
-        return client.post(url, data={"file": (io.BytesIO(b"%PDF-1.4 matrix"), "matrix.pdf")}, headers=headers,
-                           content_type="multipart/form-data").status_code
+        return client.post(
+            url,
+            data={"file": (io.BytesIO(b"%PDF-1.4 matrix"), "matrix.pdf")},
+            headers=headers,
+            content_type="multipart/form-data",
+        ).status_code
     if method == "GET":
         return client.get(url, headers=headers).status_code
     return client.open(url, method=method, json=body if body is not None else {}, headers=headers).status_code

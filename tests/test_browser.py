@@ -5,18 +5,24 @@ The app runs on a free localhost port in a background thread against a migrated 
 demo data loaded and the example process deployed. Without /usr/bin/chromium the test skips locally
 and fails on CI (CI=true).
 """
+
 import os
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import IN_CI, ROOT, _make_app
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "instance" / "screenshots"))  # git-ignored
 
 pytestmark = pytest.mark.browser
@@ -59,8 +65,9 @@ def _open_kcp_campaign(year):
 
     dpo = actor_for(db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one())
     campaign, _open = processes.start_process(dpo, "kcp_campaign", {"year": year})
-    announce = db.session.execute(select(HumanTask).where(HumanTask.instance_id == campaign.id,
-                                                          HumanTask.task_def == "announce")).scalar_one()
+    announce = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == campaign.id, HumanTask.task_def == "announce")
+    ).scalar_one()
     tasks.complete(dpo, announce.id, {"intake_deadline": f"{year}-04-26", "announcement": "Приём заявок открыт"})
 
 

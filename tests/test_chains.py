@@ -3,10 +3,11 @@
 (a) КЦП: campaign + one request per college; (b) the professions list: cycle + proposals; (c) investor staffing.
 Publication under /public/ without login; timers with an injected clock; four-eyes; org scoping.
 """
+
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,14 @@ from workflow_app.services.identity import SCHEDULER, SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAIN_FILES = ["kcp_campaign.bpmn", "kcp_request.bpmn", "professions_cycle.bpmn", "professions_proposal.bpmn",
-               "investor_case.bpmn"]
-MONDAY = datetime(2027, 4, 5, 3, 0, tzinfo=timezone.utc)  # 10:00 in Tomsk, a working Monday
+CHAIN_FILES = [
+    "kcp_campaign.bpmn",
+    "kcp_request.bpmn",
+    "professions_cycle.bpmn",
+    "professions_proposal.bpmn",
+    "investor_case.bpmn",
+]
+MONDAY = datetime(2027, 4, 5, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk, a working Monday
 
 
 @pytest.fixture(autouse=True)
@@ -107,22 +113,43 @@ def fire_due(at):
 
 # --- form data an official would submit ---------------------------------------------------------------------
 
+
 def kcp_lines(code="15.02.16", current=25, requested=50):
-    return [{"level": "ppssz", "programme_code": code, "programme_name": "Технология машиностроения",
-             "form_of_study": "full_time", "base": "9", "current_kcp": current, "requested_kcp": requested,
-             "targeted": 5, "employer_confirmations": 3, "applications_per_place": 2.4, "employment_rate": 87.5,
-             "justification": "Потребность ООО «Томский завод» в техниках-технологах подтверждена письмами"}]
+    return [
+        {
+            "level": "ppssz",
+            "programme_code": code,
+            "programme_name": "Технология машиностроения",
+            "form_of_study": "full_time",
+            "base": "9",
+            "current_kcp": current,
+            "requested_kcp": requested,
+            "targeted": 5,
+            "employer_confirmations": 3,
+            "applications_per_place": 2.4,
+            "employment_rate": 87.5,
+            "justification": "Потребность ООО «Томский завод» в техниках-технологах подтверждена письмами",
+        }
+    ]
 
 
 def kcp_request(lines=None):
-    return {"year": 2027, "change_type": "increase", "reason": "employer_demand", "contact": "Белов К. И., 8-3822-000000",
-            "lines": lines or kcp_lines(), "evidence": "Письма работодателей № 1–3"}
+    return {
+        "year": 2027,
+        "change_type": "increase",
+        "reason": "employer_demand",
+        "contact": "Белов К. И., 8-3822-000000",
+        "lines": lines or kcp_lines(),
+        "evidence": "Письма работодателей № 1–3",
+    }
 
 
 def open_kcp_campaign(api):
     camp = api.start("dpo_officer", "kcp_campaign", {"year": 2027})
     assert camp["business_key"] == "КЦП-2027"
-    api.do("dpo_officer", "КЦП-2027", "announce", {"intake_deadline": "2027-04-26", "announcement": "Приём заявок открыт"})
+    api.do(
+        "dpo_officer", "КЦП-2027", "announce", {"intake_deadline": "2027-04-26", "announcement": "Приём заявок открыт"}
+    )
     return camp
 
 
@@ -140,7 +167,9 @@ def accept_and_assess(api, key, proposed=None):
     assessment = {"opinion": "support", "comment": "Обоснование подтверждено"}
     if proposed is not None:
         assessment["opinion"] = "support_partly"
-        assessment["line_opinions"] = [{"programme_code": "15.02.16", "form_of_study": "full_time", "proposed_kcp": proposed}]
+        assessment["line_opinions"] = [
+            {"programme_code": "15.02.16", "form_of_study": "full_time", "proposed_kcp": proposed}
+        ]
     api.do("dpo_officer", key, "assess", assessment)
 
 
@@ -148,7 +177,12 @@ def run_kcp_campaign_to_order(api, changes=None):
     api.do("dpo_officer", "КЦП-2027", "close_intake", {"decision": "close"})
     api.do("dpo_officer", "КЦП-2027", "consolidate", {"funding_grows": True, "summary": "Свод по двум колледжам"})
     api.do("sector_officer", "КЦП-2027", "opinion_sector", {"sector_decision": "agree"})
-    api.do("dtzn_officer", "КЦП-2027", "opinion_dtzn", {"dtzn_decision": "agree_with_remarks", "dtzn_remarks": "Учесть прогноз"})
+    api.do(
+        "dtzn_officer",
+        "КЦП-2027",
+        "opinion_dtzn",
+        {"dtzn_decision": "agree_with_remarks", "dtzn_remarks": "Учесть прогноз"},
+    )
     api.do("finance_officer", "КЦП-2027", "opinion_finance", {"finance_decision": "agree"})
     ec = {"decision": "recommend", "protocol_ref": "протокол № 2 / вопрос 1 / решение 1"}
     if changes:
@@ -158,8 +192,16 @@ def run_kcp_campaign_to_order(api, changes=None):
 
 
 def sign_and_register(api, drafter="dpo_officer"):
-    api.do(drafter, "КЦП-2027", "draft_order", {"act_type": "распоряжение Администрации Томской области",
-                                                "act_title": "Об установлении КЦП на 2027 год", "draft_text": "Проект"})
+    api.do(
+        drafter,
+        "КЦП-2027",
+        "draft_order",
+        {
+            "act_type": "распоряжение Администрации Томской области",
+            "act_title": "Об установлении КЦП на 2027 год",
+            "draft_text": "Проект",
+        },
+    )
     api.do("dpo_head", "КЦП-2027", "visa_head", {"decision": "approve"})
     api.do("legal_officer", "КЦП-2027", "visa_legal", {"decision": "approve"})
     api.do("finance_officer", "КЦП-2027", "visa_finance", {"decision": "approve"})
@@ -169,18 +211,26 @@ def sign_and_register(api, drafter="dpo_officer"):
 
 # --- deploy and diagram -------------------------------------------------------------------------------------
 
+
 def test_every_bpmn_file_deploys_through_the_cli_and_shapes_do_not_overlap(app):
     result = app.test_cli_runner().invoke(args=["deploy", str(ROOT / "bpmn")])
     assert result.exit_code == 0, result.output
     for pid in ("kcp_campaign", "kcp_request", "professions_cycle", "professions_proposal", "investor_case"):
         assert f"{pid} v1 deployed" in result.output
-    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-          "dc": "http://www.omg.org/spec/DD/20100524/DC"}
+    ns = {
+        "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+        "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+        "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    }
     for name in CHAIN_FILES:
         root = etree.parse(str(ROOT / "bpmn" / name)).getroot()
         process = root.find("bpmn:process", ns)
-        nodes = {el.get("id"): el for el in process if el.get("id") and etree.QName(el).localname not in
-                 ("laneSet", "sequenceFlow", "documentation", "extensionElements")}
+        nodes = {
+            el.get("id"): el
+            for el in process
+            if el.get("id")
+            and etree.QName(el).localname not in ("laneSet", "sequenceFlow", "documentation", "extensionElements")
+        }
         boxes = {}
         for shape in root.iterfind(".//bpmndi:BPMNShape", ns):
             el = nodes.get(shape.get("bpmnElement"))
@@ -191,7 +241,7 @@ def test_every_bpmn_file_deploys_through_the_cli_and_shapes_do_not_overlap(app):
         assert set(boxes) == set(nodes), f"{name}: every flow node has a shape"
         items = list(boxes.items())
         for i, (id1, (el1, x1, y1, w1, h1)) in enumerate(items):
-            for id2, (el2, x2, y2, w2, h2) in items[i + 1:]:
+            for id2, (el2, x2, y2, w2, h2) in items[i + 1 :]:
                 if el1.get("attachedToRef") == id2 or el2.get("attachedToRef") == id1:
                     continue  # a boundary event sits on its activity's border by definition
                 overlap = x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1
@@ -204,6 +254,7 @@ def test_every_bpmn_file_deploys_through_the_cli_and_shapes_do_not_overlap(app):
 
 
 # --- chain (a) ----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.postgres_too
 def test_kcp_happy_path_with_a_return_loop_to_the_same_college_and_publication(api, client):
@@ -226,8 +277,12 @@ def test_kcp_happy_path_with_a_return_loop_to_the_same_college_and_publication(a
 
     accept_and_assess(api, key1, proposed=40)
     accept_and_assess(api, key2)
-    run_kcp_campaign_to_order(api, changes=[{"business_key": key2, "programme_code": "09.02.07",
-                                            "form_of_study": "full_time", "approved_kcp": 70}])
+    run_kcp_campaign_to_order(
+        api,
+        changes=[
+            {"business_key": key2, "programme_code": "09.02.07", "form_of_study": "full_time", "approved_kcp": 70}
+        ],
+    )
     consolidate = db.session.execute(select(HumanTask).where(HumanTask.task_def == "consolidate")).scalar_one()
     assert consolidate.status == "completed"
     sign_and_register(api)
@@ -261,8 +316,9 @@ def test_kcp_happy_path_with_a_return_loop_to_the_same_college_and_publication(a
 
 
 def test_kcp_request_outside_an_open_campaign_is_refused_with_409(api):
-    r = api.client.post("/api/v1/processes/kcp_request/instances", json={"data": {"year": 2027}},
-                        headers=api._h("college_officer_1"))
+    r = api.client.post(
+        "/api/v1/processes/kcp_request/instances", json={"data": {"year": 2027}}, headers=api._h("college_officer_1")
+    )
     assert r.status_code == 409
     assert "Кампания КЦП 2027 года не принимает заявки" in r.get_json()["error"]["message"]  # Russian by default
     open_kcp_campaign(api)
@@ -276,7 +332,7 @@ def test_kcp_request_outside_an_open_campaign_is_refused_with_409(api):
 def test_kcp_rejections_four_eyes_and_reminder_timer(api):
     open_kcp_campaign(api)
     add_groups("college_officer_1", "college_director")
-    key1 = f"КЦП-2027/TPT"
+    key1 = "КЦП-2027/TPT"
     api.start("college_officer_1", "kcp_request", {"year": 2027})
     api.do("college_officer_1", key1, "fill_request", kcp_request())
     # four-eyes: the one who filled the request may not sign it
@@ -313,7 +369,9 @@ def test_kcp_rejections_four_eyes_and_reminder_timer(api):
     api.do("dpo_officer", "КЦП-2027", "close_intake", {"decision": "close"})
     # four-eyes on the order is tested below; here the consolidation goes to a rejection
     api.do("dpo_officer", "КЦП-2027", "consolidate", {"funding_grows": False, "summary": "Свод"})
-    api.do("sector_officer", "КЦП-2027", "opinion_sector", {"sector_decision": "disagree", "sector_remarks": "Нет спроса"})
+    api.do(
+        "sector_officer", "КЦП-2027", "opinion_sector", {"sector_decision": "disagree", "sector_remarks": "Нет спроса"}
+    )
     api.do("dtzn_officer", "КЦП-2027", "opinion_dtzn", {"dtzn_decision": "disagree", "dtzn_remarks": "Нет вакансий"})
     assert api.tasks("finance_officer", "КЦП-2027") == []  # funding does not grow: no finance opinion
     api.do("ec_secretary", "КЦП-2027", "ec_decision", {"decision": "reject", "comment": "Не обосновано"})
@@ -329,8 +387,16 @@ def test_kcp_order_four_eyes_and_visa_return(api):
     accept_and_assess(api, key)
     run_kcp_campaign_to_order(api)
     add_groups("dpo_head", "dpo_officer")
-    api.do("dpo_head", "КЦП-2027", "draft_order", {"act_type": "распоряжение Администрации Томской области",
-                                                   "act_title": "Об установлении КЦП", "draft_text": "Проект"})
+    api.do(
+        "dpo_head",
+        "КЦП-2027",
+        "draft_order",
+        {
+            "act_type": "распоряжение Администрации Томской области",
+            "act_title": "Об установлении КЦП",
+            "draft_text": "Проект",
+        },
+    )
     visa = api.task("dpo_head", "КЦП-2027", "visa_head")
     r = api.complete("dpo_head", visa["id"], {"decision": "approve"}, expect=403)
     assert "four-eyes" in r["error"]["message"] or r["error"]["fields"].get("distinct_from") == "draft_order"
@@ -341,19 +407,40 @@ def test_kcp_order_four_eyes_and_visa_return(api):
     assert api.task("dpo_officer", "КЦП-2027", "draft_order")
 
 
-
 # --- chain (b) ----------------------------------------------------------------------------------------------
+
 
 def proposal_items():
     return [
-        {"action": "add", "profession": "Оператор станков с ЧПУ", "okpdtr_code": "16045", "programme_type": "training",
-         "grade": "3", "duration_hours": 480, "sector": "Машиностроение", "vacancies": 40, "job_seekers": 12,
-         "planned_trainees": 25, "providers": "ТПТ", "investment_project": "ИП/SIBHIM/1",
-         "justification": "Дефицит операторов на предприятиях отрасли"},
-        {"action": "add", "profession": "Сварщик", "programme_type": "retraining", "sector": "Машиностроение",
-         "justification": "Рост спроса"},
-        {"action": "exclude", "profession": "Наборщик", "programme_type": "training", "sector": "Полиграфия",
-         "justification": "Нет вакансий"},
+        {
+            "action": "add",
+            "profession": "Оператор станков с ЧПУ",
+            "okpdtr_code": "16045",
+            "programme_type": "training",
+            "grade": "3",
+            "duration_hours": 480,
+            "sector": "Машиностроение",
+            "vacancies": 40,
+            "job_seekers": 12,
+            "planned_trainees": 25,
+            "providers": "ТПТ",
+            "investment_project": "ИП/SIBHIM/1",
+            "justification": "Дефицит операторов на предприятиях отрасли",
+        },
+        {
+            "action": "add",
+            "profession": "Сварщик",
+            "programme_type": "retraining",
+            "sector": "Машиностроение",
+            "justification": "Рост спроса",
+        },
+        {
+            "action": "exclude",
+            "profession": "Наборщик",
+            "programme_type": "training",
+            "sector": "Полиграфия",
+            "justification": "Нет вакансий",
+        },
     ]
 
 
@@ -361,23 +448,62 @@ def proposal_items():
 def test_professions_list_with_returns_to_the_proposer_and_publication(api, client):
     cycle = api.start("dtzn_officer", "professions_cycle", {"year": 2028})
     assert cycle["business_key"] == "Перечень-2028"
-    api.do("dtzn_officer", "Перечень-2028", "announce", {"intake_deadline": "2027-11-01", "announcement": "Запрос предложений"})
+    api.do(
+        "dtzn_officer",
+        "Перечень-2028",
+        "announce",
+        {"intake_deadline": "2027-11-01", "announcement": "Запрос предложений"},
+    )
     sector = api.start("sector_officer", "professions_proposal", {"year": 2028})
     centre = api.start("employment_centre", "professions_proposal", {"year": 2028})
     assert (sector["business_key"], centre["business_key"]) == ("Перечень-2028/SECTOR", "Перечень-2028/CZN")
     assert instance("Перечень-2028/CZN").parent_id == instance("Перечень-2028").id
-    api.do("sector_officer", "Перечень-2028/SECTOR", "draft_sector", {"year": 2028, "items": proposal_items(), "contact": "Соколов"})
-    api.do("employment_centre", "Перечень-2028/CZN", "draft_centre",
-           {"year": 2028, "items": [{"action": "keep", "profession": "Повар", "programme_type": "upskilling",
-                                     "sector": "Общественное питание", "justification": "Сохраняется спрос"}],
-            "contact": "ЦЗН"})
+    api.do(
+        "sector_officer",
+        "Перечень-2028/SECTOR",
+        "draft_sector",
+        {"year": 2028, "items": proposal_items(), "contact": "Соколов"},
+    )
+    api.do(
+        "employment_centre",
+        "Перечень-2028/CZN",
+        "draft_centre",
+        {
+            "year": 2028,
+            "items": [
+                {
+                    "action": "keep",
+                    "profession": "Повар",
+                    "programme_type": "upskilling",
+                    "sector": "Общественное питание",
+                    "justification": "Сохраняется спрос",
+                }
+            ],
+            "contact": "ЦЗН",
+        },
+    )
     # ДТЗН returns the centre's proposal for clarification: it goes back to the employment centre, not the sector
     api.do("dtzn_officer", "Перечень-2028/CZN", "review", {"decision": "return", "comment": "Уточните разряд"})
     assert api.tasks("sector_officer", "Перечень-2028/CZN") == []
-    api.do("employment_centre", "Перечень-2028/CZN", "draft_centre",
-           {"year": 2028, "items": [{"action": "keep", "profession": "Повар", "programme_type": "upskilling", "grade": "4",
-                                     "sector": "Общественное питание", "justification": "Сохраняется спрос"}],
-            "contact": "ЦЗН"})
+    api.do(
+        "employment_centre",
+        "Перечень-2028/CZN",
+        "draft_centre",
+        {
+            "year": 2028,
+            "items": [
+                {
+                    "action": "keep",
+                    "profession": "Повар",
+                    "programme_type": "upskilling",
+                    "grade": "4",
+                    "sector": "Общественное питание",
+                    "justification": "Сохраняется спрос",
+                }
+            ],
+            "contact": "ЦЗН",
+        },
+    )
     api.do("dtzn_officer", "Перечень-2028/CZN", "review", {"decision": "accept"})
     api.do("dtzn_officer", "Перечень-2028/SECTOR", "review", {"decision": "accept"})
     api.do("dtzn_officer", "Перечень-2028", "close_intake", {"decision": "close"})
@@ -390,9 +516,17 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
     api.do("wg_secretary", "Перечень-2028", "wg_decision", {"decision": "return", "comment": "Пересмотреть состав"})
     api.do("dtzn_officer", "Перечень-2028", "consolidate", {"summary": "Проект перечня, ред. 3"})
     api.do("sector_officer", "Перечень-2028", "agree", {"decision": "agree"})
-    api.do("wg_secretary", "Перечень-2028", "wg_decision",
-           {"decision": "approve_changed", "removed_items": ["Сварщик"], "effective_date": "2028-01-01",
-            "protocol_ref": "протокол № 4 / вопрос 1 / решение 2"})
+    api.do(
+        "wg_secretary",
+        "Перечень-2028",
+        "wg_decision",
+        {
+            "decision": "approve_changed",
+            "removed_items": ["Сварщик"],
+            "effective_date": "2028-01-01",
+            "protocol_ref": "протокол № 4 / вопрос 1 / решение 2",
+        },
+    )
     assert instance("Перечень-2028").status == "completed"
     assert instance("Перечень-2028/SECTOR").status == instance("Перечень-2028/CZN").status == "completed"
 
@@ -407,25 +541,69 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
 
 # --- chain (c) ----------------------------------------------------------------------------------------------
 
+
 def questionnaire():
-    return {"project_name": "Завод полимерных материалов «Северный»", "investor_name": "ООО «СХК — Новые материалы»",
-            "investor_inn": "7017123451", "municipality": "ЗАТО Северск", "sector": "Химическая промышленность",
-            "stage": "construction", "launch_date": "2029-09-01", "jobs": [{"year": 2028, "jobs": 120}, {"year": 2029, "jobs": 80}],
-            "average_wage": 98000, "co_finance_training": True, "contact": "Главный инженер",
-            "needs": [{"profession": "Аппаратчик химических производств", "code": "10912", "category": "worker",
-                       "number": 60, "year_needed": 2029},
-                      {"profession": "Техник-технолог", "category": "mid_level", "number": 20, "year_needed": 2029}]}
+    return {
+        "project_name": "Завод полимерных материалов «Северный»",
+        "investor_name": "ООО «СХК — Новые материалы»",
+        "investor_inn": "7017123451",
+        "municipality": "ЗАТО Северск",
+        "sector": "Химическая промышленность",
+        "stage": "construction",
+        "launch_date": "2029-09-01",
+        "jobs": [{"year": 2028, "jobs": 120}, {"year": 2029, "jobs": 80}],
+        "average_wage": 98000,
+        "co_finance_training": True,
+        "contact": "Главный инженер",
+        "needs": [
+            {
+                "profession": "Аппаратчик химических производств",
+                "code": "10912",
+                "category": "worker",
+                "number": 60,
+                "year_needed": 2029,
+            },
+            {"profession": "Техник-технолог", "category": "mid_level", "number": 20, "year_needed": 2029},
+        ],
+    }
 
 
 def staffing_plan():
-    return {"kcp_year": 2028,
-            "lines": [{"profession": "Аппаратчик химических производств", "year": 2029, "need": 60, "from_colleges": 20,
-                       "from_retraining": 25, "from_labour_market": 5}],
-            "measures": [{"kind": "kcp", "measure": "Увеличить приём на 25 мест", "college_code": "TPT",
-                          "programme_code": "18.01.02", "programme_name": "Лаборант-эколог", "form_of_study": "full_time",
-                          "places": 25, "responsible": "ДепПО", "deadline": "2028-06-01"},
-                         {"kind": "professions_list", "measure": "Включить в перечень", "programme_name": "Аппаратчик",
-                          "okpdtr_code": "10912", "places": 30, "responsible": "ДТЗН", "deadline": "2027-12-20"}]}
+    return {
+        "kcp_year": 2028,
+        "lines": [
+            {
+                "profession": "Аппаратчик химических производств",
+                "year": 2029,
+                "need": 60,
+                "from_colleges": 20,
+                "from_retraining": 25,
+                "from_labour_market": 5,
+            }
+        ],
+        "measures": [
+            {
+                "kind": "kcp",
+                "measure": "Увеличить приём на 25 мест",
+                "college_code": "TPT",
+                "programme_code": "18.01.02",
+                "programme_name": "Лаборант-эколог",
+                "form_of_study": "full_time",
+                "places": 25,
+                "responsible": "ДепПО",
+                "deadline": "2028-06-01",
+            },
+            {
+                "kind": "professions_list",
+                "measure": "Включить в перечень",
+                "programme_name": "Аппаратчик",
+                "okpdtr_code": "10912",
+                "places": 30,
+                "responsible": "ДТЗН",
+                "deadline": "2027-12-20",
+            },
+        ],
+    }
 
 
 @pytest.mark.postgres_too
@@ -445,7 +623,9 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     api.do("di_officer", key, "di_check", {"decision": "accept"})
     api.do("coordinator", key, "open_case", {"case_number": "КД-1"})
     api.do("dtzn_officer", key, "opinion_dtzn", {"dtzn_decision": "agree"})
-    api.do("dpo_officer", key, "opinion_dpo", {"dpo_decision": "agree_with_remarks", "dpo_remarks": "Нужен набор в ТПТ"})
+    api.do(
+        "dpo_officer", key, "opinion_dpo", {"dpo_decision": "agree_with_remarks", "dpo_remarks": "Нужен набор в ТПТ"}
+    )
     api.do("sector_officer", key, "opinion_sector", {"sector_decision": "agree"})
     api.do("coordinator", key, "plan", staffing_plan())
     api.do("investor_1", key, "plan_review", {"decision": "request_changes", "comment": "Сдвинуть сроки"})
@@ -456,8 +636,9 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     fire_due(MONDAY + timedelta(days=30))
     assert api.tasks("investor_1", key) == []
     assert db.session.get(HumanTask, review["id"]).status == "cancelled"
-    assert db.session.execute(select(AuditEvent).where(AuditEvent.kind == "escalation",
-                                                       AuditEvent.business_key == key)).first()
+    assert db.session.execute(
+        select(AuditEvent).where(AuditEvent.kind == "escalation", AuditEvent.business_key == key)
+    ).first()
     api.do("coordinator", key, "stalled", {"decision": "resume", "comment": "Созвонились с инвестором"})
     api.do("investor_1", key, "plan_review", {"decision": "agree"})
     api.do("wg_secretary", key, "wg_decision", {"decision": "refer_cc", "protocol_ref": "протокол № 5 / вопрос 2"})
@@ -478,7 +659,9 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     assert case_row.status == "completed"
 
     # follow-ups: a КЦП request of the college named in the plan, and a proposal to the professions list
-    children = db.session.execute(select(ProcessInstance).where(ProcessInstance.parent_id == case_row.id)).scalars().all()
+    children = (
+        db.session.execute(select(ProcessInstance).where(ProcessInstance.parent_id == case_row.id)).scalars().all()
+    )
     assert sorted(c.process_id for c in children) == ["kcp_request", "professions_proposal"]
     kcp_child = next(c for c in children if c.process_id == "kcp_request")
     assert kcp_child.business_key.startswith("КЦП-2028/TPT/")
@@ -494,8 +677,12 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     out = client.get(f"/public/investment/{year}.json").get_json()
     assert (out["projects"], out["jobs"]) == (1, 200)
     assert {p["profession"]: p["number"] for p in out["professions"]}["Аппаратчик химических производств"] == 60
-    everything = json.dumps(out, ensure_ascii=False) + client.get(f"/public/investment/{year}").get_data(as_text=True) \
-        + client.get(f"/public/investment/{year}.csv").get_data(as_text=True) + client.get("/public/").get_data(as_text=True)
+    everything = (
+        json.dumps(out, ensure_ascii=False)
+        + client.get(f"/public/investment/{year}").get_data(as_text=True)
+        + client.get(f"/public/investment/{year}.csv").get_data(as_text=True)
+        + client.get("/public/").get_data(as_text=True)
+    )
     for secret in ("7017123451", "СХК", "Северный", "Северск", "98000", "SIBHIM"):
         assert secret not in everything
 

@@ -4,17 +4,26 @@ Two small test chains under tests/data/council/ put tasks with ``collegialBody=c
 secretary's lane: ``council_test_quota`` (approve / approve with changes / return / reject) and
 ``council_test_list`` (agree / disagree, with a parallel branch so the case can change while it waits).
 """
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from factories import actor, org, user
 from sqlalchemy import func, select
 
-from factories import actor, org, user
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import (ApiToken, AuditEvent, BodyMembership, CollegialBody, Decision, HumanTask,
-                                 ProcessInstance, Protocol)
+from workflow_app.models import (
+    ApiToken,
+    AuditEvent,
+    BodyMembership,
+    CollegialBody,
+    Decision,
+    HumanTask,
+    ProcessInstance,
+    Protocol,
+)
 from workflow_app.models.council import SignedRecordError
 from workflow_app.services import audit, council, deployment, instances, tasks
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -22,7 +31,7 @@ from workflow_app.services.identity import SYSTEM, new_token_value, token_digest
 from workflow_app.services.uow import UnitOfWork
 
 DATA = Path(__file__).resolve().parent / "data" / "council"
-NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)  # Tuesday 1 Dec 2026, 10:00 in Tomsk
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 1 Dec 2026, 10:00 in Tomsk
 CC = "coordination_council"
 
 
@@ -68,8 +77,11 @@ def start(process_id, key, **data):
 
 
 def open_task(inst, task_def):
-    return db.session.execute(select(HumanTask).where(
-        HumanTask.instance_id == inst.id, HumanTask.task_def == task_def, HumanTask.status == "open")).scalar_one()
+    return db.session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id == inst.id, HumanTask.task_def == task_def, HumanTask.status == "open"
+        )
+    ).scalar_one()
 
 
 def task_data(inst, task_def):
@@ -106,6 +118,7 @@ def events(kind):
 
 # --- bodies, pending ------------------------------------------------------------------------------
 
+
 def test_bodies_are_seeded_and_pending_lists_items_of_any_chain_with_materials(app, people, chains):
     codes = [b["code"] for b in council.list_bodies(a(people["m1"]))]
     assert codes == ["coordination_council", "expert_council", "working_group"]
@@ -117,7 +130,11 @@ def test_bodies_are_seeded_and_pending_lists_items_of_any_chain_with_materials(a
     assert first["materials"]["draft_decision"] == "Согласовать увеличение КЦП на 25 мест"
     assert first["materials"]["data"]["title"] == "КЦП-2027/ТПТ"
     assert [o["value"] for o in first["materials"]["decision_options"]] == [
-        "approve", "approve_with_changes", "return", "reject"]
+        "approve",
+        "approve_with_changes",
+        "return",
+        "reject",
+    ]
     assert [o["value"] for o in items[1]["materials"]["decision_options"]] == ["agree", "disagree"]
     assert council.pending(a(people["auditor"]), "expert_council") == []
     with pytest.raises(Forbidden):
@@ -132,10 +149,11 @@ def test_bodies_are_seeded_and_pending_lists_items_of_any_chain_with_materials(a
     with pytest.raises(Conflict):
         other = council.create_meeting(a(people["secretary"]), CC, "2026-12-20T10:00")
         council.add_item(a(people["secretary"]), other.id, open_task(q, "cc_decide").id)
-    assert meeting.starts_at == datetime(2026, 12, 10, 3, 0, tzinfo=timezone.utc)  # 10:00 Tomsk = 03:00 UTC
+    assert meeting.starts_at == datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10:00 Tomsk = 03:00 UTC
 
 
 # --- the whole meeting ----------------------------------------------------------------------------
+
 
 @pytest.mark.postgres_too
 def test_items_of_two_chains_decided_in_one_meeting_and_signing_advances_every_instance(app, people, chains):
@@ -149,10 +167,23 @@ def test_items_of_two_chains_decided_in_one_meeting_and_signing_advances_every_i
     with pytest.raises(Invalid) as info:  # the form's own rules: "approve with changes" needs a comment
         decide(people, meeting, i1, "approve_with_changes")
     assert "comment" in info.value.fields
-    decide(people, meeting, i1, "approve_with_changes", votes_for=3, votes_against=1,
-           text="Согласовать с уменьшением до 20 мест",
-           instructions=[{"text": "Подготовить проект распоряжения", "executor": "ДепПО",
-                          "executor_user_id": people["outsider"].id, "deadline": "2026-12-20"}])
+    decide(
+        people,
+        meeting,
+        i1,
+        "approve_with_changes",
+        votes_for=3,
+        votes_against=1,
+        text="Согласовать с уменьшением до 20 мест",
+        instructions=[
+            {
+                "text": "Подготовить проект распоряжения",
+                "executor": "ДепПО",
+                "executor_user_id": people["outsider"].id,
+                "deadline": "2026-12-20",
+            }
+        ],
+    )
     decide(people, meeting, i2, "agree", votes_for=4, text="Согласовать перечень")
     with pytest.raises(Forbidden):
         council.sign(a(people["m1"]), meeting.id)
@@ -195,6 +226,7 @@ def test_items_of_two_chains_decided_in_one_meeting_and_signing_advances_every_i
 
 # --- quorum ---------------------------------------------------------------------------------------
 
+
 def test_no_quorum_no_decisions_and_substitutes_count(app, people, chains):
     q = start("council_test_quota", "КЦП-1")
     meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id], present=("chair", "m1"))
@@ -208,13 +240,18 @@ def test_no_quorum_no_decisions_and_substitutes_count(app, people, chains):
         council.sign(a(people["secretary"]), meeting.id)
     # the secretary alone does not make a quorum (not a voting member) ...
     sec = a(people["secretary"])
-    assert not council.record_attendance(sec, meeting.id, [people["chair"].id, people["m1"].id,
-                                                           people["secretary"].id]).reached
+    assert not council.record_attendance(
+        sec, meeting.id, [people["chair"].id, people["m1"].id, people["secretary"].id]
+    ).reached
     # ... but a substitute sitting for an absent member does
     with pytest.raises(Invalid):
         council.record_attendance(sec, meeting.id, [people["chair"].id, people["outsider"].id])
-    q2 = council.record_attendance(sec, meeting.id, [people["chair"].id, people["m1"].id],
-                                   substitutes=[{"member_id": people["m2"].id, "substitute_id": people["deputy"].id}])
+    q2 = council.record_attendance(
+        sec,
+        meeting.id,
+        [people["chair"].id, people["m1"].id],
+        substitutes=[{"member_id": people["m2"].id, "substitute_id": people["deputy"].id}],
+    )
     assert (q2.present, q2.reached) == (3, True)
     decide(people, meeting, item, "approve", votes_for=3)
     with pytest.raises(Invalid, match="errors") as info:
@@ -225,6 +262,7 @@ def test_no_quorum_no_decisions_and_substitutes_count(app, people, chains):
 
 
 # --- votes ----------------------------------------------------------------------------------------
+
 
 def test_a_tie_is_decided_by_the_chairs_vote(app, people, chains):
     q = start("council_test_quota", "КЦП-2")
@@ -247,12 +285,14 @@ def test_a_tie_is_decided_by_the_chairs_vote(app, people, chains):
     assert protocol.status == "signed"
     done = db.session.get(HumanTask, item.task_id)
     assert done.outcome == "approve"
-    ev = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "task_completed",
-                                                     AuditEvent.task_id == item.task_id)).scalar_one()
+    ev = db.session.execute(
+        select(AuditEvent).where(AuditEvent.kind == "task_completed", AuditEvent.task_id == item.task_id)
+    ).scalar_one()
     assert ev.payload["votes"] == {"for": 2, "against": 2, "abstained": 0, "chair": "for"}
 
 
 # --- atomic signing -------------------------------------------------------------------------------
+
 
 @pytest.mark.postgres_too
 def test_one_stale_item_rolls_the_whole_signing_back(app, people, chains):
@@ -311,6 +351,7 @@ def test_a_task_closed_outside_the_meeting_blocks_signing(app, people, chains):
 
 # --- permanence -----------------------------------------------------------------------------------
 
+
 def test_a_signed_protocol_rejects_edits_and_deletion(app, people, chains):
     q = start("council_test_quota", "КЦП-5")
     meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
@@ -349,12 +390,14 @@ def test_a_signed_protocol_rejects_edits_and_deletion(app, people, chains):
 
 # --- postponement, numbering ----------------------------------------------------------------------
 
+
 def test_postponement_to_a_later_meeting_and_numbering_per_body_and_year(app, people, chains):
     q = start("council_test_quota", "КЦП-6")
     lst = start("council_test_list", "ПЕРЕЧЕНЬ-6")
     meeting, (i1, i2) = ready_meeting(people, [open_task(q, "cc_decide").id, open_task(lst, "cc_review").id])
-    later = council.create_meeting(a(people["secretary"]), CC, "2026-12-24T15:00", "https://vks.tomsk.example/cc",
-                                   "absentee")
+    later = council.create_meeting(
+        a(people["secretary"]), CC, "2026-12-24T15:00", "https://vks.tomsk.example/cc", "absentee"
+    )
     decide(people, meeting, i1, "approve")
     moved = council.postpone_item(a(people["secretary"]), meeting.id, i2.id, later.id)
     assert moved.meeting_id == later.id and moved.position == 1
@@ -374,12 +417,20 @@ def test_postponement_to_a_later_meeting_and_numbering_per_body_and_year(app, pe
 
 # --- membership history, instructions, permissions ------------------------------------------------
 
+
 def test_membership_history_and_overdue_instructions(app, people, chains):
     q = start("council_test_quota", "КЦП-7")
     meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
-    decide(people, meeting, item, "approve", instructions=[
-        {"text": "Направить выписку в колледж", "executor": "Секретарь", "deadline": "2026-12-15"},
-        {"text": "Подготовить распоряжение", "executor": "ДепПО", "deadline": "2027-01-20"}])
+    decide(
+        people,
+        meeting,
+        item,
+        "approve",
+        instructions=[
+            {"text": "Направить выписку в колледж", "executor": "Секретарь", "deadline": "2026-12-15"},
+            {"text": "Подготовить распоряжение", "executor": "ДепПО", "deadline": "2027-01-20"},
+        ],
+    )
     assert council.list_instructions(a(people["secretary"]), CC) == []  # tracked only once signed
     protocol = sign_both(people, meeting)
     # m4 leaves the body; a new member joins: the signed protocol still shows who sat then
@@ -390,7 +441,7 @@ def test_membership_history_and_overdue_instructions(app, people, chains):
     council.add_membership(SYSTEM, CC, people["sector"].id, "member", "2027-01-01", position="Начальник отдела")
     names = {r["name"] for r in council.protocol_view(protocol.meeting)["composition"]}
     assert people["m4"].display_name in names and people["sector"].display_name not in names
-    clock.set_clock(datetime(2027, 1, 12, 3, 0, tzinfo=timezone.utc))
+    clock.set_clock(datetime(2027, 1, 12, 3, 0, tzinfo=UTC))
     body = db.session.execute(select(CollegialBody).where(CollegialBody.code == CC)).scalar_one()
     members = {m.user_id for m in council.memberships_on(body, date(2027, 1, 12))}
     assert people["sector"].id in members and people["m4"].id not in members
@@ -439,6 +490,7 @@ def test_only_the_secretary_builds_only_the_chair_approves_and_signs(app, people
 
 # --- REST -----------------------------------------------------------------------------------------
 
+
 def token_for(person):
     value = new_token_value()
     db.session.add(ApiToken(user_id=person.id, token_hash=token_digest(value), name="test"))
@@ -472,27 +524,47 @@ def test_rest_flow_and_permissions(app, client, people, chains):
     items = r.json["items"]
     assert client.post(f"/api/v1/council/meetings/{mid}/approve-agenda", headers=sec).status_code == 403
     assert client.post(f"/api/v1/council/meetings/{mid}/approve-agenda", headers=chair).status_code == 200
-    r = client.post(f"/api/v1/council/meetings/{mid}/attendance", headers=sec,
-                    json={"present": [people["chair"].id, people["m1"].id]})
+    r = client.post(
+        f"/api/v1/council/meetings/{mid}/attendance",
+        headers=sec,
+        json={"present": [people["chair"].id, people["m1"].id]},
+    )
     assert r.status_code == 200 and r.json["reached"] is False
     decision = {"outcome": "approve", "votes_for": 2}
     r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision", json=decision, headers=sec)
     assert r.status_code == 409 and "quorum" in r.json["error"]["message"]
-    r = client.post(f"/api/v1/council/meetings/{mid}/attendance", headers=sec,
-                    json={"present": [people[k].id for k in ("chair", "m1", "m2")]})
+    r = client.post(
+        f"/api/v1/council/meetings/{mid}/attendance",
+        headers=sec,
+        json={"present": [people[k].id for k in ("chair", "m1", "m2")]},
+    )
     assert r.json == {"members": 5, "present": 3, "required": 3, "reached": True}
     r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision", json=decision, headers=member)
     assert r.status_code == 403
-    r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision", headers=sec,
-                    json={"outcome": "approve", "votes_for": 1, "votes_against": 1})
+    r = client.post(
+        f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision",
+        headers=sec,
+        json={"outcome": "approve", "votes_for": 1, "votes_against": 1},
+    )
     assert r.status_code == 422 and "chair_casting_vote" in r.json["error"]["fields"]
-    r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision", headers=sec,
-                    json={"outcome": "approve", "votes_for": 1, "votes_against": 1, "chair_casting_vote": "for",
-                          "text": "Согласовать", "instructions": [
-                              {"text": "Подготовить распоряжение", "executor": "ДепПО", "deadline": "2026-12-25"}]})
+    r = client.post(
+        f"/api/v1/council/meetings/{mid}/items/{items[0]['id']}/decision",
+        headers=sec,
+        json={
+            "outcome": "approve",
+            "votes_for": 1,
+            "votes_against": 1,
+            "chair_casting_vote": "for",
+            "text": "Согласовать",
+            "instructions": [{"text": "Подготовить распоряжение", "executor": "ДепПО", "deadline": "2026-12-25"}],
+        },
+    )
     assert r.status_code == 200 and r.json["chair_casting_vote"] == "for"
-    r = client.post(f"/api/v1/council/meetings/{mid}/items/{items[1]['id']}/decision", headers=sec,
-                    json={"outcome": "agree", "votes_for": 3})
+    r = client.post(
+        f"/api/v1/council/meetings/{mid}/items/{items[1]['id']}/decision",
+        headers=sec,
+        json={"outcome": "agree", "votes_for": 3},
+    )
     assert r.status_code == 200
     assert client.post(f"/api/v1/council/meetings/{mid}/sign", headers=member).status_code == 403
     r = client.post(f"/api/v1/council/meetings/{mid}/sign", headers=sec)
@@ -519,8 +591,14 @@ def test_a_deputy_sits_in_the_secretarys_seat_and_a_cancelled_meeting_frees_its_
 
     q = start("council_test_quota", "КЦП-10")
     task = open_task(q, "cc_decide")
-    db.session.add(Deputy(principal_id=people["secretary"].id, deputy_id=people["sector"].id,
-                          starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 4)))
+    db.session.add(
+        Deputy(
+            principal_id=people["secretary"].id,
+            deputy_id=people["sector"].id,
+            starts_on=date(2026, 11, 30),
+            ends_on=date(2026, 12, 4),
+        )
+    )
     db.session.commit()
     deputy = a(people["sector"])
     meeting = council.create_meeting(deputy, CC, "2026-12-10T10:00")  # acting for the absent secretary
@@ -532,6 +610,6 @@ def test_a_deputy_sits_in_the_secretarys_seat_and_a_cancelled_meeting_frees_its_
     assert [t["task_id"] for t in council.pending(deputy, CC)] == [task.id]
     with pytest.raises(Conflict, match="cancelled"):
         council.approve_agenda(a(people["chair"]), meeting.id)
-    clock.set_clock(datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc))  # the absence is over
+    clock.set_clock(datetime(2026, 12, 7, 3, 0, tzinfo=UTC))  # the absence is over
     with pytest.raises(Forbidden):
         council.create_meeting(a(people["sector"]), CC, "2026-12-10T10:00")

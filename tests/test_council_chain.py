@@ -1,7 +1,8 @@
 """A real roadmap chain (b, the professions list) waits for the Working Group; a signed protocol closes it."""
-from sqlalchemy import select
 
+from sqlalchemy import select
 from test_chains import api, frozen, instance, proposal_items  # noqa: F401  (fixtures)
+
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask
 from workflow_app.services import council
@@ -12,7 +13,12 @@ def test_the_working_group_decides_a_real_chain_at_a_meeting(api, client):
     api.start("dtzn_officer", "professions_cycle", {"year": 2028})
     api.do("dtzn_officer", key, "announce", {"intake_deadline": "2027-11-01", "announcement": "Запрос предложений"})
     api.start("sector_officer", "professions_proposal", {"year": 2028})
-    api.do("sector_officer", f"{key}/SECTOR", "draft_sector", {"year": 2028, "items": proposal_items(), "contact": "Соколов"})
+    api.do(
+        "sector_officer",
+        f"{key}/SECTOR",
+        "draft_sector",
+        {"year": 2028, "items": proposal_items(), "contact": "Соколов"},
+    )
     api.do("dtzn_officer", f"{key}/SECTOR", "review", {"decision": "accept"})
     api.do("dtzn_officer", key, "close_intake", {"decision": "close"})
     api.do("dtzn_officer", key, "consolidate", {"summary": "Проект перечня"})
@@ -25,20 +31,33 @@ def test_the_working_group_decides_a_real_chain_at_a_meeting(api, client):
     [item] = [p for p in pending if p["business_key"] == key]
     assert item["task_def"] == "wg_decision"
     assert [o["value"] for o in item["materials"]["decision_options"]] == ["approve", "approve_changed", "return"]
-    meeting = client.post("/api/v1/council/meetings", headers=sec, json={
-        "body": "working_group", "starts_at": "2027-04-08T10:00", "place": "ДТЗН, каб. 301"}).get_json()
+    meeting = client.post(
+        "/api/v1/council/meetings",
+        headers=sec,
+        json={"body": "working_group", "starts_at": "2027-04-08T10:00", "place": "ДТЗН, каб. 301"},
+    ).get_json()
     mid = meeting["id"]
     r = client.post(f"/api/v1/council/meetings/{mid}/items", headers=sec, json={"task_id": item["task_id"]})
     assert r.status_code == 201, r.get_json()
     item_id = r.get_json()["items"][0]["id"]
     assert client.post(f"/api/v1/council/meetings/{mid}/approve-agenda", headers=chair).status_code == 200
-    members = [m["user_id"] for m in client.get("/api/v1/council/bodies", headers=sec).get_json()[2]["members"]
-               if m["role"] in ("chair", "member")]
+    members = [
+        m["user_id"]
+        for m in client.get("/api/v1/council/bodies", headers=sec).get_json()[2]["members"]
+        if m["role"] in ("chair", "member")
+    ]
     r = client.post(f"/api/v1/council/meetings/{mid}/attendance", headers=sec, json={"present": members})
     assert r.get_json()["reached"] is True
-    r = client.post(f"/api/v1/council/meetings/{mid}/items/{item_id}/decision", headers=sec, json={
-        "outcome": "approve_changed", "votes_for": len(members), "text": "Утвердить перечень без позиции «Сварщик»",
-        "fields": {"removed_items": ["Сварщик"], "effective_date": "2028-01-01"}})
+    r = client.post(
+        f"/api/v1/council/meetings/{mid}/items/{item_id}/decision",
+        headers=sec,
+        json={
+            "outcome": "approve_changed",
+            "votes_for": len(members),
+            "text": "Утвердить перечень без позиции «Сварщик»",
+            "fields": {"removed_items": ["Сварщик"], "effective_date": "2028-01-01"},
+        },
+    )
     assert r.status_code == 200, r.get_json()
     r = client.post(f"/api/v1/council/meetings/{mid}/sign", headers=sec)
     assert r.status_code == 200 and r.get_json()["signed_by_secretary"], r.get_json()
@@ -53,5 +72,9 @@ def test_the_working_group_decides_a_real_chain_at_a_meeting(api, client):
     data = client.get("/public/professions/2028.json").get_json()
     assert data["effective_date"] == "2028-01-01"
     assert "Сварщик" not in {i["profession"] for i in data["items"]}
-    assert db.session.execute(select(HumanTask).where(HumanTask.collegial_body == "working_group",
-                                                      HumanTask.status == "open")).first() is None
+    assert (
+        db.session.execute(
+            select(HumanTask).where(HumanTask.collegial_body == "working_group", HumanTask.status == "open")
+        ).first()
+        is None
+    )

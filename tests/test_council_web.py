@@ -1,12 +1,12 @@
 """The council pages: the secretary builds and records through HTML forms, the chair approves and signs,
 members read, the protocol prints, public protocols show without login (issue 5)."""
+
 import re
 
 from flask import g
-
 from sqlalchemy import select
-
 from test_council import CC, chains, frozen, open_task, people, start  # noqa: F401  (fixtures)
+
 from workflow_app.extensions import db
 from workflow_app.models import CollegialBody, HumanTask, Meeting, Protocol
 
@@ -47,8 +47,11 @@ def test_secretary_chair_and_member_pages_in_russian(app, people, chains):
     assert "Координационный совет" in html and "Коллегиальные органы" in html
     html = client.get(f"/council/bodies/{CC}").get_data(as_text=True)
     assert "КЦП-2027/ТПТ" in html and "ПЕРЕЧЕНЬ-2027" in html and "Согласовать увеличение на 25 мест" in html
-    resp = post(client, f"/council/bodies/{CC}/meetings",
-                {"starts_at": "2026-12-10T10:00", "place": "ул. Ленина, 6", "form": "in_person"})
+    resp = post(
+        client,
+        f"/council/bodies/{CC}/meetings",
+        {"starts_at": "2026-12-10T10:00", "place": "ул. Ленина, 6", "form": "in_person"},
+    )
     assert resp.status_code == 302
     meeting = db.session.execute(select(Meeting)).scalar_one()
     murl = f"/council/meetings/{meeting.id}"
@@ -68,19 +71,33 @@ def test_secretary_chair_and_member_pages_in_russian(app, people, chains):
 
     client = logged_in(app, "cc_secretary")
     present = [str(people[k].id) for k in ("chair", "m1", "m2")]
-    post(client, f"{murl}/attendance", {"present": present, f"substitute-{people['m3'].id}": "cc_deputy_m1"},
-         page=murl)
+    post(client, f"{murl}/attendance", {"present": present, f"substitute-{people['m3'].id}": "cc_deputy_m1"}, page=murl)
     html = client.get(murl).get_data(as_text=True)
     assert "присутствуют 4 из 5" in html
     items = sorted(meeting.items, key=lambda i: i.position)
-    resp = post(client, f"{murl}/items/{items[0].id}/decision",
-                {"outcome": "approve", "votes_for": "2", "votes_against": "2", "text": "Согласовать"}, page=murl)
+    resp = post(
+        client,
+        f"{murl}/items/{items[0].id}/decision",
+        {"outcome": "approve", "votes_for": "2", "votes_against": "2", "text": "Согласовать"},
+        page=murl,
+    )
     html = client.get(murl).get_data(as_text=True)
     assert "решающий голос председателя" in html.lower() or "голос председателя" in html  # the tie error
-    post(client, f"{murl}/items/{items[0].id}/decision",
-         {"outcome": "approve", "votes_for": "2", "votes_against": "2", "chair_casting_vote": "for",
-          "text": "Согласовать", "ins-0-text": "Подготовить распоряжение", "ins-0-executor": "ДепПО",
-          "ins-0-deadline": "2026-12-20"}, page=murl)
+    post(
+        client,
+        f"{murl}/items/{items[0].id}/decision",
+        {
+            "outcome": "approve",
+            "votes_for": "2",
+            "votes_against": "2",
+            "chair_casting_vote": "for",
+            "text": "Согласовать",
+            "ins-0-text": "Подготовить распоряжение",
+            "ins-0-executor": "ДепПО",
+            "ins-0-deadline": "2026-12-20",
+        },
+        page=murl,
+    )
     post(client, f"{murl}/items/{items[1].id}/decision", {"outcome": "agree", "votes_for": "4"}, page=murl)
     assert post(client, f"{murl}/sign", page=murl).status_code == 302
     html = client.get(f"{murl}/protocol").get_data(as_text=True)

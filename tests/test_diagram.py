@@ -16,10 +16,28 @@ SVG = "http://www.w3.org/2000/svg"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 FLOW_NODE_KINDS = {
-    "task", "userTask", "manualTask", "serviceTask", "scriptTask", "sendTask", "receiveTask",
-    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
-    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway",
+    "task",
+    "userTask",
+    "manualTask",
+    "serviceTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "adHocSubProcess",
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "complexGateway",
 }
 
 # fixture file, process ids drawn by its first plane
@@ -82,6 +100,7 @@ def _expected_class(el) -> str:
 # --------------------------------------------------------------------------
 # structure of the output
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name,processes", FIXTURES)
 def test_output_is_svg_with_viewbox(name, processes):
@@ -169,12 +188,14 @@ def test_str_input_with_encoding_declaration():
 # highlighting
 # --------------------------------------------------------------------------
 
+
 def test_highlight_loop_back():
     completed = ["StartEvent_Created", "Task_Fill", "Task_Approve", "Gateway_Approved"]
     active = ["Task_Fill"]  # sent back for rework: done once, current again
     taken = ["Flow_Start", "Flow_ToApprove", "Flow_ToGateway", "Flow_No"]
-    root = _parse_svg(render_svg(_load("approval_collaboration.bpmn"),
-                                 completed=completed, active=active, taken_flows=taken))
+    root = _parse_svg(
+        render_svg(_load("approval_collaboration.bpmn"), completed=completed, active=active, taken_flows=taken)
+    )
     assert _with_class(root, "is-completed") == set(completed)
     assert _with_class(root, "is-active") == set(active)
     assert _with_class(root, "is-taken") == set(taken)
@@ -195,8 +216,9 @@ def test_highlight_parallel_tokens():
     completed = ["StartEvent_Timer", "Gateway_Split", "ScriptTask_Calc", "StartEvent_Sub"]
     active = ["ManualTask_Check", "UserTask_Sign"]
     taken = ["Flow_1", "Flow_2", "Flow_3", "Flow_6", "Flow_Sub1"]
-    root = _parse_svg(render_svg(_load("kitchen_sink.bpmn"), completed=completed,
-                                 active=iter(active), taken_flows=tuple(taken)))
+    root = _parse_svg(
+        render_svg(_load("kitchen_sink.bpmn"), completed=completed, active=iter(active), taken_flows=tuple(taken))
+    )
     assert _with_class(root, "is-completed") == set(completed)
     assert _with_class(root, "is-active") == set(active)
     assert _with_class(root, "is-taken") == set(taken)
@@ -211,6 +233,7 @@ def test_no_highlight_by_default_and_unknown_ids_ignored():
 # --------------------------------------------------------------------------
 # shapes
 # --------------------------------------------------------------------------
+
 
 def test_kitchen_sink_details():
     root = _parse_svg(render_svg(_load("kitchen_sink.bpmn")))
@@ -273,8 +296,7 @@ def test_viewbox_covers_the_drawn_plane_only():
     x, y, w, h = (float(v) for v in _parse_svg(render_svg(data)).get("viewBox").split())
     assert x <= 100 and y <= 100 and x + w >= 600 and y + h >= 550
     assert x + w < 1000  # the second diagram (at 2000,2000) is not included
-    x, y, w, h = (float(v) for v in
-                  _parse_svg(render_svg(data, process_id="Process_Other")).get("viewBox").split())
+    x, y, w, h = (float(v) for v in _parse_svg(render_svg(data, process_id="Process_Other")).get("viewBox").split())
     assert 1900 < x <= 2000 and x + w >= 2278 and y <= 1978 and y + h >= 2058
 
 
@@ -294,18 +316,34 @@ def test_process_id_selects_the_plane():
 # every element kind, on a generated minimal diagram
 # --------------------------------------------------------------------------
 
-DEFINITIONS = ["message", "timer", "signal", "error", "escalation", "conditional",
-               "terminate", "link", "compensate", "cancel"]
+DEFINITIONS = [
+    "message",
+    "timer",
+    "signal",
+    "error",
+    "escalation",
+    "conditional",
+    "terminate",
+    "link",
+    "compensate",
+    "cancel",
+]
 KIND_CASES = (
     [(k, "", "bpmn-task") for k in sorted(FLOW_NODE_KINDS) if "Gateway" not in k and "Event" not in k]
     + [(k, "", "bpmn-gateway") for k in sorted(FLOW_NODE_KINDS) if "Gateway" in k]
-    + [(k, "", "bpmn-event") for k in ("startEvent", "endEvent", "intermediateCatchEvent",
-                                        "intermediateThrowEvent", "boundaryEvent")]
+    + [
+        (k, "", "bpmn-event")
+        for k in ("startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent")
+    ]
     + [("intermediateCatchEvent", d, "bpmn-event") for d in DEFINITIONS]
     + [("endEvent", d, "bpmn-event") for d in DEFINITIONS]
     + [("intermediateCatchEvent", "message+timer", "bpmn-event")]
-    + [("dataObjectReference", "", "bpmn-data"), ("dataStoreReference", "", "bpmn-data"),
-       ("textAnnotation", "", "bpmn-annotation"), ("group", "", "bpmn-group")]
+    + [
+        ("dataObjectReference", "", "bpmn-data"),
+        ("dataStoreReference", "", "bpmn-data"),
+        ("textAnnotation", "", "bpmn-annotation"),
+        ("group", "", "bpmn-group"),
+    ]
 )
 
 
@@ -325,8 +363,7 @@ def _single_element_bpmn(kind: str, definition: str) -> str:
 </bpmn:definitions>"""
 
 
-@pytest.mark.parametrize("kind,definition,css", KIND_CASES,
-                         ids=[f"{k}-{d}" if d else k for k, d, _ in KIND_CASES])
+@pytest.mark.parametrize("kind,definition,css", KIND_CASES, ids=[f"{k}-{d}" if d else k for k, d, _ in KIND_CASES])
 def test_every_kind_renders(kind, definition, css):
     svg = render_svg(_single_element_bpmn(kind, definition), completed=["El_1"])
     group = _groups(_parse_svg(svg))["El_1"]
@@ -348,21 +385,27 @@ def test_hundred_elements_render_fast():
     shapes, edges, nodes, flows = [], [], [], []
     for i in range(100):
         nodes.append(f'<bpmn:userTask id="T{i}" name="Задача номер {i}"/>')
-        shapes.append(f'<bpmndi:BPMNShape id="T{i}_di" bpmnElement="T{i}">'
-                      f'<dc:Bounds x="{(i % 10) * 150}" y="{(i // 10) * 120}" width="100" height="80"/>'
-                      f"</bpmndi:BPMNShape>")
+        shapes.append(
+            f'<bpmndi:BPMNShape id="T{i}_di" bpmnElement="T{i}">'
+            f'<dc:Bounds x="{(i % 10) * 150}" y="{(i // 10) * 120}" width="100" height="80"/>'
+            f"</bpmndi:BPMNShape>"
+        )
         if i:
             flows.append(f'<bpmn:sequenceFlow id="F{i}" sourceRef="T{i - 1}" targetRef="T{i}"/>')
-            edges.append(f'<bpmndi:BPMNEdge id="F{i}_di" bpmnElement="F{i}">'
-                         f'<di:waypoint x="{((i - 1) % 10) * 150 + 100}" y="{((i - 1) // 10) * 120 + 40}"/>'
-                         f'<di:waypoint x="{(i % 10) * 150}" y="{(i // 10) * 120 + 40}"/></bpmndi:BPMNEdge>')
-    xml = (f'<bpmn:definitions xmlns:bpmn="{BPMN}" '
-           'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
-           'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
-           'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="D" targetNamespace="x">'
-           f'<bpmn:process id="P">{"".join(nodes + flows)}</bpmn:process>'
-           f'<bpmndi:BPMNDiagram id="Dia"><bpmndi:BPMNPlane id="Pl" bpmnElement="P">'
-           f'{"".join(shapes + edges)}</bpmndi:BPMNPlane></bpmndi:BPMNDiagram></bpmn:definitions>')
+            edges.append(
+                f'<bpmndi:BPMNEdge id="F{i}_di" bpmnElement="F{i}">'
+                f'<di:waypoint x="{((i - 1) % 10) * 150 + 100}" y="{((i - 1) // 10) * 120 + 40}"/>'
+                f'<di:waypoint x="{(i % 10) * 150}" y="{(i // 10) * 120 + 40}"/></bpmndi:BPMNEdge>'
+            )
+    xml = (
+        f'<bpmn:definitions xmlns:bpmn="{BPMN}" '
+        'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+        'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
+        'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="D" targetNamespace="x">'
+        f'<bpmn:process id="P">{"".join(nodes + flows)}</bpmn:process>'
+        f'<bpmndi:BPMNDiagram id="Dia"><bpmndi:BPMNPlane id="Pl" bpmnElement="P">'
+        f"{''.join(shapes + edges)}</bpmndi:BPMNPlane></bpmndi:BPMNDiagram></bpmn:definitions>"
+    )
     render_svg(xml)  # warm up
     start = time.perf_counter()
     svg = render_svg(xml, completed=[f"T{i}" for i in range(50)], active=["T50"])
@@ -374,6 +417,7 @@ def test_hundred_elements_render_fast():
 # --------------------------------------------------------------------------
 # refused and broken input
 # --------------------------------------------------------------------------
+
 
 def test_doctype_with_entities_is_refused():
     data = _load("doctype_entities.bpmn")
@@ -393,9 +437,17 @@ def test_doctype_is_refused_in_utf16_too():
         render_svg(data)
 
 
-@pytest.mark.parametrize("junk", [b"", b"   ", b"not xml at all", b"<definitions><process>",
-                                  "<bpmn:definitions xmlns:bpmn='x'><a></b></bpmn:definitions>",
-                                  b"\xff\xfe\x00garbage"])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"",
+        b"   ",
+        b"not xml at all",
+        b"<definitions><process>",
+        "<bpmn:definitions xmlns:bpmn='x'><a></b></bpmn:definitions>",
+        b"\xff\xfe\x00garbage",
+    ],
+)
 def test_malformed_xml_raises_diagram_error(junk):
     with pytest.raises(DiagramError):
         render_svg(junk)
@@ -413,7 +465,8 @@ def test_missing_di_raises_diagram_error():
     empty_plane = data.replace(
         b"</bpmn:definitions>",
         b'<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" id="Dia">'
-        b'<bpmndi:BPMNPlane id="Pl" bpmnElement="Process_NoDi"/></bpmndi:BPMNDiagram></bpmn:definitions>')
+        b'<bpmndi:BPMNPlane id="Pl" bpmnElement="Process_NoDi"/></bpmndi:BPMNDiagram></bpmn:definitions>',
+    )
     with pytest.raises(DiagramError, match="no shapes"):
         render_svg(empty_plane)
 
@@ -425,6 +478,7 @@ def test_diagram_error_is_a_value_error():
 # --------------------------------------------------------------------------
 # flow_map
 # --------------------------------------------------------------------------
+
 
 def test_flow_map_approval():
     assert flow_map(_load("approval_collaboration.bpmn")) == {
@@ -451,8 +505,7 @@ def test_flow_map_covers_all_processes_and_subprocesses():
     _, flows = _model_ids("kitchen_sink.bpmn", ["Process_Kitchen"])
     assert set(kitchen.values()) == flows
     # DI is not needed for the map
-    assert flow_map(_load("no_di.bpmn")) == {("StartEvent_N", "Task_N"): "Flow_N1",
-                                            ("Task_N", "EndEvent_N"): "Flow_N2"}
+    assert flow_map(_load("no_di.bpmn")) == {("StartEvent_N", "Task_N"): "Flow_N1", ("Task_N", "EndEvent_N"): "Flow_N2"}
 
 
 def test_flow_map_and_highlight_round_trip():

@@ -1,6 +1,7 @@
 """The engine layer on its own: deploy-time validation, the safe script environment, running instances."""
+
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from workflow_app.engine.scripting import SafeExpressionEnvironment, UnsafeScrip
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (ROOT / "bpmn" / "example_approval.bpmn").read_text(encoding="utf-8")
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)  # 10:00 in Tomsk
+MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +28,7 @@ def variant(old: str, new: str, source: str = EXAMPLE) -> bytes:
 
 # --- validation ---------------------------------------------------------------------------------------
 
+
 def test_example_parses_with_metadata():
     parsed = parse_bpmn(EXAMPLE.encode(), "example_approval.bpmn")
     meta = parsed.processes[0].meta
@@ -38,23 +40,49 @@ def test_example_parses_with_metadata():
     assert parsed.form_keys() == {"example_request", "example_review"}
 
 
-@pytest.mark.parametrize("content, element, fragment", [
-    (variant("</bpmn:process>", "</bpmn:proces>"), None, "malformed XML"),
-    (variant('<bpmn:exclusiveGateway id="gw_council"', '<bpmn:complexGateway id="gw_council"').replace(
-        b"</bpmn:exclusiveGateway>\n    <bpmn:endEvent id=\"end_approved\"", b"</bpmn:complexGateway>\n    <bpmn:endEvent id=\"end_approved\""),
-     "gw_council", ""),
-    (variant('targetRef="gw_council"/>', 'targetRef="does_not_exist"/>'), None, ""),
-    (variant('decision == "return"', '__import__("os").system("touch /tmp/pwned")'), "gw_review", "not allowed"),
-    (variant('decision == "approve"', '().__class__.__base__.__subclasses__()'), "gw_review", "not allowed"),
-    (variant('working_days_from_now(3)', 'open("/etc/passwd").read()'), "review_late", "not allowed"),
-    (variant('<bpmn:userTask id="submit_request" name="Подать заявку">', '<bpmn:userTask id="submit_request" name="Подать заявку"><bpmn:bogusElement/>'),
-     None, "bogusElement"),
-    (variant('<spiffworkflow:property name="orgScope" value="initiator"/>', '<spiffworkflow:property name="orgScope" value="everyone"/>'),
-     "submit_request", "orgScope"),
-    (variant('value="submit_request"/>', 'value="no_such_task"/>'), "review_request", "distinctFrom"),
-    (variant('<spiffworkflow:property name="dueWorkingDays" value="3"/>', '<spiffworkflow:property name="dueWorkingDays" value="soon"/>'),
-     "review_request", "dueWorkingDays"),
-])
+@pytest.mark.parametrize(
+    "content, element, fragment",
+    [
+        (variant("</bpmn:process>", "</bpmn:proces>"), None, "malformed XML"),
+        (
+            variant('<bpmn:exclusiveGateway id="gw_council"', '<bpmn:complexGateway id="gw_council"').replace(
+                b'</bpmn:exclusiveGateway>\n    <bpmn:endEvent id="end_approved"',
+                b'</bpmn:complexGateway>\n    <bpmn:endEvent id="end_approved"',
+            ),
+            "gw_council",
+            "",
+        ),
+        (variant('targetRef="gw_council"/>', 'targetRef="does_not_exist"/>'), None, ""),
+        (variant('decision == "return"', '__import__("os").system("touch /tmp/pwned")'), "gw_review", "not allowed"),
+        (variant('decision == "approve"', "().__class__.__base__.__subclasses__()"), "gw_review", "not allowed"),
+        (variant("working_days_from_now(3)", 'open("/etc/passwd").read()'), "review_late", "not allowed"),
+        (
+            variant(
+                '<bpmn:userTask id="submit_request" name="Подать заявку">',
+                '<bpmn:userTask id="submit_request" name="Подать заявку"><bpmn:bogusElement/>',
+            ),
+            None,
+            "bogusElement",
+        ),
+        (
+            variant(
+                '<spiffworkflow:property name="orgScope" value="initiator"/>',
+                '<spiffworkflow:property name="orgScope" value="everyone"/>',
+            ),
+            "submit_request",
+            "orgScope",
+        ),
+        (variant('value="submit_request"/>', 'value="no_such_task"/>'), "review_request", "distinctFrom"),
+        (
+            variant(
+                '<spiffworkflow:property name="dueWorkingDays" value="3"/>',
+                '<spiffworkflow:property name="dueWorkingDays" value="soon"/>',
+            ),
+            "review_request",
+            "dueWorkingDays",
+        ),
+    ],
+)
 def test_broken_diagrams_are_refused_with_file_element_and_reason(content, element, fragment):
     with pytest.raises(InvalidModel) as info:
         parse_bpmn(content, "broken.bpmn")
@@ -82,26 +110,40 @@ def test_oversized_file_is_refused():
 
 # --- the safe script environment -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source", [
-    "__import__('os').system('id')",
-    "().__class__.__base__.__subclasses__()",
-    "x.__class__",
-    "open('/etc/passwd')",
-    "eval('1')",
-    "getattr(x, 'y')",
-    "[c for c in ().__class__.__mro__]",
-    "(lambda: 1)()",
-    "globals()",
-    "_secret",
-    "x.upper()",
-])
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "__import__('os').system('id')",
+        "().__class__.__base__.__subclasses__()",
+        "x.__class__",
+        "open('/etc/passwd')",
+        "eval('1')",
+        "getattr(x, 'y')",
+        "[c for c in ().__class__.__mro__]",
+        "(lambda: 1)()",
+        "globals()",
+        "_secret",
+        "x.upper()",
+    ],
+)
 def test_unsafe_expressions_are_rejected(source):
     with pytest.raises(UnsafeScript):
         check(source, "eval")
 
 
-@pytest.mark.parametrize("source", ["import os", "def f(): pass", "for i in x: pass", "while True: pass",
-                                    "with x: pass", "class A: pass", "try:\n  pass\nexcept: pass"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os",
+        "def f(): pass",
+        "for i in x: pass",
+        "while True: pass",
+        "with x: pass",
+        "class A: pass",
+        "try:\n  pass\nexcept: pass",
+    ],
+)
 def test_unsafe_statements_are_rejected(source):
     with pytest.raises(UnsafeScript):
         check(source, "exec")
@@ -128,6 +170,7 @@ def test_builtins_are_not_reachable_at_runtime():
 
 
 # --- running ----------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def engine():
@@ -175,11 +218,11 @@ def test_timer_fires_on_the_injected_clock_after_working_days(engine, model):
     inst.complete(inst.ready_user_tasks()[0].engine_task_id, {"amount": 1})
     due = inst.next_timer_at()
     # 3 working days from Monday 2 March 2026 (10:00 Tomsk): Thursday 5 March, 18:00 Tomsk = 11:00 UTC
-    assert due == datetime(2026, 3, 5, 11, 0, tzinfo=timezone.utc)
+    assert due == datetime(2026, 3, 5, 11, 0, tzinfo=UTC)
     inst = engine.load(model, inst.dump())
-    clock.set_clock(datetime(2026, 3, 5, 10, 59, tzinfo=timezone.utc))
+    clock.set_clock(datetime(2026, 3, 5, 10, 59, tzinfo=UTC))
     assert inst.fire_timers() == [] and names(inst) == ["review_request"]
-    clock.set_clock(datetime(2026, 3, 5, 11, 1, tzinfo=timezone.utc))
+    clock.set_clock(datetime(2026, 3, 5, 11, 1, tzinfo=UTC))
     transitions = inst.fire_timers()
     assert names(inst) == ["escalated_review"]
     fired = [t for t in transitions if t.bpmn_id == "review_late"]
@@ -239,7 +282,7 @@ def test_stored_state_is_spiffs_own_format_without_the_spec(engine, model):
 
     stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     stock.registry.typenames[_Workflow] = stock.registry.typenames[BpmnWorkflow]
-    inst, _ = engine.start(model, {"title": "t", "since": datetime(2026, 1, 1, tzinfo=timezone.utc)})
+    inst, _ = engine.start(model, {"title": "t", "since": datetime(2026, 1, 1, tzinfo=UTC)})
     [submit] = inst.ready_user_tasks()
     inst.complete(submit.engine_task_id, {"amount": 5, "lines": [{"code": "09.02.07", "places": 25}]})
     [review] = inst.ready_user_tasks()
@@ -249,11 +292,13 @@ def test_stored_state_is_spiffs_own_format_without_the_spec(engine, model):
     spec, subprocess_specs = theirs.pop("spec"), theirs.pop("subprocess_specs")
     assert ours == theirs
     back = stock.deserialize_json(json.dumps({**ours, "spec": spec, "subprocess_specs": subprocess_specs}))
-    assert {str(k): (t.state, t.data) for k, t in back.tasks.items()} == \
-        {str(k): (t.state, t.data) for k, t in inst.wf.tasks.items()}
+    assert {str(k): (t.state, t.data) for k, t in back.tasks.items()} == {
+        str(k): (t.state, t.data) for k, t in inst.wf.tasks.items()
+    }
     ours_back = engine.load(model, inst.dump()).wf
-    assert {str(k): (t.state, t.data) for k, t in ours_back.tasks.items()} == \
-        {str(k): (t.state, t.data) for k, t in back.tasks.items()}
+    assert {str(k): (t.state, t.data) for k, t in ours_back.tasks.items()} == {
+        str(k): (t.state, t.data) for k, t in back.tasks.items()
+    }
 
 
 def test_thousand_rework_rounds_still_complete(engine, model):

@@ -1,4 +1,5 @@
 """Tests for workflow_app/forms.py and templates/forms/_macros.html (self-contained: no conftest)."""
+
 import copy
 import json
 from html.parser import HTMLParser
@@ -43,23 +44,50 @@ KCP_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "organisation": {
-            "type": "string", "title": "Организация", "description": "Полное наименование",
-            "minLength": 3, "maxLength": 300, "x-ui": {"order": 1, "placeholder": "ОГБПОУ «...»"},
+            "type": "string",
+            "title": "Организация",
+            "description": "Полное наименование",
+            "minLength": 3,
+            "maxLength": 300,
+            "x-ui": {"order": 1, "placeholder": "ОГБПОУ «...»"},
         },
-        "inn": {"type": "string", "title": "ИНН", "description": "10 или 12 цифр", "format": "inn",
-                "x-ui": {"order": 2}},
+        "inn": {
+            "type": "string",
+            "title": "ИНН",
+            "description": "10 или 12 цифр",
+            "format": "inn",
+            "x-ui": {"order": 2},
+        },
         "ogrn": {"type": "string", "title": "ОГРН", "format": "ogrn", "x-ui": {"order": 3}},
         "email": {"type": "string", "title": "Электронная почта", "format": "email", "x-ui": {"order": 4}},
-        "reg_number": {"type": "string", "title": "Рег. номер", "pattern": "^[0-9]{4}-[0-9]{2}$",
-                       "x-messages": {"pattern": "Номер вида 0001-24"}, "x-ui": {"order": 5}},
+        "reg_number": {
+            "type": "string",
+            "title": "Рег. номер",
+            "pattern": "^[0-9]{4}-[0-9]{2}$",
+            "x-messages": {"pattern": "Номер вида 0001-24"},
+            "x-ui": {"order": 5},
+        },
         "deadline": {"type": "string", "title": "Желаемый срок", "format": "date", "x-ui": {"order": 6}},
-        "level": {"type": "string", "title": "Уровень образования", "enum": ["spo", "vo"],
-                  "x-ui": {"widget": "radio", "enumNames": ["СПО", "ВО"], "order": 7}},
-        "funding": {"type": "string", "title": "Источник финансирования", "x-ui": {"order": 8},
-                    "oneOf": [{"const": "region", "title": "Областной бюджет"},
-                              {"const": "federal", "title": "Федеральный бюджет"}]},
+        "level": {
+            "type": "string",
+            "title": "Уровень образования",
+            "enum": ["spo", "vo"],
+            "x-ui": {"widget": "radio", "enumNames": ["СПО", "ВО"], "order": 7},
+        },
+        "funding": {
+            "type": "string",
+            "title": "Источник финансирования",
+            "x-ui": {"order": 8},
+            "oneOf": [
+                {"const": "region", "title": "Областной бюджет"},
+                {"const": "federal", "title": "Федеральный бюджет"},
+            ],
+        },
         "lines": {
-            "type": "array", "title": "Строки заявки", "minItems": 1, "x-ui": {"order": 9},
+            "type": "array",
+            "title": "Строки заявки",
+            "minItems": 1,
+            "x-ui": {"order": 9},
             "items": {
                 "type": "object",
                 "additionalProperties": False,
@@ -67,8 +95,11 @@ KCP_SCHEMA = {
                     "programme_code": {"type": "string", "title": "Код программы", "format": "programme-code"},
                     "current_kcp": {"type": "integer", "title": "Текущие КЦП", "minimum": 0},
                     "requested_kcp": {"type": "integer", "title": "Запрошенные КЦП", "minimum": 0},
-                    "delta": {"type": "integer", "title": "Изменение",
-                              "x-compute": {"sub": ["requested_kcp", "current_kcp"]}},
+                    "delta": {
+                        "type": "integer",
+                        "title": "Изменение",
+                        "x-compute": {"sub": ["requested_kcp", "current_kcp"]},
+                    },
                     "justification": {"type": "string", "title": "Обоснование", "x-ui": {"widget": "textarea"}},
                     "priority": {"type": "boolean", "title": "Приоритетная"},
                 },
@@ -77,18 +108,35 @@ KCP_SCHEMA = {
                 "then": {"required": ["justification"]},
             },
         },
-        "total_delta": {"type": "integer", "title": "Итого изменение",
-                        "x-compute": {"sum": ["lines", "delta"]}, "x-ui": {"order": 10}},
-        "tags": {"type": "array", "title": "Отметки", "uniqueItems": True, "x-ui": {"order": 11},
-                 "items": {"type": "string", "enum": ["urgent", "new_programme"]}},
+        "total_delta": {
+            "type": "integer",
+            "title": "Итого изменение",
+            "x-compute": {"sum": ["lines", "delta"]},
+            "x-ui": {"order": 10},
+        },
+        "tags": {
+            "type": "array",
+            "title": "Отметки",
+            "uniqueItems": True,
+            "x-ui": {"order": 11},
+            "items": {"type": "string", "enum": ["urgent", "new_programme"]},
+        },
         "agree": {"type": "boolean", "title": "Данные проверены", "const": True, "x-ui": {"order": 12}},
         "attachment": {"type": "string", "title": "Обоснование (файл)", "x-ui": {"widget": "file", "order": 13}},
         "registry_id": {"type": "string", "title": "Номер в реестре", "x-ui": {"readonly": True, "order": 14}},
         "case_id": {"type": "string", "x-ui": {"widget": "hidden"}},
-        "comment": {"type": "string", "title": "Комментарий", "maxLength": 20,
-                    "x-ui": {"widget": "textarea", "order": 15}},
-        "decision": {"type": "string", "title": "Решение", "enum": ["approve", "return", "reject"],
-                     "x-ui": {"widget": "buttons", "enumNames": ["Согласовать", "Вернуть на доработку", "Отклонить"]}},
+        "comment": {
+            "type": "string",
+            "title": "Комментарий",
+            "maxLength": 20,
+            "x-ui": {"widget": "textarea", "order": 15},
+        },
+        "decision": {
+            "type": "string",
+            "title": "Решение",
+            "enum": ["approve", "return", "reject"],
+            "x-ui": {"widget": "buttons", "enumNames": ["Согласовать", "Вернуть на доработку", "Отклонить"]},
+        },
     },
     "required": ["organisation", "inn", "lines", "decision"],
 }
@@ -105,8 +153,7 @@ def valid_data():
         "level": "spo",
         "funding": "region",
         "lines": [
-            {"programme_code": "09.02.07", "current_kcp": 25, "requested_kcp": 30,
-             "justification": "Рост спроса"},
+            {"programme_code": "09.02.07", "current_kcp": 25, "requested_kcp": 30, "justification": "Рост спроса"},
             {"programme_code": "15.02.10", "current_kcp": 50, "requested_kcp": 40, "priority": True},
         ],
         "tags": ["urgent"],
@@ -171,16 +218,27 @@ def _broken(mutate):
         (lambda s: s["properties"]["inn"].update({"x-ui": {"widgit": "textarea"}}), "unknown x-ui keys"),
         (lambda s: s["properties"]["inn"].update({"x-ui": {"order": "1"}}), "order"),
         (lambda s: s["properties"]["level"]["x-ui"].update(enumNames=["СПО"]), "enumNames"),
-        (lambda s: s["properties"]["inn"].update({"x-ui": {"widget": "select"}}), "needs \"enum\""),
+        (lambda s: s["properties"]["inn"].update({"x-ui": {"widget": "select"}}), 'needs "enum"'),
         (lambda s: s["properties"]["comment"].update({"x-messages": {"maxLength": 5}}), "x-messages"),
         (lambda s: s["properties"]["total_delta"].update({"x-compute": {"mul": ["a", "b"]}}), "x-compute"),
         (lambda s: s["properties"]["total_delta"].update({"x-compute": {"sum": ["lines", "nope"]}}), "no field 'nope'"),
         (lambda s: s["properties"]["total_delta"].update({"x-compute": {"sum": ["inn", "x"]}}), "not a sibling array"),
-        (lambda s: s["properties"]["lines"]["items"]["properties"]["delta"].update(
-            {"x-compute": {"sub": ["requested_kcp", "ghost"]}}), "'ghost'"),
+        (
+            lambda s: s["properties"]["lines"]["items"]["properties"]["delta"].update(
+                {"x-compute": {"sub": ["requested_kcp", "ghost"]}}
+            ),
+            "'ghost'",
+        ),
         (lambda s: s["properties"]["total_delta"].update(type="string"), "integer"),
-        (lambda s: s["properties"].update({"a": {"type": "integer", "x-compute": {"add": ["b"]}},
-                                           "b": {"type": "integer", "x-compute": {"add": ["a"]}}}), "cycle"),
+        (
+            lambda s: s["properties"].update(
+                {
+                    "a": {"type": "integer", "x-compute": {"add": ["b"]}},
+                    "b": {"type": "integer", "x-compute": {"add": ["a"]}},
+                }
+            ),
+            "cycle",
+        ),
         (lambda s: s["properties"].update({"bad-name": {"type": "string"}}), "property names"),
         (lambda s: s["properties"]["decision"].pop("enum") and s["properties"]["decision"].pop("x-ui"), "decision"),
     ],
@@ -282,15 +340,21 @@ def test_every_error_with_its_path(schema):
 
 def test_required_error_path_is_the_missing_field(schema):
     _, errors = validate(schema, {})
-    assert pairs(errors) == [("decision", "required"), ("inn", "required"),
-                             ("lines", "required"), ("organisation", "required")]
+    assert pairs(errors) == [
+        ("decision", "required"),
+        ("inn", "required"),
+        ("lines", "required"),
+        ("organisation", "required"),
+    ]
 
 
 def test_justification_required_only_when_delta_positive(schema):
     data = valid_data()
-    data["lines"] = [{"programme_code": "09.02.07", "current_kcp": 10, "requested_kcp": 11},
-                     {"programme_code": "09.02.08", "current_kcp": 10, "requested_kcp": 10},
-                     {"programme_code": "09.02.09", "current_kcp": 10, "requested_kcp": 9}]
+    data["lines"] = [
+        {"programme_code": "09.02.07", "current_kcp": 10, "requested_kcp": 11},
+        {"programme_code": "09.02.08", "current_kcp": 10, "requested_kcp": 10},
+        {"programme_code": "09.02.09", "current_kcp": 10, "requested_kcp": 9},
+    ]
     clean, errors = validate(schema, data)
     assert pairs(errors) == [("lines/0/justification", "required")]
     assert [line["delta"] for line in clean["lines"]] == [1, 0, -1]
@@ -299,11 +363,14 @@ def test_justification_required_only_when_delta_positive(schema):
 
 def test_inn_and_ogrn_formats(schema):
     base = valid_data()
-    for inn, expected in [(VALID_INN, None), (VALID_INN_12, None),
-                          ("7707083894", "Invalid INN: checksum does not match"),
-                          ("500100732258", "Invalid INN: checksum does not match"),
-                          ("770708389", "INN must consist of 10 or 12 digits"),
-                          ("77070838AB", "INN must consist of 10 or 12 digits")]:
+    for inn, expected in [
+        (VALID_INN, None),
+        (VALID_INN_12, None),
+        ("7707083894", "Invalid INN: checksum does not match"),
+        ("500100732258", "Invalid INN: checksum does not match"),
+        ("770708389", "INN must consist of 10 or 12 digits"),
+        ("77070838AB", "INN must consist of 10 or 12 digits"),
+    ]:
         _, errors = validate(schema, dict(base, inn=inn))
         assert [e.message for e in errors] == ([expected] if expected else []), inn
     _, errors = validate(schema, dict(base, ogrn="1027700132196"))
@@ -334,7 +401,8 @@ def test_additional_properties_kept_when_allowed(schema):
 
 def test_generic_messages_for_other_keywords():
     s = {
-        "title": "t", "type": "object",
+        "title": "t",
+        "type": "object",
         "properties": {
             "n": {"type": "number", "multipleOf": 0.5, "exclusiveMaximum": 10},
             "k": {"type": "integer", "exclusiveMinimum": 0, "maximum": 5},
@@ -382,17 +450,19 @@ def test_errors_to_dict_joins_messages():
 
 
 def test_apply_computed(schema):
-    data = {"lines": [{"current_kcp": 3, "requested_kcp": 10, "delta": 999},
-                      {"current_kcp": 2, "requested_kcp": 1}],
-            "total_delta": 12345}
+    data = {
+        "lines": [{"current_kcp": 3, "requested_kcp": 10, "delta": 999}, {"current_kcp": 2, "requested_kcp": 1}],
+        "total_delta": 12345,
+    }
     out = apply_computed(schema, data)
     assert out["lines"][0]["delta"] == 7  # client value replaced
     assert out["lines"][1]["delta"] == -1
     assert out["total_delta"] == 6
     assert data["lines"][0]["delta"] == 999  # input untouched
     # a missing or non-numeric operand removes the computed field (and sums over it)
-    out = apply_computed(schema, {"lines": [{"current_kcp": 3}, {"current_kcp": "x", "requested_kcp": 1}],
-                                  "total_delta": 5})
+    out = apply_computed(
+        schema, {"lines": [{"current_kcp": 3}, {"current_kcp": "x", "requested_kcp": 1}], "total_delta": 5}
+    )
     assert "delta" not in out["lines"][0] and "delta" not in out["lines"][1] and "total_delta" not in out
     assert apply_computed(schema, {"lines": []})["total_delta"] == 0
     assert "total_delta" not in apply_computed(schema, {})
@@ -401,9 +471,11 @@ def test_apply_computed(schema):
 
 def test_apply_computed_add_sum_scalars_and_chains():
     s = {
-        "title": "t", "type": "object",
+        "title": "t",
+        "type": "object",
         "properties": {
-            "a": {"type": "number"}, "b": {"type": "number"},
+            "a": {"type": "number"},
+            "b": {"type": "number"},
             "total": {"type": "number", "x-compute": {"add": ["subtotal", 100]}},  # depends on a later field
             "subtotal": {"type": "number", "x-compute": {"add": ["a", "b"]}},
             "amounts": {"type": "array", "items": {"type": "integer"}},
@@ -433,10 +505,15 @@ def test_computed_value_drives_if_then(schema):
 
 
 def test_decision_options(schema):
-    assert decision_options(schema) == [("approve", "Согласовать"), ("return", "Вернуть на доработку"),
-                                        ("reject", "Отклонить")]
-    schema["properties"]["decision"] = {"type": "string", "oneOf": [
-        {"const": "approve", "title": "Утвердить"}, {"const": "reject", "title": "Отказать"}]}
+    assert decision_options(schema) == [
+        ("approve", "Согласовать"),
+        ("return", "Вернуть на доработку"),
+        ("reject", "Отклонить"),
+    ]
+    schema["properties"]["decision"] = {
+        "type": "string",
+        "oneOf": [{"const": "approve", "title": "Утвердить"}, {"const": "reject", "title": "Отказать"}],
+    }
     assert decision_options(schema) == [("approve", "Утвердить"), ("reject", "Отказать")]
     schema["properties"]["decision"] = {"type": "string", "enum": ["yes", "no"]}
     assert decision_options(schema) == [("yes", "yes"), ("no", "no")]
@@ -448,39 +525,41 @@ def test_decision_options(schema):
 
 
 def test_parse_form_post_types_and_tables(schema):
-    post = MultiDict([
-        ("csrf_token", "abc"),
-        ("organisation", "  ОГБПОУ «ТТ»  "),
-        ("inn", VALID_INN),
-        ("ogrn", ""),
-        ("email", "   "),
-        ("deadline", "12.05.2025"),
-        ("level", "spo"),
-        ("funding", "federal"),
-        ("lines-0-programme_code", "09.02.07"),
-        ("lines-0-current_kcp", "1 000"),
-        ("lines-0-requested_kcp", "1\u00a0010"),
-        ("lines-0-delta", "999"),  # computed: ignored
-        ("lines-0-justification", "Line one\r\nline two"),
-        ("lines-1-programme_code", ""),  # entirely empty row: dropped
-        ("lines-1-current_kcp", ""),
-        ("lines-1-justification", ""),
-        ("lines-7-programme_code", "15.02.10"),
-        ("lines-7-current_kcp", "ten"),  # bad number kept as string
-        ("lines-7-requested_kcp", "5"),
-        ("lines-7-priority", "on"),
-        ("lines-10-programme_code", "38.03.01"),  # numeric, not lexicographic, order
-        ("lines-10-current_kcp", "1"),
-        ("lines-10-requested_kcp", "1"),
-        ("tags", "urgent"),
-        ("tags", "new_programme"),
-        ("tags", ""),
-        ("registry_id", "forged"),  # readonly: ignored
-        ("total_delta", "1"),  # computed: ignored
-        ("case_id", "case-17"),
-        ("comment", ""),
-        ("decision", "approve"),
-    ])
+    post = MultiDict(
+        [
+            ("csrf_token", "abc"),
+            ("organisation", "  ОГБПОУ «ТТ»  "),
+            ("inn", VALID_INN),
+            ("ogrn", ""),
+            ("email", "   "),
+            ("deadline", "12.05.2025"),
+            ("level", "spo"),
+            ("funding", "federal"),
+            ("lines-0-programme_code", "09.02.07"),
+            ("lines-0-current_kcp", "1 000"),
+            ("lines-0-requested_kcp", "1\u00a0010"),
+            ("lines-0-delta", "999"),  # computed: ignored
+            ("lines-0-justification", "Line one\r\nline two"),
+            ("lines-1-programme_code", ""),  # entirely empty row: dropped
+            ("lines-1-current_kcp", ""),
+            ("lines-1-justification", ""),
+            ("lines-7-programme_code", "15.02.10"),
+            ("lines-7-current_kcp", "ten"),  # bad number kept as string
+            ("lines-7-requested_kcp", "5"),
+            ("lines-7-priority", "on"),
+            ("lines-10-programme_code", "38.03.01"),  # numeric, not lexicographic, order
+            ("lines-10-current_kcp", "1"),
+            ("lines-10-requested_kcp", "1"),
+            ("tags", "urgent"),
+            ("tags", "new_programme"),
+            ("tags", ""),
+            ("registry_id", "forged"),  # readonly: ignored
+            ("total_delta", "1"),  # computed: ignored
+            ("case_id", "case-17"),
+            ("comment", ""),
+            ("decision", "approve"),
+        ]
+    )
     data = parse_form_post(schema, post)
     assert data == {
         "organisation": "ОГБПОУ «ТТ»",
@@ -489,8 +568,13 @@ def test_parse_form_post_types_and_tables(schema):
         "level": "spo",
         "funding": "federal",
         "lines": [
-            {"programme_code": "09.02.07", "current_kcp": 1000, "requested_kcp": 1010,
-             "justification": "Line one\nline two", "priority": False},
+            {
+                "programme_code": "09.02.07",
+                "current_kcp": 1000,
+                "requested_kcp": 1010,
+                "justification": "Line one\nline two",
+                "priority": False,
+            },
             {"programme_code": "15.02.10", "current_kcp": "ten", "requested_kcp": 5, "priority": True},
             {"programme_code": "38.03.01", "current_kcp": 1, "requested_kcp": 1, "priority": False},
         ],
@@ -505,9 +589,19 @@ def test_parse_form_post_types_and_tables(schema):
 
 
 def test_parse_form_post_row_with_only_hidden_id_is_dropped():
-    s = {"title": "t", "type": "object", "properties": {"rows": {"type": "array", "items": {
-        "type": "object", "properties": {"id": {"type": "string", "x-ui": {"widget": "hidden"}},
-                                         "name": {"type": "string"}}}}}}
+    s = {
+        "title": "t",
+        "type": "object",
+        "properties": {
+            "rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string", "x-ui": {"widget": "hidden"}}, "name": {"type": "string"}},
+                },
+            }
+        },
+    }
     post = MultiDict([("rows-0-id", "a"), ("rows-0-name", ""), ("rows-1-id", "b"), ("rows-1-name", "Бета")])
     assert parse_form_post(s, post) == {"rows": [{"id": "b", "name": "Бета"}]}
 
@@ -522,12 +616,18 @@ def test_x_messages_override_for_required(schema):
 
 def test_parse_form_post_numbers_booleans_and_enums():
     s = {
-        "title": "t", "type": "object",
+        "title": "t",
+        "type": "object",
         "properties": {
-            "n": {"type": "number"}, "i": {"type": "integer"}, "big": {"type": "integer"},
+            "n": {"type": "number"},
+            "i": {"type": "integer"},
+            "big": {"type": "integer"},
             "yes": {"type": "boolean", "x-ui": {"widget": "radio"}, "enum": [True, False]},
-            "yn": {"type": "boolean", "x-ui": {"widget": "select"}, "oneOf": [
-                {"const": True, "title": "Да"}, {"const": False, "title": "Нет"}]},
+            "yn": {
+                "type": "boolean",
+                "x-ui": {"widget": "select"},
+                "oneOf": [{"const": True, "title": "Да"}, {"const": False, "title": "Нет"}],
+            },
             "level": {"type": "integer", "enum": [1, 2, 3]},
             "nullable": {"type": ["integer", "null"]},
             "codes": {"type": "array", "items": {"type": "integer"}},
@@ -535,12 +635,31 @@ def test_parse_form_post_numbers_booleans_and_enums():
         },
     }
     check_form_schema(s)
-    post = MultiDict([("n", "2,5"), ("i", "-3"), ("big", "1.5"), ("yes", "true"), ("yn", "false"),
-                      ("level", "2"), ("nullable", "7"), ("codes", "1"), ("codes", "x"),
-                      ("address-city", "Томск"), ("address-zip", "")])
+    post = MultiDict(
+        [
+            ("n", "2,5"),
+            ("i", "-3"),
+            ("big", "1.5"),
+            ("yes", "true"),
+            ("yn", "false"),
+            ("level", "2"),
+            ("nullable", "7"),
+            ("codes", "1"),
+            ("codes", "x"),
+            ("address-city", "Томск"),
+            ("address-zip", ""),
+        ]
+    )
     assert parse_form_post(s, post) == {
-        "n": 2.5, "i": -3, "big": "1.5", "yes": True, "yn": False, "level": 2, "nullable": 7,
-        "codes": [1, "x"], "address": {"city": "Томск"},
+        "n": 2.5,
+        "i": -3,
+        "big": "1.5",
+        "yes": True,
+        "yn": False,
+        "level": 2,
+        "nullable": 7,
+        "codes": [1, "x"],
+        "address": {"city": "Томск"},
     }
     assert parse_form_post(s, MultiDict([("n", "1e3"), ("i", "+4"), ("yes", ""), ("n", "9")])) == {"n": 1000.0, "i": 4}
     assert parse_form_post(s, MultiDict()) == {}
@@ -553,15 +672,17 @@ def test_parse_form_post_numbers_booleans_and_enums():
 
 @pytest.fixture
 def env():
-    e = Environment(loader=FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"],
-                    autoescape=select_autoescape(["html"]))
+    e = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"], autoescape=select_autoescape(["html"])
+    )
     e.install_null_translations(newstyle=True)
     return e
 
 
 def render(env, schema, data=None, errors=None, readonly=False):
-    tpl = env.from_string('{% from "forms/_macros.html" import render_form %}'
-                          "{{ render_form(schema, data, errors, readonly) }}")
+    tpl = env.from_string(
+        '{% from "forms/_macros.html" import render_form %}{{ render_form(schema, data, errors, readonly) }}'
+    )
     return tpl.render(schema=schema, data=data, errors=errors, readonly=readonly)
 
 
@@ -684,9 +805,11 @@ def test_render_decision_buttons(env, schema):
     html = render(env, schema, {}, {})
     page = scrape(html)
     buttons = [(a["name"], a["value"], a["class"]) for a in page.find("button", type="submit") if a.get("name")]
-    assert buttons == [("decision", "approve", "btn btn-success"),
-                       ("decision", "return", "btn btn-secondary"),
-                       ("decision", "reject", "btn btn-danger")]
+    assert buttons == [
+        ("decision", "approve", "btn btn-success"),
+        ("decision", "return", "btn btn-secondary"),
+        ("decision", "reject", "btn btn-danger"),
+    ]
     assert ">Согласовать</button>" in html and ">Вернуть на доработку</button>" in html
     assert not page.find("input", name="decision") and not page.find("select", name="decision")
     # the implicit (Enter key) submit button comes first and carries no decision
@@ -726,17 +849,24 @@ def test_render_readonly(env, schema):
     assert "Томский техникум" in html and "12.05.2025" in html  # dates shown Russian style
     assert "Областной бюджет" in html and "СПО" in html
     assert "Согласовать" in html  # the chosen decision as text
-    assert html.count('<tr data-index=') == 2  # no blank rows
+    assert html.count("<tr data-index=") == 2  # no blank rows
 
 
 OTHER_WIDGETS = {
-    "title": "Прочие виджеты", "type": "object",
+    "title": "Прочие виджеты",
+    "type": "object",
     "properties": {
         "yn": {"type": "boolean", "title": "Да или нет", "x-ui": {"widget": "radio"}},
         "phones": {"type": "array", "title": "Телефоны", "items": {"type": "string"}},
-        "address": {"type": "object", "title": "Адрес", "required": ["city"], "properties": {
-            "city": {"type": "string", "title": "Город"},
-            "zip": {"type": "string", "title": "Индекс", "pattern": "^[0-9]{6}$"}}},
+        "address": {
+            "type": "object",
+            "title": "Адрес",
+            "required": ["city"],
+            "properties": {
+                "city": {"type": "string", "title": "Город"},
+                "zip": {"type": "string", "title": "Индекс", "pattern": "^[0-9]{6}$"},
+            },
+        },
         "amount": {"type": "number", "title": "Сумма", "minimum": 0},
         "kind": {"type": "integer", "title": "Вид", "enum": [1, 2], "x-ui": {"enumNames": ["Первый", "Второй"]}},
         "outcome": {"type": "string", "title": "Итог", "enum": ["accept", "decline"], "x-ui": {"widget": "buttons"}},
@@ -746,8 +876,13 @@ OTHER_WIDGETS = {
 
 def test_render_other_widgets_round_trip(env):
     check_form_schema(OTHER_WIDGETS)
-    data = {"yn": False, "phones": ["+7 3822 000000", "8 800"], "address": {"city": "Томск", "zip": "634050"},
-            "amount": 2.5, "kind": 2}
+    data = {
+        "yn": False,
+        "phones": ["+7 3822 000000", "8 800"],
+        "address": {"city": "Томск", "zip": "634050"},
+        "amount": 2.5,
+        "kind": 2,
+    }
     html = render(env, OTHER_WIDGETS, data, {"address/zip": "Неверный индекс"})
     page = scrape(html)
     assert page.find("input", name="yn", type="radio", value="false", checked="")
@@ -790,8 +925,15 @@ def test_html_round_trip(env, schema):
 
 
 def test_round_trip_keeps_bad_input_for_correction(env, schema):
-    post = MultiDict([("organisation", "ОГБПОУ"), ("inn", "123"), ("lines-0-programme_code", "09.02.07"),
-                      ("lines-0-current_kcp", "abc"), ("lines-0-requested_kcp", "3")])
+    post = MultiDict(
+        [
+            ("organisation", "ОГБПОУ"),
+            ("inn", "123"),
+            ("lines-0-programme_code", "09.02.07"),
+            ("lines-0-current_kcp", "abc"),
+            ("lines-0-requested_kcp", "3"),
+        ]
+    )
     data = parse_form_post(schema, post)
     clean, errors = validate(schema, data)
     page = scrape(render(env, schema, clean, errors_to_dict(errors)))
@@ -805,7 +947,10 @@ def test_render_in_flask_with_babel(schema):
     with app.test_request_context():
         html = render_template_string(
             '{% from "forms/_macros.html" import render_form %}{{ render_form(schema, data, errors) }}',
-            schema=schema, data=valid_data(), errors={"inn": "bad"})
+            schema=schema,
+            data=valid_data(),
+            errors={"inn": "bad"},
+        )
     assert 'name="decision" value="approve"' in html
     assert 'id="f-inn-error">bad</p>' in html
 
@@ -856,7 +1001,10 @@ def test_russian_messages(ru_app, schema):
         got = {e.path: e.message for e in errors}
         html = render_template_string(
             '{% from "forms/_macros.html" import render_form %}{{ render_form(schema, data, errors) }}',
-            schema=schema, data=data, errors=got)
+            schema=schema,
+            data=data,
+            errors=got,
+        )
     assert got == {
         "deadline": "Такой даты не существует",
         "inn": "Неверный ИНН: контрольная сумма не сходится",
@@ -874,8 +1022,14 @@ def test_every_msgid_has_a_russian_translation():
     from jinja2.ext import babel_extract
 
     catalog = russian_catalog()
-    msgids = {m[1] for m in extract_from_file("python", str(ROOT / "workflow_app" / "forms.py"),
-                                             keywords={"_": None, "gettext": None, "lazy_gettext": None})}
+    msgids = {
+        m[1]
+        for m in extract_from_file(
+            "python",
+            str(ROOT / "workflow_app" / "forms.py"),
+            keywords={"_": None, "gettext": None, "lazy_gettext": None},
+        )
+    }
     with (TEMPLATES / "forms" / "_macros.html").open("rb") as fh:
         for _lineno, _func, message, _comments in babel_extract(fh, ("_", "gettext"), [], {}):
             msgids.add(message[0] if isinstance(message, tuple) else message)
@@ -908,9 +1062,12 @@ lines_strategy = st.lists(
     st.fixed_dictionaries({}, optional={f: line_values.get(f, json_values) for f in line_fields}) | json_values,
     max_size=4,
 )
-top_values = {name: json_values for name in KCP_SCHEMA["properties"]}
-top_values.update(lines=lines_strategy | json_values, inn=st.sampled_from([VALID_INN, "7707083894", ""]) | json_values,
-                  unknown=json_values)
+top_values = dict.fromkeys(KCP_SCHEMA["properties"], json_values)
+top_values.update(
+    lines=lines_strategy | json_values,
+    inn=st.sampled_from([VALID_INN, "7707083894", ""]) | json_values,
+    unknown=json_values,
+)
 data_strategy = st.fixed_dictionaries({}, optional=top_values) | json_values
 
 
@@ -931,9 +1088,25 @@ def test_property_validate_never_raises(data):
 
 
 post_names = st.sampled_from(
-    ["organisation", "inn", "level", "funding", "tags", "agree", "decision", "deadline", "csrf_token",
-     "lines-0-programme_code", "lines-0-current_kcp", "lines-1-requested_kcp", "lines-01-current_kcp",
-     "lines-x-current_kcp", "lines--current_kcp", "lines-99999999999999999999-priority", "lines"]
+    [
+        "organisation",
+        "inn",
+        "level",
+        "funding",
+        "tags",
+        "agree",
+        "decision",
+        "deadline",
+        "csrf_token",
+        "lines-0-programme_code",
+        "lines-0-current_kcp",
+        "lines-1-requested_kcp",
+        "lines-01-current_kcp",
+        "lines-x-current_kcp",
+        "lines--current_kcp",
+        "lines-99999999999999999999-priority",
+        "lines",
+    ]
 )
 
 

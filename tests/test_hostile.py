@@ -1,6 +1,7 @@
 """Hostile input: schemathesis against /api/v1/openapi.json (in-process, WSGI) as an authenticated user —
 zero 5xx, zero response-schema violations; BPMN uploads with script attacks, entity bombs, XXE and huge
 files are refused through the service, the admin upload page and the request size limit."""
+
 import io
 import os
 
@@ -24,8 +25,11 @@ def _seed(app):
     deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "example_approval.bpmn"))
     officer = accounts.issue_token(SYSTEM, "college_officer", "hostile")
     client = app.test_client()
-    r = client.post("/api/v1/processes/example_approval/instances", json={"data": {"title": "Атака"}},
-                    headers={"Authorization": "Bearer " + officer})
+    r = client.post(
+        "/api/v1/processes/example_approval/instances",
+        json={"data": {"title": "Атака"}},
+        headers={"Authorization": "Bearer " + officer},
+    )
     assert r.status_code == 201
     db.session.commit()
     return {"admin": accounts.issue_token(SYSTEM, "admin", "hostile"), "college_officer": officer}
@@ -42,9 +46,14 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(app):
             headers = {"Authorization": "Bearer " + tokens[who]}
 
             @given(case=operation.as_strategy())
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             def run(case):
                 case.call_and_validate(headers=headers, checks=CHECKS)
 
@@ -59,28 +68,38 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(app):
 
 # --- BPMN uploads --------------------------------------------------------------------------------------
 
-HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
-        'targetNamespace="http://example.org">\n')
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+    'targetNamespace="http://example.org">\n'
+)
 
 
 def _process(body: str) -> bytes:
-    return (HEAD + '<bpmn:process id="evil" isExecutable="true">\n<bpmn:startEvent id="s"/>\n' + body +
-            '\n<bpmn:endEvent id="e"/>\n</bpmn:process>\n</bpmn:definitions>\n').encode()
+    return (
+        HEAD
+        + '<bpmn:process id="evil" isExecutable="true">\n<bpmn:startEvent id="s"/>\n'
+        + body
+        + '\n<bpmn:endEvent id="e"/>\n</bpmn:process>\n</bpmn:definitions>\n'
+    ).encode()
 
 
 def _script(source: str) -> bytes:
     return _process(
         f'<bpmn:scriptTask id="t" scriptFormat="python"><bpmn:script>{source}</bpmn:script></bpmn:scriptTask>'
-        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>')
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>'
+    )
 
 
-BILLION_LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                             for i in range(1, 10))
-                  + b']>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol9;</bpmn:definitions>')
-XXE = (b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
-       b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</bpmn:definitions>')
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b']>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol9;</bpmn:definitions>'
+)
+XXE = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+    b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</bpmn:definitions>'
+)
 
 HOSTILE_FILES = {
     "import os": _script("import os\nos.system('id')"),
@@ -93,10 +112,14 @@ HOSTILE_FILES = {
         '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="g"/>'
         '<bpmn:sequenceFlow id="f2" sourceRef="g" targetRef="e"><bpmn:conditionExpression>'
         "__import__('os').getcwd() == '/'</bpmn:conditionExpression></bpmn:sequenceFlow>"
-        '<bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="e"/>'),
+        '<bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="e"/>'
+    ),
     "billion laughs": BILLION_LAUGHS,
-    "billion laughs utf-16": BILLION_LAUGHS.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>')
-    .decode().encode("utf-16"),
+    "billion laughs utf-16": BILLION_LAUGHS.replace(
+        b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>'
+    )
+    .decode()
+    .encode("utf-16"),
     "xxe": XXE,
     "huge": _process("<!-- " + "x" * (3 * 1024 * 1024) + " -->"),
     "not xml": b"\x89PNG\r\n\x1a\n" + os.urandom(256),
@@ -106,10 +129,18 @@ HOSTILE_FILES = {
 
 # why each is refused (a refusal for another reason would hide a hole)
 REASONS = {
-    "import os": "Import not allowed", "__import__": "not allowed", "dunder walk": "not allowed",
-    "open file": "not allowed", "eval": "not allowed", "condition attack": "not allowed",
-    "billion laughs": "DOCTYPE", "billion laughs utf-16": "entity", "xxe": "DOCTYPE", "huge": "larger than",
-    "not xml": "malformed XML", "empty": "malformed XML",
+    "import os": "Import not allowed",
+    "__import__": "not allowed",
+    "dunder walk": "not allowed",
+    "open file": "not allowed",
+    "eval": "not allowed",
+    "condition attack": "not allowed",
+    "billion laughs": "DOCTYPE",
+    "billion laughs utf-16": "entity",
+    "xxe": "DOCTYPE",
+    "huge": "larger than",
+    "not xml": "malformed XML",
+    "empty": "malformed XML",
 }
 
 
@@ -151,14 +182,20 @@ def _admin_session(app, client):
 def test_hostile_bpmn_is_refused_by_the_admin_upload_page(app, client):
     token = _admin_session(app, client)
     for name in ("import os", "billion laughs", "xxe", "billion laughs utf-16", "not xml"):
-        r = client.post("/admin/models", data={"csrf_token": token, "bpmn": (io.BytesIO(HOSTILE_FILES[name]), "evil.bpmn")},
-                        content_type="multipart/form-data")
+        r = client.post(
+            "/admin/models",
+            data={"csrf_token": token, "bpmn": (io.BytesIO(HOSTILE_FILES[name]), "evil.bpmn")},
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 422, (name, r.status_code)
         body = r.get_data(as_text=True)
         assert "Traceback" not in body and "root:" not in body
     # without the CSRF token the upload is refused before anything is parsed
-    r = client.post("/admin/models", data={"bpmn": (io.BytesIO(HOSTILE_FILES["import os"]), "evil.bpmn")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/admin/models",
+        data={"bpmn": (io.BytesIO(HOSTILE_FILES["import os"]), "evil.bpmn")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 400
     assert db.session.query(ProcessModel).filter_by(process_id="evil").count() == 0
 
@@ -167,9 +204,15 @@ def test_a_request_over_the_size_limit_is_refused_413(app, client):
     token = _admin_session(app, client)
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     big = io.BytesIO(b"<" + b"x" * (512 * 1024))
-    r = client.post("/admin/models", data={"csrf_token": token, "bpmn": (big, "big.bpmn")}, content_type="multipart/form-data")
+    r = client.post(
+        "/admin/models", data={"csrf_token": token, "bpmn": (big, "big.bpmn")}, content_type="multipart/form-data"
+    )
     assert r.status_code == 413
     bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "college_officer", "t")}
-    r = client.post("/api/v1/tasks/1/attachments", headers=bearer, content_type="multipart/form-data",
-                    data={"file": (io.BytesIO(b"x" * (512 * 1024)), "big.pdf")})
+    r = client.post(
+        "/api/v1/tasks/1/attachments",
+        headers=bearer,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"x" * (512 * 1024)), "big.pdf")},
+    )
     assert r.status_code == 413 and r.get_json()["error"]["code"] == "too_large"

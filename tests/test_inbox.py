@@ -1,13 +1,14 @@
 """Inbox services: views and filters, the new-task counter, e-mail to candidates (aiosmtpd), CLI users and demo."""
+
 import socket
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from factories import actor, example_people, org, user
 from sqlalchemy import select
 from stdnum.ru import inn
 
-from factories import actor, example_people, org, user
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, Organisation, User
@@ -15,7 +16,7 @@ from workflow_app.roles import ROLES
 from workflow_app.services import inbox, notifications, processes, tasks
 from workflow_app.services.errors import Forbidden, Invalid, NotFound
 
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 
 
@@ -74,7 +75,7 @@ def test_views_filters_and_paging(app, people):
     with pytest.raises(Invalid):
         inbox.list_tasks(a1, "mine", per_page=0)
     # overdue: after the 5 working days
-    clock.set_clock(datetime(2026, 3, 11, 3, 0, tzinfo=timezone.utc))
+    clock.set_clock(datetime(2026, 3, 11, 3, 0, tzinfo=UTC))
     assert ids(inbox.list_tasks(a1, "overdue")) == [t1.id, t2.id]
     assert inbox.is_overdue(db.session.get(HumanTask, t1.id))
 
@@ -85,8 +86,12 @@ def _sqlite_plans(actor_, view, filters):
 
     shape, params = inbox._plan(actor_, view, filters)
     for b in inbox._branches(shape):
-        sql = b.order_by(HumanTask.created_at).limit(26).params(**params).compile(
-            dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+        sql = (
+            b.order_by(HumanTask.created_at)
+            .limit(26)
+            .params(**params)
+            .compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+        )
         yield " ".join(str(r[-1]) for r in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {sql}")))
 
 
@@ -154,8 +159,9 @@ def test_assign_is_for_heads_and_admins_only(app, people):
     assert inbox.assign(actor(director), t.id, "dpo_officer_2").assignee_id == people["dpo2"].id
     assert inbox.assign(actor(people["admin"]), t.id, "college_officer_1").assignee_id == people["officer1"].id
     assert [u.username for u in inbox.candidates(actor(director), t.id)] == sorted(
-        ["college_officer_1", "dpo_officer_2"], key=lambda n: db.session.execute(
-            select(User.display_name).where(User.username == n)).scalar_one())
+        ["college_officer_1", "dpo_officer_2"],
+        key=lambda n: db.session.execute(select(User.display_name).where(User.username == n)).scalar_one(),
+    )
 
 
 def _free_port():
@@ -203,8 +209,11 @@ def test_email_to_candidates_is_sent_in_the_background(app, people):
 
     release = threading.Event()  # a synchronous send would block the command until the server answers
 
-    for u, mail in ((people["officer1"], "o1@college1.test"), (people["officer2"], "o2@college2.test"),
-                    (people["dpo2"], "dpo2@college1.test")):
+    for u, mail in (
+        (people["officer1"], "o1@college1.test"),
+        (people["officer2"], "o2@college2.test"),
+        (people["dpo2"], "dpo2@college1.test"),
+    ):
         u.email = mail
     db.session.commit()
     sink = SmtpSink(release)
@@ -230,8 +239,21 @@ def test_cli_users_and_tokens(app, client):
     runner = app.test_cli_runner()
     org("DEPPO", "ДепПО", kind="department")
     db.session.commit()
-    r = runner.invoke(args=["users", "create", "ivanova", "--password", "Tomsk-Secret-2026!", "--name", "Иванова М. С.",
-                            "--group", "dpo_officer", "--org", "DEPPO"])
+    r = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "ivanova",
+            "--password",
+            "Tomsk-Secret-2026!",
+            "--name",
+            "Иванова М. С.",
+            "--group",
+            "dpo_officer",
+            "--org",
+            "DEPPO",
+        ]
+    )
     assert r.exit_code == 0, r.output
     r = runner.invoke(args=["users", "create", "ivanova", "--password", "Tomsk-Secret-2026!"])
     assert r.exit_code == 1 and "already exists" in r.output
@@ -257,8 +279,14 @@ def test_demo_load_is_idempotent_and_covers_every_role(app, client):
     assert users1 == users2
     for role in ROLES:
         assert role in users2 and role in users2[role][1]
-    for name in ("college_officer_1", "college_director_1", "college_officer_2", "college_director_2",
-                 "investor_1", "investor_2"):
+    for name in (
+        "college_officer_1",
+        "college_director_1",
+        "college_officer_2",
+        "college_director_2",
+        "investor_1",
+        "investor_2",
+    ):
         assert name in users2
     assert users2["college_officer_1"][2] != users2["college_officer_2"][2]
     assert users2["college_officer_1"][2] == users2["college_director_1"][2]

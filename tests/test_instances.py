@@ -1,12 +1,13 @@
 """The service layer over a real database: deploy, start, complete, timers, messages, concurrency."""
+
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from factories import actor, example_people
 from sqlalchemy import func, select
 
-from factories import actor, example_people
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, ProcessInstance, ProcessModel
@@ -17,7 +18,7 @@ from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "bpmn" / "example_approval.bpmn"
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 
 
@@ -42,8 +43,9 @@ def start(person, key="BK-1"):
 
 def open_task(instance, task_def):
     return db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.task_def == task_def,
-                                HumanTask.status == "open")
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.task_def == task_def, HumanTask.status == "open"
+        )
     ).scalar_one()
 
 
@@ -55,7 +57,9 @@ def test_deploy_versions_by_content_and_keeps_running_instances_on_theirs(app, p
     assert (again.version, again.created) == (1, False)
     inst = start(people["officer1"])
     changed = tmp_path / "example_approval.bpmn"
-    changed.write_text(EXAMPLE.read_text(encoding="utf-8").replace("Подать заявку", "Подать заявку (v2)"), encoding="utf-8")
+    changed.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("Подать заявку", "Подать заявку (v2)"), encoding="utf-8"
+    )
     [second] = deployment.deploy_path(SYSTEM, changed)
     assert (second.version, second.created) == (2, True)
     assert inst.model.version == 1
@@ -68,15 +72,17 @@ def test_deploy_versions_by_content_and_keeps_running_instances_on_theirs(app, p
 
 def test_broken_diagram_is_refused_with_element_and_nothing_deployed(app, tmp_path):
     broken = tmp_path / "broken.bpmn"
-    broken.write_text(EXAMPLE.read_text(encoding="utf-8").replace('decision == "reject"', 'open("/etc/passwd")'),
-                      encoding="utf-8")
+    broken.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace('decision == "reject"', 'open("/etc/passwd")'), encoding="utf-8"
+    )
     with pytest.raises(Invalid) as info:
         deployment.deploy_path(SYSTEM, broken)
     assert info.value.fields["element"] == "gw_review"
     assert "broken.bpmn" in info.value.message
     unknown_lane = tmp_path / "lane.bpmn"
-    unknown_lane.write_text(EXAMPLE.read_text(encoding="utf-8").replace('name="dpo_head"', 'name="no_such_group"'),
-                            encoding="utf-8")
+    unknown_lane.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace('name="dpo_head"', 'name="no_such_group"'), encoding="utf-8"
+    )
     with pytest.raises(Invalid, match="no_such_group"):
         deployment.deploy_path(SYSTEM, unknown_lane)
     assert db.session.query(ProcessModel).count() == 0
@@ -101,7 +107,7 @@ def test_full_run_through_the_service_layer(app, deployed, people):
     inst = start(officer)
     submit = open_task(inst, "submit_request")
     assert submit.org_scope_id == officer.organisation_id and submit.form_key == "example_request"
-    assert submit.due_at == datetime(2026, 3, 10, 11, 0, tzinfo=timezone.utc)  # 5 working days; 9 March is a day off
+    assert submit.due_at == datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # 5 working days; 9 March is a day off
     with pytest.raises(Invalid) as info:
         tasks.complete(actor(officer), submit.id, {"title": "x", "amount": -1})
     assert set(info.value.fields) >= {"title", "amount", "justification"}
@@ -118,9 +124,8 @@ def test_full_run_through_the_service_layer(app, deployed, people):
     tasks.complete(actor(dpo), open_task(inst, "review_request").id, {"decision": "approve"})
     db.session.refresh(inst)
     assert inst.waiting_messages == ["council_decision"]
-    with pytest.raises(Forbidden):
-        with UnitOfWork(actor(dpo)) as uow:
-            instances.deliver_message(uow, actor(dpo), inst.id, "council_decision", {"approved": True})
+    with pytest.raises(Forbidden), UnitOfWork(actor(dpo)) as uow:
+        instances.deliver_message(uow, actor(dpo), inst.id, "council_decision", {"approved": True})
     with UnitOfWork(SYSTEM) as uow:
         instances.deliver_message(uow, SYSTEM, inst.id, "council_decision", {"approved": True})
         uow.commit()
@@ -157,8 +162,9 @@ def test_state_survives_a_new_app_instance(app, deployed, people, database_url):
 
         instances.ENGINE._models.clear()  # as if a fresh process: no cached specs
         dpo = db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one()
-        review = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst_id,
-                                                            HumanTask.status == "open")).scalar_one()
+        review = db.session.execute(
+            select(HumanTask).where(HumanTask.instance_id == inst_id, HumanTask.status == "open")
+        ).scalar_one()
         tasks.complete(actor(dpo), review.id, {"decision": "reject", "comment": "Не обосновано"})
         assert db.session.get(ProcessInstance, inst_id).status == "completed"
         db.session.remove()
@@ -169,15 +175,18 @@ def test_timer_escalation_with_the_injected_clock(app, deployed, people):
     inst = start(people["officer1"])
     tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     db.session.refresh(inst)
-    assert inst.next_timer_at == datetime(2026, 3, 5, 11, 0, tzinfo=timezone.utc)
-    clock.set_clock(datetime(2026, 3, 5, 10, 0, tzinfo=timezone.utc))
+    assert inst.next_timer_at == datetime(2026, 3, 5, 11, 0, tzinfo=UTC)
+    clock.set_clock(datetime(2026, 3, 5, 10, 0, tzinfo=UTC))
     assert instances.due_timer_instance_ids(clock.now()) == []
-    clock.set_clock(datetime(2026, 3, 5, 11, 0, 1, tzinfo=timezone.utc))
+    clock.set_clock(datetime(2026, 3, 5, 11, 0, 1, tzinfo=UTC))
     assert instances.due_timer_instance_ids(clock.now()) == [inst.id]
     with UnitOfWork(SCHEDULER) as uow:
         instances.fire_timers(uow, inst)
         uow.commit()
-    assert db.session.query(HumanTask).filter_by(instance_id=inst.id, task_def="review_request").one().status == "cancelled"
+    assert (
+        db.session.query(HumanTask).filter_by(instance_id=inst.id, task_def="review_request").one().status
+        == "cancelled"
+    )
     escalated = open_task(inst, "escalated_review")
     assert escalated.candidate_group == "dpo_head"
     event = db.session.query(AuditEvent).filter_by(instance_id=inst.id, kind="escalation").one()
@@ -193,10 +202,9 @@ def test_engine_error_leaves_the_stored_state_untouched(app, deployed, people):
     tasks.complete(actor(people["dpo"]), open_task(inst, "review_request").id, {"decision": "approve"})
     db.session.refresh(inst)
     before = (inst.state, inst.lock_version, db.session.query(func.count(AuditEvent.seq)).scalar())
-    with pytest.raises(Conflict, match="could not continue"):
-        with UnitOfWork(SYSTEM) as uow:
-            instances.deliver_message(uow, SYSTEM, inst.id, "council_decision", {"unexpected": 1})
-            uow.commit()
+    with pytest.raises(Conflict, match="could not continue"), UnitOfWork(SYSTEM) as uow:
+        instances.deliver_message(uow, SYSTEM, inst.id, "council_decision", {"unexpected": 1})
+        uow.commit()
     db.session.expire_all()
     inst = db.session.get(ProcessInstance, inst.id)
     after = (inst.state, inst.lock_version, db.session.query(func.count(AuditEvent.seq)).scalar())
@@ -226,8 +234,10 @@ def test_two_concurrent_completions_exactly_one_wins(app, deployed, people):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(dpo_id, "reject")),
-               threading.Thread(target=worker, args=(head_id, "return"))]
+    threads = [
+        threading.Thread(target=worker, args=(dpo_id, "reject")),
+        threading.Thread(target=worker, args=(head_id, "return")),
+    ]
     for t in threads:
         t.start()
     for t in threads:

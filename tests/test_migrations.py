@@ -1,11 +1,12 @@
 """The schema exists only through the migrations, and they match the models exactly."""
+
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.config import Config
-
 from conftest import ROOT
+
 from workflow_app.extensions import db
 
 

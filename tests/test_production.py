@@ -1,11 +1,13 @@
 """The production profile: refusals at start-up, security headers, cookie flags, no stack traces, login limits,
 the password policy for real (non-demo) users, structured logs with a request id."""
+
 import json
 import logging
 import re
 
 import pytest
 from conftest import _make_app
+from factories import org, user
 
 from workflow_app import create_app
 from workflow_app.config import DEFAULT_SECRET, database_url, engine_options
@@ -13,8 +15,6 @@ from workflow_app.extensions import db
 from workflow_app.services import accounts, demo
 from workflow_app.services.errors import Forbidden, Invalid
 from workflow_app.services.identity import SYSTEM, password_problems
-
-from factories import org, user
 
 
 def test_production_refuses_the_default_secret_key(database_url):
@@ -74,7 +74,8 @@ def test_security_headers_on_pages_and_api(client):
 def _login(client, username, password):
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
     assert token, "the login form carries a CSRF token"
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token.group(1)})
 
@@ -129,25 +130,44 @@ def test_login_rate_limit_kicks_in(database_url):
     app = _make_app(database_url, {"RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         client = app.test_client()
-        statuses = [client.post("/api/v1/auth/token", json={"username": "nobody", "password": "wrong-password"}).status_code
-                    for _ in range(12)]
+        statuses = [
+            client.post("/api/v1/auth/token", json={"username": "nobody", "password": "wrong-password"}).status_code
+            for _ in range(12)
+        ]
         assert statuses[0] == 401 and statuses[-1] == 429, statuses
-        assert client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).get_json()["error"]["code"] \
+        assert (
+            client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).get_json()["error"]["code"]
             == "too_many_requests"
-        web = [client.post("/login", data={"username": "nobody", "password": "wrong"},
-                           environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code for _ in range(12)]
+        )
+        web = [
+            client.post(
+                "/login", data={"username": "nobody", "password": "wrong"}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+            ).status_code
+            for _ in range(12)
+        ]
         assert web[0] == 401 and web[-1] == 429, web
         # another client address is not affected
-        assert client.post("/login", data={"username": "nobody", "password": "wrong"},
-                           environ_base={"REMOTE_ADDR": "10.0.0.10"}).status_code == 401
+        assert (
+            client.post(
+                "/login", data={"username": "nobody", "password": "wrong"}, environ_base={"REMOTE_ADDR": "10.0.0.10"}
+            ).status_code
+            == 401
+        )
         db.session.remove()
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("password, ok", [
-    ("short1", False), ("1234567890123", False), ("alice.smith", False), ("ALICE.SMITH", False),
-    ("correct-horse", True), ("1234567890a", True),
-])
+@pytest.mark.parametrize(
+    "password, ok",
+    [
+        ("short1", False),
+        ("1234567890123", False),
+        ("alice.smith", False),
+        ("ALICE.SMITH", False),
+        ("correct-horse", True),
+        ("1234567890a", True),
+    ],
+)
 def test_password_policy(password, ok):
     assert (password_problems("alice.smith", password) == []) is ok
 
@@ -164,7 +184,9 @@ def test_password_policy_applies_to_created_users_and_the_cli(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "petrov", "--password", "123456789012", "--group", "dpo_officer"])
     assert result.exit_code == 1 and "password" in result.output
-    result = runner.invoke(args=["users", "create", "petrov", "--password", "Tomsk-2027-secure", "--group", "dpo_officer"])
+    result = runner.invoke(
+        args=["users", "create", "petrov", "--password", "Tomsk-2027-secure", "--group", "dpo_officer"]
+    )
     assert result.exit_code == 0, result.output
     assert accounts.add_user(SYSTEM, "sidorov", "another good one", groups=["auditor"]).id
 
@@ -194,14 +216,19 @@ def test_json_log_lines_carry_the_request_id(app, client):
     assert "duration_ms" in entry
 
 
-
 def test_a_lost_database_is_503_with_retry_after(monkeypatch):
     from pgcluster import _free_port
     from sqlalchemy import text
 
     url = f"postgresql://soglasie@127.0.0.1:{_free_port()}/nothing"  # nobody listens there
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "s" * 40, "TESTING": False,
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}}})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "s" * 40,
+            "TESTING": False,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}},
+        }
+    )
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
     def touch():
@@ -233,12 +260,31 @@ def test_operator_creates_organisations_and_users_without_demo_data(app):
     result = runner.invoke(args=["orgs", "create", "DEPPO", "Департамент профессионального образования"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["orgs", "create", "DEPPO", "again"]).exit_code == 1
-    assert "inn" in runner.invoke(args=["orgs", "create", "INV1", "ООО Ромашка", "--kind", "investor",
-                                        "--inn", "7017123450"]).output
-    assert runner.invoke(args=["orgs", "create", "INV1", "ООО Ромашка", "--kind", "investor",
-                               "--inn", "7017123451"]).exit_code == 0
-    result = runner.invoke(args=["users", "create", "ivanova", "--password", "Tomsk-2027-secure", "--group",
-                                 "dpo_officer", "--org", "DEPPO"])
+    assert (
+        "inn"
+        in runner.invoke(
+            args=["orgs", "create", "INV1", "ООО Ромашка", "--kind", "investor", "--inn", "7017123450"]
+        ).output
+    )
+    assert (
+        runner.invoke(
+            args=["orgs", "create", "INV1", "ООО Ромашка", "--kind", "investor", "--inn", "7017123451"]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "ivanova",
+            "--password",
+            "Tomsk-2027-secure",
+            "--group",
+            "dpo_officer",
+            "--org",
+            "DEPPO",
+        ]
+    )
     assert result.exit_code == 0, result.output
     listing = runner.invoke(args=["orgs", "list"]).output
     assert "DEPPO" in listing and "INV1" in listing
@@ -257,13 +303,23 @@ def test_the_served_app_is_frozen_for_the_garbage_collector(tmp_path):
     root = Path(__file__).resolve().parent.parent
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/w.sqlite3", "PYTHONPATH": str(root)}
     probe = "import gc, wsgi; print(gc.get_freeze_count())"
-    frozen = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True,
-                            timeout=120)
+    frozen = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
     assert frozen.returncode == 0, frozen.stderr
     assert int(frozen.stdout.split()[-1]) > 10_000
-    plain = subprocess.run([sys.executable, "-c", "import gc; from workflow_app import create_app; create_app(); "
-                            "print(gc.get_freeze_count())"], cwd=root, env=env, capture_output=True, text=True,
-                           timeout=120)
+    plain = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc; from workflow_app import create_app; create_app(); print(gc.get_freeze_count())",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout.split()[-1] == "0"
 

@@ -1,17 +1,18 @@
 """The scheduler: yearly cycles and timers, exactly once and on time (services/scheduler, flask scheduler ...)."""
+
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from factories import actor, example_people
 from sqlalchemy import func, select
 
-from factories import actor, example_people
 from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
@@ -27,7 +28,7 @@ FLASK = str(Path(sys.executable).parent / "flask")
 
 
 def tomsk(*args) -> datetime:
-    return datetime(*args, tzinfo=TOMSK).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=TOMSK).astimezone(UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -54,9 +55,17 @@ def pause_defaults():
 
 def define(code, cron, key, process_id="sched_yearly", active_from=None, **kw):
     return scheduler.save_cycle(
-        SYSTEM, code, name=f"Тестовый цикл {code}", process_id=process_id, cron=cron, key_template=key,
-        business_key_template=kw.pop("business_key", f"{code.upper()}-{key}"), start_data={"year": "{year}"},
-        active_from=active_from or tomsk(2026, 12, 1), **kw)
+        SYSTEM,
+        code,
+        name=f"Тестовый цикл {code}",
+        process_id=process_id,
+        cron=cron,
+        key_template=key,
+        business_key_template=kw.pop("business_key", f"{code.upper()}-{key}"),
+        start_data={"year": "{year}"},
+        active_from=active_from or tomsk(2026, 12, 1),
+        **kw,
+    )
 
 
 def tick(now):
@@ -65,13 +74,19 @@ def tick(now):
 
 
 def cycle_instances(process_id="sched_yearly"):
-    return db.session.execute(
-        select(ProcessInstance).where(ProcessInstance.process_id == process_id).order_by(ProcessInstance.id)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            select(ProcessInstance).where(ProcessInstance.process_id == process_id).order_by(ProcessInstance.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def events(kind):
-    return db.session.execute(select(AuditEvent).where(AuditEvent.kind == kind).order_by(AuditEvent.seq)).scalars().all()
+    return (
+        db.session.execute(select(AuditEvent).where(AuditEvent.kind == kind).order_by(AuditEvent.seq)).scalars().all()
+    )
 
 
 def flask_env(database_url):
@@ -82,12 +97,17 @@ def flask_env(database_url):
 
 # --- definitions ----------------------------------------------------------------------------------------
 
+
 def test_shipped_cycles_are_data_in_tomsk_time(app):
     cycles = {c.id: c for c in scheduler.list_cycles(SYSTEM)}
     assert set(cycles) == {"kcp_campaign", "professions_cycle", "staffing_forecast"}
     kcp = cycles["kcp_campaign"]
     assert (kcp.process_id, kcp.cron, kcp.timezone, kcp.business_key_template) == (
-        "kcp_campaign", "0 9 1 4 *", "Asia/Tomsk", "КЦП-{year}")
+        "kcp_campaign",
+        "0 9 1 4 *",
+        "Asia/Tomsk",
+        "КЦП-{year}",
+    )
     view = scheduler.cycle_view(kcp, tomsk(2027, 3, 1))
     assert view["next_due_at"] == tomsk(2027, 4, 1, 9, 0).isoformat()  # 02:00 UTC: 09:00 in Tomsk
     assert view["next_cycle_key"] == "2027"
@@ -112,12 +132,14 @@ def test_bad_definitions_are_refused(app):
 
 # --- exactly once over a year --------------------------------------------------------------------------
 
+
 def test_a_year_of_cycles_starts_each_exactly_once(app):
     deploy("yearly_cycle.bpmn")
     pause_defaults()
     year = tomsk(2027, 1, 1)
-    define("kcp", "0 9 1 4 *", "{year}", business_key="КЦП-{year}", title_template="Кампания КЦП {year}",
-           active_from=year)
+    define(
+        "kcp", "0 9 1 4 *", "{year}", business_key="КЦП-{year}", title_template="Кампания КЦП {year}", active_from=year
+    )
     define("prof", "0 9 1 10 *", "P{next_year}", active_from=year)
     define("forecast", "30 9 1 5 *", "F{year}", active_from=year)
     define("monthly", "0 8 15 * *", "{year}-{month:02d}", active_from=year)
@@ -127,14 +149,19 @@ def test_a_year_of_cycles_starts_each_exactly_once(app):
     # 09:30 on 1 May) and a minute before them
     while moment.astimezone(TOMSK).year == 2027:
         day = moment.astimezone(TOMSK)
-        times = sorted([(9, 0)] + ([(7, 59), (8, 0)] if day.day == 15 else []) + ([(9, 29), (9, 30)] if day.day == 1 else []))
+        times = sorted(
+            [(9, 0)] + ([(7, 59), (8, 0)] if day.day == 15 else []) + ([(9, 29), (9, 30)] if day.day == 1 else [])
+        )
         for hh, mm in times:
             now = tomsk(day.year, day.month, day.day, hh, mm)
             for s in tick(now).started:
                 started_at[(s["cycle"], s["cycle_key"])] = (now, s["late_s"])
         moment += timedelta(days=1)
-    expected = {("kcp", "2027"): tomsk(2027, 4, 1, 9, 0), ("prof", "P2028"): tomsk(2027, 10, 1, 9, 0),
-                ("forecast", "F2027"): tomsk(2027, 5, 1, 9, 30)}
+    expected = {
+        ("kcp", "2027"): tomsk(2027, 4, 1, 9, 0),
+        ("prof", "P2028"): tomsk(2027, 10, 1, 9, 0),
+        ("forecast", "F2027"): tomsk(2027, 5, 1, 9, 30),
+    }
     expected.update({("monthly", f"2027-{m:02d}"): tomsk(2027, m, 15, 8, 0) for m in range(1, 13)})
     assert {k: v[0] for k, v in started_at.items()} == expected
     assert all(late == 0 for _now, late in started_at.values())
@@ -177,12 +204,16 @@ def test_escalation_fires_after_three_working_days_across_the_may_holidays(app, 
     thursday = tomsk(2026, 4, 30, 10, 0)  # 1-3 May and 9-11 May 2026 are days off
     clock.set_clock(thursday)
     with UnitOfWork(actor(people["officer1"])) as uow:
-        inst = instances.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": "t"},
-                                        business_key="BK-1")
+        inst = instances.start_instance(
+            uow, actor(people["officer1"]), "example_approval", {"title": "t"}, business_key="BK-1"
+        )
         uow.commit()
     submit = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst.id)).scalar_one()
-    tasks.complete(actor(people["officer1"]), submit.id,
-                   {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"})
+    tasks.complete(
+        actor(people["officer1"]),
+        submit.id,
+        {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"},
+    )
     due = workdays.add_working_days(thursday, 3)
     assert due == tomsk(2026, 5, 6, 18, 0)  # Mon 4, Tue 5, Wed 6 May: end of the third working day
     assert db.session.get(ProcessInstance, inst.id).next_timer_at == due
@@ -193,9 +224,10 @@ def test_escalation_fires_after_three_working_days_across_the_may_holidays(app, 
     assert fired["instance_id"] == inst.id and fired["late_s"] == pytest.approx(0.3, abs=0.01)
     [event] = events("escalation")
     assert event.actor_name == "scheduler" and event.payload["element"] == "review_late"
-    assert event.payload["due_at"] == due.astimezone(timezone.utc).isoformat()
+    assert event.payload["due_at"] == due.astimezone(UTC).isoformat()
     escalated = db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.status == "open")).scalar_one()
+        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.status == "open")
+    ).scalar_one()
     assert (escalated.task_def, escalated.candidate_group) == ("escalated_review", "dpo_head")
     assert tick(due + timedelta(days=3)).fired == []  # nothing fires twice
     assert len(events("escalation")) == 1
@@ -210,8 +242,11 @@ def test_timer_due_while_down_fires_once_with_its_lateness(app, deployed):
         inst = instances.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": "t"})
         uow.commit()
     submit = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst.id)).scalar_one()
-    tasks.complete(actor(people["officer1"]), submit.id,
-                   {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"})
+    tasks.complete(
+        actor(people["officer1"]),
+        submit.id,
+        {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"},
+    )
     due = db.session.get(ProcessInstance, inst.id).next_timer_at
     back = due + timedelta(days=10, minutes=5)
     [fired] = tick(back).fired
@@ -233,8 +268,10 @@ def test_cycle_of_an_undeployed_process_waits_with_a_warning_then_starts_late(ap
     assert len(events("cycle_skipped")) == 1  # said once, not every tick
     assert "not deployed" in db.session.get(CycleDefinition, "staffing_forecast").last_warning
     copy = tmp_path / "staffing_forecast.bpmn"
-    copy.write_text((DATA / "yearly_cycle.bpmn").read_text(encoding="utf-8").replace("sched_yearly", "staffing_forecast"),
-                    encoding="utf-8")
+    copy.write_text(
+        (DATA / "yearly_cycle.bpmn").read_text(encoding="utf-8").replace("sched_yearly", "staffing_forecast"),
+        encoding="utf-8",
+    )
     deployment.deploy_path(SYSTEM, copy)
     [started] = tick(tomsk(2027, 5, 2, 9, 0)).started
     assert (started["cycle_key"], started["late_s"]) == ("2027", 86400)
@@ -243,6 +280,7 @@ def test_cycle_of_an_undeployed_process_waits_with_a_warning_then_starts_late(ap
 
 
 # --- pause / resume through the API and the admin page --------------------------------------------------
+
 
 def test_pause_and_resume_via_the_api(app, client):
     from workflow_app.services import accounts
@@ -269,9 +307,13 @@ def test_pause_and_resume_via_the_api(app, client):
     assert resumed.status_code == 200 and resumed.get_json()["paused"] is False
     [started] = tick(tomsk(2027, 4, 3, 9, 0)).started  # the moment missed while paused starts once, late
     assert (started["cycle_key"], started["late_s"]) == ("2027", 2 * 86400)
-    assert [e.kind for e in db.session.execute(select(AuditEvent).where(
-        AuditEvent.kind.in_(["cycle_paused", "cycle_resumed"])).order_by(AuditEvent.seq)).scalars()
-        if e.payload["cycle"] == "kcp"] == ["cycle_paused", "cycle_resumed"]
+    assert [
+        e.kind
+        for e in db.session.execute(
+            select(AuditEvent).where(AuditEvent.kind.in_(["cycle_paused", "cycle_resumed"])).order_by(AuditEvent.seq)
+        ).scalars()
+        if e.payload["cycle"] == "kcp"
+    ] == ["cycle_paused", "cycle_resumed"]
     status = client.get("/api/v1/scheduler/status", headers=admin)
     assert status.status_code == 200 and "next_due_at" in status.get_json()
 
@@ -304,9 +346,11 @@ def test_admin_page_and_healthz_show_the_scheduler(app, client):
 
 # --- across processes (real subprocesses) ---------------------------------------------------------------
 
+
 @pytest.mark.postgres
-def test_two_tick_processes_racing_on_postgres_start_one_instance_and_fire_each_timer_once(app, backend,
-                                                                                            database_url, deployed):
+def test_two_tick_processes_racing_on_postgres_start_one_instance_and_fire_each_timer_once(
+    app, backend, database_url, deployed
+):
     deploy("yearly_cycle.bpmn")
     pause_defaults()
     for code, cron in (("kcp", "0 9 1 4 *"), ("prof", "0 9 1 10 *"), ("forecast", "0 9 1 3 *")):
@@ -319,13 +363,25 @@ def test_two_tick_processes_racing_on_postgres_start_one_instance_and_fire_each_
             inst = instances.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": f"t{n}"})
             uow.commit()
         submit = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst.id)).scalar_one()
-        tasks.complete(actor(people["officer1"]), submit.id,
-                       {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"})
+        tasks.complete(
+            actor(people["officer1"]),
+            submit.id,
+            {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"},
+        )
         ids.append(inst.id)
     db.session.remove()
     now = "2026-10-05T12:00:00+07:00"  # after every cycle moment and every review deadline
-    procs = [subprocess.Popen([FLASK, "scheduler", "tick", "--now", now], cwd=ROOT, env=flask_env(database_url),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [FLASK, "scheduler", "tick", "--now", now],
+            cwd=ROOT,
+            env=flask_env(database_url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     results = [json.loads(out.strip().splitlines()[-1]) for out, _err in outputs]
@@ -333,17 +389,28 @@ def test_two_tick_processes_racing_on_postgres_start_one_instance_and_fire_each_
     assert sum(r["fired"] for r in results) == 16
     assert len(cycle_instances()) == 3
     assert db.session.execute(select(func.count()).where(AuditEvent.kind == "escalation")).scalar() == 16
-    assert db.session.execute(select(func.count(func.distinct(AuditEvent.instance_id))).where(
-        AuditEvent.kind == "escalation")).scalar() == 16
+    assert (
+        db.session.execute(
+            select(func.count(func.distinct(AuditEvent.instance_id))).where(AuditEvent.kind == "escalation")
+        ).scalar()
+        == 16
+    )
     assert audit.verify(db.session).ok
     # and again, as after a restart: nothing more
-    again = subprocess.run([FLASK, "scheduler", "tick", "--now", now], cwd=ROOT, env=flask_env(database_url),
-                           capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        [FLASK, "scheduler", "tick", "--now", now],
+        cwd=ROOT,
+        env=flask_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     last = json.loads(again.stdout.strip().splitlines()[-1])
     assert (last["started"], last["fired"]) == ([], 0)
 
 
 # --- on time, in real time ------------------------------------------------------------------------------
+
 
 def _wait_completed(instance_id, timeout):
     deadline = time.monotonic() + timeout
@@ -358,8 +425,9 @@ def _wait_completed(instance_id, timeout):
 
 def _timer_lateness(instance_id):
     db.session.rollback()
-    event = db.session.execute(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
-                                                        AuditEvent.kind == "timer_fired")).scalar_one()
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id, AuditEvent.kind == "timer_fired")
+    ).scalar_one()
     due = datetime.fromisoformat(event.payload["due_at"])
     return (event.occurred_at - due).total_seconds(), event
 
@@ -394,8 +462,14 @@ def test_flask_scheduler_run_fires_a_timer_on_time_and_stops_cleanly(app, databa
         uow.commit()
     assert inst.next_timer_at == fire_at
     db.session.remove()
-    proc = subprocess.Popen([FLASK, "scheduler", "run"], cwd=ROOT, env=flask_env(database_url),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [FLASK, "scheduler", "run"],
+        cwd=ROOT,
+        env=flask_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert _wait_completed(inst.id, 25), "the timer did not fire"
     finally:
@@ -414,8 +488,14 @@ def test_a_timer_created_by_another_process_wakes_the_scheduler_through_notify(a
     deploy("short_timer.bpmn")
     pause_defaults()
     db.session.remove()
-    proc = subprocess.Popen([FLASK, "scheduler", "run"], cwd=ROOT, env=flask_env(database_url),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [FLASK, "scheduler", "run"],
+        cwd=ROOT,
+        env=flask_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # wait until it has ticked once and sleeps (up to 30 s)
@@ -452,8 +532,14 @@ def test_run_all_serves_the_web_app_and_runs_the_scheduler_in_one_process(app, d
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([FLASK, "run-all", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                            env=flask_env(database_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [FLASK, "run-all", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=flask_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         health = None
         deadline = time.monotonic() + 30
@@ -486,19 +572,32 @@ def test_two_scheduler_processes_on_postgres_split_the_timers_and_fire_each_once
     pause_defaults()
     first = clock.now() + timedelta(seconds=10)
     with UnitOfWork(SYSTEM) as uow:
-        ids = [instances.start_instance(uow, SYSTEM, "sched_timer_at",
-                                        {"fire_at": (first + timedelta(milliseconds=50 * n)).isoformat()}).id
-               for n in range(40)]
+        ids = [
+            instances.start_instance(
+                uow, SYSTEM, "sched_timer_at", {"fire_at": (first + timedelta(milliseconds=50 * n)).isoformat()}
+            ).id
+            for n in range(40)
+        ]
         uow.commit()
     db.session.remove()
-    procs = [subprocess.Popen([FLASK, "scheduler", "run"], cwd=ROOT, env=flask_env(database_url),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [FLASK, "scheduler", "run"],
+            cwd=ROOT,
+            env=flask_env(database_url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     try:
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
             db.session.rollback()
-            if not db.session.execute(select(ProcessInstance.id).where(
-                    ProcessInstance.id.in_(ids), ProcessInstance.status == "running")).first():
+            if not db.session.execute(
+                select(ProcessInstance.id).where(ProcessInstance.id.in_(ids), ProcessInstance.status == "running")
+            ).first():
                 break
             time.sleep(0.2)
     finally:
@@ -528,8 +627,11 @@ def test_a_cycle_that_cannot_start_stops_neither_the_others_nor_the_timers(app, 
         inst = instances.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": "t"})
         uow.commit()
     submit = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst.id)).scalar_one()
-    tasks.complete(actor(people["officer1"]), submit.id,
-                   {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"})
+    tasks.complete(
+        actor(people["officer1"]),
+        submit.id,
+        {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"},
+    )
     now = tomsk(2027, 4, 5, 9, 0)  # the review deadline and both cycle moments have passed
     result = tick(now)
     assert [s["cycle"] for s in result.started] == ["good"]

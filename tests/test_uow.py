@@ -1,11 +1,13 @@
 """The unit of work around every command: fresh reads, nothing stray committed, and what a request's
 command wrote stays loaded for its answer (no read-back), while elsewhere a commit expires as usual."""
+
 from contextlib import contextmanager
+from datetime import UTC
 
 import pytest
+from factories import actor, example_people
 from sqlalchemy import event, inspect, select, text, update
 
-from factories import actor, example_people
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, TaskComment
 from workflow_app.services import processes, tasks
@@ -73,7 +75,9 @@ def test_a_write_outside_a_command_is_never_committed_by_the_next_command(app, p
     with app.test_request_context("/api/v1/tasks", method="POST"):
         db.session.remove()
         db.session.execute(select(HumanTask.id)).all()  # a read transaction...
-        db.session.execute(text("UPDATE human_task SET title = 'stray' WHERE id = :id"), {"id": task_id})  # ...that wrote
+        db.session.execute(
+            text("UPDATE human_task SET title = 'stray' WHERE id = :id"), {"id": task_id}
+        )  # ...that wrote
         stray = TaskComment(task_id=task_id, instance_id=instance_id, author_id=author_id, body="stray")
         db.session.add(stray)
         db.session.flush()  # ...and flushed an object
@@ -95,8 +99,13 @@ def test_in_a_request_the_command_result_stays_loaded_and_elsewhere_a_commit_exp
         db.session.remove()
         done, next_tasks = tasks.complete(officer, task_id, REQUEST)
         with statements() as seen:
-            answer = (done.status, done.assignee_id, done.instance.status, done.instance.lock_version,
-                      [(t.task_def, t.status) for t in next_tasks])
+            answer = (
+                done.status,
+                done.assignee_id,
+                done.instance.status,
+                done.instance.lock_version,
+                [(t.task_def, t.status) for t in next_tasks],
+            )
         assert seen == []  # the answer is built from what the command wrote, not read back
         assert answer[0] == "completed" and answer[2] == "running" and answer[4] == []  # the review is the DPO's
     db.session.remove()
@@ -122,8 +131,9 @@ def test_an_instance_advanced_twice_in_one_command_keeps_one_row_per_task(app, p
         tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
         instances.advance(uow, task.instance, officer, lambda loaded: loaded.fire_timers())  # nothing due
         uow.commit()
-    rows = db.session.execute(select(HumanTask.task_def, HumanTask.status).where(HumanTask.instance_id == instance_id)
-                              .order_by(HumanTask.id)).all()
+    rows = db.session.execute(
+        select(HumanTask.task_def, HumanTask.status).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id)
+    ).all()
     assert [tuple(r) for r in rows] == [("submit_request", "completed"), ("review_request", "open")]
 
 
@@ -139,23 +149,37 @@ def test_a_completion_writes_its_rows_itself_and_leaves_them_loaded_and_clean(ap
         task = require_task_visible(officer, task_id)
         with statements() as seen:
             tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
-        writes = [s.split()[0] + " " + s.split()[1 if s.startswith("UPDATE") else 2] for s in seen
-                  if s.startswith(("INSERT", "UPDATE"))]
+        writes = [
+            s.split()[0] + " " + s.split()[1 if s.startswith("UPDATE") else 2]
+            for s in seen
+            if s.startswith(("INSERT", "UPDATE"))
+        ]
         assert writes == ["UPDATE human_task", "INSERT human_task", "UPDATE process_instance"]
         session = db.session()
         assert not (session.new or session.dirty)  # the flush at commit has nothing to do
         [review] = uow.open_tasks[task.instance_id]
         assert inspect(review).persistent and review.id is not None
         with statements() as seen:
-            loaded = (review.task_def, review.status, review.follow_up_at, review.assignee_id, review.title,
-                      task.status, task.assignee_id, task.instance.lock_version)
+            loaded = (
+                review.task_def,
+                review.status,
+                review.follow_up_at,
+                review.assignee_id,
+                review.title,
+                task.status,
+                task.assignee_id,
+                task.instance.lock_version,
+            )
         assert seen == []  # nothing expired, nothing read back
         assert loaded == ("review_request", "open", None, None, "t", "completed", officer.user_id, version + 1)
         review_id = review.id
         uow.commit()
     db.session.remove()
-    rows = db.session.execute(select(HumanTask.id, HumanTask.task_def, HumanTask.status)
-                              .where(HumanTask.instance_id == instance_id).order_by(HumanTask.id)).all()
+    rows = db.session.execute(
+        select(HumanTask.id, HumanTask.task_def, HumanTask.status)
+        .where(HumanTask.instance_id == instance_id)
+        .order_by(HumanTask.id)
+    ).all()
     assert [tuple(r) for r in rows] == [(task_id, "submit_request", "completed"), (review_id, "review_request", "open")]
 
 
@@ -166,17 +190,20 @@ def test_a_state_written_over_a_version_it_did_not_read_is_a_conflict_and_writes
 
     officer = actor(people["officer1"])
     instance_id, task_id, version = _started(officer, "UOW-7")
-    with pytest.raises(Conflict, match="changed by someone else"):
-        with UnitOfWork(officer) as uow:
-            task = require_task_visible(officer, task_id)
-            # the row moves on behind the loaded copy (as a concurrent command on PostgreSQL would)
-            db.session.connection().execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
-                                            .values(lock_version=ProcessInstance.lock_version + 1))
-            tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
-            uow.commit()
+    with pytest.raises(Conflict, match="changed by someone else"), UnitOfWork(officer) as uow:
+        task = require_task_visible(officer, task_id)
+        # the row moves on behind the loaded copy (as a concurrent command on PostgreSQL would)
+        db.session.connection().execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance_id)
+            .values(lock_version=ProcessInstance.lock_version + 1)
+        )
+        tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
+        uow.commit()
     db.session.remove()
-    rows = db.session.execute(select(HumanTask.task_def, HumanTask.status)
-                              .where(HumanTask.instance_id == instance_id)).all()
+    rows = db.session.execute(
+        select(HumanTask.task_def, HumanTask.status).where(HumanTask.instance_id == instance_id)
+    ).all()
     assert [tuple(r) for r in rows] == [("submit_request", "open")]
     assert db.session.get(ProcessInstance, instance_id).lock_version == version  # the rollback undid the bump too
 
@@ -217,18 +244,26 @@ def test_a_completion_answer_needs_no_query_after_its_commit(app, client, people
     from workflow_app.services import accounts
     from workflow_app.services.identity import SYSTEM
 
-    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "UOW-8")
+    _instance, [submit] = processes.start_process(
+        actor(people["officer1"]), "example_approval", {"title": "t"}, "UOW-8"
+    )
     tasks.complete(actor(people["officer1"]), submit.id, REQUEST)
     review_id = db.session.execute(select(HumanTask.id).where(HumanTask.task_def == "review_request")).scalar_one()
     headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "dpo_officer")}
     db.session.remove()
     seen = []
-    marks = {"before_cursor_execute": lambda *a: seen.append(a[2].split()[0]), "commit": lambda *a: seen.append("COMMIT")}
+    marks = {
+        "before_cursor_execute": lambda *a: seen.append(a[2].split()[0]),
+        "commit": lambda *a: seen.append("COMMIT"),
+    }
     for name, fn in marks.items():
         event.listen(db.engine, name, fn)
     try:
-        r = client.post(f"/api/v1/tasks/{review_id}/complete", headers=headers,
-                        json={"data": {"decision": "reject", "comment": "Не обосновано"}})
+        r = client.post(
+            f"/api/v1/tasks/{review_id}/complete",
+            headers=headers,
+            json={"data": {"decision": "reject", "comment": "Не обосновано"}},
+        )
     finally:
         for name, fn in marks.items():
             event.remove(db.engine, name, fn)
@@ -257,7 +292,6 @@ def test_a_command_that_cannot_get_the_sqlite_write_lock_is_a_409_busy(app, peop
         with pytest.raises(Conflict, match="busy"):  # nor can a fresh one begin as a write transaction
             with UnitOfWork(officer):
                 db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
-                pass
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -275,8 +309,10 @@ def test_several_rows_inserted_at_once_get_their_own_ids_and_defaults(app, peopl
     author_id = people["officer1"].id
     instance_id, task_id, _version = _started(officer, "UOW-10")
     with UnitOfWork(officer) as uow:
-        comments = [TaskComment(task_id=task_id, instance_id=instance_id, author_id=author_id, body=f"note {i}")
-                    for i in range(5)]
+        comments = [
+            TaskComment(task_id=task_id, instance_id=instance_id, author_id=author_id, body=f"note {i}")
+            for i in range(5)
+        ]
         uow.insert(comments)
         assert all(inspect(c).persistent for c in comments) and not db.session().new
         loaded = {c.id: (c.body, c.created_at) for c in comments}
@@ -299,7 +335,7 @@ def test_prebuilt_statements_go_to_the_driver_and_write_what_sqlalchemy_writes(a
     """statements.run hands a prebuilt statement to SQLite's driver, with SQLAlchemy's own conversions of
     the values; whenever that could change what anyone observes, it is SQLAlchemy's execute after all."""
     import sqlite3
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import bindparam, insert
     from sqlalchemy.exc import IntegrityError
@@ -308,16 +344,27 @@ def test_prebuilt_statements_go_to_the_driver_and_write_what_sqlalchemy_writes(a
     from workflow_app.services import statements as direct
 
     events = AuditEvent.__table__
-    row = {"seq": 10**9, "occurred_at": datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=timezone.utc),
-           "actor_id": 7, "actor_name": "кто-то", "actor_org_id": None, "kind": "probe", "instance_id": None,
-           "process_id": None, "business_key": "К-1", "task_id": None,
-           "payload": {"строки": [1, 2.5, None, True], "ключ": "значение"}, "prev_hash": "0" * 64, "hash": "1" * 64}
+    row = {
+        "seq": 10**9,
+        "occurred_at": datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC),
+        "actor_id": 7,
+        "actor_name": "кто-то",
+        "actor_org_id": None,
+        "kind": "probe",
+        "instance_id": None,
+        "process_id": None,
+        "business_key": "К-1",
+        "task_id": None,
+        "payload": {"строки": [1, 2.5, None, True], "ключ": "значение"},
+        "prev_hash": "0" * 64,
+        "hash": "1" * 64,
+    }
     conn = db.session.connection()
     assert isinstance(direct.run(conn, insert(events), row), sqlite3.Cursor)  # straight to the driver
     conn.execute(insert(events), {**row, "seq": 10**9 + 1})  # the same row through SQLAlchemy
     stored = conn.connection.dbapi_connection.execute(
-        "SELECT occurred_at, actor_name, business_key, payload FROM audit_event WHERE seq >= ? ORDER BY seq",
-        (10**9,)).fetchall()
+        "SELECT occurred_at, actor_name, business_key, payload FROM audit_event WHERE seq >= ? ORDER BY seq", (10**9,)
+    ).fetchall()
     assert len(stored) == 2 and stored[0] == stored[1]
 
     # a value SQLAlchemy converts on the way out (a UTC datetime): its execute, and the converted value

@@ -1,16 +1,17 @@
 """The HTML UI through the Flask test client, CSRF enabled: login, inbox tabs, task page, errors."""
+
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from factories import example_people
 from sqlalchemy import select
 
-from factories import example_people
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask
 
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 PASSWORD = "pw-123456"
 REQUEST = {"title": "Заявка на места", "amount": "25", "justification": "Нужно больше мест для набора"}
 
@@ -35,8 +36,9 @@ def token(html: str) -> str:
 
 def login(client, username, password=PASSWORD):
     page = client.get("/login")
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token(page.get_data(as_text=True))})
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token(page.get_data(as_text=True))}
+    )
 
 
 def post(client, url, data=None, page="/inbox", **kw):
@@ -50,7 +52,9 @@ def text(resp) -> str:
 
 
 def start_example(client, key="КЦП-2027/ТПТ", title="Заявка колледжа 1"):
-    resp = post(client, "/start", {"process_id": "example_approval", "business_key": key, "title": title}, page="/start")
+    resp = post(
+        client, "/start", {"process_id": "example_approval", "business_key": key, "title": title}, page="/start"
+    )
     assert resp.status_code == 302, text(resp)
     return resp.headers["Location"]
 
@@ -125,17 +129,21 @@ def test_journey_return_for_revision_and_the_timeline(client, people, deployed):
     page = text(client.get(f"/tasks/{review.id}"))
     assert "Вернуть на доработку" in page and "Нужно больше мест для набора" in page  # the request as context
     lock = re.search(r'name="lock_version" value="(\d+)"', page).group(1)
-    resp = post(client, f"/tasks/{review.id}/complete",
-                {"decision": "return", "comment": "Приложите письма работодателей", "lock_version": lock},
-                page=f"/tasks/{review.id}")
+    resp = post(
+        client,
+        f"/tasks/{review.id}/complete",
+        {"decision": "return", "comment": "Приложите письма работодателей", "lock_version": lock},
+        page=f"/tasks/{review.id}",
+    )
     assert resp.status_code == 302, text(resp)
     post(client, "/logout")
 
     login(client, "college_officer_1")
     group = text(client.get("/inbox?tab=group"))
     assert "Подать заявку" in group
-    again = db.session.scalars(select(HumanTask).where(HumanTask.task_def == "submit_request",
-                                                       HumanTask.status == "open")).one()
+    again = db.session.scalars(
+        select(HumanTask).where(HumanTask.task_def == "submit_request", HumanTask.status == "open")
+    ).one()
     page = text(client.get(f"/tasks/{again.id}"))
     assert "Приложите письма работодателей" in page  # the reviewer's comment in the timeline
     assert "Вернуть на доработку" in page  # the decision label, not the raw value
@@ -146,8 +154,12 @@ def test_invalid_form_is_rerendered_with_errors_and_values_422(client, people, d
     login(client, "college_officer_1")
     location = start_example(client)
     tid = task_id_of(location)
-    resp = post(client, f"/tasks/{tid}/complete", {"title": "Заявка X", "amount": "много", "justification": "",
-                                                  "lock_version": "2"}, page=location)
+    resp = post(
+        client,
+        f"/tasks/{tid}/complete",
+        {"title": "Заявка X", "amount": "много", "justification": "", "lock_version": "2"},
+        page=location,
+    )
     assert resp.status_code == 422
     body = text(resp)
     assert "В форме есть ошибки" in body
@@ -160,7 +172,9 @@ def test_stale_page_gives_409_and_keeps_the_input(client, people, deployed):
     login(client, "college_officer_1")
     location = start_example(client)
     tid = task_id_of(location)
-    resp = post(client, f"/tasks/{tid}/complete", {**REQUEST, "title": "Моя правка", "lock_version": "1"}, page=location)
+    resp = post(
+        client, f"/tasks/{tid}/complete", {**REQUEST, "title": "Моя правка", "lock_version": "1"}, page=location
+    )
     assert resp.status_code == 409
     body = text(resp)
     assert "дело изменил другой пользователь" in body and 'value="Моя правка"' in body
@@ -188,7 +202,9 @@ def test_inbox_tabs_of_two_colleges(client, people, deployed):
     mine = text(client.get("/inbox?tab=mine"))
     group = text(client.get("/inbox?tab=group"))
     assert "Дело колледжа два" in mine and "Дело колледжа один" not in mine
-    assert "Дело колледжа один" not in group and "Дело колледжа два" not in group  # claimed: no longer in the group queue
+    assert (
+        "Дело колледжа один" not in group and "Дело колледжа два" not in group
+    )  # claimed: no longer in the group queue
     t1 = db.session.scalars(select(HumanTask).where(HumanTask.business_key == "K-1")).one()
     assert client.get(f"/tasks/{t1.id}").status_code == 404  # the other college's task does not exist for me
     assert 'id="tab-all"' not in mine  # «Все» is for auditors and admins
@@ -210,18 +226,22 @@ def test_comment_attachment_and_oversized_upload(client, app, people, deployed):
     resp = post(client, f"/tasks/{tid}/comments", {"body": "Черновик готов"}, page=location)
     assert resp.status_code == 302
     html = text(client.get(location))
-    resp = client.post(f"/tasks/{tid}/attachments", data={"csrf_token": token(html),
-                                                          "file": (__import__("io").BytesIO(b"%PDF-1.4 demo"), "письмо.pdf")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        f"/tasks/{tid}/attachments",
+        data={"csrf_token": token(html), "file": (__import__("io").BytesIO(b"%PDF-1.4 demo"), "письмо.pdf")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 302, text(resp)
     page = text(client.get(location))
     assert "Черновик готов" in page and "письмо.pdf" in page
     att = re.search(r'href="(/tasks/\d+/attachments/\d+)"', page).group(1)
     assert client.get(att).data == b"%PDF-1.4 demo"
     app.config["ATTACHMENT_MAX_BYTES"] = 10
-    resp = client.post(f"/tasks/{tid}/attachments", data={"csrf_token": token(page),
-                                                          "file": (__import__("io").BytesIO(b"x" * 100), "big.bin")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        f"/tasks/{tid}/attachments",
+        data={"csrf_token": token(page), "file": (__import__("io").BytesIO(b"x" * 100), "big.bin")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 413 and "Файл слишком большой" in text(resp)
 
 
@@ -233,12 +253,18 @@ def test_admin_deploy_page_shows_the_broken_element(client, people, tmp_path):
     assert "Развернуть модель процесса" in page
     source = (Path(__file__).resolve().parent.parent / "bpmn" / "example_approval.bpmn").read_bytes()
     broken = source.replace(b'decision == "reject"', b'open("/etc/passwd")')
-    resp = client.post("/admin/models", data={"csrf_token": token(page), "bpmn": (__import__("io").BytesIO(broken), "broken.bpmn")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/admin/models",
+        data={"csrf_token": token(page), "bpmn": (__import__("io").BytesIO(broken), "broken.bpmn")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 422
     assert "Диаграмма не принята" in text(resp) and "gw_review" in text(resp)
-    resp = client.post("/admin/models", data={"csrf_token": token(page), "bpmn": (__import__("io").BytesIO(source), "example_approval.bpmn")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/admin/models",
+        data={"csrf_token": token(page), "bpmn": (__import__("io").BytesIO(source), "example_approval.bpmn")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 302
     assert "example_approval" in text(client.get("/admin/models"))
 
@@ -247,10 +273,12 @@ def test_navigation_follows_the_roles(client, people):
     from factories import user
 
     user("cc_secretary_x", ["cc_secretary"])
-    cases = {"college_officer_1": (set(), {"/council/", "/audit/", "/admin/"}),
-             "auditor": ({"/audit/"}, {"/council/", "/admin/"}),
-             "admin": ({"/audit/", "/admin/", "/council/"}, set()),
-             "cc_secretary_x": ({"/council/"}, {"/audit/", "/admin/"})}
+    cases = {
+        "college_officer_1": (set(), {"/council/", "/audit/", "/admin/"}),
+        "auditor": ({"/audit/"}, {"/council/", "/admin/"}),
+        "admin": ({"/audit/", "/admin/", "/council/"}, set()),
+        "cc_secretary_x": ({"/council/"}, {"/audit/", "/admin/"}),
+    }
     for username, (shown, hidden) in cases.items():
         login(client, username)
         nav = re.search(r'<nav class="site-nav".*?</nav>', text(client.get("/inbox")), re.S).group(0)
@@ -285,6 +313,8 @@ def test_yearly_campaign_is_started_from_the_web_with_its_year(client, app):
     assert missing.status_code == 422
     resp = post(client, "/start", {"process_id": "kcp_campaign", "year": "2027"}, page="/start")
     assert resp.status_code == 302, text(resp)
-    campaign = db.session.execute(select(ProcessInstance).where(ProcessInstance.process_id == "kcp_campaign")).scalar_one()
+    campaign = db.session.execute(
+        select(ProcessInstance).where(ProcessInstance.process_id == "kcp_campaign")
+    ).scalar_one()
     assert campaign.cycle_key == "2027" and campaign.business_key == "КЦП-2027"
     assert "Объявить приём заявок" in text(client.get(resp.headers["Location"]))

@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -14,7 +14,7 @@ from workflow_app.workdays import (
     working_days_between,
 )
 
-UTC = timezone.utc
+UTC = UTC
 MSK = ZoneInfo("Europe/Moscow")
 
 
@@ -84,9 +84,7 @@ def test_new_year_holidays_2026():
     assert not is_working_day(date(2026, 12, 31))
 
 
-@pytest.mark.parametrize(
-    "d", [date(2024, 4, 27), date(2024, 11, 2), date(2024, 12, 28), date(2025, 11, 1)]
-)
+@pytest.mark.parametrize("d", [date(2024, 4, 27), date(2024, 11, 2), date(2024, 12, 28), date(2025, 11, 1)])
 def test_working_saturdays_by_decree(d):
     assert d.weekday() == 5
     assert is_working_day(d)
@@ -174,9 +172,7 @@ def test_start_is_converted_to_tomsk_local_date():
     assert add_working_days(start, 0) == deadline(2024, 4, 27)
     assert add_working_days(start, 1) == deadline(2024, 5, 2)
     # 23:30 Moscow on Mon 10.03.2025 is Tue 11.03 03:30 in Tomsk.
-    assert add_working_days(datetime(2025, 3, 10, 23, 30, tzinfo=MSK), 1) == deadline(
-        2025, 3, 12
-    )
+    assert add_working_days(datetime(2025, 3, 10, 23, 30, tzinfo=MSK), 1) == deadline(2025, 3, 12)
 
 
 def test_result_is_tomsk_and_zone_has_no_dst():
@@ -225,9 +221,7 @@ def test_working_days_between():
 # --- properties --------------------------------------------------------------
 
 zones = st.sampled_from([UTC, TZ, MSK, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kamchatka")])
-starts = st.datetimes(
-    min_value=datetime(2015, 1, 1), max_value=datetime(2027, 12, 1), timezones=zones
-)
+starts = st.datetimes(min_value=datetime(2015, 1, 1), max_value=datetime(2027, 12, 1), timezones=zones)
 
 
 @settings(max_examples=200, deadline=None)

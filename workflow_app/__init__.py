@@ -1,4 +1,5 @@
 """Soglasie: BPMN approval workflows for the Tomsk staffing-standard roadmap."""
+
 import gc
 import logging
 from pathlib import Path
@@ -11,16 +12,18 @@ __version__ = "0.1.0"
 
 
 def create_app(config: type | dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder="web/templates", static_folder="web/static")
+    app = Flask(__name__, instance_relative_config=True, template_folder="web/templates", static_folder="web/static")
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    given = config.get("SQLALCHEMY_ENGINE_OPTIONS") if isinstance(config, dict) else \
-        getattr(config, "SQLALCHEMY_ENGINE_OPTIONS", None)
+    given = (
+        config.get("SQLALCHEMY_ENGINE_OPTIONS")
+        if isinstance(config, dict)
+        else getattr(config, "SQLALCHEMY_ENGINE_OPTIONS", None)
+    )
     if given is None:  # pool settings follow the database finally chosen, not the environment's default
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     from .resilience import BoundedIntConverter
@@ -29,14 +32,16 @@ def create_app(config: type | dict | None = None) -> Flask:
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
         raise RuntimeError("SECRET_KEY must be set in production")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
 
     from . import models  # noqa: F401  (register the tables with SQLAlchemy)
     from .extensions import babel, csrf, db, login_manager, migrate
     from .services.uow import install_sqlite_pragmas
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    migrate.init_app(
+        app, db, render_as_batch=True, directory=str(Path(__file__).resolve().parent.parent / "migrations")
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"

@@ -1,4 +1,5 @@
 """Operator commands: ``flask deploy``, ``flask models``, ``flask users``, ``flask demo``, ``flask audit``..."""
+
 import json
 import sys
 

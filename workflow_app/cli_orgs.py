@@ -1,4 +1,5 @@
 """``flask orgs create|list``: organisations of a real installation (demo data is refused in production)."""
+
 import sys
 
 import click

@@ -5,11 +5,12 @@ PostgreSQL; they split the work through row locks and the unique cycle key). ``f
 embedded default behind ``make run``: the web app on werkzeug's threaded server AND the scheduler loop in
 a background thread of the same process.
 """
+
 import json
 import signal
 import socket
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -31,7 +32,7 @@ def _parse_now(value: str | None) -> datetime | None:
         raise click.BadParameter(f"not an ISO date-time: {value}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.REGION_TZ)  # a bare local time is Tomsk time
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def register_scheduler_cli(app):
@@ -68,10 +69,12 @@ def register_scheduler_cli(app):
         for cycle in scheduler.list_cycles(SYSTEM):
             view = scheduler.cycle_view(cycle)
             state = "paused" if view["paused"] else "active"
-            click.echo(f"{view['id']}\t{state}\t{view['cron']} ({view['timezone']})\t{view['process_id']}"
-                       f"\tnext {view['next_due_at'] or '-'} ({view['next_cycle_key'] or '-'})"
-                       f"\tlast {view['last_cycle_key'] or '-'}"
-                       + (f"\tWARNING {view['last_warning']}" if view["last_warning"] else ""))
+            click.echo(
+                f"{view['id']}\t{state}\t{view['cron']} ({view['timezone']})\t{view['process_id']}"
+                f"\tnext {view['next_due_at'] or '-'} ({view['next_cycle_key'] or '-'})"
+                f"\tlast {view['last_cycle_key'] or '-'}"
+                + (f"\tWARNING {view['last_warning']}" if view["last_warning"] else "")
+            )
 
     def _set_paused(code, paused):
         try:
@@ -120,4 +123,3 @@ def register_scheduler_cli(app):
             run_simple(host, port, flask_app, threaded=True, use_reloader=False, use_debugger=False)
         finally:
             loop.stop()
-

@@ -1,4 +1,5 @@
 """Operator commands for people: ``flask users create|token|deputy`` and ``flask demo load``."""
+
 import sys
 
 import click
@@ -65,8 +66,10 @@ def register_users_cli(app):
             result = demo.load(SYSTEM)
         except ServiceError as exc:
             _fail(exc)
-        click.echo(f"organisations created: {len(result.organisations_created)}; users created: "
-                   f"{len(result.users_created)}; demo users: {result.users_total}")
+        click.echo(
+            f"organisations created: {len(result.organisations_created)}; users created: "
+            f"{len(result.users_created)}; demo users: {result.users_total}"
+        )
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

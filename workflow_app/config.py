@@ -1,4 +1,5 @@
 """Settings, read from environment variables (see README: Configuration)."""
+
 import os
 from pathlib import Path
 
@@ -17,7 +18,7 @@ def database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote (postgres://, postgresql://)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -42,9 +43,9 @@ def engine_options(url: str) -> dict:
 class Config:
     ENV_NAME = os.environ.get("SOGLASIE_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
-    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get(
-        "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'soglasie.sqlite3'}"
-    ))
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'soglasie.sqlite3'}")
+    )
     SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI)
     TIMEZONE = os.environ.get("TZ_REGION", "Asia/Tomsk")
     BPMN_DIR = os.environ.get("BPMN_DIR", str(ROOT / "bpmn"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from lxml import etree
 
@@ -51,14 +51,11 @@ COMPLETED = ("#e3f4e6", "#2e7d32", 0.0)
 ACTIVE = ("#fff1dc", "#e8710a", 2.0)
 TAKEN_STROKE = "#2e7d32"
 
-TASKS = {"task", "userTask", "manualTask", "serviceTask", "scriptTask",
-         "sendTask", "receiveTask", "businessRuleTask"}
+TASKS = {"task", "userTask", "manualTask", "serviceTask", "scriptTask", "sendTask", "receiveTask", "businessRuleTask"}
 SUBPROCESSES = {"subProcess", "transaction", "adHocSubProcess"}
 ACTIVITIES = TASKS | SUBPROCESSES | {"callActivity"}
-EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent",
-          "intermediateThrowEvent", "boundaryEvent"}
-GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway",
-            "eventBasedGateway", "complexGateway"}
+EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
+GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
 DATA_OBJECTS = {"dataObjectReference", "dataObject", "dataInput", "dataOutput"}
 
 _DOCTYPE_RE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
@@ -73,6 +70,7 @@ class DiagramError(ValueError):
 # parsing
 # --------------------------------------------------------------------------
 
+
 def _parse(bpmn_xml: bytes | str) -> etree._Element:
     if isinstance(bpmn_xml, str):
         # lxml refuses str input carrying an encoding declaration
@@ -85,8 +83,9 @@ def _parse(bpmn_xml: bytes | str) -> etree._Element:
         raise DiagramError("the BPMN document is empty")
     if _DOCTYPE_RE.search(data):
         raise DiagramError("the BPMN document contains a DOCTYPE declaration; refused")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False, remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
+    )
     try:
         root = etree.fromstring(data, parser=parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
@@ -116,8 +115,7 @@ def _index(root) -> dict:
 def _select_plane(root, by_id: dict, process_id: str | None):
     planes = list(root.iter(T_PLANE))
     if not planes:
-        raise DiagramError("the BPMN document has no diagram interchange "
-                           "(BPMNDiagram/BPMNPlane); nothing to draw")
+        raise DiagramError("the BPMN document has no diagram interchange (BPMNDiagram/BPMNPlane); nothing to draw")
     if process_id:
         for plane in planes:
             ref = plane.get("bpmnElement")
@@ -168,8 +166,7 @@ def _collect(plane, by_id: dict):
         el = by_id.get(ref)
         if el is None or ref in seen:
             continue
-        rec = {"id": ref, "el": el, "kind": _local(el), "di": node,
-               "label": _label_bounds(node)}
+        rec = {"id": ref, "el": el, "kind": _local(el), "di": node, "label": _label_bounds(node)}
         if node.tag == T_SHAPE:
             rec["b"] = _bounds(node)
             if rec["b"] is None:
@@ -188,9 +185,9 @@ def _collect(plane, by_id: dict):
 # small SVG helpers
 # --------------------------------------------------------------------------
 
+
 def _esc(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;")
-            .replace(">", "&gt;").replace('"', "&quot;"))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _n(v: float) -> str:
@@ -229,26 +226,27 @@ def _wrap(text: str, width: float, max_lines: int | None = None) -> list:
         if max_lines < 1:
             return []
         lines = lines[:max_lines]
-        lines[-1] = lines[-1][:max(0, max_chars - 1)].rstrip() + "\u2026"
+        lines[-1] = lines[-1][: max(0, max_chars - 1)].rstrip() + "\u2026"
     return lines
 
 
-def _text(lines: list, x: float, top: float, anchor: str = "middle",
-          transform: str = "") -> str:
+def _text(lines: list, x: float, top: float, anchor: str = "middle", transform: str = "") -> str:
     if not lines:
         return ""
     tr = f' transform="{transform}"' if transform else ""
-    out = [f'<text x="{_n(x)}" y="{_n(top + LINE_H * 0.76)}" font-family="{FONT}" '
-           f'font-size="{FONT_SIZE}" fill="{INK}" text-anchor="{anchor}"{tr}>']
+    out = [
+        f'<text x="{_n(x)}" y="{_n(top + LINE_H * 0.76)}" font-family="{FONT}" '
+        f'font-size="{FONT_SIZE}" fill="{INK}" text-anchor="{anchor}"{tr}>'
+    ]
     for i, line in enumerate(lines):
-        out.append(f'<tspan x="{_n(x)}" y="{_n(top + i * LINE_H + LINE_H * 0.76)}">'
-                   f"{_esc(line)}</tspan>")
+        out.append(f'<tspan x="{_n(x)}" y="{_n(top + i * LINE_H + LINE_H * 0.76)}">{_esc(line)}</tspan>')
     out.append("</text>")
     return "".join(out)
 
 
-def _centered_text(text: str, cx: float, cy: float, width: float,
-                   max_lines: int | None = None, transform: str = "") -> str:
+def _centered_text(
+    text: str, cx: float, cy: float, width: float, max_lines: int | None = None, transform: str = ""
+) -> str:
     lines = _wrap(text, width, max_lines)
     return _text(lines, cx, cy - len(lines) * LINE_H / 2, transform=transform)
 
@@ -278,13 +276,20 @@ def _icon(x: float, y: float, body: str) -> str:
 
 
 def _open_group(bid: str, classes: list, kind: str, title: str) -> str:
-    return (f'<g id="el-{_esc(bid)}" class="{_esc(" ".join(classes))}" '
-            f'data-bpmn-type="{_esc(kind)}"><title>{_esc(title or bid)}</title>')
+    return (
+        f'<g id="el-{_esc(bid)}" class="{_esc(" ".join(classes))}" '
+        f'data-bpmn-type="{_esc(kind)}"><title>{_esc(title or bid)}</title>'
+    )
 
 
 def _polygon_points(cx: float, cy: float, r: float, n: int, start_deg: float = -90.0):
-    return [(cx + r * math.cos(math.radians(start_deg + 360.0 * k / n)),
-             cy + r * math.sin(math.radians(start_deg + 360.0 * k / n))) for k in range(n)]
+    return [
+        (
+            cx + r * math.cos(math.radians(start_deg + 360.0 * k / n)),
+            cy + r * math.sin(math.radians(start_deg + 360.0 * k / n)),
+        )
+        for k in range(n)
+    ]
 
 
 def _gear_path() -> str:
@@ -301,8 +306,7 @@ def _clock_ticks() -> str:
     segs = []
     for k in range(12):
         a = math.radians(30 * k)
-        segs.append(f"M{_n(8 * math.cos(a))},{_n(8 * math.sin(a))} "
-                    f"L{_n(10.5 * math.cos(a))},{_n(10.5 * math.sin(a))}")
+        segs.append(f"M{_n(8 * math.cos(a))},{_n(8 * math.sin(a))} L{_n(10.5 * math.cos(a))},{_n(10.5 * math.sin(a))}")
     return " ".join(segs)
 
 
@@ -315,6 +319,7 @@ _CROSS = "M-3,-10 L3,-10 L3,-3 L10,-3 L10,3 L3,3 L3,10 L-3,10 L-3,3 L-10,3 L-10,
 # --------------------------------------------------------------------------
 # names and states
 # --------------------------------------------------------------------------
+
 
 def _name(el) -> str:
     return (el.get("name") or "").strip() if el is not None else ""
@@ -347,6 +352,7 @@ def _as_set(ids: Iterable[str]) -> set:
 # pools, lanes, groups, annotations
 # --------------------------------------------------------------------------
 
+
 def _is_horizontal(rec: dict) -> bool:
     flag = rec["di"].get("isHorizontal")
     if flag is not None:
@@ -358,16 +364,17 @@ def _band_label(name: str, rec: dict) -> str:
     x, y, w, h = rec["b"]
     if _is_horizontal(rec):
         cx, cy = x + 15, y + h / 2
-        return _centered_text(name, cx, cy, h - 10, 2,
-                              transform=f"rotate(-90 {_n(cx)} {_n(cy)})")
+        return _centered_text(name, cx, cy, h - 10, 2, transform=f"rotate(-90 {_n(cx)} {_n(cy)})")
     return _centered_text(name, x + w / 2, y + 15, w - 10, 2)
 
 
 def _draw_pool(rec: dict, name: str, paint) -> str:
     fill, stroke, boost = paint
     x, y, w, h = rec["b"]
-    out = [f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
-           f'fill="{fill}" stroke="{stroke}" stroke-width="{_n(1.5 + boost)}"/>']
+    out = [
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="{_n(1.5 + boost)}"/>'
+    ]
     if not rec["el"].get("processRef"):  # black-box pool
         out.append(_centered_text(name, x + w / 2, y + h / 2, w - 20, 3))
         return "".join(out)
@@ -382,15 +389,19 @@ def _draw_pool(rec: dict, name: str, paint) -> str:
 def _draw_lane(rec: dict, name: str, paint) -> str:
     _, stroke, boost = paint
     x, y, w, h = rec["b"]
-    return (f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" fill="none" '
-            f'stroke="{stroke}" stroke-width="{_n(1 + boost)}"/>' + _band_label(name, rec))
+    return (
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" fill="none" '
+        f'stroke="{stroke}" stroke-width="{_n(1 + boost)}"/>' + _band_label(name, rec)
+    )
 
 
 def _draw_group(rec: dict, name: str, paint) -> str:
     _, stroke, boost = paint
     x, y, w, h = rec["b"]
-    out = [f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" rx="10" fill="none" '
-           f'stroke="{stroke}" stroke-width="{_n(1.5 + boost)}" stroke-dasharray="10,4,2,4"/>']
+    out = [
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" rx="10" fill="none" '
+        f'stroke="{stroke}" stroke-width="{_n(1.5 + boost)}" stroke-dasharray="10,4,2,4"/>'
+    ]
     if name:
         if rec["label"] is not None:
             out.append(_label_in(name, rec["label"]))
@@ -404,40 +415,52 @@ def _draw_annotation(rec: dict, name: str, paint) -> str:
     x, y, w, h = rec["b"]
     lines = _wrap(name, max(w - 10, 30))
     top = y + max(3.0, (h - len(lines) * LINE_H) / 2)
-    return (f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" fill="{PAPER}" '
-            f'fill-opacity="0"/>'
-            f'<path d="M{_n(x + 15)},{_n(y)} H{_n(x)} V{_n(y + h)} H{_n(x + 15)}" fill="none" '
-            f'stroke="{stroke}" stroke-width="{_n(1.5 + boost)}"/>'
-            + _text(lines, x + 6, top, anchor="start"))
+    return (
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" fill="{PAPER}" '
+        f'fill-opacity="0"/>'
+        f'<path d="M{_n(x + 15)},{_n(y)} H{_n(x)} V{_n(y + h)} H{_n(x + 15)}" fill="none" '
+        f'stroke="{stroke}" stroke-width="{_n(1.5 + boost)}"/>' + _text(lines, x + 6, top, anchor="start")
+    )
 
 
 # --------------------------------------------------------------------------
 # activities
 # --------------------------------------------------------------------------
 
+
 def _task_icon(kind: str, fill: str, stroke: str) -> str:
     s = f'stroke="{stroke}" stroke-width="1.2"'
     if kind == "userTask":
-        return (f'<circle cx="9" cy="5" r="3.6" fill="{fill}" {s}/>'
-                f'<path d="M2,17 C2,11.5 5,10 9,10 C13,10 16,11.5 16,17 Z" fill="{fill}" {s}/>')
+        return (
+            f'<circle cx="9" cy="5" r="3.6" fill="{fill}" {s}/>'
+            f'<path d="M2,17 C2,11.5 5,10 9,10 C13,10 16,11.5 16,17 Z" fill="{fill}" {s}/>'
+        )
     if kind == "manualTask":
-        return (f'<path d="M1,8 C2,5 4,4.5 6,4.5 H15 a1.5,1.5 0 0 1 0,3 H9.5 H17 a1.5,1.5 0 0 1 0,3 '
-                f'H9.5 H16 a1.5,1.5 0 0 1 0,3 H9.5 H14 a1.5,1.5 0 0 1 0,3 H5 C2.5,16.5 1,15 1,12.5 Z" '
-                f'fill="{fill}" {s}/>')
+        return (
+            f'<path d="M1,8 C2,5 4,4.5 6,4.5 H15 a1.5,1.5 0 0 1 0,3 H9.5 H17 a1.5,1.5 0 0 1 0,3 '
+            f'H9.5 H16 a1.5,1.5 0 0 1 0,3 H9.5 H14 a1.5,1.5 0 0 1 0,3 H5 C2.5,16.5 1,15 1,12.5 Z" '
+            f'fill="{fill}" {s}/>'
+        )
     if kind == "serviceTask":
         return f'<path d="{_GEAR}" fill="{fill}" {s}/><circle cx="8" cy="8" r="2.3" fill="{fill}" {s}/>'
     if kind == "scriptTask":
-        return (f'<path d="M4,1 H15 C12,5 12,8 14,10 C16,13 15,15 13,17 H2 C4,14 5,12 3,9 '
-                f'C1,6 2,3 4,1 Z" fill="{fill}" {s}/>'
-                f'<path d="M5,5 H12 M5.5,9 H12.5 M5,13 H12" fill="none" {s}/>')
+        return (
+            f'<path d="M4,1 H15 C12,5 12,8 14,10 C16,13 15,15 13,17 H2 C4,14 5,12 3,9 '
+            f'C1,6 2,3 4,1 Z" fill="{fill}" {s}/>'
+            f'<path d="M5,5 H12 M5.5,9 H12.5 M5,13 H12" fill="none" {s}/>'
+        )
     if kind in ("sendTask", "receiveTask"):
         body, flap = (stroke, fill) if kind == "sendTask" else (fill, stroke)
-        return (f'<rect x="1" y="3" width="16" height="11" fill="{body}" {s}/>'
-                f'<path d="M1,3 L9,9 L17,3" fill="none" stroke="{flap}" stroke-width="1.2"/>')
+        return (
+            f'<rect x="1" y="3" width="16" height="11" fill="{body}" {s}/>'
+            f'<path d="M1,3 L9,9 L17,3" fill="none" stroke="{flap}" stroke-width="1.2"/>'
+        )
     if kind == "businessRuleTask":
-        return (f'<rect x="1" y="2" width="16" height="13" fill="{fill}" {s}/>'
-                f'<rect x="1" y="2" width="16" height="4" fill="{stroke}" {s}/>'
-                f'<path d="M1,10.5 H17 M6,6 V15" fill="none" {s}/>')
+        return (
+            f'<rect x="1" y="2" width="16" height="13" fill="{fill}" {s}/>'
+            f'<rect x="1" y="2" width="16" height="4" fill="{stroke}" {s}/>'
+            f'<path d="M1,10.5 H17 M6,6 V15" fill="none" {s}/>'
+        )
     return ""
 
 
@@ -448,17 +471,19 @@ def _bottom_markers(rec: dict, expanded: bool, fill: str, stroke: str) -> list:
     loop = el.find(f"{{{BPMN}}}standardLoopCharacteristics")
     multi = el.find(f"{{{BPMN}}}multiInstanceLoopCharacteristics")
     if loop is not None:
-        marks.append(f'<path d="M4.5,12.5 A5.5,5.5 0 1 1 9.5,12.5" {s}/>'
-                     f'<path d="M9.5,12.5 L13,12.5 M9.5,12.5 L10,9" {s}/>')
+        marks.append(
+            f'<path d="M4.5,12.5 A5.5,5.5 0 1 1 9.5,12.5" {s}/><path d="M9.5,12.5 L13,12.5 M9.5,12.5 L10,9" {s}/>'
+        )
     elif multi is not None:
-        d = "M1,3 H13 M1,7 H13 M1,11 H13" if multi.get("isSequential") == "true" \
-            else "M3,1 V13 M7,1 V13 M11,1 V13"
+        d = "M1,3 H13 M1,7 H13 M1,11 H13" if multi.get("isSequential") == "true" else "M3,1 V13 M7,1 V13 M11,1 V13"
         marks.append(f'<path d="{d}" fill="none" stroke="{stroke}" stroke-width="2"/>')
     if el.get("isForCompensation") == "true":
         marks.append(f'<path d="M7,2 L1,7 L7,12 Z M13,2 L7,7 L13,12 Z" {s}/>')
     if kind in SUBPROCESSES and not expanded:
-        marks.append(f'<rect x="0" y="0" width="14" height="14" fill="{fill}" stroke="{stroke}" '
-                     f'stroke-width="1.5"/><path d="M3,7 H11 M7,3 V11" {s}/>')
+        marks.append(
+            f'<rect x="0" y="0" width="14" height="14" fill="{fill}" stroke="{stroke}" '
+            f'stroke-width="1.5"/><path d="M3,7 H11 M7,3 V11" {s}/>'
+        )
     if kind == "adHocSubProcess":
         marks.append(f'<path d="M1,8 C3,3 6,4 7,7 C8,10 11,11 13,6" {s}/>')
     return marks
@@ -492,12 +517,16 @@ def _draw_activity(rec: dict, name: str, paint) -> str:
     expanded = rec["expanded"]
     width = (5.0 if kind == "callActivity" else 2.0) + boost
     dash = ' stroke-dasharray="4,3"' if el.get("triggeredByEvent") == "true" else ""
-    out = [f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" rx="10" ry="10" '
-           f'fill="{fill}" stroke="{stroke}" stroke-width="{_n(width)}"{dash}/>']
+    out = [
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" rx="10" ry="10" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="{_n(width)}"{dash}/>'
+    ]
     if kind == "transaction":
-        out.append(f'<rect x="{_n(x + 4)}" y="{_n(y + 4)}" width="{_n(max(w - 8, 0))}" '
-                   f'height="{_n(max(h - 8, 0))}" rx="7" ry="7" fill="none" stroke="{stroke}" '
-                   f'stroke-width="1.2"/>')
+        out.append(
+            f'<rect x="{_n(x + 4)}" y="{_n(y + 4)}" width="{_n(max(w - 8, 0))}" '
+            f'height="{_n(max(h - 8, 0))}" rx="7" ry="7" fill="none" stroke="{stroke}" '
+            f'stroke-width="1.2"/>'
+        )
     icon = _task_icon(kind, fill, stroke)
     if icon:
         out.append(_icon(x + 6, y + 6, icon))
@@ -515,6 +544,7 @@ def _draw_activity(rec: dict, name: str, paint) -> str:
 # --------------------------------------------------------------------------
 # events and gateways
 # --------------------------------------------------------------------------
+
 
 def _event_definitions(el, by_id: dict) -> list:
     kinds = [_local(c) for c in el if isinstance(c.tag, str) and c.tag.endswith("EventDefinition")]
@@ -546,14 +576,20 @@ def _event_marker(defs: list, parallel: bool, throw: bool, fill: str, stroke: st
         return f'<path d="{shapes[kind]}" fill="{mfill}" {s}/>'
     if kind == "message":
         flap = fill if throw else stroke
-        return (f'<rect x="-8.5" y="-6" width="17" height="12" fill="{mfill}" {s}/>'
-                f'<path d="M-8.5,-6 L0,1 L8.5,-6" fill="none" stroke="{flap}" stroke-width="1.3"/>')
+        return (
+            f'<rect x="-8.5" y="-6" width="17" height="12" fill="{mfill}" {s}/>'
+            f'<path d="M-8.5,-6 L0,1 L8.5,-6" fill="none" stroke="{flap}" stroke-width="1.3"/>'
+        )
     if kind == "timer":
-        return (f'<circle r="11" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
-                f'<path d="{_TICKS} M0,0 L0,-7.5 M0,0 L5,2.5" fill="none" {s}/>')
+        return (
+            f'<circle r="11" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
+            f'<path d="{_TICKS} M0,0 L0,-7.5 M0,0 L5,2.5" fill="none" {s}/>'
+        )
     if kind == "conditional":
-        return (f'<rect x="-6.5" y="-8.5" width="13" height="17" fill="{fill}" {s}/>'
-                f'<path d="M-4,-5 H4 M-4,-1.7 H4 M-4,1.7 H4 M-4,5 H4" fill="none" {s}/>')
+        return (
+            f'<rect x="-6.5" y="-8.5" width="13" height="17" fill="{fill}" {s}/>'
+            f'<path d="M-4,-5 H4 M-4,-1.7 H4 M-4,1.7 H4 M-4,5 H4" fill="none" {s}/>'
+        )
     if kind == "terminate":
         return f'<circle r="11" fill="{stroke}" stroke="{stroke}"/>'
     return ""
@@ -564,22 +600,26 @@ def _draw_event(rec: dict, name: str, paint, by_id: dict) -> str:
     el, kind = rec["el"], rec["kind"]
     x, y, w, h = rec["b"]
     cx, cy, r = x + w / 2, y + h / 2, min(w, h) / 2
-    dashed = ((kind == "boundaryEvent" and el.get("cancelActivity") == "false")
-              or (kind == "startEvent" and el.get("isInterrupting") == "false"))
+    dashed = (kind == "boundaryEvent" and el.get("cancelActivity") == "false") or (
+        kind == "startEvent" and el.get("isInterrupting") == "false"
+    )
     dash = ' stroke-dasharray="5,3"' if dashed else ""
     width = {"startEvent": 2.0, "endEvent": 4.0}.get(kind, 1.5) + boost
-    out = [f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" fill="{fill}" stroke="{stroke}" '
-           f'stroke-width="{_n(width)}"{dash}/>']
+    out = [
+        f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" fill="{fill}" stroke="{stroke}" '
+        f'stroke-width="{_n(width)}"{dash}/>'
+    ]
     if kind in ("intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"):
-        out.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(max(r - 3.5, 1))}" fill="none" '
-                   f'stroke="{stroke}" stroke-width="{_n(1.5 + boost / 2)}"{dash}/>')
+        out.append(
+            f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(max(r - 3.5, 1))}" fill="none" '
+            f'stroke="{stroke}" stroke-width="{_n(1.5 + boost / 2)}"{dash}/>'
+        )
     defs = _event_definitions(el, by_id)
     if defs:
         throw = kind in ("endEvent", "intermediateThrowEvent")
         marker = _event_marker(defs, el.get("parallelMultiple") == "true", throw, fill, stroke)
         if marker:
-            out.append(f'<g transform="translate({_n(cx)} {_n(cy)}) scale({_n(r / 18)})">'
-                       f"{marker}</g>")
+            out.append(f'<g transform="translate({_n(cx)} {_n(cy)}) scale({_n(r / 18)})">{marker}</g>')
     out.append(_external_label(rec, name))
     return "".join(out)
 
@@ -596,8 +636,10 @@ def _gateway_marker(rec: dict, fill: str, stroke: str) -> str:
     if kind == "inclusiveGateway":
         return f'<circle r="10" fill="none" stroke="{stroke}" stroke-width="3"/>'
     if kind == "complexGateway":
-        return (f'<path d="M0,-11 V11 M-11,0 H11 M-7.5,-7.5 L7.5,7.5 M7.5,-7.5 L-7.5,7.5" '
-                f'fill="none" stroke="{stroke}" stroke-width="3" stroke-linecap="round"/>')
+        return (
+            f'<path d="M0,-11 V11 M-11,0 H11 M-7.5,-7.5 L7.5,7.5 M7.5,-7.5 L-7.5,7.5" '
+            f'fill="none" stroke="{stroke}" stroke-width="3" stroke-linecap="round"/>'
+        )
     if kind == "eventBasedGateway":
         thin = f'fill="none" stroke="{stroke}" stroke-width="1.2"'
         out = f'<circle r="13" {thin}/>'
@@ -613,12 +655,13 @@ def _draw_gateway(rec: dict, name: str, paint) -> str:
     fill, stroke, boost = paint
     x, y, w, h = rec["b"]
     cx, cy = x + w / 2, y + h / 2
-    out = [f'<polygon points="{_pts([(cx, y), (x + w, cy), (cx, y + h), (x, cy)])}" '
-           f'fill="{fill}" stroke="{stroke}" stroke-width="{_n(2 + boost)}" stroke-linejoin="round"/>']
+    out = [
+        f'<polygon points="{_pts([(cx, y), (x + w, cy), (cx, y + h), (x, cy)])}" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="{_n(2 + boost)}" stroke-linejoin="round"/>'
+    ]
     marker = _gateway_marker(rec, fill, stroke)
     if marker:
-        out.append(f'<g transform="translate({_n(cx)} {_n(cy)}) scale({_n(min(w, h) / 50)})">'
-                   f"{marker}</g>")
+        out.append(f'<g transform="translate({_n(cx)} {_n(cy)}) scale({_n(min(w, h) / 50)})">{marker}</g>')
     out.append(_external_label(rec, name))
     return "".join(out)
 
@@ -627,14 +670,17 @@ def _draw_gateway(rec: dict, name: str, paint) -> str:
 # data
 # --------------------------------------------------------------------------
 
+
 def _draw_data_object(rec: dict, name: str, paint, by_id: dict) -> str:
     fill, stroke, boost = paint
     x, y, w, h = rec["b"]
     f = min(12.0, w / 3, h / 3)
     s = f'stroke="{stroke}" stroke-width="{_n(1.5 + boost)}" stroke-linejoin="round"'
-    out = [f'<path d="M{_n(x)},{_n(y)} H{_n(x + w - f)} L{_n(x + w)},{_n(y + f)} V{_n(y + h)} '
-           f'H{_n(x)} Z" fill="{fill}" {s}/>',
-           f'<path d="M{_n(x + w - f)},{_n(y)} V{_n(y + f)} H{_n(x + w)}" fill="none" {s}/>']
+    out = [
+        f'<path d="M{_n(x)},{_n(y)} H{_n(x + w - f)} L{_n(x + w)},{_n(y + f)} V{_n(y + h)} '
+        f'H{_n(x)} Z" fill="{fill}" {s}/>',
+        f'<path d="M{_n(x + w - f)},{_n(y)} V{_n(y + f)} H{_n(x + w)}" fill="none" {s}/>',
+    ]
     kind, el = rec["kind"], rec["el"]
     if kind in ("dataInput", "dataOutput"):
         arrow = "M2,4 H8 V1 L13,6 L8,11 V8 H2 Z"
@@ -642,8 +688,11 @@ def _draw_data_object(rec: dict, name: str, paint, by_id: dict) -> str:
         out.append(_icon(x + 3, y + 3, body))
     target = by_id.get(el.get("dataObjectRef") or "") if kind == "dataObjectReference" else el
     if target is not None and target.get("isCollection") == "true":
-        out.append(_icon(x + w / 2 - 6, y + h - 14, f'<path d="M2,0 V10 M6,0 V10 M10,0 V10" '
-                                                     f'stroke="{stroke}" stroke-width="2"/>'))
+        out.append(
+            _icon(
+                x + w / 2 - 6, y + h - 14, f'<path d="M2,0 V10 M6,0 V10 M10,0 V10" stroke="{stroke}" stroke-width="2"/>'
+            )
+        )
     out.append(_external_label(rec, name))
     return "".join(out)
 
@@ -654,26 +703,31 @@ def _draw_data_store(rec: dict, name: str, paint) -> str:
     rx, ry = w / 2, min(8.0, h / 6)
     s = f'stroke="{stroke}" stroke-width="{_n(1.5 + boost)}"'
     arc = f"A{_n(rx)},{_n(ry)} 0 0 0 {_n(x + w)},"
-    out = [f'<path d="M{_n(x)},{_n(y + ry)} A{_n(rx)},{_n(ry)} 0 0 1 {_n(x + w)},{_n(y + ry)} '
-           f'V{_n(y + h - ry)} A{_n(rx)},{_n(ry)} 0 0 1 {_n(x)},{_n(y + h - ry)} Z" fill="{fill}" {s}/>',
-           f'<path d="M{_n(x)},{_n(y + ry)} {arc}{_n(y + ry)} M{_n(x)},{_n(y + ry + 5)} '
-           f'{arc}{_n(y + ry + 5)} M{_n(x)},{_n(y + ry + 10)} {arc}{_n(y + ry + 10)}" '
-           f'fill="none" {s}/>',
-           _external_label(rec, name)]
+    out = [
+        f'<path d="M{_n(x)},{_n(y + ry)} A{_n(rx)},{_n(ry)} 0 0 1 {_n(x + w)},{_n(y + ry)} '
+        f'V{_n(y + h - ry)} A{_n(rx)},{_n(ry)} 0 0 1 {_n(x)},{_n(y + h - ry)} Z" fill="{fill}" {s}/>',
+        f'<path d="M{_n(x)},{_n(y + ry)} {arc}{_n(y + ry)} M{_n(x)},{_n(y + ry + 5)} '
+        f'{arc}{_n(y + ry + 5)} M{_n(x)},{_n(y + ry + 10)} {arc}{_n(y + ry + 10)}" '
+        f'fill="none" {s}/>',
+        _external_label(rec, name),
+    ]
     return "".join(out)
 
 
 def _draw_other(rec: dict, name: str, paint) -> str:
     fill, stroke, boost = paint
     x, y, w, h = rec["b"]
-    return (f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" rx="4" fill="{fill}" '
-            f'stroke="{stroke}" stroke-width="{_n(1 + boost)}" stroke-dasharray="3,3"/>'
-            + _centered_text(name, x + w / 2, y + h / 2, max(w - 10, 20), 3))
+    return (
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" rx="4" fill="{fill}" '
+        f'stroke="{stroke}" stroke-width="{_n(1 + boost)}" stroke-dasharray="3,3"/>'
+        + _centered_text(name, x + w / 2, y + h / 2, max(w - 10, 20), 3)
+    )
 
 
 # --------------------------------------------------------------------------
 # edges
 # --------------------------------------------------------------------------
+
 
 def _unit(a, b):
     dx, dy = b[0] - a[0], b[1] - a[1]
@@ -730,14 +784,19 @@ def _flow_decorations(rec: dict, stroke: str, by_id: dict) -> str:
     if source.get("default") == rec["id"]:
         qx, qy = p0[0] + u[0] * 12, p0[1] + u[1] * 12
         vx, vy = (u[0] + u[1]) * 0.707, (u[1] - u[0]) * 0.707
-        return (f'<path d="M{_n(qx - vx * 6)},{_n(qy - vy * 6)} L{_n(qx + vx * 6)},{_n(qy + vy * 6)}" '
-                f'stroke="{stroke}" stroke-width="1.5"/>')
+        return (
+            f'<path d="M{_n(qx - vx * 6)},{_n(qy - vy * 6)} L{_n(qx + vx * 6)},{_n(qy + vy * 6)}" '
+            f'stroke="{stroke}" stroke-width="1.5"/>'
+        )
     has_condition = el.find(f"{{{BPMN}}}conditionExpression") is not None
     if has_condition and _local(source) in ACTIVITIES:
         nx, ny = -u[1], u[0]
-        diamond = [p0, (p0[0] + u[0] * 8 + nx * 5, p0[1] + u[1] * 8 + ny * 5),
-                   (p0[0] + u[0] * 16, p0[1] + u[1] * 16),
-                   (p0[0] + u[0] * 8 - nx * 5, p0[1] + u[1] * 8 - ny * 5)]
+        diamond = [
+            p0,
+            (p0[0] + u[0] * 8 + nx * 5, p0[1] + u[1] * 8 + ny * 5),
+            (p0[0] + u[0] * 16, p0[1] + u[1] * 16),
+            (p0[0] + u[0] * 8 - nx * 5, p0[1] + u[1] * 8 - ny * 5),
+        ]
         return f'<polygon points="{_pts(diamond)}" fill="{PAPER}" stroke="{stroke}" stroke-width="1.2"/>'
     return ""
 
@@ -747,26 +806,30 @@ def _draw_edge(rec: dict, name: str, taken: bool, by_id: dict) -> str:
     stroke = TAKEN_STROKE if taken else INK
     width = 3.0 if taken else 1.5
     u = _end_direction(pts)
-    out = [f'<polyline points="{_pts(pts)}" fill="none" stroke="{PAPER}" stroke-opacity="0" '
-           f'stroke-width="10"/>']
+    out = [f'<polyline points="{_pts(pts)}" fill="none" stroke="{PAPER}" stroke-opacity="0" stroke-width="10"/>']
     line = f'fill="none" stroke="{stroke}" stroke-width="{_n(width)}" stroke-linejoin="round"'
     if kind == "sequenceFlow":
         shown = pts[:-1] + [(pts[-1][0] - u[0] * 8, pts[-1][1] - u[1] * 8)] if u else pts
         out.append(f'<polyline points="{_pts(shown)}" {line}/>')
         if u:
-            out.append(f'<polygon points="{_pts(_arrow_points(pts[-1], u))}" fill="{stroke}" '
-                       f'stroke="{stroke}" stroke-width="1" stroke-linejoin="round"/>')
+            out.append(
+                f'<polygon points="{_pts(_arrow_points(pts[-1], u))}" fill="{stroke}" '
+                f'stroke="{stroke}" stroke-width="1" stroke-linejoin="round"/>'
+            )
         out.append(_flow_decorations(rec, stroke, by_id))
     elif kind == "messageFlow":
         out.append(f'<polyline points="{_pts(pts)}" {line} stroke-dasharray="8,5"/>')
-        out.append(f'<circle cx="{_n(pts[0][0])}" cy="{_n(pts[0][1])}" r="4.5" fill="{PAPER}" '
-                   f'stroke="{stroke}" stroke-width="1.5"/>')
+        out.append(
+            f'<circle cx="{_n(pts[0][0])}" cy="{_n(pts[0][1])}" r="4.5" fill="{PAPER}" '
+            f'stroke="{stroke}" stroke-width="1.5"/>'
+        )
         if u:
-            out.append(f'<polygon points="{_pts(_arrow_points(pts[-1], u))}" fill="{PAPER}" '
-                       f'stroke="{stroke}" stroke-width="1.5" stroke-linejoin="round"/>')
+            out.append(
+                f'<polygon points="{_pts(_arrow_points(pts[-1], u))}" fill="{PAPER}" '
+                f'stroke="{stroke}" stroke-width="1.5" stroke-linejoin="round"/>'
+            )
     else:
-        out.append(f'<polyline points="{_pts(pts)}" {line} stroke-dasharray="2,4" '
-                   f'stroke-linecap="round"/>')
+        out.append(f'<polyline points="{_pts(pts)}" {line} stroke-dasharray="2,4" stroke-linecap="round"/>')
         direction = el.get("associationDirection", "One" if "Association" in kind else "None")
         ends = []
         if direction in ("One", "Both") and u:
@@ -776,24 +839,27 @@ def _draw_edge(rec: dict, name: str, taken: bool, by_id: dict) -> str:
             ends.append((pts[0], start_u))
         for tip, v in ends:
             a = _arrow_points(tip, v, 10, 5)
-            out.append(f'<polyline points="{_pts([a[1], a[0], a[2]])}" fill="none" '
-                       f'stroke="{stroke}" stroke-width="1.5"/>')
+            out.append(
+                f'<polyline points="{_pts([a[1], a[0], a[2]])}" fill="none" stroke="{stroke}" stroke-width="1.5"/>'
+            )
     out.append(_edge_label(rec, name))
     return "".join(out)
 
 
 def _edge_classes(kind: str) -> list:
-    return {"sequenceFlow": ["bpmn-flow", "bpmn-sequence-flow"],
-            "messageFlow": ["bpmn-flow", "bpmn-message-flow"],
-            "association": ["bpmn-association"],
-            "dataInputAssociation": ["bpmn-association", "bpmn-data-association"],
-            "dataOutputAssociation": ["bpmn-association", "bpmn-data-association"],
-            }.get(kind, ["bpmn-connection"])
+    return {
+        "sequenceFlow": ["bpmn-flow", "bpmn-sequence-flow"],
+        "messageFlow": ["bpmn-flow", "bpmn-message-flow"],
+        "association": ["bpmn-association"],
+        "dataInputAssociation": ["bpmn-association", "bpmn-data-association"],
+        "dataOutputAssociation": ["bpmn-association", "bpmn-data-association"],
+    }.get(kind, ["bpmn-connection"])
 
 
 # --------------------------------------------------------------------------
 # assembly
 # --------------------------------------------------------------------------
+
 
 def _shape_classes(rec: dict) -> list:
     kind = rec["kind"]
@@ -809,8 +875,12 @@ def _shape_classes(rec: dict) -> list:
         return ["bpmn-gateway"]
     if kind in DATA_OBJECTS or kind == "dataStoreReference":
         return ["bpmn-data"]
-    return {"participant": ["bpmn-pool"], "lane": ["bpmn-lane"],
-            "textAnnotation": ["bpmn-annotation"], "group": ["bpmn-group"]}.get(kind, ["bpmn-other"])
+    return {
+        "participant": ["bpmn-pool"],
+        "lane": ["bpmn-lane"],
+        "textAnnotation": ["bpmn-annotation"],
+        "group": ["bpmn-group"],
+    }.get(kind, ["bpmn-other"])
 
 
 def _draw_shape_body(rec: dict, name: str, paint, by_id: dict) -> str:
@@ -823,8 +893,13 @@ def _draw_shape_body(rec: dict, name: str, paint, by_id: dict) -> str:
         return _draw_gateway(rec, name, paint)
     if kind in DATA_OBJECTS:
         return _draw_data_object(rec, name, paint, by_id)
-    simple = {"participant": _draw_pool, "lane": _draw_lane, "group": _draw_group,
-              "textAnnotation": _draw_annotation, "dataStoreReference": _draw_data_store}
+    simple = {
+        "participant": _draw_pool,
+        "lane": _draw_lane,
+        "group": _draw_group,
+        "textAnnotation": _draw_annotation,
+        "dataStoreReference": _draw_data_store,
+    }
     return simple.get(kind, _draw_other)(rec, name, paint)
 
 
@@ -839,8 +914,7 @@ def _draw_shape(rec: dict, by_id: dict, completed: set, active: set) -> str:
         classes.append("is-active")
         paint = ACTIVE
     name = _display_name(rec["el"], rec["kind"], by_id)
-    return (_open_group(bid, classes, rec["kind"], name)
-            + _draw_shape_body(rec, name, paint, by_id) + "</g>")
+    return _open_group(bid, classes, rec["kind"], name) + _draw_shape_body(rec, name, paint, by_id) + "</g>"
 
 
 def _layer(rec: dict):
@@ -866,8 +940,11 @@ def _extent(shapes: list, edges: list):
         x, y, w, h = rec["b"]
         xs += [x, x + w]
         ys += [y, y + h]
-        if rec["kind"] in EVENTS | GATEWAYS | DATA_OBJECTS | {"dataStoreReference"} \
-                and rec["label"] is None and _name(rec["el"]):
+        if (
+            rec["kind"] in EVENTS | GATEWAYS | DATA_OBJECTS | {"dataStoreReference"}
+            and rec["label"] is None
+            and _name(rec["el"])
+        ):
             xs += [x + w / 2 - LABEL_W / 2, x + w / 2 + LABEL_W / 2]
             ys.append(y + h + 4 + 2 * LINE_H)
     for rec in edges:
@@ -888,8 +965,7 @@ def _doc_title(plane, by_id: dict, lang_title: str | None) -> str:
     if target is not None:
         if _name(target):
             return _name(target)
-        names = [_name(by_id.get(p.get("processRef") or "")) or _name(p)
-                 for p in target.iter(f"{{{BPMN}}}participant")]
+        names = [_name(by_id.get(p.get("processRef") or "")) or _name(p) for p in target.iter(f"{{{BPMN}}}participant")]
         names = [n for n in names if n]
         if names:
             return " / ".join(names)
@@ -897,9 +973,15 @@ def _doc_title(plane, by_id: dict, lang_title: str | None) -> str:
     return "BPMN"
 
 
-def render_svg(bpmn_xml: bytes | str, *, completed: Iterable[str] = (), active: Iterable[str] = (),
-               taken_flows: Iterable[str] = (), process_id: str | None = None,
-               lang_title: str | None = None) -> str:
+def render_svg(
+    bpmn_xml: bytes | str,
+    *,
+    completed: Iterable[str] = (),
+    active: Iterable[str] = (),
+    taken_flows: Iterable[str] = (),
+    process_id: str | None = None,
+    lang_title: str | None = None,
+) -> str:
     """Render the BPMN DI of ``bpmn_xml`` to a standalone SVG document string.
 
     ``completed`` and ``active`` are ids of flow nodes to style as done and as
@@ -931,20 +1013,21 @@ def render_svg(bpmn_xml: bytes | str, *, completed: Iterable[str] = (), active: 
     width, height = x1 - x0, y1 - y0
     title = _doc_title(plane, by_id, lang_title)
 
-    out = [f'<svg xmlns="{SVG_NS}" version="1.1" class="bpmn-diagram" '
-           f'viewBox="{_n(x0)} {_n(y0)} {_n(width)} {_n(height)}" '
-           f'width="{_n(width)}" height="{_n(height)}" role="img" aria-label="{_esc(title)}">',
-           f"<title>{_esc(title)}</title>",
-           "<style>g.bpmn-task,g.bpmn-event,g.bpmn-gateway,g.bpmn-flow{cursor:default}</style>",
-           f'<rect class="bpmn-background" x="{_n(x0)}" y="{_n(y0)}" width="{_n(width)}" '
-           f'height="{_n(height)}" fill="{PAPER}"/>']
+    out = [
+        f'<svg xmlns="{SVG_NS}" version="1.1" class="bpmn-diagram" '
+        f'viewBox="{_n(x0)} {_n(y0)} {_n(width)} {_n(height)}" '
+        f'width="{_n(width)}" height="{_n(height)}" role="img" aria-label="{_esc(title)}">',
+        f"<title>{_esc(title)}</title>",
+        "<style>g.bpmn-task,g.bpmn-event,g.bpmn-gateway,g.bpmn-flow{cursor:default}</style>",
+        f'<rect class="bpmn-background" x="{_n(x0)}" y="{_n(y0)}" width="{_n(width)}" '
+        f'height="{_n(height)}" fill="{PAPER}"/>',
+    ]
     out += [_draw_shape(rec, by_id, done, current) for rec in below]
     for rec in edges:
         is_taken = rec["id"] in taken
         classes = _edge_classes(rec["kind"]) + (["is-taken"] if is_taken else [])
         name = _name(rec["el"])
-        out.append(_open_group(rec["id"], classes, rec["kind"], name)
-                   + _draw_edge(rec, name, is_taken, by_id) + "</g>")
+        out.append(_open_group(rec["id"], classes, rec["kind"], name) + _draw_edge(rec, name, is_taken, by_id) + "</g>")
     out += [_draw_shape(rec, by_id, done, current) for rec in above]
     out.append("</svg>")
     return "\n".join(out)

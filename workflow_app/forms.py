@@ -49,6 +49,7 @@ the upload and puts its reference into the data).
 Pure module: no database, no SpiffWorkflow.  Messages are translated with flask_babel's gettext
 and degrade to the English msgids outside an application with Babel.
 """
+
 from __future__ import annotations
 
 import copy
@@ -329,7 +330,7 @@ def _check_ui(prop: dict, here: str) -> None:
         raise FormError(f'{here}: "x-ui" must be an object')
     unknown = set(ui) - UI_KEYS
     if unknown:
-        raise FormError(f'{here}: unknown x-ui keys {sorted(unknown)}; allowed: {sorted(UI_KEYS)}')
+        raise FormError(f"{here}: unknown x-ui keys {sorted(unknown)}; allowed: {sorted(UI_KEYS)}")
     widget = ui.get("widget")
     if widget is not None and widget not in WIDGETS:
         raise FormError(f"{here}: unknown widget {widget!r}; allowed: {sorted(WIDGETS)}")
@@ -354,7 +355,9 @@ def _check_ui(prop: dict, here: str) -> None:
 def _check_compute(prop: dict, siblings: dict, name: str, here: str) -> None:
     spec = prop["x-compute"]
     if not (isinstance(spec, dict) and len(spec) == 1 and next(iter(spec)) in COMPUTE_OPS):
-        raise FormError(f'{here}: "x-compute" must be one of {{"sub": [...]}}, {{"add": [...]}}, {{"sum": [array, field]}}')
+        raise FormError(
+            f'{here}: "x-compute" must be one of {{"sub": [...]}}, {{"add": [...]}}, {{"sum": [array, field]}}'
+        )
     if _types(prop) and not set(_types(prop)) & {"integer", "number"}:
         raise FormError(f'{here}: a computed field must have type "integer" or "number"')
     op, operands = next(iter(spec.items()))
@@ -509,10 +512,7 @@ def _dependent_required(validator, dependent, instance, schema):
 def _additional_names(instance: dict, schema: dict) -> list[str]:
     props = _properties(schema)
     patterns = schema.get("patternProperties") or {}
-    return [
-        k for k in instance
-        if k not in props and not any(re.search(p, k) for p in patterns)
-    ]
+    return [k for k in instance if k not in props and not any(re.search(p, k) for p in patterns)]
 
 
 def _additional_properties(validator, aP, instance, schema):
@@ -680,11 +680,17 @@ def _default_message(error: ValidationError, code: str) -> str:
     if code == "minLength":
         if value == 1:
             return _("Must not be empty")
-        return _("Too short: at least %(limit)s characters (now %(actual)s)",
-                 limit=value, actual=len(instance) if isinstance(instance, str) else 0)
+        return _(
+            "Too short: at least %(limit)s characters (now %(actual)s)",
+            limit=value,
+            actual=len(instance) if isinstance(instance, str) else 0,
+        )
     if code == "maxLength":
-        return _("Too long: at most %(limit)s characters (now %(actual)s)",
-                 limit=value, actual=len(instance) if isinstance(instance, str) else 0)
+        return _(
+            "Too long: at most %(limit)s characters (now %(actual)s)",
+            limit=value,
+            actual=len(instance) if isinstance(instance, str) else 0,
+        )
     if code == "pattern":
         return _("Invalid format")
     if code == "format":

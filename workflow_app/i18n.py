@@ -3,6 +3,7 @@
 Message ids are English; Russian is the default UI language. Catalogs are compiled to .mo at start-up
 when the .po is newer, so a checkout needs no separate compile step; every domain is merged by Flask-Babel.
 """
+
 from pathlib import Path
 
 from babel.messages.mofile import write_mo

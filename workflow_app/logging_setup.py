@@ -1,4 +1,5 @@
 """Structured JSON logs with a request id (production), plain logs in development."""
+
 import json
 import logging
 import time
@@ -46,6 +47,11 @@ def init_logging(app) -> None:
     def _log(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if app.config.get("LOG_JSON"):
-            access.info("request", extra={"status": response.status_code,
-                                          "duration_ms": round((time.perf_counter() - g.get("request_started", 0)) * 1000, 1)})
+            access.info(
+                "request",
+                extra={
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - g.get("request_started", 0)) * 1000, 1),
+                },
+            )
         return response

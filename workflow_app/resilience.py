@@ -3,10 +3,11 @@
 The connection pool pre-pings, so the next request after the database is back gets a fresh connection;
 clients retry. The session is rolled back so the worker's pool does not keep a broken connection.
 """
+
 from flask import request
-from werkzeug.routing import IntegerConverter
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.routing import IntegerConverter
 
 RETRY_AFTER_SECONDS = "2"
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (int4 on PostgreSQL)
@@ -46,9 +47,11 @@ def _unavailable_page() -> str:
     except Exception:  # the locale selector may need the (unreachable) user record
         title = "Сервис временно недоступен"
         text = "База данных недоступна. Повторите попытку через несколько секунд; сохранённое не потеряно."
-    return (f"<!doctype html><html lang=ru><meta charset=utf-8><title>503 — {escape(title)}</title>"
-            f"<link rel=stylesheet href=/static/app.css><main class=error-page><h1>{escape(title)}</h1>"
-            f"<p>{escape(text)}</p></main>")
+    return (
+        f"<!doctype html><html lang=ru><meta charset=utf-8><title>503 — {escape(title)}</title>"
+        f"<link rel=stylesheet href=/static/app.css><main class=error-page><h1>{escape(title)}</h1>"
+        f"<p>{escape(text)}</p></main>"
+    )
 
 
 def _unavailable(exc):
@@ -82,8 +85,9 @@ def _end_session(_exc):
     try:
         db.session.remove()
     except (OperationalError, InterfaceError) as exc:
-        current_app.logger.warning("connection lost at the end of a request: %s",
-                                   type(getattr(exc, "orig", None) or exc).__name__)
+        current_app.logger.warning(
+            "connection lost at the end of a request: %s", type(getattr(exc, "orig", None) or exc).__name__
+        )
         try:
             db.session.close()  # the broken connection is invalidated by now; this just lets the session go
         except Exception:

@@ -1,4 +1,5 @@
 """HTTP hardening: security headers (CSP without inline script, no framing), login rate limits."""
+
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -34,8 +35,12 @@ def init_security(app) -> None:
 
         from .api import PUBLIC_PATHS, error_response
 
-        if request.path.startswith("/api/v1") and not request.path.endswith("/openapi.json") \
-                and request.path not in PUBLIC_PATHS and g.get("api_actor") is None:
+        if (
+            request.path.startswith("/api/v1")
+            and not request.path.endswith("/openapi.json")
+            and request.path not in PUBLIC_PATHS
+            and g.get("api_actor") is None
+        ):
             return error_response(401, "unauthorized", "authentication required: a Bearer token or a session")
         return None
 

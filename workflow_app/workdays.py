@@ -55,9 +55,7 @@ def _year_calendar(year: int) -> tuple[frozenset[date], frozenset[date]]:
     """
     cal = holidays.country_holidays("RU", years=(year - 1, year, year + 1))
     days_off = frozenset(d for d in cal if d.year == year)
-    weekend_workdays = frozenset(
-        d for d in getattr(cal, "weekend_workdays", ()) if d.year == year
-    )
+    weekend_workdays = frozenset(d for d in getattr(cal, "weekend_workdays", ()) if d.year == year)
     return days_off, weekend_workdays
 
 

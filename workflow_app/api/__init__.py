@@ -3,6 +3,7 @@
 Authentication: ``Authorization: Bearer <personal token>`` or the browser session (then mutating
 requests need the CSRF token in ``X-CSRFToken``). Errors are ``{"error": {"code", "message", "fields"}}``.
 """
+
 from flask import g, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
@@ -14,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from ..extensions import csrf
 from ..services.errors import ServiceError, Unauthorized
 from ..services.identity import actor_for, actor_for_token
+
 
 class ErrorBodySchema(Schema):
     code = ma_fields.String(metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, ..."})
@@ -92,10 +94,13 @@ def register_api(app):
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearer": []}],
-    })
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
     app.session_interface = ApiSessionInterface()
     app.json.ensure_ascii = False  # Russian text as UTF-8 (JSON's own encoding), not 6-byte \uXXXX escapes
     api.init_app(app)
@@ -107,8 +112,11 @@ def register_api(app):
 
     @app.before_request
     def _api_auth():
-        if request.path.startswith("/api/v1") and not request.path.endswith("/openapi.json") \
-                and request.path not in PUBLIC_PATHS:
+        if (
+            request.path.startswith("/api/v1")
+            and not request.path.endswith("/openapi.json")
+            and request.path not in PUBLIC_PATHS
+        ):
             try:
                 _authenticate()
             except ServiceError as exc:
@@ -130,9 +138,18 @@ def register_api(app):
             data = getattr(exc, "data", None)
             if isinstance(data, dict) and "messages" in data:
                 fields = data["messages"]
-            code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                    409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid",
-                    429: "too_many_requests"}.get(exc.code, "error")
+            code = {
+                400: "bad_request",
+                401: "unauthorized",
+                403: "forbidden",
+                404: "not_found",
+                405: "method_not_allowed",
+                409: "conflict",
+                413: "too_large",
+                415: "unsupported_media_type",
+                422: "invalid",
+                429: "too_many_requests",
+            }.get(exc.code, "error")
             return error_response(exc.code or 500, code, exc.description or exc.name, fields)
         if exc.code is None or exc.code < 400:
             return exc  # redirects and the like

@@ -1,5 +1,6 @@
 """Audit endpoints: chain verification and head, event search and export, an instance's history and
 diagram, and the administrator's corrections (each with a mandatory reason)."""
+
 from flask import Response, request
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields
@@ -14,7 +15,9 @@ class EventQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    from_ = fields.String(data_key="from", metadata={"description": "YYYY-MM-DD or ISO date-time (region time if naive)"})
+    from_ = fields.String(
+        data_key="from", metadata={"description": "YYYY-MM-DD or ISO date-time (region time if naive)"}
+    )
     to = fields.String(metadata={"description": "end of the period; a date includes that whole day"})
     process = fields.String()
     instance = fields.String()

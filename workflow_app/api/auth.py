@@ -1,4 +1,5 @@
 """Tokens and the caller: POST /auth/token (no authentication), GET /auth/csrf, GET /me, POST /me/inbox-seen."""
+
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 

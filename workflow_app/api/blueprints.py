@@ -1,4 +1,5 @@
 """Every API blueprint, registered under /api/v1 in this order."""
+
 from .audit import blp as audit_blp
 from .models import blp as models_blp
 

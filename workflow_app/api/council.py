@@ -1,12 +1,17 @@
 """Collegial bodies over REST: bodies, pending items, meetings, agenda, attendance, decisions, signing."""
+
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..services import council
 from . import current_actor
 
-blp = Blueprint("council_api", __name__, url_prefix="/council",
-                description="Collegial bodies: meetings, agenda, quorum, decisions, protocols")
+blp = Blueprint(
+    "council_api",
+    __name__,
+    url_prefix="/council",
+    description="Collegial bodies: meetings, agenda, quorum, decisions, protocols",
+)
 
 
 class _In(Schema):
@@ -105,8 +110,7 @@ class CouncilDecisionIn(_In):
     votes_for = fields.Integer(load_default=0, strict=True)
     votes_against = fields.Integer(load_default=0, strict=True)
     votes_abstained = fields.Integer(load_default=0, strict=True)
-    chair_casting_vote = fields.String(load_default=None, allow_none=True,
-                                       validate=validate.OneOf(("for", "against")))
+    chair_casting_vote = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("for", "against")))
     text = fields.String(load_default="", validate=validate.Length(max=20000))
     fields_ = fields.Dict(data_key="fields", load_default=dict, metadata={"description": "further form fields"})
     instructions = fields.List(fields.Nested(CouncilInstructionIn), load_default=list)
@@ -202,8 +206,9 @@ def instructions(args, body):
 @blp.arguments(CouncilMeetingIn())
 @blp.response(201, CouncilMeetingSchema)
 def create_meeting(args):
-    return council.meeting_view(council.create_meeting(current_actor(), args["body"], args["starts_at"],
-                                                       args["place"], args["form"]))
+    return council.meeting_view(
+        council.create_meeting(current_actor(), args["body"], args["starts_at"], args["place"], args["form"])
+    )
 
 
 @blp.route("/meetings/<int:meeting_id>")
@@ -265,10 +270,18 @@ def attendance(args, meeting_id):
 @blp.response(200, CouncilDecisionSchema)
 def decision(args, meeting_id, item_id):
     return council.record_decision(
-        current_actor(), meeting_id, item_id, outcome=args["outcome"], votes_for=args["votes_for"],
-        votes_against=args["votes_against"], votes_abstained=args["votes_abstained"],
-        chair_casting_vote=args["chair_casting_vote"], text=args["text"], fields=args["fields_"],
-        instructions=args["instructions"])
+        current_actor(),
+        meeting_id,
+        item_id,
+        outcome=args["outcome"],
+        votes_for=args["votes_for"],
+        votes_against=args["votes_against"],
+        votes_abstained=args["votes_abstained"],
+        chair_casting_vote=args["chair_casting_vote"],
+        text=args["text"],
+        fields=args["fields_"],
+        instructions=args["instructions"],
+    )
 
 
 @blp.route("/meetings/<int:meeting_id>/protocol")

@@ -1,7 +1,7 @@
 """Marshmallow schemas of the identity, process, instance and task endpoints (and their OpenAPI)."""
-from marshmallow import Schema, fields, validate
 
 from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
 
 VIEWS = ("mine", "group", "overdue", "all")
 

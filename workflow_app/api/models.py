@@ -1,4 +1,5 @@
 """Models and deployment endpoints that need nothing else (the API's root resources)."""
+
 from flask_smorest import Blueprint
 
 from ..services import deployment

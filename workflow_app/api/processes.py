@@ -1,4 +1,5 @@
 """Processes (start list, start) and instances (list, detail)."""
+
 from flask import request
 from flask_smorest import Blueprint
 
@@ -22,8 +23,9 @@ def list_processes():
 @blp.response(201, InstanceSchema)
 def start(body, process_id):
     """Start an instance of the latest version; the answer lists its open tasks that I may see."""
-    instance, tasks = processes.start_process(current_actor(), process_id, body.get("data"), body.get("business_key"),
-                                              body.get("title"))
+    instance, tasks = processes.start_process(
+        current_actor(), process_id, body.get("data"), body.get("business_key"), body.get("title")
+    )
     return serialize.instance(instance, tasks)
 
 
@@ -33,8 +35,9 @@ def start(body, process_id):
 def list_instances(args):
     """Instances I take part in (auditors, admins: all), newest first; paging headers as on /tasks
     (X-Page, X-Per-Page, X-Has-More, Link rel=next; no total)."""
-    page = processes.list_instances(current_actor(), args["process_id"], args["status"], args["business_key"],
-                                    args["page"], args["per_page"])
+    page = processes.list_instances(
+        current_actor(), args["process_id"], args["status"], args["business_key"], args["page"], args["per_page"]
+    )
     headers = serialize.paginate_headers(page.page, page.per_page, None, True, page.has_more, request.base_url)
     return [serialize.instance(i) for i in page.items], 200, headers
 

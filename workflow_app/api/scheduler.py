@@ -1,12 +1,17 @@
 """Scheduler endpoints: the yearly cycles (list, pause, resume) and the scheduler's health."""
+
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..services import scheduler
 from . import current_actor
 
-blp = Blueprint("scheduler", __name__, url_prefix="/scheduler",
-                description="Yearly cycles (cron in Asia/Tomsk) and the scheduler's health; admins and auditors")
+blp = Blueprint(
+    "scheduler",
+    __name__,
+    url_prefix="/scheduler",
+    description="Yearly cycles (cron in Asia/Tomsk) and the scheduler's health; admins and auditors",
+)
 
 
 class CycleSchema(Schema):

@@ -1,4 +1,5 @@
 """Marshmallow schemas of the API (also the source of the OpenAPI document)."""
+
 from marshmallow import Schema, fields
 
 

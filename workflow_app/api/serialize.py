@@ -1,4 +1,5 @@
 """Turning service results into the dicts the API schemas dump (usernames looked up in one query)."""
+
 from flask import g, url_for
 from sqlalchemy import bindparam, inspect, select
 
@@ -7,7 +8,6 @@ from ..extensions import db
 from ..models import User
 from ..services import instances
 from ..services.errors import NotFound
-
 
 _users = User.__table__.c
 _USERNAMES = select(_users.id, _users.username).where(_users.id.in_(bindparam("ids", expanding=True)))
@@ -26,8 +26,11 @@ def usernames(ids) -> dict:
 
 
 def _user_ids(task_rows=(), instance_rows=()) -> list:
-    return ([t.assignee_id for t in task_rows] + [t.owner_id for t in task_rows]
-            + [i.initiator_id for i in instance_rows if "initiator_name" not in inspect(i).dict])
+    return (
+        [t.assignee_id for t in task_rows]
+        + [t.owner_id for t in task_rows]
+        + [i.initiator_id for i in instance_rows if "initiator_name" not in inspect(i).dict]
+    )
 
 
 def _initiator_name(i, names):
@@ -47,11 +50,25 @@ def task(t, names=None, now=None) -> dict:
         names = usernames(_user_ids([t]))
     now = now or clock.now()
     return {
-        "id": t.id, "instance_id": t.instance_id, "process_id": t.process_id, "task_def": t.task_def, "name": t.name,
-        "title": t.title, "business_key": t.business_key, "lane": t.lane, "group": t.candidate_group,
-        "assignee": names.get(t.assignee_id), "owner": names.get(t.owner_id), "due_at": t.due_at,
-        "follow_up_at": t.follow_up_at, "created_at": t.created_at, "completed_at": t.completed_at,
-        "form_key": t.form_key, "status": t.status, "collegial_body": t.collegial_body, "outcome": t.outcome,
+        "id": t.id,
+        "instance_id": t.instance_id,
+        "process_id": t.process_id,
+        "task_def": t.task_def,
+        "name": t.name,
+        "title": t.title,
+        "business_key": t.business_key,
+        "lane": t.lane,
+        "group": t.candidate_group,
+        "assignee": names.get(t.assignee_id),
+        "owner": names.get(t.owner_id),
+        "due_at": t.due_at,
+        "follow_up_at": t.follow_up_at,
+        "created_at": t.created_at,
+        "completed_at": t.completed_at,
+        "form_key": t.form_key,
+        "status": t.status,
+        "collegial_body": t.collegial_body,
+        "outcome": t.outcome,
         "overdue": t.status == "open" and t.due_at is not None and t.due_at < now,
     }
 
@@ -60,9 +77,16 @@ def instance(i, open_tasks=None, names=None) -> dict:
     if names is None:
         names = usernames(_user_ids(open_tasks or (), [i]))
     body = {
-        "id": i.id, "process_id": i.process_id, "version": instances.model_version(i.model_id), "business_key": i.business_key,
-        "title": i.title, "status": i.status, "initiator": _initiator_name(i, names),
-        "lock_version": i.lock_version, "created_at": i.created_at, "updated_at": i.updated_at,
+        "id": i.id,
+        "process_id": i.process_id,
+        "version": instances.model_version(i.model_id),
+        "business_key": i.business_key,
+        "title": i.title,
+        "status": i.status,
+        "initiator": _initiator_name(i, names),
+        "lock_version": i.lock_version,
+        "created_at": i.created_at,
+        "updated_at": i.updated_at,
         "completed_at": i.completed_at,
     }
     if open_tasks is not None:
@@ -81,9 +105,16 @@ def comment(c) -> dict:
 
 
 def attachment(a) -> dict:
-    return {"id": a.id, "file_name": a.file_name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
-            "uploaded_by": a.uploaded_by.username if a.uploaded_by else None, "created_at": a.created_at,
-            "url": url_for("tasks.download_attachment", task_id=a.task_id, attachment_id=a.id)}
+    return {
+        "id": a.id,
+        "file_name": a.file_name,
+        "content_type": a.content_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "uploaded_by": a.uploaded_by.username if a.uploaded_by else None,
+        "created_at": a.created_at,
+        "url": url_for("tasks.download_attachment", task_id=a.task_id, attachment_id=a.id),
+    }
 
 
 def paginate_headers(page, per_page, total, exact, has_more, base_url) -> dict:

@@ -1,5 +1,6 @@
 """Tasks: inbox views, detail, claim / unclaim / assign / delegate / resolve / complete, follow-up,
 comments and attachments."""
+
 import io
 
 from flask import request, send_file
@@ -36,8 +37,9 @@ def list_tasks(args):
     ``X-Has-More`` and ``Link: <...>; rel="next"``."""
     filters = inbox.TaskFilters(args["process_id"], args["business_key"], args["due_before"])
     page = inbox.list_tasks(current_actor(), args["view"], filters, args["page"], args["per_page"])
-    headers = serialize.paginate_headers(page.page, page.per_page, page.total, page.total_exact, page.has_more,
-                                         request.base_url)
+    headers = serialize.paginate_headers(
+        page.page, page.per_page, page.total, page.total_exact, page.has_more, request.base_url
+    )
     return serialize.tasks(page.items), 200, headers
 
 
@@ -47,10 +49,15 @@ def get_task(task_id):
     """A task with its form (JSON Schema), instance context, current data, comments and attachments."""
     ctx = inbox.task_context(current_actor(), task_id)
     body = serialize.task(ctx["task"])
-    body.update(form=ctx["form"], instance=serialize.instance(ctx["instance"]), data=ctx["data"],
-                comments=[serialize.comment(c) for c in ctx["comments"]],
-                attachments=[serialize.attachment(a) for a in ctx["attachments"]],
-                can_work=ctx["can_work"], can_assign=ctx["can_assign"])
+    body.update(
+        form=ctx["form"],
+        instance=serialize.instance(ctx["instance"]),
+        data=ctx["data"],
+        comments=[serialize.comment(c) for c in ctx["comments"]],
+        attachments=[serialize.attachment(a) for a in ctx["attachments"]],
+        can_work=ctx["can_work"],
+        can_assign=ctx["can_assign"],
+    )
     return body
 
 
@@ -147,8 +154,13 @@ def add_attachment(files, task_id):
 def download_attachment(task_id, attachment_id):
     """Download an attachment (only for those who may see the task)."""
     att = inbox.get_attachment(current_actor(), task_id, attachment_id)
-    response = send_file(io.BytesIO(att.content), mimetype="application/octet-stream", as_attachment=True,
-                         download_name=att.file_name, max_age=0)
+    response = send_file(
+        io.BytesIO(att.content),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=att.file_name,
+        max_age=0,
+    )
     response.headers["X-Content-SHA256"] = att.sha256
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

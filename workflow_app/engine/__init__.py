@@ -10,6 +10,7 @@ Importing it applies process-wide adjustments to SpiffWorkflow 3.2:
   the audit log records what matters), and while ``spiff.workflow`` has no level of its own it walks the
   whole task tree for every workflow it creates, only to list task ids in a log record.
 """
+
 import logging as _logging
 from datetime import datetime as _datetime
 

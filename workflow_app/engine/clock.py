@@ -3,9 +3,10 @@
 Tests and ``flask scheduler tick --now`` replace it with ``set_clock``; SpiffWorkflow's timer module is
 patched (see ``engine/__init__``) so its deadlines use the same clock.
 """
+
 import time as _time
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 REGION_TZ = ZoneInfo("Asia/Tomsk")
@@ -15,7 +16,7 @@ _fixed: datetime | None = None
 
 def now() -> datetime:
     """The current instant, timezone-aware UTC."""
-    return _fixed if _fixed is not None else datetime.now(timezone.utc)
+    return _fixed if _fixed is not None else datetime.now(UTC)
 
 
 def today() -> date:
@@ -33,7 +34,7 @@ def set_clock(instant: datetime | None) -> None:
     global _fixed
     if instant is not None and instant.tzinfo is None:
         raise ValueError("the clock needs an aware datetime")
-    _fixed = instant.astimezone(timezone.utc) if instant is not None else None
+    _fixed = instant.astimezone(UTC) if instant is not None else None
 
 
 def advance(**kwargs) -> datetime:

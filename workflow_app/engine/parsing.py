@@ -6,6 +6,7 @@ here), every embedded expression checked against the safe script allow-list, and
 properties (formKey, dueWorkingDays, orgScope, distinctFrom, collegialBody). A failure is an
 ``InvalidModel`` naming the file, the element and the reason.
 """
+
 import hashlib
 from dataclasses import dataclass, field
 
@@ -78,9 +79,7 @@ def parse_bpmn(content: bytes, file_name: str) -> ParsedFile:
     try:
         parser.add_bpmn_xml(root, file_name)
         process_ids = [
-            p.get("id")
-            for p in root.iter(f"{{{BPMN_NS}}}process")
-            if p.get("isExecutable", "true").lower() != "false"
+            p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true").lower() != "false"
         ]
         if not process_ids:
             raise InvalidModel("the file has no executable process", file_name=file_name)
@@ -90,10 +89,14 @@ def parse_bpmn(content: bytes, file_name: str) -> ParsedFile:
             spec = parser.get_spec(process_id)
             subprocess_specs = parser.get_subprocess_specs(process_id)
             meta = _describe(spec, subprocess_specs, file_name, flows)
-            parsed.processes.append(ParsedProcess(process_id, spec.description or process_id, spec, subprocess_specs, meta))
+            parsed.processes.append(
+                ParsedProcess(process_id, spec.description or process_id, spec, subprocess_specs, meta)
+            )
     except ValidationException as exc:
         raise InvalidModel(
-            _first_line(exc), file_name=file_name, element=getattr(exc, "id", None) or None,
+            _first_line(exc),
+            file_name=file_name,
+            element=getattr(exc, "id", None) or None,
             line=getattr(exc, "line_number", None) or None,
         ) from None
     except SpiffWorkflowException as exc:
@@ -109,10 +112,7 @@ def _first_line(exc) -> str:
 
 def _flow_map(root) -> dict[str, str]:
     """'source->target' -> sequenceFlow id, so a path through the task tree can be drawn as flows."""
-    return {
-        f"{f.get('sourceRef')}->{f.get('targetRef')}": f.get("id")
-        for f in root.iter(f"{{{BPMN_NS}}}sequenceFlow")
-    }
+    return {f"{f.get('sourceRef')}->{f.get('targetRef')}": f.get("id") for f in root.iter(f"{{{BPMN_NS}}}sequenceFlow")}
 
 
 def _all_specs(spec, subprocess_specs):
@@ -167,7 +167,9 @@ def _describe(spec, subprocess_specs, file_name, flows) -> dict:
     for bpmn_id, meta in user_tasks.items():
         for other in meta.get("distinctFrom", []):
             if other not in user_tasks:
-                raise InvalidModel(f"distinctFrom names an unknown user task '{other}'", file_name=file_name, element=bpmn_id)
+                raise InvalidModel(
+                    f"distinctFrom names an unknown user task '{other}'", file_name=file_name, element=bpmn_id
+                )
     return {
         "name": spec.description or spec.name,
         "lanes": sorted(lanes),
@@ -183,7 +185,11 @@ def _user_task_meta(task_spec, file_name) -> dict:
     bpmn_id = task_spec.bpmn_id
     meta = {"name": task_spec.bpmn_name or bpmn_id, "lane": getattr(task_spec, "lane", None)}
     if not meta["lane"]:
-        raise InvalidModel("a user task must sit in a lane (the lane name is its candidate group)", file_name=file_name, element=bpmn_id)
+        raise InvalidModel(
+            "a user task must sit in a lane (the lane name is its candidate group)",
+            file_name=file_name,
+            element=bpmn_id,
+        )
     if props.get("formKey"):
         meta["formKey"] = props["formKey"].strip()
     if props.get("dueWorkingDays") not in (None, ""):

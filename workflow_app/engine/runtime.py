@@ -4,11 +4,12 @@ Every operation returns the state transitions it caused (for the audit log and t
 An exception inside SpiffWorkflow is re-raised as ``EngineError``; the in-memory workflow is then
 half-advanced and must be discarded, which the service layer does by not saving it.
 """
+
 import json
 import threading
-from functools import lru_cache
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import lru_cache
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
@@ -16,9 +17,9 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
@@ -212,7 +213,9 @@ class Engine:
     def cached(self, key) -> CompiledModel | None:
         return self._models.get(key)
 
-    def compiled(self, key, bpmn_xml: str, process_id: str, file_name: str = "", forms: dict | None = None) -> CompiledModel:
+    def compiled(
+        self, key, bpmn_xml: str, process_id: str, file_name: str = "", forms: dict | None = None
+    ) -> CompiledModel:
         model = self._models.get(key)
         if model is None:
             model = CompiledModel(bpmn_xml, process_id, file_name)
@@ -221,7 +224,9 @@ class Engine:
                 model = self._models.setdefault(key, model)
         return model
 
-    def start(self, model: CompiledModel, data: dict | None = None, services=None) -> tuple["LoadedInstance", list[Transition]]:
+    def start(
+        self, model: CompiledModel, data: dict | None = None, services=None
+    ) -> tuple["LoadedInstance", list[Transition]]:
         wf = _Workflow(model.spec, model.subprocess_specs, script_engine=SafeScriptEngine(services))
         inst = LoadedInstance(model, wf)
         before = inst._snapshot()
@@ -338,8 +343,8 @@ class LoadedInstance:
             except ValueError:
                 continue
             if value.tzinfo is None:
-                value = value.replace(tzinfo=timezone.utc)
-            due.append(value.astimezone(timezone.utc))
+                value = value.replace(tzinfo=UTC)
+            due.append(value.astimezone(UTC))
         return min(due) if due else None
 
     def waiting_messages(self) -> list[str]:
@@ -377,7 +382,9 @@ class LoadedInstance:
     def complete(self, engine_task_id: str, data: dict) -> list[Transition]:
         task = self.wf.get_task_from_id(UUID(engine_task_id))
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
-            raise EngineError("the task is not ready", element=getattr(getattr(task, "task_spec", None), "bpmn_id", None))
+            raise EngineError(
+                "the task is not ready", element=getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+            )
         before = self._snapshot()
         with _engine_errors():
             task.data.update(data)
@@ -389,7 +396,9 @@ class LoadedInstance:
         """Cancel one READY user task (an administrator's correction) and run whatever follows."""
         task = self.wf.get_task_from_id(UUID(engine_task_id))
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
-            raise EngineError("the task is not ready", element=getattr(getattr(task, "task_spec", None), "bpmn_id", None))
+            raise EngineError(
+                "the task is not ready", element=getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+            )
         before = self._snapshot()
         with _engine_errors():
             # The activity goes with its boundary events (timers, messages): they must not fire any more.
@@ -448,17 +457,22 @@ class LoadedInstance:
             parent = t.parent
             while parent is not None and parent.task_spec.bpmn_id is None:
                 parent = parent.parent
-            changes.append((t.last_state_change, Transition(
-                task_id=str(t.id),
-                bpmn_id=t.task_spec.bpmn_id,
-                name=t.task_spec.bpmn_name,
-                kind=type(t.task_spec).__name__,
-                lane=getattr(t.task_spec, "lane", None),
-                old=TaskState.get_name(old) if old is not None and not old & _PREDICTED else None,
-                new=TaskState.get_name(t.state),
-                parent_bpmn_id=parent.task_spec.bpmn_id if parent is not None else None,
-                event_type=_event_type(t.task_spec),
-                interrupting=getattr(t.task_spec, "cancel_activity", None),
-            )))
+            changes.append(
+                (
+                    t.last_state_change,
+                    Transition(
+                        task_id=str(t.id),
+                        bpmn_id=t.task_spec.bpmn_id,
+                        name=t.task_spec.bpmn_name,
+                        kind=type(t.task_spec).__name__,
+                        lane=getattr(t.task_spec, "lane", None),
+                        old=TaskState.get_name(old) if old is not None and not old & _PREDICTED else None,
+                        new=TaskState.get_name(t.state),
+                        parent_bpmn_id=parent.task_spec.bpmn_id if parent is not None else None,
+                        event_type=_event_type(t.task_spec),
+                        interrupting=getattr(t.task_spec, "cancel_activity", None),
+                    ),
+                )
+            )
         changes.sort(key=lambda c: c[0])
         return [c[1] for c in changes]

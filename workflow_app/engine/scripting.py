@@ -5,6 +5,7 @@ expression is parsed first and checked against an allow-list of syntax: no impor
 no names starting with an underscore, no loops/lambdas/definitions, calls only to a few named functions.
 What passes is compiled and run with empty builtins, so even the allowed syntax cannot reach the OS.
 """
+
 import ast
 import copy
 import json
@@ -45,20 +46,84 @@ def _days_from_now(n):
 
 
 SAFE_FUNCTIONS = {
-    "len": len, "abs": abs, "min": min, "max": max, "sum": sum, "round": round, "any": any, "all": all,
-    "sorted": sorted, "int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict,
-    "set": set, "tuple": tuple,
-    "now": _now_iso, "working_days_from_now": _working_days_from_now, "days_from_now": _days_from_now,
+    "len": len,
+    "abs": abs,
+    "min": min,
+    "max": max,
+    "sum": sum,
+    "round": round,
+    "any": any,
+    "all": all,
+    "sorted": sorted,
+    "int": int,
+    "float": float,
+    "str": str,
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+    "set": set,
+    "tuple": tuple,
+    "now": _now_iso,
+    "working_days_from_now": _working_days_from_now,
+    "days_from_now": _days_from_now,
 }
 
 _ALLOWED_NODES = (
-    ast.Module, ast.Expression, ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.If, ast.Pass,
-    ast.IfExp, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
-    ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod,
-    ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
-    ast.Name, ast.Load, ast.Store, ast.Del, ast.Delete, ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set,
-    ast.Subscript, ast.Slice, ast.JoinedStr, ast.FormattedValue, ast.Call, ast.keyword,
-    ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.comprehension,
+    ast.Module,
+    ast.Expression,
+    ast.Expr,
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.If,
+    ast.Pass,
+    ast.IfExp,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
+    ast.Is,
+    ast.IsNot,
+    ast.Name,
+    ast.Load,
+    ast.Store,
+    ast.Del,
+    ast.Delete,
+    ast.Constant,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.Subscript,
+    ast.Slice,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    ast.Call,
+    ast.keyword,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.comprehension,
 )
 
 
@@ -113,7 +178,9 @@ class _MulToCall(ast.NodeTransformer):
             for sub in ast.walk(load_target):
                 if hasattr(sub, "ctx"):
                     sub.ctx = ast.Load()
-            call = ast.Call(func=ast.Name(id="__safe_mul__", ctx=ast.Load()), args=[load_target, node.value], keywords=[])
+            call = ast.Call(
+                func=ast.Name(id="__safe_mul__", ctx=ast.Load()), args=[load_target, node.value], keywords=[]
+            )
             return ast.copy_location(ast.Assign(targets=[node.target], value=call), node)
         return node
 
@@ -150,12 +217,12 @@ class SafeExpressionEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression, context, external_context=None):
         code = _compile(expression.strip(), "eval")
-        return eval(code, _globals(self.functions, {**(external_context or {}), **context}))  # noqa: S307
+        return eval(code, _globals(self.functions, {**(external_context or {}), **context}))
 
     def execute(self, script, context, external_context=None):
         code = _compile(script, "exec")
         env = _globals(self.functions, {**(external_context or {}), **context})
-        exec(code, env)  # noqa: S102
+        exec(code, env)
         for key in list(env):
             if key.startswith("__") or key in self.functions:
                 continue

@@ -1,10 +1,19 @@
 """SQLAlchemy models, one module per aggregate."""
-from .identity import ApiToken, Deputy, Group, Membership, Organisation, User  # noqa: F401
-from .process import ProcessInstance, ProcessModel  # noqa: F401
-from .task import HumanTask, TaskAttachment, TaskComment  # noqa: F401
+
 from .audit import AuditEvent, AuditHead  # noqa: F401
 from .council import (  # noqa: F401
-    AgendaItem, Attendance, BodyMembership, CollegialBody, Decision, Instruction, Meeting, MeetingSubstitute, Protocol,
+    AgendaItem,
+    Attendance,
+    BodyMembership,
+    CollegialBody,
+    Decision,
+    Instruction,
+    Meeting,
+    MeetingSubstitute,
+    Protocol,
 )
+from .identity import ApiToken, Deputy, Group, Membership, Organisation, User  # noqa: F401
+from .process import ProcessInstance, ProcessModel  # noqa: F401
 from .publication import Publication  # noqa: F401
 from .scheduler import CycleDefinition, SchedulerNode  # noqa: F401
+from .task import HumanTask, TaskAttachment, TaskComment  # noqa: F401

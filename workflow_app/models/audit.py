@@ -1,4 +1,5 @@
 """The append-only, hash-chained audit log."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Index, Integer, String
@@ -23,7 +24,9 @@ class AuditEvent(db.Model):
         Index("ix_audit_kind_time", "kind", "occurred_at", "seq"),
         Index("ix_audit_process_time", "process_id", "occurred_at", "seq"),
     )
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the log outlives users
     actor_name: Mapped[str] = mapped_column(String(100))  # username, or "scheduler" / "system"

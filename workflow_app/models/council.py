@@ -4,10 +4,10 @@ meetings, agenda items, attendance, decisions, instructions (поручения)
 A signed protocol is a permanent record: the mapper events at the bottom refuse to update or delete a
 signed protocol or any decision of it, whatever code path tries (corrections are a new protocol).
 """
+
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event,
-                        inspect)
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -36,8 +36,10 @@ class BodyMembership(db.Model):
     """A seat on a body from ``valid_from`` to ``valid_to`` (inclusive; None = still sitting)."""
 
     __tablename__ = "body_membership"
-    __table_args__ = (Index("ix_body_membership_body", "body_id", "valid_from"),
-                      Index("ix_body_membership_user", "user_id"))
+    __table_args__ = (
+        Index("ix_body_membership_body", "body_id", "valid_from"),
+        Index("ix_body_membership_user", "user_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("collegial_body.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -70,10 +72,12 @@ class Meeting(db.Model):
 
     body: Mapped[CollegialBody] = relationship()
     items: Mapped[list["AgendaItem"]] = relationship(
-        back_populates="meeting", order_by="AgendaItem.position", foreign_keys="AgendaItem.meeting_id")
+        back_populates="meeting", order_by="AgendaItem.position", foreign_keys="AgendaItem.meeting_id"
+    )
     attendance: Mapped[list["Attendance"]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
-    substitutes: Mapped[list["MeetingSubstitute"]] = relationship(back_populates="meeting",
-                                                                  cascade="all, delete-orphan")
+    substitutes: Mapped[list["MeetingSubstitute"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
     protocol: Mapped["Protocol | None"] = relationship(back_populates="meeting", uselist=False)
 
 
@@ -147,8 +151,9 @@ class Decision(db.Model):
     locked: Mapped[bool] = mapped_column(Boolean, default=False)  # part of a signed protocol
 
     item: Mapped[AgendaItem] = relationship(back_populates="decision")
-    instructions: Mapped[list["Instruction"]] = relationship(back_populates="decision", order_by="Instruction.id",
-                                                             cascade="all, delete-orphan")
+    instructions: Mapped[list["Instruction"]] = relationship(
+        back_populates="decision", order_by="Instruction.id", cascade="all, delete-orphan"
+    )
 
 
 class Instruction(db.Model):

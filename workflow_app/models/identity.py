@@ -1,4 +1,5 @@
 """Users, organisations, groups (roles), memberships, deputies and API tokens."""
+
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint

@@ -1,4 +1,5 @@
 """Deployed process models (versioned by content hash) and their running instances."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
@@ -63,13 +64,16 @@ class ProcessInstance(db.Model):
 
     # The initiator's login, read only where asked for (access._TASK_WITH_INSTANCE: answers name the initiator).
     initiator_name: Mapped[str | None] = column_property(
-        select(User.username).where(User.id == initiator_id).correlate_except(User).scalar_subquery(), deferred=True)
+        select(User.username).where(User.id == initiator_id).correlate_except(User).scalar_subquery(), deferred=True
+    )
 
     model: Mapped[ProcessModel] = relationship(viewonly=True)  # read-only navigation (model_id is written)
     # The inbox projection's open rows of this instance, read with the task being worked on (access.py) so
     # that saving the instance needs no query of its own (instances._project_tasks).
     open_tasks = relationship(
-        "HumanTask", viewonly=True, order_by="HumanTask.id",
+        "HumanTask",
+        viewonly=True,
+        order_by="HumanTask.id",
         primaryjoin="and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.status == 'open')",
     )
 

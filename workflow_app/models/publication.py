@@ -1,4 +1,5 @@
 """Published results of approval chains (public, no login): approved КЦП, the professions list, aggregates."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String

@@ -1,4 +1,5 @@
 """The scheduler's records: yearly cycle definitions (data, not code) and one heartbeat row per scheduler."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Float, Integer, String, Text

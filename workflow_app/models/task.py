@@ -1,4 +1,5 @@
 """The human-task projection (what inboxes query) and its comments and attachments."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
@@ -26,8 +27,15 @@ class HumanTask(db.Model):
         Index("ix_task_group_free", "status", "candidate_group", "org_scope_id", "assignee_id", "created_at"),
         Index("ix_task_open_created", "status", "created_at"),
         # migration 0010: an inbox filtered by business key reads that case's rows, not a group's whole range
-        Index("ix_task_business_key", "business_key", "status", "candidate_group", "org_scope_id", "assignee_id",
-              "created_at"),
+        Index(
+            "ix_task_business_key",
+            "business_key",
+            "status",
+            "candidate_group",
+            "org_scope_id",
+            "assignee_id",
+            "created_at",
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))

@@ -1,4 +1,5 @@
 """Authorization rules shared by the use cases: who may see and who may work on what."""
+
 from functools import lru_cache
 
 from sqlalchemy import bindparam, exists, or_, select
@@ -49,8 +50,11 @@ def acting_identity(actor: Actor, task: HumanTask):
 # tasks; the answer names the initiator: all in one statement, built once.
 _TASK_WITH_INSTANCE = (
     select(HumanTask)
-    .options(joinedload(HumanTask.instance).options(undefer(ProcessInstance.initiator_name),
-                                                    joinedload(ProcessInstance.open_tasks)))
+    .options(
+        joinedload(HumanTask.instance).options(
+            undefer(ProcessInstance.initiator_name), joinedload(ProcessInstance.open_tasks)
+        )
+    )
     .where(HumanTask.id == bindparam("task_id"))
 )
 
@@ -69,12 +73,16 @@ _tasks = HumanTask.__table__.c
 def _done_by(count: int):
     """Did the user complete one of ``count`` task definitions of the instance? One statement per count
     (rather than an expanding IN), so it is built once and runs straight on the driver."""
-    return select(_tasks.task_def).where(
-        _tasks.instance_id == bindparam("instance_id"),
-        _tasks.task_def.in_([bindparam(f"task_def_{i}") for i in range(count)]),
-        _tasks.status == "completed",
-        _tasks.completed_by_id == bindparam("user_id"),
-    ).limit(1)
+    return (
+        select(_tasks.task_def)
+        .where(
+            _tasks.instance_id == bindparam("instance_id"),
+            _tasks.task_def.in_([bindparam(f"task_def_{i}") for i in range(count)]),
+            _tasks.status == "completed",
+            _tasks.completed_by_id == bindparam("user_id"),
+        )
+        .limit(1)
+    )
 
 
 def check_four_eyes(actor: Actor, task: HumanTask) -> None:
@@ -116,9 +124,10 @@ def can_see_instance(actor: Actor, instance: ProcessInstance) -> bool:
     clause = visible_instances_clause(actor)
     if clause is None:
         return True
-    return db.session.execute(
-        select(ProcessInstance.id).where(ProcessInstance.id == instance.id, clause)
-    ).first() is not None
+    return (
+        db.session.execute(select(ProcessInstance.id).where(ProcessInstance.id == instance.id, clause)).first()
+        is not None
+    )
 
 
 def require_instance_visible(actor: Actor, instance_id: int) -> ProcessInstance:

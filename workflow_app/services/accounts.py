@@ -3,6 +3,7 @@
 Passwords and tokens are stored hashed (``identity.hash_password``, ``identity.token_digest``); a token's
 clear value is shown once, when it is issued.
 """
+
 import re
 from datetime import date
 
@@ -13,8 +14,7 @@ from ..extensions import db
 from ..models import ApiToken, Deputy, Group, Organisation, User
 from ..roles import ROLES
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from .identity import (Actor, authenticate, create_user, ensure_roles, new_token_value, password_problems,
-                       token_digest)
+from .identity import Actor, authenticate, create_user, ensure_roles, new_token_value, password_problems, token_digest
 from .uow import UnitOfWork
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
@@ -26,8 +26,15 @@ def _require_admin(actor: Actor):
         raise Forbidden("only administrators manage users")
 
 
-def add_user(actor: Actor, username: str, password: str, display_name: str | None = None, groups=(),
-             organisation_code: str | None = None, email: str | None = None) -> User:
+def add_user(
+    actor: Actor,
+    username: str,
+    password: str,
+    display_name: str | None = None,
+    groups=(),
+    organisation_code: str | None = None,
+    email: str | None = None,
+) -> User:
     """Create a user (admins and the CLI). Groups must be known role ids; the organisation is by code."""
     _require_admin(actor)
     errors = {}
@@ -47,14 +54,24 @@ def add_user(actor: Actor, username: str, password: str, display_name: str | Non
             raise Conflict(f"user '{username}' already exists", fields={"username": "taken"})
         org = None
         if organisation_code:
-            org = db.session.execute(select(Organisation).where(Organisation.code == organisation_code)).scalar_one_or_none()
+            org = db.session.execute(
+                select(Organisation).where(Organisation.code == organisation_code)
+            ).scalar_one_or_none()
             if org is None:
                 raise Invalid("unknown organisation", fields={"organisation": organisation_code})
-        user = create_user(db.session, username, password, display_name or username, list(groups),
-                           organisation=org, email=email)
+        user = create_user(
+            db.session, username, password, display_name or username, list(groups), organisation=org, email=email
+        )
         uow.flush()
-        uow.record("user_created", payload={"user_id": user.id, "username": username, "groups": sorted(groups),
-                                            "organisation": organisation_code})
+        uow.record(
+            "user_created",
+            payload={
+                "user_id": user.id,
+                "username": username,
+                "groups": sorted(groups),
+                "organisation": organisation_code,
+            },
+        )
         uow.commit()
     return user
 
@@ -70,8 +87,7 @@ def issue_token(actor: Actor, username: str, name: str = "") -> str:
         if not user.active:
             raise Conflict("the user is deactivated")
         value = new_token_value()
-        row = ApiToken(user_id=user.id, token_hash=token_digest(value), name=(name or "")[:100],
-                       created_at=clock.now())
+        row = ApiToken(user_id=user.id, token_hash=token_digest(value), name=(name or "")[:100], created_at=clock.now())
         db.session.add(row)
         uow.flush()
         uow.record("token_issued", payload={"user_id": user.id, "token_id": row.id, "name": row.name})
@@ -101,7 +117,11 @@ def revoke_tokens(actor: Actor, username: str) -> int:
             raise NotFound(f"user '{username}' not found")
         if not (actor.is_system or actor.is_admin or actor.user_id == user.id):
             raise Forbidden("you may revoke only your own tokens")
-        rows = db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))).scalars().all()
+        rows = (
+            db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False)))
+            .scalars()
+            .all()
+        )
         for row in rows:
             row.revoked = True
         uow.record("tokens_revoked", payload={"user_id": user.id, "count": len(rows)})
@@ -115,7 +135,10 @@ def add_deputy(actor: Actor, principal: str, deputy: str, starts_on: date, ends_
     if not isinstance(starts_on, date) or not isinstance(ends_on, date) or ends_on < starts_on:
         raise Invalid("bad period", fields={"ends_on": "on or after starts_on"})
     with UnitOfWork(actor) as uow:
-        users = {u.username: u for u in db.session.execute(select(User).where(User.username.in_([principal, deputy]))).scalars()}
+        users = {
+            u.username: u
+            for u in db.session.execute(select(User).where(User.username.in_([principal, deputy]))).scalars()
+        }
         if principal not in users or deputy not in users:
             raise Invalid("unknown user", fields={"user": "unknown user"})
         p, d = users[principal], users[deputy]
@@ -126,8 +149,15 @@ def add_deputy(actor: Actor, principal: str, deputy: str, starts_on: date, ends_
         row = Deputy(principal_id=p.id, deputy_id=d.id, starts_on=starts_on, ends_on=ends_on)
         db.session.add(row)
         uow.flush()
-        uow.record("deputy_added", payload={"principal": principal, "deputy": deputy,
-                                            "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
+        uow.record(
+            "deputy_added",
+            payload={
+                "principal": principal,
+                "deputy": deputy,
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+            },
+        )
         uow.commit()
     return row
 
@@ -146,9 +176,20 @@ def profile(actor: Actor) -> dict:
             acting.append(principal.username)
     names = dict(db.session.execute(select(Group.id, Group.name_ru).where(Group.id.in_(user.group_ids))).all())
     return {
-        "id": user.id, "username": user.username, "display_name": user.display_name, "email": user.email,
-        "organisation": ({"id": user.organisation.id, "code": user.organisation.code, "name": user.organisation.name,
-                          "kind": user.organisation.kind} if user.organisation else None),
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "organisation": (
+            {
+                "id": user.organisation.id,
+                "code": user.organisation.code,
+                "name": user.organisation.name,
+                "kind": user.organisation.kind,
+            }
+            if user.organisation
+            else None
+        ),
         "groups": sorted(user.group_ids),
         "group_names": {g: names.get(g, g) for g in sorted(user.group_ids)},
         "acting_for": acting,

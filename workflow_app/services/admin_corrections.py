@@ -5,6 +5,7 @@
 - cancel an open task in the engine (``admin_correction``, action ``cancel_task``); when nothing is left
   active afterwards, the instance is terminated with the same reason.
 """
+
 from sqlalchemy import select
 
 from ..engine import clock
@@ -44,14 +45,24 @@ def _open_task(task_id: int) -> HumanTask:
 
 def _terminate_in(uow: UnitOfWork, actor: Actor, instance: ProcessInstance, reason: str, cause: str | None = None):
     now = clock.now()
-    open_rows = db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open").order_by(HumanTask.id)
-    ).scalars().all()
+    open_rows = (
+        db.session.execute(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
+            .order_by(HumanTask.id)
+        )
+        .scalars()
+        .all()
+    )
     for row in open_rows:
         row.status = "cancelled"
         row.completed_at = now
-        uow.record("task_cancelled", instance=instance, task_id=row.id,
-                   payload={"task": row.task_def, "name": row.name, "reason": reason})
+        uow.record(
+            "task_cancelled",
+            instance=instance,
+            task_id=row.id,
+            payload={"task": row.task_def, "name": row.name, "reason": reason},
+        )
     previous = instance.status
     instance.status = "terminated"
     instance.completed_at = now
@@ -104,14 +115,27 @@ def reassign_task(actor: Actor, task_id: int, assignee, reason) -> HumanTask:
         task = _open_task(task_id)
         user = _user(assignee)
         if not _eligible(user, task):
-            raise Invalid("this user may not work on the task",
-                          fields={"assignee": f"not in the group '{task.candidate_group}' of this task's organisation"})
+            raise Invalid(
+                "this user may not work on the task",
+                fields={"assignee": f"not in the group '{task.candidate_group}' of this task's organisation"},
+            )
         previous = task.assignee_id
         task.assignee_id = user.id
         task.owner_id = None
-        uow.record("admin_correction", instance=task.instance, task_id=task.id,
-                   payload={"action": "reassign", "reason": reason, "task": task.task_def, "name": task.name,
-                            "from_assignee_id": previous, "to_assignee_id": user.id, "to_username": user.username})
+        uow.record(
+            "admin_correction",
+            instance=task.instance,
+            task_id=task.id,
+            payload={
+                "action": "reassign",
+                "reason": reason,
+                "task": task.task_def,
+                "name": task.name,
+                "from_assignee_id": previous,
+                "to_assignee_id": user.id,
+                "to_username": user.username,
+            },
+        )
         uow.commit()
     return task
 
@@ -122,9 +146,18 @@ def cancel_task(actor: Actor, task_id: int, reason) -> HumanTask:
     with UnitOfWork(actor) as uow:
         task = _open_task(task_id)
         instance = task.instance
-        uow.record("admin_correction", instance=instance, task_id=task.id,
-                   payload={"action": "cancel_task", "reason": reason, "task": task.task_def, "name": task.name,
-                            "assignee_id": task.assignee_id})
+        uow.record(
+            "admin_correction",
+            instance=instance,
+            task_id=task.id,
+            payload={
+                "action": "cancel_task",
+                "reason": reason,
+                "task": task.task_def,
+                "name": task.name,
+                "assignee_id": task.assignee_id,
+            },
+        )
         loaded, transitions = instances.advance(uow, instance, actor, lambda li: li.cancel(task.engine_task_id))
         reached_end = any(t.kind == "EndEvent" and t.new == "COMPLETED" for t in transitions)
         if instance.status == "completed" and not reached_end:

@@ -4,10 +4,11 @@ Each event's hash is SHA-256 over a canonical JSON of (seq, time, actor, kind, i
 previous hash). Appends take the single ``audit_head`` row under a row lock (``FOR UPDATE`` on PostgreSQL;
 SQLite write transactions are already serial), so the chain has exactly one order across processes.
 """
+
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import bindparam, insert, select, text, update
 
@@ -20,8 +21,15 @@ GENESIS = "0" * 64
 
 def canonical(ev: dict) -> bytes:
     body = [
-        ev["seq"], ev["occurred_at"], ev["actor_id"], ev["actor_name"], ev["kind"], ev["instance_id"],
-        ev["task_id"], ev["payload"], ev["prev_hash"],
+        ev["seq"],
+        ev["occurred_at"],
+        ev["actor_id"],
+        ev["actor_name"],
+        ev["kind"],
+        ev["instance_id"],
+        ev["task_id"],
+        ev["payload"],
+        ev["prev_hash"],
     ]
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
 
@@ -60,15 +68,28 @@ def append(session, events: list[dict]) -> None:
     rows = []
     for ev in events:
         seq += 1
-        payload = json.loads(json.dumps(ev["payload"], ensure_ascii=False, default=str))  # what is stored is what is hashed
+        payload = json.loads(
+            json.dumps(ev["payload"], ensure_ascii=False, default=str)
+        )  # what is stored is what is hashed
         row = dict(ev, seq=seq, occurred_at=_iso(now), prev_hash=prev, payload=payload)
         digest = event_hash(row)
-        rows.append({
-            "seq": seq, "occurred_at": now, "actor_id": row["actor_id"], "actor_name": row["actor_name"],
-            "actor_org_id": row["actor_org_id"], "kind": row["kind"], "instance_id": row["instance_id"],
-            "process_id": row["process_id"], "business_key": row["business_key"], "task_id": row["task_id"],
-            "payload": payload, "prev_hash": prev, "hash": digest,
-        })
+        rows.append(
+            {
+                "seq": seq,
+                "occurred_at": now,
+                "actor_id": row["actor_id"],
+                "actor_name": row["actor_name"],
+                "actor_org_id": row["actor_org_id"],
+                "kind": row["kind"],
+                "instance_id": row["instance_id"],
+                "process_id": row["process_id"],
+                "business_key": row["business_key"],
+                "task_id": row["task_id"],
+                "payload": payload,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
         prev = digest
     statements.run(conn, _INSERT_EVENTS, rows, many=True)
     statements.run(conn, _MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
@@ -84,8 +105,13 @@ class VerifyResult:
     head_hash: str = GENESIS
 
     def as_dict(self):
-        return {"ok": self.ok, "events": self.events, "first_bad": self.first_bad, "reason": self.reason,
-                "head": {"seq": self.head_seq, "hash": self.head_hash}}
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "first_bad": self.first_bad,
+            "reason": self.reason,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
+        }
 
 
 _VERIFY_SQL = text(
@@ -99,7 +125,7 @@ def _iso_raw(value) -> str:
     if isinstance(value, str):  # SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, as stored by UTCDateTime)
         return value.replace(" ", "T", 1) + ("Z" if len(value) == 26 else ".000000Z" if len(value) == 19 else "Z")
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return _iso(value)
 
 
@@ -126,8 +152,9 @@ def verify(session, batch: int = 10000, anchor: tuple[int, str] | None = None) -
             if isinstance(payload, (str, bytes)):
                 payload = loads(payload)
             body = [seq, _iso_raw(occurred_at), actor_id, actor_name, kind, instance_id, task_id, payload, prev_hash]
-            digest = sha256(dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                                  default=str).encode("utf-8")).hexdigest()
+            digest = sha256(
+                dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+            ).hexdigest()
             if digest != own:
                 return VerifyResult(False, count, seq, "content does not match its hash (event edited)")
             if seq == anchor_seq and own != anchor_hash:
@@ -139,8 +166,14 @@ def verify(session, batch: int = 10000, anchor: tuple[int, str] | None = None) -
     head_seq, head_hash = tuple(head) if head else (0, GENESIS)
     if (head_seq, head_hash) != (last_seq, prev):
         bad = last_seq + 1 if head_seq > last_seq else head_seq or 1
-        return VerifyResult(False, count, bad, "chain head does not match the last event (events removed or added at the end)",
-                            head_seq, head_hash)
+        return VerifyResult(
+            False,
+            count,
+            bad,
+            "chain head does not match the last event (events removed or added at the end)",
+            head_seq,
+            head_hash,
+        )
     return VerifyResult(True, count, None, None, head_seq, head_hash)
 
 

@@ -8,11 +8,12 @@ Search pages list events newest first by time (events of the same moment in chai
 cursor (the seq of the last event shown): a page is one index range scan whatever the size of the log and
 the period (see migration 0011 for the indexes). Exports are in chain order.
 """
+
 import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import aliased
@@ -30,8 +31,21 @@ PAGE_DEFAULT, PAGE_MAX = 100, 500
 EXPORT_MAX = 100_000
 DECISION_KINDS = ("task_completed", "protocol_signed")
 EXPORT_FORMATS = ("csv", "xlsx", "json")
-COLUMNS = ("seq", "occurred_at", "actor_id", "actor_name", "actor_org_id", "kind", "instance_id", "process_id",
-           "business_key", "task_id", "payload", "prev_hash", "hash")
+COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "actor_org_id",
+    "kind",
+    "instance_id",
+    "process_id",
+    "business_key",
+    "task_id",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 
 
 def require_reader(actor: Actor) -> None:
@@ -40,6 +54,7 @@ def require_reader(actor: Actor) -> None:
 
 
 # --- the chain ---------------------------------------------------------------------------------------
+
 
 def verify_chain(actor: Actor) -> dict:
     require_reader(actor)
@@ -53,20 +68,31 @@ def chain_head(actor: Actor) -> dict:
 
 # --- events as plain data ----------------------------------------------------------------------------
 
+
 def _iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if dt else None
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt else None
 
 
 def event_dict(ev: AuditEvent) -> dict:
     return {
-        "seq": ev.seq, "occurred_at": _iso(ev.occurred_at), "actor_id": ev.actor_id, "actor_name": ev.actor_name,
-        "actor_org_id": ev.actor_org_id, "kind": ev.kind, "instance_id": ev.instance_id, "process_id": ev.process_id,
-        "business_key": ev.business_key, "task_id": ev.task_id, "payload": ev.payload or {},
-        "prev_hash": ev.prev_hash, "hash": ev.hash,
+        "seq": ev.seq,
+        "occurred_at": _iso(ev.occurred_at),
+        "actor_id": ev.actor_id,
+        "actor_name": ev.actor_name,
+        "actor_org_id": ev.actor_org_id,
+        "kind": ev.kind,
+        "instance_id": ev.instance_id,
+        "process_id": ev.process_id,
+        "business_key": ev.business_key,
+        "task_id": ev.task_id,
+        "payload": ev.payload or {},
+        "prev_hash": ev.prev_hash,
+        "hash": ev.hash,
     }
 
 
 # --- search ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Filters:
@@ -82,9 +108,15 @@ class Filters:
 
     def as_dict(self) -> dict:
         return {
-            "from": _iso(self.date_from), "to": _iso(self.date_to), "process": self.process_id,
-            "instance": self.instance_id, "business_key": self.business_key, "actor_ids": self.actor_ids,
-            "actor_name": self.actor_name, "org": self.org_id, "kinds": self.kinds,
+            "from": _iso(self.date_from),
+            "to": _iso(self.date_to),
+            "process": self.process_id,
+            "instance": self.instance_id,
+            "business_key": self.business_key,
+            "actor_ids": self.actor_ids,
+            "actor_name": self.actor_name,
+            "org": self.org_id,
+            "kinds": self.kinds,
         }
 
 
@@ -114,13 +146,13 @@ def _moment(text: str, end: bool) -> datetime:
             day = date.fromisoformat(text)
             if end:
                 day += timedelta(days=1)
-            return datetime.combine(day, time(0), tzinfo=clock.REGION_TZ).astimezone(timezone.utc)
+            return datetime.combine(day, time(0), tzinfo=clock.REGION_TZ).astimezone(UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError("expected a date YYYY-MM-DD or an ISO 8601 date and time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.REGION_TZ)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def parse_filters(params) -> Filters:
@@ -241,11 +273,16 @@ def search(actor: Actor, params, limit=None, before=None) -> dict:
     rows = db.session.execute(search_statement(f, limit + 1, before)).scalars().all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"events": [event_dict(r) for r in rows], "next_before": rows[-1].seq if more else None,
-            "filters": f.as_dict(), "limit": limit}
+    return {
+        "events": [event_dict(r) for r in rows],
+        "next_before": rows[-1].seq if more else None,
+        "filters": f.as_dict(),
+        "limit": limit,
+    }
 
 
 # --- export ------------------------------------------------------------------------------------------
+
 
 def _cell(value):
     """A flat cell value; text that a spreadsheet would run as a formula is quoted (CSV injection)."""
@@ -262,17 +299,21 @@ def export(actor: Actor, params, fmt: str) -> tuple[bytes, str, str]:
     if fmt not in EXPORT_FORMATS:
         raise Invalid("unknown export format", fields={"format": "one of " + ", ".join(EXPORT_FORMATS)})
     f = parse_filters(params)
-    rows = db.session.execute(
-        _query(f).order_by(AuditEvent.seq).limit(EXPORT_MAX + 1)
-    ).scalars().all()
+    rows = db.session.execute(_query(f).order_by(AuditEvent.seq).limit(EXPORT_MAX + 1)).scalars().all()
     if len(rows) > EXPORT_MAX:
         raise TooLarge(f"more than {EXPORT_MAX} events match; narrow the search (period, process, kind)")
     events = [event_dict(r) for r in rows]
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     name = f"audit-{stamp}.{fmt}"
     if fmt == "json":
-        body = {"exported_at": _iso(clock.now()), "exported_by": actor.username, "filters": f.as_dict(),
-                "chain_head": audit.head(db.session), "count": len(events), "events": events}
+        body = {
+            "exported_at": _iso(clock.now()),
+            "exported_by": actor.username,
+            "filters": f.as_dict(),
+            "chain_head": audit.head(db.session),
+            "count": len(events),
+            "events": events,
+        }
         return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"), "application/json", name
     if fmt == "csv":
         buf = io.StringIO()
@@ -306,6 +347,7 @@ def export(actor: Actor, params, fmt: str) -> tuple[bytes, str, str]:
 
 # --- one instance: history and diagram ---------------------------------------------------------------
 
+
 def _names(user_ids) -> dict:
     ids = {i for i in user_ids if i is not None}
     if not ids:
@@ -316,18 +358,23 @@ def _names(user_ids) -> dict:
 def instance_history(actor: Actor, instance_id: int) -> dict:
     """The instance, its timeline (every audit event, oldest first) and the path taken through the diagram."""
     instance = require_instance_visible(actor, instance_id)
-    rows = db.session.execute(
-        select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq)
-    ).scalars().all()
-    task_rows = db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)
-    ).scalars().all()
+    rows = (
+        db.session.execute(select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq))
+        .scalars()
+        .all()
+    )
+    task_rows = (
+        db.session.execute(select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id))
+        .scalars()
+        .all()
+    )
     task_names = {t.id: t.name for t in task_rows}
     forms = instance.model.forms or {}
 
     def labels(task_id) -> dict:
         form = forms.get(next((t.form_key for t in task_rows if t.id == task_id), None) or "", {})
         return {k: v.get("title", k) for k, v in (form.get("properties") or {}).items() if isinstance(v, dict)}
+
     names = _names([r.actor_id for r in rows] + [instance.initiator_id])
     timeline = []
     for r in rows:
@@ -342,18 +389,31 @@ def instance_history(actor: Actor, instance_id: int) -> dict:
         timeline.append(ev)
     return {
         "instance": {
-            "id": instance.id, "process_id": instance.process_id, "version": instance.model.version,
-            "model_name": instance.model.name, "business_key": instance.business_key, "title": instance.title,
-            "status": instance.status, "initiator_id": instance.initiator_id,
-            "initiator": names.get(instance.initiator_id), "created_at": _iso(instance.created_at),
+            "id": instance.id,
+            "process_id": instance.process_id,
+            "version": instance.model.version,
+            "model_name": instance.model.name,
+            "business_key": instance.business_key,
+            "title": instance.title,
+            "status": instance.status,
+            "initiator_id": instance.initiator_id,
+            "initiator": names.get(instance.initiator_id),
+            "created_at": _iso(instance.created_at),
             "completed_at": _iso(instance.completed_at),
         },
         "path": instance_path(instance),
         "events": timeline,
         "open_tasks": [
-            {"id": t.id, "task_def": t.task_def, "name": t.name, "group": t.candidate_group,
-             "assignee_id": t.assignee_id, "due_at": _iso(t.due_at)}
-            for t in task_rows if t.status == "open"
+            {
+                "id": t.id,
+                "task_def": t.task_def,
+                "name": t.name,
+                "group": t.candidate_group,
+                "assignee_id": t.assignee_id,
+                "due_at": _iso(t.due_at),
+            }
+            for t in task_rows
+            if t.status == "open"
         ],
     }
 
@@ -369,7 +429,12 @@ def instance_diagram(actor: Actor, instance_id: int) -> str:
     instance = require_instance_visible(actor, instance_id)
     path = instance_path(instance)
     try:
-        return render_svg(instance.model.bpmn_xml, completed=path["completed"], active=path["active"],
-                          taken_flows=path["flows"], process_id=instance.process_id)
+        return render_svg(
+            instance.model.bpmn_xml,
+            completed=path["completed"],
+            active=path["active"],
+            taken_flows=path["flows"],
+            process_id=instance.process_id,
+        )
     except DiagramError as exc:
         raise Conflict(f"the process diagram cannot be drawn: {exc}") from None

@@ -4,6 +4,7 @@ The full history (with the diagram and every engine step) is the audit area's pa
 ``/instances/<id>/history``; this timeline keeps what a person working on the case needs:
 who did what, when, with which decision and comment.
 """
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -15,9 +16,23 @@ from .identity import Actor
 
 # The kinds a case timeline shows (engine_steps and login noise are left to the full history).
 TIMELINE_KINDS = (
-    "instance_started", "task_ready", "task_claimed", "task_unclaimed", "task_assigned", "task_delegated",
-    "task_resolved", "task_completed", "task_cancelled", "task_commented", "attachment_added", "timer_fired",
-    "escalation", "message_delivered", "instance_completed", "instance_terminated", "admin_correction",
+    "instance_started",
+    "task_ready",
+    "task_claimed",
+    "task_unclaimed",
+    "task_assigned",
+    "task_delegated",
+    "task_resolved",
+    "task_completed",
+    "task_cancelled",
+    "task_commented",
+    "attachment_added",
+    "timer_fired",
+    "escalation",
+    "message_delivered",
+    "instance_completed",
+    "instance_terminated",
+    "admin_correction",
 )
 
 
@@ -41,35 +56,54 @@ def timeline(actor: Actor, instance_id: int, limit: int = 200) -> list[dict]:
     """
     instance = require_instance_visible(actor, instance_id)
     labels = _decision_labels(instance)
-    rows = db.session.execute(
-        select(AuditEvent).where(AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(TIMELINE_KINDS))
-        .order_by(AuditEvent.seq.desc()).limit(limit)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(TIMELINE_KINDS))
+            .order_by(AuditEvent.seq.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     rows.reverse()
     user_ids = {r.actor_id for r in rows if r.actor_id is not None}
-    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    names = (
+        dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
     out = []
     for r in rows:
         payload = r.payload or {}
         data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-        out.append({
-            "seq": r.seq, "at": r.occurred_at, "kind": r.kind,
-            "actor": names.get(r.actor_id) or r.actor_name,
-            "task": payload.get("name") or payload.get("task"),
-            "decision": payload.get("decision"),
-            "decision_label": labels.get((payload.get("task"), str(payload.get("decision")))),
-            "comment": payload.get("body") or data.get("comment"),
-            "group": payload.get("group"),
-            "assignee": payload.get("assignee") or payload.get("to"),
-            "file_name": payload.get("file_name"),
-            "data": data,
-        })
+        out.append(
+            {
+                "seq": r.seq,
+                "at": r.occurred_at,
+                "kind": r.kind,
+                "actor": names.get(r.actor_id) or r.actor_name,
+                "task": payload.get("name") or payload.get("task"),
+                "decision": payload.get("decision"),
+                "decision_label": labels.get((payload.get("task"), str(payload.get("decision")))),
+                "comment": payload.get("body") or data.get("comment"),
+                "group": payload.get("group"),
+                "assignee": payload.get("assignee") or payload.get("to"),
+                "file_name": payload.get("file_name"),
+                "data": data,
+            }
+        )
     return out
 
 
 # Start data that no form asks for (set by the start rules of the chains).
-START_DATA_LABELS = {"year": _l("Year"), "signatory": _l("Signatory"), "investor_org_code": _l("Investor"),
-                     "effective_date": _l("Effective date"), "proposer_kind": _l("Proposer")}
+START_DATA_LABELS = {
+    "year": _l("Year"),
+    "signatory": _l("Signatory"),
+    "investor_org_code": _l("Investor"),
+    "effective_date": _l("Effective date"),
+    "proposer_kind": _l("Proposer"),
+}
 
 
 def _field_labels(instance) -> dict:
@@ -119,9 +153,17 @@ def materials(instance, data: dict, own_form_key: str | None) -> list[dict]:
             continue
         props = schema.get("properties") or {}
         own = (instance.model.forms or {}).get(own_form_key or "", {}).get("properties", {}) or {}
-        tables = [n for n, p in props.items() if isinstance(p, dict) and p.get("type") == "array"
-                  and isinstance(p.get("items"), dict) and p["items"].get("properties")
-                  and isinstance(data.get(n), list) and data.get(n) and n not in own]
+        tables = [
+            n
+            for n, p in props.items()
+            if isinstance(p, dict)
+            and p.get("type") == "array"
+            and isinstance(p.get("items"), dict)
+            and p["items"].get("properties")
+            and isinstance(data.get(n), list)
+            and data.get(n)
+            and n not in own
+        ]
         if tables:
             out.append({"key": key, "title": schema.get("title") or key, "schema": schema})
     return out[:3]

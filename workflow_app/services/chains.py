@@ -12,6 +12,7 @@ Service-task operations (``spiffworkflow:serviceTaskOperator id=...``), each ins
 ``deliver_professions_decision``, ``publish_professions``, ``publish_investment``, ``start_followups``, ``remind``.
 Names, act types and signatories come from ``bpmn/chains.json`` (configuration, not code).
 """
+
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -73,32 +74,55 @@ def _org(org_id) -> Organisation | None:
 def _open_cycle(process_id: str, year: int, intake_task: str = "close_intake") -> ProcessInstance | None:
     """The running cycle instance of ``year`` whose intake is still open (its intake task is open)."""
     return db.session.execute(
-        select(ProcessInstance).join(HumanTask, HumanTask.instance_id == ProcessInstance.id).where(
-            ProcessInstance.process_id == process_id, ProcessInstance.cycle_key == str(year),
-            ProcessInstance.status == "running", HumanTask.task_def == intake_task, HumanTask.status == "open",
-        ).limit(1)
+        select(ProcessInstance)
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .where(
+            ProcessInstance.process_id == process_id,
+            ProcessInstance.cycle_key == str(year),
+            ProcessInstance.status == "running",
+            HumanTask.task_def == intake_task,
+            HumanTask.status == "open",
+        )
+        .limit(1)
     ).scalar_one_or_none()
 
 
 def _the_only_open_year(process_id: str) -> int | None:
-    keys = db.session.execute(
-        select(ProcessInstance.cycle_key).join(HumanTask, HumanTask.instance_id == ProcessInstance.id).where(
-            ProcessInstance.process_id == process_id, ProcessInstance.status == "running",
-            HumanTask.task_def == "close_intake", HumanTask.status == "open")
-    ).scalars().all()
+    keys = (
+        db.session.execute(
+            select(ProcessInstance.cycle_key)
+            .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+            .where(
+                ProcessInstance.process_id == process_id,
+                ProcessInstance.status == "running",
+                HumanTask.task_def == "close_intake",
+                HumanTask.status == "open",
+            )
+        )
+        .scalars()
+        .all()
+    )
     keys = sorted(set(k for k in keys if k))
     return int(keys[0]) if len(keys) == 1 else None
 
 
 def _running_with_key(process_id: str, business_key: str) -> bool:
-    return db.session.execute(
-        select(ProcessInstance.id).where(ProcessInstance.process_id == process_id,
-                                         ProcessInstance.business_key == business_key,
-                                         ProcessInstance.status == "running").limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            select(ProcessInstance.id)
+            .where(
+                ProcessInstance.process_id == process_id,
+                ProcessInstance.business_key == business_key,
+                ProcessInstance.status == "running",
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 # --- start hooks ---------------------------------------------------------------------------------------
+
 
 def _cycle_hook(section: str):
     def hook(uow, actor, req):
@@ -107,13 +131,16 @@ def _cycle_hook(section: str):
         req.data["year"] = year
         req.cycle_key = req.cycle_key or str(year)
         req.business_key = req.business_key or cfg[section]["business_key"].format(year=year)
-        req.title = req.title or cfg[section].get("campaign_title", cfg[section].get("cycle_title", "")).format(year=year)
+        req.title = req.title or cfg[section].get("campaign_title", cfg[section].get("cycle_title", "")).format(
+            year=year
+        )
         req.data.setdefault("act_type", cfg["act_type"])
         req.data.setdefault("signatory", cfg["signatory"])
         if section == "kcp":
             req.data.setdefault("act_title", cfg["kcp"]["act_title"].format(year=year))
         if section == "professions":
             req.data.setdefault("effective_date", cfg["professions"]["effective_date"].format(year=year))
+
     return hook
 
 
@@ -142,8 +169,9 @@ def _proposal_hook(uow, actor, req):
     groups = set(actor.groups)
     if not (groups & {"sector_officer", "employment_centre"} or actor.is_admin or actor.is_system):
         raise Forbidden(_("Only sector departments and employment centres submit proposals"))
-    req.data["proposer_kind"] = "employment_centre" if ("employment_centre" in groups
-                                                        and "sector_officer" not in groups) else "sector"
+    req.data["proposer_kind"] = (
+        "employment_centre" if ("employment_centre" in groups and "sector_officer" not in groups) else "sector"
+    )
     org = _org(actor.org_id)
     year = req.data.get("year") or _the_only_open_year("professions_cycle")
     if year is None:
@@ -171,40 +199,56 @@ def _investor_hook(uow, actor, req):
         code = req.data.pop("investor_org_code", None)
         org = db.session.execute(select(Organisation).where(Organisation.code == str(code or ""))).scalar_one_or_none()
         if org is None or org.kind != "investor":
-            raise Invalid(_("Name the investor the case is started for"),
-                          fields={"investor_org_code": _("the code of an investor organisation")})
+            raise Invalid(
+                _("Name the investor the case is started for"),
+                fields={"investor_org_code": _("the code of an investor organisation")},
+            )
         req.initiator_org_id = org.id
     else:
         raise Forbidden(_("Only an investor or the Department of Investments starts a staffing case"))
     if org is None:
         raise Forbidden(_("Only an investor or the Department of Investments starts a staffing case"))
-    n = db.session.execute(
-        select(func.count(ProcessInstance.id)).where(ProcessInstance.process_id == "investor_case",
-                                                     ProcessInstance.initiator_org_id == org.id)
-    ).scalar_one() + 1
+    n = (
+        db.session.execute(
+            select(func.count(ProcessInstance.id)).where(
+                ProcessInstance.process_id == "investor_case", ProcessInstance.initiator_org_id == org.id
+            )
+        ).scalar_one()
+        + 1
+    )
     req.business_key = cfg["case_business_key"].format(org=org.code, n=n)
     req.title = req.title or cfg["case_title"].format(project=req.data.get("project_name") or req.business_key)
     req.check_permission = False  # checked above
 
 
-START_HOOKS.update({
-    "kcp_campaign": _cycle_hook("kcp"),
-    "professions_cycle": _cycle_hook("professions"),
-    "kcp_request": _kcp_request_hook,
-    "professions_proposal": _proposal_hook,
-    "investor_case": _investor_hook,
-})
+START_HOOKS.update(
+    {
+        "kcp_campaign": _cycle_hook("kcp"),
+        "professions_cycle": _cycle_hook("professions"),
+        "kcp_request": _kcp_request_hook,
+        "professions_proposal": _proposal_hook,
+        "investor_case": _investor_hook,
+    }
+)
 
 
 # --- helpers for operations ------------------------------------------------------------------------------
 
+
 def _waiting_children(process_id: str, key_prefix: str, message: str) -> list[ProcessInstance]:
-    rows = db.session.execute(
-        select(ProcessInstance).where(ProcessInstance.process_id == process_id,
-                                      ProcessInstance.status == "running",
-                                      ProcessInstance.business_key.like(key_prefix + "%"))
-        .order_by(ProcessInstance.business_key, ProcessInstance.id)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(ProcessInstance)
+            .where(
+                ProcessInstance.process_id == process_id,
+                ProcessInstance.status == "running",
+                ProcessInstance.business_key.like(key_prefix + "%"),
+            )
+            .order_by(ProcessInstance.business_key, ProcessInstance.id)
+        )
+        .scalars()
+        .all()
+    )
     return [r for r in rows if message in (r.waiting_messages or [])]
 
 
@@ -216,7 +260,8 @@ def _submitted(instance: ProcessInstance) -> dict:
     """
     merged = {}
     rows = db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "completed")
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.status == "completed")
         .order_by(HumanTask.completed_at, HumanTask.id)
     ).scalars()
     for row in rows:
@@ -225,9 +270,14 @@ def _submitted(instance: ProcessInstance) -> dict:
 
 
 def _deliver(ctx, child: ProcessInstance, message: str, payload: dict):
-    instances.advance(ctx.uow, child, ctx.actor, lambda li: li.deliver(message, payload),
-                      audit_kind="message_delivered", audit_payload={"message": message, "payload": payload,
-                                                                     "from_instance_id": ctx.instance.id})
+    instances.advance(
+        ctx.uow,
+        child,
+        ctx.actor,
+        lambda li: li.deliver(message, payload),
+        audit_kind="message_delivered",
+        audit_payload={"message": message, "payload": payload, "from_instance_id": ctx.instance.id},
+    )
 
 
 def _line_key(business_key, line):
@@ -235,6 +285,7 @@ def _line_key(business_key, line):
 
 
 # --- chain (a): КЦП ------------------------------------------------------------------------------------
+
 
 @operation("collect_kcp_requests")
 def collect_kcp_requests(ctx, params, data):
@@ -244,21 +295,38 @@ def collect_kcp_requests(ctx, params, data):
     for child in _waiting_children("kcp_request", prefix, KCP_DECISION):
         d = _submitted(child)
         org = _org(child.initiator_org_id)
-        proposed = {(lo.get("programme_code"), lo.get("form_of_study")): lo.get("proposed_kcp")
-                    for lo in d.get("line_opinions") or []}
-        requests.append({"instance_id": child.id, "business_key": child.business_key,
-                         "college": org.name if org else "", "opinion": d.get("opinion")})
+        proposed = {
+            (lo.get("programme_code"), lo.get("form_of_study")): lo.get("proposed_kcp")
+            for lo in d.get("line_opinions") or []
+        }
+        requests.append(
+            {
+                "instance_id": child.id,
+                "business_key": child.business_key,
+                "college": org.name if org else "",
+                "opinion": d.get("opinion"),
+            }
+        )
         for line in d.get("lines") or []:
-            proposal = proposed.get((line.get("programme_code"), line.get("form_of_study")),
-                                    proposed.get((line.get("programme_code"), None)))
-            lines.append({
-                "business_key": child.business_key, "college": org.name if org else "",
-                "college_code": org.code if org else "", "level": line.get("level"),
-                "programme_code": line.get("programme_code"), "programme_name": line.get("programme_name"),
-                "form_of_study": line.get("form_of_study"), "base": line.get("base"),
-                "current_kcp": line.get("current_kcp"), "requested_kcp": line.get("requested_kcp"),
-                "proposed_kcp": proposal if proposal is not None else line.get("requested_kcp"),
-            })
+            proposal = proposed.get(
+                (line.get("programme_code"), line.get("form_of_study")),
+                proposed.get((line.get("programme_code"), None)),
+            )
+            lines.append(
+                {
+                    "business_key": child.business_key,
+                    "college": org.name if org else "",
+                    "college_code": org.code if org else "",
+                    "level": line.get("level"),
+                    "programme_code": line.get("programme_code"),
+                    "programme_name": line.get("programme_name"),
+                    "form_of_study": line.get("form_of_study"),
+                    "base": line.get("base"),
+                    "current_kcp": line.get("current_kcp"),
+                    "requested_kcp": line.get("requested_kcp"),
+                    "proposed_kcp": proposal if proposal is not None else line.get("requested_kcp"),
+                }
+            )
     return {"count": len(requests), "requests": requests, "ids": [r["instance_id"] for r in requests], "lines": lines}
 
 
@@ -281,18 +349,34 @@ def publish_kcp(ctx, params, data):
     rows = []
     for line in sorted(_approved_kcp_lines(data), key=lambda r: (r["college"], r["programme_code"] or "")):
         current = line.get("current_kcp") or 0
-        rows.append({
-            "college": line["college"], "college_code": line["college_code"],
-            "level": LEVEL.get(line.get("level"), line.get("level")), "programme_code": line["programme_code"],
-            "programme_name": line["programme_name"],
-            "form_of_study": FORM_OF_STUDY.get(line.get("form_of_study"), line.get("form_of_study")),
-            "base": line.get("base"), "current_kcp": current, "approved_kcp": line["approved_kcp"],
-            "delta": (line["approved_kcp"] or 0) - current,
-        })
-    order = {"act_type": data.get("act_type") or cfg["act_type"], "number": data.get("order_number"),
-             "date": data.get("order_date"), "signatory": data.get("signatory") or cfg["signatory"]}
-    pub = publication.publish(ctx.uow, "kcp", str(year), cfg["kcp"]["publication_title"].format(year=year),
-                              {"year": year, "order": order, "rows": rows}, ctx.instance)
+        rows.append(
+            {
+                "college": line["college"],
+                "college_code": line["college_code"],
+                "level": LEVEL.get(line.get("level"), line.get("level")),
+                "programme_code": line["programme_code"],
+                "programme_name": line["programme_name"],
+                "form_of_study": FORM_OF_STUDY.get(line.get("form_of_study"), line.get("form_of_study")),
+                "base": line.get("base"),
+                "current_kcp": current,
+                "approved_kcp": line["approved_kcp"],
+                "delta": (line["approved_kcp"] or 0) - current,
+            }
+        )
+    order = {
+        "act_type": data.get("act_type") or cfg["act_type"],
+        "number": data.get("order_number"),
+        "date": data.get("order_date"),
+        "signatory": data.get("signatory") or cfg["signatory"],
+    }
+    pub = publication.publish(
+        ctx.uow,
+        "kcp",
+        str(year),
+        cfg["kcp"]["publication_title"].format(year=year),
+        {"year": year, "order": order, "rows": rows},
+        ctx.instance,
+    )
     return {"publication_id": pub.id, "rows": len(rows)}
 
 
@@ -302,16 +386,24 @@ def deliver_kcp_decision(ctx, params, data):
     year = _year(data.get("year"))
     collected = set((data.get("kcp_requests") or {}).get("ids", []))
     approved = _approved_kcp_lines(data) if outcome == "approved" else []
-    order = {"number": data.get("order_number"), "date": data.get("order_date"),
-             "act_type": data.get("act_type") or config()["act_type"]}
+    order = {
+        "number": data.get("order_number"),
+        "date": data.get("order_date"),
+        "act_type": data.get("act_type") or config()["act_type"],
+    }
     prefix = config()["kcp"]["request_business_key"].format(year=year, org="")
     delivered = []
     for child in _waiting_children("kcp_request", prefix, KCP_DECISION):
         if child.id in collected:
             decision = outcome
-            lines = [{k: line[k] for k in ("programme_code", "programme_name", "form_of_study", "current_kcp",
-                                             "approved_kcp")}
-                     for line in approved if line["business_key"] == child.business_key]
+            lines = [
+                {
+                    k: line[k]
+                    for k in ("programme_code", "programme_name", "form_of_study", "current_kcp", "approved_kcp")
+                }
+                for line in approved
+                if line["business_key"] == child.business_key
+            ]
         else:
             decision, lines = "not_considered", []  # came in after the intake closed
         _deliver(ctx, child, KCP_DECISION, {"decision": decision, "lines": lines, "order": order if lines else None})
@@ -320,6 +412,7 @@ def deliver_kcp_decision(ctx, params, data):
 
 
 # --- chain (b): professions list ---------------------------------------------------------------------------
+
 
 @operation("collect_profession_proposals")
 def collect_profession_proposals(ctx, params, data):
@@ -333,12 +426,24 @@ def collect_profession_proposals(ctx, params, data):
         proposals.append({"instance_id": child.id, "business_key": child.business_key, "proposer": proposer})
         for item in d.get("items") or []:
             items.append({**item, "proposed_by": proposer, "business_key": child.business_key})
-    return {"count": len(proposals), "proposals": proposals, "ids": [p["instance_id"] for p in proposals],
-            "items": items}
+    return {
+        "count": len(proposals),
+        "proposals": proposals,
+        "ids": [p["instance_id"] for p in proposals],
+        "items": items,
+    }
 
 
-PUBLIC_ITEM_FIELDS = ("profession", "okpdtr_code", "programme_type", "grade", "duration_hours", "sector",
-                      "planned_trainees", "providers")
+PUBLIC_ITEM_FIELDS = (
+    "profession",
+    "okpdtr_code",
+    "programme_type",
+    "grade",
+    "duration_hours",
+    "sector",
+    "planned_trainees",
+    "providers",
+)
 
 
 @operation("publish_professions")
@@ -356,9 +461,14 @@ def publish_professions(ctx, params, data):
         items.append(row)
     items.sort(key=lambda r: (r["sector"] or "", r["profession"] or ""))
     effective = data.get("effective_date") or cfg["effective_date"].format(year=year)
-    pub = publication.publish(ctx.uow, "professions", str(year), cfg["publication_title"].format(year=year),
-                              {"year": year, "effective_date": effective, "protocol_ref": data.get("protocol_ref"),
-                               "items": items}, ctx.instance)
+    pub = publication.publish(
+        ctx.uow,
+        "professions",
+        str(year),
+        cfg["publication_title"].format(year=year),
+        {"year": year, "effective_date": effective, "protocol_ref": data.get("protocol_ref"), "items": items},
+        ctx.instance,
+    )
     return {"publication_id": pub.id, "items": len(items)}
 
 
@@ -377,6 +487,7 @@ def deliver_professions_decision(ctx, params, data):
 
 # --- chain (c): investment projects ------------------------------------------------------------------------
 
+
 @operation("publish_investment")
 def publish_investment(ctx, params, data):
     """Adds this case to the year's public aggregates: projects, jobs, people needed per profession.
@@ -386,17 +497,24 @@ def publish_investment(ctx, params, data):
     cfg = config()["investment"]
     year = clock.now().astimezone(clock.REGION_TZ).year
     previous = publication.latest("investment", str(year))
-    agg = dict(previous.payload) if previous is not None else {"year": year, "projects": 0, "jobs": 0, "professions": []}
+    agg = (
+        dict(previous.payload) if previous is not None else {"year": year, "projects": 0, "jobs": 0, "professions": []}
+    )
     per_profession = {p["profession"]: p["number"] for p in agg.get("professions", [])}
     for need in data.get("needs") or []:
         name = str(need.get("profession", "")).strip()
         if name:
             per_profession[name] = per_profession.get(name, 0) + int(need.get("number") or 0)
     jobs = sum(int(j.get("jobs") or 0) for j in data.get("jobs") or [])
-    payload = {"year": year, "projects": int(agg.get("projects", 0)) + 1, "jobs": int(agg.get("jobs", 0)) + jobs,
-               "professions": [{"profession": k, "number": v} for k, v in sorted(per_profession.items())]}
-    pub = publication.publish(ctx.uow, "investment", str(year), cfg["publication_title"].format(year=year),
-                              payload, ctx.instance)
+    payload = {
+        "year": year,
+        "projects": int(agg.get("projects", 0)) + 1,
+        "jobs": int(agg.get("jobs", 0)) + jobs,
+        "professions": [{"profession": k, "number": v} for k, v in sorted(per_profession.items())],
+    }
+    pub = publication.publish(
+        ctx.uow, "investment", str(year), cfg["publication_title"].format(year=year), payload, ctx.instance
+    )
     return {"publication_id": pub.id}
 
 
@@ -418,34 +536,71 @@ def start_followups(ctx, params, data):
     for code, measures in sorted(by_college.items()):
         org = db.session.execute(select(Organisation).where(Organisation.code == str(code))).scalar_one_or_none()
         if org is None or org.kind != "college":
-            raise Invalid(_("The staffing plan names an unknown college: %(code)s", code=code),
-                          fields={"measures": str(code)})
+            raise Invalid(
+                _("The staffing plan names an unknown college: %(code)s", code=code), fields={"measures": str(code)}
+            )
         key = cfg["kcp"]["request_business_key"].format(year=year, org=org.code) + f"/{case.business_key}"
-        lines = [{"programme_code": m.get("programme_code"), "programme_name": m.get("programme_name"),
-                  "form_of_study": m.get("form_of_study"), "requested_kcp": m.get("places"),
-                  "justification": m.get("measure")} for m in measures]
+        lines = [
+            {
+                "programme_code": m.get("programme_code"),
+                "programme_name": m.get("programme_name"),
+                "form_of_study": m.get("form_of_study"),
+                "requested_kcp": m.get("places"),
+                "justification": m.get("measure"),
+            }
+            for m in measures
+        ]
         child = instances.start_instance(
-            ctx.uow, ctx.actor, "kcp_request",
-            {"year": year, "change_type": "increase", "reason": "employer_demand", "lines": lines,
-             "investment_case": case.business_key},
-            business_key=key, title=cfg["kcp"]["request_title"].format(year=year, org_name=org.name),
-            parent=case, check_permission=False, initiator_org_id=org.id, run_hooks=False)
+            ctx.uow,
+            ctx.actor,
+            "kcp_request",
+            {
+                "year": year,
+                "change_type": "increase",
+                "reason": "employer_demand",
+                "lines": lines,
+                "investment_case": case.business_key,
+            },
+            business_key=key,
+            title=cfg["kcp"]["request_title"].format(year=year, org_name=org.name),
+            parent=case,
+            check_permission=False,
+            initiator_org_id=org.id,
+            run_hooks=False,
+        )
         started["kcp_requests"].append(child.business_key)
     if professions:
         key = cfg["professions"]["proposal_business_key"].format(year=year, org=case.business_key)
-        items = [{"action": "add", "profession": m.get("programme_name"), "okpdtr_code": m.get("okpdtr_code"),
-                  "programme_type": "training", "planned_trainees": m.get("places"),
-                  "investment_project": case.business_key, "justification": m.get("measure")} for m in professions]
+        items = [
+            {
+                "action": "add",
+                "profession": m.get("programme_name"),
+                "okpdtr_code": m.get("okpdtr_code"),
+                "programme_type": "training",
+                "planned_trainees": m.get("places"),
+                "investment_project": case.business_key,
+                "justification": m.get("measure"),
+            }
+            for m in professions
+        ]
         child = instances.start_instance(
-            ctx.uow, ctx.actor, "professions_proposal",
+            ctx.uow,
+            ctx.actor,
+            "professions_proposal",
             {"year": year, "items": items, "proposer_kind": "sector", "investment_case": case.business_key},
-            business_key=key, title=cfg["professions"]["proposal_title"].format(year=year, org_name=case.title),
-            parent=case, check_permission=False, initiator_org_id=None, run_hooks=False)
+            business_key=key,
+            title=cfg["professions"]["proposal_title"].format(year=year, org_name=case.title),
+            parent=case,
+            check_permission=False,
+            initiator_org_id=None,
+            run_hooks=False,
+        )
         started["professions_proposals"].append(child.business_key)
     return started
 
 
 # --- shared -----------------------------------------------------------------------------------------------
+
 
 @operation("remind")
 def remind(ctx, params, data):
@@ -453,21 +608,40 @@ def remind(ctx, params, data):
     group = str(params.get("group") or "")
     about = str(params.get("about") or "")
     task = db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == ctx.instance.id, HumanTask.task_def == about,
-                                HumanTask.status == "open").limit(1)
+        select(HumanTask)
+        .where(HumanTask.instance_id == ctx.instance.id, HumanTask.task_def == about, HumanTask.status == "open")
+        .limit(1)
     ).scalar_one_or_none()
-    ctx.uow.record("reminder", instance=ctx.instance, task_id=task.id if task else None,
-                   payload={"group": group, "task": about, "name": task.name if task else None,
-                            "due_at": task.due_at.isoformat() if task and task.due_at else None})
+    ctx.uow.record(
+        "reminder",
+        instance=ctx.instance,
+        task_id=task.id if task else None,
+        payload={
+            "group": group,
+            "task": about,
+            "name": task.name if task else None,
+            "due_at": task.due_at.isoformat() if task and task.due_at else None,
+        },
+    )
     if has_app_context() and current_app.config.get("SMTP_HOST"):
-        recipients = db.session.execute(
-            select(User.email).join(Membership, Membership.user_id == User.id)
-            .where(Membership.group_id == group, User.active.is_(True), User.email.is_not(None))
-        ).scalars().all()
+        recipients = (
+            db.session.execute(
+                select(User.email)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.group_id == group, User.active.is_(True), User.email.is_not(None))
+            )
+            .scalars()
+            .all()
+        )
         name = task.name if task else about
-        messages = [(email, f"Просрочено: {name}",
-                     f"Срок задачи «{name}» по делу «{ctx.instance.title}» ({ctx.instance.business_key}) истёк.\n")
-                    for email in recipients]
+        messages = [
+            (
+                email,
+                f"Просрочено: {name}",
+                f"Срок задачи «{name}» по делу «{ctx.instance.title}» ({ctx.instance.business_key}) истёк.\n",
+            )
+            for email in recipients
+        ]
         if messages:
             config_copy = dict(current_app.config)
             ctx.uow.after_commit(lambda: notifications.dispatch(config_copy, messages))

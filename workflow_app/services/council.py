@@ -7,9 +7,10 @@ decided agenda task is completed with its decision and the protocol reference, t
 advance, audit events are written — or, if any one item cannot be closed, nothing is applied and the
 Conflict names the blocking item (``fields={"item": id}``).
 """
+
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
@@ -18,8 +19,20 @@ from sqlalchemy.exc import IntegrityError
 from .. import forms as form_schemas
 from ..engine import clock
 from ..extensions import db
-from ..models import (AgendaItem, Attendance, BodyMembership, CollegialBody, Decision, HumanTask, Instruction,
-                      Meeting, MeetingSubstitute, Protocol, TaskAttachment, User)
+from ..models import (
+    AgendaItem,
+    Attendance,
+    BodyMembership,
+    CollegialBody,
+    Decision,
+    HumanTask,
+    Instruction,
+    Meeting,
+    MeetingSubstitute,
+    Protocol,
+    TaskAttachment,
+    User,
+)
 from ..models.council import BODY_ROLES, VOTING_ROLES, SignedRecordError
 from . import instances, notifications, tasks
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -33,6 +46,7 @@ BODY_GROUP_PREFIX = {"coordination_council": "cc", "expert_council": "ec", "work
 
 
 # --- time -----------------------------------------------------------------------------------------
+
 
 def local(dt: datetime | None) -> datetime | None:
     return dt.astimezone(clock.REGION_TZ) if dt is not None else None
@@ -53,7 +67,7 @@ def parse_local_datetime(value, field="starts_at") -> datetime:
             raise Invalid("invalid date and time", fields={field: "expected YYYY-MM-DDTHH:MM (Asia/Tomsk)"}) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=clock.REGION_TZ)
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def _parse_date(value, field) -> date:
@@ -67,6 +81,7 @@ def _parse_date(value, field) -> date:
 
 # --- bodies and roles -----------------------------------------------------------------------------
 
+
 def get_body(code: str) -> CollegialBody:
     body = db.session.execute(select(CollegialBody).where(CollegialBody.code == code)).scalar_one_or_none()
     if body is None:
@@ -75,12 +90,17 @@ def get_body(code: str) -> CollegialBody:
 
 
 def memberships_on(body: CollegialBody, day: date) -> list[BodyMembership]:
-    return list(db.session.execute(
-        select(BodyMembership).where(
-            BodyMembership.body_id == body.id, BodyMembership.valid_from <= day,
-            or_(BodyMembership.valid_to.is_(None), BodyMembership.valid_to >= day),
-        ).order_by(BodyMembership.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(BodyMembership)
+            .where(
+                BodyMembership.body_id == body.id,
+                BodyMembership.valid_from <= day,
+                or_(BodyMembership.valid_to.is_(None), BodyMembership.valid_to >= day),
+            )
+            .order_by(BodyMembership.id)
+        ).scalars()
+    )
 
 
 def _identity_ids(actor: Actor) -> set[int]:
@@ -126,23 +146,37 @@ def list_bodies(actor: Actor) -> list[dict]:
     result = []
     for body in bodies:
         members = memberships_on(body, day)
-        result.append({
-            "code": body.code, "name": body.name, "short_name": body.short_name,
-            "protocols_public": body.protocols_public,
-            "my_roles": sorted(m.role for m in members if m.user_id == actor.user_id),
-            "members": [_membership_view(m) for m in members],
-            "pending_count": db.session.execute(_pending_query(body).order_by(None).with_only_columns(func.count())).scalar_one(),
-        })
+        result.append(
+            {
+                "code": body.code,
+                "name": body.name,
+                "short_name": body.short_name,
+                "protocols_public": body.protocols_public,
+                "my_roles": sorted(m.role for m in members if m.user_id == actor.user_id),
+                "members": [_membership_view(m) for m in members],
+                "pending_count": db.session.execute(
+                    _pending_query(body).order_by(None).with_only_columns(func.count())
+                ).scalar_one(),
+            }
+        )
     return result
 
 
 def _membership_view(m: BodyMembership) -> dict:
-    return {"id": m.id, "user_id": m.user_id, "name": m.user.display_name, "role": m.role, "position": m.position,
-            "valid_from": m.valid_from.isoformat(), "valid_to": m.valid_to.isoformat() if m.valid_to else None}
+    return {
+        "id": m.id,
+        "user_id": m.user_id,
+        "name": m.user.display_name,
+        "role": m.role,
+        "position": m.position,
+        "valid_from": m.valid_from.isoformat(),
+        "valid_to": m.valid_to.isoformat() if m.valid_to else None,
+    }
 
 
-def add_membership(actor: Actor, body_code: str, user_id: int, role: str, valid_from=None, valid_to=None,
-                   position: str | None = None) -> BodyMembership:
+def add_membership(
+    actor: Actor, body_code: str, user_id: int, role: str, valid_from=None, valid_to=None, position: str | None = None
+) -> BodyMembership:
     if not (actor.is_admin or actor.is_system):
         raise Forbidden("only administrators change the composition of a body")
     if role not in BODY_ROLES:
@@ -155,8 +189,9 @@ def add_membership(actor: Actor, body_code: str, user_id: int, role: str, valid_
         end = _parse_date(valid_to, "valid_to") if valid_to else None
         if end is not None and end < start:
             raise Invalid("the seat ends before it starts", fields={"valid_to": "before valid_from"})
-        m = BodyMembership(body_id=body.id, user_id=user_id, role=role, valid_from=start, valid_to=end,
-                           position=position)
+        m = BodyMembership(
+            body_id=body.id, user_id=user_id, role=role, valid_from=start, valid_to=end, position=position
+        )
         db.session.add(m)
         uow.flush()
         uow.record("council_membership_added", payload={"body": body.code, **_membership_view(m)})
@@ -196,13 +231,20 @@ def ensure_demo_memberships(session) -> int:
         if prefix is None:
             continue
         for suffix, role in (("chair", "chair"), ("secretary", "secretary"), ("member", "member")):
-            user_ids = session.execute(
-                select(Membership.user_id).where(Membership.group_id == f"{prefix}_{suffix}")
-            ).scalars().all()
+            user_ids = (
+                session.execute(select(Membership.user_id).where(Membership.group_id == f"{prefix}_{suffix}"))
+                .scalars()
+                .all()
+            )
             for uid in user_ids:
-                exists = session.execute(select(BodyMembership.id).where(
-                    BodyMembership.body_id == body.id, BodyMembership.user_id == uid, BodyMembership.role == role,
-                    BodyMembership.valid_to.is_(None))).first()
+                exists = session.execute(
+                    select(BodyMembership.id).where(
+                        BodyMembership.body_id == body.id,
+                        BodyMembership.user_id == uid,
+                        BodyMembership.role == role,
+                        BodyMembership.valid_to.is_(None),
+                    )
+                ).first()
                 if exists is None:
                     session.add(BodyMembership(body_id=body.id, user_id=uid, role=role, valid_from=start))
                     created += 1
@@ -212,15 +254,23 @@ def ensure_demo_memberships(session) -> int:
 
 # --- pending items and materials ------------------------------------------------------------------
 
+
 def _active_task_ids():
-    return (select(AgendaItem.task_id).join(Meeting, Meeting.id == AgendaItem.meeting_id)
-            .where(AgendaItem.status.in_(ACTIVE_ITEM), Meeting.status.in_(OPEN_MEETING)))
+    return (
+        select(AgendaItem.task_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.status.in_(ACTIVE_ITEM), Meeting.status.in_(OPEN_MEETING))
+    )
 
 
 def _pending_query(body: CollegialBody):
-    return (select(HumanTask).where(HumanTask.collegial_body == body.code, HumanTask.status == "open",
-                                    HumanTask.id.not_in(_active_task_ids()))
-            .order_by(HumanTask.created_at, HumanTask.id))
+    return (
+        select(HumanTask)
+        .where(
+            HumanTask.collegial_body == body.code, HumanTask.status == "open", HumanTask.id.not_in(_active_task_ids())
+        )
+        .order_by(HumanTask.created_at, HumanTask.id)
+    )
 
 
 def materials(task: HumanTask, draft_decision: str | None = None) -> dict:
@@ -230,13 +280,18 @@ def materials(task: HumanTask, draft_decision: str | None = None) -> dict:
         data = instances.instance_data(instance)
     except Exception:  # a broken state must not hide the item from the secretary
         data = {}
-    attachments = db.session.execute(
-        select(TaskAttachment).where(TaskAttachment.instance_id == instance.id).order_by(TaskAttachment.id)
-    ).scalars().all()
+    attachments = (
+        db.session.execute(
+            select(TaskAttachment).where(TaskAttachment.instance_id == instance.id).order_by(TaskAttachment.id)
+        )
+        .scalars()
+        .all()
+    )
     return {
         "data": data,
-        "attachments": [{"id": a.id, "file_name": a.file_name, "size": a.size, "content_type": a.content_type}
-                        for a in attachments],
+        "attachments": [
+            {"id": a.id, "file_name": a.file_name, "size": a.size, "content_type": a.content_type} for a in attachments
+        ],
         "draft_decision": draft_decision or (data.get("draft_decision") if isinstance(data, dict) else None),
         "decision_options": decision_options(task),
     }
@@ -251,9 +306,16 @@ def decision_options(task: HumanTask) -> list[dict]:
 
 def task_view(task: HumanTask, with_materials=True, draft_decision=None) -> dict:
     view = {
-        "task_id": task.id, "name": task.name, "task_def": task.task_def, "form_key": task.form_key,
-        "instance_id": task.instance_id, "process_id": task.process_id, "business_key": task.business_key,
-        "title": task.title, "status": task.status, "lock_version": task.instance.lock_version,
+        "task_id": task.id,
+        "name": task.name,
+        "task_def": task.task_def,
+        "form_key": task.form_key,
+        "instance_id": task.instance_id,
+        "process_id": task.process_id,
+        "business_key": task.business_key,
+        "title": task.title,
+        "status": task.status,
+        "lock_version": task.instance.lock_version,
         "created_at": task.created_at.isoformat() if task.created_at else None,
         "due_at": task.due_at.isoformat() if task.due_at else None,
     }
@@ -270,6 +332,7 @@ def pending(actor: Actor, body_code: str, with_materials=True) -> list[dict]:
 
 
 # --- meetings and agenda --------------------------------------------------------------------------
+
 
 def _meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
@@ -300,7 +363,7 @@ def list_meetings(actor: Actor, body_code: str | None = None, upcoming: bool = F
 
 
 def _start_of_today() -> datetime:
-    return datetime.combine(clock.today(), datetime.min.time(), tzinfo=clock.REGION_TZ).astimezone(timezone.utc)
+    return datetime.combine(clock.today(), datetime.min.time(), tzinfo=clock.REGION_TZ).astimezone(UTC)
 
 
 def _require_open(meeting: Meeting, *statuses):
@@ -309,8 +372,12 @@ def _require_open(meeting: Meeting, *statuses):
     if meeting.status == "cancelled":
         raise Conflict("the meeting is cancelled")
     if statuses and meeting.status not in statuses:
-        raise Conflict({"draft": "the agenda is already approved by the chair",
-                        "approved": "the chair has not approved the agenda yet"}.get(statuses[0], "wrong state"))
+        raise Conflict(
+            {
+                "draft": "the agenda is already approved by the chair",
+                "approved": "the chair has not approved the agenda yet",
+            }.get(statuses[0], "wrong state")
+        )
 
 
 def create_meeting(actor: Actor, body_code: str, starts_at, place: str = "", form: str = "in_person") -> Meeting:
@@ -320,13 +387,27 @@ def create_meeting(actor: Actor, body_code: str, starts_at, place: str = "", for
     with UnitOfWork(actor) as uow:
         body = get_body(body_code)
         _require_secretary(actor, body)
-        meeting = Meeting(body=body, starts_at=when, place=(place or "").strip()[:500], form=form,
-                          status="draft", created_by_id=actor.user_id, created_at=clock.now())
+        meeting = Meeting(
+            body=body,
+            starts_at=when,
+            place=(place or "").strip()[:500],
+            form=form,
+            status="draft",
+            created_by_id=actor.user_id,
+            created_at=clock.now(),
+        )
         db.session.add(meeting)
         uow.flush()
-        uow.record("council_meeting_created", payload={"meeting_id": meeting.id, "body": body.code,
-                                                       "starts_at": when.isoformat(), "place": meeting.place,
-                                                       "form": form})
+        uow.record(
+            "council_meeting_created",
+            payload={
+                "meeting_id": meeting.id,
+                "body": body.code,
+                "starts_at": when.isoformat(),
+                "place": meeting.place,
+                "form": form,
+            },
+        )
         uow.commit()
     return meeting
 
@@ -350,25 +431,46 @@ def _put_on_agenda(uow, meeting: Meeting, task_id: int, draft_decision: str | No
     if task.status != "open":
         raise Conflict("the task is no longer open")
     on_agenda = db.session.execute(
-        select(AgendaItem.meeting_id).join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        select(AgendaItem.meeting_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(AgendaItem.task_id == task.id, AgendaItem.status.in_(ACTIVE_ITEM), Meeting.status.in_(OPEN_MEETING))
     ).scalar_one_or_none()
     if on_agenda is not None:
         raise Conflict("the item is already on the agenda of a meeting", fields={"meeting_id": on_agenda})
-    position = (db.session.execute(
-        select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id,
-                                                    AgendaItem.status != "removed")
-    ).scalar() or 0) + 1
+    position = (
+        db.session.execute(
+            select(func.max(AgendaItem.position)).where(
+                AgendaItem.meeting_id == meeting.id, AgendaItem.status != "removed"
+            )
+        ).scalar()
+        or 0
+    ) + 1
     title = task.title or task.instance.title
-    item = AgendaItem(meeting=meeting, position=position, task_id=task.id, instance_id=task.instance_id,
-                      title=f"{title} — {task.name}"[:500] if title else task.name[:500],
-                      draft_decision=(draft_decision or None), seen_lock_version=task.instance.lock_version,
-                      status="pending", added_at=clock.now())
+    item = AgendaItem(
+        meeting=meeting,
+        position=position,
+        task_id=task.id,
+        instance_id=task.instance_id,
+        title=f"{title} — {task.name}"[:500] if title else task.name[:500],
+        draft_decision=(draft_decision or None),
+        seen_lock_version=task.instance.lock_version,
+        status="pending",
+        added_at=clock.now(),
+    )
     db.session.add(item)
     uow.flush()
-    uow.record("council_item_added", instance=task.instance, task_id=task.id,
-               payload={"meeting_id": meeting.id, "item_id": item.id, "question": position,
-                        "body": meeting.body.code, "lock_version": item.seen_lock_version})
+    uow.record(
+        "council_item_added",
+        instance=task.instance,
+        task_id=task.id,
+        payload={
+            "meeting_id": meeting.id,
+            "item_id": item.id,
+            "question": position,
+            "body": meeting.body.code,
+            "lock_version": item.seen_lock_version,
+        },
+    )
     return item
 
 
@@ -386,8 +488,12 @@ def remove_item(actor: Actor, meeting_id: int, item_id: int) -> Meeting:
         _require_secretary(actor, meeting.body)
         _require_open(meeting, "draft")
         item = _item(meeting, item_id)
-        uow.record("council_item_removed", instance=item.instance, task_id=item.task_id,
-                   payload={"meeting_id": meeting.id, "item_id": item.id})
+        uow.record(
+            "council_item_removed",
+            instance=item.instance,
+            task_id=item.task_id,
+            payload={"meeting_id": meeting.id, "item_id": item.id},
+        )
         db.session.delete(item)
         uow.flush()
         for n, other in enumerate(sorted((i for i in meeting.items if i.id != item_id), key=lambda i: i.position), 1):
@@ -407,8 +513,12 @@ def refresh_item(actor: Actor, meeting_id: int, item_id: int) -> AgendaItem:
             raise Conflict("the task is no longer open; postpone or remove the item", fields={"item": item.id})
         old, item.seen_lock_version = item.seen_lock_version, item.instance.lock_version
         _unsign_draft(uow, meeting)
-        uow.record("council_item_refreshed", instance=item.instance, task_id=item.task_id,
-                   payload={"item_id": item.id, "from": old, "to": item.seen_lock_version})
+        uow.record(
+            "council_item_refreshed",
+            instance=item.instance,
+            task_id=item.task_id,
+            payload={"item_id": item.id, "from": old, "to": item.seen_lock_version},
+        )
         uow.commit()
     return item
 
@@ -422,8 +532,10 @@ def cancel_meeting(actor: Actor, meeting_id: int) -> Meeting:
         if meeting.protocol is not None:
             _unsign_draft(uow, meeting)
         meeting.status = "cancelled"
-        uow.record("council_meeting_cancelled", payload={"meeting_id": meeting.id, "body": meeting.body.code,
-                                                         "items": [i.task_id for i in meeting.items]})
+        uow.record(
+            "council_meeting_cancelled",
+            payload={"meeting_id": meeting.id, "body": meeting.body.code, "items": [i.task_id for i in meeting.items]},
+        )
         uow.commit()
     return meeting
 
@@ -440,10 +552,16 @@ def approve_agenda(actor: Actor, meeting_id: int) -> Meeting:
         meeting.status = "approved"
         meeting.agenda_approved_by_id = actor.user_id
         meeting.agenda_approved_at = clock.now()
-        uow.record("council_agenda_approved", payload={
-            "meeting_id": meeting.id, "body": meeting.body.code,
-            "items": [{"question": i.position, "task_id": i.task_id, "instance_id": i.instance_id}
-                      for i in meeting.items]})
+        uow.record(
+            "council_agenda_approved",
+            payload={
+                "meeting_id": meeting.id,
+                "body": meeting.body.code,
+                "items": [
+                    {"question": i.position, "task_id": i.task_id, "instance_id": i.instance_id} for i in meeting.items
+                ],
+            },
+        )
         _notify_members(uow, meeting)
         uow.commit()
     return meeting
@@ -458,15 +576,21 @@ def _notify_members(uow, meeting: Meeting) -> None:
     messages = []
     for m in memberships_on(meeting.body, meeting_day(meeting)):
         if m.user.email and m.user.active:
-            messages.append((m.user.email, f"{meeting.body.short_name}: заседание {when}",
-                             f"{m.user.display_name},\n\nзаседание «{meeting.body.name}» состоится {when} (Томск)"
-                             f", место: {meeting.place or '—'}.\n\nПовестка:\n{agenda}\n"))
+            messages.append(
+                (
+                    m.user.email,
+                    f"{meeting.body.short_name}: заседание {when}",
+                    f"{m.user.display_name},\n\nзаседание «{meeting.body.name}» состоится {when} (Томск)"
+                    f", место: {meeting.place or '—'}.\n\nПовестка:\n{agenda}\n",
+                )
+            )
     if messages:
         config = dict(current_app.config)
         uow.after_commit(lambda: notifications.send(config, messages))
 
 
 # --- attendance and quorum ------------------------------------------------------------------------
+
 
 @dataclass
 class Quorum:
@@ -476,8 +600,7 @@ class Quorum:
     reached: bool
 
     def as_dict(self):
-        return {"members": self.members, "present": self.present, "required": self.required,
-                "reached": self.reached}
+        return {"members": self.members, "present": self.present, "required": self.required, "reached": self.reached}
 
 
 def quorum(meeting: Meeting) -> Quorum:
@@ -514,8 +637,9 @@ def record_attendance(actor: Actor, meeting_id: int, present, substitutes=()) ->
             member_id = s.get("member_id") if isinstance(s, dict) else None
             substitute_id = s.get("substitute_id") if isinstance(s, dict) else None
             if substitute_id is None and isinstance(s, dict) and s.get("substitute_username"):
-                substitute_id = db.session.execute(select(User.id).where(
-                    User.username == str(s["substitute_username"]).strip())).scalar_one_or_none()
+                substitute_id = db.session.execute(
+                    select(User.id).where(User.username == str(s["substitute_username"]).strip())
+                ).scalar_one_or_none()
             if member_id not in voting:
                 errors[f"substitutes.{n}.member_id"] = "not a voting member of the body"
             elif member_id in present:
@@ -540,14 +664,21 @@ def record_attendance(actor: Actor, meeting_id: int, present, substitutes=()) ->
         uow.flush()
         q = quorum(meeting)
         _unsign_draft(uow, meeting)
-        uow.record("council_attendance_recorded", payload={
-            "meeting_id": meeting.id, "present": list(dict.fromkeys(present)),
-            "substitutes": [{"member_id": m, "substitute_id": s} for m, s in subs], "quorum": q.as_dict()})
+        uow.record(
+            "council_attendance_recorded",
+            payload={
+                "meeting_id": meeting.id,
+                "present": list(dict.fromkeys(present)),
+                "substitutes": [{"member_id": m, "substitute_id": s} for m, s in subs],
+                "quorum": q.as_dict(),
+            },
+        )
         uow.commit()
     return q
 
 
 # --- decisions ------------------------------------------------------------------------------------
+
 
 def _int(value, field, errors):
     if value is None:
@@ -558,8 +689,20 @@ def _int(value, field, errors):
     return value
 
 
-def record_decision(actor: Actor, meeting_id: int, item_id: int, *, outcome, votes_for=0, votes_against=0,
-                    votes_abstained=0, chair_casting_vote=None, text="", fields=None, instructions=()) -> Decision:
+def record_decision(
+    actor: Actor,
+    meeting_id: int,
+    item_id: int,
+    *,
+    outcome,
+    votes_for=0,
+    votes_against=0,
+    votes_abstained=0,
+    chair_casting_vote=None,
+    text="",
+    fields=None,
+    instructions=(),
+) -> Decision:
     with UnitOfWork(actor) as uow:
         meeting = _meeting(meeting_id)
         _require_secretary(actor, meeting.body)
@@ -617,10 +760,20 @@ def record_decision(actor: Actor, meeting_id: int, item_id: int, *, outcome, vot
         item.status = "decided"
         _unsign_draft(uow, meeting)
         uow.flush()
-        uow.record("council_decision_recorded", instance=item.instance, task_id=item.task_id, payload={
-            "meeting_id": meeting.id, "item_id": item.id, "question": item.position, "outcome": outcome,
-            "votes": {"for": v_for, "against": v_against, "abstained": v_abst, "chair": d.chair_casting_vote},
-            "text": text, "instructions": len(parsed_instructions)})
+        uow.record(
+            "council_decision_recorded",
+            instance=item.instance,
+            task_id=item.task_id,
+            payload={
+                "meeting_id": meeting.id,
+                "item_id": item.id,
+                "question": item.position,
+                "outcome": outcome,
+                "votes": {"for": v_for, "against": v_against, "abstained": v_abst, "chair": d.chair_casting_vote},
+                "text": text,
+                "instructions": len(parsed_instructions),
+            },
+        )
         uow.commit()
     return d
 
@@ -662,12 +815,14 @@ def _parse_instructions(raw, errors) -> list[dict]:
             errors[f"instructions.{n}.deadline"] = "expected YYYY-MM-DD"
             continue
         executor_user_id = ins.get("executor_user_id")
-        if executor_user_id is not None and (not isinstance(executor_user_id, int)
-                                             or db.session.get(User, executor_user_id) is None):
+        if executor_user_id is not None and (
+            not isinstance(executor_user_id, int) or db.session.get(User, executor_user_id) is None
+        ):
             errors[f"instructions.{n}.executor_user_id"] = "unknown user"
             executor_user_id = None
-        result.append({"text": text, "executor": executor[:300], "deadline": deadline,
-                       "executor_user_id": executor_user_id})
+        result.append(
+            {"text": text, "executor": executor[:300], "deadline": deadline, "executor_user_id": executor_user_id}
+        )
     return result
 
 
@@ -693,14 +848,24 @@ def postpone_item(actor: Actor, meeting_id: int, item_id: int, to_meeting_id: in
             uow.flush()
             target_item = _put_on_agenda(uow, target, item.task_id, item.draft_decision)
         _unsign_draft(uow, meeting)
-        uow.record("council_item_postponed", instance=item.instance, task_id=item.task_id, payload={
-            "meeting_id": meeting.id, "item_id": item.id, "question": item.position, "to_meeting_id": to_meeting_id,
-            "new_item_id": target_item.id if target_item else None})
+        uow.record(
+            "council_item_postponed",
+            instance=item.instance,
+            task_id=item.task_id,
+            payload={
+                "meeting_id": meeting.id,
+                "item_id": item.id,
+                "question": item.position,
+                "to_meeting_id": to_meeting_id,
+                "new_item_id": target_item.id if target_item else None,
+            },
+        )
         uow.commit()
     return target_item or item
 
 
 # --- protocol -------------------------------------------------------------------------------------
+
 
 def _unsign_draft(uow, meeting: Meeting) -> None:
     """A change after the secretary signed the draft withdraws that signature (it must be signed again)."""
@@ -724,8 +889,10 @@ def _presiding_id(meeting: Meeting) -> int | None:
 
 def _blocked(item: AgendaItem, reason: str, extra: dict | None = None) -> Conflict:
     """The Conflict that names the agenda item blocking a signature (the web page shows it in Russian)."""
-    return Conflict(f"question {item.position}: {reason}",
-                    fields={**(extra or {}), "item": item.id, "question": item.position, "reason": reason})
+    return Conflict(
+        f"question {item.position}: {reason}",
+        fields={**(extra or {}), "item": item.id, "question": item.position, "reason": reason},
+    )
 
 
 def _check_ready_to_sign(meeting: Meeting):
@@ -757,20 +924,25 @@ def sign(actor: Actor, meeting_id: int) -> Protocol:
         if "secretary" in roles and (p is None or p.signed_by_secretary_id is None):
             _check_ready_to_sign(meeting)
             if p is None:
-                p = Protocol(body=body, meeting=meeting, year=meeting_day(meeting).year,
-                             status="draft", created_at=clock.now())
+                p = Protocol(
+                    body=body, meeting=meeting, year=meeting_day(meeting).year, status="draft", created_at=clock.now()
+                )
                 db.session.add(p)
             p.signed_by_secretary_id = actor.user_id
             p.secretary_signed_at = clock.now()
             uow.flush()
-            uow.record("council_protocol_signed_by_secretary", payload={"meeting_id": meeting.id,
-                                                                        "protocol_id": p.id, "body": body.code})
+            uow.record(
+                "council_protocol_signed_by_secretary",
+                payload={"meeting_id": meeting.id, "protocol_id": p.id, "body": body.code},
+            )
             uow.commit()
             return p
         if presiding is None or presiding not in _identity_ids(actor):
             if roles & {"chair", "deputy_chair"}:
-                raise Forbidden("the protocol is signed by whoever presided: the chair, or the deputy chair "
-                                "when the chair was absent")
+                raise Forbidden(
+                    "the protocol is signed by whoever presided: the chair, or the deputy chair "
+                    "when the chair was absent"
+                )
             raise Forbidden("only the chair of the body signs its protocols")
         if p is None or p.signed_by_secretary_id is None:
             raise Conflict("the secretary has not signed the draft protocol yet")
@@ -779,7 +951,9 @@ def sign(actor: Actor, meeting_id: int) -> Protocol:
         try:
             uow.commit()
         except IntegrityError:
-            raise Conflict("another protocol of this body took the same number at the same moment; sign again") from None
+            raise Conflict(
+                "another protocol of this body took the same number at the same moment; sign again"
+            ) from None
     return p
 
 
@@ -795,9 +969,12 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
         if instance.lock_version != item.seen_lock_version:
             raise _blocked(item, "the case has changed since it was put on the agenda; review it and confirm the item")
     day = meeting_day(meeting)
-    number = (db.session.execute(
-        select(func.max(Protocol.number)).where(Protocol.body_id == meeting.body_id, Protocol.year == p.year)
-    ).scalar() or 0) + 1
+    number = (
+        db.session.execute(
+            select(func.max(Protocol.number)).where(Protocol.body_id == meeting.body_id, Protocol.year == p.year)
+        ).scalar()
+        or 0
+    ) + 1
     composition = _composition(meeting)
     now = clock.now()
     # set together, with no query in between: the signed row must be written in one go
@@ -812,23 +989,52 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
         item.status = "closed"
         for ins in d.instructions:
             ins.status = "open"
-        ref = {"body": meeting.body.code, "protocol_id": p.id, "number": number, "year": p.year,
-               "date": day.isoformat(), "question": item.position, "decision": n,
-               "ref": f"{number}/{item.position}/{n}"}
+        ref = {
+            "body": meeting.body.code,
+            "protocol_id": p.id,
+            "number": number,
+            "year": p.year,
+            "date": day.isoformat(),
+            "question": item.position,
+            "decision": n,
+            "ref": f"{number}/{item.position}/{n}",
+        }
         data = {**tasks.validate_submission(item.task, {**d.fields, "decision": d.outcome}), "protocol": ref}
         if "protocol_ref" in _form_properties(item.task):  # chains that keep the reference as text
             data["protocol_ref"] = f"протокол № {number} от {day:%d.%m.%Y} / вопрос {item.position} / решение {n}"
         try:
-            tasks.complete_in(uow, actor, item.task, data, extra_payload={
-                "protocol": ref, "votes": {"for": d.votes_for, "against": d.votes_against,
-                                           "abstained": d.votes_abstained, "chair": d.chair_casting_vote},
-                "decision_text": d.text})
+            tasks.complete_in(
+                uow,
+                actor,
+                item.task,
+                data,
+                extra_payload={
+                    "protocol": ref,
+                    "votes": {
+                        "for": d.votes_for,
+                        "against": d.votes_against,
+                        "abstained": d.votes_abstained,
+                        "chair": d.chair_casting_vote,
+                    },
+                    "decision_text": d.text,
+                },
+            )
         except (Conflict, Invalid) as exc:
             raise _blocked(item, exc.message, exc.fields) from None
         closed.append({"item_id": item.id, "task_id": item.task_id, "instance_id": item.instance_id, "ref": ref["ref"]})
-    uow.record("council_protocol_signed", payload={
-        "protocol_id": p.id, "body": meeting.body.code, "number": number, "year": p.year, "date": day.isoformat(),
-        "meeting_id": meeting.id, "secretary_id": p.signed_by_secretary_id, "closed": closed})
+    uow.record(
+        "council_protocol_signed",
+        payload={
+            "protocol_id": p.id,
+            "body": meeting.body.code,
+            "number": number,
+            "year": p.year,
+            "date": day.isoformat(),
+            "meeting_id": meeting.id,
+            "secretary_id": p.signed_by_secretary_id,
+            "closed": closed,
+        },
+    )
 
 
 def _composition(meeting: Meeting) -> list[dict]:
@@ -837,9 +1043,16 @@ def _composition(meeting: Meeting) -> list[dict]:
     rows = []
     for m in memberships_on(meeting.body, meeting_day(meeting)):
         sub = subs.get(m.user_id)
-        rows.append({"user_id": m.user_id, "name": m.user.display_name, "role": m.role, "position": m.position,
-                     "present": m.user_id in present,
-                     "substitute": {"user_id": sub.id, "name": sub.display_name} if sub else None})
+        rows.append(
+            {
+                "user_id": m.user_id,
+                "name": m.user.display_name,
+                "role": m.role,
+                "position": m.position,
+                "present": m.user_id in present,
+                "substitute": {"user_id": sub.id, "name": sub.display_name} if sub else None,
+            }
+        )
     return rows
 
 
@@ -855,35 +1068,63 @@ def protocol_view(meeting: Meeting) -> dict:
     items = []
     for item in meeting.items:
         d = item.decision
-        items.append({
-            "item_id": item.id, "question": item.position, "title": item.title, "status": item.status,
-            "task_id": item.task_id, "instance_id": item.instance_id, "business_key": item.task.business_key,
-            "postponed_to_id": item.postponed_to_id, "draft_decision": item.draft_decision,
-            "decision": None if d is None else {
-                "number": d.number, "outcome": d.outcome,
-                "outcome_label": dict((o["value"], o["label"]) for o in decision_options(item.task)).get(d.outcome,
-                                                                                                        d.outcome),
-                "text": d.text, "fields": d.fields,
-                "votes": {"for": d.votes_for, "against": d.votes_against, "abstained": d.votes_abstained,
-                          "chair_casting_vote": d.chair_casting_vote},
-                "ref": f"{p.number}/{item.position}/{d.number}" if signed and d.number else None,
-                "instructions": [instruction_view(i) for i in d.instructions],
-            },
-            "task_status": item.task.status,
-        })
+        items.append(
+            {
+                "item_id": item.id,
+                "question": item.position,
+                "title": item.title,
+                "status": item.status,
+                "task_id": item.task_id,
+                "instance_id": item.instance_id,
+                "business_key": item.task.business_key,
+                "postponed_to_id": item.postponed_to_id,
+                "draft_decision": item.draft_decision,
+                "decision": None
+                if d is None
+                else {
+                    "number": d.number,
+                    "outcome": d.outcome,
+                    "outcome_label": dict((o["value"], o["label"]) for o in decision_options(item.task)).get(
+                        d.outcome, d.outcome
+                    ),
+                    "text": d.text,
+                    "fields": d.fields,
+                    "votes": {
+                        "for": d.votes_for,
+                        "against": d.votes_against,
+                        "abstained": d.votes_abstained,
+                        "chair_casting_vote": d.chair_casting_vote,
+                    },
+                    "ref": f"{p.number}/{item.position}/{d.number}" if signed and d.number else None,
+                    "instructions": [instruction_view(i) for i in d.instructions],
+                },
+                "task_status": item.task.status,
+            }
+        )
     return {
-        "id": p.id if p else None, "status": p.status if p else "preview", "body": meeting.body.code,
-        "body_name": meeting.body.name, "number": p.number if p else None, "year": (p.year if p else meeting_day(meeting).year),
-        "date": meeting_day(meeting).isoformat(), "meeting_id": meeting.id,
-        "starts_at": local(meeting.starts_at).isoformat(), "place": meeting.place, "form": meeting.form,
+        "id": p.id if p else None,
+        "status": p.status if p else "preview",
+        "body": meeting.body.code,
+        "body_name": meeting.body.name,
+        "number": p.number if p else None,
+        "year": (p.year if p else meeting_day(meeting).year),
+        "date": meeting_day(meeting).isoformat(),
+        "meeting_id": meeting.id,
+        "starts_at": local(meeting.starts_at).isoformat(),
+        "place": meeting.place,
+        "form": meeting.form,
         "quorum": quorum(meeting).as_dict(),
         "signed_by_secretary": _user_ref(p.signed_by_secretary) if p else None,
         "secretary_signed_at": p.secretary_signed_at.isoformat() if p and p.secretary_signed_at else None,
         "signed_by_chair": _user_ref(p.signed_by_chair) if p else None,
         "signed_at": p.signed_at.isoformat() if p and p.signed_at else None,
-        "composition": composition, "items": items,
-        "closed_tasks": [{"task_id": i["task_id"], "instance_id": i["instance_id"], "ref": i["decision"]["ref"]}
-                         for i in items if signed and i["decision"] and i["status"] == "closed"],
+        "composition": composition,
+        "items": items,
+        "closed_tasks": [
+            {"task_id": i["task_id"], "instance_id": i["instance_id"], "ref": i["decision"]["ref"]}
+            for i in items
+            if signed and i["decision"] and i["status"] == "closed"
+        ],
     }
 
 
@@ -919,28 +1160,45 @@ def delete_protocol(actor: Actor, protocol_id: int) -> None:
 
 # --- instructions ---------------------------------------------------------------------------------
 
+
 def instruction_view(i: Instruction) -> dict:
     overdue = i.status == "open" and i.deadline < clock.today()
-    return {"id": i.id, "text": i.text, "executor": i.executor, "executor_user_id": i.executor_user_id,
-            "deadline": i.deadline.isoformat(), "status": i.status, "overdue": overdue,
-            "done_at": i.done_at.isoformat() if i.done_at else None, "done_note": i.done_note}
+    return {
+        "id": i.id,
+        "text": i.text,
+        "executor": i.executor,
+        "executor_user_id": i.executor_user_id,
+        "deadline": i.deadline.isoformat(),
+        "status": i.status,
+        "overdue": overdue,
+        "done_at": i.done_at.isoformat() if i.done_at else None,
+        "done_note": i.done_note,
+    }
 
 
 def list_instructions(actor: Actor, body_code: str, overdue_only: bool = False) -> list[dict]:
     body = get_body(body_code)
     _require_reader(actor, body)
-    query = (select(Instruction, Decision, AgendaItem, Protocol)
-             .join(Decision, Decision.id == Instruction.decision_id)
-             .join(AgendaItem, AgendaItem.id == Decision.item_id)
-             .join(Protocol, Protocol.meeting_id == AgendaItem.meeting_id)
-             .where(Instruction.body_id == body.id, Instruction.status.in_(("open", "done")),
-                    Protocol.status == "signed")
-             .order_by(Instruction.deadline, Instruction.id))
+    query = (
+        select(Instruction, Decision, AgendaItem, Protocol)
+        .join(Decision, Decision.id == Instruction.decision_id)
+        .join(AgendaItem, AgendaItem.id == Decision.item_id)
+        .join(Protocol, Protocol.meeting_id == AgendaItem.meeting_id)
+        .where(Instruction.body_id == body.id, Instruction.status.in_(("open", "done")), Protocol.status == "signed")
+        .order_by(Instruction.deadline, Instruction.id)
+    )
     if overdue_only:
         query = query.where(Instruction.status == "open", Instruction.deadline < clock.today())
-    return [{**instruction_view(i), "ref": f"{p.number}/{item.position}/{d.number}", "protocol_id": p.id,
-             "protocol_year": p.year, "item_title": item.title}
-            for i, d, item, p in db.session.execute(query).all()]
+    return [
+        {
+            **instruction_view(i),
+            "ref": f"{p.number}/{item.position}/{d.number}",
+            "protocol_id": p.id,
+            "protocol_year": p.year,
+            "item_title": item.title,
+        }
+        for i, d, item, p in db.session.execute(query).all()
+    ]
 
 
 def complete_instruction(actor: Actor, instruction_id: int, note: str = "") -> Instruction:
@@ -955,22 +1213,29 @@ def complete_instruction(actor: Actor, instruction_id: int, note: str = "") -> I
         ins.status = "done"
         ins.done_at = clock.now()
         ins.done_note = (note or "").strip() or None
-        uow.record("council_instruction_done", payload={"instruction_id": ins.id, "body": body.code,
-                                                        "note": ins.done_note})
+        uow.record(
+            "council_instruction_done", payload={"instruction_id": ins.id, "body": body.code, "note": ins.done_note}
+        )
         uow.commit()
     return ins
 
 
 # --- public ---------------------------------------------------------------------------------------
 
+
 def public_protocols(body_code: str) -> tuple[CollegialBody, list[Protocol]]:
     body = get_body(body_code)
     if not body.protocols_public:
         raise NotFound("no public protocols")
-    rows = db.session.execute(
-        select(Protocol).where(Protocol.body_id == body.id, Protocol.status == "signed")
-        .order_by(Protocol.year.desc(), Protocol.number.desc())
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Protocol)
+            .where(Protocol.body_id == body.id, Protocol.status == "signed")
+            .order_by(Protocol.year.desc(), Protocol.number.desc())
+        )
+        .scalars()
+        .all()
+    )
     return body, list(rows)
 
 
@@ -985,44 +1250,80 @@ def public_view(p: Protocol) -> dict:
     """What may go public: numbers, dates, titles, decisions — no case data, no personal data beyond names."""
     full = protocol_view(p.meeting)
     return {k: full[k] for k in ("body", "body_name", "number", "year", "date", "form", "signed_at")} | {
-        "items": [{"question": i["question"], "title": i["title"],
-                   "decision": None if not i["decision"] else {k: i["decision"][k] for k in
-                                                                ("number", "outcome_label", "text", "votes", "ref")}}
-                  for i in full["items"] if i["status"] == "closed"]}
+        "items": [
+            {
+                "question": i["question"],
+                "title": i["title"],
+                "decision": None
+                if not i["decision"]
+                else {k: i["decision"][k] for k in ("number", "outcome_label", "text", "votes", "ref")},
+            }
+            for i in full["items"]
+            if i["status"] == "closed"
+        ]
+    }
 
 
 def meeting_view(meeting: Meeting) -> dict:
     return {
-        "id": meeting.id, "body": meeting.body.code, "starts_at": local(meeting.starts_at).isoformat(),
-        "place": meeting.place, "form": meeting.form, "status": meeting.status,
+        "id": meeting.id,
+        "body": meeting.body.code,
+        "starts_at": local(meeting.starts_at).isoformat(),
+        "place": meeting.place,
+        "form": meeting.form,
+        "status": meeting.status,
         "agenda_approved_at": meeting.agenda_approved_at.isoformat() if meeting.agenda_approved_at else None,
         "quorum": quorum(meeting).as_dict(),
-        "items": [{"id": i.id, "question": i.position, "task_id": i.task_id, "instance_id": i.instance_id,
-                   "title": i.title, "status": i.status, "postponed_to_id": i.postponed_to_id,
-                   "seen_lock_version": i.seen_lock_version} for i in meeting.items],
-        "attendance": [{"user_id": a.user_id, "name": a.user.display_name, "present": a.present,
-                        "for_member_id": a.for_member_id} for a in meeting.attendance],
+        "items": [
+            {
+                "id": i.id,
+                "question": i.position,
+                "task_id": i.task_id,
+                "instance_id": i.instance_id,
+                "title": i.title,
+                "status": i.status,
+                "postponed_to_id": i.postponed_to_id,
+                "seen_lock_version": i.seen_lock_version,
+            }
+            for i in meeting.items
+        ],
+        "attendance": [
+            {"user_id": a.user_id, "name": a.user.display_name, "present": a.present, "for_member_id": a.for_member_id}
+            for a in meeting.attendance
+        ],
         "protocol_id": meeting.protocol.id if meeting.protocol else None,
     }
 
 
 # --- read models of the HTML pages (one call per page) --------------------------------------------
 
+
 def overview(actor: Actor) -> dict:
     bodies = list_bodies(actor)
-    upcoming = [m for m in list_meetings(actor, upcoming=True) if m.status == "approved"
-                or "secretary" in roles_of(actor, m.body) or roles_of(actor, m.body) & {"chair", "deputy_chair"}]
-    return {"bodies": [b for b in bodies if b["my_roles"]] if not actor.reads_everything else bodies,
-            "upcoming": sorted(upcoming, key=lambda m: m.starts_at)}
+    upcoming = [
+        m
+        for m in list_meetings(actor, upcoming=True)
+        if m.status == "approved"
+        or "secretary" in roles_of(actor, m.body)
+        or roles_of(actor, m.body) & {"chair", "deputy_chair"}
+    ]
+    return {
+        "bodies": [b for b in bodies if b["my_roles"]] if not actor.reads_everything else bodies,
+        "upcoming": sorted(upcoming, key=lambda m: m.starts_at),
+    }
 
 
 def body_page(actor: Actor, body_code: str) -> dict:
     body = get_body(body_code)
     roles = _require_reader(actor, body)
-    return {"body": body, "roles": roles, "pending": pending(actor, body_code),
-            "meetings": list_meetings(actor, body_code),
-            "members": memberships_on(body, clock.today()),
-            "overdue": len(list_instructions(actor, body_code, overdue_only=True))}
+    return {
+        "body": body,
+        "roles": roles,
+        "pending": pending(actor, body_code),
+        "meetings": list_meetings(actor, body_code),
+        "members": memberships_on(body, clock.today()),
+        "overdue": len(list_instructions(actor, body_code, overdue_only=True)),
+    }
 
 
 def meeting_page(actor: Actor, meeting_id: int) -> dict:
@@ -1032,21 +1333,33 @@ def meeting_page(actor: Actor, meeting_id: int) -> dict:
     items = []
     for item in meeting.items:
         labels = {o["value"]: o["label"] for o in decision_options(item.task)}
-        items.append({"item": item, "materials": materials(item.task, item.draft_decision)
-                      if item.task.status == "open" else None,
-                      "outcome_label": labels.get(item.decision.outcome, item.decision.outcome) if item.decision else None,
-                      "stale": item.task.status != "open" or item.instance.lock_version != item.seen_lock_version})
+        items.append(
+            {
+                "item": item,
+                "materials": materials(item.task, item.draft_decision) if item.task.status == "open" else None,
+                "outcome_label": labels.get(item.decision.outcome, item.decision.outcome) if item.decision else None,
+                "stale": item.task.status != "open" or item.instance.lock_version != item.seen_lock_version,
+            }
+        )
     later = [m for m in list_meetings(actor, body.code) if m.id != meeting.id and m.status == "draft"]
     return {
-        "meeting": meeting, "body": body, "roles": roles, "items": items,
-        "is_secretary": "secretary" in roles, "is_chair": bool(roles & {"chair", "deputy_chair"}),
+        "meeting": meeting,
+        "body": body,
+        "roles": roles,
+        "items": items,
+        "is_secretary": "secretary" in roles,
+        "is_chair": bool(roles & {"chair", "deputy_chair"}),
         "pending": pending(actor, body.code, with_materials=False)
-        if "secretary" in roles and meeting.status == "draft" else [],
-        "later_meetings": later, "seats": memberships_on(body, meeting_day(meeting)),
+        if "secretary" in roles and meeting.status == "draft"
+        else [],
+        "later_meetings": later,
+        "seats": memberships_on(body, meeting_day(meeting)),
         "voting_ids": set(_voting_members(body, meeting_day(meeting))),
         "present_ids": {a.user_id for a in meeting.attendance if a.present and a.for_member_id is None},
         "substitutes": {s.member_id: s.substitute for s in meeting.substitutes},
-        "quorum": quorum(meeting), "protocol": meeting.protocol, "presiding_id": _presiding_id(meeting),
+        "quorum": quorum(meeting),
+        "protocol": meeting.protocol,
+        "presiding_id": _presiding_id(meeting),
     }
 
 
@@ -1057,5 +1370,9 @@ def protocol_page(actor: Actor, meeting_id: int) -> dict:
 def instructions_page(actor: Actor, body_code: str, overdue_only: bool = False) -> dict:
     body = get_body(body_code)
     roles = _require_reader(actor, body)
-    return {"body": body, "roles": roles, "rows": list_instructions(actor, body_code, overdue_only),
-            "overdue_only": overdue_only}
+    return {
+        "body": body,
+        "roles": roles,
+        "rows": list_instructions(actor, body_code, overdue_only),
+        "overdue_only": overdue_only,
+    }

@@ -6,6 +6,7 @@ Every role of ``roles.ROLES`` gets a user whose username equals the role id (``d
 ``DEMO_PASSWORD`` (default ``demo``). Refused when ``SOGLASIE_ENV=production``.
 Running it again creates nothing new and restores the demo users' memberships and password.
 """
+
 import os
 from dataclasses import dataclass, field
 
@@ -38,20 +39,37 @@ ORGANISATIONS = [
 ]
 
 ROLE_ORG = {
-    "dpo_officer": "DEPPO", "dpo_head": "DEPPO", "dtzn_officer": "DTZN", "dtzn_head": "DTZN",
-    "di_officer": "DI", "di_head": "DI", "sector_officer": "SECTOR", "finance_officer": "DFIN",
-    "legal_officer": "LEGAL", "records_office": "RECORDS", "employment_centre": "CZN",
-    "college_officer": "TPT", "college_director": "TPT", "investor": "SIBHIM",
+    "dpo_officer": "DEPPO",
+    "dpo_head": "DEPPO",
+    "dtzn_officer": "DTZN",
+    "dtzn_head": "DTZN",
+    "di_officer": "DI",
+    "di_head": "DI",
+    "sector_officer": "SECTOR",
+    "finance_officer": "DFIN",
+    "legal_officer": "LEGAL",
+    "records_office": "RECORDS",
+    "employment_centre": "CZN",
+    "college_officer": "TPT",
+    "college_director": "TPT",
+    "investor": "SIBHIM",
 }
 
 DISPLAY = {
-    "dpo_officer": "Иванова Мария Сергеевна", "dpo_head": "Петров Андрей Викторович",
-    "dtzn_officer": "Смирнова Ольга Петровна", "dtzn_head": "Кузнецов Игорь Николаевич",
-    "di_officer": "Попов Денис Александрович", "di_head": "Волкова Елена Юрьевна",
-    "sector_officer": "Соколов Павел Андреевич", "finance_officer": "Лебедева Анна Игоревна",
-    "legal_officer": "Козлов Сергей Дмитриевич", "records_office": "Новикова Татьяна Васильевна",
-    "deputy_governor": "Морозов Александр Михайлович", "coordinator": "Фёдорова Наталья Олеговна",
-    "admin": "Администратор системы", "auditor": "Орлова Ирина Геннадьевна",
+    "dpo_officer": "Иванова Мария Сергеевна",
+    "dpo_head": "Петров Андрей Викторович",
+    "dtzn_officer": "Смирнова Ольга Петровна",
+    "dtzn_head": "Кузнецов Игорь Николаевич",
+    "di_officer": "Попов Денис Александрович",
+    "di_head": "Волкова Елена Юрьевна",
+    "sector_officer": "Соколов Павел Андреевич",
+    "finance_officer": "Лебедева Анна Игоревна",
+    "legal_officer": "Козлов Сергей Дмитриевич",
+    "records_office": "Новикова Татьяна Васильевна",
+    "deputy_governor": "Морозов Александр Михайлович",
+    "coordinator": "Фёдорова Наталья Олеговна",
+    "admin": "Администратор системы",
+    "auditor": "Орлова Ирина Геннадьевна",
 }
 
 EXTRA_USERS = [
@@ -80,7 +98,9 @@ class DemoResult:
 
 def demo_users() -> list[tuple[str, str, list, str]]:
     """(username, display name, groups, organisation code) of every demo user."""
-    people = [(role, DISPLAY.get(role, f"{ROLES[role][0]} (демо)"), [role], ROLE_ORG.get(role, "ADM")) for role in ROLES]
+    people = [
+        (role, DISPLAY.get(role, f"{ROLES[role][0]} (демо)"), [role], ROLE_ORG.get(role, "ADM")) for role in ROLES
+    ]
     return people + EXTRA_USERS
 
 
@@ -115,8 +135,15 @@ def load(actor: Actor, password: str | None = None) -> DemoResult:
         for username, display, groups, org_code in demo_users():
             user = existing.get(username)
             if user is None:
-                user = User(username=username, display_name=display, password_hash=pw_hash, active=True,
-                            email=f"{username}@soglasie.test", organisation=orgs[org_code], is_demo=True)
+                user = User(
+                    username=username,
+                    display_name=display,
+                    password_hash=pw_hash,
+                    active=True,
+                    email=f"{username}@soglasie.test",
+                    organisation=orgs[org_code],
+                    is_demo=True,
+                )
                 user.memberships.extend(Membership(group_id=g) for g in groups)
                 db.session.add(user)
                 result.users_created.append(username)
@@ -131,7 +158,9 @@ def load(actor: Actor, password: str | None = None) -> DemoResult:
         from . import council
 
         council.ensure_demo_memberships(db.session)  # seat the cc_*/ec_*/wg_* users on their bodies
-        uow.record("demo_loaded", payload={"organisations_created": result.organisations_created,
-                                           "users_created": result.users_created})
+        uow.record(
+            "demo_loaded",
+            payload={"organisations_created": result.organisations_created, "users_created": result.users_created},
+        )
         uow.commit()
     return result

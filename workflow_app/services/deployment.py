@@ -2,6 +2,7 @@
 
 The version hash covers the BPMN file and the forms it references, so changing a form is a new version too.
 """
+
 import hashlib
 import json
 from dataclasses import dataclass
@@ -48,11 +49,14 @@ def _check_lanes(parsed) -> None:
             if task["lane"] not in known:
                 raise InvalidModel(
                     f"lane '{task['lane']}' is not a known group (a lane's name must be a group id)",
-                    file_name=parsed.file_name, element=task_id,
+                    file_name=parsed.file_name,
+                    element=task_id,
                 )
 
 
-def deploy_bytes(actor: Actor, content: bytes, file_name: str, forms_dir: str | Path | None = None) -> list[DeployResult]:
+def deploy_bytes(
+    actor: Actor, content: bytes, file_name: str, forms_dir: str | Path | None = None
+) -> list[DeployResult]:
     """Validate and deploy one BPMN file; raises Invalid (with the element) for a broken diagram."""
     if not (actor.is_admin or actor.is_system):
         raise Forbidden("only administrators deploy process models")
@@ -65,8 +69,9 @@ def deploy_bytes(actor: Actor, content: bytes, file_name: str, forms_dir: str | 
             _check_lanes(parsed)
             forms = _forms_for(parsed, forms_dir)
         except InvalidModel as exc:
-            raise Invalid(str(exc), fields={"file": exc.file_name, "element": exc.element or "",
-                                            "reason": exc.reason}) from None
+            raise Invalid(
+                str(exc), fields={"file": exc.file_name, "element": exc.element or "", "reason": exc.reason}
+            ) from None
         results = []
         for process in parsed.processes:
             form_keys = {t["formKey"] for t in process.meta["user_tasks"].values() if t.get("formKey")}
@@ -75,23 +80,37 @@ def deploy_bytes(actor: Actor, content: bytes, file_name: str, forms_dir: str | 
                 (parsed.content_hash + json.dumps(process_forms, sort_keys=True)).encode("utf-8")
             ).hexdigest()
             latest = db.session.execute(
-                select(ProcessModel).where(ProcessModel.process_id == process.process_id)
-                .order_by(ProcessModel.version.desc()).limit(1)
+                select(ProcessModel)
+                .where(ProcessModel.process_id == process.process_id)
+                .order_by(ProcessModel.version.desc())
+                .limit(1)
             ).scalar_one_or_none()
             if latest is not None and latest.content_hash == version_hash:
                 results.append(DeployResult(process.process_id, latest.version, False, file_name))
                 continue
             model = ProcessModel(
-                process_id=process.process_id, version=(latest.version if latest else 0) + 1,
-                name=process.meta["name"], file_name=file_name, content_hash=version_hash, bpmn_xml=parsed.xml,
-                forms=process_forms, meta=process.meta, deployed_by_id=actor.user_id,
+                process_id=process.process_id,
+                version=(latest.version if latest else 0) + 1,
+                name=process.meta["name"],
+                file_name=file_name,
+                content_hash=version_hash,
+                bpmn_xml=parsed.xml,
+                forms=process_forms,
+                meta=process.meta,
+                deployed_by_id=actor.user_id,
             )
             db.session.add(model)
             uow.flush()
-            uow.record("model_deployed", payload={
-                "process_id": model.process_id, "version": model.version, "file": file_name,
-                "content_hash": version_hash, "forms": sorted(process_forms),
-            })
+            uow.record(
+                "model_deployed",
+                payload={
+                    "process_id": model.process_id,
+                    "version": model.version,
+                    "file": file_name,
+                    "content_hash": version_hash,
+                    "forms": sorted(process_forms),
+                },
+            )
             results.append(DeployResult(model.process_id, model.version, True, file_name))
         uow.commit()
     return results
@@ -107,6 +126,6 @@ def deploy_path(actor: Actor, path: str | Path, forms_dir=None) -> list[DeployRe
 
 
 def list_models() -> list[ProcessModel]:
-    return list(db.session.execute(
-        select(ProcessModel).order_by(ProcessModel.process_id, ProcessModel.version)
-    ).scalars())
+    return list(
+        db.session.execute(select(ProcessModel).order_by(ProcessModel.process_id, ProcessModel.version)).scalars()
+    )

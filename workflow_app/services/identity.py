@@ -1,4 +1,5 @@
 """Who is acting: users, password and token authentication, roles, deputies."""
+
 import hashlib
 import secrets
 from dataclasses import dataclass, field
@@ -48,11 +49,15 @@ SYSTEM = Actor(None, "system")
 
 def _acting_for(user_id: int, today: date) -> tuple:
     """(principal id, org id, groups) of each active user whom ``user_id`` deputises today."""
-    principals = db.session.execute(
-        select(Deputy.principal_id).where(
-            Deputy.deputy_id == user_id, Deputy.starts_on <= today, Deputy.ends_on >= today
+    principals = (
+        db.session.execute(
+            select(Deputy.principal_id).where(
+                Deputy.deputy_id == user_id, Deputy.starts_on <= today, Deputy.ends_on >= today
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     acting_for = []
     for pid in principals:
         principal = db.session.get(User, pid)
@@ -63,19 +68,32 @@ def _acting_for(user_id: int, today: date) -> tuple:
 
 def actor_for(user: User, today: date | None = None) -> Actor:
     today = today or clock.today()
-    return Actor(user.id, user.username, user.organisation_id, frozenset(user.group_ids),
-                 _acting_for(user.id, today))
+    return Actor(user.id, user.username, user.organisation_id, frozenset(user.group_ids), _acting_for(user.id, today))
 
 
 # Every API request resolves its token: one Core statement (built once) returns the user's groups, one row
 # each, and whether the user deputises anyone today; only then are the principals read.
 _user, _token, _membership, _deputy = User.__table__.c, ApiToken.__table__.c, Membership.__table__.c, Deputy.__table__.c
 _TOKEN_ACTOR = (
-    select(_user.id, _user.username, _user.organisation_id, _membership.group_id,
-           type_coerce(exists().where(_deputy.deputy_id == _user.id, _deputy.starts_on <= bindparam("today"),
-                                      _deputy.ends_on >= bindparam("today")), Integer).label("deputises"))
-    .select_from(User.__table__.join(ApiToken.__table__, _token.user_id == _user.id)
-                 .outerjoin(Membership.__table__, _membership.user_id == _user.id))
+    select(
+        _user.id,
+        _user.username,
+        _user.organisation_id,
+        _membership.group_id,
+        type_coerce(
+            exists().where(
+                _deputy.deputy_id == _user.id,
+                _deputy.starts_on <= bindparam("today"),
+                _deputy.ends_on >= bindparam("today"),
+            ),
+            Integer,
+        ).label("deputises"),
+    )
+    .select_from(
+        User.__table__.join(ApiToken.__table__, _token.user_id == _user.id).outerjoin(
+            Membership.__table__, _membership.user_id == _user.id
+        )
+    )
     .where(_token.token_hash == bindparam("digest"), _token.revoked.is_(False), _user.active.is_(True))
 )
 
@@ -83,8 +101,9 @@ _TOKEN_ACTOR = (
 def actor_for_token(token: str) -> Actor | None:
     """The Actor of a valid personal API token of an active user, or None."""
     today = clock.today()
-    rows = statements.run(db.session.connection(), _TOKEN_ACTOR,
-                          {"digest": token_digest(token), "today": today}).fetchall()
+    rows = statements.run(
+        db.session.connection(), _TOKEN_ACTOR, {"digest": token_digest(token), "today": today}
+    ).fetchall()
     if not rows:
         return None
     user_id, username, org_id, _group, deputises = rows[0]
@@ -141,10 +160,25 @@ def ensure_roles(session) -> None:
             session.add(Group(id=gid, name_ru=ru, name_en=en))
 
 
-def create_user(session, username, password, display_name, groups=(), organisation: Organisation | None = None,
-                email=None, is_demo=False) -> User:
-    user = User(username=username, display_name=display_name, password_hash=hash_password(password),
-                email=email, organisation=organisation, is_demo=is_demo, active=True)
+def create_user(
+    session,
+    username,
+    password,
+    display_name,
+    groups=(),
+    organisation: Organisation | None = None,
+    email=None,
+    is_demo=False,
+) -> User:
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        email=email,
+        organisation=organisation,
+        is_demo=is_demo,
+        active=True,
+    )
     session.add(user)
     for gid in groups:
         user.memberships.append(Membership(group_id=gid))

@@ -15,6 +15,7 @@ Views:
 - ``all``: everything I may see — auditors and admins every open task; others their groups' tasks
   claimed or not, their own, and the tasks of the groups they head (``roles.GROUP_HEADS``).
 """
+
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,8 +96,13 @@ class _Shape:
 
 def _plan(actor: Actor, view: str, filters: TaskFilters, created_after: datetime | None = None):
     """The query shape of ``view`` for ``actor`` and the values of its parameters (shape None: no branch)."""
-    params = {"now": clock.now(), "process_id": filters.process_id, "business_key": filters.business_key,
-              "due_before": filters.due_before, "created_after": created_after}
+    params = {
+        "now": clock.now(),
+        "process_id": filters.process_id,
+        "business_key": filters.business_key,
+        "due_before": filters.due_before,
+        "created_after": created_after,
+    }
     everything = actor.reads_everything and view in ("all", "overdue")
     users, scopes = 0, []
     if not everything:
@@ -110,8 +116,16 @@ def _plan(actor: Actor, view: str, filters: TaskFilters, created_after: datetime
                 scopes.append(scope is not None)
         if not users and not scopes:
             return None, params
-    shape = _Shape(view, everything, users, tuple(scopes), bool(filters.process_id), bool(filters.business_key),
-                   filters.due_before is not None, created_after is not None)
+    shape = _Shape(
+        view,
+        everything,
+        users,
+        tuple(scopes),
+        bool(filters.process_id),
+        bool(filters.business_key),
+        filters.due_before is not None,
+        created_after is not None,
+    )
     return shape, params
 
 
@@ -157,7 +171,12 @@ def _union_ids(shape: _Shape, cut, ordered: bool = True):
 @lru_cache(maxsize=512)
 def _page_statement(shape: _Shape):
     ids = _union_ids(shape, bindparam("cut", type_=Integer))
-    return select(ids.c.id).order_by(ids.c.created_at, ids.c.id).offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer))
+    return (
+        select(ids.c.id)
+        .order_by(ids.c.created_at, ids.c.id)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 @lru_cache(maxsize=512)
@@ -169,8 +188,9 @@ def _count_statement(shape: _Shape):
 _ROWS_BY_ID = select(HumanTask).where(HumanTask.id.in_(bindparam("ids", expanding=True)))
 
 
-def list_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = None, page: int = 1,
-               per_page: int = 25) -> Page:
+def list_tasks(
+    actor: Actor, view: str = "mine", filters: TaskFilters | None = None, page: int = 1, per_page: int = 25
+) -> Page:
     """One page of an inbox view (see the module docstring), oldest first; items are HumanTask rows."""
     if view not in VIEWS:
         raise Invalid("unknown view", fields={"view": f"one of {', '.join(VIEWS)}"})
@@ -183,9 +203,14 @@ def list_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = N
     offset = (page - 1) * per_page
     if shape is None:
         return Page([], page, per_page, 0, True, False)
-    page_ids = [row[0] for row in statements.run(  # Core for the id page, the ORM only for the rows shown
-        db.session.connection(), _page_statement(shape),
-        {**params, "cut": offset + per_page + 1, "offset": offset, "limit": per_page + 1}).fetchall()]
+    page_ids = [
+        row[0]
+        for row in statements.run(  # Core for the id page, the ORM only for the rows shown
+            db.session.connection(),
+            _page_statement(shape),
+            {**params, "cut": offset + per_page + 1, "offset": offset, "limit": per_page + 1},
+        ).fetchall()
+    ]
     has_more = len(page_ids) > per_page
     page_ids = page_ids[:per_page]
     by_id = {t.id: t for t in db.session.execute(_ROWS_BY_ID, {"ids": page_ids}).scalars()} if page_ids else {}
@@ -197,8 +222,9 @@ def list_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = N
     return Page(rows, page, per_page, total, exact, has_more)
 
 
-def count_tasks(actor: Actor, view: str = "mine", filters: TaskFilters | None = None,
-                created_after: datetime | None = None) -> tuple[int, bool]:
+def count_tasks(
+    actor: Actor, view: str = "mine", filters: TaskFilters | None = None, created_after: datetime | None = None
+) -> tuple[int, bool]:
     """(count, exact) of a view, counted up to COUNT_CAP (so the cost stays bounded)."""
     shape, params = _plan(actor, view, filters or TaskFilters(), created_after)
     if shape is None:
@@ -235,6 +261,7 @@ def is_overdue(task: HumanTask, now: datetime | None = None) -> bool:
 
 # --- one task ----------------------------------------------------------------------------------------
 
+
 def get_task(actor: Actor, task_id: int) -> HumanTask:
     """The task if the actor may see it (NotFound otherwise: another college's task does not exist)."""
     return _visible_or_headed(actor, task_id)
@@ -253,8 +280,12 @@ def task_context(actor: Actor, task_id: int) -> dict:
     else:
         data = dict(task.submitted or {})
     return {
-        "task": task, "form": form, "instance": instance, "data": data,
-        "comments": list_comments(actor, task_id), "attachments": list_attachments(actor, task_id),
+        "task": task,
+        "form": form,
+        "instance": instance,
+        "data": data,
+        "comments": list_comments(actor, task_id),
+        "attachments": list_attachments(actor, task_id),
         "can_work": task.status == "open" and acting_identity(actor, task) is not None,
         "can_assign": task.status == "open" and _may_assign(actor, task),
     }
@@ -297,8 +328,11 @@ def _not_read_only(actor: Actor, task: HumanTask):
 
 def is_candidate(user: User, task: HumanTask) -> bool:
     """Whether ``user`` could work on ``task`` (a member of its group, inside its organisation scope)."""
-    return (user.active and task.candidate_group in user.group_ids
-            and (task.org_scope_id is None or task.org_scope_id == user.organisation_id))
+    return (
+        user.active
+        and task.candidate_group in user.group_ids
+        and (task.org_scope_id is None or task.org_scope_id == user.organisation_id)
+    )
 
 
 def _user_by_name(username) -> User:
@@ -322,8 +356,12 @@ def assign(actor: Actor, task_id: int, username: str) -> HumanTask:
             raise Invalid("the user is not a candidate for this task", fields={"user": "not in the task's group"})
         previous = task.assignee_id
         task.assignee_id, task.owner_id = user.id, None
-        uow.record("task_assigned", instance=task.instance, task_id=task.id,
-                   payload={"task": task.task_def, "assignee": user.username, "previous_assignee_id": previous})
+        uow.record(
+            "task_assigned",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"task": task.task_def, "assignee": user.username, "previous_assignee_id": previous},
+        )
         uow.commit()
     return task
 
@@ -342,11 +380,17 @@ def delegate(actor: Actor, task_id: int, username: str) -> HumanTask:
         if user.id == task.assignee_id:
             raise Invalid("the task is already yours", fields={"user": "choose a colleague"})
         if not is_candidate(user, task):
-            raise Invalid("the user is not a colleague in this task's group", fields={"user": "not in the task's group"})
+            raise Invalid(
+                "the user is not a colleague in this task's group", fields={"user": "not in the task's group"}
+            )
         owner = task.owner_id or task.assignee_id
         task.owner_id, task.assignee_id = owner, user.id
-        uow.record("task_delegated", instance=task.instance, task_id=task.id,
-                   payload={"task": task.task_def, "to": user.username, "owner_id": owner})
+        uow.record(
+            "task_delegated",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"task": task.task_def, "to": user.username, "owner_id": owner},
+        )
         uow.commit()
     return task
 
@@ -363,8 +407,12 @@ def resolve(actor: Actor, task_id: int) -> HumanTask:
             raise Forbidden("only the delegate may resolve the task")
         delegate_id = task.assignee_id
         task.assignee_id, task.owner_id = task.owner_id, None
-        uow.record("task_resolved", instance=task.instance, task_id=task.id,
-                   payload={"task": task.task_def, "delegate_id": delegate_id, "owner_id": task.assignee_id})
+        uow.record(
+            "task_resolved",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"task": task.task_def, "delegate_id": delegate_id, "owner_id": task.assignee_id},
+        )
         uow.commit()
     return task
 
@@ -381,19 +429,24 @@ def set_follow_up(actor: Actor, task_id: int, follow_up_at: datetime | None) -> 
         if ident is None or task.assignee_id != ident[0]:
             raise Forbidden("only the assignee sets a follow-up date")
         task.follow_up_at = follow_up_at
-        uow.record("task_follow_up", instance=task.instance, task_id=task.id,
-                   payload={"follow_up_at": follow_up_at.isoformat() if follow_up_at else None})
+        uow.record(
+            "task_follow_up",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"follow_up_at": follow_up_at.isoformat() if follow_up_at else None},
+        )
         uow.commit()
     return task
 
 
 # --- comments and attachments ------------------------------------------------------------------------
 
+
 def list_comments(actor: Actor, task_id: int) -> list[TaskComment]:
     task = _visible_or_headed(actor, task_id)
-    return list(db.session.execute(
-        select(TaskComment).where(TaskComment.task_id == task.id).order_by(TaskComment.id)
-    ).scalars())
+    return list(
+        db.session.execute(select(TaskComment).where(TaskComment.task_id == task.id).order_by(TaskComment.id)).scalars()
+    )
 
 
 def add_comment(actor: Actor, task_id: int, body) -> TaskComment:
@@ -408,21 +461,32 @@ def add_comment(actor: Actor, task_id: int, body) -> TaskComment:
             raise Forbidden("auditors read, they do not act")
         if actor.is_system:
             raise Forbidden("comments are written by people")
-        comment = TaskComment(task_id=task.id, instance_id=task.instance_id, author_id=actor.user_id,
-                              body=body.strip(), created_at=clock.now())
+        comment = TaskComment(
+            task_id=task.id,
+            instance_id=task.instance_id,
+            author_id=actor.user_id,
+            body=body.strip(),
+            created_at=clock.now(),
+        )
         db.session.add(comment)
         uow.flush()
-        uow.record("task_commented", instance=task.instance, task_id=task.id,
-                   payload={"comment_id": comment.id, "body": comment.body})
+        uow.record(
+            "task_commented",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"comment_id": comment.id, "body": comment.body},
+        )
         uow.commit()
     return comment
 
 
 def list_attachments(actor: Actor, task_id: int) -> list[TaskAttachment]:
     task = _visible_or_headed(actor, task_id)
-    return list(db.session.execute(
-        select(TaskAttachment).where(TaskAttachment.task_id == task.id).order_by(TaskAttachment.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(TaskAttachment).where(TaskAttachment.task_id == task.id).order_by(TaskAttachment.id)
+        ).scalars()
+    )
 
 
 def attachment_limit() -> int:
@@ -439,7 +503,9 @@ def _clean_name(name) -> str:
     return name[:300] or "file"
 
 
-def add_attachment(actor: Actor, task_id: int, file_name: str, content_type: str | None, content: bytes) -> TaskAttachment:
+def add_attachment(
+    actor: Actor, task_id: int, file_name: str, content_type: str | None, content: bytes
+) -> TaskAttachment:
     """Store a file on a task (in the database, never in the engine state) with its SHA-256."""
     if not isinstance(content, (bytes, bytearray)):
         raise BadRequest("a file is required")
@@ -456,15 +522,24 @@ def add_attachment(actor: Actor, task_id: int, file_name: str, content_type: str
             raise Forbidden("attachments are added by people")
         _require_open(task)
         att = TaskAttachment(
-            task_id=task.id, instance_id=task.instance_id, uploaded_by_id=actor.user_id,
-            file_name=_clean_name(file_name), content_type=(content_type or "application/octet-stream")[:100],
-            size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=bytes(content),
+            task_id=task.id,
+            instance_id=task.instance_id,
+            uploaded_by_id=actor.user_id,
+            file_name=_clean_name(file_name),
+            content_type=(content_type or "application/octet-stream")[:100],
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=bytes(content),
             created_at=clock.now(),
         )
         db.session.add(att)
         uow.flush()
-        uow.record("attachment_added", instance=task.instance, task_id=task.id,
-                   payload={"attachment_id": att.id, "file_name": att.file_name, "size": att.size, "sha256": att.sha256})
+        uow.record(
+            "attachment_added",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"attachment_id": att.id, "file_name": att.file_name, "size": att.size, "sha256": att.sha256},
+        )
         uow.commit()
     return att
 
@@ -480,18 +555,40 @@ def get_attachment(actor: Actor, task_id: int, attachment_id: int) -> TaskAttach
 
 # --- people to pick in assign / delegate -------------------------------------------------------------
 
+
 def candidates(actor: Actor, task_id: int, limit: int = 200) -> list[User]:
     """Active users who could take the task (for the assign and delegate pickers)."""
     task = _visible_or_headed(actor, task_id)
-    query = (select(User).join(Membership, Membership.user_id == User.id)
-             .where(Membership.group_id == task.candidate_group, User.active.is_(True)))
+    query = (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.group_id == task.candidate_group, User.active.is_(True))
+    )
     if task.org_scope_id is not None:
         query = query.where(User.organisation_id == task.org_scope_id)
     return list(db.session.execute(query.order_by(User.display_name).limit(limit)).scalars())
 
 
 __all__ = [
-    "VIEWS", "Page", "TaskFilters", "list_tasks", "count_tasks", "new_task_count", "mark_inbox_seen", "is_overdue",
-    "get_task", "task_context", "assign", "delegate", "resolve", "set_follow_up", "list_comments", "add_comment",
-    "list_attachments", "add_attachment", "get_attachment", "candidates", "is_candidate",
+    "VIEWS",
+    "Page",
+    "TaskFilters",
+    "add_attachment",
+    "add_comment",
+    "assign",
+    "candidates",
+    "count_tasks",
+    "delegate",
+    "get_attachment",
+    "get_task",
+    "is_candidate",
+    "is_overdue",
+    "list_attachments",
+    "list_comments",
+    "list_tasks",
+    "mark_inbox_seen",
+    "new_task_count",
+    "resolve",
+    "set_follow_up",
+    "task_context",
 ]

@@ -5,6 +5,7 @@
 inside the caller's UnitOfWork, so a command that advances several instances (a protocol closing many
 agenda items) commits all of them or none.
 """
+
 import json
 import logging
 
@@ -51,9 +52,11 @@ def compiled_by_id(model_id: int):
 
 
 _LATEST_MODEL = (
-    select(ProcessModel).where(ProcessModel.process_id == bindparam("process_id"))
+    select(ProcessModel)
+    .where(ProcessModel.process_id == bindparam("process_id"))
     .options(defer(ProcessModel.bpmn_xml), defer(ProcessModel.forms))  # the parsed model is cached (compiled_by_id)
-    .order_by(ProcessModel.version.desc()).limit(1)
+    .order_by(ProcessModel.version.desc())
+    .limit(1)
 )
 
 
@@ -87,10 +90,20 @@ def check_data(data) -> dict:
     return json.loads(encoded)
 
 
-def start_instance(uow: UnitOfWork, actor: Actor, process_id: str, data: dict | None = None, *,
-                   business_key: str | None = None, title: str | None = None, cycle_key: str | None = None,
-                   parent: ProcessInstance | None = None, check_permission: bool = True,
-                   initiator_org_id: int | None | object = operations.UNSET, run_hooks: bool = True) -> ProcessInstance:
+def start_instance(
+    uow: UnitOfWork,
+    actor: Actor,
+    process_id: str,
+    data: dict | None = None,
+    *,
+    business_key: str | None = None,
+    title: str | None = None,
+    cycle_key: str | None = None,
+    parent: ProcessInstance | None = None,
+    check_permission: bool = True,
+    initiator_org_id: int | None | object = operations.UNSET,
+    run_hooks: bool = True,
+) -> ProcessInstance:
     model = latest_model(process_id)
     data = check_data(data)
     hook = operations.start_hook(process_id) if run_hooks else None
@@ -98,35 +111,61 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_id: str, data: dict | 
         req = operations.StartRequest(data, business_key, title, cycle_key, parent, check_permission, initiator_org_id)
         hook(uow, actor, req)
         data, business_key, title, cycle_key, parent, check_permission, initiator_org_id = (
-            check_data(req.data), req.business_key, req.title, req.cycle_key, req.parent, req.check_permission,
-            req.initiator_org_id)
+            check_data(req.data),
+            req.business_key,
+            req.title,
+            req.cycle_key,
+            req.parent,
+            req.check_permission,
+            req.initiator_org_id,
+        )
     if initiator_org_id is operations.UNSET:
         initiator_org_id = actor.org_id
     if check_permission and not can_start(actor, model):
         raise Forbidden("you may not start this process")
     if cycle_key is not None:
         taken = db.session.execute(
-            select(ProcessInstance.id).where(ProcessInstance.process_id == process_id, ProcessInstance.cycle_key == cycle_key)
+            select(ProcessInstance.id).where(
+                ProcessInstance.process_id == process_id, ProcessInstance.cycle_key == cycle_key
+            )
         ).first()
         if taken:
             raise Conflict(f"cycle {cycle_key} of {process_id} has already been started")
     instance = ProcessInstance(
-        model_id=model.id, process_id=process_id, business_key=business_key, cycle_key=cycle_key,
-        title=title or data.get("title") or model.name, initiator_id=actor.user_id, initiator_org_id=initiator_org_id,
-        parent_id=parent.id if parent is not None else None, state="{}", status="running",
-        created_at=clock.now(), updated_at=clock.now(),
+        model_id=model.id,
+        process_id=process_id,
+        business_key=business_key,
+        cycle_key=cycle_key,
+        title=title or data.get("title") or model.name,
+        initiator_id=actor.user_id,
+        initiator_org_id=initiator_org_id,
+        parent_id=parent.id if parent is not None else None,
+        state="{}",
+        status="running",
+        created_at=clock.now(),
+        updated_at=clock.now(),
     )
     uow.insert([instance])  # an id for the projection, the script operations and the audit events
     set_committed_value(instance, "open_tasks", [])  # a new instance has no task rows yet: nothing to read
     ctx = operations.OperationContext(uow, instance, actor)
     try:
-        loaded, transitions = ENGINE.start(compiled_by_id(model.id), {**data, "business_key": business_key},
-                                           operations.bound(ctx))
+        loaded, transitions = ENGINE.start(
+            compiled_by_id(model.id), {**data, "business_key": business_key}, operations.bound(ctx)
+        )
     except EngineError as exc:
         raise Conflict(f"the process could not start: {exc}") from None
-    uow.record("instance_started", instance=instance, actor=actor,
-               payload={"process_id": process_id, "version": model.version, "data": data, "cycle_key": cycle_key,
-                        "parent_id": instance.parent_id})
+    uow.record(
+        "instance_started",
+        instance=instance,
+        actor=actor,
+        payload={
+            "process_id": process_id,
+            "version": model.version,
+            "data": data,
+            "cycle_key": cycle_key,
+            "parent_id": instance.parent_id,
+        },
+    )
     _save(uow, instance, loaded, transitions, actor)
     return instance
 
@@ -156,7 +195,9 @@ def advance(uow: UnitOfWork, instance: ProcessInstance, actor: Actor, action, *,
     return loaded, transitions
 
 
-def deliver_message(uow: UnitOfWork, actor: Actor, instance_id: int, message_name: str, payload=None) -> ProcessInstance:
+def deliver_message(
+    uow: UnitOfWork, actor: Actor, instance_id: int, message_name: str, payload=None
+) -> ProcessInstance:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound("instance not found")
@@ -164,8 +205,14 @@ def deliver_message(uow: UnitOfWork, actor: Actor, instance_id: int, message_nam
         raise Forbidden("only the system or an administrator may deliver messages")
     if message_name not in (instance.waiting_messages or []):
         raise Conflict(f"the instance is not waiting for message '{message_name}'")
-    advance(uow, instance, actor, lambda li: li.deliver(message_name, payload),
-            audit_kind="message_delivered", audit_payload={"message": message_name, "payload": payload})
+    advance(
+        uow,
+        instance,
+        actor,
+        lambda li: li.deliver(message_name, payload),
+        audit_kind="message_delivered",
+        audit_payload={"message": message_name, "payload": payload},
+    )
     return instance
 
 
@@ -180,12 +227,14 @@ def fire_timers(uow: UnitOfWork, instance: ProcessInstance, actor: Actor = SCHED
 
 
 def due_timer_instance_ids(now, limit: int = 100) -> list[int]:
-    return list(db.session.execute(
-        select(ProcessInstance.id)
-        .where(ProcessInstance.next_timer_at <= now, ProcessInstance.status == "running")
-        .order_by(ProcessInstance.next_timer_at)
-        .limit(limit)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(ProcessInstance.id)
+            .where(ProcessInstance.next_timer_at <= now, ProcessInstance.status == "running")
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def get_instance(actor: Actor, instance_id: int) -> ProcessInstance:
@@ -198,16 +247,25 @@ def instance_data(instance: ProcessInstance) -> dict:
 
 # --- saving and projection --------------------------------------------------------------------------
 
+
 def _save(uow: UnitOfWork, instance: ProcessInstance, loaded, transitions, actor: Actor):
     now = clock.now()
     _project_tasks(uow, instance, loaded, transitions, actor, now)
     _audit_engine_events(uow, instance, transitions, actor)
-    values = {"state": loaded.dump(), "next_timer_at": loaded.next_timer_at(),
-              "waiting_messages": loaded.waiting_messages(), "updated_at": now}
+    values = {
+        "state": loaded.dump(),
+        "next_timer_at": loaded.next_timer_at(),
+        "waiting_messages": loaded.waiting_messages(),
+        "updated_at": now,
+    }
     if loaded.is_completed and instance.status == "running":
         values.update(status="completed", completed_at=now, next_timer_at=None, summary=_summary(loaded.data))
-        uow.record("instance_completed", instance=instance, actor=actor,
-                   payload={"end": [t.bpmn_id for t in transitions if t.kind == "EndEvent" and t.new == "COMPLETED"]})
+        uow.record(
+            "instance_completed",
+            instance=instance,
+            actor=actor,
+            payload={"end": [t.bpmn_id for t in transitions if t.kind == "EndEvent" and t.new == "COMPLETED"]},
+        )
     _write_instance(uow, instance, values)
 
 
@@ -215,8 +273,11 @@ def _write_instance(uow: UnitOfWork, instance: ProcessInstance, values: dict):
     """Write the saved state with the optimistic lock of the mapper's ``version_id_col``: only while the
     row still has the version this command read (else ``Conflict``)."""
     seen = instance.lock_version
-    uow.update(instance, {**values, "state_size": len(values["state"]), "lock_version": seen + 1},
-               expect={"lock_version": seen})
+    uow.update(
+        instance,
+        {**values, "state_size": len(values["state"]), "lock_version": seen + 1},
+        expect={"lock_version": seen},
+    )
     if values["next_timer_at"] is not None:
         scheduler.wake_at(db.session(), values["next_timer_at"])
 
@@ -237,7 +298,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
     meta = loaded.model.meta.get("user_tasks", {})
     ready = {v.engine_task_id: v for v in loaded.ready_user_tasks()}
     if "open_tasks" in inspect(instance).dict:  # read with the task being completed, or set by an earlier
-        open_rows = list(instance.open_tasks)   # advance of this instance in the same command (below)
+        open_rows = list(instance.open_tasks)  # advance of this instance in the same command (below)
     else:
         open_rows = db.session.execute(OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
     final_state = {t.task_id: t.new for t in transitions}
@@ -248,8 +309,13 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             continue  # completed by the caller, who set completed_* already
         closed = "cancelled" if final_state.get(row.engine_task_id) != "COMPLETED" else "completed"
         uow.update(row, {"status": closed, "completed_at": now})
-        uow.record("task_cancelled" if row.status == "cancelled" else "task_closed", instance=instance,
-                   task=row, actor=actor, payload={"task": row.task_def, "name": row.name})
+        uow.record(
+            "task_cancelled" if row.status == "cancelled" else "task_closed",
+            instance=instance,
+            task=row,
+            actor=actor,
+            payload={"task": row.task_def, "name": row.name},
+        )
     known = {row.engine_task_id for row in open_rows}
     still_open = [row for row in open_rows if row.engine_task_id in ready]
     new_rows = []
@@ -259,12 +325,21 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         props = meta.get(view.bpmn_id, {})
         due = props.get("dueWorkingDays")
         row = HumanTask(
-            instance_id=instance.id, engine_task_id=engine_id, task_def=view.bpmn_id, name=view.name,
-            process_id=instance.process_id, business_key=instance.business_key, title=instance.title,
-            lane=view.lane, candidate_group=view.lane,
+            instance_id=instance.id,
+            engine_task_id=engine_id,
+            task_def=view.bpmn_id,
+            name=view.name,
+            process_id=instance.process_id,
+            business_key=instance.business_key,
+            title=instance.title,
+            lane=view.lane,
+            candidate_group=view.lane,
             org_scope_id=instance.initiator_org_id if props.get("orgScope") == "initiator" else None,
-            form_key=props.get("formKey"), collegial_body=props.get("collegialBody"),
-            distinct_from=props.get("distinctFrom", []), status="open", created_at=now,
+            form_key=props.get("formKey"),
+            collegial_body=props.get("collegialBody"),
+            distinct_from=props.get("distinctFrom", []),
+            status="open",
+            created_at=now,
             due_at=workdays.add_working_days(now, due) if due is not None else None,
         )
         new_rows.append(row)
@@ -274,11 +349,20 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
     set_committed_value(instance, "open_tasks", open_now)  # a second advance in this command sees them
     if new_rows:
         for row in new_rows:
-            uow.record("task_ready", instance=instance, task=row, actor=actor,
-                       payload={"task": row.task_def, "name": row.name, "group": row.candidate_group,
-                                "org_scope_id": row.org_scope_id,
-                                "due_at": row.due_at.isoformat() if row.due_at else None,
-                                "collegial_body": row.collegial_body})
+            uow.record(
+                "task_ready",
+                instance=instance,
+                task=row,
+                actor=actor,
+                payload={
+                    "task": row.task_def,
+                    "name": row.name,
+                    "group": row.candidate_group,
+                    "org_scope_id": row.org_scope_id,
+                    "due_at": row.due_at.isoformat() if row.due_at else None,
+                    "collegial_body": row.collegial_body,
+                },
+            )
         notifications.tasks_ready(uow, new_rows)
 
 
@@ -286,11 +370,16 @@ def _audit_engine_events(uow, instance, transitions, actor):
     for t in transitions:
         if t.event_type == "timer" and t.new == "COMPLETED" and t.kind != "StartEvent":
             kind = "escalation" if t.interrupting else "timer_fired"
-            uow.record(kind, instance=instance, actor=actor,
-                       payload={"element": t.bpmn_id, "name": t.name, "attached_to": t.parent_bpmn_id})
+            uow.record(
+                kind,
+                instance=instance,
+                actor=actor,
+                payload={"element": t.bpmn_id, "name": t.name, "attached_to": t.parent_bpmn_id},
+            )
     path = [
         {"element": t.bpmn_id, "kind": t.kind, "from": t.old, "to": t.new}
-        for t in transitions if t.kind not in ("UserTask", "ManualTask")
+        for t in transitions
+        if t.kind not in ("UserTask", "ManualTask")
     ]
     if path:
         uow.record("engine_steps", instance=instance, actor=actor, payload={"steps": path})

@@ -1,5 +1,6 @@
 """Telling people about new work: the in-app counter reads HumanTask; e-mail goes out after commit,
 from a background thread, so a slow or absent SMTP server never delays the request."""
+
 import logging
 import smtplib
 import threading
@@ -24,8 +25,11 @@ def tasks_ready(uow, rows) -> None:
     today = clock.today()
     messages = []
     for row in rows:
-        candidates = select(User.id).join(Membership, Membership.user_id == User.id).where(
-            Membership.group_id == row.candidate_group, User.active.is_(True))
+        candidates = (
+            select(User.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.group_id == row.candidate_group, User.active.is_(True))
+        )
         if row.org_scope_id is not None:
             candidates = candidates.where(User.organisation_id == row.org_scope_id)
         ids = set(db.session.execute(candidates).scalars())
@@ -33,11 +37,17 @@ def tasks_ready(uow, rows) -> None:
             continue
         stands_in_for = {}  # deputy id -> a candidate it deputises today
         for deputy_id, principal_id in db.session.execute(
-                select(Deputy.deputy_id, Deputy.principal_id).where(
-                    Deputy.principal_id.in_(ids), Deputy.starts_on <= today, Deputy.ends_on >= today)):
+            select(Deputy.deputy_id, Deputy.principal_id).where(
+                Deputy.principal_id.in_(ids), Deputy.starts_on <= today, Deputy.ends_on >= today
+            )
+        ):
             stands_in_for.setdefault(deputy_id, principal_id)
-        people = {u.id: u for u in db.session.execute(
-            select(User.id, User.email, User.display_name, User.active).where(User.id.in_(ids | set(stands_in_for))))}
+        people = {
+            u.id: u
+            for u in db.session.execute(
+                select(User.id, User.email, User.display_name, User.active).where(User.id.in_(ids | set(stands_in_for)))
+            )
+        }
         sent = set()
         for user_id in sorted(people):
             person = people[user_id]
@@ -45,9 +55,14 @@ def tasks_ready(uow, rows) -> None:
                 continue
             sent.add(person.email)
             substitute = "" if user_id in ids else f" (вы замещаете: {people[stands_in_for[user_id]].display_name})"
-            messages.append((person.email, f"Новая задача: {row.name}",
-                             f"{person.display_name},\n\nв вашей группе новая задача «{row.name}» по делу «{row.title}»"
-                             f" ({row.business_key or row.process_id}){substitute}.\n"))
+            messages.append(
+                (
+                    person.email,
+                    f"Новая задача: {row.name}",
+                    f"{person.display_name},\n\nв вашей группе новая задача «{row.name}» по делу «{row.title}»"
+                    f" ({row.business_key or row.process_id}){substitute}.\n",
+                )
+            )
     if messages:
         config = dict(current_app.config)
         uow.after_commit(lambda: dispatch(config, messages))

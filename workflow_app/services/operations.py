@@ -5,6 +5,7 @@ This allow-list is the only way a diagram reaches application code. Each operati
 the task data, runs inside the command's transaction, and returns a JSON-able result that the engine
 stores in the task data.
 """
+
 from dataclasses import dataclass
 
 REGISTRY: dict = {}

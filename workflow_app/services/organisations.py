@@ -3,6 +3,7 @@
 Departments, colleges, investor companies, councils: every user belongs to one. The code is what the CLI
 and ``flask users create --org`` use; an ИНН, when given, must pass its checksum (python-stdnum).
 """
+
 import re
 
 from sqlalchemy import select

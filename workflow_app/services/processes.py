@@ -1,4 +1,5 @@
 """Use cases for starting and reading processes: the start list, start, instance lists and details."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -25,25 +26,35 @@ class ProcessInfo:
 
 def list_processes(actor: Actor) -> list[ProcessInfo]:
     """The latest version of every deployed process, and whether the actor may start it."""
-    latest = (select(ProcessModel.process_id, func.max(ProcessModel.version).label("v"))
-              .group_by(ProcessModel.process_id).subquery())
-    models = db.session.execute(
-        select(ProcessModel).join(latest, (latest.c.process_id == ProcessModel.process_id)
-                                  & (latest.c.v == ProcessModel.version)).order_by(ProcessModel.process_id)
-    ).scalars().all()
+    latest = (
+        select(ProcessModel.process_id, func.max(ProcessModel.version).label("v"))
+        .group_by(ProcessModel.process_id)
+        .subquery()
+    )
+    models = (
+        db.session.execute(
+            select(ProcessModel)
+            .join(latest, (latest.c.process_id == ProcessModel.process_id) & (latest.c.v == ProcessModel.version))
+            .order_by(ProcessModel.process_id)
+        )
+        .scalars()
+        .all()
+    )
     return [ProcessInfo(m.process_id, m.name, m.version, instances.can_start(actor, m)) for m in models]
 
 
-def start_process(actor: Actor, process_id: str, data: dict | None = None, business_key: str | None = None,
-                  title: str | None = None) -> tuple[ProcessInstance, list[HumanTask]]:
+def start_process(
+    actor: Actor, process_id: str, data: dict | None = None, business_key: str | None = None, title: str | None = None
+) -> tuple[ProcessInstance, list[HumanTask]]:
     """Start the latest version of ``process_id``; returns the instance and its open tasks the actor sees."""
     if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 200):
         raise Invalid("bad business key", fields={"business_key": "a string of at most 200 characters"})
     if title is not None and (not isinstance(title, str) or len(title) > 500):
         raise Invalid("bad title", fields={"title": "a string of at most 500 characters"})
     with UnitOfWork(actor) as uow:
-        instance = instances.start_instance(uow, actor, process_id, data, business_key=business_key or None,
-                                            title=title or None)
+        instance = instances.start_instance(
+            uow, actor, process_id, data, business_key=business_key or None, title=title or None
+        )
         open_now = visible_tasks(actor, uow.open_tasks.get(instance.id, []))  # before commit: rows still loaded
         uow.commit()
     return instance, open_now
@@ -51,8 +62,9 @@ def start_process(actor: Actor, process_id: str, data: dict | None = None, busin
 
 def open_tasks(actor: Actor, instance: ProcessInstance) -> list[HumanTask]:
     """The instance's open tasks that the actor may see."""
-    return visible_tasks(actor, db.session.execute(instances.OPEN_TASKS_OF_INSTANCE,
-                                                   {"instance_id": instance.id}).scalars().all())
+    return visible_tasks(
+        actor, db.session.execute(instances.OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
+    )
 
 
 def visible_tasks(actor: Actor, rows) -> list[HumanTask]:
@@ -68,8 +80,14 @@ class InstancePage:
     has_more: bool
 
 
-def list_instances(actor: Actor, process_id: str | None = None, status: str | None = None,
-                   business_key: str | None = None, page: int = 1, per_page: int = 25) -> InstancePage:
+def list_instances(
+    actor: Actor,
+    process_id: str | None = None,
+    status: str | None = None,
+    business_key: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> InstancePage:
     """The instances the actor takes part in (auditors and admins: all), newest first."""
     if status is not None and status not in STATUSES:
         raise Invalid("unknown status", fields={"status": f"one of {', '.join(STATUSES)}"})
@@ -85,9 +103,11 @@ def list_instances(actor: Actor, process_id: str | None = None, status: str | No
         query = query.where(ProcessInstance.status == status)
     if business_key:
         query = query.where(ProcessInstance.business_key == business_key)
-    rows = db.session.execute(
-        query.order_by(ProcessInstance.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)
-    ).scalars().all()
+    rows = (
+        db.session.execute(query.order_by(ProcessInstance.id.desc()).offset((page - 1) * per_page).limit(per_page + 1))
+        .scalars()
+        .all()
+    )
     return InstancePage(rows[:per_page], page, per_page, len(rows) > per_page)
 
 

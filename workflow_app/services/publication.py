@@ -3,6 +3,7 @@
 Writes happen only inside a chain's service task (services/chains.py, same transaction as the approval);
 this module reads. Publications are append-only: the latest of a kind and key is the current one.
 """
+
 import csv
 import io
 
@@ -17,21 +18,43 @@ KINDS = ("kcp", "professions", "investment")
 
 # CSV columns per kind: (payload field, header)
 CSV_COLUMNS = {
-    "kcp": [("college", "Колледж"), ("college_code", "Код организации"), ("level", "Уровень"),
-            ("programme_code", "Код"), ("programme_name", "Профессия / специальность"),
-            ("form_of_study", "Форма обучения"), ("base", "База"), ("current_kcp", "Было КЦП"),
-            ("approved_kcp", "Утверждено КЦП"), ("delta", "Изменение")],
-    "professions": [("profession", "Профессия"), ("okpdtr_code", "Код ОКПДТР"), ("programme_type", "Вид программы"),
-                    ("grade", "Разряд"), ("duration_hours", "Часов"), ("sector", "Отрасль"), ("status", "Статус"),
-                    ("planned_trainees", "Обучающихся (план)"), ("providers", "Организации")],
+    "kcp": [
+        ("college", "Колледж"),
+        ("college_code", "Код организации"),
+        ("level", "Уровень"),
+        ("programme_code", "Код"),
+        ("programme_name", "Профессия / специальность"),
+        ("form_of_study", "Форма обучения"),
+        ("base", "База"),
+        ("current_kcp", "Было КЦП"),
+        ("approved_kcp", "Утверждено КЦП"),
+        ("delta", "Изменение"),
+    ],
+    "professions": [
+        ("profession", "Профессия"),
+        ("okpdtr_code", "Код ОКПДТР"),
+        ("programme_type", "Вид программы"),
+        ("grade", "Разряд"),
+        ("duration_hours", "Часов"),
+        ("sector", "Отрасль"),
+        ("status", "Статус"),
+        ("planned_trainees", "Обучающихся (план)"),
+        ("providers", "Организации"),
+    ],
     "investment": [("profession", "Профессия"), ("number", "Потребность, чел.")],
 }
 
 
 def publish(uow, kind: str, key: str, title: str, payload: dict, instance=None) -> Publication:
     """Write a publication inside the caller's unit of work (a chain's service task)."""
-    pub = Publication(kind=kind, key=str(key), title=title, payload=payload, published_at=clock.now(),
-                      source_instance_id=getattr(instance, "id", None))
+    pub = Publication(
+        kind=kind,
+        key=str(key),
+        title=title,
+        payload=payload,
+        published_at=clock.now(),
+        source_instance_id=getattr(instance, "id", None),
+    )
     db.session.add(pub)
     uow.flush()
     uow.record("published", instance=instance, payload={"publication_id": pub.id, "kind": kind, "key": str(key)})
@@ -40,8 +63,10 @@ def publish(uow, kind: str, key: str, title: str, payload: dict, instance=None) 
 
 def latest(kind: str, key: str) -> Publication | None:
     return db.session.execute(
-        select(Publication).where(Publication.kind == kind, Publication.key == str(key))
-        .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1)
+        select(Publication)
+        .where(Publication.kind == kind, Publication.key == str(key))
+        .order_by(Publication.published_at.desc(), Publication.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -56,9 +81,11 @@ def get(kind: str, key: str) -> Publication:
 
 def current() -> list[Publication]:
     """The latest publication of each kind and key, newest first."""
-    rows = db.session.execute(
-        select(Publication).order_by(Publication.published_at.desc(), Publication.id.desc())
-    ).scalars().all()
+    rows = (
+        db.session.execute(select(Publication).order_by(Publication.published_at.desc(), Publication.id.desc()))
+        .scalars()
+        .all()
+    )
     seen, out = set(), []
     for pub in rows:
         if (pub.kind, pub.key) not in seen:
@@ -74,8 +101,13 @@ def rows(pub: Publication) -> list[dict]:
 
 
 def as_json(pub: Publication) -> dict:
-    return {"kind": pub.kind, "key": pub.key, "title": pub.title, "published_at": pub.published_at.isoformat(),
-            **pub.payload}
+    return {
+        "kind": pub.kind,
+        "key": pub.key,
+        "title": pub.title,
+        "published_at": pub.published_at.isoformat(),
+        **pub.payload,
+    }
 
 
 def as_csv(pub: Publication) -> str:

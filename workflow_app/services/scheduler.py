@@ -25,6 +25,7 @@ On time
 
 Every automatic start, timer fire and escalation is an audit event whose actor is ``SCHEDULER``.
 """
+
 import logging
 import os
 import socket
@@ -32,7 +33,7 @@ import string
 import threading
 import weakref
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -58,11 +59,18 @@ TEMPLATE_NAMES = ("year", "next_year", "month", "day", "date")
 _US = timedelta(microseconds=1)
 # search windows for "the latest cron moment not after now": small first, so dense and sparse crons both
 # need only a couple of trigger evaluations
-_WINDOWS = (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1), timedelta(days=32),
-            timedelta(days=400), timedelta(days=3700))
+_WINDOWS = (
+    timedelta(minutes=1),
+    timedelta(hours=1),
+    timedelta(days=1),
+    timedelta(days=32),
+    timedelta(days=400),
+    timedelta(days=3700),
+)
 
 
 # --- cron and templates -------------------------------------------------------------------------------
+
 
 def zone(name: str) -> ZoneInfo:
     try:
@@ -104,7 +112,7 @@ def latest_due(cycle: CycleDefinition, now: datetime) -> datetime | None:
             while True:
                 following = trig.get_next_fire_time(None, moment + _US)
                 if following is None or following > now:
-                    return moment.astimezone(timezone.utc)
+                    return moment.astimezone(UTC)
                 moment = following
         if last:
             return None
@@ -118,13 +126,18 @@ def next_moment(cycle: CycleDefinition, now: datetime) -> datetime | None:
     if bound is not None:
         start = max(start, bound if inclusive else bound + _US)
     moment = trigger(cycle.cron, cycle.timezone).get_next_fire_time(None, start)
-    return moment.astimezone(timezone.utc) if moment is not None else None
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def template_values(due: datetime, tz: str) -> dict:
     local = due.astimezone(zone(tz))
-    return {"year": local.year, "next_year": local.year + 1, "month": local.month, "day": local.day,
-            "date": local.date().isoformat()}
+    return {
+        "year": local.year,
+        "next_year": local.year + 1,
+        "month": local.month,
+        "day": local.day,
+        "date": local.date().isoformat(),
+    }
 
 
 def check_template(template: str, name: str = "template") -> str:
@@ -161,6 +174,7 @@ def render_data(value, values: dict):
 
 # --- one tick -----------------------------------------------------------------------------------------
 
+
 @dataclass
 class TickResult:
     now: datetime
@@ -177,13 +191,20 @@ class TickResult:
         return max(lates) if lates else None
 
     def as_dict(self) -> dict:
-        return {"now": _iso(self.now), "started": self.started, "already_started": self.already,
-                "fired": len(self.fired), "warnings": self.warnings, "failed": self.failed,
-                "max_late_s": self.max_late_s, "next_due": _iso(self.next_due)}
+        return {
+            "now": _iso(self.now),
+            "started": self.started,
+            "already_started": self.already,
+            "fired": len(self.fired),
+            "warnings": self.warnings,
+            "failed": self.failed,
+            "max_late_s": self.max_late_s,
+            "next_due": _iso(self.next_due),
+        }
 
 
 def _iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(timezone.utc).isoformat() if dt is not None else None
+    return dt.astimezone(UTC).isoformat() if dt is not None else None
 
 
 def _postgres() -> bool:
@@ -203,7 +224,8 @@ def tick(now: datetime | None = None, *, skip_ids=(), timer_limit: int | None = 
 def start_due_cycles(now: datetime, result: TickResult) -> None:
     codes = []
     for cycle in db.session.execute(
-            select(CycleDefinition).where(CycleDefinition.paused.is_(False)).order_by(CycleDefinition.id)).scalars():
+        select(CycleDefinition).where(CycleDefinition.paused.is_(False)).order_by(CycleDefinition.id)
+    ).scalars():
         try:
             if latest_due(cycle, now) is not None:  # read-only first: no write transaction when nothing is due
                 codes.append(cycle.id)
@@ -273,8 +295,15 @@ def _start_cycle_if_due(code: str, now: datetime, result: TickResult) -> None:
             try:
                 with db.session.begin_nested():
                     instance = instances.start_instance(
-                        uow, SCHEDULER, cycle.process_id, data, business_key=business_key, title=title,
-                        cycle_key=cycle_key, check_permission=False)
+                        uow,
+                        SCHEDULER,
+                        cycle.process_id,
+                        data,
+                        business_key=business_key,
+                        title=title,
+                        cycle_key=cycle_key,
+                        check_permission=False,
+                    )
             except (IntegrityError, ServiceError) as exc:  # the key was taken, or the start was refused
                 del uow.events[mark:]
                 existing = _cycle_instance(cycle.process_id, cycle_key)
@@ -290,12 +319,29 @@ def _start_cycle_if_due(code: str, now: datetime, result: TickResult) -> None:
             cycle.last_fired_at = now
             cycle.last_instance_id = instance.id
             cycle.last_lateness_s = late_s
-            uow.record("cycle_started", instance=instance, payload={
-                "cycle": cycle.id, "cycle_key": cycle_key, "due_at": _iso(due), "late_s": late_s,
-                "caught_up": late_s >= 60, "cron": cycle.cron, "timezone": cycle.timezone})
+            uow.record(
+                "cycle_started",
+                instance=instance,
+                payload={
+                    "cycle": cycle.id,
+                    "cycle_key": cycle_key,
+                    "due_at": _iso(due),
+                    "late_s": late_s,
+                    "caught_up": late_s >= 60,
+                    "cron": cycle.cron,
+                    "timezone": cycle.timezone,
+                },
+            )
             uow.commit()
-            result.started.append({"cycle": code, "cycle_key": cycle_key, "instance_id": instance.id,
-                                   "due_at": _iso(due), "late_s": late_s})
+            result.started.append(
+                {
+                    "cycle": code,
+                    "cycle_key": cycle_key,
+                    "instance_id": instance.id,
+                    "due_at": _iso(due),
+                    "late_s": late_s,
+                }
+            )
             log.info("cycle %s started %s (instance %s, %.3f s late)", code, cycle_key, instance.id, late_s)
         else:
             cycle.last_instance_id = existing
@@ -305,8 +351,9 @@ def _start_cycle_if_due(code: str, now: datetime, result: TickResult) -> None:
 
 def _cycle_instance(process_id: str, cycle_key: str) -> int | None:
     return db.session.execute(
-        select(ProcessInstance.id).where(ProcessInstance.process_id == process_id,
-                                         ProcessInstance.cycle_key == cycle_key)
+        select(ProcessInstance.id).where(
+            ProcessInstance.process_id == process_id, ProcessInstance.cycle_key == cycle_key
+        )
     ).scalar_one_or_none()
 
 
@@ -321,13 +368,17 @@ def _warn(uow: UnitOfWork, cycle: CycleDefinition, message: str, result: TickRes
         uow.commit()
 
 
-def fire_due_timers(now: datetime, result: TickResult, *, skip_ids=frozenset(), limit: int | None = None,
-                    batch: int = 200) -> None:
+def fire_due_timers(
+    now: datetime, result: TickResult, *, skip_ids=frozenset(), limit: int | None = None, batch: int = 200
+) -> None:
     done: set[int] = set(skip_ids)
     while limit is None or len(result.fired) < limit:
-        query = (select(ProcessInstance.id)
-                 .where(ProcessInstance.next_timer_at < now, ProcessInstance.status == "running")
-                 .order_by(ProcessInstance.next_timer_at).limit(batch + len(done)))
+        query = (
+            select(ProcessInstance.id)
+            .where(ProcessInstance.next_timer_at < now, ProcessInstance.status == "running")
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(batch + len(done))
+        )
         ids = [i for i in db.session.execute(query).scalars() if i not in done]
         db.session.rollback()
         if not ids:
@@ -351,10 +402,15 @@ def fire_due_timers(now: datetime, result: TickResult, *, skip_ids=frozenset(), 
 def fire_instance(instance_id: int, now: datetime) -> dict | None:
     """Fire the due timers of one instance under its lock; None if it is not (or no longer) due here."""
     with UnitOfWork(SCHEDULER) as uow:
-        query = (select(ProcessInstance)
-                 .where(ProcessInstance.id == instance_id, ProcessInstance.status == "running",
-                        ProcessInstance.next_timer_at < now)
-                 .execution_options(populate_existing=True))  # fresh state and lock_version, never a cached copy
+        query = (
+            select(ProcessInstance)
+            .where(
+                ProcessInstance.id == instance_id,
+                ProcessInstance.status == "running",
+                ProcessInstance.next_timer_at < now,
+            )
+            .execution_options(populate_existing=True)
+        )  # fresh state and lock_version, never a cached copy
         if _postgres():
             query = query.with_for_update(skip_locked=True)
         instance = db.session.execute(query).scalar_one_or_none()
@@ -377,14 +433,15 @@ def fire_instance(instance_id: int, now: datetime) -> dict | None:
 def next_due(now: datetime, *, exclude_ids=frozenset()) -> datetime | None:
     """The earliest moment anything becomes due: a cycle moment or a timer (may lie in the past)."""
     candidates = []
-    query = select(func.min(ProcessInstance.next_timer_at)).where(ProcessInstance.status == "running",
-                                                                  ProcessInstance.next_timer_at.is_not(None))
+    query = select(func.min(ProcessInstance.next_timer_at)).where(
+        ProcessInstance.status == "running", ProcessInstance.next_timer_at.is_not(None)
+    )
     if exclude_ids:
         query = query.where(ProcessInstance.id.not_in(list(exclude_ids)))
     earliest = db.session.execute(query).scalar()
     if earliest is not None:
         if earliest.tzinfo is None:
-            earliest = earliest.replace(tzinfo=timezone.utc)
+            earliest = earliest.replace(tzinfo=UTC)
         candidates.append(earliest)
     for cycle in db.session.execute(select(CycleDefinition).where(CycleDefinition.paused.is_(False))).scalars():
         try:
@@ -401,12 +458,14 @@ def next_due(now: datetime, *, exclude_ids=frozenset()) -> datetime | None:
 
 # --- heartbeats and health ----------------------------------------------------------------------------
 
+
 def node_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def heartbeat(node: str, mode: str, result: TickResult | None = None, *, error: str | None = None,
-              stopped: bool = False) -> None:
+def heartbeat(
+    node: str, mode: str, result: TickResult | None = None, *, error: str | None = None, stopped: bool = False
+) -> None:
     try:
         with UnitOfWork(SCHEDULER) as uow:
             row = db.session.get(SchedulerNode, node)
@@ -455,12 +514,19 @@ def health(now: datetime | None = None) -> dict:
     """For /healthz and the admin page: the freshest scheduler, what is due next, lateness."""
     now = now or clock.now()
     nodes = db.session.execute(select(SchedulerNode).order_by(SchedulerNode.last_tick_at.desc())).scalars().all()
-    alive = [n for n in nodes if n.stopped_at is None and n.mode != "tick" and n.last_tick_at is not None
-             and now - n.last_tick_at <= MAX_SLEEP * 2 + timedelta(seconds=30)]
+    alive = [
+        n
+        for n in nodes
+        if n.stopped_at is None
+        and n.mode != "tick"
+        and n.last_tick_at is not None
+        and now - n.last_tick_at <= MAX_SLEEP * 2 + timedelta(seconds=30)
+    ]
     last = alive[0] if alive else (nodes[0] if nodes else None)
     overdue = db.session.execute(
-        select(func.count(ProcessInstance.id)).where(ProcessInstance.status == "running",
-                                                     ProcessInstance.next_timer_at < now - timedelta(minutes=2))
+        select(func.count(ProcessInstance.id)).where(
+            ProcessInstance.status == "running", ProcessInstance.next_timer_at < now - timedelta(minutes=2)
+        )
     ).scalar()
     upcoming = next_due(now)
     return {
@@ -484,22 +550,37 @@ def overview(actor: Actor) -> dict:
     """Everything the admin page shows: the cycles, the health summary, each scheduler process."""
     _require_reader(actor)
     now = clock.now()
-    rows = db.session.execute(
-        select(SchedulerNode).order_by(SchedulerNode.last_tick_at.desc()).limit(20)).scalars().all()
+    rows = (
+        db.session.execute(select(SchedulerNode).order_by(SchedulerNode.last_tick_at.desc()).limit(20)).scalars().all()
+    )
     return {
-        "cycles": [cycle_view(c, now) for c in db.session.execute(
-            select(CycleDefinition).order_by(CycleDefinition.id)).scalars()],
+        "cycles": [
+            cycle_view(c, now)
+            for c in db.session.execute(select(CycleDefinition).order_by(CycleDefinition.id)).scalars()
+        ],
         "health": health(now),
-        "nodes": [{"id": n.id, "mode": n.mode, "started_at": _iso(n.started_at), "last_tick_at": _iso(n.last_tick_at),
-                   "next_due_at": _iso(n.next_due_at), "last_lateness_s": n.last_lateness_s,
-                   "max_lateness_s": n.max_lateness_s, "timers_fired": n.timers_fired,
-                   "cycles_started": n.cycles_started, "last_error": n.last_error,
-                   "stopped_at": _iso(n.stopped_at)} for n in rows],
+        "nodes": [
+            {
+                "id": n.id,
+                "mode": n.mode,
+                "started_at": _iso(n.started_at),
+                "last_tick_at": _iso(n.last_tick_at),
+                "next_due_at": _iso(n.next_due_at),
+                "last_lateness_s": n.last_lateness_s,
+                "max_lateness_s": n.max_lateness_s,
+                "timers_fired": n.timers_fired,
+                "cycles_started": n.cycles_started,
+                "last_error": n.last_error,
+                "stopped_at": _iso(n.stopped_at),
+            }
+            for n in rows
+        ],
         "can_change": actor.is_admin or actor.is_system,
     }
 
 
 # --- admin use cases ----------------------------------------------------------------------------------
+
 
 def _require_reader(actor: Actor) -> None:
     if not (actor.reads_everything or actor.is_system):
@@ -523,17 +604,29 @@ def cycle_view(cycle: CycleDefinition, now: datetime | None = None) -> dict:
         pending = latest_due(cycle, now)
     except Invalid:
         upcoming = pending = None
-    deployed = db.session.execute(
-        select(ProcessModel.id).where(ProcessModel.process_id == cycle.process_id).limit(1)).first() is not None
+    deployed = (
+        db.session.execute(select(ProcessModel.id).where(ProcessModel.process_id == cycle.process_id).limit(1)).first()
+        is not None
+    )
     return {
-        "id": cycle.id, "name": cycle.name, "process_id": cycle.process_id, "deployed": deployed,
-        "cron": cycle.cron, "timezone": cycle.timezone, "key_template": cycle.key_template,
-        "business_key_template": cycle.business_key_template, "paused": cycle.paused,
-        "next_due_at": _iso(upcoming), "pending_due_at": _iso(pending),
+        "id": cycle.id,
+        "name": cycle.name,
+        "process_id": cycle.process_id,
+        "deployed": deployed,
+        "cron": cycle.cron,
+        "timezone": cycle.timezone,
+        "key_template": cycle.key_template,
+        "business_key_template": cycle.business_key_template,
+        "paused": cycle.paused,
+        "next_due_at": _iso(upcoming),
+        "pending_due_at": _iso(pending),
         "next_cycle_key": render(cycle.key_template, template_values(upcoming, cycle.timezone)) if upcoming else None,
-        "last_due_at": _iso(cycle.last_due_at), "last_fired_at": _iso(cycle.last_fired_at),
-        "last_cycle_key": cycle.last_cycle_key, "last_instance_id": cycle.last_instance_id,
-        "last_lateness_s": cycle.last_lateness_s, "last_warning": cycle.last_warning,
+        "last_due_at": _iso(cycle.last_due_at),
+        "last_fired_at": _iso(cycle.last_fired_at),
+        "last_cycle_key": cycle.last_cycle_key,
+        "last_instance_id": cycle.last_instance_id,
+        "last_lateness_s": cycle.last_lateness_s,
+        "last_warning": cycle.last_warning,
     }
 
 
@@ -560,16 +653,30 @@ def set_paused(actor: Actor, code: str, paused: bool) -> CycleDefinition:
     return db.session.get(CycleDefinition, code)
 
 
-def save_cycle(actor: Actor, code: str, *, name: str, process_id: str, cron: str, timezone_name: str = "Asia/Tomsk",
-               key_template: str = "{year}", business_key_template: str = "{year}", title_template: str = "",
-               start_data: dict | None = None, active_from: datetime | None = None,
-               paused: bool = False) -> CycleDefinition:
+def save_cycle(
+    actor: Actor,
+    code: str,
+    *,
+    name: str,
+    process_id: str,
+    cron: str,
+    timezone_name: str = "Asia/Tomsk",
+    key_template: str = "{year}",
+    business_key_template: str = "{year}",
+    title_template: str = "",
+    start_data: dict | None = None,
+    active_from: datetime | None = None,
+    paused: bool = False,
+) -> CycleDefinition:
     """Create or redefine a cycle (admin, CLI, tests); the cursor stays, so nothing fires twice."""
     _require_admin(actor)
     zone(timezone_name)
     trigger(cron, timezone_name)
-    for fname, tmpl in (("key_template", key_template), ("business_key_template", business_key_template),
-                        ("title_template", title_template)):
+    for fname, tmpl in (
+        ("key_template", key_template),
+        ("business_key_template", business_key_template),
+        ("title_template", title_template),
+    ):
         check_template(tmpl, fname)
     if not key_template.strip():
         raise Invalid("the cycle key template must not be empty", fields={"key_template": key_template})
@@ -587,8 +694,17 @@ def save_cycle(actor: Actor, code: str, *, name: str, process_id: str, cron: str
             cycle.active_from = active_from
         cycle.last_warning = None
         cycle.updated_at = clock.now()
-        uow.record("cycle_defined", payload={"cycle": code, "created": created, "process_id": process_id,
-                                              "cron": cron, "timezone": timezone_name, "key_template": key_template})
+        uow.record(
+            "cycle_defined",
+            payload={
+                "cycle": code,
+                "created": created,
+                "process_id": process_id,
+                "cron": cron,
+                "timezone": timezone_name,
+                "key_template": key_template,
+            },
+        )
         uow.commit()
     _wake_loops(clock.now())
     return db.session.get(CycleDefinition, code)
@@ -649,8 +765,9 @@ class SchedulerLoop:
             with self.app.app_context():
                 if _postgres():
                     dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-                    self._listener = threading.Thread(target=self._listen, args=(dsn,), name="scheduler-listen",
-                                                      daemon=True)
+                    self._listener = threading.Thread(
+                        target=self._listen, args=(dsn,), name="scheduler-listen", daemon=True
+                    )
                     self._listener.start()
                 log.info("scheduler %s started (%s)", self.node, db.engine.dialect.name)
                 while not self._stop.is_set():
@@ -715,6 +832,7 @@ class SchedulerLoop:
 
 # --- wake-ups: a commit that sets an earlier next_timer_at ------------------------------------------------
 
+
 def _after_flush(session, _flush_context):
     earliest = None
     for obj in list(session.new) + list(session.dirty):
@@ -736,8 +854,7 @@ def wake_at(session, at: datetime) -> None:
         bind = session.get_bind()
         if bind.dialect.name == "postgresql":
             # delivered at commit, dropped with a rollback
-            session.connection().execute(text("SELECT pg_notify(:c, :p)"),
-                                         {"c": NOTIFY_CHANNEL, "p": at.isoformat()})
+            session.connection().execute(text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": at.isoformat()})
 
 
 def _after_commit(session):

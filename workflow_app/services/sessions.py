@@ -3,6 +3,7 @@
 The password check itself is ``identity.authenticate``; this module adds the audit trail so that
 every sign-in attempt — also a failed one — is in the hash-chained log.
 """
+
 from ..models import User
 from .errors import Unauthorized
 from .identity import Actor, actor_for, authenticate

@@ -13,6 +13,7 @@ columns whose values SQLAlchemy would convert, or parameters expanded at executi
 are raised as SQLAlchemy's exceptions, as ``Connection.execute`` raises them. Only for statements built
 once (module constants or cached by shape): the compiled forms are kept per statement object.
 """
+
 import sqlite3
 
 from sqlalchemy.exc import DBAPIError
@@ -58,8 +59,13 @@ def run(connection, statement, params=None, *, many: bool = False):
 def _observed(connection) -> bool:
     """Someone listens for statements (tests, instrumentation) or SQL is logged: they must see this one."""
     events = connection.dispatch
-    return bool(connection._echo or events.before_execute or events.after_execute
-                or events.before_cursor_execute or events.after_cursor_execute)
+    return bool(
+        connection._echo
+        or events.before_execute
+        or events.after_execute
+        or events.before_cursor_execute
+        or events.after_cursor_execute
+    )
 
 
 def _compile(dialect, statement, params):

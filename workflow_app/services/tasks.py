@@ -1,4 +1,5 @@
 """Use cases on one human task: claim, unclaim, complete (which advances its instance)."""
+
 from sqlalchemy import update
 
 from .. import forms as form_schemas
@@ -6,10 +7,10 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance
 from . import instances
-from .processes import visible_tasks
 from .access import acting_identity, check_four_eyes, require_task_visible
 from .errors import Conflict, Forbidden, Invalid
 from .identity import Actor
+from .processes import visible_tasks
 from .uow import UnitOfWork
 
 
@@ -59,8 +60,12 @@ def unclaim(actor: Actor, task_id: int) -> HumanTask:
         previous = task.assignee_id
         task.assignee_id = None
         task.owner_id = None
-        uow.record("task_unclaimed", instance=task.instance, task_id=task.id,
-                   payload={"task": task.task_def, "previous_assignee_id": previous})
+        uow.record(
+            "task_unclaimed",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"task": task.task_def, "previous_assignee_id": previous},
+        )
         uow.commit()
     return task
 
@@ -78,8 +83,9 @@ def validate_submission(task: HumanTask, data: dict) -> dict:
     return clean
 
 
-def complete(actor: Actor, task_id: int, data: dict, *,
-             expected_lock_version: int | None = None) -> tuple[HumanTask, list[HumanTask]]:
+def complete(
+    actor: Actor, task_id: int, data: dict, *, expected_lock_version: int | None = None
+) -> tuple[HumanTask, list[HumanTask]]:
     """Submit the form of a task; returns the task and the open tasks of its instance that the actor sees."""
     with UnitOfWork(actor) as uow:
         task = require_task_visible(actor, task_id)
@@ -101,13 +107,26 @@ def complete(actor: Actor, task_id: int, data: dict, *,
 
 def complete_in(uow: UnitOfWork, actor: Actor, task: HumanTask, clean: dict, extra_payload: dict | None = None):
     """Complete ``task`` inside an open unit of work (also used when a protocol closes agenda items)."""
-    done = {"status": "completed", "completed_at": clock.now(), "completed_by_id": actor.user_id,
-            "outcome": str(clean.get("decision"))[:64] if clean.get("decision") is not None else None,
-            "submitted": clean}
+    done = {
+        "status": "completed",
+        "completed_at": clock.now(),
+        "completed_by_id": actor.user_id,
+        "outcome": str(clean.get("decision"))[:64] if clean.get("decision") is not None else None,
+        "submitted": clean,
+    }
     if task.assignee_id is None:
         done["assignee_id"] = actor.user_id  # completing a free task implies claiming it
     uow.update(task, done, expect={"status": "open"})
-    uow.record("task_completed", instance=task.instance, task_id=task.id,
-               payload={"task": task.task_def, "name": task.name, "data": clean, "decision": task.outcome,
-                        **(extra_payload or {})})
+    uow.record(
+        "task_completed",
+        instance=task.instance,
+        task_id=task.id,
+        payload={
+            "task": task.task_def,
+            "name": task.name,
+            "data": clean,
+            "decision": task.outcome,
+            **(extra_payload or {}),
+        },
+    )
     instances.advance(uow, task.instance, actor, lambda li: li.complete(task.engine_task_id, clean))

@@ -8,12 +8,12 @@ rolls everything back. A concurrent change to an instance (optimistic ``lock_ver
 The rows every engine step writes (instance state, task projection) go through ``uow.insert`` and
 ``uow.update``: prebuilt statements that leave the objects as a flush would, at a fraction of its cost.
 """
+
 import contextvars
 import logging
 import sqlite3
 
 from flask import has_request_context
-
 from sqlalchemy import bindparam, event, insert, inspect, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
@@ -121,8 +121,11 @@ def _insert_columns(mapper):
     key = ("columns", mapper)
     if key not in _statements:
         table = mapper.local_table
-        _statements[key] = [(prop.key, prop.columns[0]) for prop in mapper.column_attrs
-                            if prop.columns[0].table is table and not prop.columns[0].primary_key]
+        _statements[key] = [
+            (prop.key, prop.columns[0])
+            for prop in mapper.column_attrs
+            if prop.columns[0].table is table and not prop.columns[0].primary_key
+        ]
     return _statements[key]
 
 
@@ -141,8 +144,9 @@ def _update_statement(mapper, keys: tuple, expect: tuple):
         columns = {prop.key: prop.columns[0] for prop in mapper.column_attrs}
         where = [mapper.primary_key[0] == bindparam("pk")]
         where += [columns[k] == bindparam(f"e_{k}", type_=columns[k].type) for k in expect]
-        _statements[key] = update(table).where(*where).values(
-            {columns[k]: bindparam(f"v_{k}", type_=columns[k].type) for k in keys})
+        _statements[key] = (
+            update(table).where(*where).values({columns[k]: bindparam(f"v_{k}", type_=columns[k].type) for k in keys})
+        )
     return _statements[key]
 
 
@@ -197,16 +201,18 @@ class UnitOfWork:
         ``instance`` and ``task`` may be objects not flushed yet: their ids are read at commit.
         """
         actor = actor or self.actor
-        self.events.append({
-            "kind": kind,
-            "actor_id": getattr(actor, "user_id", None),
-            "actor_name": getattr(actor, "username", None) or "system",
-            "actor_org_id": getattr(actor, "org_id", None),
-            "_instance": instance,
-            "_task": task,
-            "task_id": task_id,
-            "payload": payload or {},
-        })
+        self.events.append(
+            {
+                "kind": kind,
+                "actor_id": getattr(actor, "user_id", None),
+                "actor_name": getattr(actor, "username", None) or "system",
+                "actor_org_id": getattr(actor, "org_id", None),
+                "_instance": instance,
+                "_task": task,
+                "task_id": task_id,
+                "payload": payload or {},
+            }
+        )
 
     def _resolve_events(self) -> list[dict]:
         resolved = []

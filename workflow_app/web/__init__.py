@@ -1,4 +1,5 @@
 """HTML blueprints (thin: they call services) and the health endpoint."""
+
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select, text
 
@@ -55,8 +56,10 @@ def internal_error_page():
     try:
         return error_page(500)
     except Exception:  # the layout itself failed (database down?): a bare page, never a trace
-        return ("<!doctype html><meta charset=utf-8><title>500</title>"
-                "<h1>Внутренняя ошибка</h1><p>Она записана в журнал.</p>"), 500
+        return (
+            "<!doctype html><meta charset=utf-8><title>500</title>"
+            "<h1>Внутренняя ошибка</h1><p>Она записана в журнал.</p>"
+        ), 500
 
 
 def register_web(app):
@@ -73,7 +76,8 @@ def register_web(app):
     from .scheduler import bp as scheduler_web_bp
 
     app.register_blueprint(scheduler_web_bp)
-    from .council import bp as council_web_bp, public as council_public_bp
+    from .council import bp as council_web_bp
+    from .council import public as council_public_bp
 
     app.register_blueprint(council_web_bp)
     app.register_blueprint(council_public_bp)

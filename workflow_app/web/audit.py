@@ -1,5 +1,6 @@
 """Audit pages (blueprint ``audit_web``): an instance's history beside its diagram, the auditor's search
 with exports, the chain check, and the administrator's corrections (forms posting a reason)."""
+
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -96,8 +97,15 @@ def search():
     next_url = None
     if page and page["next_before"]:
         next_url = url_for("audit_web.search") + "?" + urlencode(query + [("before", page["next_before"])])
-    return render_template("audit/search.html", page=page, errors=errors, args=request.args, exports=exports,
-                           next_url=next_url, kinds=sorted(KIND_LABELS))
+    return render_template(
+        "audit/search.html",
+        page=page,
+        errors=errors,
+        args=request.args,
+        exports=exports,
+        next_url=next_url,
+        kinds=sorted(KIND_LABELS),
+    )
 
 
 @bp.route("/audit/verify")
@@ -109,6 +117,7 @@ def verify():
 
 # --- administrator's corrections (forms on the history page) ---------------------------------------
 
+
 def _back(instance_id):
     return redirect(url_for("audit_web.history", instance_id=instance_id))
 
@@ -117,8 +126,10 @@ def _correct(instance_id, fn, done_message):
     try:
         fn()
     except Invalid as exc:
-        flash(translate_message(exc.message) + ": " + "; ".join(translate_message(v) for v in exc.fields.values()),
-              "error")
+        flash(
+            translate_message(exc.message) + ": " + "; ".join(translate_message(v) for v in exc.fields.values()),
+            "error",
+        )
         return _back(instance_id)
     flash(done_message, "success")
     return _back(instance_id)
@@ -127,23 +138,30 @@ def _correct(instance_id, fn, done_message):
 @bp.route("/admin/instances/<int:instance_id>/terminate", methods=["POST"])
 @login_required
 def terminate(instance_id):
-    return _correct(instance_id,
-                    lambda: admin_corrections.terminate_instance(actor(), instance_id, request.form.get("reason")),
-                    _("The case has been terminated."))
+    return _correct(
+        instance_id,
+        lambda: admin_corrections.terminate_instance(actor(), instance_id, request.form.get("reason")),
+        _("The case has been terminated."),
+    )
 
 
 @bp.route("/admin/instances/<int:instance_id>/tasks/<int:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(instance_id, task_id):
-    return _correct(instance_id,
-                    lambda: admin_corrections.reassign_task(actor(), task_id, request.form.get("assignee"),
-                                                            request.form.get("reason")),
-                    _("The task has been reassigned."))
+    return _correct(
+        instance_id,
+        lambda: admin_corrections.reassign_task(
+            actor(), task_id, request.form.get("assignee"), request.form.get("reason")
+        ),
+        _("The task has been reassigned."),
+    )
 
 
 @bp.route("/admin/instances/<int:instance_id>/tasks/<int:task_id>/cancel", methods=["POST"])
 @login_required
 def cancel(instance_id, task_id):
-    return _correct(instance_id,
-                    lambda: admin_corrections.cancel_task(actor(), task_id, request.form.get("reason")),
-                    _("The task has been cancelled."))
+    return _correct(
+        instance_id,
+        lambda: admin_corrections.cancel_task(actor(), task_id, request.form.get("reason")),
+        _("The task has been cancelled."),
+    )

@@ -2,6 +2,7 @@
 (blueprint ``council_public`` at /public/council/). Thin: each view reads the request, calls one service
 function, and renders or redirects with a flash message.
 """
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -15,27 +16,38 @@ bp = Blueprint("council", __name__, url_prefix="/council")
 public = Blueprint("council_public", __name__, url_prefix="/public/council")
 
 ROLE_LABELS = {
-    "chair": lazy_gettext("Chair"), "deputy_chair": lazy_gettext("Deputy chair"),
-    "secretary": lazy_gettext("Secretary"), "member": lazy_gettext("Member"),
+    "chair": lazy_gettext("Chair"),
+    "deputy_chair": lazy_gettext("Deputy chair"),
+    "secretary": lazy_gettext("Secretary"),
+    "member": lazy_gettext("Member"),
 }
 FORM_LABELS = {"in_person": lazy_gettext("In person"), "absentee": lazy_gettext("Absentee vote")}
 MEETING_STATUS = {
-    "draft": lazy_gettext("Agenda in preparation"), "approved": lazy_gettext("Agenda approved"),
-    "closed": lazy_gettext("Protocol signed"), "cancelled": lazy_gettext("Cancelled"),
+    "draft": lazy_gettext("Agenda in preparation"),
+    "approved": lazy_gettext("Agenda approved"),
+    "closed": lazy_gettext("Protocol signed"),
+    "cancelled": lazy_gettext("Cancelled"),
 }
 ITEM_STATUS = {
-    "pending": lazy_gettext("Awaiting decision"), "decided": lazy_gettext("Decided"),
-    "postponed": lazy_gettext("Postponed"), "closed": lazy_gettext("Closed by the protocol"),
+    "pending": lazy_gettext("Awaiting decision"),
+    "decided": lazy_gettext("Decided"),
+    "postponed": lazy_gettext("Postponed"),
+    "closed": lazy_gettext("Closed by the protocol"),
 }
 FIELD_LABELS = {
-    "outcome": lazy_gettext("Decision"), "votes_for": lazy_gettext("For"), "votes_against": lazy_gettext("Against"),
-    "votes_abstained": lazy_gettext("Abstained"), "chair_casting_vote": lazy_gettext("Chair's casting vote"),
-    "comment": lazy_gettext("Decision text"), "text": lazy_gettext("Decision text"),
-    "starts_at": lazy_gettext("Date and time (Tomsk)"), "form": lazy_gettext("Form"),
-    "task_id": lazy_gettext("Question"), "to_meeting_id": lazy_gettext("Postpone to"),
+    "outcome": lazy_gettext("Decision"),
+    "votes_for": lazy_gettext("For"),
+    "votes_against": lazy_gettext("Against"),
+    "votes_abstained": lazy_gettext("Abstained"),
+    "chair_casting_vote": lazy_gettext("Chair's casting vote"),
+    "comment": lazy_gettext("Decision text"),
+    "text": lazy_gettext("Decision text"),
+    "starts_at": lazy_gettext("Date and time (Tomsk)"),
+    "form": lazy_gettext("Form"),
+    "task_id": lazy_gettext("Question"),
+    "to_meeting_id": lazy_gettext("Postpone to"),
 }
-INSTRUCTION_STATUS = {"open": lazy_gettext("In progress"), "done": lazy_gettext("Done"),
-                      "draft": lazy_gettext("Draft")}
+INSTRUCTION_STATUS = {"open": lazy_gettext("In progress"), "done": lazy_gettext("Done"), "draft": lazy_gettext("Draft")}
 
 
 @bp.before_request
@@ -50,9 +62,13 @@ def _login():
 
 @bp.app_context_processor
 def _labels():
-    return {"council_role_labels": ROLE_LABELS, "council_form_labels": FORM_LABELS,
-            "council_meeting_status": MEETING_STATUS, "council_item_status": ITEM_STATUS,
-            "council_instruction_status": INSTRUCTION_STATUS}
+    return {
+        "council_role_labels": ROLE_LABELS,
+        "council_form_labels": FORM_LABELS,
+        "council_meeting_status": MEETING_STATUS,
+        "council_item_status": ITEM_STATUS,
+        "council_instruction_status": INSTRUCTION_STATUS,
+    }
 
 
 def _field_label(key: str) -> str:
@@ -67,13 +83,22 @@ def _field_label(key: str) -> str:
 
 def _report(exc):
     if "question" in exc.fields and "reason" in exc.fields:
-        flash(_("Question %(n)s blocks the protocol: %(reason)s", n=exc.fields["question"],
-                reason=translate_message(exc.fields["reason"])), "error")
+        flash(
+            _(
+                "Question %(n)s blocks the protocol: %(reason)s",
+                n=exc.fields["question"],
+                reason=translate_message(exc.fields["reason"]),
+            ),
+            "error",
+        )
         return
     text = translate_message(exc.message)
     if exc.fields:
-        text += " — " + "; ".join(f"{_field_label(k)}: {translate_message(str(v))}" for k, v in exc.fields.items()
-                                  if not isinstance(v, (dict, list)))
+        text += " — " + "; ".join(
+            f"{_field_label(k)}: {translate_message(str(v))}"
+            for k, v in exc.fields.items()
+            if not isinstance(v, (dict, list))
+        )
     flash(text, "error")
 
 
@@ -104,8 +129,13 @@ def body(code):
 @bp.route("/bodies/<code>/meetings", methods=["POST"])
 def create_meeting(code):
     try:
-        meeting = svc.create_meeting(actor(), code, request.form.get("starts_at", ""), request.form.get("place", ""),
-                                     request.form.get("form", "in_person"))
+        meeting = svc.create_meeting(
+            actor(),
+            code,
+            request.form.get("starts_at", ""),
+            request.form.get("place", ""),
+            request.form.get("form", "in_person"),
+        )
     except Invalid as exc:
         _report(exc)
         return redirect(url_for("council.body", code=code))
@@ -130,39 +160,60 @@ def _command(meeting_id, fn, success, anchor=""):
 
 @bp.route("/meetings/<int:meeting_id>/items", methods=["POST"])
 def add_item(meeting_id):
-    return _command(meeting_id, lambda: svc.add_item(actor(), meeting_id, _int("task_id"),
-                                                     request.form.get("draft_decision") or None),
-                    _("The item is on the agenda."), "#agenda")
+    return _command(
+        meeting_id,
+        lambda: svc.add_item(actor(), meeting_id, _int("task_id"), request.form.get("draft_decision") or None),
+        _("The item is on the agenda."),
+        "#agenda",
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/remove", methods=["POST"])
 def remove_item(meeting_id, item_id):
-    return _command(meeting_id, lambda: svc.remove_item(actor(), meeting_id, item_id),
-                    _("The item is taken off the agenda."), "#agenda")
+    return _command(
+        meeting_id,
+        lambda: svc.remove_item(actor(), meeting_id, item_id),
+        _("The item is taken off the agenda."),
+        "#agenda",
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/postpone", methods=["POST"])
 def postpone_item(meeting_id, item_id):
-    return _command(meeting_id, lambda: svc.postpone_item(actor(), meeting_id, item_id, _int("to_meeting_id")),
-                    _("The item is postponed."), "#agenda")
+    return _command(
+        meeting_id,
+        lambda: svc.postpone_item(actor(), meeting_id, item_id, _int("to_meeting_id")),
+        _("The item is postponed."),
+        "#agenda",
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/refresh", methods=["POST"])
 def refresh_item(meeting_id, item_id):
-    return _command(meeting_id, lambda: svc.refresh_item(actor(), meeting_id, item_id),
-                    _("The item is confirmed with the current state of the case."), "#agenda")
+    return _command(
+        meeting_id,
+        lambda: svc.refresh_item(actor(), meeting_id, item_id),
+        _("The item is confirmed with the current state of the case."),
+        "#agenda",
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/approve", methods=["POST"])
 def approve_agenda(meeting_id):
-    return _command(meeting_id, lambda: svc.approve_agenda(actor(), meeting_id),
-                    _("The agenda is approved; the members are notified."))
+    return _command(
+        meeting_id,
+        lambda: svc.approve_agenda(actor(), meeting_id),
+        _("The agenda is approved; the members are notified."),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
 def cancel_meeting(meeting_id):
-    return _command(meeting_id, lambda: svc.cancel_meeting(actor(), meeting_id),
-                    _("The meeting is cancelled; its questions are back among the pending items."))
+    return _command(
+        meeting_id,
+        lambda: svc.cancel_meeting(actor(), meeting_id),
+        _("The meeting is cancelled; its questions are back among the pending items."),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
@@ -172,8 +223,12 @@ def attendance(meeting_id):
     for key, value in request.form.items():
         if key.startswith("substitute-") and value.strip() and key[11:].isdigit():
             substitutes.append({"member_id": int(key[11:]), "substitute_username": value.strip()})
-    return _command(meeting_id, lambda: svc.record_attendance(actor(), meeting_id, present, substitutes),
-                    _("The attendance is recorded."), "#attendance")
+    return _command(
+        meeting_id,
+        lambda: svc.record_attendance(actor(), meeting_id, present, substitutes),
+        _("The attendance is recorded."),
+        "#attendance",
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/decision", methods=["POST"])
@@ -183,11 +238,23 @@ def decision(meeting_id, item_id):
         row = {k: (request.form.get(f"ins-{n}-{k}") or "").strip() for k in ("text", "executor", "deadline")}
         if any(row.values()):
             instructions.append(row)
-    return _command(meeting_id, lambda: svc.record_decision(
-        actor(), meeting_id, item_id, outcome=request.form.get("outcome"), votes_for=_int("votes_for"),
-        votes_against=_int("votes_against"), votes_abstained=_int("votes_abstained"),
-        chair_casting_vote=request.form.get("chair_casting_vote") or None, text=request.form.get("text", ""),
-        instructions=instructions), _("The decision is recorded."), f"#item-{item_id}")
+    return _command(
+        meeting_id,
+        lambda: svc.record_decision(
+            actor(),
+            meeting_id,
+            item_id,
+            outcome=request.form.get("outcome"),
+            votes_for=_int("votes_for"),
+            votes_against=_int("votes_against"),
+            votes_abstained=_int("votes_abstained"),
+            chair_casting_vote=request.form.get("chair_casting_vote") or None,
+            text=request.form.get("text", ""),
+            instructions=instructions,
+        ),
+        _("The decision is recorded."),
+        f"#item-{item_id}",
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/protocol")
@@ -211,8 +278,10 @@ def sign(meeting_id):
 
 @bp.route("/bodies/<code>/instructions")
 def instructions(code):
-    return render_template("council/instructions.html",
-                           **svc.instructions_page(actor(), code, overdue_only=request.args.get("overdue") == "1"))
+    return render_template(
+        "council/instructions.html",
+        **svc.instructions_page(actor(), code, overdue_only=request.args.get("overdue") == "1"),
+    )
 
 
 @bp.route("/instructions/<int:instruction_id>/done", methods=["POST"])
@@ -228,6 +297,7 @@ def instruction_done(instruction_id):
 
 # --- public --------------------------------------------------------------------------------------
 
+
 @public.route("/<code>/protocols")
 def public_list(code):
     body_row, protocols = svc.public_protocols(code)
@@ -236,5 +306,4 @@ def public_list(code):
 
 @public.route("/protocols/<int:protocol_id>")
 def public_protocol(protocol_id):
-    return render_template("council/protocol.html", p=svc.public_view(svc.public_protocol(protocol_id)),
-                           public=True)
+    return render_template("council/protocol.html", p=svc.public_view(svc.public_protocol(protocol_id)), public=True)

@@ -1,4 +1,5 @@
 """Public results of the approval chains, readable without login: HTML, CSV and JSON (blueprint ``public``)."""
+
 from flask import Blueprint, Response, jsonify, render_template
 
 from ..services import publication
@@ -25,5 +26,8 @@ def show_json(kind, key):
 @bp.route("/<kind>/<key>.csv")
 def show_csv(kind, key):
     pub = publication.get(kind, key)
-    return Response(publication.as_csv(pub), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{pub.kind}-{pub.key}.csv"'})
+    return Response(
+        publication.as_csv(pub),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{pub.kind}-{pub.key}.csv"'},
+    )

@@ -1,4 +1,5 @@
 """The scheduler's admin page (blueprint ``scheduler_web``): cycles with pause/resume, health, processes."""
+
 from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, url_for

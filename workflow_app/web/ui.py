@@ -4,6 +4,7 @@ the navigation, error pages, flash-and-redirect helpers.
 Views are thin: they read the request, call ONE service function and render. Lists come from the
 services (inbox, instances, deployment); nothing here queries the database itself.
 """
+
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -34,9 +35,13 @@ ERROR_TITLES = {
 ERROR_HINTS = {
     400: lazy_gettext("The form may have expired. Go back, reload the page and try again."),
     401: lazy_gettext("Your session has ended. Log in again."),
-    403: lazy_gettext("You do not have the rights for this action. If you think this is a mistake, contact the administrator."),
+    403: lazy_gettext(
+        "You do not have the rights for this action. If you think this is a mistake, contact the administrator."
+    ),
     404: lazy_gettext("The page or the record does not exist, or it is not available to you."),
-    409: lazy_gettext("Someone else changed the case at the same time. Reload the page: your input has not been applied."),
+    409: lazy_gettext(
+        "Someone else changed the case at the same time. Reload the page: your input has not been applied."
+    ),
     413: lazy_gettext("The uploaded file exceeds the size limit of %(limit)s MB."),
     422: lazy_gettext("Correct the data and try again."),
     429: lazy_gettext("Wait a minute and try again."),
@@ -121,8 +126,9 @@ def error_page(status: int, message: str | None = None, fields: dict | None = No
     hint = hint % {"limit": round(limit / 1024 / 1024, 1)} if status == 413 else hint
     title = ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500])
     detail = translate_message(message) if message else None
-    return render_template("error.html", status=status, title=title, hint=hint, message=detail,
-                           fields=fields or {}), status
+    return render_template(
+        "error.html", status=status, title=title, hint=hint, message=detail, fields=fields or {}
+    ), status
 
 
 def _nav_items():
@@ -134,18 +140,29 @@ def _nav_items():
     endpoint = request.endpoint or ""
     path = request.path
     items = [
-        {"label": gettext("Inbox"), "url": url_for("web.inbox"), "count": new_task_count(),
-         "active": endpoint.startswith("web.inbox") or endpoint.startswith("web.task")},
+        {
+            "label": gettext("Inbox"),
+            "url": url_for("web.inbox"),
+            "count": new_task_count(),
+            "active": endpoint.startswith("web.inbox") or endpoint.startswith("web.task"),
+        },
         {"label": gettext("Start a process"), "url": url_for("web.start"), "active": endpoint.startswith("web.start")},
         {"label": gettext("Cases"), "url": url_for("web.instances"), "active": endpoint.startswith("web.instance")},
     ]
     if groups & COUNCIL_GROUPS or "admin" in groups:
-        items.append({"label": gettext("Councils and meetings"), "url": "/council/", "active": path.startswith("/council")})
+        items.append(
+            {"label": gettext("Councils and meetings"), "url": "/council/", "active": path.startswith("/council")}
+        )
     if groups & {"auditor", "admin"}:
         items.append({"label": gettext("Audit"), "url": "/audit/", "active": path.startswith("/audit")})
     if "admin" in groups:
-        items.append({"label": gettext("Administration"), "url": url_for("web.admin_models"),
-                      "active": path.startswith("/admin")})
+        items.append(
+            {
+                "label": gettext("Administration"),
+                "url": url_for("web.admin_models"),
+                "active": path.startswith("/admin"),
+            }
+        )
     return items
 
 
@@ -164,8 +181,13 @@ def new_task_count() -> int:
 
 @bp.app_context_processor
 def _layout_context():
-    return {"nav_items": _nav_items() if request else [], "ui_locale": str(get_locale() or "ru"),
-            "format_dt": format_dt, "format_date": format_date, "is_overdue": is_overdue}
+    return {
+        "nav_items": _nav_items() if request else [],
+        "ui_locale": str(get_locale() or "ru"),
+        "format_dt": format_dt,
+        "format_date": format_date,
+        "is_overdue": is_overdue,
+    }
 
 
 @bp.app_template_filter("dt")

@@ -1,4 +1,5 @@
 """Administration: the deployed process models and deploying a BPMN file by upload."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -32,8 +33,11 @@ def admin_deploy():
     try:
         results = deployment.deploy_bytes(actor(), upload.read(), upload.filename)
     except Invalid as exc:
-        error = {"message": translate_message(exc.message), "element": exc.fields.get("element") or "",
-                 "file": exc.fields.get("file") or upload.filename}
+        error = {
+            "message": translate_message(exc.message),
+            "element": exc.fields.get("element") or "",
+            "file": exc.fields.get("file") or upload.filename,
+        }
         return render_template("admin_models.html", models=deployment.list_models(), error=error), 422
     for r in results:
         if r.created:

@@ -1,4 +1,5 @@
 """Starting a process, the list of cases (instances) and one case."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -15,8 +16,9 @@ PER_PAGE = 25
 @login_required
 def start():
     infos = [p for p in processes.list_processes(actor()) if p.can_start]
-    return render_template("start.html", processes=infos, values={}, errors={},
-                           selected=request.args.get("process", ""))
+    return render_template(
+        "start.html", processes=infos, values={}, errors={}, selected=request.args.get("process", "")
+    )
 
 
 @bp.route("/start", methods=["POST"])
@@ -32,13 +34,20 @@ def start_post():
         if value:
             data[field] = value
     try:
-        instance, open_tasks = processes.start_process(me, process_id, data, business_key=business_key or None,
-                                                       title=title or None)
+        instance, open_tasks = processes.start_process(
+            me, process_id, data, business_key=business_key or None, title=title or None
+        )
     except (Invalid, Conflict, Forbidden, NotFound) as exc:
         # e.g. "no campaign is accepting requests now": shown on the start page, input kept
         infos = [p for p in processes.list_processes(me) if p.can_start]
-        return render_template("start.html", processes=infos, values=request.form, errors=exc.fields,
-                               problem=translate_message(exc.message), selected=process_id), exc.status
+        return render_template(
+            "start.html",
+            processes=infos,
+            values=request.form,
+            errors=exc.fields,
+            problem=translate_message(exc.message),
+            selected=process_id,
+        ), exc.status
     flash(_("Case «%(title)s» started.", title=instance.title), "success")
     mine = [t for t in open_tasks if acting_identity(me, t) is not None]
     if mine:
@@ -56,11 +65,19 @@ def instances():
         page_no = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page_no = 1
-    page = processes.list_instances(actor(), process_id=process_id, status=status, business_key=key,
-                                    page=page_no, per_page=PER_PAGE)
+    page = processes.list_instances(
+        actor(), process_id=process_id, status=status, business_key=key, page=page_no, per_page=PER_PAGE
+    )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("instances.html", page=page, status=status or "", process_id=process_id or "",
-                           key=key or "", args=args, processes=processes.list_processes(actor()))
+    return render_template(
+        "instances.html",
+        page=page,
+        status=status or "",
+        process_id=process_id or "",
+        key=key or "",
+        args=args,
+        processes=processes.list_processes(actor()),
+    )
 
 
 @bp.route("/instances/<int:instance_id>")
@@ -68,5 +85,10 @@ def instances():
 def instance(instance_id):
     me = actor()
     inst, open_tasks = processes.get_instance(me, instance_id)
-    return render_template("instance.html", instance=inst, open_tasks=open_tasks,
-                           timeline=casefile.timeline(me, inst.id, limit=100), summary=casefile.summary(inst))
+    return render_template(
+        "instance.html",
+        instance=inst,
+        open_tasks=open_tasks,
+        timeline=casefile.timeline(me, inst.id, limit=100),
+        summary=casefile.summary(inst),
+    )

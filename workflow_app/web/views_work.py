@@ -1,4 +1,5 @@
 """The work pages: inbox, task page (form, context, timeline, comments, attachments, actions)."""
+
 from datetime import datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -53,6 +54,7 @@ def _due_before(text: str | None):
 
 # --- inbox -----------------------------------------------------------------------------------------
 
+
 @bp.route("/inbox")
 @login_required
 def inbox():
@@ -77,13 +79,24 @@ def inbox():
 
     processes = sorted({(m.process_id, m.name) for m in deployment.list_models()})
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("inbox.html", tab=tab, tabs=tabs, page=page, counts=counts, filters=filters,
-                           processes=processes, args=args,
-                           args_no_tab={k: v for k, v in args.items() if k != "tab"}, my_groups=me.groups, due_text=request.args.get("due", ""),
-                           is_overdue=inbox_svc.is_overdue)
+    return render_template(
+        "inbox.html",
+        tab=tab,
+        tabs=tabs,
+        page=page,
+        counts=counts,
+        filters=filters,
+        processes=processes,
+        args=args,
+        args_no_tab={k: v for k, v in args.items() if k != "tab"},
+        my_groups=me.groups,
+        due_text=request.args.get("due", ""),
+        is_overdue=inbox_svc.is_overdue,
+    )
 
 
 # --- one task --------------------------------------------------------------------------------------
+
 
 def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200):
     me = actor()
@@ -95,12 +108,18 @@ def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200
     for m in materials:
         shown |= set(m["schema"].get("properties") or {})
     return render_template(
-        "task.html", **ctx, values=values, errors=errors or {}, alert=alert,
+        "task.html",
+        **ctx,
+        values=values,
+        errors=errors or {},
+        alert=alert,
         context_items=casefile.key_data(instance, ctx["data"], exclude=shown),
         timeline=casefile.timeline(me, instance.id, limit=50),
-        materials=materials, ctx_data=ctx["data"],
+        materials=materials,
+        ctx_data=ctx["data"],
         candidates=inbox_svc.candidates(me, task.id) if ctx["can_assign"] or task.assignee_id == me.user_id else [],
-        is_overdue=inbox_svc.is_overdue(task), me=me,
+        is_overdue=inbox_svc.is_overdue(task),
+        me=me,
         readonly=not ctx["can_work"] or instance.status != "running",
     ), status
 
@@ -134,10 +153,16 @@ def task_complete(task_id):
     except Invalid as exc:
         return _render_task(task_id, data=data, errors=exc.fields, status=422)
     except Conflict as exc:
-        alert = _("The case was changed by someone else after you opened this page, so your input was not saved. "
-                  "Check the current state below; your entries are kept in the form.")
-        return _render_task(task_id, data=data, alert={"kind": "error", "text": alert,
-                                                        "detail": translate_message(exc.message)}, status=409)
+        alert = _(
+            "The case was changed by someone else after you opened this page, so your input was not saved. "
+            "Check the current state below; your entries are kept in the form."
+        )
+        return _render_task(
+            task_id,
+            data=data,
+            alert={"kind": "error", "text": alert, "detail": translate_message(exc.message)},
+            status=409,
+        )
     flash(_("Task «%(name)s» completed.", name=task_row.name), "success")
     return redirect(url_for("web.inbox"))
 
@@ -174,8 +199,10 @@ def task_assign(task_id):
 @login_required
 def task_delegate(task_id):
     t = inbox_svc.delegate(actor(), task_id, request.form.get("user", ""))
-    flash(_("The task is delegated to %(name)s; it comes back to you when resolved.", name=t.assignee.display_name),
-          "success")
+    flash(
+        _("The task is delegated to %(name)s; it comes back to you when resolved.", name=t.assignee.display_name),
+        "success",
+    )
     return _back(task_id)
 
 
@@ -212,5 +239,10 @@ def task_attachment(task_id, attachment_id):
     import io
 
     att = inbox_svc.get_attachment(actor(), task_id, attachment_id)
-    return send_file(io.BytesIO(att.content), mimetype=att.content_type or "application/octet-stream",
-                     as_attachment=True, download_name=att.file_name, etag=att.sha256)
+    return send_file(
+        io.BytesIO(att.content),
+        mimetype=att.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=att.file_name,
+        etag=att.sha256,
+    )
