@@ -15,7 +15,7 @@ class AuditEvent(db.Model):
         # an instance's history and a case's events in chain order
         Index("ix_audit_instance", "instance_id", "seq"),
         Index("ix_audit_business_key", "business_key", "seq"),
-        # migration 0011: a search page (newest first by time, ties in chain order; services/audit_log.py)
+        # a search page (newest first by time, ties in chain order; services/audit_log.py)
         # walks one of these, with or without a period. One index per filter: every index is written
         # by every command, so each one costs every user a little.
         Index("ix_audit_time", "occurred_at", "seq"),

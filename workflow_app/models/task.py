@@ -17,16 +17,16 @@ class HumanTask(db.Model):
         UniqueConstraint("instance_id", "engine_task_id"),
         # An instance's open (or completed) tasks: every command reads them. Without an index on both columns,
         # SQLite's planner takes a status-led inbox index instead and walks every open or completed task of
-        # every case (migration 0012; migration 0011 had dropped it).
+        # every case.
         Index("ix_task_instance", "instance_id", "status"),
         Index("ix_task_group_inbox", "status", "candidate_group", "org_scope_id", "created_at"),
         Index("ix_task_assignee", "assignee_id", "status", "created_at"),
         Index("ix_task_due", "status", "due_at"),
         Index("ix_task_body", "collegial_body", "status"),
-        # migration 0002_inbox: covering ranges for the inbox views (services/inbox.py)
+        # covering ranges for the inbox views (services/inbox.py)
         Index("ix_task_group_free", "status", "candidate_group", "org_scope_id", "assignee_id", "created_at"),
         Index("ix_task_open_created", "status", "created_at"),
-        # migration 0010: an inbox filtered by business key reads that case's rows, not a group's whole range
+        # an inbox filtered by business key reads that case's rows, not a group's whole range
         Index(
             "ix_task_business_key",
             "business_key",

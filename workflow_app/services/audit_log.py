@@ -6,7 +6,7 @@ exports are for auditors and administrators.
 
 Search pages list events newest first by time (events of the same moment in chain order), with a ``before``
 cursor (the seq of the last event shown): a page is one index range scan whatever the size of the log and
-the period (see migration 0011 for the indexes). Exports are in chain order.
+the period (see the audit_event indexes in models/audit.py). Exports are in chain order.
 """
 
 import csv
@@ -239,7 +239,7 @@ _CURSOR = aliased(AuditEvent)
 def search_statement(f: Filters, limit: int, before: int | None = None):
     """Newest first by time, events of the same moment in chain order; ``before`` (an event's seq)
     continues after that event. With or without a period, a page walks one (filter, occurred_at, seq)
-    index backwards (migration 0011) and stops after ``limit`` rows: no sort, whatever the log's size.
+    index backwards and stops after ``limit`` rows: no sort, whatever the log's size.
     (An instance or business-key filter reads that case's events by its own index and sorts those few.)"""
     q = _query(f)
     if before is not None:  # an unknown event number compares with NULL: an empty page

@@ -1,0 +1,825 @@
+"""Initial schema: every table and index of the models, plus the rows a fresh install needs.
+
+The audit chain's genesis head, the three collegial bodies of the regional standard and the shipped yearly
+cycles are seeded here; on PostgreSQL a trigger makes the audit log append-only. This single revision
+replaces the development history 0001-0012 (nothing was installed in production before it).
+
+Revision ID: 0001_initial
+Revises:
+Create Date: 2026-12-06 22:01:25.313618
+"""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0001_initial"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+# The collegial bodies of the regional standard (services/council).
+COLLEGIAL_BODIES = [
+    {
+        "code": "coordination_council",
+        "short_name": "Координационный совет",
+        "settings": {"protocols_public": True},
+        "name": "Координационный совет по внедрению Регионального стандарта кадрового обеспечения"
+        " промышленного (экономического) роста Томской области",
+    },
+    {
+        "code": "expert_council",
+        "short_name": "Экспертный совет",
+        "settings": {"protocols_public": False},
+        "name": "Экспертный совет при заместителе Губернатора Томской области по научно-образовательному комплексу",
+    },
+    {
+        "code": "working_group",
+        "short_name": "Рабочая группа",
+        "settings": {"protocols_public": False},
+        "name": "Рабочая группа по формированию актуального перечня профессий",
+    },
+]
+
+# The shipped yearly cycles (cron: minute hour day-of-month month day-of-week, evaluated in Asia/Tomsk).
+# A cycle whose process is not deployed is skipped with a warning until it is. active_from stays NULL:
+# the first due moment after the row's creation fires (docs/scheduler.md).
+DEFAULT_CYCLES = [
+    {
+        "id": "kcp_campaign",
+        "name": "Кампания КЦП (контрольные цифры приёма)",
+        "process_id": "kcp_campaign",
+        "cron": "0 9 1 4 *",
+        "key_template": "{year}",
+        "business_key_template": "КЦП-{year}",
+        "title_template": "Кампания КЦП {year}",
+        "start_data": {"year": "{year}"},
+    },
+    {
+        "id": "professions_cycle",
+        "name": "Перечень профессий и специальностей",
+        "process_id": "professions_cycle",
+        "cron": "0 9 1 10 *",
+        "key_template": "{next_year}",
+        "business_key_template": "Перечень-{next_year}",
+        "title_template": "Перечень профессий на {next_year} год",
+        "start_data": {"year": "{next_year}"},
+    },
+    {
+        "id": "staffing_forecast",
+        "name": "Прогноз кадровой потребности и итоги",
+        "process_id": "staffing_forecast",
+        "cron": "0 9 1 5 *",
+        "key_template": "{year}",
+        "business_key_template": "Прогноз-{year}",
+        "title_template": "Прогноз кадровой потребности {year}",
+        "start_data": {"year": "{year}"},
+    },
+]
+
+AUDIT_APPEND_ONLY = [
+    """
+    CREATE FUNCTION audit_event_append_only() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_event is append-only: % refused', TG_OP;
+    END;
+    $$ LANGUAGE plpgsql;
+    """,
+    """
+    CREATE TRIGGER audit_event_no_update_delete
+    BEFORE UPDATE OR DELETE ON audit_event
+    FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
+    """,
+    """
+    CREATE TRIGGER audit_event_no_truncate
+    BEFORE TRUNCATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
+    """,
+]
+
+
+def upgrade():
+    create_schema()
+    seed()
+
+
+def seed():
+    bind = op.get_bind()
+    audit_head = sa.table("audit_head", sa.column("id"), sa.column("seq"), sa.column("hash"))
+    op.bulk_insert(audit_head, [{"id": 1, "seq": 0, "hash": "0" * 64}])
+    body = sa.table(
+        "collegial_body", sa.column("code"), sa.column("name"), sa.column("short_name"), sa.column("settings", sa.JSON)
+    )
+    op.bulk_insert(body, COLLEGIAL_BODIES)
+    cycle = sa.table(
+        "scheduler_cycle",
+        *(sa.column(name) for name in DEFAULT_CYCLES[0] if name != "start_data"),
+        sa.column("start_data", sa.JSON),
+        sa.column("timezone"),
+        sa.column("paused", sa.Boolean),
+        sa.column("created_at", sa.DateTime),
+        sa.column("updated_at", sa.DateTime),
+    )
+    now = datetime.now(UTC)
+    if bind.dialect.name == "sqlite":
+        now = now.replace(tzinfo=None)  # stored naive UTC, like UTCDateTime does
+    op.bulk_insert(
+        cycle,
+        [dict(row, timezone="Asia/Tomsk", paused=False, created_at=now, updated_at=now) for row in DEFAULT_CYCLES],
+    )
+    if bind.dialect.name == "postgresql":
+        # The audit log is append-only: the database itself refuses edits and deletions.
+        for statement in AUDIT_APPEND_ONLY:
+            op.execute(statement)
+
+
+def create_schema():
+    # ### commands auto generated by Alembic - please adjust! ###
+    op.create_table(
+        "audit_event",
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor_name", sa.String(length=100), nullable=False),
+        sa.Column("actor_org_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=48), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=True),
+        sa.Column("process_id", sa.String(length=128), nullable=True),
+        sa.Column("business_key", sa.String(length=200), nullable=True),
+        sa.Column("task_id", sa.Integer(), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("seq"),
+    )
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_actor_time", ["actor_id", "occurred_at", "seq"], unique=False)
+        batch_op.create_index("ix_audit_business_key", ["business_key", "seq"], unique=False)
+        batch_op.create_index("ix_audit_instance", ["instance_id", "seq"], unique=False)
+        batch_op.create_index("ix_audit_kind_time", ["kind", "occurred_at", "seq"], unique=False)
+        batch_op.create_index("ix_audit_org_time", ["actor_org_id", "occurred_at", "seq"], unique=False)
+        batch_op.create_index("ix_audit_process_time", ["process_id", "occurred_at", "seq"], unique=False)
+        batch_op.create_index("ix_audit_time", ["occurred_at", "seq"], unique=False)
+
+    op.create_table(
+        "audit_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "collegial_body",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("short_name", sa.String(length=100), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code"),
+    )
+    op.create_table(
+        "group",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("name_ru", sa.String(length=300), nullable=False),
+        sa.Column("name_en", sa.String(length=300), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "organisation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("inn", sa.String(length=12), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code"),
+    )
+    op.create_table(
+        "scheduler_cycle",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("process_id", sa.String(length=128), nullable=False),
+        sa.Column("cron", sa.String(length=100), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("key_template", sa.String(length=100), nullable=False),
+        sa.Column("business_key_template", sa.String(length=200), nullable=False),
+        sa.Column("title_template", sa.String(length=300), nullable=False),
+        sa.Column("start_data", sa.JSON(), nullable=False),
+        sa.Column("paused", sa.Boolean(), nullable=False),
+        sa.Column("active_from", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_fired_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_cycle_key", sa.String(length=100), nullable=True),
+        sa.Column("last_instance_id", sa.Integer(), nullable=True),
+        sa.Column("last_lateness_s", sa.Float(), nullable=True),
+        sa.Column("last_warning", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "scheduler_node",
+        sa.Column("id", sa.String(length=200), nullable=False),
+        sa.Column("mode", sa.String(length=16), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_tick_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_lateness_s", sa.Float(), nullable=True),
+        sa.Column("max_lateness_s", sa.Float(), nullable=True),
+        sa.Column("timers_fired", sa.Integer(), nullable=False),
+        sa.Column("cycles_started", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("stopped_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "user",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=200), nullable=True),
+        sa.Column("password_hash", sa.String(length=300), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("is_demo", sa.Boolean(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("inbox_seen_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("locale", sa.String(length=8), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("username"),
+    )
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "body_membership",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("body_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("position", sa.String(length=300), nullable=True),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["body_id"],
+            ["collegial_body.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("body_membership", schema=None) as batch_op:
+        batch_op.create_index("ix_body_membership_body", ["body_id", "valid_from"], unique=False)
+        batch_op.create_index("ix_body_membership_user", ["user_id"], unique=False)
+
+    op.create_table(
+        "council_meeting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("body_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("place", sa.String(length=500), nullable=False),
+        sa.Column("form", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("agenda_approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("agenda_approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attendance_recorded", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agenda_approved_by_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["body_id"],
+            ["collegial_body.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("council_meeting", schema=None) as batch_op:
+        batch_op.create_index("ix_meeting_body_time", ["body_id", "starts_at"], unique=False)
+
+    op.create_table(
+        "deputy",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("principal_id", sa.Integer(), nullable=False),
+        sa.Column("deputy_id", sa.Integer(), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(["deputy_id"], ["user.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["principal_id"], ["user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("deputy", schema=None) as batch_op:
+        batch_op.create_index("ix_deputy_deputy", ["deputy_id", "starts_on", "ends_on"], unique=False)
+
+    op.create_table(
+        "membership",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["group.id"],
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("user_id", "group_id"),
+    )
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.create_index("ix_membership_group", ["group_id"], unique=False)
+
+    op.create_table(
+        "process_model",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("process_id", sa.String(length=128), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("file_name", sa.String(length=300), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("bpmn_xml", sa.Text(), nullable=False),
+        sa.Column("forms", sa.JSON(), nullable=False),
+        sa.Column("meta", sa.JSON(), nullable=False),
+        sa.Column("deployed_by_id", sa.Integer(), nullable=True),
+        sa.Column("deployed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["deployed_by_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("process_id", "version"),
+    )
+    with op.batch_alter_table("process_model", schema=None) as batch_op:
+        batch_op.create_index("ix_model_hash", ["process_id", "content_hash"], unique=False)
+        batch_op.create_index(batch_op.f("ix_process_model_process_id"), ["process_id"], unique=False)
+
+    op.create_table(
+        "council_attendance",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("present", sa.Boolean(), nullable=False),
+        sa.Column("for_member_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["for_member_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(["meeting_id"], ["council_meeting.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("meeting_id", "user_id"),
+    )
+    op.create_table(
+        "council_protocol",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("body_id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("signed_by_secretary_id", sa.Integer(), nullable=True),
+        sa.Column("secretary_signed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("signed_by_chair_id", sa.Integer(), nullable=True),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("composition", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["body_id"],
+            ["collegial_body.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["council_meeting.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["signed_by_chair_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["signed_by_secretary_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("body_id", "year", "number", name="uq_protocol_number"),
+        sa.UniqueConstraint("meeting_id"),
+    )
+    op.create_table(
+        "council_substitute",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("substitute_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["meeting_id"], ["council_meeting.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["substitute_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("meeting_id", "member_id"),
+    )
+    op.create_table(
+        "process_instance",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("process_id", sa.String(length=128), nullable=False),
+        sa.Column("business_key", sa.String(length=200), nullable=True),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("initiator_id", sa.Integer(), nullable=True),
+        sa.Column("initiator_org_id", sa.Integer(), nullable=True),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column("cycle_key", sa.String(length=100), nullable=True),
+        sa.Column("state", sa.Text(), nullable=False),
+        sa.Column("state_size", sa.Integer(), nullable=False),
+        sa.Column("lock_version", sa.Integer(), nullable=False),
+        sa.Column("next_timer_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("waiting_messages", sa.JSON(), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["initiator_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["initiator_org_id"],
+            ["organisation.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"],
+            ["process_model.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["process_instance.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("process_id", "cycle_key", name="uq_instance_cycle"),
+    )
+    with op.batch_alter_table("process_instance", schema=None) as batch_op:
+        batch_op.create_index("ix_instance_business_key", ["business_key"], unique=False)
+        batch_op.create_index("ix_instance_next_timer", ["next_timer_at"], unique=False)
+        batch_op.create_index("ix_instance_parent", ["parent_id"], unique=False)
+        batch_op.create_index("ix_instance_process_status", ["process_id", "status"], unique=False)
+
+    op.create_table(
+        "human_task",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("engine_task_id", sa.String(length=36), nullable=False),
+        sa.Column("task_def", sa.String(length=128), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("process_id", sa.String(length=128), nullable=False),
+        sa.Column("business_key", sa.String(length=200), nullable=True),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("lane", sa.String(length=64), nullable=True),
+        sa.Column("candidate_group", sa.String(length=64), nullable=True),
+        sa.Column("org_scope_id", sa.Integer(), nullable=True),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("form_key", sa.String(length=128), nullable=True),
+        sa.Column("collegial_body", sa.String(length=64), nullable=True),
+        sa.Column("distinct_from", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("follow_up_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("completed_by_id", sa.Integer(), nullable=True),
+        sa.Column("outcome", sa.String(length=64), nullable=True),
+        sa.Column("submitted", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["assignee_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["completed_by_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["process_instance.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_scope_id"],
+            ["organisation.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("instance_id", "engine_task_id"),
+    )
+    with op.batch_alter_table("human_task", schema=None) as batch_op:
+        batch_op.create_index("ix_task_assignee", ["assignee_id", "status", "created_at"], unique=False)
+        batch_op.create_index("ix_task_body", ["collegial_body", "status"], unique=False)
+        batch_op.create_index(
+            "ix_task_business_key",
+            ["business_key", "status", "candidate_group", "org_scope_id", "assignee_id", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index("ix_task_due", ["status", "due_at"], unique=False)
+        batch_op.create_index(
+            "ix_task_group_free",
+            ["status", "candidate_group", "org_scope_id", "assignee_id", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_task_group_inbox", ["status", "candidate_group", "org_scope_id", "created_at"], unique=False
+        )
+        batch_op.create_index("ix_task_instance", ["instance_id", "status"], unique=False)
+        batch_op.create_index("ix_task_open_created", ["status", "created_at"], unique=False)
+
+    op.create_table(
+        "publication",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("source_instance_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["source_instance_id"],
+            ["process_instance.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("publication", schema=None) as batch_op:
+        batch_op.create_index("ix_publication_kind_key", ["kind", "key", "published_at"], unique=False)
+
+    op.create_table(
+        "council_agenda_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("draft_decision", sa.Text(), nullable=True),
+        sa.Column("seen_lock_version", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("postponed_to_id", sa.Integer(), nullable=True),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["process_instance.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["council_meeting.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["postponed_to_id"],
+            ["council_meeting.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["human_task.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("meeting_id", "task_id"),
+    )
+    with op.batch_alter_table("council_agenda_item", schema=None) as batch_op:
+        batch_op.create_index("ix_agenda_task", ["task_id", "status"], unique=False)
+
+    op.create_table(
+        "task_attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=True),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("file_name", sa.String(length=300), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["process_instance.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["human_task.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("task_attachment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_task_attachment_instance_id"), ["instance_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_task_attachment_task_id"), ["task_id"], unique=False)
+
+    op.create_table(
+        "task_comment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["process_instance.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["human_task.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("task_comment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_task_comment_instance_id"), ["instance_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_task_comment_task_id"), ["task_id"], unique=False)
+
+    op.create_table(
+        "council_decision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=64), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("votes_for", sa.Integer(), nullable=False),
+        sa.Column("votes_against", sa.Integer(), nullable=False),
+        sa.Column("votes_abstained", sa.Integer(), nullable=False),
+        sa.Column("chair_casting_vote", sa.String(length=8), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["council_agenda_item.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("item_id"),
+    )
+    op.create_table(
+        "council_instruction",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("decision_id", sa.Integer(), nullable=False),
+        sa.Column("body_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("executor", sa.String(length=300), nullable=False),
+        sa.Column("executor_user_id", sa.Integer(), nullable=True),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["body_id"],
+            ["collegial_body.id"],
+        ),
+        sa.ForeignKeyConstraint(["decision_id"], ["council_decision.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["executor_user_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("council_instruction", schema=None) as batch_op:
+        batch_op.create_index("ix_instruction_status_deadline", ["status", "deadline"], unique=False)
+
+    # ### end Alembic commands ###
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event")
+        op.execute("DROP TRIGGER IF EXISTS audit_event_no_update_delete ON audit_event")
+        op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
+    # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("council_instruction", schema=None) as batch_op:
+        batch_op.drop_index("ix_instruction_status_deadline")
+
+    op.drop_table("council_instruction")
+    op.drop_table("council_decision")
+    with op.batch_alter_table("task_comment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_task_comment_task_id"))
+        batch_op.drop_index(batch_op.f("ix_task_comment_instance_id"))
+
+    op.drop_table("task_comment")
+    with op.batch_alter_table("task_attachment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_task_attachment_task_id"))
+        batch_op.drop_index(batch_op.f("ix_task_attachment_instance_id"))
+
+    op.drop_table("task_attachment")
+    with op.batch_alter_table("council_agenda_item", schema=None) as batch_op:
+        batch_op.drop_index("ix_agenda_task")
+
+    op.drop_table("council_agenda_item")
+    with op.batch_alter_table("publication", schema=None) as batch_op:
+        batch_op.drop_index("ix_publication_kind_key")
+
+    op.drop_table("publication")
+    with op.batch_alter_table("human_task", schema=None) as batch_op:
+        batch_op.drop_index("ix_task_open_created")
+        batch_op.drop_index("ix_task_instance")
+        batch_op.drop_index("ix_task_group_inbox")
+        batch_op.drop_index("ix_task_group_free")
+        batch_op.drop_index("ix_task_due")
+        batch_op.drop_index("ix_task_business_key")
+        batch_op.drop_index("ix_task_body")
+        batch_op.drop_index("ix_task_assignee")
+
+    op.drop_table("human_task")
+    with op.batch_alter_table("process_instance", schema=None) as batch_op:
+        batch_op.drop_index("ix_instance_process_status")
+        batch_op.drop_index("ix_instance_parent")
+        batch_op.drop_index("ix_instance_next_timer")
+        batch_op.drop_index("ix_instance_business_key")
+
+    op.drop_table("process_instance")
+    op.drop_table("council_substitute")
+    op.drop_table("council_protocol")
+    op.drop_table("council_attendance")
+    with op.batch_alter_table("process_model", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_process_model_process_id"))
+        batch_op.drop_index("ix_model_hash")
+
+    op.drop_table("process_model")
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.drop_index("ix_membership_group")
+
+    op.drop_table("membership")
+    with op.batch_alter_table("deputy", schema=None) as batch_op:
+        batch_op.drop_index("ix_deputy_deputy")
+
+    op.drop_table("deputy")
+    with op.batch_alter_table("council_meeting", schema=None) as batch_op:
+        batch_op.drop_index("ix_meeting_body_time")
+
+    op.drop_table("council_meeting")
+    with op.batch_alter_table("body_membership", schema=None) as batch_op:
+        batch_op.drop_index("ix_body_membership_user")
+        batch_op.drop_index("ix_body_membership_body")
+
+    op.drop_table("body_membership")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
+
+    op.drop_table("api_token")
+    op.drop_table("user")
+    op.drop_table("scheduler_node")
+    op.drop_table("scheduler_cycle")
+    op.drop_table("organisation")
+    op.drop_table("group")
+    op.drop_table("collegial_body")
+    op.drop_table("audit_head")
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_time")
+        batch_op.drop_index("ix_audit_process_time")
+        batch_op.drop_index("ix_audit_org_time")
+        batch_op.drop_index("ix_audit_kind_time")
+        batch_op.drop_index("ix_audit_instance")
+        batch_op.drop_index("ix_audit_business_key")
+        batch_op.drop_index("ix_audit_actor_time")
+
+    op.drop_table("audit_event")
+    # ### end Alembic commands ###
