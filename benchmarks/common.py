@@ -45,7 +45,7 @@ def sqlite_app(extra=None):
                 "SQLALCHEMY_DATABASE_URI": url,
                 "WTF_CSRF_ENABLED": False,
                 "RATELIMIT_ENABLED": False,
-                "SECRET_KEY": "bench",
+                "SECRET_KEY": "bench-" + "b" * 40,
                 **(extra or {}),
             }
         )

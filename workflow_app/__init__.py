@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from .config import DEFAULT_SECRET, Config, database_url, engine_options
+from .config import Config, database_url, engine_options
 
 __version__ = "0.1.0"
 
@@ -29,8 +29,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     from .resilience import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route: huge ids are 404, not a DB error
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
-        raise RuntimeError("SECRET_KEY must be set in production")
+    from .security import ensure_secret_key
+
+    ensure_secret_key(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
 

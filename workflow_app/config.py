@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET = "dev-insecure-secret-change-me"
+DEFAULT_SECRET = "dev-insecure-secret-change-me"  # published in the source: never accepted to sign anything
 
 
 def _bool(name, default=False):
@@ -42,7 +42,8 @@ def engine_options(url: str) -> dict:
 
 class Config:
     ENV_NAME = os.environ.get("SOGLASIE_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # none given: a random one kept in the instance folder
+    SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE", "")  # empty: <instance folder>/secret_key
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'soglasie.sqlite3'}")
     )
@@ -76,6 +77,6 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "tests-only-" + "t" * 32
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False

@@ -1,8 +1,15 @@
 """HTTP hardening: security headers (CSP without inline script, no framing), login rate limits."""
 
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from .config import DEFAULT_SECRET
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -17,6 +24,45 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
+
+# Secrets anyone can read (they are in this repository): a server never signs sessions with them.
+KNOWN_SECRETS = frozenset({DEFAULT_SECRET, "test-secret", "changeme", "secret"})
+MIN_SECRET_LENGTH = 16
+
+
+def ensure_secret_key(app) -> None:
+    """Refuse a readable secret in every mode; outside production make a random one on first run.
+
+    Given a known or short ``SECRET_KEY`` the app does not start (in development too: a cookie signed with the
+    source's value would otherwise be accepted). Given none, production refuses; elsewhere a random key is
+    created once in the instance folder (``secret_key``, mode 0600) and read by every later start and every
+    worker.
+    """
+    key = app.config.get("SECRET_KEY")
+    if key:
+        if key in KNOWN_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            raise RuntimeError(
+                f"SECRET_KEY is a published or short value: set a random one of {MIN_SECRET_LENGTH}+ characters"
+            )
+        return
+    if app.config["ENV_NAME"] == "production":
+        raise RuntimeError("SECRET_KEY must be set in production")
+    path = Path(app.config.get("SECRET_KEY_FILE") or os.path.join(app.instance_path, "secret_key"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():  # written aside and linked into place: workers starting together agree on one key
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    app.config["SECRET_KEY"] = path.read_text().strip()
+    if len(app.config["SECRET_KEY"]) < MIN_SECRET_LENGTH:
+        raise RuntimeError(f"{path}: the secret key file is empty or short; delete it to have a new one made")
+
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 

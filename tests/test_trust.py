@@ -1,0 +1,43 @@
+"""Issue #18, one test (or a few) per class of way around the rules: each fails on the code before the fix."""
+
+import pytest
+from flask import Flask
+
+from workflow_app import create_app
+from workflow_app.config import DEFAULT_SECRET
+
+# --- 8. the server never runs on a secret anyone can read -------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["development", "production"])
+def test_the_published_secret_is_refused_in_every_mode(database_url, mode):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"ENV_NAME": mode, "SECRET_KEY": DEFAULT_SECRET, "SQLALCHEMY_DATABASE_URI": database_url})
+
+
+def test_without_a_secret_development_makes_a_random_one_and_keeps_it(database_url, tmp_path):
+    config = {"ENV_NAME": "development", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": database_url}
+    first = create_app({**config, "SECRET_KEY_FILE": str(tmp_path / "a" / "secret_key")})
+    again = create_app({**config, "SECRET_KEY_FILE": str(tmp_path / "a" / "secret_key")})
+    other = create_app({**config, "SECRET_KEY_FILE": str(tmp_path / "b" / "secret_key")})
+    key = first.config["SECRET_KEY"]
+    assert len(key) >= 32 and key != DEFAULT_SECRET
+    assert again.config["SECRET_KEY"] == key  # sessions survive a restart
+    assert other.config["SECRET_KEY"] != key  # every installation its own
+    assert (tmp_path / "a" / "secret_key").stat().st_mode & 0o077 == 0
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({**config, "ENV_NAME": "production"})
+
+
+def test_a_session_forged_with_the_published_secret_is_not_accepted(database_url, tmp_path):
+    from flask.sessions import SecureCookieSessionInterface
+
+    app = create_app(
+        {"SECRET_KEY": None, "SECRET_KEY_FILE": str(tmp_path / "k"), "SQLALCHEMY_DATABASE_URI": database_url}
+    )
+    forger = Flask("forger")
+    forger.secret_key = DEFAULT_SECRET
+    cookie = SecureCookieSessionInterface().get_signing_serializer(forger).dumps({"_user_id": "1", "_fresh": True})
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    with pytest.raises(Exception, match="Signature"):
+        serializer.loads(cookie)
