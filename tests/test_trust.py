@@ -1,5 +1,8 @@
 """Issue #18, one test (or a few) per class of way around the rules: each fails on the code before the fix."""
 
+import io
+import re
+
 import pytest
 from flask import Flask
 
@@ -41,3 +44,41 @@ def test_a_session_forged_with_the_published_secret_is_not_accepted(database_url
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
     with pytest.raises(Exception, match="Signature"):
         serializer.loads(cookie)
+
+
+# --- 10. every attachment is served as a download, on the web pages as in the API --------------------------
+
+
+@pytest.mark.parametrize(
+    "name,content_type,content",
+    [
+        ("page.html", "text/html", b"<script>alert(document.cookie)</script>"),
+        ("picture.svg", "image/svg+xml", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+    ],
+)
+def test_attachments_are_never_served_in_the_uploaders_type(client, deployed, name, content_type, content):
+    from factories import example_people
+    from test_web import login, start_example, task_id_of, text, token
+
+    from workflow_app.services import accounts
+    from workflow_app.services.identity import SYSTEM
+
+    example_people()
+    login(client, "college_officer_1")
+    location = start_example(client)
+    tid = task_id_of(location)
+    r = client.post(
+        f"/tasks/{tid}/attachments",
+        data={"csrf_token": token(text(client.get(location))), "file": (io.BytesIO(content), name, content_type)},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302, text(r)
+    href = re.search(r'href="(/tasks/\d+/attachments/\d+)"', text(client.get(location))).group(1)
+    bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "college_officer_1", "t")}
+    for url, headers in ((href, {}), ("/api/v1" + href, bearer)):
+        r = client.get(url, headers=headers)
+        assert r.status_code == 200 and r.data == content
+        assert r.mimetype == "application/octet-stream", (url, r.mimetype)
+        assert r.headers["Content-Disposition"].startswith("attachment")
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in r.headers["Content-Security-Policy"]

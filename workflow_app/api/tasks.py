@@ -1,11 +1,11 @@
 """Tasks: inbox views, detail, claim / unclaim / assign / delegate / resolve / complete, follow-up,
 comments and attachments."""
 
-import io
 
-from flask import request, send_file
+from flask import request
 from flask_smorest import Blueprint
 
+from ..downloads import attachment_response
 from ..services import inbox, tasks
 from ..services.errors import Invalid
 from . import current_actor, serialize
@@ -153,15 +153,4 @@ def add_attachment(files, task_id):
 @blp.response(200, description="the file", content_type="application/octet-stream")
 def download_attachment(task_id, attachment_id):
     """Download an attachment (only for those who may see the task)."""
-    att = inbox.get_attachment(current_actor(), task_id, attachment_id)
-    response = send_file(
-        io.BytesIO(att.content),
-        mimetype="application/octet-stream",
-        as_attachment=True,
-        download_name=att.file_name,
-        max_age=0,
-    )
-    response.headers["X-Content-SHA256"] = att.sha256
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(inbox.get_attachment(current_actor(), task_id, attachment_id))

@@ -2,11 +2,12 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import forms as form_schemas
+from ..downloads import attachment_response
 from ..engine import clock
 from ..roles import ROLES
 from ..services import casefile, tasks
@@ -236,13 +237,4 @@ def task_attach(task_id):
 @bp.route("/tasks/<int:task_id>/attachments/<int:attachment_id>")
 @login_required
 def task_attachment(task_id, attachment_id):
-    import io
-
-    att = inbox_svc.get_attachment(actor(), task_id, attachment_id)
-    return send_file(
-        io.BytesIO(att.content),
-        mimetype=att.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=att.file_name,
-        etag=att.sha256,
-    )
+    return attachment_response(inbox_svc.get_attachment(actor(), task_id, attachment_id))
