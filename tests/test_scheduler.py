@@ -323,11 +323,12 @@ def test_admin_page_and_healthz_show_the_scheduler(app, client):
 
     people = example_people()
     scheduler.heartbeat("host:1", "run", scheduler.TickResult(now=clock.now(), next_due=tomsk(2027, 4, 1, 9, 0)))
-    health = client.get("/healthz").get_json()["scheduler"]
-    assert health["running"] is True and health["next_due_at"] is not None
+    assert "scheduler" not in client.get("/healthz").get_json()  # not for anonymous callers
     with client.session_transaction() as sess:
         sess["_user_id"] = str(people["admin"].id)
         sess["_fresh"] = True
+    health = client.get("/healthz").get_json()["scheduler"]
+    assert health["running"] is True and health["next_due_at"] is not None
     page = client.get("/admin/scheduler")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -528,6 +529,11 @@ def test_run_all_serves_the_web_app_and_runs_the_scheduler_in_one_process(app, d
         inst = instances.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": fire_at.isoformat()})
         uow.commit()
     inst_id = inst.id
+    from workflow_app.services import accounts
+
+    example_people()
+    bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "admin", "health")}
+    db.session.commit()
     db.session.remove()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -545,7 +551,8 @@ def test_run_all_serves_the_web_app_and_runs_the_scheduler_in_one_process(app, d
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                probe = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers=bearer)
+                with urllib.request.urlopen(probe, timeout=2) as resp:
                     health = json.loads(resp.read())
                 if health["scheduler"]["running"]:
                     break

@@ -82,3 +82,21 @@ def test_attachments_are_never_served_in_the_uploaders_type(client, deployed, na
         assert r.headers["Content-Disposition"].startswith("attachment")
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert "sandbox" in r.headers["Content-Security-Policy"]
+
+
+# --- 11. who sees what: health for anonymous callers is up/down only ----------------------------------------
+
+
+def test_healthz_tells_only_administrators_and_auditors_what_runs(client, deployed):
+    from factories import example_people
+
+    from workflow_app.services import accounts
+    from workflow_app.services.identity import SYSTEM
+
+    example_people()
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    for who, full in (("college_officer_1", False), ("auditor", True), ("admin", True)):
+        bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, who, "t")}
+        body = client.get("/healthz", headers=bearer).get_json()
+        assert ("models" in body and "scheduler" in body) is full, (who, body)
+        assert body["status"] == "ok"

@@ -1,37 +1,23 @@
 """HTML blueprints (thin: they call services) and the health endpoint."""
 
-from flask import Blueprint, jsonify
-from sqlalchemy import func, select, text
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
 
-from .. import __version__
-from ..extensions import db
-from ..models import ProcessModel
+from ..services import health as health_svc
+from ..services.identity import actor_for, actor_for_token
 
 health = Blueprint("health", __name__)
 
 
 @health.route("/healthz")
 def healthz():
-    body = {"status": "ok", "version": __version__, "database": {"ok": True}, "models": []}
-    try:
-        db.session.execute(text("SELECT 1"))
-        rows = db.session.execute(
-            select(ProcessModel.process_id, func.max(ProcessModel.version)).group_by(ProcessModel.process_id)
-        ).all()
-        body["models"] = [{"process_id": p, "version": v} for p, v in rows]
-        body["database"]["dialect"] = db.engine.dialect.name
-    except Exception as exc:  # report, do not crash: this is what a load balancer polls
-        db.session.rollback()
-        body["status"] = "degraded"
-        body["database"] = {"ok": False, "error": type(exc).__name__}
-    try:  # last tick, next due, lateness (services/scheduler.health); informative, never fails the probe
-        from ..services import scheduler
-
-        body["scheduler"] = scheduler.health()
-    except Exception as exc:
-        db.session.rollback()
-        body["scheduler"] = {"running": False, "error": type(exc).__name__}
-    status = 200 if body["database"]["ok"] else 503
+    """Up/down for anyone; the full report for administrators and auditors (session or bearer token)."""
+    token = request.headers.get("Authorization", "")
+    if token[:7].lower() == "bearer ":
+        caller = actor_for_token(token[7:].strip())
+    else:
+        caller = actor_for(current_user) if current_user.is_authenticated else None
+    body, status = health_svc.health(caller)
     return jsonify(body), status
 
 
