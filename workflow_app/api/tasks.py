@@ -1,7 +1,6 @@
 """Tasks: inbox views, detail, claim / unclaim / assign / delegate / resolve / complete, follow-up,
 comments and attachments."""
 
-
 from flask import request
 from flask_smorest import Blueprint
 
