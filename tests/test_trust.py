@@ -100,3 +100,87 @@ def test_healthz_tells_only_administrators_and_auditors_what_runs(client, deploy
         body = client.get("/healthz", headers=bearer).get_json()
         assert ("models" in body and "scheduler" in body) is full, (who, body)
         assert body["status"] == "ok"
+
+
+# --- 9. logins do not tell which user names exist; hashes at OWASP's parameters, upgraded at login ----------
+
+
+def test_default_password_hashing_is_owasps_argon2id():
+    from workflow_app.config import Config
+
+    assert Config.PASSWORD_HASH == {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+
+
+def test_an_old_hash_is_upgraded_at_login_to_todays_parameters(app, client):
+    from factories import org, user
+    from werkzeug.security import generate_password_hash
+
+    from workflow_app.config import Config
+    from workflow_app.extensions import db
+    from workflow_app.models import User
+
+    app.config["PASSWORD_HASH"] = Config.PASSWORD_HASH
+    for name in ("web_user", "api_user"):
+        u = user(name, ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-9")
+        u.password_hash = generate_password_hash("correct-horse-9", method="pbkdf2:sha256:260000")
+    db.session.commit()
+    r = client.post("/api/v1/auth/token", json={"username": "api_user", "password": "correct-horse-9"})
+    assert r.status_code in (200, 201), r.get_json()
+    from test_web import login
+
+    assert login(client, "web_user", "correct-horse-9").status_code == 302
+    db.session.expire_all()
+    for name in ("web_user", "api_user"):
+        stored = db.session.query(User).filter_by(username=name).one().password_hash
+        assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$"), stored
+    # and the upgraded hash still lets them in
+    r = client.post("/api/v1/auth/token", json={"username": "api_user", "password": "correct-horse-9"})
+    assert r.status_code in (200, 201)
+
+
+def test_unknown_user_and_wrong_password_cost_the_same_work(app, client, monkeypatch):
+    """One verification of one hash at today's parameters either way, and no hash computed per attempt
+    (the old code hashed a decoy AND checked it for an unknown name: twice the time of a wrong password)."""
+    from argon2 import PasswordHasher
+    from factories import org, user
+
+    from workflow_app.services import identity
+
+    user("known_user", ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-9")
+    work = []
+    real_verify, real_hash = PasswordHasher.verify, PasswordHasher.hash
+
+    def counted_verify(self, hashed, password):
+        work.append(("verify", self.memory_cost, self.time_cost))
+        return real_verify(self, hashed, password)
+
+    def counted_hash(self, password, **kw):
+        work.append(("hash", self.memory_cost, self.time_cost))
+        return real_hash(self, password, **kw)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
+    monkeypatch.setattr(PasswordHasher, "hash", counted_hash)
+    monkeypatch.setattr(identity, "check_password_hash", lambda *a: work.append(("legacy",)) or False)
+    identity.authenticate("warm_up_the_decoy", "x")
+    seen = {}
+    for name in ("known_user", "nobody_by_this_name", "known_user", "another_stranger"):
+        work.clear()
+        r = client.post("/api/v1/auth/token", json={"username": name, "password": "wrong-password-1"})
+        assert r.status_code == 401
+        seen[name] = list(work)
+    assert seen["known_user"] == seen["nobody_by_this_name"] == seen["another_stranger"]
+    assert [w[0] for w in seen["known_user"]] == ["verify"]
+
+
+def test_demo_users_have_distinct_salts(app):
+    from workflow_app.extensions import db
+    from workflow_app.models import User
+    from workflow_app.services import demo
+    from workflow_app.services.identity import SYSTEM
+
+    demo.load(SYSTEM)
+    hashes = [u.password_hash for u in db.session.query(User).filter_by(is_demo=True)]
+    assert len(hashes) > 30 and len(set(hashes)) == len(hashes)
+    assert all(h.startswith("$argon2id$") for h in hashes)
+    demo.load(SYSTEM)  # idempotent: a hash that still matches is kept
+    assert sorted(u.password_hash for u in db.session.query(User).filter_by(is_demo=True)) == sorted(hashes)

@@ -14,7 +14,16 @@ from ..extensions import db
 from ..models import ApiToken, Deputy, Group, Organisation, User
 from ..roles import ROLES
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from .identity import Actor, authenticate, create_user, ensure_roles, new_token_value, password_problems, token_digest
+from .identity import (
+    Actor,
+    authenticate,
+    create_user,
+    ensure_roles,
+    new_token_value,
+    password_problems,
+    token_digest,
+    upgrade_password_hash,
+)
 from .uow import UnitOfWork
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
@@ -76,8 +85,10 @@ def add_user(
     return user
 
 
-def issue_token(actor: Actor, username: str, name: str = "") -> str:
-    """A new personal API token for ``username`` (the user itself, an admin or the CLI); returns it in clear."""
+def issue_token(actor: Actor, username: str, name: str = "", *, login_password: str | None = None) -> str:
+    """A new personal API token for ``username`` (the user itself, an admin or the CLI); returns it in clear.
+
+    ``login_password``: issued at a password login, whose outdated hash is upgraded in the same transaction."""
     with UnitOfWork(actor) as uow:
         user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
@@ -86,6 +97,8 @@ def issue_token(actor: Actor, username: str, name: str = "") -> str:
             raise Forbidden("you may issue tokens only for yourself")
         if not user.active:
             raise Conflict("the user is deactivated")
+        if login_password is not None:
+            upgrade_password_hash(user, login_password)
         value = new_token_value()
         row = ApiToken(user_id=user.id, token_hash=token_digest(value), name=(name or "")[:100], created_at=clock.now())
         db.session.add(row)
@@ -107,7 +120,7 @@ def login_for_token(username, password, name: str = "api") -> str:
         raise Unauthorized("wrong user name or password")
     from .identity import actor_for
 
-    return issue_token(actor_for(user), user.username, name)
+    return issue_token(actor_for(user), user.username, name, login_password=password)
 
 
 def revoke_tokens(actor: Actor, username: str) -> int:

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Membership, Organisation, User
 from ..roles import ROLES
 from .errors import Forbidden
-from .identity import Actor, ensure_roles, hash_password
+from .identity import Actor, ensure_roles, hash_password, password_hash_is_stale, verify_password
 from .uow import UnitOfWork
 
 # code, name, kind, ИНН (checked with python-stdnum at load)
@@ -131,14 +131,13 @@ def load(actor: Actor, password: str | None = None) -> DemoResult:
                 result.organisations_created.append(code)
         db.session.flush()
         existing = {u.username: u for u in db.session.execute(select(User)).scalars()}
-        pw_hash = hash_password(password)  # one hash for every demo user: they share the password anyway
         for username, display, groups, org_code in demo_users():
             user = existing.get(username)
             if user is None:
                 user = User(
                     username=username,
                     display_name=display,
-                    password_hash=pw_hash,
+                    password_hash=hash_password(password),  # each its own salt
                     active=True,
                     email=f"{username}@soglasie.test",
                     organisation=orgs[org_code],
@@ -148,7 +147,9 @@ def load(actor: Actor, password: str | None = None) -> DemoResult:
                 db.session.add(user)
                 result.users_created.append(username)
             elif user.is_demo:
-                user.password_hash, user.active = pw_hash, True
+                if not verify_password(user.password_hash, password) or password_hash_is_stale(user.password_hash):
+                    user.password_hash = hash_password(password)
+                user.active = True
                 have = user.group_ids
                 for g in groups:
                     if g not in have:

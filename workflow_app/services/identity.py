@@ -5,8 +5,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Integer, bindparam, exists, select, type_coerce
-from werkzeug.security import check_password_hash, generate_password_hash
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
+from sqlalchemy import Integer, bindparam, exists, select, type_coerce, update
+from werkzeug.security import check_password_hash
 
 from ..engine import clock
 from ..extensions import db
@@ -130,18 +133,67 @@ def password_problems(username: str, password) -> list[str]:
     return problems
 
 
+OWASP_PASSWORD_HASH = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the configured parameters (``PASSWORD_HASH``; OWASP's recommendation by default)."""
+    params = current_app.config.get("PASSWORD_HASH") if has_app_context() else None
+    return PasswordHasher(**(params or OWASP_PASSWORD_HASH), type=Type.ID)
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="pbkdf2:sha256:260000")
+    """A new argon2id hash with its own random salt."""
+    return _hasher().hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    if stored.startswith("$argon2"):
+        try:
+            return _hasher().verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+    try:
+        return check_password_hash(stored, password)  # pbkdf2/scrypt hashes written before argon2id
+    except ValueError:
+        return False
+
+
+def password_hash_is_stale(stored: str) -> bool:
+    """Not argon2id at today's parameters (read from the hash itself: no verification needed)."""
+    return not stored.startswith("$argon2id$") or _hasher().check_needs_rehash(stored)
+
+
+_decoys: dict[tuple, str] = {}
+
+
+def _decoy_hash() -> str:
+    """A hash of a random password at today's parameters, made once: checked for unknown user names."""
+    params = tuple(sorted((current_app.config.get("PASSWORD_HASH") or OWASP_PASSWORD_HASH).items()))
+    if params not in _decoys:
+        _decoys[params] = hash_password(secrets.token_urlsafe(16))
+    return _decoys[params]
 
 
 def authenticate(username: str, password: str) -> User | None:
+    """The user whose name and password these are, or None.
+
+    The same work whether the name exists, is inactive or the password is wrong: one verification of one
+    hash at today's parameters (an unknown name is checked against a decoy hash), so the time of the answer
+    does not tell which user names exist. The caller then upgrades an outdated hash
+    (:func:`upgrade_password_hash`) in the login's transaction.
+    """
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None:
-        check_password_hash(hash_password("timing"), password)  # same work for unknown names
-        return None
-    if not user.active or not check_password_hash(user.password_hash, password):
+    matches = verify_password(user.password_hash if user is not None else _decoy_hash(), password)
+    if user is None or not user.active or not matches:
         return None
     return user
+
+
+def upgrade_password_hash(user: User, password: str) -> None:
+    """In the login's unit of work, after :func:`authenticate`: a hash at older parameters is replaced."""
+    if password_hash_is_stale(user.password_hash):
+        db.session.execute(update(User).where(User.id == user.id).values(password_hash=hash_password(password)))
 
 
 def token_digest(token: str) -> str:

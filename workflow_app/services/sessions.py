@@ -6,7 +6,7 @@ every sign-in attempt — also a failed one — is in the hash-chained log.
 
 from ..models import User
 from .errors import Unauthorized
-from .identity import Actor, actor_for, authenticate
+from .identity import Actor, actor_for, authenticate, upgrade_password_hash
 from .uow import UnitOfWork
 
 ANONYMOUS = Actor(None, "anonymous")
@@ -24,6 +24,7 @@ def login(username: str, password: str, *, remote_addr: str | None = None, chann
         raise Unauthorized("wrong user name or password")
     who = actor_for(user)
     with UnitOfWork(who) as uow:
+        upgrade_password_hash(user, password)
         uow.record("login", payload={"remote_addr": remote_addr, "channel": channel})
         uow.commit()
     return user
