@@ -1,0 +1,110 @@
+"""Collegial bodies: seats, agenda, decisions, protocols and the read models of their pages.
+
+Roles on a body come from ``BodyMembership`` (valid on the day in question), not from the cc_*/ec_*/wg_*
+groups: only the body's secretary builds agendas and records; its chair approves the agenda and signs
+(the deputy chair when the chair is absent); members read. Signing a protocol is ONE unit of work: every
+decided agenda task is completed with its decision and the protocol reference, the waiting instances
+advance, audit events are written — or, if any one item cannot be closed, nothing is applied and the
+Conflict names the blocking item (``fields={"item": id}``).
+
+Rooms, each importing only the ones before it: ``seats`` (bodies, memberships, roles on a day),
+``agenda`` (pending items, meetings, agenda, attendance and quorum), ``decisions`` (votes, postponement,
+instructions), ``protocols`` (signing, deleting a draft, the public record), ``views`` (page read models).
+Callers use the package's names (``council.sign``), which this module re-exports.
+"""
+
+from .agenda import (
+    Quorum,
+    add_item,
+    approve_agenda,
+    cancel_meeting,
+    create_meeting,
+    decision_options,
+    get_meeting,
+    list_meetings,
+    materials,
+    pending,
+    quorum,
+    record_attendance,
+    refresh_item,
+    remove_item,
+    task_view,
+)
+from .decisions import complete_instruction, instruction_view, list_instructions, postpone_item, record_decision
+from .protocols import (
+    delete_protocol,
+    get_protocol,
+    protocol_number,
+    protocol_view,
+    public_protocol,
+    public_protocols,
+    public_view,
+    sign,
+)
+from .seats import (
+    ACTIVE_ITEM,
+    BODY_GROUP_PREFIX,
+    MEETING_FORMS,
+    OPEN_MEETING,
+    add_membership,
+    end_membership,
+    ensure_demo_memberships,
+    get_body,
+    local,
+    meeting_day,
+    memberships_on,
+    parse_local_datetime,
+    roles_of,
+)
+from .views import body_page, instructions_page, list_bodies, meeting_page, meeting_view, overview, protocol_page
+
+__all__ = [
+    "ACTIVE_ITEM",
+    "BODY_GROUP_PREFIX",
+    "MEETING_FORMS",
+    "OPEN_MEETING",
+    "Quorum",
+    "add_item",
+    "add_membership",
+    "approve_agenda",
+    "body_page",
+    "cancel_meeting",
+    "complete_instruction",
+    "create_meeting",
+    "decision_options",
+    "delete_protocol",
+    "end_membership",
+    "ensure_demo_memberships",
+    "get_body",
+    "get_meeting",
+    "get_protocol",
+    "instruction_view",
+    "instructions_page",
+    "list_bodies",
+    "list_instructions",
+    "list_meetings",
+    "local",
+    "materials",
+    "meeting_day",
+    "meeting_page",
+    "meeting_view",
+    "memberships_on",
+    "overview",
+    "parse_local_datetime",
+    "pending",
+    "postpone_item",
+    "protocol_number",
+    "protocol_page",
+    "protocol_view",
+    "public_protocol",
+    "public_protocols",
+    "public_view",
+    "quorum",
+    "record_attendance",
+    "record_decision",
+    "refresh_item",
+    "remove_item",
+    "roles_of",
+    "sign",
+    "task_view",
+]

@@ -1,0 +1,263 @@
+"""Decisions recorded on agenda items, postponement to a later meeting, and the instructions a decision gives."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from ...engine import clock
+from ...extensions import db
+from ...models import AgendaItem, CollegialBody, Decision, HumanTask, Instruction, Protocol, User
+from .. import tasks
+from ..errors import Conflict, Invalid, NotFound
+from ..identity import Actor
+from ..uow import UnitOfWork
+from .agenda import _item, _meeting, _put_on_agenda, _require_open, _unsign_draft, decision_options, quorum
+from .seats import ACTIVE_ITEM, _require_reader, _require_secretary, get_body
+
+# --- decisions ------------------------------------------------------------------------------------
+
+
+def _int(value, field, errors):
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        errors[field] = "a whole number, 0 or more"
+        return 0
+    return value
+
+
+def record_decision(
+    actor: Actor,
+    meeting_id: int,
+    item_id: int,
+    *,
+    outcome,
+    votes_for=0,
+    votes_against=0,
+    votes_abstained=0,
+    chair_casting_vote=None,
+    text="",
+    fields=None,
+    instructions=(),
+) -> Decision:
+    with UnitOfWork(actor) as uow:
+        meeting = _meeting(meeting_id)
+        _require_secretary(actor, meeting.body)
+        _require_open(meeting, "approved")
+        item = _item(meeting, item_id)
+        if item.status not in ACTIVE_ITEM:
+            raise Conflict("the item is already postponed or closed")
+        q = quorum(meeting)
+        if not q.reached:
+            raise Conflict("no quorum: the body cannot decide", fields={"quorum": q.as_dict()})
+        errors = {}
+        v_for = _int(votes_for, "votes_for", errors)
+        v_against = _int(votes_against, "votes_against", errors)
+        v_abst = _int(votes_abstained, "votes_abstained", errors)
+        if not errors and v_for + v_against + v_abst == 0:
+            errors["votes_for"] = "record the votes"
+        if not errors and v_for + v_against + v_abst > q.present:
+            errors["votes_for"] = "more votes than members present"
+        casting = chair_casting_vote or None
+        if casting not in (None, "for", "against"):
+            errors["chair_casting_vote"] = "for or against"
+        if not errors:
+            if v_for == v_against:
+                if casting is None:
+                    errors["chair_casting_vote"] = "a tie: the chair's vote decides"
+                elif casting == "against":
+                    errors["outcome"] = "not adopted (the chair voted against): record the decision the body adopted"
+            else:
+                if casting is not None:
+                    errors["chair_casting_vote"] = "the chair's casting vote counts only on a tie"
+                if v_for < v_against:
+                    errors["outcome"] = "not adopted (more votes against): record the decision the body adopted"
+        options = [o["value"] for o in decision_options(item.task)]
+        if not isinstance(outcome, str) or not outcome.strip():
+            errors["outcome"] = "required"
+        elif options and outcome not in options:
+            errors["outcome"] = f"one of: {', '.join(options)}"
+        text = (text or "").strip()
+        if fields is not None and not isinstance(fields, dict):
+            errors["fields"] = "an object of form fields"
+        parsed_instructions = _parse_instructions(instructions, errors)
+        if errors:
+            raise Invalid("the decision has errors", fields=errors)
+        data = _completion_data(item.task, outcome, text, fields or {})
+        if item.decision is None:
+            item.decision = Decision()
+        d = item.decision
+        d.outcome, d.fields, d.text = outcome, {k: v for k, v in data.items() if k != "decision"}, text
+        d.votes_for, d.votes_against, d.votes_abstained = v_for, v_against, v_abst
+        d.chair_casting_vote = casting if v_for == v_against else None
+        d.recorded_by_id, d.recorded_at = actor.user_id, clock.now()
+        d.instructions.clear()
+        for ins in parsed_instructions:
+            d.instructions.append(Instruction(body_id=meeting.body_id, status="draft", **ins))
+        item.status = "decided"
+        _unsign_draft(uow, meeting)
+        uow.flush()
+        uow.record(
+            "council_decision_recorded",
+            instance=item.instance,
+            task_id=item.task_id,
+            payload={
+                "meeting_id": meeting.id,
+                "item_id": item.id,
+                "question": item.position,
+                "outcome": outcome,
+                "votes": {"for": v_for, "against": v_against, "abstained": v_abst, "chair": d.chair_casting_vote},
+                "text": text,
+                "instructions": len(parsed_instructions),
+            },
+        )
+        uow.commit()
+    return d
+
+
+def _form_properties(task: HumanTask) -> dict:
+    schema = task.instance.model.forms.get(task.form_key) if task.form_key else None
+    return (schema or {}).get("properties", {})
+
+
+def _completion_data(task: HumanTask, outcome: str, text: str, fields: dict) -> dict:
+    """The data the task will be completed with, validated against its form now (422 early, not at signing)."""
+    data = {**fields, "decision": outcome}
+    props = _form_properties(task)
+    if text and "comment" in props and not data.get("comment"):
+        data["comment"] = text
+    return tasks.validate_submission(task, data)
+
+
+def _parse_instructions(raw, errors) -> list[dict]:
+    if raw is None:
+        return []
+    if not isinstance(raw, (list, tuple)):
+        errors["instructions"] = "a list"
+        return []
+    result = []
+    for n, ins in enumerate(raw):
+        if not isinstance(ins, dict):
+            errors[f"instructions.{n}"] = "an object"
+            continue
+        text = str(ins.get("text") or "").strip()
+        executor = str(ins.get("executor") or "").strip()
+        if not text:
+            errors[f"instructions.{n}.text"] = "required"
+        if not executor:
+            errors[f"instructions.{n}.executor"] = "required"
+        try:
+            deadline = date.fromisoformat(str(ins.get("deadline") or ""))
+        except ValueError:
+            errors[f"instructions.{n}.deadline"] = "expected YYYY-MM-DD"
+            continue
+        executor_user_id = ins.get("executor_user_id")
+        if executor_user_id is not None and (
+            not isinstance(executor_user_id, int) or db.session.get(User, executor_user_id) is None
+        ):
+            errors[f"instructions.{n}.executor_user_id"] = "unknown user"
+            executor_user_id = None
+        result.append(
+            {"text": text, "executor": executor[:300], "deadline": deadline, "executor_user_id": executor_user_id}
+        )
+    return result
+
+
+def postpone_item(actor: Actor, meeting_id: int, item_id: int, to_meeting_id: int | None = None) -> AgendaItem:
+    """Postpone an item: it leaves this agenda and goes onto ``to_meeting_id``'s draft agenda, or back to pending."""
+    with UnitOfWork(actor) as uow:
+        meeting = _meeting(meeting_id)
+        _require_secretary(actor, meeting.body)
+        _require_open(meeting)
+        item = _item(meeting, item_id)
+        if item.status not in ACTIVE_ITEM:
+            raise Conflict("the item is already postponed or closed")
+        if item.decision is not None:
+            db.session.delete(item.decision)
+        item.status = "postponed"
+        target_item = None
+        if to_meeting_id is not None:
+            target = _meeting(to_meeting_id)
+            if target.id == meeting.id or target.body_id != meeting.body_id:
+                raise Invalid("postpone to a later meeting of the same body", fields={"to_meeting_id": "invalid"})
+            _require_open(target, "draft")
+            item.postponed_to_id = target.id
+            uow.flush()
+            target_item = _put_on_agenda(uow, target, item.task_id, item.draft_decision)
+        _unsign_draft(uow, meeting)
+        uow.record(
+            "council_item_postponed",
+            instance=item.instance,
+            task_id=item.task_id,
+            payload={
+                "meeting_id": meeting.id,
+                "item_id": item.id,
+                "question": item.position,
+                "to_meeting_id": to_meeting_id,
+                "new_item_id": target_item.id if target_item else None,
+            },
+        )
+        uow.commit()
+    return target_item or item
+
+
+# --- instructions ---------------------------------------------------------------------------------
+
+
+def instruction_view(i: Instruction) -> dict:
+    overdue = i.status == "open" and i.deadline < clock.today()
+    return {
+        "id": i.id,
+        "text": i.text,
+        "executor": i.executor,
+        "executor_user_id": i.executor_user_id,
+        "deadline": i.deadline.isoformat(),
+        "status": i.status,
+        "overdue": overdue,
+        "done_at": i.done_at.isoformat() if i.done_at else None,
+        "done_note": i.done_note,
+    }
+
+
+def list_instructions(actor: Actor, body_code: str, overdue_only: bool = False) -> list[dict]:
+    body = get_body(body_code)
+    _require_reader(actor, body)
+    query = (
+        select(Instruction, Decision, AgendaItem, Protocol)
+        .join(Decision, Decision.id == Instruction.decision_id)
+        .join(AgendaItem, AgendaItem.id == Decision.item_id)
+        .join(Protocol, Protocol.meeting_id == AgendaItem.meeting_id)
+        .where(Instruction.body_id == body.id, Instruction.status.in_(("open", "done")), Protocol.status == "signed")
+        .order_by(Instruction.deadline, Instruction.id)
+    )
+    if overdue_only:
+        query = query.where(Instruction.status == "open", Instruction.deadline < clock.today())
+    return [
+        {
+            **instruction_view(i),
+            "ref": f"{p.number}/{item.position}/{d.number}",
+            "protocol_id": p.id,
+            "protocol_year": p.year,
+            "item_title": item.title,
+        }
+        for i, d, item, p in db.session.execute(query).all()
+    ]
+
+
+def complete_instruction(actor: Actor, instruction_id: int, note: str = "") -> Instruction:
+    with UnitOfWork(actor) as uow:
+        ins = db.session.get(Instruction, instruction_id)
+        if ins is None:
+            raise NotFound("instruction not found")
+        body = db.session.get(CollegialBody, ins.body_id)
+        _require_secretary(actor, body)
+        if ins.status != "open":
+            raise Conflict("the instruction is not open")
+        ins.status = "done"
+        ins.done_at = clock.now()
+        ins.done_note = (note or "").strip() or None
+        uow.record(
+            "council_instruction_done", payload={"instruction_id": ins.id, "body": body.code, "note": ins.done_note}
+        )
+        uow.commit()
+    return ins

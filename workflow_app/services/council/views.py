@@ -1,0 +1,157 @@
+"""Read models of the council pages: one call per page."""
+
+from sqlalchemy import func, select
+
+from ...engine import clock
+from ...extensions import db
+from ...models import CollegialBody, Meeting
+from ..identity import Actor
+from .agenda import _pending_query, decision_options, get_meeting, list_meetings, materials, pending, quorum
+from .decisions import list_instructions
+from .protocols import _presiding_id, protocol_view
+from .seats import (
+    _membership_view,
+    _require_reader,
+    _voting_members,
+    get_body,
+    local,
+    meeting_day,
+    memberships_on,
+    roles_of,
+)
+
+
+def list_bodies(actor: Actor) -> list[dict]:
+    bodies = db.session.execute(select(CollegialBody).order_by(CollegialBody.id)).scalars().all()
+    day = clock.today()
+    result = []
+    for body in bodies:
+        members = memberships_on(body, day)
+        result.append(
+            {
+                "code": body.code,
+                "name": body.name,
+                "short_name": body.short_name,
+                "protocols_public": body.protocols_public,
+                "my_roles": sorted(m.role for m in members if m.user_id == actor.user_id),
+                "members": [_membership_view(m) for m in members],
+                "pending_count": db.session.execute(
+                    _pending_query(body).order_by(None).with_only_columns(func.count())
+                ).scalar_one(),
+            }
+        )
+    return result
+
+
+def meeting_view(meeting: Meeting) -> dict:
+    return {
+        "id": meeting.id,
+        "body": meeting.body.code,
+        "starts_at": local(meeting.starts_at).isoformat(),
+        "place": meeting.place,
+        "form": meeting.form,
+        "status": meeting.status,
+        "agenda_approved_at": meeting.agenda_approved_at.isoformat() if meeting.agenda_approved_at else None,
+        "quorum": quorum(meeting).as_dict(),
+        "items": [
+            {
+                "id": i.id,
+                "question": i.position,
+                "task_id": i.task_id,
+                "instance_id": i.instance_id,
+                "title": i.title,
+                "status": i.status,
+                "postponed_to_id": i.postponed_to_id,
+                "seen_lock_version": i.seen_lock_version,
+            }
+            for i in meeting.items
+        ],
+        "attendance": [
+            {"user_id": a.user_id, "name": a.user.display_name, "present": a.present, "for_member_id": a.for_member_id}
+            for a in meeting.attendance
+        ],
+        "protocol_id": meeting.protocol.id if meeting.protocol else None,
+    }
+
+
+# --- read models of the HTML pages (one call per page) --------------------------------------------
+
+
+def overview(actor: Actor) -> dict:
+    bodies = list_bodies(actor)
+    upcoming = [
+        m
+        for m in list_meetings(actor, upcoming=True)
+        if m.status == "approved"
+        or "secretary" in roles_of(actor, m.body)
+        or roles_of(actor, m.body) & {"chair", "deputy_chair"}
+    ]
+    return {
+        "bodies": [b for b in bodies if b["my_roles"]] if not actor.reads_everything else bodies,
+        "upcoming": sorted(upcoming, key=lambda m: m.starts_at),
+    }
+
+
+def body_page(actor: Actor, body_code: str) -> dict:
+    body = get_body(body_code)
+    roles = _require_reader(actor, body)
+    return {
+        "body": body,
+        "roles": roles,
+        "pending": pending(actor, body_code),
+        "meetings": list_meetings(actor, body_code),
+        "members": memberships_on(body, clock.today()),
+        "overdue": len(list_instructions(actor, body_code, overdue_only=True)),
+    }
+
+
+def meeting_page(actor: Actor, meeting_id: int) -> dict:
+    meeting = get_meeting(actor, meeting_id)
+    body = meeting.body
+    roles = roles_of(actor, body)
+    items = []
+    for item in meeting.items:
+        labels = {o["value"]: o["label"] for o in decision_options(item.task)}
+        items.append(
+            {
+                "item": item,
+                "materials": materials(item.task, item.draft_decision) if item.task.status == "open" else None,
+                "outcome_label": labels.get(item.decision.outcome, item.decision.outcome) if item.decision else None,
+                "stale": item.task.status != "open" or item.instance.lock_version != item.seen_lock_version,
+            }
+        )
+    later = [m for m in list_meetings(actor, body.code) if m.id != meeting.id and m.status == "draft"]
+    return {
+        "meeting": meeting,
+        "body": body,
+        "roles": roles,
+        "items": items,
+        "is_secretary": "secretary" in roles,
+        "is_chair": bool(roles & {"chair", "deputy_chair"}),
+        "pending": pending(actor, body.code, with_materials=False)
+        if "secretary" in roles and meeting.status == "draft"
+        else [],
+        "later_meetings": later,
+        "seats": memberships_on(body, meeting_day(meeting)),
+        "voting_ids": set(_voting_members(body, meeting_day(meeting))),
+        "present_ids": {a.user_id for a in meeting.attendance if a.present and a.for_member_id is None},
+        "substitutes": {s.member_id: s.substitute for s in meeting.substitutes},
+        "quorum": quorum(meeting),
+        "protocol": meeting.protocol,
+        "presiding_id": _presiding_id(meeting),
+    }
+
+
+def protocol_page(actor: Actor, meeting_id: int) -> dict:
+    return protocol_view(get_meeting(actor, meeting_id))
+
+
+def instructions_page(actor: Actor, body_code: str, overdue_only: bool = False) -> dict:
+    body = get_body(body_code)
+    roles = _require_reader(actor, body)
+    return {
+        "body": body,
+        "roles": roles,
+        "rows": list_instructions(actor, body_code, overdue_only),
+        "overdue_only": overdue_only,
+    }
