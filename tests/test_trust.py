@@ -184,3 +184,72 @@ def test_demo_users_have_distinct_salts(app):
     assert all(h.startswith("$argon2id$") for h in hashes)
     demo.load(SYSTEM)  # idempotent: a hash that still matches is kept
     assert sorted(u.password_hash for u in db.session.query(User).filter_by(is_demo=True)) == sorted(hashes)
+
+
+# --- 5. no spreadsheet formula in anything the product writes ----------------------------------------------
+
+HOSTILE_CELLS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "  =1+1"]
+
+
+def test_public_csv_neutralises_formulas(client):
+    import csv
+
+    from workflow_app.services import publication
+    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.uow import UnitOfWork
+
+    rows = [
+        {"college": text, "programme_name": text, "current_kcp": 10, "approved_kcp": 5, "delta": -5}
+        for text in HOSTILE_CELLS
+    ]
+    with UnitOfWork(SYSTEM) as uow:
+        publication.publish(uow, "kcp", "2031", "КЦП на 2031 год", {"rows": rows})
+        uow.commit()
+    r = client.get("/public/kcp/2031.csv")
+    assert r.status_code == 200
+    table = list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig")), delimiter=";"))
+    header = table[0]
+    for line, text in zip(table[1:], HOSTILE_CELLS, strict=True):
+        assert line[header.index("Колледж")] == "'" + text
+        assert line[header.index("Профессия / специальность")] == "'" + text
+        assert line[header.index("Изменение")] == "-5"  # a number stays a number
+
+
+def test_audit_exports_neutralise_formulas_in_csv_and_xlsx(app):
+    import csv
+
+    from openpyxl import load_workbook
+
+    from workflow_app.services import audit_log
+    from workflow_app.services.identity import SYSTEM, Actor
+    from workflow_app.services.uow import UnitOfWork
+
+    with UnitOfWork(SYSTEM) as uow:
+        for text in HOSTILE_CELLS:  # names as they would come from an identity provider or an import
+            uow.record("published", payload={}, actor=Actor(None, text))
+        uow.commit()
+    reader = Actor(None, "auditor", groups=frozenset({"auditor"}))
+    content, _mime, _name = audit_log.export(reader, {"kind": "published"}, "csv")
+    table = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert [row["actor_name"] for row in table] == ["'" + t for t in HOSTILE_CELLS]
+    content, _mime, _name = audit_log.export(reader, {"kind": "published"}, "xlsx")
+    ws = load_workbook(io.BytesIO(content)).active
+    lines = list(ws.iter_rows())
+    column = [c.value for c in lines[0]].index("actor_name")
+    for line, text in zip(lines[1:], HOSTILE_CELLS, strict=True):
+        assert line[column].data_type == "s" and line[column].value == "'" + text
+
+
+def test_every_csv_and_xlsx_goes_through_the_one_writer():
+    """No module but services/spreadsheets.py writes CSV or XLSX itself."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "workflow_app"
+    writers = [
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if p.name != "spreadsheets.py"
+        and re.search(r"^\s*(import csv|from csv |from openpyxl|import openpyxl)", p.read_text(), re.M)
+        and re.search(r"csv\.writer|DictWriter|Workbook\(", p.read_text())
+    ]
+    assert writers == []

@@ -9,8 +9,6 @@ cursor (the seq of the last event shown): a page is one index range scan whateve
 the period (see the audit_event indexes in models/audit.py). Exports are in chain order.
 """
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,7 +20,7 @@ from ..diagram import DiagramError, render_svg
 from ..engine import clock
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, Organisation, User
-from . import audit, instances
+from . import audit, instances, spreadsheets
 from .access import require_instance_visible
 from .errors import Conflict, Forbidden, Invalid, TooLarge
 from .identity import Actor
@@ -284,15 +282,6 @@ def search(actor: Actor, params, limit=None, before=None) -> dict:
 # --- export ------------------------------------------------------------------------------------------
 
 
-def _cell(value):
-    """A flat cell value; text that a spreadsheet would run as a formula is quoted (CSV injection)."""
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        value = "'" + value
-    return value
-
-
 def export(actor: Actor, params, fmt: str) -> tuple[bytes, str, str]:
     """All matching events (oldest first, at most EXPORT_MAX) as (content, mimetype, file name)."""
     require_reader(actor)
@@ -315,34 +304,10 @@ def export(actor: Actor, params, fmt: str) -> tuple[bytes, str, str]:
             "events": events,
         }
         return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"), "application/json", name
+    table = ([ev[c] for c in COLUMNS] for ev in events)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(COLUMNS)
-        for ev in events:
-            writer.writerow([_cell(ev[c]) for c in COLUMNS])
-        # UTF-8 with a BOM: spreadsheet programs then read the Cyrillic text correctly
-        return buf.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", name
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("audit")
-    ws.append(list(COLUMNS))
-    for ev in events:
-        cells = []
-        for c in COLUMNS:
-            value = ev[c]
-            if isinstance(value, (dict, list)):
-                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            cells.append(cell)
-        ws.append(cells)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name
+        return spreadsheets.csv_bytes(COLUMNS, table), spreadsheets.CSV_MIMETYPE, name
+    return spreadsheets.xlsx_bytes("audit", COLUMNS, table), spreadsheets.XLSX_MIMETYPE, name
 
 
 # --- one instance: history and diagram ---------------------------------------------------------------

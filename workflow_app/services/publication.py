@@ -4,14 +4,12 @@ Writes happen only inside a chain's service task (services/chains.py, same trans
 this module reads. Publications are append-only: the latest of a kind and key is the current one.
 """
 
-import csv
-import io
-
 from sqlalchemy import select
 
 from ..engine import clock
 from ..extensions import db
 from ..models import Publication
+from . import spreadsheets
 from .errors import NotFound
 
 KINDS = ("kcp", "professions", "investment")
@@ -110,12 +108,7 @@ def as_json(pub: Publication) -> dict:
     }
 
 
-def as_csv(pub: Publication) -> str:
+def as_csv(pub: Publication) -> bytes:
     columns = CSV_COLUMNS[pub.kind]
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([header for _field, header in columns])
-    for row in rows(pub):
-        writer.writerow(["" if row.get(field) is None else row.get(field) for field, _header in columns])
-    return out.getvalue()
+    table = ([row.get(field) for field, _header in columns] for row in rows(pub))
+    return spreadsheets.csv_bytes([header for _field, header in columns], table, delimiter=";")
