@@ -2,7 +2,7 @@
 
 import socket
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories import actor, example_people, org, user
@@ -11,7 +11,7 @@ from stdnum.ru import inn
 
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import HumanTask, Organisation, User
+from workflow_app.models import HumanTask, Notification, Organisation, User
 from workflow_app.roles import ROLES
 from workflow_app.services import inbox, notifications, processes, tasks
 from workflow_app.services.errors import Forbidden, Invalid, NotFound
@@ -204,11 +204,7 @@ def smtp_server(app, sink):
         app.config.update(SMTP_HOST="")
 
 
-def test_email_to_candidates_is_sent_in_the_background(app, people):
-    import threading
-
-    release = threading.Event()  # a synchronous send would block the command until the server answers
-
+def test_email_to_candidates_goes_through_the_outbox(app, people):
     for u, mail in (
         (people["officer1"], "o1@college1.test"),
         (people["officer2"], "o2@college2.test"),
@@ -216,23 +212,57 @@ def test_email_to_candidates_is_sent_in_the_background(app, people):
     ):
         u.email = mail
     db.session.commit()
-    sink = SmtpSink(release)
+    sink = SmtpSink()
     with smtp_server(app, sink):
-        instance, _ = start(people["officer1"], "A-1")  # returns although the SMTP server is still holding
+        instance, _ = start(people["officer1"], "A-1")  # the command talks to no SMTP server
         assert instance.id is not None and sink.messages == []
-        assert not notifications.wait_idle(0.2)  # the sender is still busy in the background
-        release.set()
-        assert notifications.wait_idle(10)
+        rows = db.session.execute(select(Notification).order_by(Notification.id)).scalars().all()
+        assert sorted(r.email for r in rows) == ["dpo2@college1.test", "o1@college1.test"]  # not the other college
+        assert {r.status for r in rows} == {"pending"} and {r.instance_id for r in rows} == {instance.id}
+        assert notifications.send_due() == {"sent": 2, "retry": 0, "failed": 0}  # what the scheduler does
         recipients = sorted(r for rcpts, _ in sink.messages for r in rcpts)
-        assert recipients == ["dpo2@college1.test", "o1@college1.test"]  # not the other college
+        assert recipients == ["dpo2@college1.test", "o1@college1.test"]
         assert "Подать заявку" in sink.messages[0][1] or "=?utf-8?" in sink.messages[0][1].lower()
-    # an unreachable SMTP server does not break the command
+        db.session.expire_all()
+        assert {(r.status, r.attempts) for r in db.session.execute(select(Notification)).scalars()} == {("sent", 1)}
+        assert notifications.send_due() == {"sent": 0, "retry": 0, "failed": 0}  # sent once only
+    # an unreachable SMTP server breaks neither the command nor the message: it is retried later
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=_free_port())
     try:
-        start(people["officer1"], "A-2")
-        assert notifications.wait_idle(15)
+        instance, _ = start(people["officer1"], "A-2")
+        assert notifications.send_due() == {"sent": 0, "retry": 2, "failed": 0}
+        db.session.expire_all()
+        pending = db.session.execute(select(Notification).where(Notification.instance_id == instance.id)).scalars()
+        pending = list(pending)
+        assert {(r.status, r.attempts) for r in pending} == {("pending", 1)}
+        assert all(r.last_error and r.next_attempt_at > clock.now() for r in pending)
+        assert notifications.send_due() == {"sent": 0, "retry": 0, "failed": 0}  # not before its retry time
+        sink = SmtpSink()
+        with smtp_server(app, sink):
+            later = clock.now() + notifications.RETRY_AFTER[0] + timedelta(seconds=1)
+            assert notifications.send_due(later) == {"sent": 2, "retry": 0, "failed": 0}
+        assert sorted(r for rcpts, _ in sink.messages for r in rcpts) == ["dpo2@college1.test", "o1@college1.test"]
     finally:
         app.config.update(SMTP_HOST="")
+
+
+def test_a_sender_that_dies_mid_way_leaves_the_mail_to_the_next_tick(app, people):
+    people["officer1"].email = "o1@college1.test"
+    db.session.commit()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=_free_port())
+    try:
+        start(people["officer1"], "A-1")
+    finally:
+        app.config.update(SMTP_HOST="")
+    claimed = notifications._claim(clock.now(), 10)  # leased, then the process died before sending
+    assert [r.email for r in claimed] == ["o1@college1.test"]
+    assert notifications._claim(clock.now(), 10) == []  # leased: no second sender takes it meanwhile
+    sink = SmtpSink()
+    with smtp_server(app, sink):
+        assert notifications.send_due(clock.now() + notifications.LEASE + timedelta(seconds=1))["sent"] == 1
+    assert [rcpts for rcpts, _ in sink.messages] == [["o1@college1.test"]]
+    row = db.session.execute(select(Notification)).scalar_one()
+    assert (row.status, row.attempts) == ("sent", 2)
 
 
 def test_cli_users_and_tokens(app, client):
@@ -335,6 +365,6 @@ def test_a_deputy_acting_today_is_mailed_about_the_principals_new_tasks(app, peo
     with smtp_server(app, sink):
         start(people["officer2"], "D-0")  # college 2's task: college 1's officer is no candidate, nor its deputy
         start(people["officer1"], "D-1")
-        assert notifications.wait_idle(10)
+        notifications.send_due()
     assert [rcpts for rcpts, _ in sink.messages] == [["head@dpo.test"]]
     assert "D-1" in sink.messages[0][1] or "=?utf-8?" in sink.messages[0][1].lower()

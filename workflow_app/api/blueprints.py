@@ -18,3 +18,7 @@ ALL += [council_blp]
 from .scheduler import blp as scheduler_blp  # noqa: E402
 
 ALL += [scheduler_blp]
+
+from .notices import blp as notices_blp  # noqa: E402
+
+ALL += [notices_blp]

@@ -13,6 +13,7 @@ from .council import (  # noqa: F401
     Protocol,
 )
 from .identity import ApiToken, Deputy, Group, Membership, Organisation, User  # noqa: F401
+from .notification import Notification  # noqa: F401
 from .process import ProcessInstance, ProcessModel  # noqa: F401
 from .publication import Publication  # noqa: F401
 from .scheduler import CycleDefinition, SchedulerNode  # noqa: F401

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from ..engine import clock
 from ..extensions import db
-from ..models import HumanTask, Membership, Organisation, ProcessInstance, User
+from ..models import HumanTask, Organisation, ProcessInstance
 from . import instances, notifications, publication
 from .errors import Conflict, Forbidden, Invalid
 from .operations import START_HOOKS, UNSET, operation
@@ -623,26 +623,13 @@ def remind(ctx, params, data):
             "due_at": task.due_at.isoformat() if task and task.due_at else None,
         },
     )
-    if has_app_context() and current_app.config.get("SMTP_HOST"):
-        recipients = (
-            db.session.execute(
-                select(User.email)
-                .join(Membership, Membership.user_id == User.id)
-                .where(Membership.group_id == group, User.active.is_(True), User.email.is_not(None))
-            )
-            .scalars()
-            .all()
-        )
-        name = task.name if task else about
-        messages = [
-            (
-                email,
-                f"Просрочено: {name}",
-                f"Срок задачи «{name}» по делу «{ctx.instance.title}» ({ctx.instance.business_key}) истёк.\n",
-            )
-            for email in recipients
-        ]
-        if messages:
-            config_copy = dict(current_app.config)
-            ctx.uow.after_commit(lambda: notifications.dispatch(config_copy, messages))
+    name = task.name if task else about
+    notifications.queue(
+        ctx.uow,
+        notifications.members_of(group),
+        "reminder",
+        f"Просрочено: {name}",
+        f"Срок задачи «{name}» по делу «{ctx.instance.title}» ({ctx.instance.business_key}) истёк.\n",
+        instance_id=ctx.instance.id,
+    )
     return {"group": group, "task": about, "at": clock.now().isoformat()}

@@ -44,8 +44,8 @@ from sqlalchemy.orm import Session
 
 from ..engine import clock
 from ..extensions import db
-from ..models import CycleDefinition, ProcessInstance, ProcessModel, SchedulerNode
-from . import instances
+from ..models import CycleDefinition, Notification, ProcessInstance, ProcessModel, SchedulerNode
+from . import instances, notifications
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .identity import SCHEDULER, Actor
 from .uow import UnitOfWork
@@ -183,6 +183,7 @@ class TickResult:
     fired: list = field(default_factory=list)  # {"instance_id", "due_at", "late_s"}
     warnings: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # instance ids whose timers could not fire
+    mail: dict = field(default_factory=dict)  # the outbox: {"sent", "retry", "failed"}
     next_due: datetime | None = None
 
     @property
@@ -198,6 +199,7 @@ class TickResult:
             "fired": len(self.fired),
             "warnings": self.warnings,
             "failed": self.failed,
+            "mail": self.mail,
             "max_late_s": self.max_late_s,
             "next_due": _iso(self.next_due),
         }
@@ -217,6 +219,7 @@ def tick(now: datetime | None = None, *, skip_ids=(), timer_limit: int | None = 
     result = TickResult(now=now)
     start_due_cycles(now, result)
     fire_due_timers(now, result, skip_ids=set(skip_ids), limit=timer_limit)
+    result.mail = notifications.send_due(now)
     result.next_due = next_due(clock.now(), exclude_ids=set(skip_ids) | set(result.failed))
     return result
 
@@ -443,6 +446,9 @@ def next_due(now: datetime, *, exclude_ids=frozenset()) -> datetime | None:
         if earliest.tzinfo is None:
             earliest = earliest.replace(tzinfo=UTC)
         candidates.append(earliest)
+    mail = notifications.next_attempt()
+    if mail is not None:
+        candidates.append(mail if mail.tzinfo is not None else mail.replace(tzinfo=UTC))
     for cycle in db.session.execute(select(CycleDefinition).where(CycleDefinition.paused.is_(False))).scalars():
         try:
             if cycle.last_warning is None and latest_due(cycle, now) is not None:
@@ -836,6 +842,10 @@ class SchedulerLoop:
 def _after_flush(session, _flush_context):
     earliest = None
     for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Notification) and obj.next_attempt_at is not None:
+            if earliest is None or obj.next_attempt_at < earliest:  # an e-mail to send
+                earliest = obj.next_attempt_at
+            continue
         if not isinstance(obj, ProcessInstance):
             continue
         for value in inspect(obj).attrs.next_timer_at.history.added:

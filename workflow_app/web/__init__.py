@@ -67,3 +67,6 @@ def register_web(app):
 
     app.register_blueprint(council_web_bp)
     app.register_blueprint(council_public_bp)
+    from .notices import bp as notices_bp
+
+    app.register_blueprint(notices_bp)

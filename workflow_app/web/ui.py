@@ -148,6 +148,12 @@ def _nav_items():
         },
         {"label": gettext("Start a process"), "url": url_for("web.start"), "active": endpoint.startswith("web.start")},
         {"label": gettext("Cases"), "url": url_for("web.instances"), "active": endpoint.startswith("web.instance")},
+        {
+            "label": gettext("Notices"),
+            "url": url_for("notices.page"),
+            "count": unread_notices(),
+            "active": endpoint.startswith("notices."),
+        },
     ]
     if groups & COUNCIL_GROUPS or "admin" in groups:
         items.append(
@@ -164,6 +170,12 @@ def _nav_items():
             }
         )
     return items
+
+
+def unread_notices() -> int:
+    from ..services import notifications
+
+    return notifications.unread_count(actor())
 
 
 def new_task_count() -> int:

@@ -4,7 +4,6 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
 
 from ... import forms as form_schemas
@@ -355,25 +354,20 @@ def approve_agenda(actor: Actor, meeting_id: int) -> Meeting:
 
 
 def _notify_members(uow, meeting: Meeting) -> None:
-    """In-app: approved agendas show on the members' "upcoming meetings" page. E-mail where SMTP is set."""
-    if not has_app_context() or not current_app.config.get("SMTP_HOST"):
-        return
+    """Approved agendas show on the members' "upcoming meetings" page; each member also gets a notice
+    (in-app and e-mail, through the outbox)."""
     when = local(meeting.starts_at).strftime("%d.%m.%Y %H:%M")
     agenda = "\n".join(f"{i.position}. {i.title}" for i in meeting.items)
-    messages = []
     for m in memberships_on(meeting.body, meeting_day(meeting)):
-        if m.user.email and m.user.active:
-            messages.append(
-                (
-                    m.user.email,
-                    f"{meeting.body.short_name}: заседание {when}",
-                    f"{m.user.display_name},\n\nзаседание «{meeting.body.name}» состоится {when} (Томск)"
-                    f", место: {meeting.place or '—'}.\n\nПовестка:\n{agenda}\n",
-                )
+        if m.user.active:
+            notifications.queue(
+                uow,
+                [m.user],
+                "meeting",
+                f"{meeting.body.short_name}: заседание {when}",
+                f"{m.user.display_name},\n\nзаседание «{meeting.body.name}» состоится {when} (Томск)"
+                f", место: {meeting.place or '—'}.\n\nПовестка:\n{agenda}\n",
             )
-    if messages:
-        config = dict(current_app.config)
-        uow.after_commit(lambda: notifications.send(config, messages))
 
 
 # --- attendance and quorum ------------------------------------------------------------------------
