@@ -736,3 +736,13 @@ def test_late_formal_check_mails_the_head_of_the_department(api, app):
         controller.stop()
     assert [r for rcpts, _ in sink.messages for r in rcpts] == ["dpo_head@soglasie.test"]
     assert api.task("dpo_officer", key, "formal_check")  # still open: the reminder does not interrupt
+    # the same outbox row is the head's in-app notice, marked sent; nobody else has it
+    notices = api.client.get("/api/v1/notices", headers=api._h("dpo_head")).get_json()
+    assert [(n["kind"], n["status"]) for n in notices] == [("reminder", "sent")]
+    assert "Формальная проверка заявки" in notices[0]["subject"] and notices[0]["read_at"] is None
+    assert api.client.get("/api/v1/notices", headers=api._h("dpo_officer")).get_json() == []
+    r = api.client.post(f"/api/v1/notices/{notices[0]['id']}/read", headers=api._h("dpo_officer"))
+    assert r.status_code == 404  # not someone else's notice
+    r = api.client.post(f"/api/v1/notices/{notices[0]['id']}/read", headers=api._h("dpo_head"))
+    assert r.get_json() == {"marked": 1}
+    assert api.client.get("/api/v1/notices", headers=api._h("dpo_head")).get_json()[0]["read_at"]
