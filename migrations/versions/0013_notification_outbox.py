@@ -1,17 +1,18 @@
 """the notification outbox: notices and e-mails written in the command's transaction, sent by the scheduler
 
 Revision ID: 0013_notification_outbox
-Revises: 0012_task_instance_index
+Revises: 0001_initial
 Create Date: 2026-12-06 22:30:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_notification_outbox'
-down_revision = '0012_task_instance_index'
+revision = "0013_notification_outbox"
+down_revision = "0001_initial"
 branch_labels = None
 depends_on = None
 
