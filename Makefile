@@ -10,7 +10,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install db demo bench bench-full clean load faults
+.PHONY: run test install db demo bench bench-full clean load faults lint-models
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,13 @@ load: install  # gunicorn x4 on a throwaway PostgreSQL, 50 racing clients, consi
 
 faults: install  # the same load with a worker SIGKILL, a PostgreSQL crash-restart, a scheduler killed mid-tick
 	$(BIN)/python -m benchmarks.faults_pg
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint-models: node_modules/.installed  # bpmn.io's linter, recommended rules (.bpmnlintrc), over the shipped models
+	npx --no-install bpmnlint bpmn/*.bpmn
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

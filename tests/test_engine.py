@@ -36,7 +36,7 @@ def test_example_parses_with_metadata():
     assert meta["start_groups"] == ["college_officer"]
     assert meta["user_tasks"]["review_request"]["distinctFrom"] == ["submit_request"]
     assert meta["user_tasks"]["submit_request"]["orgScope"] == "initiator"
-    assert meta["flows"]["gw_review->submit_request"] == "f_return"
+    assert meta["flows"]["gw_review->join_submit"] == "f_return"
     assert parsed.form_keys() == {"example_request", "example_review"}
 
 
@@ -188,7 +188,11 @@ def names(loaded):
 
 def test_full_run_with_return_loop_message_and_transitions(engine, model):
     inst, transitions = engine.start(model, {"title": "t"})
-    assert [(t.bpmn_id, t.new) for t in transitions] == [("start", "COMPLETED"), ("submit_request", "READY")]
+    assert [(t.bpmn_id, t.new) for t in transitions] == [
+        ("start", "COMPLETED"),
+        ("join_submit", "COMPLETED"),
+        ("submit_request", "READY"),
+    ]
     state = inst.dump()
     assert '"spec"' not in state[:200] and "bpmn_xml" not in state
     inst = engine.load(model, state)
