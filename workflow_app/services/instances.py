@@ -107,7 +107,7 @@ def start_instance(
     model = latest_model(process_id)
     data = check_data(data)
     hook = operations.start_hook(process_id) if run_hooks else None
-    if hook is not None:  # chain rules (services/chains.py): open campaign, parent, business key...
+    if hook is not None:  # chain rules (services/chains/): open campaign, parent, business key...
         req = operations.StartRequest(data, business_key, title, cycle_key, parent, check_permission, initiator_org_id)
         hook(uow, actor, req)
         data, business_key, title, cycle_key, parent, check_permission, initiator_org_id = (

@@ -1,6 +1,6 @@
 """Published results (no login): the approved КЦП table, the professions list, investment aggregates.
 
-Writes happen only inside a chain's service task (services/chains.py, same transaction as the approval);
+Writes happen only inside a chain's service task (services/chains/, same transaction as the approval);
 this module reads. Publications are append-only: the latest of a kind and key is the current one.
 """
 

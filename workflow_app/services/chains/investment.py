@@ -1,0 +1,124 @@
+"""Chain (c): staffing of investment projects, roadmap 2.2, 5.3, 10.3."""
+
+from sqlalchemy import select
+
+from ...engine import clock
+from ...extensions import db
+from ...models import Organisation
+from .. import instances, publication
+from ..errors import Invalid
+from ..operations import operation
+from . import _, _year, config
+
+# --- chain (c): investment projects ------------------------------------------------------------------------
+
+
+@operation("publish_investment")
+def publish_investment(ctx, params, data):
+    """Adds this case to the year's public aggregates: projects, jobs, people needed per profession.
+
+    Only counts are published: never the investor, its ИНН, the project, the municipality or the wage.
+    """
+    cfg = config()["investment"]
+    year = clock.now().astimezone(clock.REGION_TZ).year
+    previous = publication.latest("investment", str(year))
+    agg = (
+        dict(previous.payload) if previous is not None else {"year": year, "projects": 0, "jobs": 0, "professions": []}
+    )
+    per_profession = {p["profession"]: p["number"] for p in agg.get("professions", [])}
+    for need in data.get("needs") or []:
+        name = str(need.get("profession", "")).strip()
+        if name:
+            per_profession[name] = per_profession.get(name, 0) + int(need.get("number") or 0)
+    jobs = sum(int(j.get("jobs") or 0) for j in data.get("jobs") or [])
+    payload = {
+        "year": year,
+        "projects": int(agg.get("projects", 0)) + 1,
+        "jobs": int(agg.get("jobs", 0)) + jobs,
+        "professions": [{"profession": k, "number": v} for k, v in sorted(per_profession.items())],
+    }
+    pub = publication.publish(
+        ctx.uow, "investment", str(year), cfg["publication_title"].format(year=year), payload, ctx.instance
+    )
+    return {"publication_id": pub.id}
+
+
+@operation("start_followups")
+def start_followups(ctx, params, data):
+    """On approval of a staffing plan: one КЦП request per college named in the plan (chain a, in the campaign
+    of the plan's admission year) and one proposal to the professions list (chain b), linked by parent_id."""
+    case = ctx.instance
+    cfg = config()
+    year = _year(data.get("kcp_year"))
+    by_college: dict[str, list] = {}
+    professions = []
+    for m in data.get("measures") or []:
+        if m.get("kind") == "kcp":
+            by_college.setdefault(m.get("college_code"), []).append(m)
+        elif m.get("kind") == "professions_list":
+            professions.append(m)
+    started = {"kcp_requests": [], "professions_proposals": []}
+    for code, measures in sorted(by_college.items()):
+        org = db.session.execute(select(Organisation).where(Organisation.code == str(code))).scalar_one_or_none()
+        if org is None or org.kind != "college":
+            raise Invalid(
+                _("The staffing plan names an unknown college: %(code)s", code=code), fields={"measures": str(code)}
+            )
+        key = cfg["kcp"]["request_business_key"].format(year=year, org=org.code) + f"/{case.business_key}"
+        lines = [
+            {
+                "programme_code": m.get("programme_code"),
+                "programme_name": m.get("programme_name"),
+                "form_of_study": m.get("form_of_study"),
+                "requested_kcp": m.get("places"),
+                "justification": m.get("measure"),
+            }
+            for m in measures
+        ]
+        child = instances.start_instance(
+            ctx.uow,
+            ctx.actor,
+            "kcp_request",
+            {
+                "year": year,
+                "change_type": "increase",
+                "reason": "employer_demand",
+                "lines": lines,
+                "investment_case": case.business_key,
+            },
+            business_key=key,
+            title=cfg["kcp"]["request_title"].format(year=year, org_name=org.name),
+            parent=case,
+            check_permission=False,
+            initiator_org_id=org.id,
+            run_hooks=False,
+        )
+        started["kcp_requests"].append(child.business_key)
+    if professions:
+        key = cfg["professions"]["proposal_business_key"].format(year=year, org=case.business_key)
+        items = [
+            {
+                "action": "add",
+                "profession": m.get("programme_name"),
+                "okpdtr_code": m.get("okpdtr_code"),
+                "programme_type": "training",
+                "planned_trainees": m.get("places"),
+                "investment_project": case.business_key,
+                "justification": m.get("measure"),
+            }
+            for m in professions
+        ]
+        child = instances.start_instance(
+            ctx.uow,
+            ctx.actor,
+            "professions_proposal",
+            {"year": year, "items": items, "proposer_kind": "sector", "investment_case": case.business_key},
+            business_key=key,
+            title=cfg["professions"]["proposal_title"].format(year=year, org_name=case.title),
+            parent=case,
+            check_permission=False,
+            initiator_org_id=None,
+            run_hooks=False,
+        )
+        started["professions_proposals"].append(child.business_key)
+    return started
