@@ -164,7 +164,7 @@ def test_college_to_department_and_back(live_server, page):
 
 
 def test_kcp_request_with_a_table_row_reaches_the_department(live_server, page):
-    """One КЦП request from a college (header + a line added to the table) to ДепПО's formal check."""
+    """One КЦП request from a ПОО (header + its lines of the table in force, one changed) to ДепПО's formal check."""
     from playwright.sync_api import expect
 
     base = live_server
@@ -179,17 +179,11 @@ def test_kcp_request_with_a_table_row_reaches_the_department(live_server, page):
     page.fill("#f-contact", "Петрова А. В., 8-3822-000000")
     page.fill("#f-evidence", "Письма работодателей № 1–3")
     table = page.locator("table[data-array=lines]")
-    before = table.locator("tbody tr").count()
-    page.click(".field-table .row-add")
-    rows = table.locator("tbody tr")
-    expect(rows).to_have_count(before + 1)
-    row = rows.nth(before)
-    row.locator("select[name$='-level']").select_option("ppssz")
-    row.locator("input[name$='-programme_code']").fill("09.02.07")
-    row.locator("input[name$='-programme_name']").fill("Информационные системы и программирование")
-    row.locator("select[name$='-form_of_study']").select_option("full_time")
-    row.locator("select[name$='-base']").select_option("9")
-    row.locator("input[name$='-current_kcp']").fill("50")
+    # the ПОО's lines of the КЦП table in force, current figures from the act
+    expect(table.locator("input[name$='-programme_code'][value='09.02.07']")).to_have_count(2)
+    row = table.locator("tbody tr", has=page.locator("input[name$='-programme_code']")).nth(0)
+    expect(row.locator("input[name$='-programme_code']")).to_have_value("09.02.07")
+    expect(row.locator("input[name$='-current_kcp']")).to_have_value("50")
     row.locator("input[name$='-requested_kcp']").fill("75")
     row.locator("input[name$='-employer_confirmations']").fill("3")
     row.locator("textarea[name$='-justification']").fill("Потребность IT-компаний региона подтверждена письмами")

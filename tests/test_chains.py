@@ -191,16 +191,18 @@ def run_kcp_campaign_to_order(api, changes=None):
     api.do("cc_secretary", "КЦП-2027", "cc_decision", {"decision": "agree", "protocol_ref": "протокол № 1 / вопрос 3"})
 
 
+AMENDING_TITLE = "О внесении изменений в распоряжение Администрации Томской области от 25.05.2026 № 327-ра"
+
+
 def sign_and_register(api, drafter="dpo_officer"):
-    api.do(
+    # the draft starts from the act in force: «О внесении изменений в распоряжение … от … № …»
+    draft = api.task(drafter, "КЦП-2027", "draft_order")
+    prefilled = api.get_task(drafter, draft["id"]).get_json()["data"]
+    assert prefilled["act_title"] == AMENDING_TITLE
+    api.complete(
         drafter,
-        "КЦП-2027",
-        "draft_order",
-        {
-            "act_type": "распоряжение Администрации Томской области",
-            "act_title": "Об установлении КЦП на 2027 год",
-            "draft_text": "Проект",
-        },
+        draft["id"],
+        {"act_type": prefilled["act_type"], "act_title": prefilled["act_title"], "draft_text": "Проект"},
     )
     api.do("dpo_head", "КЦП-2027", "visa_head", {"decision": "approve"})
     api.do("legal_officer", "КЦП-2027", "visa_legal", {"decision": "approve"})
@@ -299,14 +301,26 @@ def test_kcp_happy_path_with_a_return_loop_to_the_same_college_and_publication(a
     html = page.get_data(as_text=True)
     assert "Томский политехнический техникум" in html and "15.02.16" in html and "321-ра" in html
     data = client.get("/public/kcp/2027.json").get_json()
-    rows = {(r["college_code"], r["programme_code"]): r for r in data["rows"]}
+    rows = {(r["college_code"], r["programme_code"]): r for r in data["rows"] if r["base_code"] == "9"}
     assert rows[("TPT", "15.02.16")]["approved_kcp"] == 40  # ДепПО's proposal
     assert rows[("TTIT", "09.02.07")]["approved_kcp"] == 70  # the Expert Council's change
     assert rows[("TPT", "15.02.16")]["form_of_study"] == "очная"
     assert data["order"]["number"] == "321-ра"
+    # the whole table in force after the change: every ПОО's lines, the changed ones marked
+    assert len(rows) == 3 and len(data["rows"]) == 4
+    assert rows[("TPT", "15.01.05")]["approved_kcp"] == 50 and not rows[("TPT", "15.01.05")]["changed"]
+    assert rows[("TPT", "15.02.16")]["changed"] and rows[("TPT", "15.02.16")]["current_kcp"] == 25
+    assert [(r["base"], r["changed"]) for r in data["rows"] if r["programme_code"] == "09.02.07"] == [
+        ("на базе основного общего образования", True),
+        ("на базе среднего общего образования", False),
+    ]
+    assert data["act"]["number"] == "327-ра" and data["order"]["title"].startswith(
+        "О внесении изменений в распоряжение"
+    )
     text = client.get("/public/kcp/2027.csv").get_data(as_text=True)
     table = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
-    assert table[0][0] == "Колледж" and len(table) == 3
+    assert table[0][0] == "ПОО" and len(table) == 5
+    assert sum(1 for line in table if line[-1] == "изменено") == 2
     assert "Белов" not in text and "Белов" not in html  # no contacts or personal data in the public table
     index = client.get("/public/")
     assert index.status_code == 200 and "Опубликованные решения" in index.get_data(as_text=True)
@@ -378,7 +392,7 @@ def test_kcp_rejections_four_eyes_and_reminder_timer(api):
     assert instance("КЦП-2027").status == "completed"
     assert instance(key2).status == "completed"
     assert api.tasks("college_officer_2", key2) == []
-    assert db.session.execute(select(Publication)).first() is None
+    assert db.session.execute(select(Publication).where(Publication.source_instance_id.is_not(None))).first() is None
 
 
 def test_kcp_order_four_eyes_and_visa_return(api):
@@ -698,7 +712,7 @@ def test_investor_case_on_behalf_and_decline(api):
     assert api.tasks("investor_1", key) == []
     api.do("di_officer", key, "di_check", {"decision": "decline", "comment": "Проект вне перечня приоритетных"})
     assert instance(key).status == "completed"
-    assert db.session.execute(select(Publication)).first() is None
+    assert db.session.execute(select(Publication).where(Publication.source_instance_id.is_not(None))).first() is None
 
 
 def test_late_formal_check_mails_the_head_of_the_department(api, app):

@@ -14,6 +14,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from stdnum.ru import inn as inn_check
 
+from ..engine import clock
 from ..extensions import db
 from ..models import Membership, Organisation, User
 from ..roles import ROLES
@@ -94,6 +95,7 @@ class DemoResult:
     organisations_created: list = field(default_factory=list)
     users_created: list = field(default_factory=list)
     users_total: int = 0
+    kcp_tables: list = field(default_factory=list)
 
 
 def demo_users() -> list[tuple[str, str, list, str]]:
@@ -102,6 +104,56 @@ def demo_users() -> list[tuple[str, str, list, str]]:
         (role, DISPLAY.get(role, f"{ROLES[role][0]} (демо)"), [role], ROLE_ORG.get(role, "ADM")) for role in ROLES
     ]
     return people + EXTRA_USERS
+
+
+# The demo КЦП tables in force (the act of the previous spring, one line per ПОО programme, form and base).
+KCP_LINES = [
+    ("TPT", "ppssz", "15.02.16", "Технология машиностроения", "full_time", "9", 25),
+    (
+        "TPT",
+        "ppkrs",
+        "15.01.05",
+        "Сварщик (ручной и частично механизированной сварки (наплавки))",
+        "full_time",
+        "9",
+        50,
+    ),
+    ("TTIT", "ppssz", "09.02.07", "Информационные системы и программирование", "full_time", "9", 50),
+    ("TTIT", "ppssz", "09.02.07", "Информационные системы и программирование", "full_time", "11", 25),
+]
+
+
+def _establish_kcp_tables(uow, orgs) -> list[int]:
+    """The КЦП table in force for this year's and next year's admission, where none is recorded yet."""
+    from . import publication
+    from .chains import kcp
+
+    year = clock.today().year
+    done = []
+    for y in (year, year + 1):
+        if publication.latest("kcp", str(y)) is not None:
+            continue
+        rows = [
+            {
+                "college_code": code,
+                "college": orgs[code].name,
+                "level_code": level,
+                "programme_code": programme,
+                "programme_name": name,
+                "form_of_study_code": form,
+                "base_code": base,
+                "kcp": places,
+            }
+            for code, level, programme, name, form, base, places in KCP_LINES
+        ]
+        act = {
+            "number": f"{300 + y % 100}-ра",
+            "date": f"{y - 1}-05-25",
+            "title": f"Об установлении контрольных цифр приёма на {y} год",
+        }
+        kcp.establish_table(uow, y, act, rows)
+        done.append(y)
+    return done
 
 
 def _env_name() -> str:
@@ -159,6 +211,7 @@ def load(actor: Actor, password: str | None = None) -> DemoResult:
         from . import council
 
         council.ensure_demo_memberships(db.session)  # seat the cc_*/ec_*/wg_* users on their bodies
+        result.kcp_tables = _establish_kcp_tables(uow, orgs)
         uow.record(
             "demo_loaded",
             payload={"organisations_created": result.organisations_created, "users_created": result.users_created},

@@ -8,6 +8,7 @@ agenda items) commits all of them or none.
 
 import json
 import logging
+from datetime import date, datetime, time
 
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import defer
@@ -324,6 +325,10 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             continue
         props = meta.get(view.bpmn_id, {})
         due = props.get("dueWorkingDays")
+        due_at = workdays.add_working_days(now, due) if due is not None else None
+        due_variable = (props.get("properties") or {}).get("dueDateVariable")
+        if due_variable:  # a fixed date carried by the case (e.g. the site update deadline, 1 June)
+            due_at = _date_in_data(loaded.task_data(engine_id), due_variable) or due_at
         row = HumanTask(
             instance_id=instance.id,
             engine_task_id=engine_id,
@@ -340,7 +345,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             distinct_from=props.get("distinctFrom", []),
             status="open",
             created_at=now,
-            due_at=workdays.add_working_days(now, due) if due is not None else None,
+            due_at=due_at,
         )
         new_rows.append(row)
     uow.insert(new_rows)
@@ -364,6 +369,18 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
                 },
             )
         notifications.tasks_ready(uow, new_rows)
+
+
+def _date_in_data(data: dict, path: str):
+    """The end of the working day (18:00 in the region) of the ISO date at ``path`` (dotted) in ``data``."""
+    value = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError):
+        return None
+    return datetime.combine(day, time(18, 0), tzinfo=clock.REGION_TZ)
 
 
 def _audit_engine_events(uow, instance, transitions, actor):

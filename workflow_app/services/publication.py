@@ -17,16 +17,17 @@ KINDS = ("kcp", "professions", "investment")
 # CSV columns per kind: (payload field, header)
 CSV_COLUMNS = {
     "kcp": [
-        ("college", "Колледж"),
+        ("college", "ПОО"),
         ("college_code", "Код организации"),
         ("level", "Уровень"),
         ("programme_code", "Код"),
         ("programme_name", "Профессия / специальность"),
         ("form_of_study", "Форма обучения"),
-        ("base", "База"),
-        ("current_kcp", "Было КЦП"),
-        ("approved_kcp", "Утверждено КЦП"),
+        ("base", "База приёма"),
+        ("current_kcp", "КЦП до изменения"),
+        ("approved_kcp", "КЦП (бюджетные места)"),
         ("delta", "Изменение"),
+        ("changed_mark", "Изменено"),
     ],
     "professions": [
         ("profession", "Профессия"),

@@ -3,8 +3,15 @@
 from flask import Blueprint, Response, jsonify, render_template
 
 from ..services import publication
+from ..services.chains.kcp import ru_date
 
 bp = Blueprint("public", __name__, url_prefix="/public")
+
+
+@bp.app_template_filter("ru_date")
+def _ru_date(value):
+    """ДД.ММ.ГГГГ of an ISO date string or of a moment (in Asia/Tomsk)."""
+    return ru_date(value)
 
 
 @bp.route("/")

@@ -130,7 +130,7 @@ def _cycle_hook(section: str):
         req.data.setdefault("act_type", cfg["act_type"])
         req.data.setdefault("signatory", cfg["signatory"])
         if section == "kcp":
-            req.data.setdefault("act_title", cfg["kcp"]["act_title"].format(year=year))
+            kcp.campaign_data(req.data, year)
         if section == "professions":
             req.data.setdefault("effective_date", cfg["professions"]["effective_date"].format(year=year))
 
@@ -150,6 +150,7 @@ def _kcp_request_hook(uow, actor, req):
     if campaign is None:
         raise Conflict(_("The campaign for admission quotas %(year)s is not accepting requests", year=year))
     req.data["year"] = year
+    kcp.prefill_request(req.data, year, org)
     req.parent = req.parent or campaign
     req.business_key = cfg["request_business_key"].format(year=year, org=org.code)
     req.title = req.title or cfg["request_title"].format(year=year, org_name=org.name)
@@ -271,10 +272,6 @@ def _deliver(ctx, child: ProcessInstance, message: str, payload: dict):
         audit_kind="message_delivered",
         audit_payload={"message": message, "payload": payload, "from_instance_id": ctx.instance.id},
     )
-
-
-def _line_key(business_key, line):
-    return (business_key, line.get("programme_code"), line.get("form_of_study"))
 
 
 # --- shared -----------------------------------------------------------------------------------------------
