@@ -194,7 +194,7 @@ def run_kcp_campaign_to_order(api, changes=None):
 AMENDING_TITLE = "О внесении изменений в распоряжение Администрации Томской области от 25.05.2026 № 327-ра"
 
 
-def sign_and_register(api, drafter="dpo_officer"):
+def sign_and_register(api, drafter="dpo_officer", finance=True):
     # the draft starts from the act in force: «О внесении изменений в распоряжение … от … № …»
     draft = api.task(drafter, "КЦП-2027", "draft_order")
     prefilled = api.get_task(drafter, draft["id"]).get_json()["data"]
@@ -206,7 +206,8 @@ def sign_and_register(api, drafter="dpo_officer"):
     )
     api.do("dpo_head", "КЦП-2027", "visa_head", {"decision": "approve"})
     api.do("legal_officer", "КЦП-2027", "visa_legal", {"decision": "approve"})
-    api.do("finance_officer", "КЦП-2027", "visa_finance", {"decision": "approve"})
+    if finance:
+        api.do("finance_officer", "КЦП-2027", "visa_finance", {"decision": "approve"})
     api.do("deputy_governor", "КЦП-2027", "sign_order", {"decision": "sign"})
     api.do("records_office", "КЦП-2027", "register_order", {"order_number": "321-ра", "order_date": "2027-05-24"})
 

@@ -258,7 +258,13 @@ def report_to_campaign(ctx, params, data):
         return {"reported": False}
     if ASSESSED not in (campaign.waiting_messages or []):
         return {"reported": False}
-    payload = {"instance_id": request.id, "business_key": request.business_key, "outcome": params.get("outcome")}
+    payload = {
+        "instance_id": request.id,
+        "business_key": request.business_key,
+        "outcome": params.get("outcome"),
+        # this request's state is saved only after this step: the campaign reads the assessment from here
+        "request": {k: data.get(k) for k in ("lines", "line_opinions", "opinion")},
+    }
     _deliver(ctx, campaign, ASSESSED, payload)
     return {"reported": True}
 
@@ -274,10 +280,16 @@ def collect_kcp_requests(ctx, params, data):
     _act, rows = table_in_force(year)
     in_force = {_key(r): r["kcp"] for r in rows}
     requests, lines = [], []
+    just = data.get("kcp_assessed") or {}
     for child in _requests(ctx.instance.id):
-        if KCP_DECISION not in (child.waiting_messages or []):
+        if child.id == just.get("instance_id"):  # reported in this very command, not saved yet
+            if just.get("outcome") != "assessed":
+                continue
+            d = just.get("request") or {}
+        elif KCP_DECISION not in (child.waiting_messages or []):
             continue
-        d = _submitted(child)
+        else:
+            d = _submitted(child)
         org = _org(child.initiator_org_id)
         proposed = {
             (lo.get("programme_code"), lo.get("form_of_study")): lo.get("proposed_kcp")

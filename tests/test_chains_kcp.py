@@ -1,0 +1,264 @@
+"""КЦП (roadmap 6.3) rules through the REST API: the intake window, the consolidation built from every
+submitted request's assessment, a year without requests, the act in force, the order's number and the
+timeline from 1 April to a registered order by 31 May and the ПОО's site update by 1 June."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from test_chains import (  # noqa: F401  (fixtures)
+    AMENDING_TITLE,
+    MONDAY,
+    accept_and_assess,
+    api,
+    fire_due,
+    frozen,
+    instance,
+    kcp_lines,
+    kcp_request,
+    open_kcp_campaign,
+    sign_and_register,
+    submit_kcp,
+)
+
+from workflow_app import workdays
+from workflow_app.engine import clock
+from workflow_app.extensions import db
+from workflow_app.models import AuditEvent, HumanTask, ProcessInstance, ProcessModel, Publication
+from workflow_app.services.instances import compiled_by_id
+
+CAMPAIGN = "КЦП-2027"
+
+
+def events(kind, business_key=None):
+    db.session.expire_all()
+    q = select(AuditEvent).where(AuditEvent.kind == kind)
+    if business_key:
+        q = q.where(AuditEvent.business_key == business_key)
+    return db.session.execute(q.order_by(AuditEvent.seq)).scalars().all()
+
+
+def open_tasks(business_key):
+    db.session.expire_all()
+    return (
+        db.session.execute(
+            select(HumanTask.task_def).where(HumanTask.business_key == business_key, HumanTask.status == "open")
+        )
+        .scalars()
+        .all()
+    )
+
+
+def to_order(api, funding_grows=False):
+    api.do("dpo_officer", CAMPAIGN, "consolidate", {"funding_grows": funding_grows, "summary": "Свод"})
+    api.do("sector_officer", CAMPAIGN, "opinion_sector", {"sector_decision": "agree"})
+    api.do("dtzn_officer", CAMPAIGN, "opinion_dtzn", {"dtzn_decision": "agree"})
+    api.do("ec_secretary", CAMPAIGN, "ec_decision", {"decision": "recommend", "protocol_ref": "протокол № 2, вопрос 1"})
+    api.do("cc_secretary", CAMPAIGN, "cc_decision", {"decision": "agree", "protocol_ref": "протокол № 1, вопрос 3"})
+
+
+def test_intake_closes_unsubmitted_requests_with_a_notice_and_the_consolidation_waits_for_assessments(api):
+    open_kcp_campaign(api)
+    tpt = submit_kcp(api, 1)
+    ttit = "КЦП-2027/TTIT"
+    api.start("college_officer_2", "kcp_request", {"year": 2027})
+    api.do("college_officer_2", ttit, "fill_request", kcp_request(kcp_lines("09.02.07", 50, 75)))
+    # TTIT's director has not signed it when ДепПО decides; an extension needs its date and grounds
+    r = api.do("dpo_officer", CAMPAIGN, "close_intake", {"decision": "extend"}, expect=422)
+    assert {"new_deadline", "comment"} <= set(r["error"]["fields"])
+    api.do(
+        "dpo_officer",
+        CAMPAIGN,
+        "close_intake",
+        {"decision": "extend", "new_deadline": "2027-04-30", "comment": "Просьба ПОО"},
+    )
+    extended = [e for e in events("task_completed", CAMPAIGN) if e.payload.get("task") == "close_intake"]
+    assert extended[-1].payload["data"]["new_deadline"] == "2027-04-30"  # a recorded decision
+    assert "close_intake" in open_tasks(CAMPAIGN)  # the intake is open again
+    api.do("dpo_officer", CAMPAIGN, "close_intake", {"decision": "close"})
+
+    # the unsubmitted request is closed with a notice to its ПОО; nothing of it is left open
+    assert instance(ttit).status == "completed" and open_tasks(ttit) == []
+    notice = events("notice", ttit)
+    assert len(notice) == 1 and "закрыта без рассмотрения" in notice[0].payload["text"]
+    assert api.tasks("college_director_2", ttit) == []
+    api.start("college_officer_2", "kcp_request", {"year": 2027}, expect=409)  # and no late start either
+
+    # the submitted one is not assessed yet: the consolidation waits for it, not without it; the steps it
+    # waits for carry their own timers (a reminder to the head of ДепПО when the assessment is late)
+    assert "consolidate" not in open_tasks(CAMPAIGN)
+    assert "kcp_assessed" in instance(CAMPAIGN).waiting_messages
+    api.do("dpo_officer", tpt, "formal_check", {"decision": "accept"})
+    fire_due(MONDAY + timedelta(days=7))
+    assert [e.payload["task"] for e in events("reminder", tpt) if e.payload["group"] == "dpo_head"] == ["assess"]
+    assert "consolidate" not in open_tasks(CAMPAIGN)
+    api.do(
+        "dpo_officer",
+        tpt,
+        "assess",
+        {
+            "opinion": "support_partly",
+            "line_opinions": [{"programme_code": "15.02.16", "form_of_study": "full_time", "proposed_kcp": 40}],
+        },
+    )
+    task = api.task("dpo_officer", CAMPAIGN, "consolidate")
+    data = api.get_task("dpo_officer", task["id"]).get_json()["data"]
+    assert [(r["business_key"], r["current"], r["requested"], r["proposed"]) for r in data["assessed_requests"]] == [
+        (tpt, 25, 50, 40)
+    ]
+    assert data["requests_totals"] == {
+        "requests": 1,
+        "lines": 1,
+        "current": 25,
+        "requested": 50,
+        "proposed": 40,
+        "delta": 15,
+    }
+    to_order(api)
+    sign_and_register(api, finance=False)
+    assert instance(CAMPAIGN).status == "completed"
+    rows = api.client.get("/public/kcp/2027.json").get_json()["rows"]
+    changed = [(r["college_code"], r["programme_code"], r["approved_kcp"]) for r in rows if r["changed"]]
+    assert changed == [("TPT", "15.02.16", 40)]  # TTIT's unsubmitted request changed nothing
+    assert {r["college_code"] for r in rows} == {"TPT", "TTIT"}  # …and TTIT's lines are still in the table
+
+
+def test_a_request_returned_after_the_close_keeps_the_campaign_waiting_and_its_rejection_releases_it(api):
+    open_kcp_campaign(api)
+    tpt = submit_kcp(api, 1)
+    api.do("dpo_officer", CAMPAIGN, "close_intake", {"decision": "close"})
+    assert instance(tpt).status == "running"  # it was submitted: not closed
+    api.do("dpo_officer", tpt, "formal_check", {"decision": "return", "comment": "Приложите письма"})
+    assert "fill_request" in open_tasks(tpt) and "consolidate" not in open_tasks(CAMPAIGN)
+    api.do("college_officer_1", tpt, "fill_request", kcp_request())
+    api.do("college_director_1", tpt, "sign_request", {"decision": "sign"})
+    api.do("dpo_officer", tpt, "formal_check", {"decision": "reject", "comment": "Программа не лицензирована"})
+    # nothing left to consider: a recorded "no changes", no councils, no order
+    campaign = instance(CAMPAIGN)
+    assert campaign.status == "completed"
+    assert [e.payload["outcome"] for e in events("outcome", CAMPAIGN)] == ["no_changes"]
+
+
+def test_a_year_without_requests_ends_in_a_recorded_no_changes(api):
+    open_kcp_campaign(api)
+    api.do("dpo_officer", CAMPAIGN, "close_intake", {"decision": "close"})
+    campaign = instance(CAMPAIGN)
+    assert campaign.status == "completed"
+    outcome = events("outcome", CAMPAIGN)
+    assert len(outcome) == 1 and outcome[0].payload["outcome"] == "no_changes"
+    assert "327-ра" in outcome[0].payload["act_in_force"]
+    made = {e.payload["task"] for e in events("task_ready", CAMPAIGN)}
+    assert made == {"announce", "close_intake"}  # no consolidation, councils or order
+    assert db.session.execute(select(Publication).where(Publication.source_instance_id == campaign.id)).first() is None
+
+
+def test_current_figures_come_from_the_act_in_force_not_from_what_the_poo_types(api):
+    open_kcp_campaign(api)
+    started = api.start("college_officer_1", "kcp_request", {"year": 2027})
+    fill = api.task("college_officer_1", started["business_key"], "fill_request")
+    prefilled = api.get_task("college_officer_1", fill["id"])
+    lines = prefilled.get_json()["data"]["lines"]
+    assert [(x["programme_code"], x["current_kcp"]) for x in lines] == [("15.01.05", 50), ("15.02.16", 25)]
+    api.complete("college_officer_1", fill["id"], kcp_request(kcp_lines("15.02.16", current=999, requested=30)))
+    api.do("college_director_1", started["business_key"], "sign_request", {"decision": "sign"})
+    accept_and_assess(api, started["business_key"])
+    api.do("dpo_officer", CAMPAIGN, "close_intake", {"decision": "close"})
+    to_order(api)
+    sign_and_register(api, finance=False)
+    rows = api.client.get("/public/kcp/2027.json").get_json()["rows"]
+    line = next(r for r in rows if r["programme_code"] == "15.02.16")
+    assert (line["current_kcp"], line["approved_kcp"], line["delta"], line["changed"]) == (25, 30, 5, True)
+
+
+def test_order_number_suffix_is_configuration(api, app, tmp_path):
+    open_kcp_campaign(api)
+    key = submit_kcp(api, 1)
+    accept_and_assess(api, key)
+    api.do("dpo_officer", CAMPAIGN, "close_intake", {"decision": "close"})
+    to_order(api)
+    draft = api.task("dpo_officer", CAMPAIGN, "draft_order")
+    data = api.get_task("dpo_officer", draft["id"]).get_json()["data"]
+    assert data["act_title"] == AMENDING_TITLE
+    api.complete(
+        "dpo_officer", draft["id"], {"act_type": data["act_type"], "act_title": AMENDING_TITLE, "draft_text": "Проект"}
+    )
+    api.do("dpo_head", CAMPAIGN, "visa_head", {"decision": "approve"})
+    api.do("legal_officer", CAMPAIGN, "visa_legal", {"decision": "approve"})
+    api.do("deputy_governor", CAMPAIGN, "sign_order", {"decision": "sign"})
+    for wrong in ("321-рп", "321", "ра-321"):
+        r = api.do(
+            "records_office", CAMPAIGN, "register_order", {"order_number": wrong, "order_date": "2027-05-24"}, 422
+        )
+        assert "order_number" in r["error"]["fields"]
+    assert "register_order" in open_tasks(CAMPAIGN)  # refused, nothing half-written
+    # the region renames its acts: the suffix is read from the configuration, not a form
+    from workflow_app.services.chains import config
+
+    cfg = json.loads(json.dumps(config()))
+    cfg["order_number_suffix"] = "-рп"
+    path = tmp_path / "chains.json"
+    path.write_text(json.dumps(cfg, ensure_ascii=False), encoding="utf-8")
+    app.config["CHAINS_CONFIG"] = str(path)
+    try:
+        api.do(
+            "records_office", CAMPAIGN, "register_order", {"order_number": "321-ра", "order_date": "2027-05-24"}, 422
+        )
+        api.do("records_office", CAMPAIGN, "register_order", {"order_number": "321-рп", "order_date": "2027-05-24"})
+    finally:
+        app.config["CHAINS_CONFIG"] = ""
+    assert instance(CAMPAIGN).status == "completed"
+
+
+def _due_days(process_id):
+    model = db.session.execute(
+        select(ProcessModel).where(ProcessModel.process_id == process_id).order_by(ProcessModel.version.desc())
+    ).scalar()
+    return {k: v.get("dueWorkingDays", 0) for k, v in compiled_by_id(model.id).meta["user_tasks"].items()}
+
+
+def test_the_due_dates_from_1_april_add_up_to_a_registered_order_by_31_may(api):
+    campaign, request = _due_days("kcp_campaign"), _due_days("kcp_request")
+    path = [
+        campaign["announce"],
+        campaign["close_intake"],
+        request["formal_check"],  # a request signed on the intake's last day is checked and assessed
+        request["assess"],
+        campaign["consolidate"],
+        max(campaign["opinion_sector"], campaign["opinion_dtzn"], campaign["opinion_finance"]),
+        campaign["ec_decision"],
+        campaign["cc_decision"],
+        campaign["draft_order"],
+        campaign["visa_head"],
+        campaign["visa_legal"],
+        campaign["visa_finance"],
+        campaign["sign_order"],
+        campaign["register_order"],
+    ]
+    for year in (2027, 2028, 2029, 2030):
+        start = datetime(year, 4, 1, 2, 0, tzinfo=UTC)  # the scheduler opens the campaign on 1 April, 09:00
+        due = start
+        for days in path:
+            due = workdays.add_working_days(due, days)
+        assert due.astimezone(clock.REGION_TZ).date() <= datetime(year, 5, 31).date(), (year, due, sum(path))
+
+
+def test_the_site_update_is_due_on_1_june_with_a_reminder(api):
+    open_kcp_campaign(api)
+    key = submit_kcp(api, 1)
+    accept_and_assess(api, key)
+    api.do("dpo_officer", CAMPAIGN, "close_intake", {"decision": "close"})
+    to_order(api)
+    sign_and_register(api, finance=False)
+    task = api.task("college_officer_1", key, "confirm_site")
+    due = datetime.fromisoformat(task["due_at"]).astimezone(clock.REGION_TZ)
+    assert (due.date().isoformat(), due.hour) == ("2027-06-01", 18)
+    fire_due(datetime(2027, 6, 1, 12, 0, tzinfo=UTC))  # 19:00 in Tomsk: late
+    reminders = events("reminder", key)
+    assert any(e.payload["task"] == "confirm_site" and e.payload["group"] == "dpo_officer" for e in reminders)
+    api.do("college_officer_1", key, "confirm_site", {"site_url": "https://tpt.example/abitur", "confirmed": True})
+    assert instance(key).status == "completed"
+    left = db.session.execute(
+        select(HumanTask).where(HumanTask.status == "open", HumanTask.business_key.like("КЦП-2027%"))
+    ).all()
+    assert left == []
+    assert db.session.execute(select(ProcessInstance).where(ProcessInstance.status == "running")).all() == []
