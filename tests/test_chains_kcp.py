@@ -5,14 +5,15 @@ timeline from 1 April to a registered order by 31 May and the ПОО's site upda
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
-from test_chains import (  # noqa: F401  (fixtures)
+from test_chains import (
     AMENDING_TITLE,
     MONDAY,
+    ROOT,
+    Api,
     accept_and_assess,
-    api,
     fire_due,
-    frozen,
     instance,
     kcp_lines,
     kcp_request,
@@ -25,7 +26,24 @@ from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, ProcessInstance, ProcessModel, Publication
+from workflow_app.services import demo, deployment
+from workflow_app.services.identity import SYSTEM
 from workflow_app.services.instances import compiled_by_id
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.set_clock(MONDAY)
+    yield
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def api(app, client):
+    deployment.deploy_path(SYSTEM, ROOT / "bpmn")
+    demo.load(SYSTEM, password="demo-pw-1")
+    return Api(client)
+
 
 CAMPAIGN = "КЦП-2027"
 
