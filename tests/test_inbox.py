@@ -153,11 +153,11 @@ def test_assign_is_for_heads_and_admins_only(app, people):
     director = user("college_director_1", ["college_director"], org("college1"))
     _, t = start(people["officer1"], "A-1")
     with pytest.raises(Forbidden):
-        inbox.assign(actor(people["officer1"]), t.id, "dpo_officer_2")
+        tasks.assign(actor(people["officer1"]), t.id, "dpo_officer_2")
     with pytest.raises(NotFound):
-        inbox.assign(actor(people["dpo"]), t.id, "college_officer_1")
-    assert inbox.assign(actor(director), t.id, "dpo_officer_2").assignee_id == people["dpo2"].id
-    assert inbox.assign(actor(people["admin"]), t.id, "college_officer_1").assignee_id == people["officer1"].id
+        tasks.assign(actor(people["dpo"]), t.id, "college_officer_1")
+    assert tasks.assign(actor(director), t.id, "dpo_officer_2").assignee_id == people["dpo2"].id
+    assert tasks.assign(actor(people["admin"]), t.id, "college_officer_1").assignee_id == people["officer1"].id
     assert [u.username for u in inbox.candidates(actor(director), t.id)] == sorted(
         ["college_officer_1", "dpo_officer_2"],
         key=lambda n: db.session.execute(select(User.display_name).where(User.username == n)).scalar_one(),

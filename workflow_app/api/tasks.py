@@ -5,7 +5,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from ..downloads import attachment_response
-from ..services import inbox, tasks
+from ..services import attachments, comments, inbox, tasks
 from ..services.errors import Invalid
 from . import current_actor, serialize
 from .inbox_schemas import (
@@ -79,7 +79,7 @@ def unclaim(task_id):
 @blp.response(200, TaskSchema)
 def assign(body, task_id):
     """The group head (or an admin) assigns the task to a member of its group."""
-    return serialize.task(inbox.assign(current_actor(), task_id, body["user"]))
+    return serialize.task(tasks.assign(current_actor(), task_id, body["user"]))
 
 
 @blp.route("/<int:task_id>/delegate", methods=["POST"])
@@ -87,14 +87,14 @@ def assign(body, task_id):
 @blp.response(200, TaskSchema)
 def delegate(body, task_id):
     """The assignee delegates the task to a colleague and stays its owner."""
-    return serialize.task(inbox.delegate(current_actor(), task_id, body["user"]))
+    return serialize.task(tasks.delegate(current_actor(), task_id, body["user"]))
 
 
 @blp.route("/<int:task_id>/resolve", methods=["POST"])
 @blp.response(200, TaskSchema)
 def resolve(task_id):
     """The delegate gives the task back to its owner."""
-    return serialize.task(inbox.resolve(current_actor(), task_id))
+    return serialize.task(tasks.resolve(current_actor(), task_id))
 
 
 @blp.route("/<int:task_id>/follow-up", methods=["POST"])
@@ -102,7 +102,7 @@ def resolve(task_id):
 @blp.response(200, TaskSchema)
 def follow_up(body, task_id):
     """Set (or clear, with null) the follow-up date of a task assigned to me."""
-    return serialize.task(inbox.set_follow_up(current_actor(), task_id, body["follow_up_at"]))
+    return serialize.task(tasks.set_follow_up(current_actor(), task_id, body["follow_up_at"]))
 
 
 @blp.route("/<int:task_id>/complete", methods=["POST"])
@@ -119,20 +119,20 @@ def complete(body, task_id):
 @blp.route("/<int:task_id>/comments")
 @blp.response(200, CommentSchema(many=True))
 def list_comments(task_id):
-    return [serialize.comment(c) for c in inbox.list_comments(current_actor(), task_id)]
+    return [serialize.comment(c) for c in comments.list_comments(current_actor(), task_id)]
 
 
 @blp.route("/<int:task_id>/comments", methods=["POST"])
 @blp.arguments(CommentCreateSchema())
 @blp.response(201, CommentSchema)
 def add_comment(body, task_id):
-    return serialize.comment(inbox.add_comment(current_actor(), task_id, body["body"]))
+    return serialize.comment(comments.add_comment(current_actor(), task_id, body["body"]))
 
 
 @blp.route("/<int:task_id>/attachments")
 @blp.response(200, AttachmentSchema(many=True))
 def list_attachments(task_id):
-    return [serialize.attachment(a) for a in inbox.list_attachments(current_actor(), task_id)]
+    return [serialize.attachment(a) for a in attachments.list_attachments(current_actor(), task_id)]
 
 
 @blp.route("/<int:task_id>/attachments", methods=["POST"])
@@ -143,8 +143,8 @@ def add_attachment(files, task_id):
     upload = files.get("file")
     if upload is None:
         raise Invalid("a file is required", fields={"file": "missing"})
-    content = upload.read(inbox.attachment_limit() + 1)
-    att = inbox.add_attachment(current_actor(), task_id, upload.filename, upload.mimetype, content)
+    content = upload.read(attachments.attachment_limit() + 1)
+    att = attachments.add_attachment(current_actor(), task_id, upload.filename, upload.mimetype, content)
     return serialize.attachment(att)
 
 
@@ -152,4 +152,4 @@ def add_attachment(files, task_id):
 @blp.response(200, description="the file", content_type="application/octet-stream")
 def download_attachment(task_id, attachment_id):
     """Download an attachment (only for those who may see the task)."""
-    return attachment_response(inbox.get_attachment(current_actor(), task_id, attachment_id))
+    return attachment_response(attachments.get_attachment(current_actor(), task_id, attachment_id))

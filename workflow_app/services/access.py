@@ -7,12 +7,13 @@ from sqlalchemy.orm import joinedload, undefer
 
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance
+from ..roles import GROUP_HEADS
 from . import statements
 from .errors import Forbidden, NotFound
 from .identity import Actor
 
 
-def _identities(actor: Actor):
+def identities(actor: Actor):
     """(user id, org id, groups) for the actor and every principal it deputises today."""
     yield actor.user_id, actor.org_id, actor.groups
     yield from actor.acting_for
@@ -25,7 +26,7 @@ def _candidate(task: HumanTask, org_id, groups) -> bool:
 def can_see_task(actor: Actor, task: HumanTask) -> bool:
     if actor.reads_everything or actor.is_system:
         return True
-    for user_id, org_id, groups in _identities(actor):
+    for user_id, org_id, groups in identities(actor):
         if user_id in (task.assignee_id, task.owner_id, task.completed_by_id):
             return True
         if _candidate(task, org_id, groups):
@@ -35,7 +36,7 @@ def can_see_task(actor: Actor, task: HumanTask) -> bool:
 
 def acting_identity(actor: Actor, task: HumanTask):
     """The identity (the actor, or a principal it deputises) under which the actor may work on the task."""
-    for ident in _identities(actor):
+    for ident in identities(actor):
         user_id, org_id, groups = ident
         if task.assignee_id is not None:
             if task.assignee_id == user_id:
@@ -63,6 +64,34 @@ def require_task_visible(actor: Actor, task_id: int) -> HumanTask:
     task = db.session.execute(_TASK_WITH_INSTANCE, {"task_id": task_id}).unique().scalar_one_or_none()
     if task is None or not can_see_task(actor, task):
         raise NotFound("task not found")  # do not reveal that another organisation's task exists
+    return task
+
+
+def heads_group_of(actor: Actor, task: HumanTask) -> bool:
+    """Whether the actor (or a principal it deputises) heads the task's group (``roles.GROUP_HEADS``)."""
+    head = GROUP_HEADS.get(task.candidate_group or "")
+    if head is None:
+        return False
+    for _uid, org_id, groups in identities(actor):
+        if head in groups and (task.org_scope_id is None or task.org_scope_id == org_id):
+            return True
+    return False
+
+
+def may_assign(actor: Actor, task: HumanTask) -> bool:
+    return actor.is_admin or heads_group_of(actor, task)
+
+
+def require_task_readable(actor: Actor, task_id) -> HumanTask:
+    """The task if the actor may see it or heads its group (NotFound otherwise: another college's task does
+    not exist)."""
+    try:
+        task_id = int(task_id)
+    except (TypeError, ValueError):
+        raise NotFound("task not found") from None
+    task = db.session.get(HumanTask, task_id)
+    if task is None or not (can_see_task(actor, task) or heads_group_of(actor, task)):
+        raise NotFound("task not found")
     return task
 
 
@@ -103,9 +132,9 @@ def visible_instances_clause(actor: Actor):
     """A WHERE clause selecting the instances the actor takes part in (None = no restriction)."""
     if actor.reads_everything:
         return None
-    ids = [i[0] for i in _identities(actor)]
+    ids = [i[0] for i in identities(actor)]
     clauses = [ProcessInstance.initiator_id.in_(ids)]
-    for user_id, org_id, groups in _identities(actor):
+    for user_id, org_id, groups in identities(actor):
         task_match = [
             HumanTask.assignee_id == user_id,
             HumanTask.completed_by_id == user_id,

@@ -1,5 +1,5 @@
-"""Inboxes and the work on one task besides claim/complete: lists, assign, delegate, resolve, follow-up,
-comments, attachments, the new-task counter.
+"""Inboxes: the task lists, the new-task counter, one task's page and the people to pick for it (queries;
+the commands on a task live in ``tasks.py``, comments and files in ``comments.py`` and ``attachments.py``).
 
 Lists are plain indexed queries over ``human_task`` (never the engine state). Each list is the union of
 a few *branches* — "assigned to me", and one per (candidate group, organisation scope) pair of the actor
@@ -16,7 +16,6 @@ Views:
   claimed or not, their own, and the tasks of the groups they head (``roles.GROUP_HEADS``).
 """
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -25,19 +24,17 @@ from sqlalchemy import Integer, bindparam, func, select, union, union_all
 
 from ..engine import clock
 from ..extensions import db
-from ..models import HumanTask, Membership, ProcessInstance, TaskAttachment, TaskComment, User
+from ..models import HumanTask, Membership, ProcessInstance, User
 from ..roles import GROUP_HEADS
-from . import statements
-from .access import acting_identity, can_see_task, require_task_visible
-from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, TooLarge
+from . import attachments, comments, instances, statements
+from .access import acting_identity, identities, may_assign, require_task_readable
+from .errors import Forbidden, Invalid
 from .identity import Actor
 from .uow import UnitOfWork
 
 VIEWS = ("mine", "group", "overdue", "all")
 MAX_PER_PAGE = 100
 COUNT_CAP = 1000
-DEFAULT_ATTACHMENT_LIMIT = 5 * 1024 * 1024
-MAX_COMMENT_CHARS = 10_000
 
 
 @dataclass
@@ -57,15 +54,10 @@ class TaskFilters:
     due_before: datetime | None = None
 
 
-def _identities(actor: Actor):
-    yield actor.user_id, actor.org_id, actor.groups
-    yield from actor.acting_for
-
-
 def _pairs(actor: Actor, include_headed: bool = False):
     """(group, org scope) pairs whose tasks the actor may take: scope None and scope = own organisation."""
     pairs = set()
-    for _uid, org_id, groups in _identities(actor):
+    for _uid, org_id, groups in identities(actor):
         for group in groups:
             pairs.add((group, None))
             if org_id is not None:
@@ -107,7 +99,7 @@ def _plan(actor: Actor, view: str, filters: TaskFilters, created_after: datetime
     users, scopes = 0, []
     if not everything:
         if view in ("mine", "overdue", "all"):
-            for uid, _org, _groups in _identities(actor):
+            for uid, _org, _groups in identities(actor):
                 params[f"user_{users}"] = uid
                 users += 1
         if view in ("group", "overdue", "all"):
@@ -263,15 +255,13 @@ def is_overdue(task: HumanTask, now: datetime | None = None) -> bool:
 
 
 def get_task(actor: Actor, task_id: int) -> HumanTask:
-    """The task if the actor may see it (NotFound otherwise: another college's task does not exist)."""
-    return _visible_or_headed(actor, task_id)
+    """The task if the actor may see it or heads its group (NotFound otherwise)."""
+    return require_task_readable(actor, task_id)
 
 
 def task_context(actor: Actor, task_id: int) -> dict:
     """Everything a task page shows: the task, its form (snapshotted JSON Schema), the instance and the
     current task data from the engine (open tasks) or the submitted data (closed ones)."""
-    from . import instances
-
     task = get_task(actor, task_id)
     instance: ProcessInstance = task.instance
     form = instance.model.forms.get(task.form_key) if task.form_key else None
@@ -284,273 +274,11 @@ def task_context(actor: Actor, task_id: int) -> dict:
         "form": form,
         "instance": instance,
         "data": data,
-        "comments": list_comments(actor, task_id),
-        "attachments": list_attachments(actor, task_id),
+        "comments": comments.list_comments(actor, task_id),
+        "attachments": attachments.list_attachments(actor, task_id),
         "can_work": task.status == "open" and acting_identity(actor, task) is not None,
-        "can_assign": task.status == "open" and _may_assign(actor, task),
+        "can_assign": task.status == "open" and may_assign(actor, task),
     }
-
-
-def _is_head(actor: Actor, task: HumanTask) -> bool:
-    head = GROUP_HEADS.get(task.candidate_group or "")
-    if head is None:
-        return False
-    for _uid, org_id, groups in _identities(actor):
-        if head in groups and (task.org_scope_id is None or task.org_scope_id == org_id):
-            return True
-    return False
-
-
-def _visible_or_headed(actor: Actor, task_id) -> HumanTask:
-    try:
-        task_id = int(task_id)
-    except (TypeError, ValueError):
-        raise NotFound("task not found") from None
-    task = db.session.get(HumanTask, task_id)
-    if task is None or not (can_see_task(actor, task) or _is_head(actor, task)):
-        raise NotFound("task not found")
-    return task
-
-
-def _may_assign(actor: Actor, task: HumanTask) -> bool:
-    return actor.is_admin or _is_head(actor, task)
-
-
-def _require_open(task: HumanTask):
-    if task.status != "open":
-        raise Conflict("the task is already closed")
-
-
-def _not_read_only(actor: Actor, task: HumanTask):
-    if actor.is_auditor and not actor.is_admin and acting_identity(actor, task) is None:
-        raise Forbidden("auditors read, they do not act")
-
-
-def is_candidate(user: User, task: HumanTask) -> bool:
-    """Whether ``user`` could work on ``task`` (a member of its group, inside its organisation scope)."""
-    return (
-        user.active
-        and task.candidate_group in user.group_ids
-        and (task.org_scope_id is None or task.org_scope_id == user.organisation_id)
-    )
-
-
-def _user_by_name(username) -> User:
-    if not isinstance(username, str) or not username:
-        raise Invalid("a user is required", fields={"user": "a username"})
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active:
-        raise Invalid("no such active user", fields={"user": "unknown user"})
-    return user
-
-
-def assign(actor: Actor, task_id: int, username: str) -> HumanTask:
-    """A group head (``roles.GROUP_HEADS``) or an admin gives the task to a candidate of its group."""
-    with UnitOfWork(actor) as uow:
-        task = _visible_or_headed(actor, task_id)
-        _require_open(task)
-        if not _may_assign(actor, task):
-            raise Forbidden("only the head of the group or an administrator may assign this task")
-        user = _user_by_name(username)
-        if not is_candidate(user, task):
-            raise Invalid("the user is not a candidate for this task", fields={"user": "not in the task's group"})
-        previous = task.assignee_id
-        task.assignee_id, task.owner_id = user.id, None
-        uow.record(
-            "task_assigned",
-            instance=task.instance,
-            task_id=task.id,
-            payload={"task": task.task_def, "assignee": user.username, "previous_assignee_id": previous},
-        )
-        uow.commit()
-    return task
-
-
-def delegate(actor: Actor, task_id: int, username: str) -> HumanTask:
-    """The assignee hands the task to a colleague (a candidate of the same group) and stays its owner;
-    the colleague works on it and resolves it back (``resolve``)."""
-    with UnitOfWork(actor) as uow:
-        task = require_task_visible(actor, task_id)
-        _require_open(task)
-        _not_read_only(actor, task)
-        ident = acting_identity(actor, task)
-        if task.assignee_id is None or ident is None or ident[0] != task.assignee_id:
-            raise Forbidden("only the assignee may delegate the task; claim it first")
-        user = _user_by_name(username)
-        if user.id == task.assignee_id:
-            raise Invalid("the task is already yours", fields={"user": "choose a colleague"})
-        if not is_candidate(user, task):
-            raise Invalid(
-                "the user is not a colleague in this task's group", fields={"user": "not in the task's group"}
-            )
-        owner = task.owner_id or task.assignee_id
-        task.owner_id, task.assignee_id = owner, user.id
-        uow.record(
-            "task_delegated",
-            instance=task.instance,
-            task_id=task.id,
-            payload={"task": task.task_def, "to": user.username, "owner_id": owner},
-        )
-        uow.commit()
-    return task
-
-
-def resolve(actor: Actor, task_id: int) -> HumanTask:
-    """The delegate gives a delegated task back to its owner."""
-    with UnitOfWork(actor) as uow:
-        task = require_task_visible(actor, task_id)
-        _require_open(task)
-        if task.owner_id is None:
-            raise Conflict("the task is not delegated")
-        ident = acting_identity(actor, task)
-        if not (actor.is_admin or (ident is not None and ident[0] == task.assignee_id)):
-            raise Forbidden("only the delegate may resolve the task")
-        delegate_id = task.assignee_id
-        task.assignee_id, task.owner_id = task.owner_id, None
-        uow.record(
-            "task_resolved",
-            instance=task.instance,
-            task_id=task.id,
-            payload={"task": task.task_def, "delegate_id": delegate_id, "owner_id": task.assignee_id},
-        )
-        uow.commit()
-    return task
-
-
-def set_follow_up(actor: Actor, task_id: int, follow_up_at: datetime | None) -> HumanTask:
-    """A reminder date for whoever works on the task (the assignee)."""
-    if follow_up_at is not None and follow_up_at.tzinfo is None:
-        raise Invalid("the follow-up date needs a time zone", fields={"follow_up_at": "ISO 8601 with offset"})
-    with UnitOfWork(actor) as uow:
-        task = require_task_visible(actor, task_id)
-        _require_open(task)
-        _not_read_only(actor, task)
-        ident = acting_identity(actor, task)
-        if ident is None or task.assignee_id != ident[0]:
-            raise Forbidden("only the assignee sets a follow-up date")
-        task.follow_up_at = follow_up_at
-        uow.record(
-            "task_follow_up",
-            instance=task.instance,
-            task_id=task.id,
-            payload={"follow_up_at": follow_up_at.isoformat() if follow_up_at else None},
-        )
-        uow.commit()
-    return task
-
-
-# --- comments and attachments ------------------------------------------------------------------------
-
-
-def list_comments(actor: Actor, task_id: int) -> list[TaskComment]:
-    task = _visible_or_headed(actor, task_id)
-    return list(
-        db.session.execute(select(TaskComment).where(TaskComment.task_id == task.id).order_by(TaskComment.id)).scalars()
-    )
-
-
-def add_comment(actor: Actor, task_id: int, body) -> TaskComment:
-    """A comment on a task, by anyone who may see it and is not a read-only auditor."""
-    if not isinstance(body, str) or not body.strip():
-        raise Invalid("the comment is empty", fields={"body": "required"})
-    if len(body) > MAX_COMMENT_CHARS:
-        raise Invalid("the comment is too long", fields={"body": f"at most {MAX_COMMENT_CHARS} characters"})
-    with UnitOfWork(actor) as uow:
-        task = _visible_or_headed(actor, task_id)
-        if actor.is_auditor and not actor.is_admin:
-            raise Forbidden("auditors read, they do not act")
-        if actor.is_system:
-            raise Forbidden("comments are written by people")
-        comment = TaskComment(
-            task_id=task.id,
-            instance_id=task.instance_id,
-            author_id=actor.user_id,
-            body=body.strip(),
-            created_at=clock.now(),
-        )
-        db.session.add(comment)
-        uow.flush()
-        uow.record(
-            "task_commented",
-            instance=task.instance,
-            task_id=task.id,
-            payload={"comment_id": comment.id, "body": comment.body},
-        )
-        uow.commit()
-    return comment
-
-
-def list_attachments(actor: Actor, task_id: int) -> list[TaskAttachment]:
-    task = _visible_or_headed(actor, task_id)
-    return list(
-        db.session.execute(
-            select(TaskAttachment).where(TaskAttachment.task_id == task.id).order_by(TaskAttachment.id)
-        ).scalars()
-    )
-
-
-def attachment_limit() -> int:
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        return int(current_app.config.get("ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_LIMIT))
-    return DEFAULT_ATTACHMENT_LIMIT
-
-
-def _clean_name(name) -> str:
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?')
-    return name[:300] or "file"
-
-
-def add_attachment(
-    actor: Actor, task_id: int, file_name: str, content_type: str | None, content: bytes
-) -> TaskAttachment:
-    """Store a file on a task (in the database, never in the engine state) with its SHA-256."""
-    if not isinstance(content, (bytes, bytearray)):
-        raise BadRequest("a file is required")
-    limit = attachment_limit()
-    if len(content) > limit:
-        raise TooLarge(f"the file is larger than {limit // 1024} KiB", fields={"file": f"at most {limit} bytes"})
-    if not content:
-        raise Invalid("the file is empty", fields={"file": "empty"})
-    with UnitOfWork(actor) as uow:
-        task = _visible_or_headed(actor, task_id)
-        if actor.is_auditor and not actor.is_admin:
-            raise Forbidden("auditors read, they do not act")
-        if actor.is_system:
-            raise Forbidden("attachments are added by people")
-        _require_open(task)
-        att = TaskAttachment(
-            task_id=task.id,
-            instance_id=task.instance_id,
-            uploaded_by_id=actor.user_id,
-            file_name=_clean_name(file_name),
-            content_type=(content_type or "application/octet-stream")[:100],
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            content=bytes(content),
-            created_at=clock.now(),
-        )
-        db.session.add(att)
-        uow.flush()
-        uow.record(
-            "attachment_added",
-            instance=task.instance,
-            task_id=task.id,
-            payload={"attachment_id": att.id, "file_name": att.file_name, "size": att.size, "sha256": att.sha256},
-        )
-        uow.commit()
-    return att
-
-
-def get_attachment(actor: Actor, task_id: int, attachment_id: int) -> TaskAttachment:
-    """The attachment, if the actor may see its task (NotFound otherwise)."""
-    task = _visible_or_headed(actor, task_id)
-    att = db.session.get(TaskAttachment, attachment_id)
-    if att is None or att.task_id != task.id:
-        raise NotFound("attachment not found")
-    return att
 
 
 # --- people to pick in assign / delegate -------------------------------------------------------------
@@ -558,7 +286,7 @@ def get_attachment(actor: Actor, task_id: int, attachment_id: int) -> TaskAttach
 
 def candidates(actor: Actor, task_id: int, limit: int = 200) -> list[User]:
     """Active users who could take the task (for the assign and delegate pickers)."""
-    task = _visible_or_headed(actor, task_id)
+    task = require_task_readable(actor, task_id)
     query = (
         select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -567,28 +295,3 @@ def candidates(actor: Actor, task_id: int, limit: int = 200) -> list[User]:
     if task.org_scope_id is not None:
         query = query.where(User.organisation_id == task.org_scope_id)
     return list(db.session.execute(query.order_by(User.display_name).limit(limit)).scalars())
-
-
-__all__ = [
-    "VIEWS",
-    "Page",
-    "TaskFilters",
-    "add_attachment",
-    "add_comment",
-    "assign",
-    "candidates",
-    "count_tasks",
-    "delegate",
-    "get_attachment",
-    "get_task",
-    "is_candidate",
-    "is_overdue",
-    "list_attachments",
-    "list_comments",
-    "list_tasks",
-    "mark_inbox_seen",
-    "new_task_count",
-    "resolve",
-    "set_follow_up",
-    "task_context",
-]

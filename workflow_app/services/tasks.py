@@ -1,27 +1,29 @@
-"""Use cases on one human task: claim, unclaim, complete (which advances its instance)."""
+"""Commands on one human task: claim, unclaim, assign, delegate, resolve, follow-up, and complete (which
+advances its instance). The inbox (``inbox.py``) lists and reads tasks; this module changes them."""
 
-from sqlalchemy import update
+from datetime import datetime
+
+from sqlalchemy import select, update
 
 from .. import forms as form_schemas
 from ..engine import clock
 from ..extensions import db
-from ..models import HumanTask, ProcessInstance
+from ..models import HumanTask, ProcessInstance, User
 from . import instances
-from .access import acting_identity, check_four_eyes, require_task_visible
+from .access import acting_identity, check_four_eyes, may_assign, require_task_readable, require_task_visible
 from .errors import Conflict, Forbidden, Invalid
 from .identity import Actor
 from .processes import visible_tasks
 from .uow import UnitOfWork
 
 
-def _require_open(task: HumanTask):
+def require_open(task: HumanTask):
     if task.status != "open":
         raise Conflict("the task is already closed")
 
 
 def _require_worker(actor: Actor, task: HumanTask):
-    if actor.is_auditor and not actor.is_admin and acting_identity(actor, task) is None:
-        raise Forbidden("auditors read, they do not act")
+    _not_read_only(actor, task)
     if acting_identity(actor, task) is None:
         if task.assignee_id is not None:
             raise Conflict("the task is assigned to someone else")
@@ -31,7 +33,7 @@ def _require_worker(actor: Actor, task: HumanTask):
 def claim(actor: Actor, task_id: int) -> HumanTask:
     with UnitOfWork(actor) as uow:
         task = require_task_visible(actor, task_id)
-        _require_open(task)
+        require_open(task)
         if task.assignee_id == actor.user_id:
             return task
         _require_worker(actor, task)
@@ -54,7 +56,7 @@ def claim(actor: Actor, task_id: int) -> HumanTask:
 def unclaim(actor: Actor, task_id: int) -> HumanTask:
     with UnitOfWork(actor) as uow:
         task = require_task_visible(actor, task_id)
-        _require_open(task)
+        require_open(task)
         if task.assignee_id != actor.user_id and not actor.is_admin:
             raise Forbidden("only the assignee or an administrator may release the task")
         previous = task.assignee_id
@@ -65,6 +67,124 @@ def unclaim(actor: Actor, task_id: int) -> HumanTask:
             instance=task.instance,
             task_id=task.id,
             payload={"task": task.task_def, "previous_assignee_id": previous},
+        )
+        uow.commit()
+    return task
+
+
+def _not_read_only(actor: Actor, task: HumanTask):
+    if actor.is_auditor and not actor.is_admin and acting_identity(actor, task) is None:
+        raise Forbidden("auditors read, they do not act")
+
+
+def is_candidate(user: User, task: HumanTask) -> bool:
+    """Whether ``user`` could work on ``task`` (a member of its group, inside its organisation scope)."""
+    return (
+        user.active
+        and task.candidate_group in user.group_ids
+        and (task.org_scope_id is None or task.org_scope_id == user.organisation_id)
+    )
+
+
+def _user_by_name(username) -> User:
+    if not isinstance(username, str) or not username:
+        raise Invalid("a user is required", fields={"user": "a username"})
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        raise Invalid("no such active user", fields={"user": "unknown user"})
+    return user
+
+
+def assign(actor: Actor, task_id: int, username: str) -> HumanTask:
+    """A group head (``roles.GROUP_HEADS``) or an admin gives the task to a candidate of its group."""
+    with UnitOfWork(actor) as uow:
+        task = require_task_readable(actor, task_id)
+        require_open(task)
+        if not may_assign(actor, task):
+            raise Forbidden("only the head of the group or an administrator may assign this task")
+        user = _user_by_name(username)
+        if not is_candidate(user, task):
+            raise Invalid("the user is not a candidate for this task", fields={"user": "not in the task's group"})
+        previous = task.assignee_id
+        task.assignee_id, task.owner_id = user.id, None
+        uow.record(
+            "task_assigned",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"task": task.task_def, "assignee": user.username, "previous_assignee_id": previous},
+        )
+        uow.commit()
+    return task
+
+
+def delegate(actor: Actor, task_id: int, username: str) -> HumanTask:
+    """The assignee hands the task to a colleague (a candidate of the same group) and stays its owner;
+    the colleague works on it and resolves it back (``resolve``)."""
+    with UnitOfWork(actor) as uow:
+        task = require_task_visible(actor, task_id)
+        require_open(task)
+        _not_read_only(actor, task)
+        ident = acting_identity(actor, task)
+        if task.assignee_id is None or ident is None or ident[0] != task.assignee_id:
+            raise Forbidden("only the assignee may delegate the task; claim it first")
+        user = _user_by_name(username)
+        if user.id == task.assignee_id:
+            raise Invalid("the task is already yours", fields={"user": "choose a colleague"})
+        if not is_candidate(user, task):
+            raise Invalid(
+                "the user is not a colleague in this task's group", fields={"user": "not in the task's group"}
+            )
+        owner = task.owner_id or task.assignee_id
+        task.owner_id, task.assignee_id = owner, user.id
+        uow.record(
+            "task_delegated",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"task": task.task_def, "to": user.username, "owner_id": owner},
+        )
+        uow.commit()
+    return task
+
+
+def resolve(actor: Actor, task_id: int) -> HumanTask:
+    """The delegate gives a delegated task back to its owner."""
+    with UnitOfWork(actor) as uow:
+        task = require_task_visible(actor, task_id)
+        require_open(task)
+        if task.owner_id is None:
+            raise Conflict("the task is not delegated")
+        ident = acting_identity(actor, task)
+        if not (actor.is_admin or (ident is not None and ident[0] == task.assignee_id)):
+            raise Forbidden("only the delegate may resolve the task")
+        delegate_id = task.assignee_id
+        task.assignee_id, task.owner_id = task.owner_id, None
+        uow.record(
+            "task_resolved",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"task": task.task_def, "delegate_id": delegate_id, "owner_id": task.assignee_id},
+        )
+        uow.commit()
+    return task
+
+
+def set_follow_up(actor: Actor, task_id: int, follow_up_at: datetime | None) -> HumanTask:
+    """A reminder date for whoever works on the task (the assignee)."""
+    if follow_up_at is not None and follow_up_at.tzinfo is None:
+        raise Invalid("the follow-up date needs a time zone", fields={"follow_up_at": "ISO 8601 with offset"})
+    with UnitOfWork(actor) as uow:
+        task = require_task_visible(actor, task_id)
+        require_open(task)
+        _not_read_only(actor, task)
+        ident = acting_identity(actor, task)
+        if ident is None or task.assignee_id != ident[0]:
+            raise Forbidden("only the assignee sets a follow-up date")
+        task.follow_up_at = follow_up_at
+        uow.record(
+            "task_follow_up",
+            instance=task.instance,
+            task_id=task.id,
+            payload={"follow_up_at": follow_up_at.isoformat() if follow_up_at else None},
         )
         uow.commit()
     return task
@@ -89,7 +209,7 @@ def complete(
     """Submit the form of a task; returns the task and the open tasks of its instance that the actor sees."""
     with UnitOfWork(actor) as uow:
         task = require_task_visible(actor, task_id)
-        _require_open(task)
+        require_open(task)
         _require_worker(actor, task)
         if task.owner_id is not None:
             # Delegation (as in Camunda): the delegate works on it and resolves it back; the owner completes.

@@ -10,7 +10,7 @@ from .. import forms as form_schemas
 from ..downloads import attachment_response
 from ..engine import clock
 from ..roles import ROLES
-from ..services import casefile, tasks
+from ..services import attachments, casefile, comments, tasks
 from ..services import inbox as inbox_svc
 from ..services.errors import Conflict, Invalid
 from .ui import actor, bp, safe_next, translate_message
@@ -191,7 +191,7 @@ def task_unclaim(task_id):
 @bp.route("/tasks/<int:task_id>/assign", methods=["POST"])
 @login_required
 def task_assign(task_id):
-    t = inbox_svc.assign(actor(), task_id, request.form.get("user", ""))
+    t = tasks.assign(actor(), task_id, request.form.get("user", ""))
     flash(_("The task is assigned to %(name)s.", name=t.assignee.display_name), "success")
     return _back(task_id)
 
@@ -199,7 +199,7 @@ def task_assign(task_id):
 @bp.route("/tasks/<int:task_id>/delegate", methods=["POST"])
 @login_required
 def task_delegate(task_id):
-    t = inbox_svc.delegate(actor(), task_id, request.form.get("user", ""))
+    t = tasks.delegate(actor(), task_id, request.form.get("user", ""))
     flash(
         _("The task is delegated to %(name)s; it comes back to you when resolved.", name=t.assignee.display_name),
         "success",
@@ -210,7 +210,7 @@ def task_delegate(task_id):
 @bp.route("/tasks/<int:task_id>/resolve", methods=["POST"])
 @login_required
 def task_resolve(task_id):
-    inbox_svc.resolve(actor(), task_id)
+    tasks.resolve(actor(), task_id)
     flash(_("The task is returned to its owner."), "success")
     return _back(task_id)
 
@@ -218,7 +218,7 @@ def task_resolve(task_id):
 @bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
 @login_required
 def task_comment(task_id):
-    inbox_svc.add_comment(actor(), task_id, request.form.get("body", ""))
+    comments.add_comment(actor(), task_id, request.form.get("body", ""))
     flash(_("Comment added."), "success")
     return redirect(url_for("web.task", task_id=task_id) + "#comments")
 
@@ -229,7 +229,7 @@ def task_attach(task_id):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise Invalid("choose a file to upload", fields={"file": "required"})
-    att = inbox_svc.add_attachment(actor(), task_id, upload.filename, upload.mimetype, upload.read())
+    att = attachments.add_attachment(actor(), task_id, upload.filename, upload.mimetype, upload.read())
     flash(_("File «%(name)s» attached.", name=att.file_name), "success")
     return redirect(url_for("web.task", task_id=task_id) + "#attachments")
 
@@ -237,4 +237,4 @@ def task_attach(task_id):
 @bp.route("/tasks/<int:task_id>/attachments/<int:attachment_id>")
 @login_required
 def task_attachment(task_id, attachment_id):
-    return attachment_response(inbox_svc.get_attachment(actor(), task_id, attachment_id))
+    return attachment_response(attachments.get_attachment(actor(), task_id, attachment_id))
