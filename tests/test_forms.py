@@ -1,4 +1,4 @@
-"""Tests for workflow_app/forms.py and templates/forms/_macros.html (self-contained: no conftest)."""
+"""Tests for workflow_app/formkit/ and templates/forms/_macros.html (self-contained: no conftest)."""
 
 import copy
 import json
@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.datastructures import MultiDict
 
-from workflow_app import forms
-from workflow_app.forms import (
+from workflow_app.formkit.messages import _path_key
+from workflow_app.formkit import (
     FieldError,
     FormError,
     apply_computed,
@@ -1024,12 +1024,10 @@ def test_every_msgid_has_a_russian_translation():
     catalog = russian_catalog()
     msgids = {
         m[1]
-        for m in extract_from_file(
-            "python",
-            str(ROOT / "workflow_app" / "forms.py"),
-            keywords={"_": None, "gettext": None, "lazy_gettext": None},
-        )
+        for path in sorted((ROOT / "workflow_app" / "formkit").glob("*.py"))
+        for m in extract_from_file("python", str(path), keywords={"_": None, "gettext": None, "lazy_gettext": None})
     }
+    assert msgids
     with (TEMPLATES / "forms" / "_macros.html").open("rb") as fh:
         for _lineno, _func, message, _comments in babel_extract(fh, ("_", "gettext"), [], {}):
             msgids.add(message[0] if isinstance(message, tuple) else message)
@@ -1082,7 +1080,7 @@ def test_property_validate_never_raises(data):
         assert isinstance(e, FieldError)
         assert isinstance(e.path, str) and isinstance(e.code, str)
         assert isinstance(e.message, str) and e.message
-    assert [e.path for e in errors] == sorted((e.path for e in errors), key=forms._path_key)
+    assert [e.path for e in errors] == sorted((e.path for e in errors), key=_path_key)
     if not isinstance(data, float):
         assert data == original or data != data  # not mutated (NaN aside)
 

@@ -8,7 +8,7 @@ who did what, when, with which decision and comment.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import forms as form_schemas
+from .. import formkit as form_schemas
 from ..extensions import db
 from ..models import AuditEvent, User
 from .access import require_instance_visible

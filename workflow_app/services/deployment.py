@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from .. import forms as form_schemas
+from .. import formkit as form_schemas
 from ..engine import InvalidModel, parse_bpmn
 from ..extensions import db
 from ..models import Group, ProcessModel

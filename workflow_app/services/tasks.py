@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from .. import forms as form_schemas
+from .. import formkit as form_schemas
 from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, User

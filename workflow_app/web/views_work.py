@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from .. import forms as form_schemas
+from .. import formkit as form_schemas
 from ..downloads import attachment_response
 from ..engine import clock
 from ..roles import ROLES

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
 
-from ... import forms as form_schemas
+from ... import formkit as form_schemas
 from ...engine import clock
 from ...extensions import db
 from ...models import (
