@@ -30,7 +30,7 @@ def _raw_engine():
     ser.registry.typenames[_Workflow] = ser.registry.typenames[BpmnWorkflow]
     engine = Engine()
     model = engine.compiled(
-        "bench", (ROOT / "bpmn" / "example_approval.bpmn").read_text(encoding="utf-8"), "example_approval"
+        "bench", (ROOT / "bpmn" / "examples" / "example_approval.bpmn").read_text(encoding="utf-8"), "example_approval"
     )
     inst, _ = engine.start(model, {})
     full_json = ser.serialize_json(inst.wf)

@@ -53,7 +53,7 @@ def sqlite_app(extra=None):
             upgrade(directory=str(ROOT / "migrations"), revision="heads")
             ensure_roles(db.session)
             db.session.commit()
-            deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "example_approval.bpmn")
+            deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples" / "example_approval.bpmn")
             yield app
             db.session.remove()
             db.engine.dispose()

@@ -80,7 +80,7 @@ class Deployment:
 
     def prepare(self):
         self.flask("db", "upgrade", "heads")
-        self.flask("deploy", str(ROOT / "bpmn" / "example_approval.bpmn"))
+        self.flask("deploy", str(ROOT / "bpmn" / "examples" / "example_approval.bpmn"))
         return self.create_people()
 
     def app(self):

@@ -129,8 +129,8 @@ def client(app):
 
 @pytest.fixture
 def deployed(app):
-    """The example process (bpmn/example_approval.bpmn) deployed."""
+    """The example process (bpmn/examples/example_approval.bpmn) deployed."""
     from workflow_app.services import deployment
     from workflow_app.services.identity import SYSTEM
 
-    return deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "example_approval.bpmn")
+    return deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples" / "example_approval.bpmn")

@@ -112,7 +112,7 @@ def _path_values(app):
     """Real ids where they exist (an instance with an open task), harmless ones elsewhere."""
     from workflow_app.services import deployment
 
-    deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "example_approval.bpmn"))
+    deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "examples", "example_approval.bpmn"))
     token = accounts.issue_token(SYSTEM, "college_officer", "matrix")
     client = app.test_client()
     r = client.post(

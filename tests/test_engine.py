@@ -10,7 +10,7 @@ from workflow_app.engine import Engine, EngineError, InvalidModel, clock, parse_
 from workflow_app.engine.scripting import SafeExpressionEnvironment, UnsafeScript, check
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = (ROOT / "bpmn" / "example_approval.bpmn").read_text(encoding="utf-8")
+EXAMPLE = (ROOT / "bpmn" / "examples" / "example_approval.bpmn").read_text(encoding="utf-8")
 MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk
 
 

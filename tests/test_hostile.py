@@ -22,7 +22,7 @@ CHECKS = [st_checks.not_a_server_error, st_checks.response_schema_conformance, s
 
 def _seed(app):
     demo.load(SYSTEM)
-    deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "example_approval.bpmn"))
+    deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "examples", "example_approval.bpmn"))
     officer = accounts.issue_token(SYSTEM, "college_officer", "hostile")
     client = app.test_client()
     r = client.post(

@@ -17,7 +17,7 @@ from workflow_app.services.identity import SCHEDULER, SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "bpmn" / "example_approval.bpmn"
+EXAMPLE = ROOT / "bpmn" / "examples" / "example_approval.bpmn"
 MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 

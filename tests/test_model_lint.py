@@ -31,7 +31,7 @@ ACTIVITIES = {
     "subProcess",
 }
 EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
-MODELS = sorted(BPMN_DIR.glob("*.bpmn"))
+MODELS = sorted(BPMN_DIR.glob("**/*.bpmn"))
 
 
 def local(el) -> str:

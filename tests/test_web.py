@@ -251,7 +251,7 @@ def test_admin_deploy_page_shows_the_broken_element(client, people, tmp_path):
     login(client, "admin")
     page = text(client.get("/admin/models"))
     assert "Развернуть модель процесса" in page
-    source = (Path(__file__).resolve().parent.parent / "bpmn" / "example_approval.bpmn").read_bytes()
+    source = (Path(__file__).resolve().parent.parent / "bpmn" / "examples" / "example_approval.bpmn").read_bytes()
     broken = source.replace(b'decision == "reject"', b'open("/etc/passwd")')
     resp = client.post(
         "/admin/models",
