@@ -43,7 +43,7 @@ def test_example_parses_with_metadata():
 @pytest.mark.parametrize(
     "content, element, fragment",
     [
-        (variant("</bpmn:process>", "</bpmn:proces>"), None, "malformed XML"),
+        (variant("</bpmn:process>", "</bpmn:proces>"), None, "not well-formed XML"),
         (
             variant('<bpmn:exclusiveGateway id="gw_council"', '<bpmn:complexGateway id="gw_council"').replace(
                 b'</bpmn:exclusiveGateway>\n    <bpmn:endEvent id="end_approved"',
@@ -53,8 +53,8 @@ def test_example_parses_with_metadata():
             "",
         ),
         (variant('targetRef="gw_council"/>', 'targetRef="does_not_exist"/>'), None, ""),
-        (variant('decision == "return"', '__import__("os").system("touch /tmp/pwned")'), "gw_review", "not allowed"),
-        (variant('decision == "approve"', "().__class__.__base__.__subclasses__()"), "gw_review", "not allowed"),
+        (variant('decision == "return"', '__import__("os").system("touch /tmp/pwned")'), "f_return", "gw_review"),
+        (variant('decision == "approve"', "().__class__.__base__.__subclasses__()"), "f_accept", "not allowed"),
         (variant("working_days_from_now(3)", 'open("/etc/passwd").read()'), "review_late", "not allowed"),
         (
             variant(

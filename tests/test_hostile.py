@@ -139,8 +139,8 @@ REASONS = {
     "billion laughs utf-16": "entity",
     "xxe": "DOCTYPE",
     "huge": "larger than",
-    "not xml": "malformed XML",
-    "empty": "malformed XML",
+    "not xml": "not well-formed XML",
+    "empty": "not well-formed XML",
 }
 
 

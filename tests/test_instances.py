@@ -97,7 +97,7 @@ def test_cli_deploy_reports_and_exits_nonzero_on_a_broken_file(app, tmp_path):
     broken = tmp_path / "x.bpmn"
     broken.write_text("<bpmn:definitions", encoding="utf-8")
     result = runner.invoke(args=["deploy", str(broken)])
-    assert result.exit_code == 1 and "malformed XML" in result.output
+    assert result.exit_code == 1 and "not well-formed XML" in result.output
     assert "example_approval\tv1" in runner.invoke(args=["models"]).output
 
 

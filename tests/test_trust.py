@@ -188,7 +188,7 @@ def test_demo_users_have_distinct_salts(app):
 
 # --- 5. no spreadsheet formula in anything the product writes ----------------------------------------------
 
-HOSTILE_CELLS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "  =1+1"]
+HOSTILE_CELLS = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "  =1+1"]
 
 
 def test_public_csv_neutralises_formulas(client):

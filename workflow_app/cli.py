@@ -16,17 +16,47 @@ from .services.identity import SYSTEM
 def register_cli(app):
     @app.cli.command("deploy")
     @click.argument("path", required=False)
-    def deploy_command(path):
-        """Validate and deploy a BPMN file or every *.bpmn in a folder (default: bpmn/)."""
+    @click.option("--check", "check_only", is_flag=True, help="Only check: list every problem, deploy nothing.")
+    def deploy_command(path, check_only):
+        """Check and deploy a BPMN file or every *.bpmn in a folder (default: bpmn/).
+
+        Every problem of a file is listed, one per line (file:line, element, what is wrong, what to do, the rule);
+        a file with an error is not deployed and the command exits with status 1.
+        """
         path = path or current_app.config["BPMN_DIR"]
+        failed = False
         try:
-            results = deployment.deploy_path(SYSTEM, path)
+            if check_only:
+                for report in deployment.check_path(SYSTEM, path):
+                    for problem in report.problems:
+                        click.echo(problem.text(), err=problem.severity == "error")
+                    state = "OK" if report.ok else f"{len(report.errors)} error(s)"
+                    click.echo(
+                        f"{report.file_name}: {state}, {len(report.warnings)} warning(s) (checked, not deployed)"
+                    )
+                    failed = failed or not report.ok
+            else:
+                for file in deployment.files_of(path):
+                    try:
+                        results = deployment.deploy_path(SYSTEM, file)
+                    except ServiceError as exc:
+                        for problem in exc.problems or []:
+                            click.echo(problem.text(), err=True)
+                        click.echo(
+                            f"error: {exc.message if not exc.problems else file.name + ': not deployed'}", err=True
+                        )
+                        failed = True
+                        continue
+                    for r in results:
+                        for problem in r.warnings:
+                            click.echo(problem.text())
+                        state = "deployed" if r.created else "unchanged"
+                        click.echo(f"{r.process_id} v{r.version} {state} ({r.file_name})")
         except ServiceError as exc:
             click.echo(f"error: {exc.message}", err=True)
+            sys.exit(2)
+        if failed:
             sys.exit(1)
-        for r in results:
-            state = "deployed" if r.created else "unchanged"
-            click.echo(f"{r.process_id} v{r.version} {state} ({r.file_name})")
 
     @app.cli.command("models")
     def models_command():

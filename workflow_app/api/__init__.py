@@ -21,6 +21,12 @@ class ErrorBodySchema(Schema):
     code = ma_fields.String(metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, ..."})
     message = ma_fields.String()
     fields = ma_fields.Dict(metadata={"description": "per-field problems (validation)"})
+    problems = ma_fields.List(
+        ma_fields.Dict(),
+        metadata={
+            "description": "a refused BPMN model's every problem: severity, rule, element, name, line, file, message, hint"
+        },
+    )
 
 
 class ErrorSchema(Schema):
@@ -58,8 +64,12 @@ class ApiSessionInterface(SecureCookieSessionInterface):
             super().save_session(app, session, response)
 
 
-def error_response(status: int, code: str, message: str, fields=None):
-    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+def error_response(status: int, code: str, message: str, fields=None, problems=None):
+    """The error body; ``problems`` (a refused model's every problem) is listed as ``error.problems``."""
+    body = {"code": code, "message": message, "fields": fields or {}}
+    if problems:
+        body["problems"] = [p.as_dict() for p in problems]
+    response = jsonify({"error": body})
     response.status_code = status
     return response
 
@@ -126,7 +136,7 @@ def register_api(app):
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         if request.path.startswith("/api/"):
-            return error_response(exc.status, exc.code, exc.message, exc.fields)
+            return error_response(exc.status, exc.code, exc.message, exc.fields, exc.problems)
         from ..web import service_error_page
 
         return service_error_page(exc)

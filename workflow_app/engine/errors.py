@@ -1,20 +1,32 @@
 """Errors raised by the engine layer; the service layer maps them to user-facing answers."""
 
+from .problems import Problem
+
 
 class InvalidModel(ValueError):
-    """A BPMN file that cannot be deployed. ``element`` is the offending element id, if known."""
+    """A BPMN file that cannot be deployed: every problem found (``problems``), the first one's element.
 
-    def __init__(self, message: str, *, file_name: str = "", element: str | None = None, line: int | None = None):
-        self.file_name = file_name
-        self.element = element
-        self.line = line
-        self.reason = message
-        where = file_name or "BPMN"
-        if element:
-            where += f", element '{element}'"
-        if line:
-            where += f", line {line}"
-        super().__init__(f"{where}: {message}")
+    Raised with a message (one problem of its own) or with the list of ``engine.problems.Problem`` found.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        file_name: str = "",
+        element: str | None = None,
+        line: int | None = None,
+        problems: list | None = None,
+    ):
+        if problems is None:
+            problems = [Problem("engine", {"detail": message}, element=element, line=line, file_name=file_name)]
+        self.problems = problems
+        first = next((p for p in problems if p.severity == "error"), problems[0] if problems else None)
+        self.file_name = file_name or (first.file_name if first else "")
+        self.element = element if element is not None else (first.element if first else None)
+        self.line = line if line is not None else (first.line if first else None)
+        self.reason = message or (first.message if first else "")
+        super().__init__("\n".join(p.text() for p in problems) or message)
 
 
 class EngineError(RuntimeError):

@@ -4,6 +4,7 @@
 class ServiceError(Exception):
     status = 400
     code = "bad_request"
+    problems: list | None = None  # a refused model's every problem (engine.problems.Problem), listed in the answer
 
     def __init__(self, message: str, fields: dict | None = None):
         super().__init__(message)

@@ -49,6 +49,12 @@ def start_hook(name: str):
     return START_HOOKS.get(name)
 
 
+def registered() -> set[str]:
+    """The names a service task may call (checked at deploy)."""
+    _load_plugins()
+    return set(REGISTRY)
+
+
 def _load_plugins():
     import importlib
 

@@ -25,18 +25,25 @@ def admin_models():
 @bp.route("/admin/models", methods=["POST"])
 @login_required
 def admin_deploy():
+    """Deploy the uploaded file, or only check it («Проверить»); every problem is listed in a table."""
     upload = request.files.get("bpmn")
     if upload is None or not upload.filename:
         _require_admin()
         flash(_("Choose a BPMN file to upload."), "warning")
         return redirect(url_for("web.admin_models"))
+    content = upload.read()
+    if request.form.get("action") == "check":
+        report = deployment.check_bytes(actor(), content, upload.filename)
+        return _models_page(report.file_name, report.problems, checked=True, status=200 if report.ok else 422)
     try:
-        results = deployment.deploy_bytes(actor(), upload.read(), upload.filename)
+        results = deployment.deploy_bytes(actor(), content, upload.filename)
     except Invalid as exc:
+        if exc.problems:
+            return _models_page(upload.filename, exc.problems, checked=False, status=422)
         error = {
             "message": translate_message(exc.message),
             "element": exc.fields.get("element") or "",
-            "file": exc.fields.get("file") or upload.filename,
+            "file": upload.filename,
         }
         return render_template("admin_models.html", models=deployment.list_models(), error=error), 422
     for r in results:
@@ -44,4 +51,20 @@ def admin_deploy():
             flash(_("Deployed %(process)s, version %(version)s.", process=r.process_id, version=r.version), "success")
         else:
             flash(_("%(process)s is unchanged (version %(version)s).", process=r.process_id, version=r.version), "info")
+    if results and results[0].warnings:
+        flash(
+            _("%(count)s warning(s): check the file with «Check» to see them.", count=len(results[0].warnings)),
+            "warning",
+        )
     return redirect(url_for("web.admin_models"))
+
+
+def _models_page(file_name: str, problems: list, checked: bool, status: int):
+    rows = [dict(p.as_dict(), **p.translated(_)) for p in problems]
+    report = {
+        "file": file_name,
+        "problems": rows,
+        "checked": checked,
+        "errors": sum(p.severity == "error" for p in problems),
+    }
+    return render_template("admin_models.html", models=deployment.list_models(), error=None, report=report), status
