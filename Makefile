@@ -49,7 +49,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 lint-models: node_modules/.installed  # bpmn.io's linter, recommended rules (.bpmnlintrc), over the shipped models
-	npx --no-install bpmnlint bpmn/*.bpmn
+	npx --no-install bpmnlint bpmn/*.bpmn bpmn/examples/*.bpmn
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -12,7 +12,7 @@ from workflow_app.services.errors import Invalid
 from workflow_app.services.identity import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = (ROOT / "bpmn" / "example_approval.bpmn").read_bytes()
+EXAMPLE = (ROOT / "bpmn" / "examples" / "example_approval.bpmn").read_bytes()
 
 
 def three_mistakes() -> bytes:
@@ -70,7 +70,7 @@ def test_cli_check_and_deploy_list_every_problem_and_a_missing_path_is_one_line(
     result = runner.invoke(args=["deploy", str(tmp_path / "nowhere.bpmn")])
     assert result.exit_code == 2 and (result.exception is None or isinstance(result.exception, SystemExit))
     assert "no such file or folder" in result.output and "Traceback" not in result.output
-    result = runner.invoke(args=["deploy", "--check", str(ROOT / "bpmn" / "example_approval.bpmn")])
+    result = runner.invoke(args=["deploy", "--check", str(ROOT / "bpmn" / "examples" / "example_approval.bpmn")])
     assert result.exit_code == 0 and "example_approval.bpmn: OK" in result.output
 
 
