@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_task_spec import _BpmnCondition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from . import scripting
+from . import clock, scripting
 from .errors import InvalidModel
 from .problems import ERROR, WARNING, Problem, name_of, plain
 
@@ -566,6 +566,14 @@ def _user_task_meta(el, lanes: dict, out: _Problems) -> dict:
         meta["group"] = group
     if users:
         meta["candidateUsers"] = users
+    if group and users:
+        out.add(
+            "camunda-ignored",
+            el,
+            severity=WARNING,
+            construct="candidateUsers beside a candidate group",
+            advice="The task goes to the group; name one candidate user and no group to assign it to that user.",
+        )
     if not group and not users:
         out.add("no-group", el)
     elif not group and len(users) > 1:
@@ -789,3 +797,29 @@ def _check_spec_expressions(spec, subprocess_specs, by_id: dict, out: _Problems,
                     scripting.check(source, mode)
                 except scripting.UnsafeScript as exc:
                     out.add("expression", by_id.get(bpmn_id), element=bpmn_id, where=where, detail=str(exc))
+
+
+def resolve_due(spec, data: dict, start: datetime) -> datetime | None:
+    """The date of a task's Camunda dueDate/followUpDate (``[kind, text]`` from the meta) for a task made ready at
+    ``start``: a duration counts from ``start``, a date is taken as it is (naive: in the region), an expression
+    is evaluated in the safe environment over the task data and may give either. None when it gives nothing."""
+    if not spec:
+        return None
+    kind, text = spec
+    if kind == "expression":
+        try:
+            text = scripting.SafeExpressionEnvironment().evaluate(text, dict(data))
+        except Exception:  # noqa: BLE001 - a value the data cannot give leaves the task without a date
+            return None
+        if isinstance(text, datetime):
+            return text
+        text = str(text)
+        kind = "duration" if text.strip().upper().startswith("P") else "date"
+    try:
+        if kind == "duration":
+            parsed = TimerEventDefinition.parse_iso_duration(text.strip())
+            return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+        value = datetime.fromisoformat(text.strip())
+    except Exception:  # noqa: BLE001 - as above (checked at deploy; an expression's value may still be odd)
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=clock.REGION_TZ)

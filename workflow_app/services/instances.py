@@ -17,8 +17,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import workdays
 from ..engine import Engine, EngineError, clock
 from ..engine.errors import NotWaiting
+from ..engine.parsing import resolve_due
 from ..extensions import db
-from ..models import HumanTask, ProcessInstance, ProcessModel
+from ..models import HumanTask, ProcessInstance, ProcessModel, User
 from . import notifications, operations, scheduler
 from .access import require_instance_visible
 from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
@@ -74,7 +75,7 @@ def can_start(actor: Actor, model: ProcessModel) -> bool:
     groups = set(actor.groups)
     for _uid, _org, principal_groups in actor.acting_for:
         groups |= principal_groups
-    return bool(groups & set(model.start_groups))
+    return bool(groups & set(model.start_groups)) or actor.username in model.meta.get("start_users", [])
 
 
 def check_data(data) -> dict:
@@ -329,6 +330,9 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         due_variable = (props.get("properties") or {}).get("dueDateVariable")
         if due_variable:  # a fixed date carried by the case (e.g. the site update deadline, 1 June)
             due_at = _date_in_data(loaded.task_data(engine_id), due_variable) or due_at
+        if props.get("dueDate"):  # Camunda's dueDate: an ISO 8601 date or duration, or an expression
+            due_at = resolve_due(props["dueDate"], loaded.task_data(engine_id), now) or due_at
+        follow_up = resolve_due(props.get("followUpDate"), loaded.task_data(engine_id), now)  # Camunda's followUpDate
         row = HumanTask(
             instance_id=instance.id,
             engine_task_id=engine_id,
@@ -338,7 +342,8 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             business_key=instance.business_key,
             title=instance.title,
             lane=view.lane,
-            candidate_group=view.lane,
+            candidate_group=props.get("group") or view.lane,
+            assignee_id=_candidate_user(props),
             org_scope_id=instance.initiator_org_id if props.get("orgScope") == "initiator" else None,
             form_key=props.get("formKey"),
             collegial_body=props.get("collegialBody"),
@@ -346,6 +351,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             status="open",
             created_at=now,
             due_at=due_at,
+            follow_up_at=follow_up,
         )
         new_rows.append(row)
     uow.insert(new_rows)
@@ -369,6 +375,14 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
                 },
             )
         notifications.tasks_ready(uow, new_rows)
+
+
+def _candidate_user(props: dict) -> int | None:
+    """The one candidate user (Camunda candidateUsers / assignee) of a task without a group: it is assigned."""
+    users = props.get("candidateUsers") or []
+    if props.get("group") or len(users) != 1:
+        return None
+    return db.session.execute(select(User.id).where(User.username == users[0])).scalar_one_or_none()
 
 
 def _date_in_data(data: dict, path: str):
