@@ -10,6 +10,7 @@ import itertools
 import os
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 from pgcluster import Cluster, find_bin  # noqa: E402
+
+MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk, a working Monday
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _counter = itertools.count()
@@ -134,3 +137,23 @@ def deployed(app):
     from workflow_app.services.identity import SYSTEM
 
     return deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples" / "example_approval.bpmn")
+
+
+@pytest.fixture
+def frozen(request):
+    """The clock stands still at the test module's ``FROZEN_AT`` (``MONDAY`` by default) for one test.
+
+    A module opts in with ``pytestmark = pytest.mark.usefixtures("frozen")``."""
+    from workflow_app.engine import clock
+
+    clock.set_clock(getattr(request.module, "FROZEN_AT", MONDAY))
+    yield
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def people(app):
+    """The example organisations and people (tests/factories.py); modules that need more override it."""
+    from factories import example_people
+
+    return example_people()

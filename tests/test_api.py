@@ -16,15 +16,10 @@ from workflow_app.models import AuditEvent, TaskAttachment
 from workflow_app.services import accounts, audit
 from workflow_app.services.identity import SYSTEM
 
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 REQUEST = {"title": "Заявка ТПТ", "amount": 25, "justification": "Нужно больше мест для набора"}
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    clock.set_clock(MONDAY)
-    yield
-    clock.set_clock(None)
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 @pytest.fixture

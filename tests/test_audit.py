@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import MONDAY
 from factories import actor, example_people, org, user
 from lxml import etree
 from openpyxl import load_workbook
@@ -26,16 +27,11 @@ from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "audit"
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    clock.set_clock(MONDAY)
-    yield
-    clock.set_clock(None)
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 @pytest.fixture

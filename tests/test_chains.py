@@ -32,11 +32,8 @@ CHAIN_FILES = [
 MONDAY = datetime(2027, 4, 5, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk, a working Monday
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    clock.set_clock(MONDAY)
-    yield
-    clock.set_clock(None)
+FROZEN_AT = MONDAY
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 class Api:

@@ -30,12 +30,8 @@ from workflow_app.services import demo, deployment
 from workflow_app.services.identity import SYSTEM
 from workflow_app.services.instances import compiled_by_id
 
-
-@pytest.fixture(autouse=True)
-def frozen():
-    clock.set_clock(MONDAY)
-    yield
-    clock.set_clock(None)
+FROZEN_AT = MONDAY
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 @pytest.fixture

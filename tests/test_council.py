@@ -35,11 +35,8 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 1 Dec 2026, 10:00 in To
 CC = "coordination_council"
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    clock.set_clock(NOW)
-    yield
-    clock.set_clock(None)
+FROZEN_AT = NOW
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 @pytest.fixture

@@ -1,11 +1,15 @@
 """A real roadmap chain (b, the professions list) waits for the Working Group; a signed protocol closes it."""
 
+import pytest
 from sqlalchemy import select
-from test_chains import api, frozen, instance, proposal_items  # noqa: F401  (fixtures)
+from test_chains import MONDAY, api, instance, proposal_items  # noqa: F401  (fixtures)
 
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask
 from workflow_app.services import council
+
+FROZEN_AT = MONDAY
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 def test_the_working_group_decides_a_real_chain_at_a_meeting(api, client):

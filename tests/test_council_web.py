@@ -3,12 +3,16 @@ members read, the protocol prints, public protocols show without login (issue 5)
 
 import re
 
+import pytest
 from flask import g
 from sqlalchemy import select
-from test_council import CC, chains, frozen, open_task, people, start  # noqa: F401  (fixtures)
+from test_council import CC, NOW, chains, open_task, people, start  # noqa: F401  (fixtures)
 
 from workflow_app.extensions import db
 from workflow_app.models import CollegialBody, HumanTask, Meeting, Protocol
+
+FROZEN_AT = NOW
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 PASSWORD = "pw-123456"
 

@@ -11,14 +11,9 @@ from workflow_app.engine.scripting import SafeExpressionEnvironment, UnsafeScrip
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (ROOT / "bpmn" / "examples" / "example_approval.bpmn").read_text(encoding="utf-8")
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    clock.set_clock(MONDAY)
-    yield
-    clock.set_clock(None)
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 def variant(old: str, new: str, source: str = EXAMPLE) -> bytes:

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.datastructures import MultiDict
 
-from workflow_app.formkit.messages import _path_key
 from workflow_app.formkit import (
     FieldError,
     FormError,
@@ -25,6 +24,7 @@ from workflow_app.formkit import (
     parse_form_post,
     validate,
 )
+from workflow_app.formkit.messages import _path_key
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "workflow_app" / "web" / "templates"

@@ -16,15 +16,10 @@ from workflow_app.roles import ROLES
 from workflow_app.services import inbox, notifications, processes, tasks
 from workflow_app.services.errors import Forbidden, Invalid, NotFound
 
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    clock.set_clock(MONDAY)
-    yield
-    clock.set_clock(None)
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 @pytest.fixture

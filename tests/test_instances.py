@@ -18,20 +18,10 @@ from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "bpmn" / "examples" / "example_approval.bpmn"
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    clock.set_clock(MONDAY)
-    yield
-    clock.set_clock(None)
-
-
-@pytest.fixture
-def people(app):
-    return example_people()
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 def start(person, key="BK-1"):

@@ -37,11 +37,8 @@ def fresh_engine_cache():
     instances.ENGINE._models.clear()
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    clock.set_clock(tomsk(2027, 1, 1, 0, 0))
-    yield
-    clock.set_clock(None)
+FROZEN_AT = tomsk(2027, 1, 1, 0, 0)
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 def deploy(name):

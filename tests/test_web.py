@@ -1,31 +1,18 @@
 """The HTML UI through the Flask test client, CSRF enabled: login, inbox tabs, task page, errors."""
 
 import re
-from datetime import UTC, datetime
 
 import pytest
-from factories import example_people
 from sqlalchemy import select
 
-from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask
 
-MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 PASSWORD = "pw-123456"
 REQUEST = {"title": "Заявка на места", "amount": "25", "justification": "Нужно больше мест для набора"}
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    clock.set_clock(MONDAY)
-    yield
-    clock.set_clock(None)
-
-
-@pytest.fixture
-def people(app):
-    return example_people()
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 
 def token(html: str) -> str:
