@@ -4,6 +4,7 @@ files are refused through the service, the admin upload page and the request siz
 
 import io
 import os
+import re
 
 import pytest
 import schemathesis
@@ -115,6 +116,23 @@ HOSTILE_FILES = {
         '<bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="e"/>'
     ),
     "billion laughs": BILLION_LAUGHS,
+    # issue #18.6: bounded size and steps, refused at deploy where the diagram shows it
+    "format-spec width": _script('x = f"{1:>100000000}"'),
+    "%-format width": _script('x = "%0100000000d" % 1'),
+    "%-format computed width": _script('x = "%*d" % (100000000, 1)'),
+    "nested repetition": _script("x = [[0] * 100000] * 100000"),
+    "three nested loops": _script("x = sum([1 for a in [0] * 1000 for b in [0] * 1000 for c in [0] * 1000])"),
+    "huge dueWorkingDays": (
+        HEAD + '<bpmn:process id="evil" isExecutable="true"><bpmn:laneSet id="ls"><bpmn:lane id="L" name="dpo_officer">'
+        "<bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>t</bpmn:flowNodeRef>"
+        "<bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>"
+        '<bpmn:startEvent id="s"/><bpmn:userTask id="t"><bpmn:extensionElements><spiffworkflow:properties '
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core">'
+        '<spiffworkflow:property name="dueWorkingDays" value="99999999999"/>'
+        '</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask><bpmn:endEvent id="e"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>'
+        "</bpmn:process></bpmn:definitions>"
+    ).encode(),
     "billion laughs utf-16": BILLION_LAUGHS.replace(
         b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>'
     )
@@ -136,6 +154,12 @@ REASONS = {
     "eval": "not allowed",
     "condition attack": "not allowed",
     "billion laughs": "DOCTYPE",
+    "format-spec width": "width or precision over",
+    "%-format width": "width or precision over",
+    "%-format computed width": "computed width",
+    "nested repetition": "larger than",
+    "three nested loops": "nested more than 2 loops",
+    "huge dueWorkingDays": "must be a whole number",
     "billion laughs utf-16": "entity",
     "xxe": "DOCTYPE",
     "huge": "larger than",
@@ -149,6 +173,12 @@ def test_hostile_bpmn_is_refused_by_the_deploy_service(app, name):
     with pytest.raises(Invalid) as refused:
         deployment.deploy_bytes(SYSTEM, HOSTILE_FILES[name], f"{name}.bpmn")
     assert REASONS[name] in refused.value.message, refused.value.message
+    if name in ("huge dueWorkingDays", "format-spec width", "nested repetition"):
+        assert (
+            refused.value.fields.get("element") == "t"
+            or "'t'" in refused.value.message
+            or " t" in str(refused.value.fields)
+        ), (refused.value.message, refused.value.fields)
     db.session.rollback()
     assert db.session.query(ProcessModel).filter_by(process_id="evil").count() == 0
 
@@ -216,3 +246,206 @@ def test_a_request_over_the_size_limit_is_refused_413(app, client):
         data={"file": (io.BytesIO(b"x" * (512 * 1024)), "big.pdf")},
     )
     assert r.status_code == 413 and r.get_json()["error"]["code"] == "too_large"
+
+
+# --- issue #18.7: input classes that used to be a 500, on the API and on every web page --------------------
+
+SURROGATE = '"\\ud800"'
+HOSTILE_JSON = {
+    "lone surrogate": '{"data": {"title": ' + SURROGATE + '}, "title": ' + SURROGATE + ', "body": ' + SURROGATE + "}",
+    "lone surrogate key": '{"data": {"\\udc00": "x"}, "\\udc00": 1}',
+    "nested thousands deep": '{"data": ' + "[" * 5000 + "]" * 5000 + "}",
+    "5,000-digit integer": '{"data": {"title": "x", "amount": ' + "9" * 5000 + "}}",
+    "object where a string belongs": '{"data": {"title": {"a": 1}}, "title": {"a": 1}, "body": {"a": 1}, '
+    '"username": {"a": 1}, "password": {"a": 1}, "business_key": ["x"]}',
+    "NaN": '{"data": {"title": "x", "amount": NaN}}',
+    "float overflow": '{"data": {"title": "x", "amount": 1e999}}',
+    "not UTF-8": b'{"data": {"title": "\xff\xfe"}}',
+}
+
+
+@pytest.mark.postgres_too
+def test_hostile_json_is_a_4xx_with_a_message_and_writes_nothing(app):
+    from workflow_app.models import AuditEvent, ProcessInstance
+
+    tokens = _seed(app)
+    client = app.test_client()
+    task_id = db.session.query(ProcessInstance).one().id
+    instances_before = db.session.query(ProcessInstance).count()
+    events_before = db.session.query(AuditEvent).count()
+    endpoints = [
+        "/api/v1/processes/example_approval/instances",
+        "/api/v1/tasks/1/complete",
+        "/api/v1/tasks/1/comments",
+        "/api/v1/auth/token",
+        "/api/v1/council/meetings",
+    ]
+    assert task_id
+    for name, body in HOSTILE_JSON.items():
+        for url in endpoints:
+            r = client.post(
+                url,
+                data=body,
+                content_type="application/json",
+                headers={"Authorization": "Bearer " + tokens["college_officer"]},
+            )
+            assert 400 <= r.status_code < 500, (name, url, r.status_code, r.get_data(as_text=True)[:300])
+            error = r.get_json()["error"]
+            assert error["message"], (name, url)
+    db.session.expire_all()
+    assert db.session.query(ProcessInstance).count() == instances_before
+    assert db.session.query(AuditEvent).count() == events_before  # not even a half-written event
+
+
+HOSTILE_QUERY_VALUES = [
+    "1000000000000000000",  # page=10^18
+    "-1",
+    "9999-12-31",  # a year-9999 date
+    "0001-01-01",
+    "9" * 5000,
+    "/inbox\r\nSet-Cookie: evil=1",  # CR/LF in next
+    "%ED%A0%80",  # a lone surrogate, percent-encoded
+    "{}",
+    "1e999",
+    "",
+]
+QUERY_NAMES = (
+    "page", "per_page", "limit", "before", "from", "to", "due", "day", "year", "next", "tab", "status",
+    "process", "key", "q", "kind", "actor", "org", "instance", "decisions", "lang", "view",
+)  # fmt: skip
+
+
+def _web_pages(app, values):
+    pages = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(("/api", "/static")):
+            continue
+        pages.append(re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values.get(m.group(1), "1")), rule.rule))
+    return sorted(set(pages))
+
+
+@pytest.mark.postgres_too
+def test_every_web_page_answers_hostile_query_values_below_500(app):
+    from urllib.parse import quote
+
+    from workflow_app.models import ProcessInstance, User
+
+    _seed(app)
+    inst = db.session.query(ProcessInstance).one()
+    values = {
+        "instance_id": inst.id,
+        "task_id": 1,
+        "attachment_id": 1,
+        "meeting_id": 1,
+        "protocol_id": 1,
+        "code": "coordination_council",
+        "kind": "kcp",
+        "key": "2027",
+    }
+    pages = _web_pages(app, values)
+    assert len(pages) >= 20
+    failures = []
+    for who in (None, "admin", "college_officer", "investor_1"):
+        client = app.test_client()
+        if who:
+            with client.session_transaction() as session:
+                session["_user_id"] = str(db.session.query(User).filter_by(username=who).one().id)
+                session["_fresh"] = True
+        for page in pages:
+            for value in HOSTILE_QUERY_VALUES:
+                encoded = value if value.startswith("%") else quote(value, safe="")
+                url = page + "?" + "&".join(f"{name}={encoded}" for name in QUERY_NAMES)
+                r = client.get(url)
+                if r.status_code >= 500:
+                    failures.append(f"{who}: GET {url[:160]} -> {r.status_code}")
+                location = r.headers.get("Location", "")
+                assert "\r" not in location and "\n" not in location
+            db.session.rollback()
+    assert not failures, "\n".join(failures[:40])
+
+
+def test_a_next_parameter_with_cr_lf_is_ignored(app, client):
+    demo.load(SYSTEM)
+    db.session.commit()
+    page = client.get("/login?next=/inbox%0d%0aSet-Cookie:%20evil=1")
+    assert page.status_code == 200
+    import re as _re
+
+    token = _re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    r = client.post(
+        "/login",
+        data={"username": "admin", "password": "demo", "csrf_token": token, "next": "/inbox\r\nSet-Cookie: evil=1"},
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith("/inbox")
+    assert "evil" not in str(r.headers)
+
+
+def _encoded_model(encoding: str) -> bytes:
+    text = (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+        'targetNamespace="http://example.org">\n'
+        '<bpmn:process id="encoded" name="Mod\u00e8le encod\u00e9" isExecutable="true">\n'
+        '<bpmn:startEvent id="s"/><bpmn:endEvent id="e"/>'
+        '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/>\n'
+        "</bpmn:process>\n</bpmn:definitions>\n"
+    )
+    return text.encode({"UTF-16": "utf-16", "UTF-32": "utf-32", "ISO-8859-1": "latin-1"}[encoding])
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "UTF-32", "ISO-8859-1"])
+def test_bpmn_in_another_encoding_with_its_declaration_deploys(app, client, encoding):
+    token = _admin_session(app, client)
+    r = client.post(
+        "/admin/models",
+        data={"csrf_token": token, "bpmn": (io.BytesIO(_encoded_model(encoding)), "encoded.bpmn")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    model = db.session.query(ProcessModel).filter_by(process_id="encoded").one()
+    assert model.bpmn_xml.startswith("<?xml") and "\x00" not in model.bpmn_xml
+    assert 'name="Mod\u00e8le encod\u00e9"' in model.bpmn_xml
+    # the stored text is a model the engine runs
+    from workflow_app.services import instances
+    from workflow_app.services.uow import UnitOfWork
+
+    with UnitOfWork(SYSTEM) as uow:
+        inst = instances.start_instance(uow, SYSTEM, "encoded", {})
+        uow.commit()
+    assert inst.status == "completed"
+
+
+def test_utf16_without_a_byte_order_mark_is_not_stored_as_utf8_garbage(app):
+    content = _encoded_model("UTF-16")[2:]  # little-endian, no BOM: the declaration alone tells
+    deployment.deploy_bytes(SYSTEM, content, "encoded.bpmn")
+    model = db.session.query(ProcessModel).filter_by(process_id="encoded").one()
+    assert "\x00" not in model.bpmn_xml
+
+
+def test_an_expression_over_its_bounds_at_run_time_fails_that_step_clearly(app):
+    """Sizes the diagram does not show (a count from a script) are bounded when the script runs: the start
+    is refused with the reason, and nothing of the instance is written."""
+    from workflow_app.models import ProcessInstance
+    from workflow_app.services import instances
+    from workflow_app.services.errors import Conflict
+    from workflow_app.services.uow import UnitOfWork
+
+    body = _script("n = 700\ntotal = sum([1 for a in [0] * n for b in [0] * n])")
+    deployment.deploy_bytes(SYSTEM, body.replace(b'id="evil"', b'id="steps"'), "steps.bpmn")
+    big = _script("n = 20000\nx = [0] * n\nx = [x, x, x, x, x, x, x, x, x, x]\nx = [x, x, x, x, x, x, x, x, x, x]")
+    deployment.deploy_bytes(SYSTEM, big.replace(b'id="evil"', b'id="size"'), "size.bpmn")
+    fine = _script("n = 100\ntotal = sum([1 for a in [0] * n for b in [0] * n])")
+    deployment.deploy_bytes(SYSTEM, fine.replace(b'id="evil"', b'id="fine"'), "fine.bpmn")
+    db.session.commit()
+    for process_id, reason in (("steps", "more than 250 000 steps"), ("size", "larger than 1 000 000")):
+        with pytest.raises(Conflict) as refused:
+            with UnitOfWork(SYSTEM) as uow:
+                instances.start_instance(uow, SYSTEM, process_id, {})
+                uow.commit()
+        assert reason in refused.value.message, refused.value.message
+        db.session.rollback()
+    assert db.session.query(ProcessInstance).count() == 0
+    with UnitOfWork(SYSTEM) as uow:
+        inst = instances.start_instance(uow, SYSTEM, "fine", {})
+        uow.commit()
+    assert inst.status == "completed" and instances.instance_data(inst)["total"] == 10_000

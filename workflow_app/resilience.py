@@ -95,7 +95,24 @@ def _end_session(_exc):
         db.session.registry.clear()
 
 
+def _strict_json():
+    """Every JSON body checked once, before the API's parsers (strict_json.py): a 400 naming the problem."""
+    from .strict_json import check_request
+
+    problem = check_request(request)
+    if problem is None:
+        return None
+    if request.path.startswith("/api/"):
+        from .api import error_response
+
+        return error_response(400, "bad_request", problem)
+    from flask import abort
+
+    abort(400, description=problem)
+
+
 def init_resilience(app) -> None:
+    app.before_request(_strict_json)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (teardowns run in reverse).
     app.teardown_appcontext(_end_session)
     app.register_error_handler(OperationalError, _unavailable)

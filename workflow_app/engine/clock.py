@@ -19,6 +19,24 @@ def now() -> datetime:
     return _fixed if _fixed is not None else datetime.now(UTC)
 
 
+# The dates a person may enter anywhere (filters, forms of bodies, deadlines): beyond them a date is a typo or an
+# attack (year 9999 plus a day overflows Python's calendar), refused as bad input rather than failing later.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def parse_day(text) -> date:
+    """A YYYY-MM-DD date between FIRST_DAY and LAST_DAY (ValueError otherwise)."""
+    day = date.fromisoformat(str(text).strip())
+    return check_day(day)
+
+
+def check_day(day: date) -> date:
+    if not FIRST_DAY <= (day.date() if isinstance(day, datetime) else day) <= LAST_DAY:
+        raise ValueError(f"a date from {FIRST_DAY.year} to {LAST_DAY.year} is expected")
+    return day
+
+
 def today() -> date:
     """Today's date in the region (Asia/Tomsk): deputy periods, instruction deadlines, council seats."""
     return now().astimezone(REGION_TZ).date()

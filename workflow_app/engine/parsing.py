@@ -36,6 +36,8 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 B, S, C = f"{{{BPMN_NS}}}", f"{{{SPIFF_NS}}}", f"{{{CAMUNDA_NS}}}"
 COLLEGIAL_BODIES = ("coordination_council", "expert_council", "working_group")
 TASK_PROPERTIES = ("formKey", "dueWorkingDays", "orgScope", "distinctFrom", "collegialBody")
+# every numeric extension property and its range (checked at deploy: a huge value costs CPU at every start)
+NUMERIC_PROPERTIES = {"dueWorkingDays": (0, 730)}
 FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 FLOW_NODES = {
@@ -202,10 +204,8 @@ def _read(content: bytes, out: _Problems):
     if len(content) > MAX_BPMN_BYTES:
         out.add("file-too-large", limit=str(MAX_BPMN_BYTES // 1024))
         return None
-    text = content
-    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark
-        text = content.decode("utf-16", errors="replace").encode("utf-8")
-    if b"<!DOCTYPE" in text.upper() or b"<!ENTITY" in text.upper():
+    text = _scannable(content).upper()
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
         out.add("doctype")
         return None
     try:
@@ -213,10 +213,42 @@ def _read(content: bytes, out: _Problems):
     except etree.XMLSyntaxError as exc:
         out.add("xml-syntax", line=exc.lineno or None, detail=exc.msg or "unreadable")
         return None
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.doctype or root.getroottree().docinfo.internalDTD is not None:
         out.add("doctype")
         return None
     return root
+
+
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+
+
+def _scannable(content: bytes) -> str:
+    """The file as text for the DOCTYPE scan, whatever its encoding (UTF-8/16/32, Latin-1, ...)."""
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            return content.decode(encoding, errors="replace")
+    return content.decode("latin-1")  # every ASCII-compatible encoding keeps "<!DOCTYPE" as it is
+
+
+def utf8_xml(content: bytes, root) -> str:
+    """The stored text of a model: the file itself when it is UTF-8, else the parsed document in UTF-8
+    (UTF-16/32 or Latin-1 files with their XML declaration are as valid as UTF-8 ones)."""
+    declared = (root.getroottree().docinfo.encoding or "UTF-8").upper().replace("_", "-")
+    if declared in ("UTF-8", "UTF8") and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=True).decode("utf-8")
 
 
 def parse_bpmn(content: bytes, file_name: str) -> ParsedFile:
@@ -234,7 +266,7 @@ def check_bpmn(content: bytes, file_name: str) -> ParsedFile:
     root = _read(content, out)
     if root is None:
         return parsed
-    parsed.xml = content.decode("utf-8", errors="replace")
+    parsed.xml = utf8_xml(content, root)
     if root.tag != B + "definitions":
         out.add(
             "not-bpmn", line=root.sourceline, root=etree.QName(root).localname if isinstance(root.tag, str) else "?"
@@ -584,14 +616,18 @@ def _user_task_meta(el, lanes: dict, out: _Problems) -> dict:
             meta["formKey"] = form_key
         else:
             out.add("form-key", el, value=form_key)
-    if props.get("dueWorkingDays") not in (None, ""):
-        value = props["dueWorkingDays"].strip()
-        if not re.fullmatch(r"-?\d+", value):
-            out.add("whole-number", el, property="dueWorkingDays", value=value)
+    for prop, (least, greatest) in NUMERIC_PROPERTIES.items():
+        if props.get(prop) in (None, ""):
+            continue
+        value = props[prop].strip()
+        if not re.fullmatch(r"-?\d{1,12}", value):
+            out.add("whole-number", el, property=prop, value=value[:40])
         elif int(value) < 0:
-            out.add("negative", el, property="dueWorkingDays", value=value)
+            out.add("negative", el, property=prop, value=value)
+        elif int(value) > greatest or int(value) < least:
+            out.add("out-of-range", el, property=prop, value=value, least=str(least), greatest=str(greatest))
         else:
-            meta["dueWorkingDays"] = int(value)
+            meta[prop] = int(value)
     for attr, key in (("dueDate", "dueDate"), ("followUpDate", "followUpDate")):
         raw = el.get(C + attr)
         if raw is None or not raw.strip():

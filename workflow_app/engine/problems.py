@@ -109,6 +109,10 @@ RULES: dict[str, tuple[str, str]] = {
         "%(property)s must not be negative (%(value)s).",
         "Write 0 or a positive number.",
     ),
+    "out-of-range": (
+        "%(property)s must be from %(least)s to %(greatest)s, not %(value)s.",
+        "Write a number in that range: a larger one would cost time at every start of the process.",
+    ),
     "org-scope": (
         "orgScope supports only 'initiator', not %(value)s.",
         "Write orgScope = initiator, or remove the property.",

@@ -274,7 +274,10 @@ class _engine_errors:
             if notes:
                 message += " — " + "; ".join(notes)
             raise EngineError(message, element=element) from exc
-        if isinstance(exc, (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, NameError)):
+        if isinstance(
+            exc,
+            (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, NameError, OverflowError, RecursionError),
+        ):
             raise EngineError(f"{type(exc).__name__}: {exc}") from exc
         return False
 

@@ -11,7 +11,7 @@ the period (see the audit_event indexes in models/audit.py). Exports are in chai
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import aliased
@@ -141,16 +141,23 @@ def _moment(text: str, end: bool) -> datetime:
     """A date (a whole day in the region's time zone) or an ISO datetime (naive = region time)."""
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
+            day = clock.parse_day(text)
             if end:
                 day += timedelta(days=1)
             return datetime.combine(day, time(0), tzinfo=clock.REGION_TZ).astimezone(UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = clock.check_day(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
-        raise ValueError("expected a date YYYY-MM-DD or an ISO 8601 date and time") from None
+        raise ValueError(
+            f"expected a date YYYY-MM-DD or an ISO 8601 date and time, {clock.FIRST_DAY.year} to {clock.LAST_DAY.year}"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.REGION_TZ)
     return moment.astimezone(UTC)
+
+
+def _id_text(raw) -> bool:
+    """An id as the database stores it (a positive 32-bit integer), not just any run of digits."""
+    return str(raw).isdigit() and len(str(raw)) <= 10 and 0 < int(raw) < 2**31
 
 
 def parse_filters(params) -> Filters:
@@ -172,13 +179,13 @@ def parse_filters(params) -> Filters:
     f.business_key = _one(params, "business_key")
     raw = _one(params, "instance")
     if raw:
-        if str(raw).isdigit():
+        if _id_text(raw):
             f.instance_id = int(raw)
         else:
             errors["instance"] = "expected an instance number"
     raw = _one(params, "actor")
     if raw:
-        if str(raw).isdigit():
+        if _id_text(raw):
             f.actor_ids = [int(raw)]
         else:
             user_id = db.session.execute(select(User.id).where(User.username == raw)).scalar_one_or_none()
@@ -188,7 +195,7 @@ def parse_filters(params) -> Filters:
                 f.actor_name = raw  # scheduler, system, or a name no longer in the user table: nothing matches
     raw = _one(params, "org")
     if raw:
-        if str(raw).isdigit():
+        if _id_text(raw):
             f.org_id = int(raw)
         else:
             org_id = db.session.execute(select(Organisation.id).where(Organisation.code == raw)).scalar_one_or_none()
@@ -256,6 +263,8 @@ def _page_args(limit, before) -> tuple[int, int | None]:
         errors["limit"] = f"expected a number from 1 to {PAGE_MAX}"
     try:
         before = None if before in (None, "") else int(before)
+        if before is not None and not 0 < before < 2**62:
+            raise ValueError
     except (TypeError, ValueError):
         errors["before"] = "expected an event number"
     if errors:

@@ -34,6 +34,7 @@ from .uow import UnitOfWork
 
 VIEWS = ("mine", "group", "overdue", "all")
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000  # as the API's schemas: a page number beyond it is bad input, not an offset overflow
 COUNT_CAP = 1000
 
 
@@ -186,8 +187,8 @@ def list_tasks(
     """One page of an inbox view (see the module docstring), oldest first; items are HumanTask rows."""
     if view not in VIEWS:
         raise Invalid("unknown view", fields={"view": f"one of {', '.join(VIEWS)}"})
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise Invalid("bad page", fields={"per_page": f"1..{MAX_PER_PAGE}", "page": ">= 1"})
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        raise Invalid("bad page", fields={"per_page": f"1..{MAX_PER_PAGE}", "page": f"1..{MAX_PAGE}"})
     if actor.is_system:
         raise Forbidden("the system has no inbox")
     filters = filters or TaskFilters()

@@ -13,6 +13,7 @@ from .identity import Actor
 from .uow import UnitOfWork
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000  # as the API's schemas: a page number beyond it is bad input, not an offset overflow
 STATUSES = ("running", "completed", "terminated")
 
 
@@ -91,8 +92,8 @@ def list_instances(
     """The instances the actor takes part in (auditors and admins: all), newest first."""
     if status is not None and status not in STATUSES:
         raise Invalid("unknown status", fields={"status": f"one of {', '.join(STATUSES)}"})
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise Invalid("bad page", fields={"per_page": f"1..{MAX_PER_PAGE}", "page": ">= 1"})
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        raise Invalid("bad page", fields={"per_page": f"1..{MAX_PER_PAGE}", "page": f"1..{MAX_PAGE}"})
     query = select(ProcessInstance)
     clause = visible_instances_clause(actor)
     if clause is not None:

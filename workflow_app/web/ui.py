@@ -102,8 +102,8 @@ def is_overdue(due_at: datetime | None) -> bool:
 
 def safe_next(target: str | None, default: str) -> str:
     """Only same-site relative paths: never redirect to another host after login."""
-    if not target:
-        return default
+    if not target or not isinstance(target, str) or any(ch < " " or ch in "\\\x7f" for ch in target):
+        return default  # CR/LF would split the Location header; a backslash is a host for some browsers
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default

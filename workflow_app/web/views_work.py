@@ -47,9 +47,9 @@ def _due_before(text: str | None):
     if not text:
         return None
     try:
-        day = datetime.strptime(text, "%Y-%m-%d").date()
+        day = clock.parse_day(datetime.strptime(text, "%Y-%m-%d").date())
     except ValueError:
-        return None
+        raise Invalid("bad date", fields={"due": "YYYY-MM-DD, 1900 to 2999"}) from None
     return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=clock.REGION_TZ)
 
 

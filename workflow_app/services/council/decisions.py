@@ -1,7 +1,5 @@
 """Decisions recorded on agenda items, postponement to a later meeting, and the instructions a decision gives."""
 
-from datetime import date
-
 from sqlalchemy import select
 
 from ...engine import clock
@@ -147,7 +145,7 @@ def _parse_instructions(raw, errors) -> list[dict]:
         if not executor:
             errors[f"instructions.{n}.executor"] = "required"
         try:
-            deadline = date.fromisoformat(str(ins.get("deadline") or ""))
+            deadline = clock.parse_day(ins.get("deadline") or "")
         except ValueError:
             errors[f"instructions.{n}.deadline"] = "expected YYYY-MM-DD"
             continue

@@ -35,7 +35,7 @@ def parse_local_datetime(value, field="starts_at") -> datetime:
         dt = value
     else:
         try:
-            dt = datetime.fromisoformat(str(value).strip())
+            dt = clock.check_day(datetime.fromisoformat(str(value).strip()))
         except ValueError:
             raise Invalid("invalid date and time", fields={field: "expected YYYY-MM-DDTHH:MM (Asia/Tomsk)"}) from None
     if dt.tzinfo is None:
@@ -47,7 +47,7 @@ def _parse_date(value, field) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     try:
-        return date.fromisoformat(str(value).strip())
+        return clock.parse_day(value)
     except ValueError:
         raise Invalid("invalid date", fields={field: "expected YYYY-MM-DD"}) from None
 
