@@ -438,10 +438,9 @@ def test_an_expression_over_its_bounds_at_run_time_fails_that_step_clearly(app):
     deployment.deploy_bytes(SYSTEM, fine.replace(b'id="evil"', b'id="fine"'), "fine.bpmn")
     db.session.commit()
     for process_id, reason in (("steps", "more than 250 000 steps"), ("size", "larger than 1 000 000")):
-        with pytest.raises(Conflict) as refused:
-            with UnitOfWork(SYSTEM) as uow:
-                instances.start_instance(uow, SYSTEM, process_id, {})
-                uow.commit()
+        with pytest.raises(Conflict) as refused, UnitOfWork(SYSTEM) as uow:
+            instances.start_instance(uow, SYSTEM, process_id, {})
+            uow.commit()
         assert reason in refused.value.message, refused.value.message
         db.session.rollback()
     assert db.session.query(ProcessInstance).count() == 0

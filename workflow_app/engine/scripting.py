@@ -12,6 +12,7 @@ import json
 import re
 from datetime import timedelta
 from functools import lru_cache
+from typing import ClassVar
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -70,9 +71,9 @@ def _safe_mul(a, b):
 
 
 def _safe_add(a, b):
-    if isinstance(a, (str, list, tuple, bytes)) and isinstance(b, (str, list, tuple, bytes)):
-        if size(a) + size(b) > MAX_SIZE:
-            raise _too_big("a concatenation")
+    sequences = (str, list, tuple, bytes)
+    if isinstance(a, sequences) and isinstance(b, sequences) and size(a) + size(b) > MAX_SIZE:
+        raise _too_big("a concatenation")
     return a + b
 
 
@@ -253,7 +254,7 @@ def _fold(node) -> None:
         eval(compile(tree, "<bpmn>", "eval"), _globals({}, {}))
     except UnsafeScript:
         raise
-    except Exception:  # noqa: BLE001  (a type error etc. is the run's business, as before)
+    except Exception:  # noqa: BLE001, S110  (a type error etc. is the run's business, as before)
         pass
 
 
@@ -330,7 +331,7 @@ def _call(name: str, args, node):
 class _Guard(ast.NodeTransformer):
     """Route what can build a large value or loop through the bounded helpers of one evaluation."""
 
-    BINOPS = {ast.Mult: "__safe_mul__", ast.Add: "__safe_add__", ast.Mod: "__safe_mod__"}
+    BINOPS: ClassVar[dict] = {ast.Mult: "__safe_mul__", ast.Add: "__safe_add__", ast.Mod: "__safe_mod__"}
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
