@@ -159,7 +159,7 @@ REASONS = {
     "%-format computed width": "computed width",
     "nested repetition": "larger than",
     "three nested loops": "nested more than 2 loops",
-    "huge dueWorkingDays": "must be a whole number",
+    "huge dueWorkingDays": "must be from 0 to 730",
     "billion laughs utf-16": "entity",
     "xxe": "DOCTYPE",
     "huge": "larger than",
