@@ -440,11 +440,13 @@ def proposal_items():
             "justification": "Дефицит операторов на предприятиях отрасли",
         },
         {
-            "action": "add",
+            "action": "modify",
             "profession": "Сварщик",
+            "okpdtr_code": "19756",
             "programme_type": "retraining",
+            "duration_hours": 360,
             "sector": "Машиностроение",
-            "justification": "Рост спроса",
+            "justification": "Сокращённая программа по запросу работодателей",
         },
         {
             "action": "exclude",
@@ -505,12 +507,12 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
             "year": 2028,
             "items": [
                 {
-                    "action": "keep",
+                    "action": "modify",
                     "profession": "Повар",
                     "programme_type": "upskilling",
-                    "grade": "4",
+                    "grade": "5",
                     "sector": "Общественное питание",
-                    "justification": "Сохраняется спрос",
+                    "justification": "Спрос на повышение разряда",
                 }
             ],
             "contact": "ЦЗН",
@@ -522,30 +524,44 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
     api.start("sector_officer", "professions_proposal", {"year": 2028}, expect=409)  # intake closed
 
     api.do("dtzn_officer", "Перечень-2028", "consolidate", {"summary": "Проект перечня"})
-    api.do("sector_officer", "Перечень-2028", "agree", {"decision": "remarks", "comment": "Добавьте сварщиков"})
+    # each department concerned agrees its part: industry (welders, typesetters) and consumer market (cooks)
+    agree = [t for t in api.tasks("sector_officer_2", "Перечень-2028") if t["task_def"] == "agree"]
+    assert len(agree) == 1 and api.tasks("sector_officer", "Перечень-2028")[0]["id"] != agree[0]["id"]
+    api.do("sector_officer", "Перечень-2028", "agree", {"agreement": "remarks", "comment": "Добавьте сварщиков"})
+    api.do("sector_officer_2", "Перечень-2028", "agree", {"agreement": "agree"})
     api.do("dtzn_officer", "Перечень-2028", "consolidate", {"summary": "Проект перечня, ред. 2"})
-    api.do("sector_officer", "Перечень-2028", "agree", {"decision": "agree"})
+    api.do("sector_officer", "Перечень-2028", "agree", {"agreement": "agree"})
+    api.do("sector_officer_2", "Перечень-2028", "agree", {"agreement": "agree"})
+    api.do("coordinator", "Перечень-2028", "coordinator_review", {"decision": "submit"})
     api.do("wg_secretary", "Перечень-2028", "wg_decision", {"decision": "return", "comment": "Пересмотреть состав"})
     api.do("dtzn_officer", "Перечень-2028", "consolidate", {"summary": "Проект перечня, ред. 3"})
-    api.do("sector_officer", "Перечень-2028", "agree", {"decision": "agree"})
-    api.do(
-        "wg_secretary",
-        "Перечень-2028",
-        "wg_decision",
-        {
-            "decision": "approve_changed",
-            "removed_items": ["Сварщик"],
-            "effective_date": "2028-01-01",
-            "protocol_ref": "протокол № 4 / вопрос 1 / решение 2",
-        },
-    )
+    api.do("sector_officer", "Перечень-2028", "agree", {"agreement": "agree"})
+    api.do("sector_officer_2", "Перечень-2028", "agree", {"agreement": "agree"})
+    api.do("coordinator", "Перечень-2028", "coordinator_review", {"decision": "submit"})
+    early = {
+        "decision": "approve_changed",
+        "removed_items": ["Сварщик"],
+        "effective_date": "2027-01-01",
+        "protocol_ref": "протокол от 05.04.2027 № 4, вопрос 1",
+    }
+    r = api.do("wg_secretary", "Перечень-2028", "wg_decision", early, expect=422)  # before the decision
+    assert "effective_date" in r["error"]["fields"]
+    api.do("wg_secretary", "Перечень-2028", "wg_decision", early | {"effective_date": "2028-01-01"})
     assert instance("Перечень-2028").status == "completed"
     assert instance("Перечень-2028/SECTOR").status == instance("Перечень-2028/CZN").status == "completed"
 
     data = client.get("/public/professions/2028.json").get_json()
-    assert data["effective_date"] == "2028-01-01"
-    assert sorted(i["profession"] for i in data["items"]) == ["Оператор станков с ЧПУ", "Повар"]
-    assert {i["status"] for i in data["items"]} == {"новая", "сохранена"}
+    assert data["effective_date"] == "2028-01-01" and data["previous_year"] == 2027
+    # the whole list: last year's items carried over, this year's changes marked; the welders' change was removed
+    status = {i["profession"]: i["status"] for i in data["items"]}
+    assert status == {
+        "Оператор станков с ЧПУ": "новая",
+        "Повар": "изменена",
+        "Продавец продовольственных товаров": "сохранена",
+        "Сварщик": "сохранена",
+    }
+    assert next(i for i in data["items"] if i["profession"] == "Сварщик")["duration_hours"] == 480
+    assert [i["profession"] for i in data["excluded"]] == ["Наборщик"]
     assert "ИП/SIBHIM" not in json.dumps(data, ensure_ascii=False)  # the investment link stays internal
     assert "Повар" in client.get("/public/professions/2028").get_data(as_text=True)
     assert "Оператор станков с ЧПУ" in client.get("/public/professions/2028.csv").get_data(as_text=True)

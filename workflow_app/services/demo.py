@@ -28,7 +28,17 @@ ORGANISATIONS = [
     ("DTZN", "Департамент труда и занятости населения Томской области", "department", None),
     ("DI", "Департамент инвестиций Томской области", "department", None),
     ("DFIN", "Департамент финансов Томской области", "department", None),
-    ("SECTOR", "Департамент промышленности и энергетики Томской области (отраслевой департамент)", "department", None),
+    ("SECTOR", "Департамент промышленности и энергетики Администрации Томской области", "department", None),
+    ("DPR", "Департамент потребительского рынка Администрации Томской области", "department", None),
+    ("DKULT", "Департамент по культуре Томской области", "department", None),
+    ("DLES", "Департамент лесного хозяйства Томской области", "department", None),
+    ("DNVO", "Департамент науки и высшего образования Администрации Томской области", "department", None),
+    (
+        "RPO",
+        "Департамент проектной деятельности – региональный проектный офис Администрации Томской области",
+        "department",
+        None,
+    ),
     ("LEGAL", "Правовое управление Администрации Томской области", "department", None),
     ("RECORDS", "Управление делами Администрации Томской области", "department", None),
     ("ADM", "Администрация Томской области", "department", None),
@@ -78,6 +88,12 @@ EXTRA_USERS = [
     ("college_director_1", "Директор ТПТ (Зайцева Людмила Петровна)", ["college_director"], "TPT"),
     ("college_officer_2", "Сотрудник ТТИТ (Голубев Артём Романович)", ["college_officer"], "TTIT"),
     ("college_director_2", "Директор ТТИТ (Тарасова Вера Анатольевна)", ["college_director"], "TTIT"),
+    (
+        "sector_officer_2",
+        "Специалист Департамента потребительского рынка (Егорова Ксения Андреевна)",
+        ["sector_officer"],
+        "DPR",
+    ),
     ("investor_1", "Представитель ООО «СХК — Новые материалы»", ["investor"], "SIBHIM"),
     ("investor_2", "Представитель АО «Томлесдрев-Инвест»", ["investor"], "TOMLES"),
     # more members, so that the demo bodies have a quorum to reach (or to miss)
@@ -96,6 +112,7 @@ class DemoResult:
     users_created: list = field(default_factory=list)
     users_total: int = 0
     kcp_tables: list = field(default_factory=list)
+    professions_lists: list = field(default_factory=list)
 
 
 def demo_users() -> list[tuple[str, str, list, str]]:
@@ -156,6 +173,38 @@ def _establish_kcp_tables(uow, orgs) -> list[int]:
     return done
 
 
+# The demo Актуальный перечень профессий in force (approved last December).
+PROFESSIONS = [
+    ("Сварщик", "19756", "retraining", "3", 480, "Машиностроение"),
+    ("Наборщик", "15080", "training", "2", 320, "Полиграфия"),
+    ("Повар", "16675", "upskilling", "4", 144, "Общественное питание"),
+    ("Продавец продовольственных товаров", "17353", "training", "3", 256, "Торговля"),
+]
+
+
+def _establish_professions_list(uow) -> list[int]:
+    """This year's approved list, where none is recorded yet: next year's cycle starts from it."""
+    from . import publication
+    from .chains import professions
+
+    year = clock.today().year
+    if publication.latest("professions", str(year)) is not None:
+        return []
+    items = [
+        {
+            "profession": name,
+            "okpdtr_code": code,
+            "programme_type": kind,
+            "grade": grade,
+            "duration_hours": hours,
+            "sector": sector,
+        }
+        for name, code, kind, grade, hours, sector in PROFESSIONS
+    ]
+    professions.establish_list(uow, year, items, f"{year}-01-01", f"протокол от 20.12.{year - 1} № 4, вопрос 1")
+    return [year]
+
+
 def _env_name() -> str:
     if has_app_context():
         return current_app.config.get("ENV_NAME") or os.environ.get("SOGLASIE_ENV", "")
@@ -212,6 +261,7 @@ def load(actor: Actor, password: str | None = None) -> DemoResult:
 
         council.ensure_demo_memberships(db.session)  # seat the cc_*/ec_*/wg_* users on their bodies
         result.kcp_tables = _establish_kcp_tables(uow, orgs)
+        result.professions_lists = _establish_professions_list(uow)
         uow.record(
             "demo_loaded",
             payload={"organisations_created": result.organisations_created, "users_created": result.users_created},

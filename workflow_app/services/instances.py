@@ -19,7 +19,7 @@ from ..engine import Engine, EngineError, clock
 from ..engine.errors import NotWaiting
 from ..engine.parsing import resolve_due
 from ..extensions import db
-from ..models import HumanTask, ProcessInstance, ProcessModel, User
+from ..models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
 from . import notifications, operations, scheduler
 from .access import require_instance_visible
 from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
@@ -327,12 +327,15 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         props = meta.get(view.bpmn_id, {})
         due = props.get("dueWorkingDays")
         due_at = workdays.add_working_days(now, due) if due is not None else None
-        due_variable = (props.get("properties") or {}).get("dueDateVariable")
-        if due_variable:  # a fixed date carried by the case (e.g. the site update deadline, 1 June)
-            due_at = _date_in_data(loaded.task_data(engine_id), due_variable) or due_at
+        extra = props.get("properties") or {}
+        if extra.get("dueDateVariable"):  # a fixed date carried by the case (e.g. the site update deadline)
+            due_at = _date_in_data(loaded.task_data(engine_id), extra["dueDateVariable"]) or due_at
         if props.get("dueDate"):  # Camunda's dueDate: an ISO 8601 date or duration, or an expression
             due_at = resolve_due(props["dueDate"], loaded.task_data(engine_id), now) or due_at
         follow_up = resolve_due(props.get("followUpDate"), loaded.task_data(engine_id), now)  # Camunda's followUpDate
+        org_scope_id = instance.initiator_org_id if props.get("orgScope") == "initiator" else None
+        if extra.get("orgScopeVariable"):  # the organisation named by the case (the industry's department)
+            org_scope_id = _org_in_data(loaded.task_data(engine_id), extra["orgScopeVariable"])
         row = HumanTask(
             instance_id=instance.id,
             engine_task_id=engine_id,
@@ -344,7 +347,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             lane=view.lane,
             candidate_group=props.get("group") or view.lane,
             assignee_id=_candidate_user(props),
-            org_scope_id=instance.initiator_org_id if props.get("orgScope") == "initiator" else None,
+            org_scope_id=org_scope_id,
             form_key=props.get("formKey"),
             collegial_body=props.get("collegialBody"),
             distinct_from=props.get("distinctFrom", []),
@@ -385,11 +388,26 @@ def _candidate_user(props: dict) -> int | None:
     return db.session.execute(select(User.id).where(User.username == users[0])).scalar_one_or_none()
 
 
-def _date_in_data(data: dict, path: str):
-    """The end of the working day (18:00 in the region) of the ISO date at ``path`` (dotted) in ``data``."""
+def _value_at(data: dict, path: str):
     value = data
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _org_in_data(data: dict, path: str) -> int | None:
+    """The id of the organisation whose code is at ``path`` in ``data``; a task scoped to an organisation that
+    does not exist is refused (no task visible to a whole group by mistake)."""
+    code = _value_at(data, path)
+    org_id = db.session.execute(select(Organisation.id).where(Organisation.code == str(code or ""))).scalar()
+    if org_id is None:
+        raise Conflict(f"no organisation '{code}' for the task's orgScopeVariable {path}")
+    return org_id
+
+
+def _date_in_data(data: dict, path: str):
+    """The end of the working day (18:00 in the region) of the ISO date at ``path`` (dotted) in ``data``."""
+    value = _value_at(data, path)
     try:
         day = date.fromisoformat(str(value)[:10])
     except (TypeError, ValueError):

@@ -1,14 +1,123 @@
-"""Chain (b): the Актуальный перечень профессий, roadmap 6.5–6.6."""
+"""Chain (b): the Актуальный перечень профессий, roadmap 6.5–6.6.
 
+The list carries over: the list in force is the latest ``professions`` publication of an earlier year (or
+the one recorded by ``establish_list``; ``flask demo load`` seeds one). Proposals add, keep, modify or
+exclude its items (``check_profession_proposal`` refuses an exclusion, a keep or a change of an item that
+is not on it, and an addition of one that is); the draft list (``draft_professions_list``) is the list in
+force with the accepted proposals applied, and names every sector department whose professions change —
+each of them agrees its part (one task per department). The published list is the whole list in force
+from its «дата начала применения» (never before the decision), with what changed this year.
+"""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from ...engine import clock
+from ...extensions import db
+from ...models import Organisation, Publication
 from .. import publication
+from ..errors import Invalid
 from ..operations import operation
-from . import _deliver, _org, _submitted, _waiting_children, _year, config
-
-# --- chain (b): professions list ---------------------------------------------------------------------------
+from . import _, _deliver, _org, _submitted, _waiting_children, _year, config
 
 PROFESSIONS_DECISION = "professions_decision"
 PROGRAMME_TYPE = {"training": "подготовка", "retraining": "переподготовка", "upskilling": "повышение квалификации"}
-ITEM_STATUS = {"add": "новая", "keep": "сохранена", "modify": "изменена"}
+ITEM_STATUS = {"add": "новая", "keep": "сохранена", "modify": "изменена", "exclude": "исключена", None: "сохранена"}
+ITEM_FIELDS = ("profession", "okpdtr_code", "programme_type", "grade", "duration_hours", "sector", "providers")
+
+
+def _norm(text) -> str:
+    return " ".join(str(text or "").lower().replace("ё", "е").split())
+
+
+def _matches(item: dict, other: dict) -> bool:
+    code, other_code = item.get("okpdtr_code"), other.get("okpdtr_code")
+    if code and other_code and code == other_code:
+        return True
+    return bool(_norm(item.get("profession"))) and _norm(item.get("profession")) == _norm(other.get("profession"))
+
+
+def _find(items: list[dict], item: dict) -> int | None:
+    for i, known in enumerate(items):
+        if _matches(known, item):
+            return i
+    return None
+
+
+def department_of(item: dict, proposer_code: str | None = None) -> str:
+    """The sector department whose professions an item belongs to (configuration: sector -> organisation)."""
+    cfg = config()["professions"]
+    by_sector = {_norm(k): v for k, v in (cfg.get("sector_departments") or {}).items()}
+    return (
+        by_sector.get(_norm(item.get("sector")))
+        or item.get("department")
+        or proposer_code
+        or cfg.get("default_department", "")
+    )
+
+
+def list_in_force(year: int) -> tuple[int | None, list[dict]]:
+    """(the year of the list in force before ``year``'s list, its items as stored)."""
+    rows = (
+        db.session.execute(
+            select(Publication)
+            .where(Publication.kind == "professions")
+            .order_by(Publication.published_at.desc(), Publication.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    best = None
+    for pub in rows:
+        if pub.key.isdigit() and int(pub.key) < year and (best is None or int(pub.key) > int(best.key)):
+            best = pub
+    if best is None:
+        return None, []
+    items = [{k: v for k, v in item.items() if k not in ("status", "status_code")} for item in best.payload["items"]]
+    for item in items:
+        item["programme_type"] = item.get("programme_type_code") or item.get("programme_type")
+    return int(best.key), items
+
+
+def _public_item(item: dict, status: str | None) -> dict:
+    row = {k: item.get(k) for k in ITEM_FIELDS}  # never the investment link or the justification
+    row["programme_type_code"] = item.get("programme_type")
+    row["programme_type"] = PROGRAMME_TYPE.get(item.get("programme_type"), item.get("programme_type"))
+    row["department"] = item.get("department")
+    row["status_code"] = status or "kept"
+    row["status"] = ITEM_STATUS.get(status, status)
+    return row
+
+
+def establish_list(uow, year: int, items: list[dict], effective_date: str, decision: str = ""):
+    """Record an approved list (before the product ran its first cycle)."""
+    year = _year(year)
+    rows = [_public_item({**i, "department": department_of(i)}, None) for i in items]
+    payload = {"year": year, "effective_date": effective_date, "protocol_ref": decision, "items": rows, "excluded": []}
+    return publication.publish(
+        uow, "professions", str(year), config()["professions"]["publication_title"].format(year=year), payload
+    )
+
+
+@operation("check_profession_proposal")
+def check_profession_proposal(ctx, params, data):
+    """A proposal works on the list in force: keep/modify/exclude only what is on it, add only what is not."""
+    year = _year(data.get("year"))
+    _prev, items = list_in_force(year)
+    errors = {}
+    for i, item in enumerate(data.get("items") or []):
+        on_list = _find(items, item) is not None
+        action = item.get("action")
+        if action in ("keep", "modify", "exclude") and not on_list:
+            errors[f"items/{i}/profession"] = _(
+                "not on the list in force: only an item of the list can be kept, changed or excluded"
+            )
+        elif action == "add" and on_list:
+            errors[f"items/{i}/profession"] = _("already on the list in force: keep or change it instead")
+    if errors:
+        raise Invalid(_("The proposals do not match the list in force"), fields=errors)
+    return {"checked": len(data.get("items") or [])}
 
 
 @operation("collect_profession_proposals")
@@ -22,7 +131,14 @@ def collect_profession_proposals(ctx, params, data):
         proposer = org.name if org else ""
         proposals.append({"instance_id": child.id, "business_key": child.business_key, "proposer": proposer})
         for item in d.get("items") or []:
-            items.append({**item, "proposed_by": proposer, "business_key": child.business_key})
+            items.append(
+                {
+                    **item,
+                    "proposed_by": proposer,
+                    "business_key": child.business_key,
+                    "department": department_of(item, org.code if org and org.kind == "department" else None),
+                }
+            )
     return {
         "count": len(proposals),
         "proposals": proposals,
@@ -31,42 +147,84 @@ def collect_profession_proposals(ctx, params, data):
     }
 
 
-PUBLIC_ITEM_FIELDS = (
-    "profession",
-    "okpdtr_code",
-    "programme_type",
-    "grade",
-    "duration_hours",
-    "sector",
-    "planned_trainees",
-    "providers",
-)
+def _draft(data: dict, removed=()) -> dict:
+    """The list in force with the accepted proposals applied (minus those ДТЗН or the Рабочая группа dropped)."""
+    year = _year(data.get("year"))
+    previous_year, items = list_in_force(year)
+    dropped = {_norm(p) for p in list(data.get("excluded_items") or []) + list(removed)}
+    status = [None] * len(items)
+    excluded = []
+    for proposal in (data.get("proposals") or {}).get("items", []):
+        if _norm(proposal.get("profession")) in dropped:
+            continue
+        action = proposal.get("action")
+        at = _find(items, proposal)
+        item = {k: proposal.get(k) for k in ITEM_FIELDS} | {"department": proposal.get("department")}
+        if action == "add" and at is None:
+            items.append(item)
+            status.append("add")
+        elif action == "modify" and at is not None:
+            items[at] = {k: (item.get(k) if item.get(k) not in (None, "") else items[at].get(k)) for k in item}
+            status[at] = "modify"
+        elif action == "exclude" and at is not None and status[at] != "exclude":
+            excluded.append(items[at])
+            status[at] = "exclude"
+    kept = [(item, st) for item, st in zip(items, status, strict=True) if st != "exclude"]
+    departments = sorted({item.get("department") for item, st in kept if st} | {i.get("department") for i in excluded})
+    return {
+        "previous_year": previous_year,
+        "items": [_public_item(item, st) for item, st in kept],
+        "excluded": [_public_item(item, "exclude") for item in excluded],
+        "departments": [d for d in departments if d],
+    }
+
+
+@operation("draft_professions_list")
+def draft_professions_list(ctx, params, data):
+    draft = _draft(data)
+    names = dict(
+        db.session.execute(
+            select(Organisation.code, Organisation.name).where(Organisation.code.in_(draft["departments"]))
+        ).all()
+    )
+    draft["department_names"] = [names.get(code, code) for code in draft["departments"]]
+    return draft
+
+
+def _effective_date(data: dict, year: int) -> str:
+    value = data.get("effective_date") or config()["professions"]["effective_date"].format(year=year)
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(_("The start date is not a date"), fields={"effective_date": _("a date")}) from None
+    if day < clock.today():
+        raise Invalid(
+            _("The list cannot start before the decision"),
+            fields={"effective_date": _("not before %(date)s", date=clock.today().strftime("%d.%m.%Y"))},
+        )
+    return day.isoformat()
 
 
 @operation("publish_professions")
 def publish_professions(ctx, params, data):
+    """The whole list in force from its start date, with what changed this year (new, changed, excluded)."""
     cfg = config()["professions"]
     year = _year(data.get("year"))
-    dropped = {p.strip().lower() for p in (data.get("excluded_items") or []) + (data.get("removed_items") or [])}
-    items = []
-    for item in (data.get("proposals") or {}).get("items", []):
-        if item.get("action") == "exclude" or str(item.get("profession", "")).strip().lower() in dropped:
-            continue
-        row = {k: item.get(k) for k in PUBLIC_ITEM_FIELDS}  # never the investment link or the justification
-        row["programme_type"] = PROGRAMME_TYPE.get(row["programme_type"], row["programme_type"])
-        row["status"] = ITEM_STATUS.get(item.get("action"), item.get("action"))
-        items.append(row)
-    items.sort(key=lambda r: (r["sector"] or "", r["profession"] or ""))
-    effective = data.get("effective_date") or cfg["effective_date"].format(year=year)
+    effective = _effective_date(data, year)
+    draft = _draft(data, removed=data.get("removed_items") or [])
+    items = sorted(draft["items"], key=lambda r: (r["sector"] or "", r["profession"] or ""))
+    payload = {
+        "year": year,
+        "effective_date": effective,
+        "previous_year": draft["previous_year"],
+        "protocol_ref": data.get("protocol_ref"),
+        "items": items,
+        "excluded": draft["excluded"],
+    }
     pub = publication.publish(
-        ctx.uow,
-        "professions",
-        str(year),
-        cfg["publication_title"].format(year=year),
-        {"year": year, "effective_date": effective, "protocol_ref": data.get("protocol_ref"), "items": items},
-        ctx.instance,
+        ctx.uow, "professions", str(year), cfg["publication_title"].format(year=year), payload, ctx.instance
     )
-    return {"publication_id": pub.id, "items": len(items)}
+    return {"publication_id": pub.id, "items": len(items), "excluded": len(draft["excluded"])}
 
 
 @operation("deliver_professions_decision")

@@ -1,0 +1,103 @@
+"""Актуальный перечень профессий (roadmap 6.5–6.6) rules through the REST API: the list carries over from last
+year's approved list, proposals work on its items, each department concerned agrees its part, the Координатор
+submits the draft, and the list starts no earlier than the decision."""
+
+import pytest
+from sqlalchemy import select
+from test_chains import MONDAY, ROOT, Api, instance
+
+from workflow_app.engine import clock
+from workflow_app.extensions import db
+from workflow_app.models import HumanTask, Organisation
+from workflow_app.services import demo, deployment
+from workflow_app.services.identity import SYSTEM
+
+KEY = "Перечень-2028"
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.set_clock(MONDAY)
+    yield
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def api(app, client):
+    deployment.deploy_path(SYSTEM, ROOT / "bpmn")
+    demo.load(SYSTEM, password="demo-pw-1")
+    return Api(client)
+
+
+def item(action, profession, sector="Машиностроение", **extra):
+    return {
+        "action": action,
+        "profession": profession,
+        "programme_type": "training",
+        "sector": sector,
+        "justification": "Обоснование отрасли",
+        **extra,
+    }
+
+
+def open_cycle(api):
+    api.start("dtzn_officer", "professions_cycle", {"year": 2028})
+    api.do("dtzn_officer", KEY, "announce", {"intake_deadline": "2027-11-01", "announcement": "Запрос предложений"})
+
+
+def test_proposals_work_on_the_list_in_force(api):
+    open_cycle(api)
+    api.start("sector_officer", "professions_proposal", {"year": 2028})
+    key = f"{KEY}/SECTOR"
+    bad = [
+        item("exclude", "Токарь-карусельщик"),  # not on last year's list
+        item("add", "Сварщик"),  # already on it
+        item("keep", "Наборщик", "Полиграфия"),  # on it: fine
+    ]
+    r = api.do("sector_officer", key, "draft_sector", {"year": 2028, "items": bad, "contact": "Соколов"}, expect=422)
+    assert set(r["error"]["fields"]) == {"items/0/profession", "items/1/profession"}
+    assert "нет в действующем перечне" in r["error"]["fields"]["items/0/profession"]
+    assert "draft_sector" in [t["task_def"] for t in api.tasks("sector_officer", key)]  # nothing half-written
+    # the same by ОКПДТР code and whatever the letter case or «ё»
+    good = [item("exclude", "СВАРЩИК", okpdtr_code="19756"), item("add", "Оператор станков с ЧПУ")]
+    api.do("sector_officer", key, "draft_sector", {"year": 2028, "items": good, "contact": "Соколов"})
+    assert api.task("dtzn_officer", key, "review")
+
+
+def test_no_change_in_a_sector_means_no_agreement_task_for_it_and_the_coordinator_submits(api, client):
+    open_cycle(api)
+    api.start("employment_centre", "professions_proposal", {"year": 2028})
+    api.do(
+        "employment_centre",
+        f"{KEY}/CZN",
+        "draft_centre",
+        {"year": 2028, "items": [item("exclude", "Продавец продовольственных товаров", "Торговля")], "contact": "ЦЗН"},
+    )
+    api.do("dtzn_officer", f"{KEY}/CZN", "review", {"decision": "accept"})
+    api.do("dtzn_officer", KEY, "close_intake", {"decision": "close"})
+    api.do("dtzn_officer", KEY, "consolidate", {"summary": "Проект"})
+    agree = (
+        db.session.execute(select(HumanTask).where(HumanTask.business_key == KEY, HumanTask.task_def == "agree"))
+        .scalars()
+        .all()
+    )
+    dpr = db.session.execute(select(Organisation.id).where(Organisation.code == "DPR")).scalar()
+    assert [t.org_scope_id for t in agree] == [dpr]  # only the consumer-market department is concerned
+    assert api.tasks("sector_officer", KEY) == []
+    api.do("sector_officer_2", KEY, "agree", {"agreement": "agree"})
+    r = api.do("coordinator", KEY, "coordinator_review", {"decision": "return"}, expect=422)  # a return says why
+    assert "comment" in r["error"]["fields"]
+    api.do("coordinator", KEY, "coordinator_review", {"decision": "submit"})
+    api.do(
+        "wg_secretary",
+        KEY,
+        "wg_decision",
+        {"decision": "approve", "effective_date": "2028-01-01", "protocol_ref": "протокол от 05.04.2027 № 4, вопрос 1"},
+    )
+    assert instance(KEY).status == "completed"
+    data = client.get("/public/professions/2028.json").get_json()
+    assert [i["profession"] for i in data["excluded"]] == ["Продавец продовольственных товаров"]
+    assert {i["profession"] for i in data["items"]} == {"Сварщик", "Наборщик", "Повар"}  # carried over
+    assert {i["status"] for i in data["items"]} == {"сохранена"}
+    html = client.get("/public/professions/2028").get_data(as_text=True)
+    assert "Дата начала применения: 01.01.2028" in html and "Исключены в этом году" in html
