@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-__all__ = ["DiagramError", "flow_map", "render_svg"]
+__all__ = ["DiagramError", "flow_map", "render_svg", "render_svgs"]
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -126,7 +126,45 @@ def _select_plane(root, by_id: dict, process_id: str | None):
                 for part in target.iter(f"{{{BPMN}}}participant"):
                     if part.get("processRef") == process_id:
                         return plane
+    # Not the plane of a sub-process or called process a tool happened to write first: a collaboration, else a
+    # process that no call activity calls, else the first plane.
+    called = {el.get("calledElement") for el in root.iter(f"{{{BPMN}}}callActivity") if el.get("calledElement")}
+    for wanted in ("collaboration", "process"):
+        for plane in planes:
+            ref = plane.get("bpmnElement") or ""
+            target = by_id.get(ref)
+            if target is not None and _local(target) == wanted and ref not in called:
+                return plane
     return planes[0]
+
+
+def _sub_planes(root, by_id: dict, main, process_id: str | None) -> list:
+    """The planes of the sub-processes (and called processes) of the drawn process, in document order."""
+    process = by_id.get(process_id or "")
+    if process is None or _local(process) != "process":
+        target = by_id.get(main.get("bpmnElement") or "")
+        if target is not None and _local(target) == "process":
+            process = target
+        elif target is not None and _local(target) == "collaboration":
+            refs = [p.get("processRef") for p in target.iter(f"{{{BPMN}}}participant") if p.get("processRef")]
+            process = by_id.get(refs[0]) if refs else None
+    if process is None:
+        return []
+    inside = {el.get("id") for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
+    called = {el.get("calledElement") for el in process.iter(f"{{{BPMN}}}callActivity") if el.get("calledElement")}
+    result = []
+    for plane in root.iter(T_PLANE):
+        ref = plane.get("bpmnElement") or ""
+        if plane is main or not ref:
+            continue
+        target = by_id.get(ref)
+        if target is None:
+            continue
+        if (ref in inside and _local(target) in SUBPROCESSES | {"callActivity"}) or (
+            ref in called and _local(target) == "process"
+        ):
+            result.append(plane)
+    return result
 
 
 def _bounds(node):
@@ -998,6 +1036,34 @@ def render_svg(
     root = _parse(bpmn_xml)
     by_id = _index(root)
     plane = _select_plane(root, by_id, process_id)
+    return _render_plane(plane, by_id, completed, active, taken_flows, lang_title)
+
+
+def render_svgs(
+    bpmn_xml: bytes | str,
+    *,
+    completed: Iterable[str] = (),
+    active: Iterable[str] = (),
+    taken_flows: Iterable[str] = (),
+    process_id: str | None = None,
+    lang_title: str | None = None,
+) -> list[str]:
+    """The process's own plane (as :func:`render_svg`) followed by the plane of each of its sub-processes (a
+    collapsed sub-process drawn on a diagram of its own) and called processes, each a standalone SVG. A plane
+    with nothing to draw is left out; the first one must be drawable (DiagramError otherwise)."""
+    root = _parse(bpmn_xml)
+    by_id = _index(root)
+    plane = _select_plane(root, by_id, process_id)
+    svgs = [_render_plane(plane, by_id, completed, active, taken_flows, lang_title)]
+    for sub in _sub_planes(root, by_id, plane, process_id):
+        try:
+            svgs.append(_render_plane(sub, by_id, completed, active, taken_flows, None))
+        except DiagramError:
+            continue
+    return svgs
+
+
+def _render_plane(plane, by_id: dict, completed, active, taken_flows, lang_title) -> str:
     shapes, edges = _collect(plane, by_id)
     if not shapes and not edges:
         raise DiagramError("the BPMN diagram has no shapes or edges with bounds; nothing to draw")

@@ -33,6 +33,8 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+ACTIVITI_NS = "http://activiti.org/bpmn"  # Camunda 7 reads its predecessor's namespace too
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"  # Camunda 8
 B, S, C = f"{{{BPMN_NS}}}", f"{{{SPIFF_NS}}}", f"{{{CAMUNDA_NS}}}"
 COLLEGIAL_BODIES = ("coordination_council", "expert_council", "working_group")
 TASK_PROPERTIES = ("formKey", "dueWorkingDays", "orgScope", "distinctFrom", "collegialBody")
@@ -272,12 +274,24 @@ def check_bpmn(content: bytes, file_name: str) -> ParsedFile:
             "not-bpmn", line=root.sourceline, root=etree.QName(root).localname if isinstance(root.tag, str) else "?"
         )
         return parsed
+    _activiti_as_camunda(root)
     schema_ok = _check_schema(root, out)
     by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     processes = [p for p in root.iter(B + "process") if p.get("isExecutable", "true").strip().lower() != "false"]
     if not processes:
         out.add("no-executable-process", line=root.sourceline)
         return parsed
+    for store in root.iter(B + "dataStore"):
+        out.add("unsupported-element", store, kind="dataStore")
+    for el in root.iter(f"{{{ZEEBE_NS}}}*"):
+        owner = next((a for a in el.iterancestors() if _local(a) in FLOW_NODES | {"process"}), el)
+        out.add(
+            "camunda-unsupported",
+            owner,
+            line=el.sourceline,
+            construct=f"zeebe:{_local(el)} (Camunda 8)",
+            advice="Model for Camunda 7 (Camunda Modeler: Camunda Platform 7) and use the attributes in docs/modelling.md.",
+        )
     metas = {p.get("id"): _check_process(p, by_id, out) for p in processes}
     parsed.metas = metas
     _check_camunda_elsewhere(root, processes, out)
@@ -288,6 +302,18 @@ def check_bpmn(content: bytes, file_name: str) -> ParsedFile:
     if out.has_errors():
         parsed.processes = []
     return parsed
+
+
+def _activiti_as_camunda(root) -> None:
+    """activiti:* attributes and elements are read as camunda:* (as Camunda 7 does)."""
+    prefix = f"{{{ACTIVITI_NS}}}"
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag.startswith(prefix):
+            el.tag = C + el.tag[len(prefix) :]
+        for attr in [a for a in el.attrib if a.startswith(prefix)]:
+            el.set(C + attr[len(prefix) :], el.attrib.pop(attr))
 
 
 # --- schema -----------------------------------------------------------------------------------------------
@@ -380,13 +406,36 @@ def _check_process(process, by_id: dict, out: _Problems) -> dict:
         if name or (_local(el) == "serviceTask" and not _has_camunda_implementation(el)):
             operations[el.get("id")] = {"operation": name or None, "name": name_of(el), "line": el.sourceline}
     _check_camunda(process, out)
-    start_groups = {lanes[s.get("id")] for s in process.findall(B + "startEvent") if s.get("id") in lanes}
+    starts = [s for s in process.findall(B + "startEvent") if s.get("id") in lanes]
+    start_groups = {lanes[s.get("id")] for s in starts}
     starter_groups = _split(process.get(C + "candidateStarterGroups"))
+    start_refs = [
+        {
+            "group": lanes[s.get("id")],
+            "element": s.get("id"),
+            "name": name_of(s),
+            "line": s.sourceline,
+            "source": "lane",
+        }
+        for s in starts
+    ] + [
+        {
+            "group": g,
+            "element": process.get("id"),
+            "name": name_of(process),
+            "line": process.sourceline,
+            "source": "candidateStarterGroups",
+        }
+        for g in starter_groups
+    ]
     return {
+        "id": process.get("id"),
+        "line": process.sourceline,
         "name": name_of(process) or process.get("id"),
         "lanes": sorted(set(lanes.values())),
         "start_groups": sorted(start_groups | set(starter_groups)),
         "start_users": _split(process.get(C + "candidateStarterUsers")),
+        "start_refs": start_refs,
         "user_tasks": user_tasks,
         "operations": operations,
         "flows": {f"{f.get('sourceRef')}->{f.get('targetRef')}": f.get("id") for f in flows},
@@ -435,6 +484,9 @@ def _check_expression(el, where: str | None, source: str, mode: str, out: _Probl
 def _check_condition(el, expr_el, where: str | None, out: _Problems) -> None:
     text = expr_el.text or ""
     inside = _juel_inside(text)
+    if inside is None and text.strip().startswith("="):
+        out.add("feel", el, expression=text.strip())
+        return
     if inside is None:
         _check_expression(el, where, text, "eval", out)
         return
@@ -506,6 +558,9 @@ def iso_timer_value(kind: str, value: str):
     return None
 
 
+_ISO_LOOKING = re.compile(r"^\s*(R\d*/|P\d|PT\d|\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+
+
 def _naive_date(value: str) -> bool:
     try:
         return datetime.fromisoformat(value.strip()).tzinfo is None
@@ -530,6 +585,10 @@ def _check_timer(timer, out: _Problems) -> None:
             if kind == "timeDate" and _naive_date(source):
                 out.add("timer-naive", owner, severity=WARNING, value=source)
             expr.text = repr(source)  # a literal for SpiffWorkflow, which evaluates the text as an expression
+            continue
+        if _ISO_LOOKING.match(source):
+            detail = "it looks like an ISO 8601 value but is not one"
+            out.add("timer-value", owner, kind=expected, value=text, expected=expected, example=example, detail=detail)
             continue
         try:
             tree = scripting.check(source, "eval")
@@ -771,7 +830,8 @@ def _spiff_parse(root, processes, metas: dict, parsed: ParsedFile, out: _Problem
         except Exception as exc:  # noqa: BLE001 - as above
             _library_problem(exc, by_id, out, reported)
             continue
-        _check_spec_expressions(spec, subprocess_specs, by_id, out, reported)
+        if not out.has_errors():  # a safety net behind the XML-level checks, not a second report of their finds
+            _check_spec_expressions(spec, subprocess_specs, by_id, out, reported)
         meta = metas[process_id]
         meta["name"] = spec.description or meta["name"]
         parsed.processes.append(ParsedProcess(process_id, meta["name"], spec, subprocess_specs, meta))

@@ -61,6 +61,10 @@ RULES: dict[str, tuple[str, str]] = {
         "The expression %(expression)s calls a method (JUEL); the engine evaluates plain expressions only.",
         'Compare process variables directly, e.g. ${decision == "approve"}; put computations in a form or a service task.',
     ),
+    "feel": (
+        "The expression %(expression)s is a FEEL expression (Camunda 8).",
+        "Write it without the leading =, in the expression language of docs/modelling.md (e.g. fraud == True).",
+    ),
     "juel-operator": (
         "The expression %(expression)s uses the JUEL operator %(operator)s.",
         "Write %(replacement)s instead.",
@@ -168,7 +172,7 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 
-TRANSLATED_PARAMS = {"advice", "construct", "kind", "expected", "end", "where"}
+TRANSLATED_PARAMS = {"advice", "construct", "kind", "expected", "end", "where", "detail"}
 
 
 @dataclass

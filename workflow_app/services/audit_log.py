@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import aliased
 
-from ..diagram import DiagramError, render_svg
+from ..diagram import DiagramError, render_svgs
 from ..engine import clock
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, Organisation, User
@@ -402,13 +402,14 @@ def instance_path(instance) -> dict:
 def instance_diagram(actor: Actor, instance_id: int) -> str:
     instance = require_instance_visible(actor, instance_id)
     path = instance_path(instance)
-    try:
-        return render_svg(
+    try:  # the process's own diagram, then each sub-process's (a file may hold several diagrams)
+        svgs = render_svgs(
             instance.model.bpmn_xml,
             completed=path["completed"],
             active=path["active"],
             taken_flows=path["flows"],
             process_id=instance.process_id,
         )
+        return "\n".join(svgs)
     except DiagramError as exc:
         raise Conflict(f"the process diagram cannot be drawn: {exc}") from None

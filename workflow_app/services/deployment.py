@@ -88,16 +88,17 @@ def _check_names(parsed) -> list[Problem]:
                     problems.append(
                         _task_problem(parsed, "unknown-user", task_id, task, user=user, source="candidateUsers")
                     )
-        lane_groups = {t.get("lane") for t in meta["user_tasks"].values()}
-        for group in meta.get("start_groups", []):
-            if group not in groups and group not in lane_groups:
+        reported = {t.get("group") for t in meta["user_tasks"].values()}
+        for ref in meta.get("start_refs", []):
+            if ref["group"] not in groups and ref["group"] not in reported:
+                reported.add(ref["group"])
                 problems.append(
                     Problem(
                         "unknown-group",
-                        {"group": group, "source": "candidateStarterGroups"},
-                        None,
-                        meta.get("name"),
-                        None,
+                        {"group": ref["group"], "source": ref["source"]},
+                        ref["element"],
+                        ref["name"],
+                        ref["line"],
                         ERROR,
                         parsed.file_name,
                     )
@@ -108,9 +109,9 @@ def _check_names(parsed) -> list[Problem]:
                     Problem(
                         "unknown-user",
                         {"user": user, "source": "candidateStarterUsers"},
-                        None,
+                        meta.get("id"),
                         meta.get("name"),
-                        None,
+                        meta.get("line"),
                         ERROR,
                         parsed.file_name,
                     )
