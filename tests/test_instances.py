@@ -67,7 +67,7 @@ def test_broken_diagram_is_refused_with_element_and_nothing_deployed(app, tmp_pa
     )
     with pytest.raises(Invalid) as info:
         deployment.deploy_path(SYSTEM, broken)
-    assert info.value.fields["element"] == "gw_review"
+    assert info.value.fields["element"] == "f_reject"  # the flow whose condition is refused
     assert "broken.bpmn" in info.value.message
     unknown_lane = tmp_path / "lane.bpmn"
     unknown_lane.write_text(

@@ -9,9 +9,10 @@ from factories import example_people
 
 from workflow_app.diagram import render_svg, render_svgs
 from workflow_app.engine.parsing import check_bpmn
-from workflow_app.services import deployment
+from workflow_app.services import audit_log, deployment, instances
 from workflow_app.services.errors import Invalid
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.identity import SYSTEM, actor_for
+from workflow_app.services.uow import UnitOfWork
 
 HERE = Path(__file__).resolve().parent
 MIWG = sorted((HERE / "data" / "miwg").glob("*.bpmn"))
@@ -65,14 +66,8 @@ def test_a_sub_process_plane_written_first_does_not_hide_the_process():
 
 def test_the_history_page_draws_every_sub_process_plane(app, people):
     """A collapsed sub-process drawn on its own diagram appears under the process's diagram."""
-    from workflow_app.services import audit_log
-
     data = (HERE / "data" / "models" / "collapsed_subprocess.bpmn").read_bytes()
     deployment.deploy_bytes(SYSTEM, data, "collapsed_subprocess.bpmn")
-    from workflow_app.services.uow import UnitOfWork
-    from workflow_app.services.identity import actor_for
-    from workflow_app.services import instances
-
     with UnitOfWork(actor_for(people["officer1"])) as uow:
         inst = instances.start_instance(uow, actor_for(people["officer1"]), "collapsed", {}, business_key="S-1")
         uow.commit()
