@@ -693,11 +693,24 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     assert sorted(c.process_id for c in children) == ["kcp_request", "professions_proposal"]
     kcp_child = next(c for c in children if c.process_id == "kcp_request")
     assert kcp_child.business_key.startswith("КЦП-2028/TPT/")
+    # the 2028 campaign has not opened yet: the request waits for it, visible to its ПОО only
+    waiting = api.task("college_officer_1", kcp_child.business_key, "await_campaign")
+    assert waiting["due_at"].startswith("2028-04-15")
+    assert api.get_task("college_officer_2", waiting["id"]).status_code == 404
+    api.complete("college_officer_1", waiting["id"], {}, expect=409)  # it cannot join a campaign that is not open
+    prop_child = next(c for c in children if c.process_id == "professions_proposal")
+    assert api.task("sector_officer", prop_child.business_key, "await_cycle")
+    # the campaign opens: the request joins it and goes to its ПОО to fill in
+    api.start("dpo_officer", "kcp_campaign", {"year": 2028})
+    api.do("dpo_officer", "КЦП-2028", "announce", {"intake_deadline": "2028-04-26", "announcement": "Приём заявок"})
+    assert instance(kcp_child.business_key).parent_id == instance("КЦП-2028").id
     fill = api.task("college_officer_1", kcp_child.business_key, "fill_request")
     assert api.get_task("college_officer_2", fill["id"]).status_code == 404
     detail = api.get_task("college_officer_1", fill["id"]).get_json()
     assert detail["data"]["lines"][0]["programme_code"] == "18.01.02"
-    prop_child = next(c for c in children if c.process_id == "professions_proposal")
+    api.start("dtzn_officer", "professions_cycle", {"year": 2028})
+    api.do("dtzn_officer", "Перечень-2028", "announce", {"intake_deadline": "2027-11-01", "announcement": "Запрос"})
+    assert instance(prop_child.business_key).parent_id == instance("Перечень-2028").id
     assert api.task("sector_officer", prop_child.business_key, "draft_sector")
 
     # public: aggregates only, never the investor's own data

@@ -150,6 +150,7 @@ def _kcp_request_hook(uow, actor, req):
     if campaign is None:
         raise Conflict(_("The campaign for admission quotas %(year)s is not accepting requests", year=year))
     req.data["year"] = year
+    req.data["queued_for"] = None
     kcp.prefill_request(req.data, year, org)
     req.parent = req.parent or campaign
     req.business_key = cfg["request_business_key"].format(year=year, org=org.code)
@@ -175,6 +176,7 @@ def _proposal_hook(uow, actor, req):
     if cycle is None:
         raise Conflict(_("The call for proposals to the professions list %(year)s is not open", year=year))
     req.data["year"] = year
+    req.data["queued_for"] = None
     req.parent = req.parent or cycle
     code = org.code if org is not None else actor.username
     req.business_key = cfg["proposal_business_key"].format(year=year, org=code)

@@ -8,7 +8,8 @@ from ...models import Organisation
 from .. import instances, publication
 from ..errors import Invalid
 from ..operations import operation
-from . import _, _year, config
+from . import _, _year, config, kcp
+from . import professions as professions_chain
 
 # --- chain (c): investment projects ------------------------------------------------------------------------
 
@@ -64,7 +65,8 @@ def start_followups(ctx, params, data):
             raise Invalid(
                 _("The staffing plan names an unknown college: %(code)s", code=code), fields={"measures": str(code)}
             )
-        key = cfg["kcp"]["request_business_key"].format(year=year, org=org.code) + f"/{case.business_key}"
+        kcp_year, campaign = kcp.target_campaign(year)  # never a finished campaign: the next one that takes requests
+        key = cfg["kcp"]["request_business_key"].format(year=kcp_year, org=org.code) + f"/{case.business_key}"
         lines = [
             {
                 "programme_code": m.get("programme_code"),
@@ -75,49 +77,66 @@ def start_followups(ctx, params, data):
             }
             for m in measures
         ]
+        start = {
+            "year": kcp_year,
+            "change_type": "increase",
+            "reason": "employer_demand",
+            "lines": lines,
+            "investment_case": case.business_key,
+            "queued_for": None,
+        }
+        if campaign is None:
+            start.update(kcp.queue_data(kcp_year))  # waits for its year's campaign, then joins it
         child = instances.start_instance(
             ctx.uow,
             ctx.actor,
             "kcp_request",
-            {
-                "year": year,
-                "change_type": "increase",
-                "reason": "employer_demand",
-                "lines": lines,
-                "investment_case": case.business_key,
-            },
+            start,
             business_key=key,
-            title=cfg["kcp"]["request_title"].format(year=year, org_name=org.name),
-            parent=case,
+            title=cfg["kcp"]["request_title"].format(year=kcp_year, org_name=org.name),
+            parent=campaign or case,
             check_permission=False,
             initiator_org_id=org.id,
             run_hooks=False,
         )
         started["kcp_requests"].append(child.business_key)
     if professions:
-        key = cfg["professions"]["proposal_business_key"].format(year=year, org=case.business_key)
+        list_year, cycle = professions_chain.target_cycle(year)
+        department_code = professions_chain.department_of({"sector": data.get("sector")})
+        department = db.session.execute(select(Organisation).where(Organisation.code == department_code)).scalar()
+        key = cfg["professions"]["proposal_business_key"].format(year=list_year, org=case.business_key)
         items = [
             {
                 "action": "add",
                 "profession": m.get("programme_name"),
                 "okpdtr_code": m.get("okpdtr_code"),
                 "programme_type": "training",
+                "sector": data.get("sector") or "",
                 "planned_trainees": m.get("places"),
                 "investment_project": case.business_key,
                 "justification": m.get("measure"),
             }
             for m in professions
         ]
+        start = {
+            "year": list_year,
+            "items": items,
+            "proposer_kind": "sector",
+            "investment_case": case.business_key,
+            "queued_for": None,
+        }
+        if cycle is None:
+            start.update(professions_chain.queue_data(list_year))
         child = instances.start_instance(
             ctx.uow,
             ctx.actor,
             "professions_proposal",
-            {"year": year, "items": items, "proposer_kind": "sector", "investment_case": case.business_key},
+            start,
             business_key=key,
-            title=cfg["professions"]["proposal_title"].format(year=year, org_name=case.title),
-            parent=case,
+            title=cfg["professions"]["proposal_title"].format(year=list_year, org_name=case.title),
+            parent=cycle or case,
             check_permission=False,
-            initiator_org_id=None,
+            initiator_org_id=department.id if department else None,  # the department of the project's industry
             run_hooks=False,
         )
         started["professions_proposals"].append(child.business_key)

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Membership, ProcessInstance, User
-from .. import notifications, publication
-from ..errors import Invalid
+from .. import instances, notifications, publication
+from ..errors import Conflict, Invalid
 from ..operations import operation
 from . import _, _deliver, _org, _submitted, _year, config
 
@@ -487,3 +487,94 @@ def deliver_kcp_decision(ctx, params, data):
         delivered.append({"instance_id": child.id, "decision": outcome})
     delivered += _close_leftovers(ctx, year)
     return {"delivered": delivered}
+
+
+# --- follow-ups waiting for their year's campaign -----------------------------------------------------------
+
+
+def _campaign(year: int) -> ProcessInstance | None:
+    return db.session.execute(
+        select(ProcessInstance)
+        .where(ProcessInstance.process_id == "kcp_campaign", ProcessInstance.cycle_key == str(year))
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def intake_closed(campaign: ProcessInstance) -> bool:
+    """Closed for good: the campaign ended or its «Закрыть приём» was completed with «close»."""
+    if campaign.status != "running":
+        return True
+    rows = db.session.execute(
+        select(HumanTask.submitted).where(
+            HumanTask.instance_id == campaign.id, HumanTask.task_def == "close_intake", HumanTask.status == "completed"
+        )
+    ).scalars()
+    return any((s or {}).get("decision") == "close" for s in rows)
+
+
+def target_campaign(year: int) -> tuple[int, ProcessInstance | None]:
+    """The first campaign from ``year`` on that still takes requests: (its year, the campaign if it has
+    started, else None — the request then waits for it). Never a finished or closed campaign."""
+    while True:
+        campaign = _campaign(year)
+        if campaign is None:
+            return year, None
+        if not intake_closed(campaign):
+            return year, campaign
+        year += 1
+
+
+def queue_data(year: int) -> dict:
+    """Data of a request waiting for the campaign of ``year``: its due date and reminder (mid-April)."""
+    return {"queued_for": year, "queue_due": f"{year}-04-15", "queue_remind_at": f"{year}-04-15T18:00:00+07:00"}
+
+
+@operation("admit_queued_kcp_requests")
+def admit_queued_kcp_requests(ctx, params, data):
+    """The campaign opens: every request waiting for its year joins it (its waiting step completes)."""
+    year = _year(data.get("year"))
+    admitted = []
+    rows = db.session.execute(
+        select(HumanTask)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(
+            ProcessInstance.process_id == "kcp_request",
+            ProcessInstance.status == "running",
+            HumanTask.task_def == "await_campaign",
+            HumanTask.status == "open",
+        )
+    ).scalars()
+    for row in list(rows):
+        request = db.session.get(ProcessInstance, row.instance_id)
+        if str(_submitted_or_start(request).get("queued_for")) != str(year):
+            continue
+        instances.advance(
+            ctx.uow,
+            request,
+            ctx.actor,
+            lambda li, row=row: li.complete(row.engine_task_id, {"campaign_id": ctx.instance.id}),
+            audit_kind="joined_campaign",
+            audit_payload={"campaign": ctx.instance.business_key},
+        )
+        admitted.append(request.business_key)
+    return {"admitted": admitted}
+
+
+def _submitted_or_start(request: ProcessInstance) -> dict:
+    return instances.instance_data(request)
+
+
+@operation("join_kcp_campaign")
+def join_kcp_campaign(ctx, params, data):
+    """A waiting request joins its year's campaign — only one that has opened and still takes requests."""
+    year = _year(data.get("queued_for") or data.get("year"))
+    campaign = db.session.get(ProcessInstance, data.get("campaign_id")) if data.get("campaign_id") else _campaign(year)
+    if (
+        campaign is None
+        or campaign.process_id != "kcp_campaign"
+        or campaign.cycle_key != str(year)
+        or intake_closed(campaign)
+    ):
+        raise Conflict(_("The campaign for admission quotas %(year)s is not accepting requests", year=year))
+    ctx.uow.update(ctx.instance, {"parent_id": campaign.id})
+    return {"campaign": campaign.business_key, "year": year}

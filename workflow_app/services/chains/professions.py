@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from ...engine import clock
 from ...extensions import db
-from ...models import Organisation, Publication
-from .. import publication
-from ..errors import Invalid
+from ...models import HumanTask, Organisation, ProcessInstance, Publication
+from .. import instances, publication
+from ..errors import Conflict, Invalid
 from ..operations import operation
 from . import _, _deliver, _org, _submitted, _waiting_children, _year, config
 
@@ -238,3 +238,85 @@ def deliver_professions_decision(ctx, params, data):
         _deliver(ctx, child, PROFESSIONS_DECISION, {"decision": decision, "effective_date": data.get("effective_date")})
         delivered.append({"instance_id": child.id, "decision": decision})
     return {"delivered": delivered}
+
+
+# --- follow-ups waiting for their year's cycle ------------------------------------------------------------
+
+
+def _cycle(year: int) -> ProcessInstance | None:
+    return db.session.execute(
+        select(ProcessInstance)
+        .where(ProcessInstance.process_id == "professions_cycle", ProcessInstance.cycle_key == str(year))
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def intake_closed(cycle: ProcessInstance) -> bool:
+    if cycle.status != "running":
+        return True
+    rows = db.session.execute(
+        select(HumanTask.submitted).where(
+            HumanTask.instance_id == cycle.id, HumanTask.task_def == "close_intake", HumanTask.status == "completed"
+        )
+    ).scalars()
+    return any((s or {}).get("decision") == "close" for s in rows)
+
+
+def target_cycle(year: int) -> tuple[int, ProcessInstance | None]:
+    """The first cycle from ``year`` on that still takes proposals (None: not started yet, wait for it)."""
+    while True:
+        cycle = _cycle(year)
+        if cycle is None:
+            return year, None
+        if not intake_closed(cycle):
+            return year, cycle
+        year += 1
+
+
+def queue_data(year: int) -> dict:
+    """Data of a proposal waiting for the cycle of ``year`` (started 1 October of the year before)."""
+    return {
+        "queued_for": year,
+        "queue_due": f"{year - 1}-10-15",
+        "queue_remind_at": f"{year - 1}-10-15T18:00:00+07:00",
+    }
+
+
+@operation("admit_queued_profession_proposals")
+def admit_queued_profession_proposals(ctx, params, data):
+    year = _year(data.get("year"))
+    admitted = []
+    rows = db.session.execute(
+        select(HumanTask)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(
+            ProcessInstance.process_id == "professions_proposal",
+            ProcessInstance.status == "running",
+            HumanTask.task_def == "await_cycle",
+            HumanTask.status == "open",
+        )
+    ).scalars()
+    for row in list(rows):
+        proposal = db.session.get(ProcessInstance, row.instance_id)
+        if str(instances.instance_data(proposal).get("queued_for")) != str(year):
+            continue
+        instances.advance(
+            ctx.uow,
+            proposal,
+            ctx.actor,
+            lambda li, row=row: li.complete(row.engine_task_id, {"cycle_id": ctx.instance.id}),
+            audit_kind="joined_cycle",
+            audit_payload={"cycle": ctx.instance.business_key},
+        )
+        admitted.append(proposal.business_key)
+    return {"admitted": admitted}
+
+
+@operation("join_professions_cycle")
+def join_professions_cycle(ctx, params, data):
+    year = _year(data.get("queued_for") or data.get("year"))
+    cycle = db.session.get(ProcessInstance, data.get("cycle_id")) if data.get("cycle_id") else _cycle(year)
+    if cycle is None or cycle.process_id != "professions_cycle" or cycle.cycle_key != str(year) or intake_closed(cycle):
+        raise Conflict(_("The call for proposals to the professions list %(year)s is not open", year=year))
+    ctx.uow.update(ctx.instance, {"parent_id": cycle.id})
+    return {"cycle": cycle.business_key, "year": year}
