@@ -117,8 +117,10 @@ def events(kind):
 
 
 def test_bodies_are_seeded_and_pending_lists_items_of_any_chain_with_materials(app, people, chains):
-    codes = [b["code"] for b in council.list_bodies(a(people["m1"]))]
+    codes = [b["code"] for b in council.list_bodies(a(people["auditor"]))]
     assert codes == ["coordination_council", "expert_council", "working_group"]
+    assert [b["code"] for b in council.list_bodies(a(people["m1"]))] == ["coordination_council"]
+    assert council.list_bodies(a(people["outsider"])) == []  # composition and workload only for its members
     q = start("council_test_quota", "КЦП-2027/ТПТ", draft_decision="Согласовать увеличение КЦП на 25 мест")
     lst = start("council_test_list", "ПЕРЕЧЕНЬ-2027")
     items = council.pending(a(people["secretary"]), CC)

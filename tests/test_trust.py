@@ -253,3 +253,24 @@ def test_every_csv_and_xlsx_goes_through_the_one_writer():
         and re.search(r"csv\.writer|DictWriter|Workbook\(", p.read_text())
     ]
     assert writers == []
+
+
+def test_colleges_and_investors_do_not_see_the_bodies_members_or_workload(client):
+    from workflow_app.extensions import db
+    from workflow_app.services import accounts, demo
+    from workflow_app.services.identity import SYSTEM
+
+    demo.load(SYSTEM)
+    db.session.commit()
+
+    def bodies(who):
+        bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, who, "t")}
+        r = client.get("/api/v1/council/bodies", headers=bearer)
+        assert r.status_code == 200
+        return r.get_json()
+
+    for outsider in ("investor_1", "college_officer_1", "college_director_1", "dpo_officer"):
+        assert bodies(outsider) == [], outsider
+    mine = bodies("cc_member")
+    assert [b["code"] for b in mine] == ["coordination_council"] and mine[0]["members"]
+    assert [b["code"] for b in bodies("auditor")] == ["coordination_council", "expert_council", "working_group"]

@@ -22,10 +22,15 @@ from .seats import (
 
 
 def list_bodies(actor: Actor) -> list[dict]:
+    """The bodies the actor sits on (also as a deputy), with their members and pending items; every body for
+    administrators and auditors. Nobody else learns a body's composition or workload (colleges and
+    investors see only their own world)."""
     bodies = db.session.execute(select(CollegialBody).order_by(CollegialBody.id)).scalars().all()
     day = clock.today()
     result = []
     for body in bodies:
+        if not (actor.reads_everything or actor.is_system or roles_of(actor, body, day)):
+            continue
         members = memberships_on(body, day)
         result.append(
             {
