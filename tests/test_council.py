@@ -56,6 +56,17 @@ def people(app):
     }
     assert council.ensure_demo_memberships(db.session) == 6
     assert council.ensure_demo_memberships(db.session) == 0  # idempotent
+    from workflow_app.models import Deputy
+
+    for member in ("m1", "m2", "m3"):  # the substitute at meetings is the members' registered deputy
+        db.session.add(
+            Deputy(
+                principal_id=p[member].id,
+                deputy_id=p["deputy"].id,
+                starts_on=date(2000, 1, 1),
+                ends_on=date(2099, 1, 1),
+            )
+        )
     db.session.commit()
     return p
 

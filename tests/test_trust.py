@@ -2,12 +2,17 @@
 
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 
+from test_council import chains, people  # noqa: F401  (fixtures of the council tests)
+
 from workflow_app import create_app
 from workflow_app.config import DEFAULT_SECRET
+
+FROZEN_AT = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # the council tests' day (tests using ``frozen``)
 
 # --- 8. the server never runs on a secret anyone can read -------------------------------------------------
 
@@ -274,3 +279,64 @@ def test_colleges_and_investors_do_not_see_the_bodies_members_or_workload(client
     mine = bodies("cc_member")
     assert [b["code"] for b in mine] == ["coordination_council"] and mine[0]["members"]
     assert [b["code"] for b in bodies("auditor")] == ["coordination_council", "expert_council", "working_group"]
+
+
+# --- 1. one person never gives two signatures of one act; a substitute is a registered deputy -------------
+
+
+def test_the_secretary_deputising_for_the_chair_does_not_sign_the_protocol_twice(app, people, chains, frozen):
+    from datetime import date
+
+    from test_council import CC, a, decide, open_task, ready_meeting, start
+
+    from workflow_app.extensions import db
+    from workflow_app.models import Deputy, Protocol
+    from workflow_app.services import council
+    from workflow_app.services.errors import Forbidden
+
+    db.session.add(
+        Deputy(
+            principal_id=people["chair"].id,
+            deputy_id=people["secretary"].id,
+            starts_on=date(2026, 11, 1),
+            ends_on=date(2026, 12, 31),
+        )
+    )
+    db.session.commit()
+    q = start("council_test_quota", "КЦП-18")
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
+    decide(people, meeting, item, "approve")
+    secretary = a(people["secretary"])  # acts in the chair's seat today as well
+    council.sign(secretary, meeting.id)
+    with pytest.raises(Forbidden, match="two different people"):
+        council.sign(secretary, meeting.id)
+    assert db.session.query(Protocol).one().status == "draft"
+    signed = council.sign(a(people["chair"]), meeting.id)  # the chair in person closes it
+    assert signed.status == "signed" and signed.signed_by_chair_id != signed.signed_by_secretary_id
+    assert CC
+
+
+def test_a_substitute_must_be_the_members_registered_deputy(app, people, chains, frozen):
+    from test_council import a, open_task, ready_meeting, start
+
+    from workflow_app.services import council
+    from workflow_app.services.errors import Invalid
+
+    q = start("council_test_quota", "КЦП-19")
+    meeting, _items = ready_meeting(people, [open_task(q, "cc_decide").id], present=("chair", "m1"))
+    sec = a(people["secretary"])
+    with pytest.raises(Invalid) as refused:  # any user is not a substitute
+        council.record_attendance(
+            sec,
+            meeting.id,
+            [people["chair"].id, people["m1"].id],
+            substitutes=[{"member_id": people["m4"].id, "substitute_id": people["outsider"].id}],
+        )
+    assert "registered deputy" in str(refused.value.fields)
+    quorum = council.record_attendance(  # the member's registered deputy is
+        sec,
+        meeting.id,
+        [people["chair"].id, people["m1"].id],
+        substitutes=[{"member_id": people["m2"].id, "substitute_id": people["deputy"].id}],
+    )
+    assert quorum.reached

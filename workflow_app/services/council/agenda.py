@@ -13,6 +13,7 @@ from ...models import (
     AgendaItem,
     Attendance,
     CollegialBody,
+    Deputy,
     HumanTask,
     Meeting,
     MeetingSubstitute,
@@ -399,6 +400,21 @@ def quorum(meeting: Meeting) -> Quorum:
     return Quorum(total, len(present), required, total > 0 and len(present) >= required)
 
 
+def _registered_deputy(member_id: int, substitute_id: int, day) -> bool:
+    """The body's rule for a substitute: the member's deputy registered for that day (not just any user)."""
+    return (
+        db.session.execute(
+            select(Deputy.id).where(
+                Deputy.principal_id == member_id,
+                Deputy.deputy_id == substitute_id,
+                Deputy.starts_on <= day,
+                Deputy.ends_on >= day,
+            )
+        ).first()
+        is not None
+    )
+
+
 def record_attendance(actor: Actor, meeting_id: int, present, substitutes=()) -> Quorum:
     """Replace the attendance: ``present`` user ids (members), ``substitutes`` [{member_id, substitute_id}]."""
     if not isinstance(present, (list, tuple)) or not all(isinstance(p, int) for p in present):
@@ -427,6 +443,10 @@ def record_attendance(actor: Actor, meeting_id: int, present, substitutes=()) ->
                 errors[f"substitutes.{n}.member_id"] = "the member is present in person"
             if not isinstance(substitute_id, int) or db.session.get(User, substitute_id) is None:
                 errors[f"substitutes.{n}.substitute_id"] = "unknown user"
+            elif member_id in voting and not _registered_deputy(member_id, substitute_id, meeting_day(meeting)):
+                errors[f"substitutes.{n}.substitute_id"] = (
+                    "not the member's registered deputy on the day of the meeting"
+                )
             subs.append((member_id, substitute_id))
         if len({m for m, _ in subs}) != len(subs):
             errors["substitutes"] = "one substitute per member"

@@ -95,6 +95,11 @@ def sign(actor: Actor, meeting_id: int) -> Protocol:
             raise Forbidden("only the chair of the body signs its protocols")
         if p is None or p.signed_by_secretary_id is None:
             raise Conflict("the secretary has not signed the draft protocol yet")
+        if actor.user_id == p.signed_by_secretary_id:
+            raise Forbidden(
+                "the two signatures of a protocol are given by two different people: "
+                "whoever signed as secretary does not sign as the presiding chair, whatever seats they hold"
+            )
         _close(uow, actor, meeting, p)
         uow.flush()
         try:
