@@ -32,13 +32,13 @@ def test_three_independent_mistakes_are_three_named_problems_in_one_answer(app, 
     with pytest.raises(Invalid) as refused:
         deployment.deploy_bytes(SYSTEM, three_mistakes(), "three.bpmn")
     problems = [p for p in refused.value.problems if p.severity == "error"]
-    assert sorted(p.rule for p in problems) == ["form", "gateway-flow-condition", "unknown-group"], [
+    assert sorted(p.rule for p in problems) == ["form-missing", "gateway-flow-condition", "unknown-group"], [
         p.text() for p in problems
     ]
     by_rule = {p.rule: p for p in problems}
     assert by_rule["unknown-group"].element == "escalated_review" and "dpo_chief" in by_rule["unknown-group"].message
     assert by_rule["unknown-group"].name == "Рассмотреть просроченную заявку" and by_rule["unknown-group"].line
-    assert by_rule["form"].element == "submit_request" and "no_such_form" in by_rule["form"].message
+    assert by_rule["form-missing"].element == "submit_request" and "no_such_form" in by_rule["form-missing"].message
     assert by_rule["gateway-flow-condition"].element == "f_reject"
     assert (
         by_rule["gateway-flow-condition"].name == "отклонить"
@@ -87,7 +87,7 @@ def test_the_deploy_api_answers_422_with_every_problem(app, client, people):
     assert resp.status_code == 422
     problems = resp.get_json()["error"]["problems"]
     assert {p["rule"] for p in problems if p["severity"] == "error"} == {
-        "form",
+        "form-missing",
         "gateway-flow-condition",
         "unknown-group",
     }
@@ -110,7 +110,7 @@ def test_the_admin_page_lists_every_problem_in_russian_and_checks_without_deploy
     assert resp.status_code == 422 and 'id="deploy-problems"' in body
     assert "Проверка нашла ошибок: 3" in body
     assert "Группа dpo_chief (lane) не существует." in body
-    assert "Форму no_such_form нельзя использовать" in body
+    assert "Формы no_such_form нет в каталоге forms/." in body
     assert "Поток выходит из исключающего шлюза gw_review без условия" in body
     assert "Рассмотреть просроченную заявку" in body and "0x" not in body
     assert "example_approval" not in text(client.get("/admin/models")).split('id="models-table"')[-1]

@@ -133,6 +133,10 @@ RULES: dict[str, tuple[str, str]] = {
         "formKey %(value)s is not the name of a form in forms/.",
         "Write the form's file name without .json (e.g. example_review); embedded and Camunda forms are not supported.",
     ),
+    "form-missing": (
+        "There is no form %(form)s in forms/.",
+        "Add forms/%(form)s.json or correct the task's formKey.",
+    ),
     "form": (
         "The form %(form)s cannot be used: %(detail)s.",
         "Add forms/%(form)s.json or correct the task's formKey.",

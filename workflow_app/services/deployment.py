@@ -142,6 +142,10 @@ def _forms_for(parsed, forms_dir: Path) -> tuple[dict, list[Problem]]:
             if task.get("formKey"):
                 tasks_by_key.setdefault(task["formKey"], []).append((task_id, task))
     for key in sorted(tasks_by_key):
+        if not (forms_dir / f"{key}.json").is_file():
+            for task_id, task in tasks_by_key[key]:
+                problems.append(_task_problem(parsed, "form-missing", task_id, task, form=key))
+            continue
         try:
             forms[key] = form_schemas.load_form(forms_dir, key)
         except form_schemas.FormError as exc:
