@@ -52,7 +52,8 @@ and degrade to the English msgids outside an application with Babel.
 Rooms, each importing only the ones before it: ``schema`` (the error types and reading a schema's
 properties), ``messages`` (Russian error messages), ``compute`` (``x-compute`` fields, ordered with
 :mod:`graphlib`), ``load`` (reading and checking a form file), ``validate`` (formats and validation),
-``post`` (an HTML form post parsed back into data). The package is named ``formkit`` so that it is not
+``post`` (an HTML form post parsed back into data), ``submission`` (what a submission may write: the
+form's own fields, read-only and computed ones from the server). The package is named ``formkit`` so that it is not
 confused with the top-level ``forms/`` directory of JSON schemas it reads. Callers use the names
 re-exported here.
 """
@@ -62,6 +63,7 @@ from .load import check_form_schema, load_form
 from .messages import errors_to_dict
 from .post import parse_form_post
 from .schema import WIDGETS, FieldError, FormError, decision_options
+from .submission import has_read_only, own_fields, server_owned
 from .validate import FORMAT_CHECKER, validate
 
 __all__ = [
@@ -73,7 +75,10 @@ __all__ = [
     "check_form_schema",
     "decision_options",
     "errors_to_dict",
+    "has_read_only",
     "load_form",
+    "own_fields",
     "parse_form_post",
+    "server_owned",
     "validate",
 ]

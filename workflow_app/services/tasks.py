@@ -16,6 +16,8 @@ from .identity import Actor
 from .processes import visible_tasks
 from .uow import UnitOfWork
 
+DECISION_ONLY = {"type": "object", "properties": {"decision": {}}}  # what a task without a form takes
+
 
 def require_open(task: HumanTask):
     if task.status != "open":
@@ -191,15 +193,28 @@ def set_follow_up(actor: Actor, task_id: int, follow_up_at: datetime | None) -> 
 
 
 def validate_submission(task: HumanTask, data: dict) -> dict:
+    """The one reading of a task's submission, whatever face it came through (web form or API).
+
+    A submission writes only the fields of the task's own form: a key the form does not have is refused,
+    read-only fields keep the value the case holds, computed fields are recalculated; then the form
+    validates. A task without a form takes only a ``decision``.
+    """
     data = instances.check_data(data)
     if not task.form_key:
+        data, unknown = form_schemas.own_fields(DECISION_ONLY, data, None)
+        if unknown:
+            raise Invalid("the form has errors", fields={e.path: e.message for e in unknown})
         return data
     schema = instances.compiled_by_id(task.instance.model_id).forms.get(task.form_key)
     if schema is None:
         raise Conflict(f"the form '{task.form_key}' of this task was not deployed")
-    clean, errors = form_schemas.validate(schema, data)
-    if errors:
-        raise Invalid("the form has errors", fields={e.path: e.message for e in errors})
+    current = None
+    if form_schemas.has_read_only(schema):  # the case's values of the read-only fields
+        current = instances.load(task.instance).task_data(task.engine_task_id)
+    own, unknown = form_schemas.own_fields(schema, data, current)
+    clean, errors = form_schemas.validate(schema, own)
+    if errors or unknown:
+        raise Invalid("the form has errors", fields={e.path: e.message for e in [*unknown, *errors]})
     return clean
 
 

@@ -138,11 +138,6 @@ def task_complete(task_id):
     ctx = inbox_svc.task_context(me, task_id)
     task_row, schema = ctx["task"], ctx["form"]
     data = form_schemas.parse_form_post(schema, request.form) if schema else {}
-    if schema:
-        # read-only fields are never taken from the post: keep what the case already holds
-        for name, prop in (schema.get("properties") or {}).items():
-            if isinstance(prop, dict) and (prop.get("x-ui") or {}).get("readonly") and name in ctx["data"]:
-                data.setdefault(name, ctx["data"][name])
     if schema is None and request.form.get("decision"):
         data["decision"] = request.form["decision"]
     try:
@@ -151,8 +146,9 @@ def task_complete(task_id):
         expected = None
     try:
         tasks.complete(me, task_id, data, expected_lock_version=expected)
-    except Invalid as exc:
-        return _render_task(task_id, data=data, errors=exc.fields, status=422)
+    except Invalid as exc:  # shown again with the case's read-only values beside the entries
+        shown = form_schemas.own_fields(schema, data, ctx["data"])[0] if schema else data
+        return _render_task(task_id, data=shown, errors=exc.fields, status=422)
     except Conflict as exc:
         alert = _(
             "The case was changed by someone else after you opened this page, so your input was not saved. "
