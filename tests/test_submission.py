@@ -40,4 +40,3 @@ def test_the_api_cannot_write_a_field_of_another_form(api):
     answer = api.complete("college_officer_1", task["id"], rows, expect=422)
     assert "lines/0/approved" in answer["error"]["fields"], answer
     assert "approved_kcp" not in instances.instance_data(instance(KEY))
-
