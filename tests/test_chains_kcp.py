@@ -25,7 +25,7 @@ from test_chains import (
 from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import AuditEvent, HumanTask, ProcessInstance, ProcessModel, Publication
+from workflow_app.models import AuditEvent, HumanTask, Notification, ProcessInstance, ProcessModel, Publication
 from workflow_app.services import demo, deployment
 from workflow_app.services.identity import SYSTEM
 from workflow_app.services.instances import compiled_by_id
@@ -96,6 +96,8 @@ def test_intake_closes_unsubmitted_requests_with_a_notice_and_the_consolidation_
     notice = events("notice", ttit)
     assert len(notice) == 1 and "закрыта без рассмотрения" in notice[0].payload["text"]
     assert api.tasks("college_director_2", ttit) == []
+    told = db.session.execute(select(Notification).where(Notification.instance_id == instance(ttit).id)).scalars()
+    assert {(n.kind, n.subject) for n in told} == {("notice", "Заявка закрыта")}  # the ПОО's officer and director
     api.start("college_officer_2", "kcp_request", {"year": 2027}, expect=409)  # and no late start either
 
     # the submitted one is not assessed yet: the consolidation waits for it, not without it; the steps it

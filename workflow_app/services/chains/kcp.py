@@ -16,12 +16,11 @@ from those assessments. A campaign with nothing to consider ends in ``record_kcp
 import re
 from datetime import date, datetime, time
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from ...engine import clock
 from ...extensions import db
-from ...models import HumanTask, Membership, ProcessInstance, User
+from ...models import HumanTask, ProcessInstance
 from .. import instances, notifications, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
@@ -192,27 +191,12 @@ def _was_submitted(request: ProcessInstance) -> bool:
     return any((s or {}).get("decision") == "sign" for s in rows)
 
 
-def _mail_org(ctx, org_id, groups, subject: str, body: str) -> None:
-    if not (has_app_context() and current_app.config.get("SMTP_HOST")) or org_id is None:
-        return
-    emails = (
-        db.session.execute(
-            select(User.email)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                User.organisation_id == org_id,
-                Membership.group_id.in_(groups),
-                User.active.is_(True),
-                User.email.is_not(None),
-            )
-        )
-        .scalars()
-        .all()
+def _notify_org(ctx, request: ProcessInstance, subject: str, body: str) -> None:
+    """An in-app notice (and e-mail) to the ПОО's officers and director, written in this command."""
+    people = notifications.members_of("college_officer", request.initiator_org_id) + notifications.members_of(
+        "college_director", request.initiator_org_id
     )
-    messages = [(email, subject, body) for email in sorted(set(emails))]
-    if messages:
-        config_copy = dict(current_app.config)
-        ctx.uow.after_commit(lambda: notifications.dispatch(config_copy, messages))
+    notifications.queue(ctx.uow, people, "notice", subject, body, instance_id=request.id)
 
 
 @operation("close_kcp_intake")
@@ -232,7 +216,7 @@ def close_kcp_intake(ctx, params, data):
         )
         _deliver(ctx, request, INTAKE_CLOSED, {"closed_on": when, "notice": text})
         ctx.uow.record("notice", instance=request, payload={"to_org_id": request.initiator_org_id, "text": text})
-        _mail_org(ctx, request.initiator_org_id, ("college_officer", "college_director"), _("Request closed"), text)
+        _notify_org(ctx, request, _("Request closed"), text)
         closed.append(request.business_key)
     return {"closed": closed, "closed_on": when}
 
