@@ -122,6 +122,7 @@ def test_secretary_chair_and_member_pages_in_russian(app, people, chains):
     assert f"/public/council/protocols/{protocol.id}" in html
     html = client.get(f"/public/council/protocols/{protocol.id}").get_data(as_text=True)
     assert "ПРОТОКОЛ № 1" in html and "Подготовить распоряжение" not in html  # no instructions, no case data
+    assert "КЦП-2027/ТПТ" not in html and "ПЕРЕЧЕНЬ-2027" not in html  # no case title (#18.2): the kind only
     assert client.get("/public/council/expert_council/protocols").status_code == 404
     body = db.session.execute(select(CollegialBody).where(CollegialBody.code == CC)).scalar_one()
     body.settings = {"protocols_public": False}

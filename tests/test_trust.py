@@ -340,3 +340,42 @@ def test_a_substitute_must_be_the_members_registered_deputy(app, people, chains,
         substitutes=[{"member_id": people["m2"].id, "substitute_id": people["deputy"].id}],
     )
     assert quorum.reached
+
+
+# --- 2. nothing public identifies an investor ------------------------------------------------------------
+
+
+def test_investment_aggregates_only_when_enough_projects_contribute(client):
+    import json
+
+    from workflow_app.services import publication
+    from workflow_app.services.chains.investment import publish_investment
+    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.operations import OperationContext
+    from workflow_app.services.uow import UnitOfWork
+
+    def case(jobs, needs):
+        with UnitOfWork(SYSTEM) as uow:
+            publish_investment(OperationContext(uow, None, SYSTEM), {}, {"jobs": [{"jobs": jobs}], "needs": needs})
+            uow.commit()
+        year = max(p.key for p in publication.current() if p.kind == "investment")
+        return year, client.get(f"/public/investment/{year}.json").get_json()
+
+    secret = "Оператор установки «Сибхим-Про» (наш техпроцесс №7)"
+    year, out = case(120, [{"profession": secret, "category": "worker", "number": 60}])
+    assert (out["projects"], out["jobs"], out["categories"]) == (1, None, [])  # one project: its count only
+    year, out = case(80, [{"profession": "Инженер", "category": "higher", "number": 5}])
+    assert (out["projects"], out["jobs"], out["categories"]) == (2, None, [])
+    year, out = case(40, [{"profession": "Слесарь", "category": "worker", "number": 7}])
+    assert out["projects"] == 3 and out["jobs"] == 240
+    # rows of at least three projects only: «рабочие» has two contributors, «специалисты с высшим» one
+    assert out["categories"] == []
+    year, out = case(10, [{"profession": "Сварщик", "category": "worker", "number": 3}])
+    assert out["categories"] == [{"category": "рабочие", "number": 70}]
+    everything = (
+        json.dumps(out, ensure_ascii=False)
+        + client.get(f"/public/investment/{year}").get_data(as_text=True)
+        + client.get(f"/public/investment/{year}.csv").get_data(as_text=True)
+    )
+    for text in (secret, "Инженер", "Слесарь", "Сварщик", "contributions"):
+        assert text not in everything  # free text is never published, nor what is kept for the next case

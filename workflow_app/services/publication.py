@@ -13,6 +13,7 @@ from . import spreadsheets
 from .errors import NotFound
 
 KINDS = ("kcp", "professions", "investment")
+PRIVATE_KEYS = ("contributions",)  # kept with a publication for the next aggregate, never shown
 
 # CSV columns per kind: (payload field, header)
 CSV_COLUMNS = {
@@ -40,7 +41,7 @@ CSV_COLUMNS = {
         ("planned_trainees", "Обучающихся (план)"),
         ("providers", "Организации"),
     ],
-    "investment": [("profession", "Профессия"), ("number", "Потребность, чел.")],
+    "investment": [("category", "Категория работников"), ("number", "Потребность, чел.")],
 }
 
 
@@ -95,7 +96,7 @@ def current() -> list[Publication]:
 
 def rows(pub: Publication) -> list[dict]:
     if pub.kind == "investment":
-        return pub.payload.get("professions", [])
+        return pub.payload.get("categories", [])
     return pub.payload.get("rows", []) if pub.kind == "kcp" else pub.payload.get("items", [])
 
 
@@ -105,7 +106,7 @@ def as_json(pub: Publication) -> dict:
         "key": pub.key,
         "title": pub.title,
         "published_at": pub.published_at.isoformat(),
-        **pub.payload,
+        **{k: v for k, v in pub.payload.items() if k not in PRIVATE_KEYS},
     }
 
 

@@ -14,29 +14,49 @@ from . import professions as professions_chain
 # --- chain (c): investment projects ------------------------------------------------------------------------
 
 
+CATEGORY_LABELS = {
+    "worker": "рабочие",
+    "mid_level": "специалисты среднего звена",
+    "higher": "специалисты с высшим образованием",
+    "manager": "руководители",
+}
+
+
 @operation("publish_investment")
 def publish_investment(ctx, params, data):
-    """Adds this case to the year's public aggregates: projects, jobs, people needed per profession.
+    """Adds this case to the year's public aggregates: projects, jobs, people needed per category of workers.
 
-    Only counts are published: never the investor, its ИНН, the project, the municipality or the wage.
+    Nothing published identifies an investor: never its name, ИНН, project, municipality, wage or any text it
+    typed (profession names are free text: the table is by category, a closed list). The number of jobs and
+    each category's row are shown only once at least ``min_projects_for_detail`` projects contribute to them
+    (one project's totals would be its questionnaire). The contributions are kept with the publication for
+    the next case and never shown (``publication.PRIVATE_KEYS``).
     """
     cfg = config()["investment"]
+    least = max(1, int(cfg.get("min_projects_for_detail", 3)))
     year = clock.now().astimezone(clock.REGION_TZ).year
     previous = publication.latest("investment", str(year))
-    agg = (
-        dict(previous.payload) if previous is not None else {"year": year, "projects": 0, "jobs": 0, "professions": []}
-    )
-    per_profession = {p["profession"]: p["number"] for p in agg.get("professions", [])}
+    contributions = list((previous.payload.get("contributions") or []) if previous is not None else [])
+    needs: dict[str, int] = {}
     for need in data.get("needs") or []:
-        name = str(need.get("profession", "")).strip()
-        if name:
-            per_profession[name] = per_profession.get(name, 0) + int(need.get("number") or 0)
-    jobs = sum(int(j.get("jobs") or 0) for j in data.get("jobs") or [])
+        category = need.get("category")
+        if category in CATEGORY_LABELS:
+            needs[category] = needs.get(category, 0) + max(0, int(need.get("number") or 0))
+    jobs = sum(max(0, int(j.get("jobs") or 0)) for j in data.get("jobs") or [])
+    contributions.append({"jobs": jobs, "needs": needs})
+    projects = len(contributions)
+    rows = []
+    for category, label in CATEGORY_LABELS.items():
+        numbers = [c["needs"][category] for c in contributions if c["needs"].get(category)]
+        if len(numbers) >= least:
+            rows.append({"category": label, "number": sum(numbers)})
     payload = {
         "year": year,
-        "projects": int(agg.get("projects", 0)) + 1,
-        "jobs": int(agg.get("jobs", 0)) + jobs,
-        "professions": [{"profession": k, "number": v} for k, v in sorted(per_profession.items())],
+        "projects": projects,
+        "min_projects_for_detail": least,
+        "jobs": sum(c["jobs"] for c in contributions) if projects >= least else None,
+        "categories": rows,
+        "contributions": contributions,
     }
     pub = publication.publish(
         ctx.uow, "investment", str(year), cfg["publication_title"].format(year=year), payload, ctx.instance

@@ -339,16 +339,18 @@ def public_protocol(protocol_id: int) -> Protocol:
 
 
 def public_view(p: Protocol) -> dict:
-    """What may go public: numbers, dates, titles, decisions — no case data, no personal data beyond names."""
+    """What may go public: numbers, dates, the kind of each question and its decision — never a case's title
+    (it names the project, the company or the ПОО), never free text (the decision's wording), no case data."""
     full = protocol_view(p.meeting)
+    kinds = {item.id: (item.instance.model.name if item.instance is not None else "") for item in p.meeting.items}
     return {k: full[k] for k in ("body", "body_name", "number", "year", "date", "form", "signed_at")} | {
         "items": [
             {
                 "question": i["question"],
-                "title": i["title"],
+                "title": kinds.get(i["item_id"]) or "",
                 "decision": None
                 if not i["decision"]
-                else {k: i["decision"][k] for k in ("number", "outcome_label", "text", "votes", "ref")},
+                else {k: i["decision"][k] for k in ("number", "outcome_label", "votes", "ref")} | {"text": ""},
             }
             for i in full["items"]
             if i["status"] == "closed"
