@@ -99,7 +99,7 @@ def register_scheduler_cli(app):
     @group.command("status")
     def status_command():
         """The scheduler's health as JSON (as in /healthz)."""
-        click.echo(json.dumps(scheduler.health(), ensure_ascii=False))
+        click.echo(json.dumps(scheduler.health().as_dict(), ensure_ascii=False))
 
     app.cli.add_command(group)
 

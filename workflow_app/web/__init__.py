@@ -17,8 +17,8 @@ def healthz():
         caller = actor_for_token(token[7:].strip())
     else:
         caller = actor_for(current_user) if current_user.is_authenticated else None
-    body, status = health_svc.health(caller)
-    return jsonify(body), status
+    report = health_svc.health(caller)
+    return jsonify(report.as_dict()), report.http_status
 
 
 def service_error_page(exc):

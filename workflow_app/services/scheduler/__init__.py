@@ -47,7 +47,17 @@ from .cycles import (
     trigger,
     zone,
 )
-from .loop import HEARTBEAT_EVERY, MAX_SLEEP, RETRY_FAILED, SchedulerLoop, finish_due, health, heartbeat, node_id
+from .loop import (
+    HEARTBEAT_EVERY,
+    MAX_SLEEP,
+    RETRY_FAILED,
+    SchedulerHealth,
+    SchedulerLoop,
+    finish_due,
+    health,
+    heartbeat,
+    node_id,
+)
 from .tick import TickResult, fire_due_timers, fire_instance, next_due, start_due_cycles, tick
 from .views import overview, status
 from .wakeups import NOTIFY_CHANNEL, install_hooks, wake_at
@@ -58,6 +68,7 @@ __all__ = [
     "NOTIFY_CHANNEL",
     "RETRY_FAILED",
     "TEMPLATE_NAMES",
+    "SchedulerHealth",
     "SchedulerLoop",
     "TickResult",
     "check_template",

@@ -4,6 +4,7 @@ import logging
 import os
 import socket
 import threading
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import psycopg
@@ -78,7 +79,24 @@ def _merge(results: list[TickResult]) -> TickResult:
     return merged
 
 
-def health(now: datetime | None = None) -> dict:
+@dataclass(frozen=True)
+class SchedulerHealth:
+    """The freshest scheduler process, what is due next and how late the timers run (a read model)."""
+
+    running: bool
+    processes: int
+    last_tick_at: str | None
+    next_due_at: str | None
+    last_lateness_s: float | None
+    max_lateness_s: float | None
+    overdue_timers: int
+    last_error: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def health(now: datetime | None = None) -> SchedulerHealth:
     """For /healthz and the admin page: the freshest scheduler, what is due next, lateness."""
     now = now or clock.now()
     nodes = db.session.execute(select(SchedulerNode).order_by(SchedulerNode.last_tick_at.desc())).scalars().all()
@@ -97,16 +115,16 @@ def health(now: datetime | None = None) -> dict:
         )
     ).scalar()
     upcoming = next_due(now)
-    return {
-        "running": bool(alive),
-        "processes": len(alive),
-        "last_tick_at": _iso(last.last_tick_at) if last else None,
-        "next_due_at": _iso(upcoming),
-        "last_lateness_s": last.last_lateness_s if last else None,
-        "max_lateness_s": max((n.max_lateness_s or 0.0 for n in nodes), default=None) if nodes else None,
-        "overdue_timers": overdue,
-        "last_error": last.last_error if last else None,
-    }
+    return SchedulerHealth(
+        running=bool(alive),
+        processes=len(alive),
+        last_tick_at=_iso(last.last_tick_at) if last else None,
+        next_due_at=_iso(upcoming),
+        last_lateness_s=last.last_lateness_s if last else None,
+        max_lateness_s=max((n.max_lateness_s or 0.0 for n in nodes), default=None) if nodes else None,
+        overdue_timers=overdue or 0,
+        last_error=last.last_error if last else None,
+    )
 
 
 class SchedulerLoop:

@@ -7,10 +7,10 @@ from ...extensions import db
 from ...models import CycleDefinition, SchedulerNode
 from ..identity import Actor
 from .cycles import _iso, _require_reader, cycle_view
-from .loop import health
+from .loop import SchedulerHealth, health
 
 
-def status(actor: Actor) -> dict:
+def status(actor: Actor) -> SchedulerHealth:
     _require_reader(actor)
     return health()
 
