@@ -44,6 +44,11 @@ EXPECTED = {
     "POST /api/v1/me/inbox-seen": ANY,
     # models, processes, instances
     "GET /api/v1/models": ANY,
+    "POST /api/v1/models": ADMIN,
+    # in-app notices: each user's own
+    "GET /api/v1/notices": ANY,
+    "POST /api/v1/notices/read": ANY,
+    "POST /api/v1/notices/{notice_id}/read": ANY,
     "GET /api/v1/processes": ANY,
     "POST /api/v1/processes/{process_id}/instances": frozenset({"college_officer", "admin"}),  # the start lane
     "GET /api/v1/instances": ANY,
@@ -131,6 +136,7 @@ def _path_values(app):
         "item_id": 999999,
         "protocol_id": 999999,
         "instruction_id": 999999,
+        "notice_id": 999999,
         "body": "coordination_council",
         "code": "kcp_campaign",
         "fmt": "csv",
@@ -222,3 +228,96 @@ def test_every_endpoint_against_every_role(app, client):
     stale = [e for e in EXPECTED if e not in observed]
     assert not drift, "authorization drift:\n" + "\n".join(drift)
     assert not stale, f"expectations for endpoints that no longer exist: {stale}"
+
+
+# --- the web pages (issue #18: the matrix covers every face) ---------------------------------------------
+# page -> roles that get it (not 401/403 and not sent to the login page); PUBLIC: anonymous too. Objects are
+# those of the API matrix (an instance and its open task of the college officer; unknown council ids: 404
+# past the gate counts as allowed, as above).
+AUDIT_READERS = READERS
+WEB_EXPECTED = {
+    "/healthz": PUBLIC,
+    "/login": PUBLIC,
+    "/public/": PUBLIC,
+    "/public/council/coordination_council/protocols": PUBLIC,
+    "/public/council/protocols/{protocol_id}": PUBLIC,
+    "/public/{kind}/{key}": PUBLIC,
+    "/public/{kind}/{key}.csv": PUBLIC,
+    "/public/{kind}/{key}.json": PUBLIC,
+    "/": PUBLIC,  # a redirect to the inbox (which sends an anonymous caller to the login page)
+    "/inbox": ANY,
+    "/notices": ANY,
+    "/start": ANY,
+    "/instances": ANY,
+    "/instances/{instance_id}": ANY,  # 404 for those who do not take part
+    "/instances/{instance_id}/history": ANY,
+    "/tasks/{task_id}": ANY,
+    "/tasks/{task_id}/attachments/{attachment_id}": ANY,
+    "/council/": ANY,
+    "/council/meetings/{meeting_id}": ANY,
+    "/council/meetings/{meeting_id}/protocol": ANY,
+    "/council/bodies/coordination_council": CC_MEMBERS | READERS,
+    "/council/bodies/coordination_council/instructions": CC_MEMBERS | READERS,
+    "/audit/": AUDIT_READERS,
+    "/audit/verify": AUDIT_READERS,
+    "/admin/": ADMIN,
+    "/admin/models": ADMIN,
+    "/admin/scheduler": READERS,
+}
+
+
+def _web_pages(app, values):
+    pages = {}
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(("/api", "/static")):
+            continue
+        pattern = rule.rule.replace("<code>", "coordination_council")
+        pattern = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", pattern)
+        pages[pattern] = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), pattern)
+    return pages
+
+
+def _web_allowed(response) -> bool:
+    if response.status_code in (401, 403):
+        return False
+    return not (response.status_code == 302 and "/login" in response.headers.get("Location", ""))
+
+
+def test_every_web_page_against_every_role(app):
+    from workflow_app.models import User
+
+    demo.load(SYSTEM)
+    db.session.commit()
+    values = _path_values(app) | {"kind": "kcp", "key": "2027", "code": "coordination_council"}
+    pages = _web_pages(app, values)
+    observed = {}
+    for pattern, url in sorted(pages.items()):
+        anonymous = _web_allowed(app.test_client().get(url))
+        allowed = set()
+        for role in _all_roles():
+            client = app.test_client()
+            with client.session_transaction() as session:
+                session["_user_id"] = str(db.session.query(User).filter_by(username=role).one().id)
+                session["_fresh"] = True
+            response = client.get(url)
+            assert response.status_code < 500, f"{url} as {role}: {response.status_code}"
+            if _web_allowed(response):
+                allowed.add(role)
+            db.session.rollback()
+        observed[pattern] = (anonymous, frozenset(allowed))
+    if os.environ.get("SOGLASIE_AUTHZ_DUMP"):
+        for pattern, (anon_ok, roles) in observed.items():
+            shown = PUBLIC if anon_ok else ANY if roles == EVERY else sorted(roles)
+            print(f'    "{pattern}": {shown!r},')
+    missing = [p for p in observed if p not in WEB_EXPECTED]
+    assert not missing, f"new page without an authorization expectation: {missing}"
+    drift = []
+    for pattern, (anon_ok, roles) in observed.items():
+        want = WEB_EXPECTED[pattern]
+        want_roles = EVERY if want in (PUBLIC, ANY) else frozenset(want)
+        if anon_ok != (want == PUBLIC):
+            drift.append(f"{pattern}: anonymous {'allowed' if anon_ok else 'refused'}")
+        if roles != want_roles:
+            drift.append(f"{pattern}: extra {sorted(roles - want_roles)} missing {sorted(want_roles - roles)}")
+    assert not drift, "authorization drift on web pages:\n" + "\n".join(drift)
+    assert not [p for p in WEB_EXPECTED if p not in observed], "expectations for pages that no longer exist"
