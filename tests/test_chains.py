@@ -652,39 +652,53 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     api.do("coordinator", key, "open_case", {"case_number": "КД-1"})
     api.do("dtzn_officer", key, "opinion_dtzn", {"dtzn_decision": "agree"})
     api.do(
+        "employment_centre", key, "opinion_czn", {"czn_vacancies": 12, "czn_job_seekers": 30, "czn_decision": "agree"}
+    )
+    api.do(
         "dpo_officer", key, "opinion_dpo", {"dpo_decision": "agree_with_remarks", "dpo_remarks": "Нужен набор в ТПТ"}
     )
+    # the sector opinion goes to the department of the project's industry only; ДНВО gives the higher-education part
+    assert [t["task_def"] for t in api.tasks("sector_officer_2", key)] == []
+    assert [t["task_def"] for t in api.tasks("sector_officer_3", key)] == ["opinion_dnvo"]
     api.do("sector_officer", key, "opinion_sector", {"sector_decision": "agree"})
-    api.do("coordinator", key, "plan", staffing_plan())
-    api.do("investor_1", key, "plan_review", {"decision": "request_changes", "comment": "Сдвинуть сроки"})
-    api.do("coordinator", key, "plan", staffing_plan())
+    api.do("sector_officer_3", key, "opinion_dnvo", {"dnvo_decision": "agree"})
+    # the plan is the employer's: the investor drafts it, the Coordinator reviews it
+    api.do("investor_1", key, "plan", staffing_plan())
+    api.do("coordinator", key, "plan_review", {"decision": "request_changes", "comment": "Сдвинуть сроки"})
+    assert api.tasks("investor_2", key) == []
 
-    # the investor does not answer for 10 working days: the case escalates to the Coordinator (interrupting)
-    review = api.task("investor_1", key, "plan_review")
+    # the investor does not submit the revised plan for 10 working days: the case escalates (interrupting)
+    draft = api.task("investor_1", key, "plan")
     fire_due(MONDAY + timedelta(days=30))
     assert api.tasks("investor_1", key) == []
-    assert db.session.get(HumanTask, review["id"]).status == "cancelled"
+    assert db.session.get(HumanTask, draft["id"]).status == "cancelled"
     assert db.session.execute(
         select(AuditEvent).where(AuditEvent.kind == "escalation", AuditEvent.business_key == key)
     ).first()
     api.do("coordinator", key, "stalled", {"decision": "resume", "comment": "Созвонились с инвестором"})
-    api.do("investor_1", key, "plan_review", {"decision": "agree"})
+    api.do("investor_1", key, "plan", staffing_plan())
+    api.do("coordinator", key, "plan_review", {"decision": "agree"})
     api.do("wg_secretary", key, "wg_decision", {"decision": "refer_cc", "protocol_ref": "протокол № 5 / вопрос 2"})
     api.do("cc_secretary", key, "cc_decision", {"decision": "approve", "protocol_ref": "протокол № 2 / вопрос 4"})
     case_row = instance(key)
     assert case_row.status == "running" and case_row.next_timer_at is not None  # quarterly monitoring
 
-    # quarterly progress reports (step 9): a report each quarter until the plan is done
+    # quarterly progress reports (step 9) are the investor's; once a year the plan is re-planned (10.3)
     assert api.tasks("coordinator", key) == []
     fire_due(MONDAY + timedelta(days=130))
     report = {"report_period": "2026-Q3", "hired": 40, "trained": 25, "measures": "Набор в ТПТ по плану выполнен"}
-    api.do("coordinator", key, "quarterly_report", report | {"report_period": "III квартал"}, expect=422)
-    api.do("coordinator", key, "quarterly_report", report | {"decision": "continue"})
-    assert instance(key).status == "running" and api.tasks("coordinator", key) == []
+    assert api.tasks("investor_2", key) == []
+    api.do("investor_1", key, "quarterly_report", report | {"report_period": "III квартал"}, expect=422)
+    api.do("investor_1", key, "quarterly_report", report | {"decision": "replan"})
+    api.do("investor_1", key, "replan", staffing_plan())
+    api.do("coordinator", key, "replan_review", {"decision": "agree"})
+    assert instance(key).status == "running" and api.tasks("investor_1", key) == []
     fire_due(MONDAY + timedelta(days=230))
-    api.do("coordinator", key, "quarterly_report", report | {"report_period": "2026-Q4", "decision": "completed"})
+    api.do("investor_1", key, "quarterly_report", report | {"report_period": "2026-Q4", "decision": "completed"})
     case_row = instance(key)
     assert case_row.status == "completed"
+    out = client.get(f"/public/investment/{MONDAY.year}.json").get_json()
+    assert out["projects"] == 1  # the yearly re-plan does not count the project twice
 
     # follow-ups: a КЦП request of the college named in the plan, and a proposal to the professions list
     children = (

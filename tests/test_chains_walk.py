@@ -53,12 +53,14 @@ def investor_to_decision(api, who, key):
     api.do("di_officer", key, "di_check", {"decision": "accept"})
     api.do("coordinator", key, "open_case", {"case_number": f"КД-{key[-1]}"})
     api.do("dtzn_officer", key, "opinion_dtzn", {"dtzn_decision": "agree"})
+    api.do("employment_centre", key, "opinion_czn", {"czn_decision": "agree"})
     api.do("dpo_officer", key, "opinion_dpo", {"dpo_decision": "agree"})
     api.do("sector_officer", key, "opinion_sector", {"sector_decision": "agree"})
+    api.do("sector_officer_3", key, "opinion_dnvo", {"dnvo_decision": "agree"})
     plan = staffing_plan()
     plan["measures"] = [m for m in plan["measures"] if m["kind"] == "professions_list"]
-    api.do("coordinator", key, "plan", plan)
-    api.do(who, key, "plan_review", {"decision": "agree"})
+    api.do(who, key, "plan", plan)
+    api.do("coordinator", key, "plan_review", {"decision": "agree"})
 
 
 def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
@@ -177,7 +179,7 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
         "measures": "Набор выполнен",
         "decision": "completed",
     }
-    api.do("coordinator", one, "quarterly_report", report)
+    api.do("investor_1", one, "quarterly_report", report)
 
     # results: the whole КЦП table (both ПОО), the whole list (last year's items carried over)
     kcp = client.get("/public/kcp/2027.json").get_json()

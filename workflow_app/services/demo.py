@@ -94,6 +94,12 @@ EXTRA_USERS = [
         ["sector_officer"],
         "DPR",
     ),
+    (
+        "sector_officer_3",
+        "Специалист Департамента науки и высшего образования (Киселёв Олег Ильич)",
+        ["sector_officer"],
+        "DNVO",
+    ),
     ("investor_1", "Представитель ООО «СХК — Новые материалы»", ["investor"], "SIBHIM"),
     ("investor_2", "Представитель АО «Томлесдрев-Инвест»", ["investor"], "TOMLES"),
     # more members, so that the demo bodies have a quorum to reach (or to miss)

@@ -161,3 +161,14 @@ def start_followups(ctx, params, data):
         )
         started["professions_proposals"].append(child.business_key)
     return started
+
+
+@operation("route_investment_case")
+def route_investment_case(ctx, params, data):
+    """Who gives the case's opinions: the department of the project's industry (by the questionnaire's sector,
+    configuration ``professions.sector_departments``), and the Департамент науки и высшего образования for
+    the higher-education part (``investment.higher_education_department``)."""
+    return {
+        "sector_department": professions_chain.department_of({"sector": data.get("sector")}),
+        "higher_education": config()["investment"].get("higher_education_department", "DNVO"),
+    }
