@@ -114,3 +114,23 @@ def test_the_admin_page_lists_every_problem_in_russian_and_checks_without_deploy
     assert "Поток выходит из исключающего шлюза gw_review без условия" in body
     assert "Рассмотреть просроченную заявку" in body and "0x" not in body
     assert "example_approval" not in text(client.get("/admin/models")).split('id="models-table"')[-1]
+
+
+def test_the_template_deploys_clean_and_every_rule_is_documented(app, people):
+    from workflow_app.engine.problems import RULES
+
+    report = deployment.check_bytes(SYSTEM, (ROOT / "docs" / "modelling" / "template.bpmn").read_bytes(), "t.bpmn")
+    assert report.ok and report.problems == [], [p.text() for p in report.problems]
+    guide = (ROOT / "docs" / "modelling.md").read_text(encoding="utf-8")
+    assert [rule for rule in RULES if f"`{rule}`" not in guide] == []
+
+
+def test_every_problem_reads_in_russian():
+    from babel.messages.pofile import read_po
+
+    from workflow_app.engine.problems import RULES
+
+    with (ROOT / "workflow_app" / "translations" / "ru" / "LC_MESSAGES" / "models.po").open("rb") as f:
+        catalog = read_po(f, locale="ru")
+    missing = [t for pair in RULES.values() for t in pair if not (catalog.get(t) and catalog.get(t).string)]
+    assert missing == []

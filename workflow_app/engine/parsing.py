@@ -78,6 +78,7 @@ TIMER_KINDS = {
 # Camunda 7 attributes: what each one means here (docs/modelling.md has the table)
 CAMUNDA_TASK_ATTRS = {"candidateGroups", "candidateUsers", "formKey", "dueDate", "followUpDate", "assignee"}
 CAMUNDA_PROCESS_ATTRS = {"candidateStarterGroups", "candidateStarterUsers"}
+CAMUNDA_METADATA = {"historyTimeToLive", "versionTag"}  # Camunda Modeler writes them by default: accepted quietly
 CAMUNDA_NO_EFFECT = {
     "historyTimeToLive": "History is kept by the audit log; the attribute can stay.",
     "versionTag": "Versions are numbered at deploy; the attribute can stay.",
@@ -731,7 +732,7 @@ def _check_camunda(process, out: _Problems) -> None:
                 continue
             name = attr[len(C) :]
             if (name in CAMUNDA_TASK_ATTRS and _local(el) in {"userTask", "manualTask"}) or (
-                name in CAMUNDA_PROCESS_ATTRS and _local(el) == "process"
+                name in CAMUNDA_PROCESS_ATTRS | CAMUNDA_METADATA and _local(el) == "process"
             ):
                 continue
             if name == "formKey" and _local(el) == "startEvent":
