@@ -42,6 +42,7 @@ def live_server(sqlite_template, tmp_path_factory):
     with app.app_context():
         demo.load(SYSTEM, password="demo")
         deployment.deploy_path(SYSTEM, ROOT / "bpmn")
+        deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples")  # the example the first walk starts
         _open_kcp_campaign(2027)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

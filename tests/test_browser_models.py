@@ -2,10 +2,8 @@
 
 import pytest
 from conftest import ROOT
-from test_browser import browser, live_server, log_in, page  # noqa: F401  (fixtures)
+from test_browser import SHOTS, browser, live_server, log_in, page  # noqa: F401  (fixtures)
 from test_model_problems import three_mistakes
-
-SCREENS = ROOT / "docs" / "screens"
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +29,8 @@ def test_admin_checks_and_deploy_list_every_problem_in_russian(live_server, page
     expect(table).to_contain_text("Задайте потоку условие")  # what to do, in Russian
     for header in ("Уровень", "Элемент", "Строка", "Проблема", "Что сделать", "Правило"):
         expect(table.locator("thead")).to_contain_text(header)
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / "admin_deploy_check.png"), full_page=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)  # docs/screens/admin_deploy_check.png is this shot
+    page.screenshot(path=str(SHOTS / "admin_deploy_check.png"), full_page=True)
 
     page.set_input_files("#bpmn", str(broken))  # deploying the same file is refused with the same list
     page.click("button[name=action][value=deploy]")
