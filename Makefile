@@ -10,7 +10,8 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install db demo bench bench-full clean load faults lint-models
+## make lint: ruff (lint + format check) and mypy (pyproject.toml), as CI and the pre-commit hook run them
+.PHONY: lint run test install db demo bench bench-full clean load faults lint-models
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +35,11 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m benchmarks.run

@@ -107,7 +107,7 @@ def main(verify_events: int = 100_000, search_events: int = 1_000_000):
             f = audit_log.parse_filters(params)
             before = 500_000 if label == "kind, page 2" else None
             stmt = audit_log.search_statement(f, 101, before)
-            samples = timed(lambda: db.session.execute(stmt).scalars().all(), 20)
+            samples = timed(lambda stmt=stmt: db.session.execute(stmt).scalars().all(), 20)
             n = len(db.session.execute(stmt).scalars().all())
             print(f"audit: search [{label}] -> {n} rows: median {ms(median(samples))}, max {ms(max(samples))}")
             print("       plan: " + " | ".join(plan(stmt)))

@@ -244,11 +244,14 @@ def bench_inbox(repeat=200, rounds=4):
                     for _ in range(5):
                         inbox.list_tasks(who, "group", per_page=25)
                     samples[size][0].extend(
-                        timed(lambda: inbox.list_tasks(who, "group", per_page=25), repeat // rounds)
+                        timed(lambda who=who: inbox.list_tasks(who, "group", per_page=25), repeat // rounds)
                     )
                     samples[size][1].extend(
                         timed(
-                            lambda: client.get("/api/v1/tasks?view=group&per_page=25", headers=token), repeat // rounds
+                            lambda client=client, token=token: client.get(
+                                "/api/v1/tasks?view=group&per_page=25", headers=token
+                            ),
+                            repeat // rounds,
                         )
                     )
                     page = inbox.list_tasks(who, "group", per_page=25)

@@ -125,7 +125,7 @@ class Deployment:
         return people
 
     def start_web(self):
-        self.web_log = open(self.log_dir / "gunicorn.log", "a")
+        self.web_log = open(self.log_dir / "gunicorn.log", "a")  # noqa: SIM115  (open while gunicorn runs; closed in stop)
         self.gunicorn = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
             cwd=ROOT,

@@ -196,7 +196,7 @@ def test_postgres_trigger_refuses_update_delete_truncate(app):
         "DELETE FROM audit_event WHERE seq = 2",
         "TRUNCATE audit_event",
     ):
-        with pytest.raises(DBAPIError, match="append-only|audit"):
+        with pytest.raises(DBAPIError, match=r"append-only|audit"):
             db.session.execute(text(statement))
         db.session.rollback()
     assert db.session.query(AuditEvent).count() == 3
@@ -316,7 +316,7 @@ FLOW_NODES = {
 
 
 @pytest.mark.parametrize(
-    "path", sorted((ROOT / "bpmn").glob("*.bpmn")) + [DATA / "parallel_review.bpmn"], ids=lambda p: p.name
+    "path", [*sorted((ROOT / "bpmn").glob("*.bpmn")), DATA / "parallel_review.bpmn"], ids=lambda p: p.name
 )
 def test_every_diagram_renders_every_flow_node(path):
     source = path.read_bytes()

@@ -109,7 +109,7 @@ def chains_server(sqlite_template, tmp_path_factory):
         db.engine.dispose()
 
 
-def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page):  # noqa: F811
+def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page):
     from playwright.sync_api import expect
 
     from workflow_app.extensions import db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from pathlib import Path
@@ -106,7 +107,7 @@ def _expected_class(el) -> str:
 def test_output_is_svg_with_viewbox(name, processes):
     svg = render_svg(_load(name))
     root = _parse_svg(svg)
-    x, y, w, h = (float(v) for v in root.get("viewBox").split())
+    _x, _y, w, h = (float(v) for v in root.get("viewBox").split())
     assert w > 0 and h > 0
     assert float(root.get("width")) == pytest.approx(w)
     assert root.find(f"{{{SVG}}}title") is not None
@@ -151,7 +152,7 @@ def test_nested_lanes_and_vertical_pool():
     texts = list(pool.iter(f"{{{SVG}}}text"))
     assert texts and not any("rotate" in (t.get("transform") or "") for t in texts)
     horizontal = _groups(_parse_svg(render_svg(_load("approval_collaboration.bpmn"))))
-    rotated = [t for t in horizontal["Lane_Manager"].iter(f"{{{SVG}}}text")]
+    rotated = list(horizontal["Lane_Manager"].iter(f"{{{SVG}}}text"))
     assert rotated and "rotate(-90" in rotated[0].get("transform")
 
 
@@ -513,7 +514,7 @@ def test_flow_map_and_highlight_round_trip():
     data = _load("approval_collaboration.bpmn")
     path = ["StartEvent_Created", "Task_Fill", "Task_Approve", "Gateway_Approved", "Task_Fill"]
     mapping = flow_map(data)
-    taken = [mapping[pair] for pair in zip(path, path[1:])]
+    taken = [mapping[pair] for pair in itertools.pairwise(path)]
     root = _parse_svg(render_svg(data, completed=path[:-1], active=path[-1:], taken_flows=taken))
     assert _with_class(root, "is-taken") == {"Flow_Start", "Flow_ToApprove", "Flow_ToGateway", "Flow_No"}
     assert re.fullmatch(r"[\d.\- ]+", root.get("viewBox"))

@@ -472,7 +472,7 @@ def test_flask_scheduler_run_fires_a_timer_on_time_and_stops_cleanly(app, databa
         assert _wait_completed(inst.id, 25), "the timer did not fire"
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     late, _event = _timer_lateness(inst.id)
     assert 0 < late < 1.5, late

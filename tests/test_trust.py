@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
-
 from test_council import chains, people  # noqa: F401  (fixtures of the council tests)
 
 from workflow_app import create_app

@@ -289,9 +289,8 @@ def test_a_command_that_cannot_get_the_sqlite_write_lock_is_a_409_busy(app, peop
             with pytest.raises(Conflict, match="busy"):
                 tasks.complete(officer, task_id, REQUEST)  # ...cannot become the write transaction
             db.session.remove()
-        with pytest.raises(Conflict, match="busy"):  # nor can a fresh one begin as a write transaction
-            with UnitOfWork(officer):
-                db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
+        with pytest.raises(Conflict, match="busy"), UnitOfWork(officer):  # nor can a fresh one begin to write
+            db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
     finally:
         holder.execute("ROLLBACK")
         holder.close()

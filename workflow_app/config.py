@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "dev-insecure-secret-change-me"  # published in the source: never accepted to sign anything
@@ -28,7 +29,7 @@ def engine_options(url: str) -> dict:
     SQLite needs none: its connections are files that never go stale, and a ping would cost a statement
     every time a request takes a connection.
     """
-    options = {}
+    options: dict = {}
     if url.startswith("postgresql"):
         options.update(
             pool_pre_ping=True,
@@ -62,7 +63,7 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "soglasie@localhost")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
     # argon2id at OWASP's recommendation (Password Storage Cheat Sheet): 19 MiB, 2 passes, 1 lane
-    PASSWORD_HASH = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+    PASSWORD_HASH: ClassVar[dict] = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")  # HTTPS in production
@@ -79,7 +80,11 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}  # the suite creates many users
+    PASSWORD_HASH: ClassVar[dict] = {
+        "time_cost": 1,
+        "memory_cost": 1024,
+        "parallelism": 1,
+    }  # the suite creates many users
     SECRET_KEY = "tests-only-" + "t" * 32
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False

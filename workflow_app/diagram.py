@@ -16,6 +16,7 @@ Public API: :func:`render_svg`, :func:`flow_map` and :class:`DiagramError`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -789,7 +790,7 @@ def _arrow_points(tip, u, length: float = 11.0, half: float = 4.5):
 
 
 def _midpoint(pts: list):
-    segs = [(a, b, math.hypot(b[0] - a[0], b[1] - a[1])) for a, b in zip(pts, pts[1:])]
+    segs = [(a, b, math.hypot(b[0] - a[0], b[1] - a[1])) for a, b in itertools.pairwise(pts)]
     half = sum(s[2] for s in segs) / 2
     for a, b, length in segs:
         if length >= half and length > 0:
@@ -847,7 +848,7 @@ def _draw_edge(rec: dict, name: str, taken: bool, by_id: dict) -> str:
     out = [f'<polyline points="{_pts(pts)}" fill="none" stroke="{PAPER}" stroke-opacity="0" stroke-width="10"/>']
     line = f'fill="none" stroke="{stroke}" stroke-width="{_n(width)}" stroke-linejoin="round"'
     if kind == "sequenceFlow":
-        shown = pts[:-1] + [(pts[-1][0] - u[0] * 8, pts[-1][1] - u[1] * 8)] if u else pts
+        shown = [*pts[:-1], (pts[-1][0] - u[0] * 8, pts[-1][1] - u[1] * 8)] if u else pts
         out.append(f'<polyline points="{_pts(shown)}" {line}/>')
         if u:
             out.append(

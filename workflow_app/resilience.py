@@ -4,6 +4,8 @@ The connection pool pre-pings, so the next request after the database is back ge
 clients retry. The session is rolled back so the worker's pool does not keep a broken connection.
 """
 
+import contextlib
+
 from flask import request
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -44,7 +46,7 @@ def _unavailable_page() -> str:
 
         title = _("Service temporarily unavailable")
         text = _("The database cannot be reached. Try again in a few seconds; nothing you saved is lost.")
-    except Exception:  # the locale selector may need the (unreachable) user record
+    except Exception:  # noqa: BLE001  (the locale selector may need the unreachable user record)
         title = "Сервис временно недоступен"
         text = "База данных недоступна. Повторите попытку через несколько секунд; сохранённое не потеряно."
     return (
@@ -57,10 +59,8 @@ def _unavailable_page() -> str:
 def _unavailable(exc):
     from .extensions import db
 
-    try:
+    with contextlib.suppress(Exception):  # the connection is gone; the pool discards it
         db.session.rollback()
-    except Exception:  # the connection is gone; the pool discards it
-        pass
     from flask import current_app
 
     current_app.logger.warning("database unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
@@ -88,10 +88,8 @@ def _end_session(_exc):
         current_app.logger.warning(
             "connection lost at the end of a request: %s", type(getattr(exc, "orig", None) or exc).__name__
         )
-        try:
-            db.session.close()  # the broken connection is invalidated by now; this just lets the session go
-        except Exception:
-            pass
+        with contextlib.suppress(Exception):  # the broken connection is invalidated by now; let the session go
+            db.session.close()
         db.session.registry.clear()
 
 

@@ -89,7 +89,7 @@ def loads(data: bytes | str):
 
 def check_request(request) -> str | None:
     """The problem of a JSON request body, or None (no body, not JSON, or fine)."""
-    if not request.is_json or not request.content_length and not request.headers.get("Transfer-Encoding"):
+    if not request.is_json or (not request.content_length and not request.headers.get("Transfer-Encoding")):
         return None
     data = request.get_data(cache=True)
     if not data:

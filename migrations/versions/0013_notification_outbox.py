@@ -9,7 +9,6 @@ Create Date: 2026-12-06 22:30:00
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "0013_notification_outbox"
 down_revision = "0001_initial"

@@ -360,7 +360,7 @@ def _split(value: str | None) -> list[str]:
 
 def _properties(el) -> dict:
     """spiffworkflow:properties and camunda:properties of an element, by name."""
-    props = {}
+    props: dict = {}
     ext = el.find(B + "extensionElements")
     if ext is None:
         return props
@@ -775,7 +775,7 @@ def _check_camunda(process, out: _Problems) -> None:
 
 def _check_camunda_elsewhere(root, processes, out: _Problems) -> None:
     """Camunda attributes outside executable processes (collaboration, messages) are of no effect: warnings."""
-    inside = set()
+    inside: set = set()
     for p in processes:
         inside.update(id(e) for e in p.iter())
     for el in root.iter():
@@ -844,7 +844,7 @@ def _element_of(exc) -> str | None:
     return ident or getattr(spec, "bpmn_id", None)
 
 
-def _library_problem(exc, by_id: dict, out: _Problems, reported: set = frozenset()) -> None:
+def _library_problem(exc, by_id: dict, out: _Problems, reported: set | frozenset = frozenset()) -> None:
     """SpiffWorkflow's refusal as a problem, unless it is about an element already named (or, without an
     element, when problems were already found: then it is most likely their consequence)."""
     ident = _element_of(exc)

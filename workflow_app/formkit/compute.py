@@ -81,7 +81,7 @@ def _evaluate(spec: Any, obj: dict) -> int | float | None:
     if op in ("add", "sub"):
         for operand in operands:
             value = operand if _is_number(operand) else obj.get(operand) if isinstance(operand, str) else None
-            if not _is_number(value):
+            if not isinstance(value, int | float) or not _is_number(value):
                 return None
             values.append(value)
     elif op == "sum":

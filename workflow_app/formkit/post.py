@@ -89,7 +89,7 @@ def _parse_value(prop: dict, form, key: str, defaults: bool):
 
 def _parse_rows(items: dict, form, key: str):
     row_re = re.compile(re.escape(key) + r"-([0-9]+)-")
-    indexes = {m.group(1) for k in form.keys() if (m := row_re.match(k))}
+    indexes = {m.group(1) for k in form if (m := row_re.match(k))}
     rows = []
     for index in sorted(indexes, key=lambda s: (int(s), s)):
         prefix = f"{key}-{index}-"

@@ -65,7 +65,7 @@ def _options(prop: Any) -> list[tuple[Any, str]]:
     if isinstance(enum, list):
         names = _ui(prop).get("enumNames")
         if isinstance(names, list) and len(names) == len(enum):
-            return [(v, str(n)) for v, n in zip(enum, names)]
+            return [(v, str(n)) for v, n in zip(enum, names, strict=True)]
         return [(v, _option_str(v)) for v in enum]
     for key in ("oneOf", "anyOf"):
         alts = prop.get(key)

@@ -1,6 +1,7 @@
 """Deployed process models (versioned by content hash) and their running instances."""
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -77,4 +78,4 @@ class ProcessInstance(db.Model):
         primaryjoin="and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.status == 'open')",
     )
 
-    __mapper_args__ = {"version_id_col": lock_version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": lock_version}

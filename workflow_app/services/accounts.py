@@ -187,7 +187,9 @@ def profile(actor: Actor) -> dict:
         principal = db.session.get(User, uid)
         if principal is not None:
             acting.append(principal.username)
-    names = dict(db.session.execute(select(Group.id, Group.name_ru).where(Group.id.in_(user.group_ids))).all())
+    names: dict[str, str] = dict(
+        db.session.execute(select(Group.id, Group.name_ru).where(Group.id.in_(user.group_ids))).tuples()
+    )
     return {
         "id": user.id,
         "username": user.username,

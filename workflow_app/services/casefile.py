@@ -139,7 +139,7 @@ def summary(instance) -> list[tuple[str, object]]:
     if not data:
         try:
             data = instances.instance_data(instance)
-        except Exception:  # a broken state must not hide the page; the history shows what happened
+        except Exception:  # noqa: BLE001  (a broken state must not hide the page); the history shows what happened
             data = {}
     return key_data(instance, data)
 

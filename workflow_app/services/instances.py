@@ -103,7 +103,7 @@ def start_instance(
     cycle_key: str | None = None,
     parent: ProcessInstance | None = None,
     check_permission: bool = True,
-    initiator_org_id: int | None | object = operations.UNSET,
+    initiator_org_id: int | object | None = operations.UNSET,
     run_hooks: bool = True,
 ) -> ProcessInstance:
     model = latest_model(process_id)

@@ -109,7 +109,7 @@ def list_instances(
         .scalars()
         .all()
     )
-    return InstancePage(rows[:per_page], page, per_page, len(rows) > per_page)
+    return InstancePage(list(rows[:per_page]), page, per_page, len(rows) > per_page)
 
 
 def get_instance(actor: Actor, instance_id) -> tuple[ProcessInstance, list[HumanTask]]:

@@ -3,7 +3,7 @@ advances its instance). The inbox (``inbox.py``) lists and reads tasks; this mod
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from .. import formkit as form_schemas
 from ..engine import clock
@@ -41,13 +41,13 @@ def claim(actor: Actor, task_id: int) -> HumanTask:
         _require_worker(actor, task)
         check_four_eyes(actor, task)
         # Atomic: only one of two simultaneous claims finds the task still free.
-        won = db.session.execute(
+        result = db.session.execute(
             update(HumanTask)
             .where(HumanTask.id == task.id, HumanTask.assignee_id.is_(None), HumanTask.status == "open")
             .values(assignee_id=actor.user_id)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if won != 1:
+        )
+        if not isinstance(result, CursorResult) or result.rowcount != 1:
             raise Conflict("someone else has just claimed this task")
         uow.record("task_claimed", instance=task.instance, task_id=task.id, payload={"task": task.task_def})
         uow.commit()

@@ -268,7 +268,7 @@ class UnitOfWork:
         session = self.session()
         transaction = session.get_nested_transaction() or session.get_transaction()
         inserted = session.info.setdefault("inserted_rows", [])
-        for obj, missing, new_id in zip(objects, defaults, ids):
+        for obj, missing, new_id in zip(objects, defaults, ids, strict=True):
             for key, value in missing.items():
                 set_committed_value(obj, key, value)
             set_committed_value(obj, id_key, new_id)

@@ -41,7 +41,7 @@ def internal_error_page():
 
     try:
         return error_page(500)
-    except Exception:  # the layout itself failed (database down?): a bare page, never a trace
+    except Exception:  # noqa: BLE001  the layout itself failed (database down?): a bare page, never a trace
         return (
             "<!doctype html><meta charset=utf-8><title>500</title>"
             "<h1>Внутренняя ошибка</h1><p>Она записана в журнал.</p>"

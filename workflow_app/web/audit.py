@@ -96,7 +96,7 @@ def search():
     exports = {fmt: url_for("audit.export", fmt=fmt) + ("?" + urlencode(query) if query else "") for fmt in FORMATS}
     next_url = None
     if page and page["next_before"]:
-        next_url = url_for("audit_web.search") + "?" + urlencode(query + [("before", page["next_before"])])
+        next_url = url_for("audit_web.search") + "?" + urlencode([*query, ("before", page["next_before"])])
     return render_template(
         "audit/search.html",
         page=page,

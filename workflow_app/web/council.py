@@ -55,7 +55,7 @@ def _login():
     if not current_user.is_authenticated:
         try:
             return redirect(url_for("web.login", next=request.full_path))
-        except Exception:  # the login page is not installed (tests of this blueprint alone)
+        except Exception:  # noqa: BLE001  the login page is not installed (tests of this blueprint alone)
             abort(401)
     return None
 
@@ -76,7 +76,7 @@ def _field_label(key: str) -> str:
         return str(FIELD_LABELS[key])
     if key.startswith("instructions."):
         return _("Instruction") + " " + str(int(key.split(".")[1]) + 1) if key.split(".")[1].isdigit() else key
-    if key.startswith("present.") or key.startswith("substitutes."):
+    if key.startswith(("present.", "substitutes.")):
         return _("Attendance")
     return key
 

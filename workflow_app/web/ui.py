@@ -144,7 +144,7 @@ def _nav_items():
             "label": gettext("Inbox"),
             "url": url_for("web.inbox"),
             "count": new_task_count(),
-            "active": endpoint.startswith("web.inbox") or endpoint.startswith("web.task"),
+            "active": endpoint.startswith(("web.inbox", "web.task")),
         },
         {"label": gettext("Start a process"), "url": url_for("web.start"), "active": endpoint.startswith("web.start")},
         {"label": gettext("Cases"), "url": url_for("web.instances"), "active": endpoint.startswith("web.instance")},

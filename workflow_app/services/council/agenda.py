@@ -65,7 +65,7 @@ def materials(task: HumanTask, draft_decision: str | None = None) -> dict:
     instance = task.instance
     try:
         data = instances.instance_data(instance)
-    except Exception:  # a broken state must not hide the item from the secretary
+    except Exception:  # noqa: BLE001  (a broken state must not hide the item from the secretary)
         data = {}
     attachments = (
         db.session.execute(

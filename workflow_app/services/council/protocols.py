@@ -238,7 +238,7 @@ def protocol_view(meeting: Meeting) -> dict:
                 else {
                     "number": d.number,
                     "outcome": d.outcome,
-                    "outcome_label": dict((o["value"], o["label"]) for o in decision_options(item.task)).get(
+                    "outcome_label": {o["value"]: o["label"] for o in decision_options(item.task)}.get(
                         d.outcome, d.outcome
                     ),
                     "text": d.text,

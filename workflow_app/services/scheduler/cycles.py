@@ -209,7 +209,7 @@ def set_paused(actor: Actor, code: str, paused: bool) -> CycleDefinition:
             uow.record("cycle_paused" if paused else "cycle_resumed", payload={"cycle": code})
         uow.commit()
     _wake_loops(clock.now())  # a resumed cycle may be due at once
-    return db.session.get(CycleDefinition, code)
+    return _existing(code)
 
 
 def save_cycle(
@@ -241,10 +241,10 @@ def save_cycle(
         raise Invalid("the cycle key template must not be empty", fields={"key_template": key_template})
     data = instances.check_data(start_data or {})
     with UnitOfWork(actor) as uow:
-        cycle = db.session.get(CycleDefinition, code)
-        created = cycle is None
+        existing = db.session.get(CycleDefinition, code)
+        created = existing is None
+        cycle = existing if existing is not None else CycleDefinition(id=code, created_at=clock.now())
         if created:
-            cycle = CycleDefinition(id=code, created_at=clock.now())
             db.session.add(cycle)
         cycle.name, cycle.process_id, cycle.cron, cycle.timezone = name, process_id, cron, timezone_name
         cycle.key_template, cycle.business_key_template = key_template, business_key_template
@@ -266,4 +266,11 @@ def save_cycle(
         )
         uow.commit()
     _wake_loops(clock.now())
-    return db.session.get(CycleDefinition, code)
+    return _existing(code)
+
+
+def _existing(code: str) -> CycleDefinition:
+    cycle = db.session.get(CycleDefinition, code)
+    if cycle is None:
+        raise NotFound(f"cycle '{code}' not found")
+    return cycle

@@ -263,6 +263,8 @@ def fire_instance(instance_id: int, now: datetime) -> dict | None:
         if instance is None:
             return None  # fired by another scheduler, or locked by one right now
         due = instance.next_timer_at
+        if due is None:  # the row was read with next_timer_at < now
+            raise Conflict("the instance has no due timer")
         mark = len(uow.events)
         transitions = instances.fire_timers(uow, instance, SCHEDULER)
         if not transitions:
