@@ -93,7 +93,7 @@ def init_security(app) -> None:
     @app.after_request
     def _headers(response):
         headers = response.headers
-        present = {key.lower() for key in headers}
+        present = {key.lower() for key in headers.keys()}  # noqa: SIM118  (iterating Headers gives (name, value) pairs)
         for name, value in SECURITY_HEADERS:
             if name.lower() not in present:
                 headers.add(name, value)
