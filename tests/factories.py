@@ -2,6 +2,7 @@
 
 from workflow_app.extensions import db
 from workflow_app.models import Organisation
+from workflow_app.services import web_sessions
 from workflow_app.services.identity import actor_for, create_user
 
 
@@ -46,3 +47,13 @@ def example_people():
         "admin": user("admin", ["admin"], dept),
         "auditor": user("auditor", ["auditor"], dept),
     }
+
+
+def login_session(client, user):
+    """Log ``user`` in on ``client`` without a password: an open server-side session (services/web_sessions)
+    and its id in the signed cookie, as a real login leaves them."""
+    sid = web_sessions.start(user)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session[web_sessions.SID_KEY] = sid

@@ -8,12 +8,12 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import example_people, org, user
+from factories import example_people, login_session, org, user
 
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, TaskAttachment
-from workflow_app.services import accounts, audit
+from workflow_app.services import accounts, audit, deputies
 from workflow_app.services.identity import SYSTEM
 
 REQUEST = {"title": "Заявка ТПТ", "amount": 25, "justification": "Нужно больше мест для набора"}
@@ -211,9 +211,7 @@ def test_claim_race_exactly_one_wins(app, client, people):
 
 
 def _login_session(client, u):
-    with client.session_transaction() as session:
-        session["_user_id"] = str(u.id)
-        session["_fresh"] = True
+    login_session(client, u)
 
 
 def test_session_auth_needs_csrf_for_writes(client, people):
@@ -257,7 +255,7 @@ def test_bearer_requests_neither_read_nor_write_the_browser_session(client, peop
 
 def test_deputy_acts_only_during_the_absence(client, people):
     deputy = user("dpo_deputy", ["sector_officer"], org("dpo"))
-    accounts.add_deputy(SYSTEM, "dpo_officer", "dpo_deputy", date(2026, 3, 2), date(2026, 3, 4))
+    deputies.add(SYSTEM, "dpo_officer", "dpo_deputy", date(2026, 3, 2), date(2026, 3, 4))
     officer = Api(client, "college_officer_1")
     task_id = start(officer)["tasks"][0]["id"]
     officer.post(f"/tasks/{task_id}/complete", {"data": REQUEST})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MONDAY
-from factories import actor, example_people, org, user
+from factories import actor, example_people, login_session, org, user
 from lxml import etree
 from openpyxl import load_workbook
 from sqlalchemy import select, text
@@ -43,9 +43,7 @@ def people(app):
 
 
 def login(client, u):
-    with client.session_transaction() as session:
-        session["_user_id"] = str(u.id)
-        session["_fresh"] = True
+    login_session(client, u)
 
 
 def start(person, process="example_approval", key="BK-1", data=None):

@@ -106,6 +106,37 @@ EXPECTED = {
     "GET /api/v1/council/protocols/{protocol_id}": ANY,
     "DELETE /api/v1/council/protocols/{protocol_id}": ANY,
     "POST /api/v1/council/instructions/{instruction_id}/done": ANY,
+    # administration (issue 21): only administrators change others; everyone manages their own tokens,
+    # sessions, password and absence. A token or session of someone else, or an unknown deputy registration,
+    # answers 404 to a non-admin (ANY: past the role gate, nothing revealed).
+    "GET /api/v1/users": ADMIN,
+    "POST /api/v1/users": ADMIN,
+    "GET /api/v1/users/{user_id}": ADMIN,
+    "PATCH /api/v1/users/{user_id}": ADMIN,
+    "POST /api/v1/users/{user_id}/reset-password": ADMIN,
+    "POST /api/v1/users/{user_id}/deactivate": ADMIN,
+    "POST /api/v1/users/{user_id}/reactivate": ADMIN,
+    "GET /api/v1/users/{user_id}/tokens": ADMIN,
+    "GET /api/v1/users/{user_id}/sessions": ADMIN,
+    "GET /api/v1/me/tokens": ANY,
+    "POST /api/v1/me/tokens": ANY,
+    "GET /api/v1/me/sessions": ANY,
+    "POST /api/v1/me/password": ANY,
+    "POST /api/v1/tokens/{token_id}/revoke": ANY,
+    "POST /api/v1/sessions/{session_id}/end": ANY,
+    "POST /api/v1/auth/revoke": ANY,
+    "GET /api/v1/organisations": ADMIN,
+    "POST /api/v1/organisations": ADMIN,
+    "GET /api/v1/organisations/{org_id}": ADMIN,
+    "PATCH /api/v1/organisations/{org_id}": ADMIN,
+    "GET /api/v1/deputies": ANY,
+    "POST /api/v1/deputies": ADMIN,  # for someone else; the absent user registers their own
+    "POST /api/v1/deputies/{deputy_id}/end": ANY,
+    "GET /api/v1/admin/bodies": ADMIN,
+    "GET /api/v1/admin/bodies/{body}": ADMIN,
+    "POST /api/v1/admin/bodies/{body}/seats": ADMIN,
+    "POST /api/v1/admin/bodies/{body}/seats/{seat_id}/end": ADMIN,
+    "PATCH /api/v1/admin/bodies/{body}/settings": ADMIN,
 }
 
 
@@ -127,7 +158,17 @@ def _path_values(app):
     )
     assert r.status_code == 201, r.get_json()
     inst = r.get_json()
+    victim = accounts.add_user(SYSTEM, "matrix_victim", "victim-password-1", "Проверка прав", ["dpo_officer"], "DEPPO")
+    victim_token = accounts.issue_token(SYSTEM, "matrix_victim", "matrix")
+    token_id = client.get("/api/v1/me/tokens", headers={"Authorization": "Bearer " + victim_token}).get_json()[0]["id"]
+    org_id = client.get("/api/v1/me", headers={"Authorization": "Bearer " + token}).get_json()["organisation"]["id"]
     return {
+        "user_id": victim.id,
+        "token_id": token_id,
+        "org_id": org_id,
+        "deputy_id": 999999,
+        "session_id": 999999,
+        "seat_id": 999999,
         "instance_id": inst["id"],
         "task_id": inst["tasks"][0]["id"],
         "process_id": "example_approval",
@@ -159,6 +200,16 @@ BODIES = {
     "POST /api/v1/council/meetings/{meeting_id}/attendance": {"present": []},
     "POST /api/v1/council/meetings/{meeting_id}/items/{item_id}/decision": {"outcome": "approve"},
     "POST /api/v1/council/meetings/{meeting_id}/items/{item_id}/postpone": {},
+    "POST /api/v1/users": {"username": "matrix_new", "groups": ["dpo_officer"]},
+    "POST /api/v1/me/password": {"current_password": "wrong", "new_password": "another-password-1"},
+    "POST /api/v1/organisations": {"code": "MATRIX", "name": "Проверка прав", "kind": "other"},
+    "POST /api/v1/deputies": {
+        "principal": "matrix_victim",
+        "deputy": "dpo_head",
+        "starts_on": "2099-01-01",
+        "ends_on": "2099-01-31",
+    },
+    "POST /api/v1/admin/bodies/{body}/seats": {"user_id": 1, "role": "member", "valid_from": "2099-01-01"},
 }
 
 
@@ -171,8 +222,9 @@ def _endpoints(client):
                 found.append(
                     f"{method.upper()} /api/v1{path}" if not path.startswith("/api/v1") else f"{method.upper()} {path}"
                 )
-    # destructive administrator corrections last, so they do not close the objects other checks use
-    return sorted(found, key=lambda e: ("/admin/" in e, e))
+    # destructive administrator corrections last, so they do not close the objects other checks use; revoking
+    # the calling token at the very end (every role's token is revoked by it)
+    return sorted(found, key=lambda e: (e.endswith("/auth/revoke"), "/admin/" in e or "/deactivate" in e, e))
 
 
 def _request(client, endpoint, values, token):

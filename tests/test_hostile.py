@@ -8,6 +8,7 @@ import re
 
 import pytest
 import schemathesis
+from factories import login_session
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import checks as st_checks
 
@@ -199,9 +200,7 @@ def _admin_session(app, client):
     from workflow_app.models import User
 
     admin = db.session.query(User).filter_by(username="admin").one()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(admin.id)
-        session["_fresh"] = True
+    login_session(client, admin)
     page = client.get("/admin/models")
     assert page.status_code == 200
     import re

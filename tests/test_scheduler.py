@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import actor, example_people
+from factories import actor, example_people, login_session
 from sqlalchemy import func, select
 
 from workflow_app import workdays
@@ -286,6 +286,7 @@ def test_pause_and_resume_via_the_api(app, client):
     pause_defaults()
     people = example_people()
     define("kcp", "0 9 1 4 *", "{year}")
+    app.config["TOKEN_TTL_DAYS"] = 3650  # the clock jumps more than a year ahead below
     admin = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, people["admin"].username)}
     officer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, people["dpo"].username)}
     listed = client.get("/api/v1/scheduler/cycles", headers=admin)
@@ -321,9 +322,7 @@ def test_admin_page_and_healthz_show_the_scheduler(app, client):
     people = example_people()
     scheduler.heartbeat("host:1", "run", scheduler.TickResult(now=clock.now(), next_due=tomsk(2027, 4, 1, 9, 0)))
     assert "scheduler" not in client.get("/healthz").get_json()  # not for anonymous callers
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(people["admin"].id)
-        sess["_fresh"] = True
+    login_session(client, people["admin"])
     health = client.get("/healthz").get_json()["scheduler"]
     assert health["running"] is True and health["next_due_at"] is not None
     page = client.get("/admin/scheduler")
@@ -337,8 +336,7 @@ def test_admin_page_and_healthz_show_the_scheduler(app, client):
     assert resp.status_code == 302
     assert db.session.get(CycleDefinition, "kcp_campaign").paused is True
     assert "Возобновить" in client.get("/admin/scheduler").get_data(as_text=True)
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(people["dpo"].id)
+    login_session(client, people["dpo"])
     assert client.get("/admin/scheduler").status_code == 403
 
 

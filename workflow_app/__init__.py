@@ -65,10 +65,16 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id):
-        from .models import User
+        """The user of an open server-side session (services/web_sessions): a cookie whose session has
+        ended (logout, deactivation, password change) authenticates no one."""
+        from flask import session
 
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        from .services import web_sessions
+
+        try:
+            return web_sessions.user_for(int(user_id), session.get(web_sessions.SID_KEY))
+        except ValueError:
+            return None
 
     from .api import register_api
     from .web import register_web
@@ -78,13 +84,12 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     from .cli import register_cli
     from .logging_setup import init_logging
-    from .security import init_security, limit_logins
+    from .security import init_security
 
     init_security(app)
     from .resilience import init_resilience
 
     init_resilience(app)
-    limit_logins(app)
     init_logging(app)
     if app.config.get("PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -1,11 +1,12 @@
-"""Operator commands for people: ``flask users create|token|deputy`` and ``flask demo load``."""
+"""Operator commands for people: ``flask users create|list|edit|reset-password|deactivate|reactivate|token|
+revoke-tokens|deputy`` and ``flask demo load``."""
 
 import sys
 
 import click
 from flask.cli import AppGroup
 
-from .services import accounts, demo
+from .services import accounts, demo, deputies, people
 from .services.errors import ServiceError
 from .services.identity import SYSTEM
 
@@ -17,7 +18,7 @@ def _fail(exc: ServiceError):
 
 
 def register_users_cli(app):
-    users_cli = AppGroup("users", help="Create users and personal API tokens.")
+    users_cli = AppGroup("users", help="Users, their groups, passwords, tokens and deputies.")
 
     @users_cli.command("create")
     @click.argument("username")
@@ -49,13 +50,104 @@ def register_users_cli(app):
     @click.argument("deputy")
     @click.argument("starts_on", type=click.DateTime(formats=["%Y-%m-%d"]))
     @click.argument("ends_on", type=click.DateTime(formats=["%Y-%m-%d"]))
-    def users_deputy(principal, deputy, starts_on, ends_on):
+    @click.option("--reason", default="", help="e.g. отпуск, командировка")
+    def users_deputy(principal, deputy, starts_on, ends_on, reason):
         """DEPUTY acts for PRINCIPAL from STARTS_ON to ENDS_ON (YYYY-MM-DD, inclusive)."""
         try:
-            accounts.add_deputy(SYSTEM, principal, deputy, starts_on.date(), ends_on.date())
+            deputies.add(SYSTEM, principal, deputy, starts_on.date(), ends_on.date(), reason)
         except ServiceError as exc:
             _fail(exc)
         click.echo(f"{deputy} acts for {principal} {starts_on:%Y-%m-%d}..{ends_on:%Y-%m-%d}")
+
+    @users_cli.command("list")
+    @click.option("--search", "q", default="", help="Part of the name or the login.")
+    @click.option("--org", "organisation", default=None, help="Organisation code.")
+    @click.option("--group", default=None, help="Role id.")
+    @click.option("--status", type=click.Choice(["active", "inactive", "all"]), default="active", show_default=True)
+    def users_list(q, organisation, group, status):
+        """List users (tab-separated: login, active, organisation, groups, name)."""
+        page, pages = 1, 1
+        while page <= pages:
+            result = people.search(SYSTEM, q, organisation, group, status, page)
+            for u in result.items:
+                org = u["organisation"]["code"] if u["organisation"] else "-"
+                state = "active" if u["active"] else "inactive"
+                click.echo(f"{u['username']}\t{state}\t{org}\t{','.join(u['groups']) or '-'}\t{u['display_name']}")
+            page, pages = page + 1, result.pages
+
+    @users_cli.command("edit")
+    @click.argument("username")
+    @click.option("--name", "display_name", default=None, help="New display name.")
+    @click.option("--email", default=None, help="New e-mail ('' clears it).")
+    @click.option("--org", "organisation", default=None, help="Organisation code ('' clears it).")
+    @click.option("--group", "groups", multiple=True, help="The complete new list of groups (repeatable).")
+    @click.option("--add-group", "add_groups", multiple=True, help="Add a group (repeatable).")
+    @click.option("--remove-group", "remove_groups", multiple=True, help="Remove a group (repeatable).")
+    def users_edit(username, display_name, email, organisation, groups, add_groups, remove_groups):
+        """Change a user's name, e-mail, organisation or groups."""
+        try:
+            user = people.by_username(SYSTEM, username)
+            new_groups = None
+            if groups or add_groups or remove_groups:
+                base = set(groups) if groups else set(user.group_ids)
+                new_groups = sorted((base | set(add_groups)) - set(remove_groups))
+            user = people.edit(
+                SYSTEM,
+                user.id,
+                display_name=display_name,
+                email=... if email is None else email,
+                organisation=... if organisation is None else organisation,
+                groups=new_groups,
+            )
+        except ServiceError as exc:
+            _fail(exc)
+        click.echo(f"changed {user.username} groups={','.join(sorted(user.group_ids)) or '-'}")
+
+    @users_cli.command("reset-password")
+    @click.argument("username")
+    @click.option("--password", default=None, help="The new password (default: a generated one, printed).")
+    def users_reset_password(username, password):
+        """Set a one-time password; the user changes it at the next login; their sessions end."""
+        try:
+            value = people.reset_password(SYSTEM, people.by_username(SYSTEM, username).id, password)
+        except ServiceError as exc:
+            _fail(exc)
+        click.echo(value)
+
+    @users_cli.command("deactivate")
+    @click.argument("username")
+    def users_deactivate(username):
+        """Deactivate: sessions end, tokens are revoked, open tasks return to their groups (listed)."""
+        try:
+            done = people.deactivate(SYSTEM, people.by_username(SYSTEM, username).id)
+        except ServiceError as exc:
+            _fail(exc)
+        click.echo(
+            f"deactivated {username}: sessions ended {done.sessions_ended}, tokens revoked {done.tokens_revoked}, "
+            f"tasks unassigned {len(done.unassigned_tasks)}"
+        )
+        for t in done.unassigned_tasks:
+            click.echo(f"  task {t['id']}\t{t['business_key'] or '-'}\t{t['group'] or '-'}\t{t['name']}")
+
+    @users_cli.command("reactivate")
+    @click.argument("username")
+    def users_reactivate(username):
+        """Let a deactivated user log in again."""
+        try:
+            people.reactivate(SYSTEM, people.by_username(SYSTEM, username).id)
+        except ServiceError as exc:
+            _fail(exc)
+        click.echo(f"reactivated {username}")
+
+    @users_cli.command("revoke-tokens")
+    @click.argument("username")
+    def users_revoke_tokens(username):
+        """Revoke every personal API token of the user."""
+        try:
+            count = accounts.revoke_tokens(SYSTEM, username)
+        except ServiceError as exc:
+            _fail(exc)
+        click.echo(f"revoked {count} token(s) of {username}")
 
     demo_cli = AppGroup("demo", help="Demo data (refused when SOGLASIE_ENV=production).")
 

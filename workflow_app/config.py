@@ -72,6 +72,13 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    TOKEN_TTL_DAYS = int(os.environ.get("TOKEN_TTL_DAYS", "90"))  # personal API tokens expire
+    # Failed logins, counted in the database (shared by every worker and host) within a sliding window:
+    # per account (the account is then refused for the rest of the window) and per client address (an
+    # office behind one NAT shares it, so its limit is higher). Successful logins are not counted.
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10"))
+    LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "100"))
     LOG_JSON = _bool("LOG_JSON", ENV_NAME == "production")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))  # reverse proxies in front (X-Forwarded-* trusted)

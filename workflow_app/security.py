@@ -1,4 +1,8 @@
-"""HTTP hardening: security headers (CSP without inline script, no framing), login rate limits."""
+"""HTTP hardening: security headers (CSP without inline script, no framing).
+
+Login limits are not here: failed logins are counted per account and per address in the database, which
+every worker and host shares (services/login_limits.py).
+"""
 
 import os
 import secrets
@@ -6,8 +10,6 @@ import tempfile
 from pathlib import Path
 
 from flask import request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from .config import DEFAULT_SECRET
 
@@ -64,16 +66,7 @@ def ensure_secret_key(app) -> None:
         raise RuntimeError(f"{path}: the secret key file is empty or short; delete it to have a new one made")
 
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-
-# Endpoints that take a password: a few attempts a minute per client address.
-LOGIN_ENDPOINTS = ("web.login", "auth.create_token")
-LOGIN_LIMIT = "10 per minute"
-
-
 def init_security(app) -> None:
-    limiter.init_app(app)
-
     @app.before_request
     def _api_requires_authentication():
         """Anonymous calls to the API get 401 before any argument parsing (runs after the API's own auth)."""
@@ -102,11 +95,3 @@ def init_security(app) -> None:
         if "cache-control" not in present and request.path.startswith(("/api/", "/login", "/tasks/")):
             headers.add("Cache-Control", "no-store")
         return response
-
-
-def limit_logins(app) -> None:
-    """Wrap the password-taking views (registered by their blueprints) with the login rate limit."""
-    for endpoint in LOGIN_ENDPOINTS:
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(view)

@@ -13,8 +13,9 @@ from marshmallow import fields as ma_fields
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf
+from ..services import tokens
 from ..services.errors import ServiceError, Unauthorized
-from ..services.identity import actor_for, actor_for_token
+from ..services.identity import actor_for, token_actor
 
 
 class ErrorBodySchema(Schema):
@@ -87,10 +88,12 @@ def _authenticate():
     g.pop("_login_user", None)  # Flask-Login's per-context cache: re-read the session of this request
     token = _bearer_token(request)
     if token is not None:
-        actor = actor_for_token(token)
-        if actor is None:
-            raise Unauthorized("invalid or revoked token")
-        g.api_actor = actor
+        found = token_actor(token)
+        if found is None:
+            raise Unauthorized("invalid, expired or revoked token")
+        g.api_actor, use_stale = found
+        if use_stale:  # its last use is recorded at most once a minute (services/identity)
+            tokens.record_use(g.api_actor)
         return
     if current_user.is_authenticated:
         if request.method not in ("GET", "HEAD", "OPTIONS"):

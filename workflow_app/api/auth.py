@@ -1,5 +1,6 @@
 """Tokens and the caller: POST /auth/token (no authentication), GET /auth/csrf, GET /me, POST /me/inbox-seen."""
 
+from flask import request
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
@@ -16,7 +17,11 @@ blp = Blueprint("auth", __name__, url_prefix="", description="Authentication and
 @blp.doc(security=[])
 def create_token(body):
     """Exchange a user name and password for a personal API token (use it as ``Authorization: Bearer``)."""
-    return {"token": accounts.login_for_token(body["username"], body["password"], body.get("name") or "api")}
+    return {
+        "token": accounts.login_for_token(
+            body["username"], body["password"], body.get("name") or "api", remote_addr=request.remote_addr
+        )
+    }
 
 
 @blp.route("/auth/csrf")

@@ -22,3 +22,10 @@ ALL += [scheduler_blp]
 from .notices import blp as notices_blp  # noqa: E402
 
 ALL += [notices_blp]
+
+from .bodies import blp as bodies_blp  # noqa: E402
+from .deputies import blp as deputies_blp  # noqa: E402
+from .organisations import blp as organisations_blp  # noqa: E402
+from .users import blp as users_blp  # noqa: E402
+
+ALL += [users_blp, organisations_blp, deputies_blp, bodies_blp]

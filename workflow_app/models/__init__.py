@@ -12,7 +12,7 @@ from .council import (  # noqa: F401
     MeetingSubstitute,
     Protocol,
 )
-from .identity import ApiToken, Deputy, Group, Membership, Organisation, User  # noqa: F401
+from .identity import ApiToken, Deputy, Group, LoginFailure, Membership, Organisation, User, UserSession  # noqa: F401
 from .notification import Notification  # noqa: F401
 from .process import ProcessInstance, ProcessModel  # noqa: F401
 from .publication import Publication  # noqa: F401

@@ -15,6 +15,7 @@ from ._types import UTCDateTime, utcnow
 
 BODY_ROLES = ("chair", "deputy_chair", "secretary", "member")
 VOTING_ROLES = ("chair", "deputy_chair", "member")
+DEFAULT_QUORUM_SHARE = 0.5
 
 
 class CollegialBody(db.Model):
@@ -23,13 +24,20 @@ class CollegialBody(db.Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)  # the BPMN collegialBody value
     name: Mapped[str] = mapped_column(String(300))
     short_name: Mapped[str] = mapped_column(String(100))
-    settings: Mapped[dict] = mapped_column(JSON, default=dict)  # {"protocols_public": bool}
+    # {"protocols_public": bool, "quorum_share": the share of voting members that makes a quorum (0.5)}
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
 
     memberships: Mapped[list["BodyMembership"]] = relationship(back_populates="body")
 
     @property
     def protocols_public(self) -> bool:
         return bool((self.settings or {}).get("protocols_public"))
+
+    @property
+    def quorum_share(self) -> float:
+        """At least this share of the voting members makes a quorum (default: half, the roadmap's rule)."""
+        value = (self.settings or {}).get("quorum_share")
+        return float(value) if isinstance(value, (int, float)) and 0 < value <= 1 else DEFAULT_QUORUM_SHARE
 
 
 class BodyMembership(db.Model):

@@ -40,3 +40,9 @@ class Invalid(ServiceError):
     """Invalid input; ``fields`` maps a field path to its message."""
 
     status, code = 422, "invalid"
+
+
+class TooManyAttempts(ServiceError):
+    """Too many failed logins for this account or from this address within the window."""
+
+    status, code = 429, "too_many_requests"

@@ -3,12 +3,12 @@
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, bindparam, exists, select, type_coerce, update
+from sqlalchemy import Integer, bindparam, exists, or_, select, type_coerce, update
 from werkzeug.security import check_password_hash
 
 from ..engine import clock
@@ -28,6 +28,7 @@ class Actor:
     groups: frozenset = field(default_factory=frozenset)
     # principal user id -> that principal's groups, for users this actor deputises today
     acting_for: tuple = ()
+    token_id: int | None = None  # the personal API token this request was authenticated with
 
     @property
     def is_admin(self) -> bool:
@@ -79,6 +80,11 @@ def actor_for(user: User, today: date | None = None) -> Actor:
 _user, _token, _membership, _deputy = User.__table__.c, ApiToken.__table__.c, Membership.__table__.c, Deputy.__table__.c
 _TOKEN_ACTOR = (
     select(
+        _token.id.label("token_id"),
+        # was its last use recorded before ``stale``? (a flag: the driver gives it as it is, no conversion)
+        type_coerce(or_(_token.last_used_at.is_(None), _token.last_used_at < bindparam("stale")), Integer).label(
+            "use_stale"
+        ),
         _user.id,
         _user.username,
         _user.organisation_id,
@@ -97,21 +103,31 @@ _TOKEN_ACTOR = (
             Membership.__table__, _membership.user_id == _user.id
         )
     )
-    .where(_token.token_hash == bindparam("digest"), _token.revoked.is_(False), _user.active.is_(True))
+    .where(
+        _token.token_hash == bindparam("digest"),
+        _token.revoked.is_(False),
+        _token.expires_at > bindparam("now"),
+        _user.active.is_(True),
+    )
 )
 
 
-def actor_for_token(token: str) -> Actor | None:
-    """The Actor of a valid personal API token of an active user, or None."""
+TOKEN_USE_PRECISION = timedelta(minutes=1)  # a token's last use is recorded at most once a minute
+
+
+def token_actor(token: str) -> tuple[Actor, bool] | None:
+    """The Actor of a valid (not revoked, not expired) personal API token of an active user, and whether the
+    token's last recorded use is older than TOKEN_USE_PRECISION (so it is to be recorded again); or None."""
+    now = clock.now()
     today = clock.today()
-    rows = statements.run(
-        db.session.connection(), _TOKEN_ACTOR, {"digest": token_digest(token), "today": today}
-    ).fetchall()
+    params = {"digest": token_digest(token), "today": today, "now": now, "stale": now - TOKEN_USE_PRECISION}
+    rows = statements.run(db.session.connection(), _TOKEN_ACTOR, params).fetchall()
     if not rows:
         return None
-    user_id, username, org_id, _group, deputises = rows[0]
-    groups = frozenset(row[3] for row in rows if row[3] is not None)
-    return Actor(user_id, username, org_id, groups, _acting_for(user_id, today) if deputises else ())
+    token_id, use_stale, user_id, username, org_id, _group, deputises = rows[0]
+    groups = frozenset(row[5] for row in rows if row[5] is not None)
+    acting = _acting_for(user_id, today) if deputises else ()
+    return Actor(user_id, username, org_id, groups, acting, token_id), bool(use_stale)
 
 
 PASSWORD_MIN_LENGTH = 10

@@ -1,36 +1,85 @@
-"""Browser sign-in and sign-out as audited commands (kinds ``login``, ``login_failed``, ``logout``).
+"""Sign-in, sign-out and the own password as audited commands (kinds ``login``, ``login_failed``, ``logout``,
+``password_changed``).
 
-The password check itself is ``identity.authenticate``; this module adds the audit trail so that
-every sign-in attempt — also a failed one — is in the hash-chained log.
+The password check itself is ``identity.authenticate``; this module adds the login limits
+(``login_limits``: failures counted per account and address in the database), the server-side session
+(``web_sessions``) and the audit trail, so that every sign-in attempt — also a failed one — is in the
+hash-chained log.
 """
 
+from ..extensions import db
 from ..models import User
-from .errors import Unauthorized
-from .identity import Actor, actor_for, authenticate, upgrade_password_hash
+from . import login_limits, web_sessions
+from .errors import Invalid, Unauthorized
+from .identity import Actor, actor_for, authenticate, hash_password, password_problems, upgrade_password_hash
 from .uow import UnitOfWork
 
 ANONYMOUS = Actor(None, "anonymous")
 MAX_NAME = 64
 
 
-def login(username: str, password: str, *, remote_addr: str | None = None, channel: str = "web") -> User:
-    """Check the credentials; record ``login`` or ``login_failed``; raise Unauthorized on failure."""
-    username = (username or "").strip()[:MAX_NAME]
-    user = authenticate(username, password or "") if username else None
+def verify(username, password, *, remote_addr: str | None = None, channel: str = "web") -> User:
+    """The active user with these credentials. A failure is counted and recorded (``login_failed``), then
+    Unauthorized; an account or address over its limit of failures gets TooManyAttempts before any check."""
+    username = (username if isinstance(username, str) else "").strip()[:MAX_NAME]
+    password = password if isinstance(password, str) else ""
+    if not username:
+        raise Unauthorized("wrong user name or password")
+    login_limits.check(username, remote_addr)
+    user = authenticate(username, password)
     if user is None:
         with UnitOfWork(ANONYMOUS) as uow:
+            login_limits.record_failure(username, remote_addr)
             uow.record("login_failed", payload={"username": username, "remote_addr": remote_addr, "channel": channel})
             uow.commit()
         raise Unauthorized("wrong user name or password")
-    who = actor_for(user)
-    with UnitOfWork(who) as uow:
-        upgrade_password_hash(user, password)
-        uow.record("login", payload={"remote_addr": remote_addr, "channel": channel})
-        uow.commit()
     return user
 
 
-def logout(actor: Actor, *, remote_addr: str | None = None) -> None:
+def login(
+    username: str, password: str, *, remote_addr: str | None = None, user_agent: str | None = None
+) -> tuple[User, str]:
+    """Check the credentials and open a browser session: returns the user and the session id for the cookie."""
+    user = verify(username, password, remote_addr=remote_addr, channel="web")
+    with UnitOfWork(actor_for(user)) as uow:
+        upgrade_password_hash(user, password)
+        login_limits.forget_account(user.username)
+        sid = web_sessions.start(user, remote_addr, user_agent)
+        uow.record("login", payload={"remote_addr": remote_addr, "channel": "web"})
+        uow.commit()
+    return user, sid
+
+
+def logout(actor: Actor, sid=None, *, remote_addr: str | None = None) -> None:
+    """End this browser session on the server (its cookie, if copied, no longer works)."""
     with UnitOfWork(actor) as uow:
+        web_sessions.end(sid)
         uow.record("logout", payload={"remote_addr": remote_addr})
         uow.commit()
+
+
+def change_password(actor: Actor, current: str, new: str, repeat: str | None = None, *, sid=None) -> int:
+    """The user changes their own password: the current one is checked, the new one must meet the policy
+    and differ from it. Every other session of the user ends; returns how many did."""
+    if actor.user_id is None:
+        raise Unauthorized("not a user")
+    errors = {}
+    problems = password_problems(actor.username, new)
+    if problems:
+        errors["new_password"] = "; ".join(problems)
+    elif repeat is not None and new != repeat:
+        errors["repeat"] = "the passwords do not match"
+    elif new == current:
+        errors["new_password"] = "must differ from the current password"
+    if errors:
+        raise Invalid("the password cannot be changed", fields=errors)
+    if authenticate(actor.username, current if isinstance(current, str) else "") is None:
+        raise Invalid("the password cannot be changed", fields={"current_password": "wrong password"})
+    with UnitOfWork(actor) as uow:
+        user = db.session.get(User, actor.user_id)
+        user.password_hash = hash_password(new)
+        user.must_change_password = False
+        ended = web_sessions.end_all(user.id, keep_sid=sid)
+        uow.record("password_changed", payload={"user_id": user.id, "sessions_ended": ended})
+        uow.commit()
+    return ended

@@ -50,7 +50,16 @@ def internal_error_page():
 
 def register_web(app):
     app.register_blueprint(health)
-    from . import ui, views_admin, views_auth, views_cases, views_work  # noqa: F401  (routes of the "web" blueprint)
+    from . import (  # noqa: F401  (routes of the "web" blueprint)
+        account,
+        admin_people,
+        admin_registry,
+        ui,
+        views_admin,
+        views_auth,
+        views_cases,
+        views_work,
+    )
 
     app.register_blueprint(ui.bp)
     from .audit import bp as audit_web_bp

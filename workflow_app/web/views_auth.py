@@ -1,12 +1,12 @@
 """Login, logout, the language switch and the start page."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..services import sessions
-from ..services.errors import Unauthorized
-from .ui import actor, bp, safe_next
+from ..services import sessions, web_sessions
+from ..services.errors import TooManyAttempts, Unauthorized
+from .ui import actor, bp, safe_next, translate_message
 
 
 @bp.route("/")
@@ -25,12 +25,21 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "")
         try:
-            user = sessions.login(username, request.form.get("password", ""), remote_addr=request.remote_addr)
-        except Unauthorized:
-            error = _("Wrong user name or password.")
-            status = 401
+            user, sid = sessions.login(
+                username,
+                request.form.get("password", ""),
+                remote_addr=request.remote_addr,
+                user_agent=request.user_agent.string,
+            )
+        except (Unauthorized, TooManyAttempts) as exc:
+            error = _("Wrong user name or password.") if exc.status == 401 else translate_message(exc.message)
+            status = exc.status
         else:
+            session.clear()
+            session[web_sessions.SID_KEY] = sid
             login_user(user)
+            if user.must_change_password:
+                return redirect(url_for("web.account_password", next=target))
             return redirect(target)
     return render_template("login.html", error=error, username=username, next=target), status
 
@@ -38,8 +47,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    sessions.logout(actor(), remote_addr=request.remote_addr)
+    sessions.logout(actor(), session.get(web_sessions.SID_KEY), remote_addr=request.remote_addr)
     logout_user()
+    session.clear()
     flash(_("You have logged out."), "info")
     return redirect(url_for("web.login"))
 

@@ -386,7 +386,8 @@ class Quorum:
 
 
 def quorum(meeting: Meeting) -> Quorum:
-    """At least half of the voting members (chair, deputy chair, members), substitutes counted."""
+    """At least the body's quorum share (half by default) of the voting members (chair, deputy chair,
+    members), substitutes counted."""
     voting = _voting_members(meeting.body, meeting_day(meeting))
     present = set()
     for a in meeting.attendance:
@@ -396,7 +397,7 @@ def quorum(meeting: Meeting) -> Quorum:
         if counted_for in voting:
             present.add(counted_for)
     total = len(voting)
-    required = math.ceil(total / 2) if total else 1
+    required = max(1, math.ceil(round(total * meeting.body.quorum_share, 9))) if total else 1
     return Quorum(total, len(present), required, total > 0 and len(present) >= required)
 
 

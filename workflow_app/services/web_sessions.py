@@ -1,0 +1,89 @@
+"""Browser sessions kept on the server.
+
+The signed session cookie carries the user id (Flask-Login) and a random session id; the ``user_session``
+table holds that id's SHA-256. A request is authenticated only while its row is open and the user active,
+so logging out, a deactivation or a password change ends a session at once: a copied cookie no longer
+works afterwards. Functions that write run inside the caller's unit of work.
+"""
+
+import hashlib
+import secrets
+
+from sqlalchemy import select, update
+
+from ..engine import clock
+from ..extensions import db
+from ..models import User, UserSession
+
+SID_KEY = "sid"  # the key of the session id in the signed cookie session
+
+
+def _digest(sid: str) -> str:
+    return hashlib.sha256(sid.encode("utf-8")).hexdigest()
+
+
+def start(user: User, remote_addr: str | None = None, user_agent: str | None = None) -> str:
+    """Open a session for ``user``; returns its id (to be put in the cookie session, never stored in clear)."""
+    sid = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            sid_hash=_digest(sid),
+            user_id=user.id,
+            created_at=clock.now(),
+            remote_addr=(remote_addr or "")[:64] or None,
+            user_agent=(user_agent or "")[:200] or None,
+        )
+    )
+    return sid
+
+
+_USER_OF_SESSION = (
+    select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(User.active.is_(True), UserSession.ended_at.is_(None))
+)
+
+
+def user_for(user_id: int, sid) -> User | None:
+    """The active user of an open session with this id (the cookie's user id must match), else None."""
+    if not isinstance(sid, str) or not sid:
+        return None
+    return db.session.execute(
+        _USER_OF_SESSION.where(User.id == user_id, UserSession.sid_hash == _digest(sid))
+    ).scalar_one_or_none()
+
+
+def end(sid) -> bool:
+    """End the session with this id; True when it was open."""
+    if not isinstance(sid, str) or not sid:
+        return False
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.sid_hash == _digest(sid), UserSession.ended_at.is_(None))
+        .values(ended_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def end_all(user_id: int, keep_sid=None) -> int:
+    """End every open session of the user (except ``keep_sid``, the caller's own); returns how many."""
+    statement = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if isinstance(keep_sid, str) and keep_sid:
+        statement = statement.where(UserSession.sid_hash != _digest(keep_sid))
+    result = db.session.execute(statement.values(ended_at=clock.now()).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def open_sessions(user_id: int) -> list[UserSession]:
+    return list(
+        db.session.execute(
+            select(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+            .order_by(UserSession.created_at.desc())
+        ).scalars()
+    )
+
+
+def is_current(row: UserSession, sid) -> bool:
+    return isinstance(sid, str) and bool(sid) and row.sid_hash == _digest(sid)
