@@ -130,6 +130,12 @@ def token_actor(token: str) -> tuple[Actor, bool] | None:
     return Actor(user_id, username, org_id, groups, acting, token_id), bool(use_stale)
 
 
+def actor_for_token(token: str) -> Actor | None:
+    """The Actor of a valid personal API token of an active user, or None."""
+    found = token_actor(token)
+    return found[0] if found else None
+
+
 PASSWORD_MIN_LENGTH = 10
 
 

@@ -16,7 +16,7 @@ OPEN_WHILE_PASSWORD_MUST_CHANGE = ("web.account_password", "web.logout", "web.se
 
 FIELD_LABELS = {
     "username": lazy_gettext("Login"),
-    "display_name": lazy_gettext("Full name"),
+    "display_name": lazy_gettext("Surname, name, patronymic"),
     "email": lazy_gettext("E-mail"),
     "organisation": lazy_gettext("Organisation"),
     "groups": lazy_gettext("Groups"),
