@@ -51,7 +51,7 @@ def live_server(sqlite_template, tmp_path_factory):
     cases = {}
     with app.app_context():
         demo.load(SYSTEM, password="demo")
-        deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "example_approval.bpmn")
+        deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples" / "example_approval.bpmn")
         for key in ("A", "B", "C"):
             cases[key] = _submit_case(f"Заявка ТПТ {key}")
         db.session.remove()

@@ -5,7 +5,7 @@ secretary's lane: ``council_test_quota`` (approve / approve with changes / retur
 ``council_test_list`` (agree / disagree, with a parallel branch so the case can change while it waits).
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -503,7 +503,14 @@ def test_only_the_secretary_builds_only_the_chair_approves_and_signs(app, people
 
 def token_for(person):
     value = new_token_value()
-    db.session.add(ApiToken(user_id=person.id, token_hash=token_digest(value), name="test"))
+    db.session.add(
+        ApiToken(
+            user_id=person.id,
+            token_hash=token_digest(value),
+            name="test",
+            expires_at=clock.now() + timedelta(days=365),  # the test's clock moves on by weeks
+        )
+    )
     db.session.commit()
     return {"Authorization": f"Bearer {value}"}
 

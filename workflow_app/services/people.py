@@ -236,7 +236,7 @@ def create(
         if errors:
             raise Invalid("the user cannot be created", fields=errors)
         if db.session.execute(select(User.id).where(User.username == username)).first():
-            raise Conflict("this login is taken", fields={"username": "taken"})
+            raise Conflict("a user with this login already exists", fields={"username": "taken"})
         user = create_user(
             db.session, username, password, name or username, clean_groups, organisation=org, email=clean_email
         )
