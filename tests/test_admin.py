@@ -514,7 +514,7 @@ def test_deputies_refusals_and_my_absence(client, people):
     ended = me.post(f"/deputies/{mine[0]['id']}/end")
     assert ended.status_code == 200 and ended.get_json()["ends_on"] == "2026-03-01"
     assert Api(client, "dpo_officer_2").get("/me").get_json()["acting_for"] == []
-    upcoming = admin.get("/deputies?user_id=%d" % people["head"].id).get_json()[0]
+    upcoming = admin.get(f"/deputies?user_id={people['head'].id}").get_json()[0]
     assert Api(client, "college_officer_1").post(f"/deputies/{upcoming['id']}/end").status_code == 404
     assert admin.post(f"/deputies/{upcoming['id']}/end").status_code == 204
     assert [e.kind for e in db.session.query(AuditEvent).filter(AuditEvent.kind.like("deputy_%"))] == [

@@ -71,7 +71,6 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     TOKEN_TTL_DAYS = int(os.environ.get("TOKEN_TTL_DAYS", "90"))  # personal API tokens expire
     # Failed logins, counted in the database (shared by every worker and host) within a sliding window:
     # per account (the account is then refused for the rest of the window) and per client address (an
@@ -94,4 +93,3 @@ class TestConfig(Config):
     }  # the suite creates many users
     SECRET_KEY = "tests-only-" + "t" * 32
     WTF_CSRF_ENABLED = True
-    RATELIMIT_ENABLED = False
