@@ -347,9 +347,7 @@ def test_every_web_page_answers_hostile_query_values_below_500(app):
     for who in (None, "admin", "college_officer", "investor_1"):
         client = app.test_client()
         if who:
-            with client.session_transaction() as session:
-                session["_user_id"] = str(db.session.query(User).filter_by(username=who).one().id)
-                session["_fresh"] = True
+            login_session(client, db.session.query(User).filter_by(username=who).one())
         for page in pages:
             for value in HOSTILE_QUERY_VALUES:
                 encoded = value if value.startswith("%") else quote(value, safe="")
