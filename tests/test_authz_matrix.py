@@ -12,6 +12,8 @@ import io
 import os
 import re
 
+from factories import login_session
+
 from workflow_app.extensions import db
 from workflow_app.roles import ROLES
 from workflow_app.services import accounts, demo
@@ -315,6 +317,18 @@ WEB_EXPECTED = {
     "/admin/": ADMIN,
     "/admin/models": ADMIN,
     "/admin/scheduler": READERS,
+    # administration (issue 21): the admin's pages; everyone's own account pages
+    "/admin/users": ADMIN,
+    "/admin/users/new": ADMIN,
+    "/admin/users/{user_id}": ADMIN,
+    "/admin/organisations": ADMIN,
+    "/admin/organisations/{org_id}": ADMIN,
+    "/admin/deputies": ADMIN,
+    "/admin/bodies": ADMIN,
+    "/admin/bodies/coordination_council": ADMIN,
+    "/account/password": ANY,
+    "/account/tokens": ANY,
+    "/account/absence": ANY,
 }
 
 
@@ -348,9 +362,7 @@ def test_every_web_page_against_every_role(app):
         allowed = set()
         for role in _all_roles():
             client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"] = str(db.session.query(User).filter_by(username=role).one().id)
-                session["_fresh"] = True
+            login_session(client, db.session.query(User).filter_by(username=role).one())
             response = client.get(url)
             assert response.status_code < 500, f"{url} as {role}: {response.status_code}"
             if _web_allowed(response):
