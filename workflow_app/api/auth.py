@@ -6,7 +6,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..services import accounts, inbox
 from . import current_actor
-from .inbox_schemas import CsrfSchema, MeSchema, SeenSchema, TokenRequestSchema, TokenSchema
+from .schemas.auth import CsrfSchema, MeSchema, SeenSchema, TokenRequestSchema, TokenSchema
 
 blp = Blueprint("auth", __name__, url_prefix="", description="Authentication and the current user")
 

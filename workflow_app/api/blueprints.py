@@ -1,7 +1,7 @@
 """Every API blueprint, registered under /api/v1 in this order."""
 
 from .audit import blp as audit_blp
-from .models import blp as models_blp
+from .deployed_models import blp as models_blp
 
 ALL = [models_blp, audit_blp]
 

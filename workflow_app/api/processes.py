@@ -5,10 +5,9 @@ from flask_smorest import Blueprint
 
 from ..services import processes
 from . import current_actor, serialize
-from .inbox_schemas import InstanceListArgs, InstanceSchema, ProcessSchema, StartSchema
+from .schemas.processes import InstanceListArgs, InstanceSchema, ProcessSchema, StartSchema
 
 blp = Blueprint("processes", __name__, url_prefix="", description="Processes and their instances")
-blp.before_request(serialize.reject_huge_ids)
 
 
 @blp.route("/processes")

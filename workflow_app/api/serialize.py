@@ -7,7 +7,6 @@ from ..engine import clock
 from ..extensions import db
 from ..models import User
 from ..services import instances
-from ..services.errors import NotFound
 
 _users = User.__table__.c
 _USERNAMES = select(_users.id, _users.username).where(_users.id.in_(bindparam("ids", expanding=True)))
@@ -133,12 +132,3 @@ def paginate_headers(page, per_page, total, exact, has_more, base_url) -> dict:
         args.update(page=page + 1, per_page=per_page)
         headers["Link"] = f'<{base_url}?{urlencode(args)}>; rel="next"'
     return headers
-
-
-def reject_huge_ids():
-    """Path ids beyond a 63-bit integer cannot exist (and would overflow the database driver): 404."""
-    from flask import request
-
-    for value in (request.view_args or {}).values():
-        if isinstance(value, int) and not 0 <= value < 2**63:
-            raise NotFound("not found")

@@ -8,7 +8,7 @@ from ..downloads import attachment_response
 from ..services import attachments, comments, inbox, tasks
 from ..services.errors import Invalid
 from . import current_actor, serialize
-from .inbox_schemas import (
+from .schemas.tasks import (
     AttachmentSchema,
     CommentCreateSchema,
     CommentSchema,
@@ -23,7 +23,6 @@ from .inbox_schemas import (
 )
 
 blp = Blueprint("tasks", __name__, url_prefix="/tasks", description="Inboxes and work on human tasks")
-blp.before_request(serialize.reject_huge_ids)
 
 
 @blp.route("")

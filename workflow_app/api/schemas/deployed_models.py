@@ -1,10 +1,6 @@
-"""Marshmallow schemas of the API (also the source of the OpenAPI document)."""
+"""Schemas of /models: the deployed process models."""
 
 from marshmallow import Schema, fields
-
-
-class ErrorSchema(Schema):
-    error = fields.Dict()
 
 
 class ModelSchema(Schema):

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 from ..services import deployment
 from ..services.errors import BadRequest
 from . import current_actor
-from .schemas import ModelSchema
+from .schemas.deployed_models import ModelSchema
 
 blp = Blueprint("models", __name__, url_prefix="/models", description="Deployed process models")
 
