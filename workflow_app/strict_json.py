@@ -75,7 +75,7 @@ def loads(data: bytes | str):
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise BadJson("the body is not UTF-8") from None
-    if _depth(text) > MAX_DEPTH:
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:  # counting is cheap
         raise BadJson(f"JSON nested deeper than {MAX_DEPTH} levels")
     try:
         value = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
