@@ -37,6 +37,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (register the tables with SQLAlchemy)
     from .extensions import babel, csrf, db, login_manager, migrate
+    from .services import chains  # noqa: F401  (registers the chain operations and start hooks: services/operations)
     from .services.uow import install_sqlite_pragmas
 
     db.init_app(app)

@@ -1,6 +1,7 @@
 """Operations a BPMN service task may call (``spiffworkflow:serviceTaskOperator id="..."``).
 
-This allow-list is the only way a diagram reaches application code. Each operation gets an
+This allow-list is the only way a diagram reaches application code. The chain operations and start
+hooks (``services/chains``) are registered by ``create_app``, which imports that package explicitly. Each operation gets an
 ``OperationContext`` (the unit of work, the instance, the acting user) plus the evaluated parameters and
 the task data, runs inside the command's transaction, and returns a JSON-able result that the engine
 stores in the task data.
@@ -28,7 +29,6 @@ def operation(name: str):
 
 UNSET = object()
 START_HOOKS: dict = {}  # process id -> fn(uow, actor, StartRequest): chain rules checked when an instance starts
-PLUGINS = ("chains",)  # service modules that register operations and start hooks when imported
 
 
 @dataclass
@@ -45,24 +45,14 @@ class StartRequest:
 
 
 def start_hook(name: str):
-    _load_plugins()
     return START_HOOKS.get(name)
 
 
 def registered() -> set[str]:
     """The names a service task may call (checked at deploy)."""
-    _load_plugins()
     return set(REGISTRY)
-
-
-def _load_plugins():
-    import importlib
-
-    for module in PLUGINS:
-        importlib.import_module(f"{__package__}.{module}")
 
 
 def bound(ctx: OperationContext) -> dict:
     """The handlers for the script engine, bound to this command."""
-    _load_plugins()
     return {name: (lambda params, data, fn=fn: fn(ctx, params, data)) for name, fn in REGISTRY.items()}
