@@ -72,7 +72,7 @@ def test_the_working_group_decides_a_real_chain_at_a_meeting(api, client):
 
     task = db.session.get(HumanTask, item["task_id"])
     assert task.status == "completed" and task.outcome == "approve_changed"
-    assert task.submitted["protocol_ref"] == "протокол № 1 от 08.04.2027 / вопрос 1 / решение 1"
+    assert task.submitted["protocol_ref"] == "протокол от 08.04.2027 № 1, вопрос 1"
     assert instance(key).status == "completed"  # the chain went on to publication and ended
     data = client.get("/public/professions/2028.json").get_json()
     assert data["effective_date"] == "2028-01-01"

@@ -155,7 +155,7 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
         }
         data = {**tasks.validate_submission(item.task, {**d.fields, "decision": d.outcome}), "protocol": ref}
         if "protocol_ref" in _form_properties(item.task):  # chains that keep the reference as text
-            data["protocol_ref"] = f"протокол № {number} от {day:%d.%m.%Y} / вопрос {item.position} / решение {n}"
+            data["protocol_ref"] = f"протокол от {day:%d.%m.%Y} № {number}, вопрос {item.position}"  # as acts cite it
         try:
             tasks.complete_in(
                 uow,
