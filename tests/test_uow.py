@@ -1,8 +1,7 @@
-"""The unit of work around every command: fresh reads, nothing stray committed, and what a request's
-command wrote stays loaded for its answer (no read-back), while elsewhere a commit expires as usual."""
+"""The unit of work around every command: fresh reads, nothing stray committed, conflicts as 409, and a
+commit that expires what the session holds in every context."""
 
-from contextlib import contextmanager
-from datetime import UTC
+from contextlib import contextmanager, nullcontext
 
 import pytest
 from factories import actor, example_people
@@ -91,31 +90,22 @@ def test_a_write_outside_a_command_is_never_committed_by_the_next_command(app, p
 
 
 @pytest.mark.postgres_too
-def test_in_a_request_the_command_result_stays_loaded_and_elsewhere_a_commit_expires(app, people):
+def test_a_commit_expires_in_a_request_as_elsewhere_and_the_answer_reads_what_was_committed(app, people):
+    """One rule for every context (no per-request switching): a commit expires what the session holds, and
+    what the answer reads afterwards is what the database has."""
     officer = actor(people["officer1"])
-    _instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-3")
-    task_id = submit.id
-    with app.test_request_context("/api/v1/tasks", method="POST"):
+    for key, in_request in (("UOW-3", True), ("UOW-4", False)):
+        _instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, key)
+        submit_id = submit.id
+        with app.test_request_context("/api/v1/tasks", method="POST") if in_request else nullcontext():
+            db.session.remove()
+            done, next_tasks = tasks.complete(officer, submit_id, REQUEST)
+            assert inspect(done).expired
+            with statements() as seen:
+                answer = (done.status, done.assignee_id, done.instance.status, done.instance.lock_version)
+            assert seen  # read back from the database
+            assert answer == ("completed", officer.user_id, "running", 3) and next_tasks == []  # the DPO's review
         db.session.remove()
-        done, next_tasks = tasks.complete(officer, task_id, REQUEST)
-        with statements() as seen:
-            answer = (
-                done.status,
-                done.assignee_id,
-                done.instance.status,
-                done.instance.lock_version,
-                [(t.task_def, t.status) for t in next_tasks],
-            )
-        assert seen == []  # the answer is built from what the command wrote, not read back
-        assert answer[0] == "completed" and answer[2] == "running" and answer[4] == []  # the review is the DPO's
-    db.session.remove()
-
-    _instance, [second] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-4")
-    done, _next = tasks.complete(officer, second.id, REQUEST)  # no request: e.g. the scheduler loop or the CLI
-    assert inspect(done).expired  # the next read goes to the database
-    with statements() as seen:
-        assert done.status == "completed"
-    assert seen
 
 
 @pytest.mark.postgres_too
@@ -138,40 +128,30 @@ def test_an_instance_advanced_twice_in_one_command_keeps_one_row_per_task(app, p
 
 
 @pytest.mark.postgres_too
-def test_a_completion_writes_its_rows_itself_and_leaves_them_loaded_and_clean(app, people):
-    """The task, the next task row and the instance state are written by the unit of work's own statements:
-    nothing is left for the ORM's flush, and the new row is a persistent object with every column set."""
+def test_a_completion_writes_its_rows_through_the_orm_flush(app, people):
+    """The task, the next task row and the instance state are changes of ORM objects, written by the
+    session's flush (so every Session event and the mapper's version check see them), with the instance's
+    version moved on by the mapper."""
     from workflow_app.services.uow import UnitOfWork
 
     officer = actor(people["officer1"])
     instance_id, task_id, version = _started(officer, "UOW-6")
     with UnitOfWork(officer) as uow:
         task = require_task_visible(officer, task_id)
+        tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
+        session = db.session()
+        [review] = uow.open_tasks[task.instance_id]
+        assert review in session.new and task in session.dirty and task.instance in session.dirty
         with statements() as seen:
-            tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
-        writes = [
+            uow.flush()
+        writes = sorted(
             s.split()[0] + " " + s.split()[1 if s.startswith("UPDATE") else 2]
             for s in seen
             if s.startswith(("INSERT", "UPDATE"))
-        ]
-        assert writes == ["UPDATE human_task", "INSERT human_task", "UPDATE process_instance"]
-        session = db.session()
-        assert not (session.new or session.dirty)  # the flush at commit has nothing to do
-        [review] = uow.open_tasks[task.instance_id]
+        )
+        assert writes == ["INSERT human_task", "UPDATE human_task", "UPDATE process_instance"]
         assert inspect(review).persistent and review.id is not None
-        with statements() as seen:
-            loaded = (
-                review.task_def,
-                review.status,
-                review.follow_up_at,
-                review.assignee_id,
-                review.title,
-                task.status,
-                task.assignee_id,
-                task.instance.lock_version,
-            )
-        assert seen == []  # nothing expired, nothing read back
-        assert loaded == ("review_request", "open", None, None, "t", "completed", officer.user_id, version + 1)
+        assert task.instance.lock_version == version + 1
         review_id = review.id
         uow.commit()
     db.session.remove()
@@ -239,8 +219,8 @@ def test_rows_a_command_inserted_are_forgotten_when_their_savepoint_or_transacti
 
 
 @pytest.mark.postgres_too
-def test_a_completion_answer_needs_no_query_after_its_commit(app, client, people):
-    """The answer names the initiator (another user than the caller): the name came with the task's read."""
+def test_a_completion_answer_after_its_commit_only_reads(app, client, people):
+    """The answer names the initiator (another user than the caller); after the commit nothing is written."""
     from workflow_app.services import accounts
     from workflow_app.services.identity import SYSTEM
 
@@ -269,7 +249,8 @@ def test_a_completion_answer_needs_no_query_after_its_commit(app, client, people
             event.remove(db.engine, name, fn)
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["instance"]["initiator"] == "college_officer_1"
-    assert seen[-1] == "COMMIT", seen  # nothing is read to build the answer
+    after = seen[seen.index("COMMIT") + 1 :]
+    assert "SELECT" in after and set(after) <= {"BEGIN", "SELECT"}, seen  # it reads what was committed
 
 
 def test_a_command_that_cannot_get_the_sqlite_write_lock_is_a_409_busy(app, people, tmp_path):
@@ -298,29 +279,6 @@ def test_a_command_that_cannot_get_the_sqlite_write_lock_is_a_409_busy(app, peop
     assert db.session.get(HumanTask, task_id).status == "open"
 
 
-@pytest.mark.postgres_too
-def test_several_rows_inserted_at_once_get_their_own_ids_and_defaults(app, people):
-    """uow.insert with several rows: each object gets the id of its own row (not another's), and the
-    columns it did not set hold their defaults, on the object as in the database."""
-    from workflow_app.services.uow import UnitOfWork
-
-    officer = actor(people["officer1"])
-    author_id = people["officer1"].id
-    instance_id, task_id, _version = _started(officer, "UOW-10")
-    with UnitOfWork(officer) as uow:
-        comments = [
-            TaskComment(task_id=task_id, instance_id=instance_id, author_id=author_id, body=f"note {i}")
-            for i in range(5)
-        ]
-        uow.insert(comments)
-        assert all(inspect(c).persistent for c in comments) and not db.session().new
-        loaded = {c.id: (c.body, c.created_at) for c in comments}
-        uow.commit()
-    db.session.remove()
-    stored = {r.id: (r.body, r.created_at) for r in db.session.execute(select(TaskComment)).scalars()}
-    assert stored == loaded and len(stored) == 5 and all(created is not None for _body, created in stored.values())
-
-
 def test_sqlite_checkpoints_the_wal_every_10000_pages(app):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite only")
@@ -328,52 +286,3 @@ def test_sqlite_checkpoints_the_wal_every_10000_pages(app):
     assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10000
     assert raw.execute("PRAGMA journal_size_limit").fetchone()[0] == 64 * 1024 * 1024
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-
-
-def test_prebuilt_statements_go_to_the_driver_and_write_what_sqlalchemy_writes(app):
-    """statements.run hands a prebuilt statement to SQLite's driver, with SQLAlchemy's own conversions of
-    the values; whenever that could change what anyone observes, it is SQLAlchemy's execute after all."""
-    import sqlite3
-    from datetime import datetime
-
-    from sqlalchemy import bindparam, insert
-    from sqlalchemy.exc import IntegrityError
-
-    from workflow_app.models import AuditEvent
-    from workflow_app.services import statements as direct
-
-    events = AuditEvent.__table__
-    row = {
-        "seq": 10**9,
-        "occurred_at": datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC),
-        "actor_id": 7,
-        "actor_name": "кто-то",
-        "actor_org_id": None,
-        "kind": "probe",
-        "instance_id": None,
-        "process_id": None,
-        "business_key": "К-1",
-        "task_id": None,
-        "payload": {"строки": [1, 2.5, None, True], "ключ": "значение"},
-        "prev_hash": "0" * 64,
-        "hash": "1" * 64,
-    }
-    conn = db.session.connection()
-    assert isinstance(direct.run(conn, insert(events), row), sqlite3.Cursor)  # straight to the driver
-    conn.execute(insert(events), {**row, "seq": 10**9 + 1})  # the same row through SQLAlchemy
-    stored = conn.connection.dbapi_connection.execute(
-        "SELECT occurred_at, actor_name, business_key, payload FROM audit_event WHERE seq >= ? ORDER BY seq", (10**9,)
-    ).fetchall()
-    assert len(stored) == 2 and stored[0] == stored[1]
-
-    # a value SQLAlchemy converts on the way out (a UTC datetime): its execute, and the converted value
-    when = select(events.c.occurred_at).where(events.c.seq == bindparam("seq"))
-    assert direct.run(conn, when, {"seq": 10**9}).fetchone()[0] == row["occurred_at"]
-    # whoever listens for statements sees them
-    with statements() as seen:
-        direct.run(conn, select(events.c.kind).where(events.c.seq == bindparam("seq")), {"seq": 10**9})
-    assert len(seen) == 1 and seen[0].startswith("SELECT audit_event.kind")
-    # the driver's errors are SQLAlchemy's exceptions, as the callers expect
-    with pytest.raises(IntegrityError):
-        direct.run(conn, insert(events), row)
-    db.session.rollback()

@@ -8,7 +8,6 @@ from sqlalchemy.orm import joinedload, undefer
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance
 from ..roles import GROUP_HEADS
-from . import statements
 from .errors import Forbidden, NotFound
 from .identity import Actor
 
@@ -95,20 +94,18 @@ def require_task_readable(actor: Actor, task_id) -> HumanTask:
     return task
 
 
-_tasks = HumanTask.__table__.c
-
-
 @lru_cache(maxsize=16)
 def _done_by(count: int):
     """Did the user complete one of ``count`` task definitions of the instance? One statement per count
-    (rather than an expanding IN), so it is built once and runs straight on the driver."""
+    (rather than an expanding IN), so it is built once. An ORM statement: the session flushes completions
+    made earlier in the same command before it runs."""
     return (
-        select(_tasks.task_def)
+        select(HumanTask.task_def)
         .where(
-            _tasks.instance_id == bindparam("instance_id"),
-            _tasks.task_def.in_([bindparam(f"task_def_{i}") for i in range(count)]),
-            _tasks.status == "completed",
-            _tasks.completed_by_id == bindparam("user_id"),
+            HumanTask.instance_id == bindparam("instance_id"),
+            HumanTask.task_def.in_([bindparam(f"task_def_{i}") for i in range(count)]),
+            HumanTask.status == "completed",
+            HumanTask.completed_by_id == bindparam("user_id"),
         )
         .limit(1)
     )
@@ -117,10 +114,10 @@ def _done_by(count: int):
 def check_four_eyes(actor: Actor, task: HumanTask) -> None:
     if not task.distinct_from:
         return
-    # completions earlier in the same command count: complete_in writes them at once (UnitOfWork.update)
+    # completions earlier in the same command count (a protocol closing several tasks of one case)
     params = {"instance_id": task.instance_id, "user_id": actor.user_id}
     params.update({f"task_def_{i}": name for i, name in enumerate(task.distinct_from)})
-    done_by_me = statements.run(db.session.connection(), _done_by(len(task.distinct_from)), params).fetchone()
+    done_by_me = db.session.execute(_done_by(len(task.distinct_from)), params).first()
     if done_by_me is not None:
         raise Forbidden(
             "four-eyes rule: you completed an earlier step of this case and may not also do this one",

@@ -14,7 +14,6 @@ from sqlalchemy import bindparam, insert, select, text, update
 
 from ..engine import clock
 from ..models import AuditEvent, AuditHead
-from . import statements
 
 GENESIS = "0" * 64
 
@@ -59,7 +58,7 @@ def append(session, events: list[dict]) -> None:
     if not events:
         return
     conn = session.connection()  # Core on the command's connection: no ORM work for rows never read back
-    current = statements.run(conn, _LOCK_HEAD).fetchone()
+    current = conn.execute(_LOCK_HEAD).first()
     if current is None:  # a database created without the migration's genesis row
         conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
         current = (0, GENESIS)
@@ -91,8 +90,8 @@ def append(session, events: list[dict]) -> None:
             }
         )
         prev = digest
-    statements.run(conn, _INSERT_EVENTS, rows, many=True)
-    statements.run(conn, _MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+    conn.execute(_INSERT_EVENTS, rows)
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
 
 
 @dataclass

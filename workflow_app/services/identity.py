@@ -15,7 +15,6 @@ from ..engine import clock
 from ..extensions import db
 from ..models import ApiToken, Deputy, Group, Membership, Organisation, User
 from ..roles import ROLES
-from . import statements
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ def token_actor(token: str) -> tuple[Actor, bool] | None:
     now = clock.now()
     today = clock.today()
     params = {"digest": token_digest(token), "today": today, "now": now, "stale": now - TOKEN_USE_PRECISION}
-    rows = statements.run(db.session.connection(), _TOKEN_ACTOR, params).fetchall()
+    rows = db.session.connection().execute(_TOKEN_ACTOR, params).all()
     if not rows:
         return None
     token_id, use_stale, user_id, username, org_id, _group, deputises = rows[0]

@@ -26,7 +26,7 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, Membership, ProcessInstance, User
 from ..roles import GROUP_HEADS
-from . import attachments, comments, instances, statements
+from . import attachments, comments, instances
 from .access import acting_identity, identities, may_assign, require_task_readable
 from .errors import Forbidden, Invalid
 from .identity import Actor
@@ -198,8 +198,7 @@ def list_tasks(
         return Page([], page, per_page, 0, True, False)
     page_ids = [
         row[0]
-        for row in statements.run(  # Core for the id page, the ORM only for the rows shown
-            db.session.connection(),
+        for row in db.session.connection().execute(  # Core for the id page, the ORM only for the rows shown
             _page_statement(shape),
             {**params, "cut": offset + per_page + 1, "offset": offset, "limit": per_page + 1},
         ).fetchall()
@@ -222,7 +221,7 @@ def count_tasks(
     shape, params = _plan(actor, view, filters or TaskFilters(), created_after)
     if shape is None:
         return 0, True
-    n = statements.run(db.session.connection(), _count_statement(shape), params).fetchone()[0]  # no ORM overhead
+    n = db.session.connection().execute(_count_statement(shape), params).scalar_one()  # no ORM overhead
     return min(n, COUNT_CAP), n <= COUNT_CAP
 
 

@@ -20,7 +20,7 @@ from ..engine.errors import NotWaiting
 from ..engine.parsing import resolve_due
 from ..extensions import db
 from ..models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
-from . import notifications, operations, scheduler
+from . import notifications, operations, timer_wakeups
 from .access import require_instance_visible
 from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from .identity import SCHEDULER, Actor
@@ -147,7 +147,8 @@ def start_instance(
         created_at=clock.now(),
         updated_at=clock.now(),
     )
-    uow.insert([instance])  # an id for the projection, the script operations and the audit events
+    db.session.add(instance)
+    uow.flush()  # an id for the projection, the script operations and the audit events
     set_committed_value(instance, "open_tasks", [])  # a new instance has no task rows yet: nothing to read
     ctx = operations.OperationContext(uow, instance, actor)
     try:
@@ -272,16 +273,13 @@ def _save(uow: UnitOfWork, instance: ProcessInstance, loaded, transitions, actor
 
 
 def _write_instance(uow: UnitOfWork, instance: ProcessInstance, values: dict):
-    """Write the saved state with the optimistic lock of the mapper's ``version_id_col``: only while the
-    row still has the version this command read (else ``Conflict``)."""
-    seen = instance.lock_version
-    uow.update(
-        instance,
-        {**values, "state_size": len(values["state"]), "lock_version": seen + 1},
-        expect={"lock_version": seen},
-    )
+    """Set the saved state on the instance; the flush writes it with the optimistic lock of the mapper's
+    ``version_id_col`` (only while the row still has the version this command read, else ``Conflict``)."""
+    for key, value in values.items():
+        setattr(instance, key, value)
+    instance.state_size = len(values["state"])
     if values["next_timer_at"] is not None:
-        scheduler.wake_at(db.session(), values["next_timer_at"])
+        timer_wakeups.timer_set(uow, values["next_timer_at"])
 
 
 def _summary(data: dict) -> dict:
@@ -310,7 +308,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         if final_state.get(row.engine_task_id) == "COMPLETED" and row.completed_by_id is not None:
             continue  # completed by the caller, who set completed_* already
         closed = "cancelled" if final_state.get(row.engine_task_id) != "COMPLETED" else "completed"
-        uow.update(row, {"status": closed, "completed_at": now})
+        row.status, row.completed_at = closed, now
         uow.record(
             "task_cancelled" if row.status == "cancelled" else "task_closed",
             instance=instance,
@@ -357,7 +355,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             follow_up_at=follow_up,
         )
         new_rows.append(row)
-    uow.insert(new_rows)
+    db.session.add_all(new_rows)
     open_now = still_open + new_rows
     uow.open_tasks[instance.id] = open_now
     set_committed_value(instance, "open_tasks", open_now)  # a second advance in this command sees them

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from ..engine import clock
 from ..extensions import db
 from ..models import Deputy, Membership, Notification, User
+from . import timer_wakeups
 from .errors import NotFound
 from .uow import UnitOfWork
 
@@ -58,6 +59,8 @@ def queue(uow, people, kind: str, subject: str, body: str, *, instance_id=None, 
         )
     if rows:
         uow.session.add_all(rows)
+        if any(row.next_attempt_at is not None for row in rows):
+            timer_wakeups.timer_set(uow, now)  # the scheduler sends it: wake it once this commits
     return rows
 
 

@@ -251,7 +251,8 @@ def complete_in(uow: UnitOfWork, actor: Actor, task: HumanTask, clean: dict, ext
     }
     if task.assignee_id is None:
         done["assignee_id"] = actor.user_id  # completing a free task implies claiming it
-    uow.update(task, done, expect={"status": "open"})
+    for key, value in done.items():  # a second completion of the task conflicts on its instance's lock_version
+        setattr(task, key, value)
     uow.record(
         "task_completed",
         instance=task.instance,

@@ -66,7 +66,6 @@ def sign(actor: Actor, meeting_id: int) -> Protocol:
         body = meeting.body
         roles = roles_of(actor, body)
         presiding = _presiding_id(meeting)
-        db.session.refresh(meeting)  # current relationships (the session does not expire on commit)
         p = meeting.protocol
         if p is not None and p.status == "signed":
             raise Conflict("the protocol is already signed; corrections are a new protocol")

@@ -18,15 +18,14 @@ Exactly once
 
 On time
     ``SchedulerLoop`` sleeps until min(next cycle moment, earliest ``next_timer_at``, now + 30 s). A commit
-    in the same process that sets an earlier ``next_timer_at`` wakes it at once (session hook below); on
-    PostgreSQL the hook also sends ``NOTIFY soglasie_timers`` and every scheduler process LISTENs, so a
-    timer created by a web worker wakes the scheduler processes too. On SQLite another process's timer is
+    in the same process that sets an earlier ``next_timer_at`` wakes it at once (``services/timer_wakeups``,
+    the one place for it); on PostgreSQL that command also sends ``NOTIFY soglasie_timers`` and every
+    scheduler process LISTENs, so a timer created by a web worker wakes the scheduler processes too. On SQLite another process's timer is
     seen within the 30 s cap.
 
 Every automatic start, timer fire and escalation is an audit event whose actor is ``SCHEDULER``.
 
-Rooms, each importing only the ones before it: ``wakeups`` (the session hooks and NOTIFY above),
-``cycles`` (cron maths, templates, admin use cases), ``tick`` (one pass over what is due), ``loop``
+Rooms, each importing only the ones before it: ``cycles`` (cron maths, templates, admin use cases), ``tick`` (one pass over what is due), ``loop``
 (``SchedulerLoop``, heartbeats, health), ``views`` (admin read models). Callers use the package's names
 (``scheduler.tick``), which this module re-exports.
 """
@@ -60,12 +59,10 @@ from .loop import (
 )
 from .tick import TickResult, fire_due_timers, fire_instance, next_due, start_due_cycles, tick
 from .views import overview, status
-from .wakeups import NOTIFY_CHANNEL, install_hooks, wake_at
 
 __all__ = [
     "HEARTBEAT_EVERY",
     "MAX_SLEEP",
-    "NOTIFY_CHANNEL",
     "RETRY_FAILED",
     "TEMPLATE_NAMES",
     "SchedulerHealth",
@@ -79,7 +76,6 @@ __all__ = [
     "get_cycle",
     "health",
     "heartbeat",
-    "install_hooks",
     "latest_due",
     "list_cycles",
     "next_due",
@@ -95,6 +91,5 @@ __all__ = [
     "template_values",
     "tick",
     "trigger",
-    "wake_at",
     "zone",
 ]

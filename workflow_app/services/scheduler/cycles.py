@@ -11,11 +11,10 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import CycleDefinition, ProcessModel
-from .. import instances
+from .. import instances, timer_wakeups
 from ..errors import Forbidden, Invalid, NotFound
 from ..identity import Actor
 from ..uow import UnitOfWork
-from .wakeups import _wake_loops
 
 TEMPLATE_NAMES = ("year", "next_year", "month", "day", "date")
 _US = timedelta(microseconds=1)
@@ -208,7 +207,7 @@ def set_paused(actor: Actor, code: str, paused: bool) -> CycleDefinition:
             cycle.updated_at = clock.now()
             uow.record("cycle_paused" if paused else "cycle_resumed", payload={"cycle": code})
         uow.commit()
-    _wake_loops(clock.now())  # a resumed cycle may be due at once
+    timer_wakeups.wake(clock.now())  # a resumed cycle may be due at once
     return _existing(code)
 
 
@@ -265,7 +264,7 @@ def save_cycle(
             },
         )
         uow.commit()
-    _wake_loops(clock.now())
+    timer_wakeups.wake(clock.now())
     return _existing(code)
 
 

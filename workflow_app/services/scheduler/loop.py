@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from ...engine import clock
 from ...extensions import db
 from ...models import ProcessInstance, SchedulerNode
+from .. import timer_wakeups
 from ..identity import SCHEDULER
 from ..uow import UnitOfWork
 from .cycles import _iso
 from .tick import TickResult, _postgres, next_due, tick
-from .wakeups import _LOOPS, NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class SchedulerLoop:
         return self
 
     def run(self) -> None:
-        _LOOPS.add(self)
+        timer_wakeups.subscribe(self)
         try:
             with self.app.app_context():
                 if _postgres():
@@ -182,7 +182,7 @@ class SchedulerLoop:
                 heartbeat(self.node, self.mode, _merge(self._pending) if self._pending else None, stopped=True)
                 db.session.remove()
         finally:
-            _LOOPS.discard(self)
+            timer_wakeups.unsubscribe(self)
 
     def _once(self) -> None:
         now = clock.now()
@@ -221,7 +221,7 @@ class SchedulerLoop:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(dsn, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    conn.execute(f"LISTEN {timer_wakeups.NOTIFY_CHANNEL}")
                     self._wake.set()  # anything set while we were not listening
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=1.0):
