@@ -19,8 +19,8 @@ from sqlalchemy.exc import DBAPIError
 from workflow_app.diagram import render_svg
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import AuditEvent, HumanTask, ProcessInstance
-from workflow_app.services import admin_corrections, audit, audit_log, deployment, instances, tasks
+from workflow_app.models import AuditEvent, AuditSeal, HumanTask, ProcessInstance
+from workflow_app.services import admin_corrections, audit, audit_log, audit_sequencer, deployment, instances, tasks
 from workflow_app.services.errors import Forbidden, Invalid, NotFound
 from workflow_app.services.identity import SYSTEM
 from workflow_app.services.uow import UnitOfWork
@@ -76,21 +76,26 @@ def is_pg():
 
 def tamper(sql: str, params=None):
     """Change audit rows directly, as someone with database access would (on PostgreSQL the
-    append-only trigger is switched off first, which only a table owner/superuser can do)."""
+    append-only triggers are switched off first, which only a table owner/superuser can do)."""
+    tables = ("audit_event", "audit_seal")
     if is_pg():
-        db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        for table in tables:
+            db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
     db.session.execute(text(sql), params or {})
     if is_pg():
-        db.session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+        for table in tables:
+            db.session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
     db.session.commit()
 
 
-def many_events(n, per_command=500):
+def many_events(n, per_command=500, seal=True):
     for first in range(0, n, per_command):
         with UnitOfWork(SYSTEM) as uow:
             for i in range(first, min(n, first + per_command)):
                 uow.record("test_event", payload={"i": i, "text": "проверка", "nested": {"b": [1, 2], "a": None}})
             uow.commit()
+    if seal:
+        audit_sequencer.seal_pending()
 
 
 # --- the chain --------------------------------------------------------------------------------------
@@ -107,79 +112,108 @@ def test_chain_of_thousands_of_events_verifies(app, deployed, people):
     total = db.session.query(AuditEvent).count()
     assert total > 3000
     assert result.ok, result
-    assert (result.events, result.head_seq) == (total, total)
+    assert (result.events, result.head_seq, result.unsealed) == (total, total, 0)
     assert elapsed < 5
     head = audit.head(db.session)
     assert audit.verify(db.session, anchor=(head["seq"], head["hash"])).ok
 
 
 @pytest.mark.postgres_too
-@pytest.mark.parametrize("attack", ["edit", "delete", "reorder", "forge", "rewrite_tail", "truncate_tail"])
+def test_events_not_sealed_yet_are_counted_and_checked_and_sealing_them_moves_the_head(app):
+    many_events(10)
+    many_events(5, seal=False)
+    result = audit.verify(db.session)
+    assert (result.ok, result.events, result.head_seq, result.unsealed) == (True, 15, 10, 5)
+    assert result.as_dict()["sealed"]["events"] == 10 and result.as_dict()["sealed"]["at"]
+    last = max(db.session.execute(select(AuditEvent.seq)).scalars())
+    tamper("UPDATE audit_event SET payload = :p WHERE seq = :k", {"p": json.dumps({"i": 999}), "k": last})
+    result = audit.verify(db.session)
+    assert (result.ok, result.first_bad) == (False, last) and "before it was sealed" in result.reason
+    tamper("DELETE FROM audit_event WHERE seq = :k", {"k": last})
+    assert audit_sequencer.seal_pending() == 4
+    result = audit.verify(db.session)
+    assert (result.ok, result.head_seq, result.unsealed) == (True, 14, 0)
+
+
+def _sealed_rows():
+    """(pos, seal row, event row) in chain order."""
+    events = {r.seq: r for r in db.session.execute(select(AuditEvent)).scalars()}
+    seals = db.session.execute(select(AuditSeal).order_by(AuditSeal.pos)).scalars().all()
+    return [(s.pos, s, events.get(s.event_seq)) for s in seals]
+
+
+@pytest.mark.postgres_too
+@pytest.mark.parametrize(
+    "attack", ["edit", "delete", "reorder", "forge", "delete_seal", "rewrite_tail", "truncate_tail", "insert_behind"]
+)
 def test_tampering_is_found_at_the_right_event(app, attack):
-    many_events(60, per_command=20)
+    many_events(30, per_command=20)
+    many_events(30, per_command=20)
     kept = audit.head(db.session)  # exported and kept elsewhere
-    k = 25
-    rows = {r.seq: r for r in db.session.execute(select(AuditEvent)).scalars()}
+    chain = _sealed_rows()
+    assert [pos for pos, _s, _e in chain] == list(range(1, 61))
+    _pos, seal_k, ev_k = chain[24]
+    k = ev_k.seq
     if attack == "edit":
         tamper("UPDATE audit_event SET payload = :p WHERE seq = :k", {"p": json.dumps({"i": 999}), "k": k})
         expected, reason = k, "edited"
     elif attack == "delete":
         tamper("DELETE FROM audit_event WHERE seq = :k", {"k": k})
         expected, reason = k, "missing"
-    elif attack == "reorder":
-        a, b = rows[k], rows[k + 1]
-        for target, src in ((k, b), (k + 1, a)):
+    elif attack == "reorder":  # two events swap what they say (and their own hashes)
+        a, b = ev_k, chain[25][2]
+        for target, src in ((a.seq, b), (b.seq, a)):
             tamper(
-                "UPDATE audit_event SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s",
-                {"p": json.dumps(src.payload), "ph": src.prev_hash, "h": src.hash, "s": target},
+                "UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :s",
+                {"p": json.dumps(src.payload), "h": src.hash, "s": target},
             )
-        expected, reason = k, "link"
-    elif attack == "forge":  # edit and recompute this event's own hash: the next link breaks
-        ev = {
-            "seq": k,
-            "occurred_at": audit._iso(rows[k].occurred_at),
-            "actor_id": None,
-            "actor_name": "system",
-            "kind": "test_event",
-            "instance_id": None,
-            "task_id": None,
-            "payload": {"i": 999},
-            "prev_hash": rows[k].prev_hash,
-        }
+        expected, reason = k, "reordered"
+    elif attack == "forge":  # edit and recompute the event's own hash: the seal still has the original
+        ev = {c: getattr(ev_k, c) for c in ("actor_id", "actor_name", "kind", "instance_id", "task_id")}
+        ev.update(occurred_at=audit._iso(ev_k.occurred_at), payload={"i": 999})
         tamper(
             "UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :k",
             {"p": json.dumps({"i": 999}), "h": audit.event_hash(ev), "k": k},
         )
-        expected, reason = k + 1, "link"
-    elif attack == "rewrite_tail":  # recompute every hash after the edit and the head: only the kept head tells
-        prev = rows[k].prev_hash
-        for seq in range(k, 61):
-            r = rows[seq]
-            payload = {"i": 999} if seq == k else r.payload
-            ev = {
-                "seq": seq,
-                "occurred_at": audit._iso(r.occurred_at),
-                "actor_id": None,
-                "actor_name": "system",
-                "kind": r.kind,
-                "instance_id": None,
-                "task_id": None,
-                "payload": payload,
-                "prev_hash": prev,
-            }
-            prev = audit.event_hash(ev)
+        expected, reason = k, "forged"
+    elif attack == "delete_seal":  # the event and its seal removed: the positions have a gap
+        tamper("DELETE FROM audit_seal WHERE pos = 25")
+        tamper("DELETE FROM audit_event WHERE seq = :k", {"k": k})
+        expected, reason = chain[25][2].seq, "seal 25 is missing"
+    elif attack == "rewrite_tail":  # an edit with every later seal and the head recomputed: only the kept head tells
+        ev = {c: getattr(ev_k, c) for c in ("actor_id", "actor_name", "kind", "instance_id", "task_id")}
+        ev.update(occurred_at=audit._iso(ev_k.occurred_at), payload={"i": 999})
+        digest = audit.event_hash(ev)
+        tamper(
+            "UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :k",
+            {"p": json.dumps({"i": 999}), "h": digest, "k": k},
+        )
+        prev = seal_k.prev_hash
+        for pos, seal, event in chain[24:]:
+            event_digest = digest if event.seq == k else seal.event_hash
+            own = audit.seal_hash(prev, pos, event.seq, event_digest)
             tamper(
-                "UPDATE audit_event SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s",
-                {"p": json.dumps(payload), "ph": ev["prev_hash"], "h": prev, "s": seq},
+                "UPDATE audit_seal SET event_hash = :e, prev_hash = :p, hash = :h WHERE pos = :pos",
+                {"e": event_digest, "p": prev, "h": own, "pos": pos},
             )
+            prev = own
         tamper("UPDATE audit_head SET hash = :h", {"h": prev})
         assert audit.verify(db.session).ok  # consistent in itself...
         result = audit.verify(db.session, anchor=(kept["seq"], kept["hash"]))  # ...but not with the kept head
-        assert (result.ok, result.first_bad) == (False, kept["seq"])
+        assert (result.ok, result.first_bad) == (False, chain[-1][2].seq)
+        assert "kept outside" in result.reason
         return
-    else:  # the last events removed
-        tamper("DELETE FROM audit_event WHERE seq > 55")
-        expected, reason = 56, "head"
+    elif attack == "truncate_tail":  # the last events and their seals removed
+        tamper("DELETE FROM audit_seal WHERE pos > 55")
+        tamper("DELETE FROM audit_event WHERE seq > :s", {"s": chain[54][2].seq})
+        expected, reason = chain[54][2].seq, "head"
+    else:  # an event slipped in below the sequencer's cursor: it will never be sealed
+        tamper(
+            "INSERT INTO audit_event (seq, xid, occurred_at, actor_name, kind, payload, hash) "
+            "VALUES (-5, 0, :t, 'system', 'test_event', '{}', :h)",
+            {"t": ev_k.occurred_at, "h": "0" * 64},
+        )
+        expected, reason = -5, "behind the sequencer"
     result = audit.verify(db.session)
     assert not result.ok
     assert result.first_bad == expected, result
@@ -193,6 +227,9 @@ def test_postgres_trigger_refuses_update_delete_truncate(app):
         "UPDATE audit_event SET kind = 'x' WHERE seq = 1",
         "DELETE FROM audit_event WHERE seq = 2",
         "TRUNCATE audit_event",
+        "UPDATE audit_seal SET hash = 'x' WHERE pos = 1",
+        "DELETE FROM audit_seal WHERE pos = 2",
+        "TRUNCATE audit_seal",
     ):
         with pytest.raises(DBAPIError, match=r"append-only|audit"):
             db.session.execute(text(statement))
@@ -209,11 +246,13 @@ def test_verify_and_head_endpoints_for_auditors_only(client, people):
     login(client, people["auditor"])
     body = client.get("/api/v1/audit/verify").get_json()
     assert body["ok"] is True and body["events"] == 10 and body["first_bad"] is None
+    assert body["sealed"]["events"] == 10 and body["unsealed"] == 0
     head = client.get("/api/v1/audit/head").get_json()
     assert head["seq"] == 10 and len(head["hash"]) == 64
-    tamper("DELETE FROM audit_event WHERE seq = 4")
+    fourth = db.session.execute(select(AuditSeal.event_seq).where(AuditSeal.pos == 4)).scalar_one()
+    tamper("DELETE FROM audit_event WHERE seq = :s", {"s": fourth})
     body = client.get("/api/v1/audit/verify").get_json()
-    assert (body["ok"], body["first_bad"]) == (False, 4)
+    assert (body["ok"], body["first_bad"]) == (False, fourth)
     page = client.get("/audit/verify")
     assert page.status_code == 200 and 'id="verify-result"' in page.get_data(as_text=True)
 
@@ -461,6 +500,7 @@ def test_search_pages_are_index_walks_without_a_sort(app):
 
 def test_exports_open_and_match_the_search(client, deployed, people):
     _two_cases(people)
+    audit_sequencer.seal_pending()
     login(client, people["auditor"])
     query = "business_key=КЦП-2027/ТПТ&kind=task_completed&kind=instance_started"
     found = client.get(f"/api/v1/audit/events?{query}").get_json()["events"]

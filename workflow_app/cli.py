@@ -74,6 +74,13 @@ def register_cli(app):
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         sys.exit(0 if result.ok else 1)
 
+    @audit_cli.command("seal")
+    def audit_seal():
+        """Seal every event of a finished transaction now (the scheduler does it continuously)."""
+        from .services import audit_sequencer
+
+        click.echo(json.dumps({"sealed": audit_sequencer.seal_pending()}))
+
     @audit_cli.command("head")
     def audit_head():
         from .services import audit

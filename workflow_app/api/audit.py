@@ -36,12 +36,15 @@ class VerifySchema(Schema):
     first_bad = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
     head = fields.Dict()
+    sealed = fields.Dict(metadata={"description": "how many events are sealed into the chain, and when it last moved"})
+    unsealed = fields.Integer(metadata={"description": "events committed but not sealed yet (seconds old)"})
 
 
 class HeadSchema(Schema):
     seq = fields.Integer()
     hash = fields.String()
     at = fields.String()
+    sealed_at = fields.String(allow_none=True)
 
 
 class EventSchema(Schema):
@@ -56,7 +59,6 @@ class EventSchema(Schema):
     business_key = fields.String(allow_none=True)
     task_id = fields.Integer(allow_none=True)
     payload = fields.Dict()
-    prev_hash = fields.String()
     hash = fields.String()
 
 

@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
-from .audit import AuditEvent, AuditHead  # noqa: F401
+from .audit import AuditEvent, AuditHead, AuditSeal  # noqa: F401
 from .council import (  # noqa: F401
     AgendaItem,
     Attendance,

@@ -41,7 +41,6 @@ COLUMNS = (
     "business_key",
     "task_id",
     "payload",
-    "prev_hash",
     "hash",
 )
 
@@ -84,7 +83,6 @@ def event_dict(ev: AuditEvent) -> dict:
         "business_key": ev.business_key,
         "task_id": ev.task_id,
         "payload": ev.payload or {},
-        "prev_hash": ev.prev_hash,
         "hash": ev.hash,
     }
 

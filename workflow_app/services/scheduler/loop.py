@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ...engine import clock
 from ...extensions import db
 from ...models import ProcessInstance, SchedulerNode
-from .. import timer_wakeups
+from .. import audit_sequencer, timer_wakeups
 from ..identity import SCHEDULER
 from ..uow import UnitOfWork
 from .cycles import _iso
@@ -168,6 +168,7 @@ class SchedulerLoop:
 
     def run(self) -> None:
         timer_wakeups.subscribe(self)
+        sequencer = audit_sequencer.Sequencer(self.app).start()  # seals the audit trail (services/audit.py)
         try:
             with self.app.app_context():
                 if _postgres():
@@ -182,6 +183,7 @@ class SchedulerLoop:
                 heartbeat(self.node, self.mode, _merge(self._pending) if self._pending else None, stopped=True)
                 db.session.remove()
         finally:
+            sequencer.stop()
             timer_wakeups.unsubscribe(self)
 
     def _once(self) -> None:
