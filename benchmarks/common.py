@@ -30,6 +30,13 @@ def median(values):
 @contextmanager
 def sqlite_app(extra=None):
     """An app on a fresh migrated SQLite file with the roles seeded and the example process deployed."""
+    with tempfile.TemporaryDirectory() as tmp, app_on(f"sqlite:///{tmp}/bench.sqlite3", extra) as app:
+        yield app
+
+
+@contextmanager
+def app_on(url, extra=None):
+    """An app on a fresh migrated database at ``url`` with the roles seeded and the example process deployed."""
     sys.path.insert(0, str(ROOT / "tests"))
     from flask_migrate import upgrade
 
@@ -38,25 +45,23 @@ def sqlite_app(extra=None):
     from workflow_app.services import deployment
     from workflow_app.services.identity import SYSTEM, ensure_roles
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.sqlite3"
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_ENABLED": False,
-                "SECRET_KEY": "bench-" + "b" * 40,
-                **(extra or {}),
-            }
-        )
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="heads")
-            ensure_roles(db.session)
-            db.session.commit()
-            deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples" / "example_approval.bpmn")
-            yield app
-            db.session.remove()
-            db.engine.dispose()
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench-" + "b" * 40,
+            **(extra or {}),
+        }
+    )
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        ensure_roles(db.session)
+        db.session.commit()
+        deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples" / "example_approval.bpmn")
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 def timed(fn, repeat):

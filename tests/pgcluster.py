@@ -36,6 +36,7 @@ class Cluster:
         self.data = self.dir / "data"
         self.port = _free_port()
         self.as_postgres = os.geteuid() == 0  # initdb refuses to run as root
+        self.durable_commits = self.fsync = False
 
     def _run(self, *args, check=True):
         cmd = [str(Path(self.bin, args[0])), *map(str, args[1:])]
@@ -44,20 +45,25 @@ class Cluster:
         return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
     def options(self) -> str:
-        """Server options for a throwaway cluster: no fsync (the machine does not crash, only the server may).
+        """Server options for a throwaway cluster: no fsync unless asked (the machine does not crash, only the
+        server may).
         With ``durable_commits`` a commit is acknowledged only once its WAL is written, so a crash of the server
         process (``pg_ctl stop -m immediate``) loses nothing acknowledged — what the fault run checks."""
         return (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            f"-c synchronous_commit={'on' if self.durable_commits else 'off'} -c full_page_writes=off "
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync={'on' if self.fsync else 'off'} "
+            f"-c synchronous_commit={'on' if self.durable_commits else 'off'} "
+            f"-c full_page_writes={'on' if self.fsync else 'off'} "
             f"-c max_connections=200"
         )
 
-    def start(self, durable_commits: bool = False):
+    def start(self, durable_commits: bool = False, fsync: bool = False):
+        """``fsync=True`` with ``durable_commits=True``: production commit settings (benchmarks compare
+        against the embedded database with them)."""
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
         self.durable_commits = durable_commits
+        self.fsync = fsync
         self._run("pg_ctl", "-D", self.data, "-o", self.options(), "-l", self.dir / "log", "-w", "start")
         for _ in range(50):
             if self._run("pg_isready", "-h", "127.0.0.1", "-p", self.port, check=False).returncode == 0:

@@ -153,5 +153,5 @@ def test_the_sequencer_seals_nothing_of_a_transaction_still_running(app, databas
     chain = db.session.execute(
         select(AuditEvent.payload).join(AuditSeal, AuditSeal.event_seq == AuditEvent.seq).order_by(AuditSeal.pos)
     ).scalars()
-    assert [p for p in chain] == [{"slow": True}, {"fast": True}]
+    assert list(chain) == [{"slow": True}, {"fast": True}]
     assert audit.verify(db.session).ok

@@ -198,10 +198,12 @@ def list_tasks(
         return Page([], page, per_page, 0, True, False)
     page_ids = [
         row[0]
-        for row in db.session.connection().execute(  # Core for the id page, the ORM only for the rows shown
+        for row in db.session.connection()
+        .execute(  # Core for the id page, the ORM only for the rows shown
             _page_statement(shape),
             {**params, "cut": offset + per_page + 1, "offset": offset, "limit": per_page + 1},
-        ).fetchall()
+        )
+        .fetchall()
     ]
     has_more = len(page_ids) > per_page
     page_ids = page_ids[:per_page]
