@@ -44,11 +44,15 @@ lint: install
 bench: install
 	$(BIN)/python -m benchmarks.run
 
+# HOSTS=2: two gunicorn masters (own ports, own pools) + two scheduler processes on one PostgreSQL;
+# COMPARE=<commit>: the same load on that commit (a temporary git worktree) and on this checkout, alternately
+HOSTS ?= 1
+SCHEDULERS ?= $(if $(filter 1,$(HOSTS)),0,$(HOSTS))
 load: install  # gunicorn x4 on a throwaway PostgreSQL, 50 racing clients, consistency check (< 3 min)
-	$(BIN)/python -m benchmarks.load_pg
+	$(BIN)/python -m benchmarks.load_pg --hosts $(HOSTS) --schedulers $(SCHEDULERS) $(if $(COMPARE),--compare-with $(COMPARE))
 
-faults: install  # the same load with a worker SIGKILL, a PostgreSQL crash-restart, a scheduler killed mid-tick
-	$(BIN)/python -m benchmarks.faults_pg
+faults: install  # the same load with a worker SIGKILL, a PostgreSQL crash-restart, a scheduler killed mid-sealing, a tick killed
+	$(BIN)/python -m benchmarks.faults_pg --hosts $(HOSTS)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -14,26 +14,25 @@ KINDS = ("task_ready", "task_claimed", "task_completed", "engine_steps", "commen
 T0 = datetime(2026, 1, 12, 2, 0, tzinfo=UTC)
 
 
-def fill(n: int, batch: int = 20_000) -> int:
-    """Append ``n`` valid chained events after the current chain head; returns the new head seq."""
-    from sqlalchemy import insert, update
+def fill(n: int, batch: int = 20_000, seal: bool = True) -> int:
+    """Append ``n`` valid events (content-hashed as ``services.audit.append`` does) and, with ``seal``, seal
+    them as the sequencer does; returns the number of events in the log."""
+    from sqlalchemy import func, insert, select
 
     from workflow_app.extensions import db
-    from workflow_app.models import AuditEvent, AuditHead
-    from workflow_app.services import audit
+    from workflow_app.models import AuditEvent
+    from workflow_app.services import audit, audit_sequencer
 
-    current = db.session.get(AuditHead, 1)
-    start_seq, prev = (current.seq + 1, current.hash) if current else (1, audit.GENESIS)
     table = AuditEvent.__table__
     conn = db.session.connection()
-    rows, seq = [], start_seq
-    for i in range(n):
+    start = (db.session.execute(select(func.max(AuditEvent.seq))).scalar() or 0) + 1
+    rows = []
+    for i, seq in enumerate(range(start, start + n)):
         at = T0 + timedelta(seconds=seq * 7)
         mix = (seq * 2654435761) % 4294967296  # a cheap deterministic scramble: independent-looking columns
         actor = seq % 500 + 1
         instance = seq // 20 + 1
         ev = {
-            "seq": seq,
             "occurred_at": audit._iso(at),
             "actor_id": actor,
             "actor_name": f"user{actor}",
@@ -41,30 +40,25 @@ def fill(n: int, batch: int = 20_000) -> int:
             "instance_id": instance,
             "task_id": seq // 5,
             "payload": {"task": "review_request", "decision": "approve" if seq % 3 else "return", "n": seq},
-            "prev_hash": prev,
         }
-        ev["hash"] = audit.event_hash(ev)
-        prev = ev["hash"]
         rows.append(
             {
                 **ev,
+                "seq": seq,
+                "hash": audit.event_hash(ev),
                 "occurred_at": at,
                 "actor_org_id": (mix >> 16) % 40 + 1,
                 "process_id": f"proc_{instance % 12}",
                 "business_key": f"BK-{instance}",
             }
         )
-        seq += 1
         if len(rows) >= batch or i == n - 1:
             conn.execute(insert(table), rows)
             rows = []
-    head = db.session.get(AuditHead, 1)
-    if head is None:
-        db.session.add(AuditHead(id=1, seq=seq - 1, hash=prev))
-    else:
-        db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq - 1, hash=prev))
     db.session.commit()
-    return seq - 1
+    if seal:
+        audit_sequencer.seal_pending()
+    return start + n - 1
 
 
 def plan(statement) -> list[str]:
@@ -91,7 +85,7 @@ def main(verify_events: int = 100_000, search_events: int = 1_000_000):
         )
 
         t0 = time.perf_counter()
-        fill(search_events - total)
+        fill(search_events - total, seal=False)
         print(f"audit: grew the log to {search_events:,} events in {time.perf_counter() - t0:.1f} s")
         cases = {
             "actor": {"actor": "42"},

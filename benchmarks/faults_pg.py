@@ -2,15 +2,18 @@
 
 1. kill -9 a gunicorn worker (gunicorn starts a new one; its in-flight requests are lost to the client);
 2. crash PostgreSQL (pg_ctl stop -m immediate) and start it again (crash recovery);
-3. kill -9 another worker;
-4. after the load: instances waiting for review, a scheduler tick (``flask scheduler tick --now <+30 days>``,
+3. kill -9 a running scheduler process (``flask scheduler run``: its audit sequencer seals every half second,
+   so it dies mid-sequencing or between batches) and start another;
+4. kill -9 another worker;
+5. after the load: instances waiting for review, a scheduler tick (``flask scheduler tick --now <+30 days>``,
    so every review timer is due) killed with SIGKILL mid-tick, then a normal tick to finish the work.
 
 Clients retry connection errors and 503s (re-reading the state before repeating a command, so a lost answer
 never becomes a double action). Afterwards: nothing confirmed is lost, every instance's open tasks match the
-engine's READY user tasks (no half-advanced instance), no task completed twice, the audit chain verifies.
+engine's READY user tasks (no half-advanced instance), no task completed twice, every audit event sealed
+exactly once and the trail verifies.
 
-    python -m benchmarks.faults_pg [--clients 50] [--seconds 30]
+    python -m benchmarks.faults_pg [--clients 50] [--seconds 30] [--hosts 2]
 """
 
 import argparse
@@ -24,7 +27,7 @@ from benchmarks.pg_harness import BIN, REQUEST, ROOT, Deployment, Http, Stats, W
 
 
 def inject(dep, seconds, log):
-    plan = [(0.2, "kill_worker"), (0.45, "restart_postgres"), (0.7, "kill_worker")]
+    plan = [(0.2, "kill_worker"), (0.45, "restart_postgres"), (0.6, "kill_scheduler"), (0.7, "kill_worker")]
     start = time.time()
     for at, action in plan:
         time.sleep(max(0, start + at * seconds - time.time()))
@@ -32,6 +35,9 @@ def inject(dep, seconds, log):
         if action == "kill_worker":
             pid = dep.kill_worker()
             log.append({"at_s": round(t - start, 1), "fault": f"SIGKILL gunicorn worker {pid}"})
+        elif action == "kill_scheduler":
+            pid = dep.kill_scheduler(0)
+            log.append({"at_s": round(t - start, 1), "fault": f"SIGKILL scheduler process {pid} (tick / sequencer)"})
         else:
             dep.restart_postgres(down_seconds=1.5)
             log.append(
@@ -136,12 +142,14 @@ def main(argv=None):
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--timer-instances", type=int, default=30)
+    parser.add_argument("--hosts", type=int, default=1)
     args = parser.parse_args(argv)
-    dep = Deployment(workers=4)
+    dep = Deployment(workers=4, hosts=args.hosts, schedulers=2)
     faults = []
     try:
         people = dep.prepare()
         dep.start_web()
+        dep.start_schedulers()
         workload = Workload(dep, people, clients=args.clients, seconds=args.seconds, run_id="FAULT")
         injector = threading.Thread(target=inject, args=(dep, args.seconds, faults), daemon=True)
         injector.start()
@@ -174,7 +182,8 @@ def main(argv=None):
         and report["chain_ok"]
         and scheduler_ok
         and report["lost_updates"] == 0
-        and workers_after == 4
+        and workers_after == 4 * args.hosts
+        and report.get("sealed_within_s") is not None
     )
     print("FAULTS OK" if ok else "FAULTS FAILED", file=sys.stderr)
     return 0 if ok else 1

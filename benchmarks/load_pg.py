@@ -9,14 +9,31 @@ Prints a JSON report (throughput, p50/p95/p99 latency). Exit code 1 on any probl
 PostgreSQL runs as in production as far as commits go (``synchronous_commit=on``: what a client was told is
 committed survives a crash of the server process; ``PG_ASYNC_COMMIT=1`` turns that off, for comparison).
 
-    python -m benchmarks.load_pg [--clients 50] [--seconds 40]
+Several hosts: ``--hosts 2`` starts two independent gunicorn masters on their own ports (each with its
+workers and connection pools, as two machines behind a load balancer would be) and ``--schedulers`` scheduler
+processes (``flask scheduler run``: timers, e-mail outbox, audit sequencer) on the same database; the clients
+are spread over the hosts. The checks are the same; with schedulers running, the trail must also be fully
+sealed within a few seconds of the load's end.
+
+Paired against another commit: ``--compare-with REF`` checks REF out into a temporary git worktree and runs
+the same load on it and on this checkout, alternately (``--pairs`` times each, same PostgreSQL settings), and
+prints the requests/s of both and their ratio.
+
+    python -m benchmarks.load_pg [--clients 50] [--seconds 40] [--hosts 2 --schedulers 2] [--compare-with REF]
 """
 
 import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
-from benchmarks.pg_harness import Deployment, Workload, check, print_report
+from benchmarks.pg_harness import HARNESS_ROOT, Deployment, Workload, check, print_report
 
 
 def unexpected_statuses(summary):
@@ -34,12 +51,19 @@ def main(argv=None):
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--hosts", type=int, default=1)
+    parser.add_argument("--schedulers", type=int, default=0)
+    parser.add_argument("--compare-with", default=None, help="a git commit to run paired against this checkout")
+    parser.add_argument("--pairs", type=int, default=2)
     args = parser.parse_args(argv)
-    dep = Deployment(workers=args.workers)
+    if args.compare_with:
+        return compare(args, argv or sys.argv[1:])
+    dep = Deployment(workers=args.workers, hosts=args.hosts, schedulers=args.schedulers)
     try:
         t0 = time.time()
         people = dep.prepare()
         dep.start_web()
+        dep.start_schedulers()
         setup = round(time.time() - t0, 1)
         workload = Workload(dep, people, clients=args.clients, seconds=args.seconds, run_id="LOAD")
         summary = workload.run()
@@ -54,6 +78,8 @@ def main(argv=None):
         "setup_s": setup,
         "clients": args.clients,
         "workers": args.workers,
+        "hosts": args.hosts,
+        "schedulers": args.schedulers,
         "instances_completed": completed,
         "instances_per_s": round(completed / summary["wall_s"], 2),
         "expected_409": conflicts,
@@ -63,8 +89,65 @@ def main(argv=None):
     }
     print_report("load_pg", summary, report, extra)
     ok = not bad and not report["problems"] and not workload.problems and report["chain_ok"]
+    if args.schedulers and report.get("sealed_within_s") is None:  # the sequencers must keep up
+        ok = False
     print("LOAD OK" if ok else "LOAD FAILED", file=sys.stderr)
     return 0 if ok else 1
+
+
+def compare(args, argv):
+    """Run this checkout and ``args.compare_with`` (a temporary git worktree) alternately, same settings."""
+    passthrough = []
+    skip = False
+    for item in argv:  # the load's own options, without the comparison's
+        if skip:
+            skip = False
+            continue
+        if item in ("--compare-with", "--pairs"):
+            skip = True
+            continue
+        if item.startswith(("--compare-with=", "--pairs=")):
+            continue
+        passthrough.append(item)
+    old = Path(tempfile.mkdtemp(prefix="soglasie-old-")) / "tree"
+    subprocess.run(
+        ["git", "-C", str(HARNESS_ROOT), "worktree", "add", "--detach", str(old), args.compare_with], check=True
+    )
+    (old / ".venv").symlink_to(HARNESS_ROOT / ".venv")
+    rates = {"this checkout": [], args.compare_with: []}
+    try:
+        for i in range(args.pairs):
+            order = [("this checkout", HARNESS_ROOT), (args.compare_with, old)]
+            for label, root in order if i % 2 == 0 else reversed(order):
+                report = _run_load(root, passthrough)
+                rates[label].append(report["throughput_rps"])
+                print(
+                    f"pair {i + 1}, {label}: {report['throughput_rps']} req/s, "
+                    f"{report.get('instances_completed')} instances, 5xx {report.get('http_5xx')}, "
+                    f"problems {len(report['check']['problems'])}",
+                    flush=True,
+                )
+    finally:
+        subprocess.run(["git", "-C", str(HARNESS_ROOT), "worktree", "remove", "--force", str(old)], check=False)
+        shutil.rmtree(old.parent, ignore_errors=True)
+    new, before = statistics.median(rates["this checkout"]), statistics.median(rates[args.compare_with])
+    print(f"requests/s, median of {args.pairs}: this checkout {new:.1f}, {args.compare_with} {before:.1f}")
+    print(f"ratio this checkout / {args.compare_with}: {new / before:.2f}")
+    return 0
+
+
+def _run_load(root: Path, argv) -> dict:
+    """One load in a process of its own whose code is ``root``'s (the harness stays this checkout's)."""
+    bootstrap = (
+        f"import sys; sys.path.insert(0, {str(HARNESS_ROOT)!r}); "
+        f"from benchmarks import load_pg; sys.exit(load_pg.main({list(argv)!r}))"
+    )
+    env = dict(os.environ, SOGLASIE_ROOT=str(root))
+    out = subprocess.run([sys.executable, "-c", bootstrap], cwd=HARNESS_ROOT, env=env, capture_output=True, text=True)
+    start = out.stdout.find("{")
+    if start < 0:
+        raise RuntimeError(f"the load in {root} printed no report: {out.stderr[-2000:]}")
+    return json.loads(out.stdout[start:])
 
 
 if __name__ == "__main__":

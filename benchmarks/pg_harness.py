@@ -2,7 +2,12 @@
 
 What it does is what docs/operations.md tells an operator to do: create a database, ``flask db upgrade
 heads``, ``flask deploy``, create users (password policy applies), start gunicorn with gunicorn.conf.py and
-4 workers with ``SOGLASIE_ENV=production``. Then 50 client threads drive instances of the example process
+4 workers with ``SOGLASIE_ENV=production`` — on one "host" or several (``hosts``: independent gunicorn masters
+on their own ports, each with its own pool; clients are spread over them), with ``schedulers`` scheduler
+processes (``flask scheduler run``: timers, the outbox and the audit sequencer).
+
+``SOGLASIE_ROOT`` runs another checkout of the code (e.g. an older commit in a temporary git worktree)
+through the same harness, for paired comparisons. Then 50 client threads drive instances of the example process
 over HTTP (personal API tokens) while racing each other for the same review tasks; afterwards the
 database is checked directly: tasks, audit events, the hash chain, the engine state of every instance.
 """
@@ -20,7 +25,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+HARNESS_ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("SOGLASIE_ROOT") or HARNESS_ROOT).resolve()  # the code under test
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
@@ -44,14 +50,22 @@ def free_port() -> int:
 class Deployment:
     """A PostgreSQL cluster + a migrated database + gunicorn (+ optionally the scheduler), as documented."""
 
-    def __init__(self, workers=4, threads=2, log_dir: Path | None = None):
+    def __init__(
+        self, workers=4, threads=2, log_dir: Path | None = None, hosts=1, schedulers=0, cluster=None, db="soglasie"
+    ):
         from pgcluster import Cluster
 
         # as in production, an acknowledged commit survives a crash (PG_ASYNC_COMMIT=1: the faster, unsafe setting)
-        self.cluster = Cluster().start(durable_commits=os.environ.get("PG_ASYNC_COMMIT") != "1")
-        self.cluster.sql("CREATE DATABASE soglasie")
-        self.url = self.cluster.url("soglasie")
-        self.port = free_port()
+        self.own_cluster = cluster is None
+        self.cluster = cluster or Cluster().start(durable_commits=os.environ.get("PG_ASYNC_COMMIT") != "1")
+        self.cluster.sql(f"CREATE DATABASE {db}")
+        self.db = db
+        self.url = self.cluster.url(db)
+        self.ports = [free_port() for _ in range(hosts)]
+        self.port = self.ports[0]
+        self.hosts, self.schedulers = hosts, schedulers
+        self.masters: list = []
+        self.scheduler_procs: list = []
         self.workers, self.threads = workers, threads
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="soglasie-bench-"))  # kept: gunicorn.log
         self.gunicorn = None
@@ -64,6 +78,7 @@ class Deployment:
             WEB_WORKERS=str(workers),
             WEB_THREADS=str(threads),
             BIND=f"127.0.0.1:{self.port}",
+            SOGLASIE_ROOT=str(ROOT),
             LOG_JSON="1",
             LOG_LEVEL="WARNING",
             SCHEDULER_ENABLED="0",
@@ -125,36 +140,71 @@ class Deployment:
         return people
 
     def start_web(self):
-        self.web_log = open(self.log_dir / "gunicorn.log", "a")  # noqa: SIM115  (open while gunicorn runs; closed in stop)
-        self.gunicorn = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.web_log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.time() + 60
+        self.web_log = open(self.log_dir / "gunicorn.log", "a")  # noqa: SIM115 (open for the processes' lifetime)
+        for port in self.ports:  # one gunicorn master per "host", each with its own workers and pools
+            self.masters.append(
+                subprocess.Popen(
+                    [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+                    cwd=ROOT,
+                    env=dict(self.env, BIND=f"127.0.0.1:{port}"),
+                    stdout=self.web_log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        self.gunicorn = self.masters[0]
+        deadline = time.time() + 90
         while time.time() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200 and len(self.worker_pids()) == self.workers:
-                    return
-            except OSError:
-                pass
+            up = 0
+            for master, port in zip(self.masters, self.ports, strict=True):
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    conn.request("GET", "/healthz")
+                    if conn.getresponse().status == 200 and len(self.worker_pids(master)) == self.workers:
+                        up += 1
+                except OSError:
+                    pass
+            if up == len(self.ports):
+                return
             time.sleep(0.2)
         raise RuntimeError("gunicorn did not come up; see " + str(self.log_dir / "gunicorn.log"))
 
-    def worker_pids(self) -> list[int]:
-        if self.gunicorn is None:
-            return []
+    def start_schedulers(self):
+        self.scheduler_log = open(self.log_dir / "scheduler.log", "a")  # noqa: SIM115
+        for _ in range(self.schedulers):
+            self.scheduler_procs.append(
+                subprocess.Popen(
+                    [str(BIN / "flask"), "scheduler", "run"],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=self.scheduler_log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+
+    def kill_scheduler(self, index=0) -> int:
+        """SIGKILL a scheduler process (whatever it is doing: a tick, a sealing batch) and start another."""
+        proc = self.scheduler_procs[index]
+        proc.kill()
+        proc.wait()
+        self.scheduler_procs[index] = subprocess.Popen(
+            [str(BIN / "flask"), "scheduler", "run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.scheduler_log,
+            stderr=subprocess.STDOUT,
+        )
+        return proc.pid
+
+    def worker_pids(self, master=None) -> list[int]:
+        masters = [master] if master is not None else self.masters
+        parents = {m.pid for m in masters if m is not None}
         pids = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == self.gunicorn.pid:
+            if int(fields[1]) in parents:
                 pids.append(int(stat.parent.name))
         return pids
 
@@ -170,14 +220,20 @@ class Deployment:
         time.sleep(down_seconds)
         c._run("pg_ctl", "-D", c.data, "-o", c.options(), "-l", c.dir / "log", "-w", "start")
 
-    def stop(self):
-        if self.gunicorn is not None and self.gunicorn.poll() is None:
-            self.gunicorn.send_signal(signal.SIGTERM)
+    def stop_processes(self):
+        for proc in self.scheduler_procs + self.masters:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.scheduler_procs + self.masters:
             try:
-                self.gunicorn.wait(20)
+                proc.wait(20)
             except subprocess.TimeoutExpired:
-                self.gunicorn.kill()
-        self.cluster.stop()
+                proc.kill()
+
+    def stop(self):
+        self.stop_processes()
+        if self.own_cluster:
+            self.cluster.stop()
 
 
 class Http:
@@ -186,7 +242,7 @@ class Http:
     RETRYABLE = (0, 502, 503, 504)
 
     def __init__(self, port, stats):
-        self.port, self.stats, self.conn = port, stats, None
+        self.port, self.stats, self.conn = port, stats, None  # the "host" this client talks to
 
     def call(self, method, path, token, body=None, label=None):
         payload = json.dumps(body).encode() if body is not None else None
@@ -284,7 +340,7 @@ class Workload:
         return self.stats.summary(self.wall)
 
     def client(self, n):
-        http_ = Http(self.dep.port, self.stats)
+        http_ = Http(self.dep.ports[n % len(self.dep.ports)], self.stats)  # clients spread over the hosts
         officer = self.people["officers"][n % COLLEGES]
         dpo = self.people["dpo"][n % DPO_OFFICERS]
         k = 0
@@ -476,6 +532,7 @@ def check(dep: Deployment, workload: Workload | None = None) -> dict:
                 mismatched += 1
                 problems.append(f"instance {inst.id}: engine READY {ready} vs open rows {open_rows}")
         report["half_advanced_instances"] = mismatched
+        report["sealed_within_s"] = _wait_sealed(dep)
         result = audit.verify(db.session)
         report["audit_events"] = db.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
         report["chain_ok"] = bool(result.ok)
@@ -485,6 +542,27 @@ def check(dep: Deployment, workload: Workload | None = None) -> dict:
         db.session.remove()
         db.engine.dispose()
     return report
+
+
+def _wait_sealed(dep: Deployment, limit=30.0):
+    """Seconds until every committed audit event is sealed: by the running schedulers' sequencers, or here
+    when none runs (None for code without a sequencer)."""
+    from workflow_app.extensions import db
+    from workflow_app.services import audit
+
+    try:
+        from workflow_app.services import audit_sequencer
+    except ImportError:  # an older checkout (paired runs): one chain, appended in the command
+        return None
+    started = time.time()
+    while time.time() - started < limit:
+        db.session.rollback()
+        if not dep.scheduler_procs:
+            audit_sequencer.seal_pending()
+        if audit.verify(db.session).unsealed == 0:
+            return round(time.time() - started, 2)
+        time.sleep(0.2)
+    return None
 
 
 def print_report(title, summary, report, extra=None):
