@@ -59,4 +59,17 @@ def test_the_services_reach_the_scheduler_only_through_the_wake_up_module():
     }
     assert "scheduler" not in imported and "timer_wakeups" in imported
     leaf = ast.parse(Path(timer_wakeups.__file__).read_text(encoding="utf-8"))
-    assert not [n for n in ast.walk(leaf) if isinstance(n, ast.ImportFrom) and n.level > 0]
+    relative = [n.module for n in ast.walk(leaf) if isinstance(n, ast.ImportFrom) and n.level > 0]
+    assert relative == ["engine"]  # the clock only: nothing of the services
+
+
+@pytest.mark.postgres_too
+def test_a_timer_beyond_the_loops_longest_sleep_wakes_nobody(app, loop):
+    """The loops look at the database at least every MAX_SLEEP: a later timer needs no notice (and the command
+    no round trip for it)."""
+    from workflow_app.engine import clock
+
+    with UnitOfWork(SYSTEM) as uow:
+        timer_wakeups.timer_set(uow, clock.now() + timer_wakeups.MAX_SLEEP + timedelta(minutes=1))
+        uow.commit()
+    assert loop.woken == []

@@ -7,17 +7,20 @@ scheduler process that LISTENs, dropped with a rollback); after the commit the s
 process are woken directly (``flask run-all``, tests). Admin actions that may make something due at once
 (a cycle defined or resumed) call ``wake(now)``. Scheduler loops ``subscribe`` themselves.
 
-A leaf: it imports nothing of the services, so instances and the scheduler both use it without a cycle.
+A leaf: it imports nothing of the services (only the clock), so instances and the scheduler both use it without a cycle.
 """
 
 import weakref
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
+
+from ..engine import clock
 
 NOTIFY_CHANNEL = "soglasie_timers"
 _NOTIFY = text("SELECT pg_notify(:channel, :at)")
 _KEY = "timer_wakeup"
+MAX_SLEEP = timedelta(seconds=30)  # the scheduler loop's longest sleep (scheduler.loop.MAX_SLEEP uses this)
 _loops: "weakref.WeakSet" = weakref.WeakSet()  # objects with notify(at: datetime | None)
 
 
@@ -38,7 +41,10 @@ def wake(at: datetime | None) -> None:
 def timer_set(uow, at: datetime) -> None:
     """``uow`` saves an instance whose next timer is due at ``at``: once it commits, the scheduler loops
     (of every process, on PostgreSQL) wake if they planned to sleep past it. One notice per command, with
-    its earliest moment."""
+    its earliest moment; none for a moment beyond the loops' longest sleep (they look at the database at
+    least that often and find it then), which spares most commands a round trip."""
+    if at > clock.now() + MAX_SLEEP:
+        return
     earliest = uow.info.get(_KEY)
     if earliest is not None and earliest <= at:
         return

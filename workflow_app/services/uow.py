@@ -7,8 +7,9 @@ Leaving the block without committing rolls everything back. A concurrent change 
 mapper's optimistic ``lock_version``) surfaces as ``Conflict``. Work that must happen only after a
 successful commit (e-mail, waking the scheduler) goes to ``uow.after_commit``.
 
-Entering it ends whatever read transaction the request had (a rollback, which expires what was loaded), so
-the command reads fresh rows; a commit expires as SQLAlchemy's sessions do by default, everywhere.
+Entering it expires what the request loaded, so the command reads fresh rows (on SQLite it also ends the
+request's read transaction; on PostgreSQL at READ COMMITTED that transaction simply continues as the
+command's); a commit expires as SQLAlchemy's sessions do by default, everywhere.
 """
 
 import contextvars
@@ -16,6 +17,7 @@ import logging
 
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -61,6 +63,36 @@ def install_sqlite_pragmas(engine):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+def _continues(session) -> bool:
+    """May the session's open transaction become the command's? Only on PostgreSQL at READ COMMITTED (no
+    snapshot held across statements) and when nothing was written in it through the session (a flush, or a
+    statement other than a SELECT: see the two listeners below); otherwise it is rolled back first."""
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        return False
+    connection = session.connection()
+    return connection.dialect.name == "postgresql" and connection.get_isolation_level() == "READ COMMITTED"
+
+
+_WROTE = "wrote_in_transaction"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, _context):
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state):
+    if not state.is_select:  # an UPDATE, DELETE, INSERT or textual statement through the session
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
 def _busy(exc: OperationalError) -> bool:
     return "locked" in str(exc).lower()
 
@@ -77,13 +109,19 @@ class UnitOfWork:
         self._token = None
 
     def __enter__(self):
-        # Finish any read transaction the request already has (expiring what it loaded, so the command
-        # reads fresh rows) and start the write transaction.
+        # The command reads fresh rows: what the request loaded before is expired. On PostgreSQL (READ
+        # COMMITTED: every statement sees what is committed when it starts) the request's read transaction,
+        # if it wrote nothing, simply goes on as the command's: no ROLLBACK, no pool check-in, ping and BEGIN.
+        # On SQLite a read transaction holds its snapshot: it ends, and the write transaction begins
+        # (BEGIN IMMEDIATE).
         self._token = _write_intent.set(True)
         session = self.session()
         try:
             if session.in_transaction():
-                session.rollback()
+                if _continues(session):
+                    session.expire_all()
+                else:
+                    session.rollback()
             session.connection()
         except OperationalError as exc:  # no write lock within the busy timeout (SQLite)
             _write_intent.reset(self._token)

@@ -21,7 +21,7 @@ from .tick import TickResult, _postgres, next_due, tick
 
 log = logging.getLogger(__name__)
 
-MAX_SLEEP = timedelta(seconds=30)
+MAX_SLEEP = timer_wakeups.MAX_SLEEP  # commands notify only timers due within it
 RETRY_FAILED = timedelta(seconds=60)
 
 
