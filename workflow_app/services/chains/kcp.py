@@ -560,5 +560,5 @@ def join_kcp_campaign(ctx, params, data):
         or intake_closed(campaign)
     ):
         raise Conflict(_("The campaign for admission quotas %(year)s is not accepting requests", year=year))
-    ctx.uow.update(ctx.instance, {"parent_id": campaign.id})
+    ctx.instance.parent_id = campaign.id  # written with the instance's state at the flush
     return {"campaign": campaign.business_key, "year": year}

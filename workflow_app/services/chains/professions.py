@@ -318,5 +318,5 @@ def join_professions_cycle(ctx, params, data):
     cycle = db.session.get(ProcessInstance, data.get("cycle_id")) if data.get("cycle_id") else _cycle(year)
     if cycle is None or cycle.process_id != "professions_cycle" or cycle.cycle_key != str(year) or intake_closed(cycle):
         raise Conflict(_("The call for proposals to the professions list %(year)s is not open", year=year))
-    ctx.uow.update(ctx.instance, {"parent_id": cycle.id})
+    ctx.instance.parent_id = cycle.id  # written with the instance's state at the flush
     return {"cycle": cycle.business_key, "year": year}
