@@ -5,8 +5,8 @@ PostgreSQL), its content hash and, on PostgreSQL, its transaction id; the sequen
 process, one at a time) chains events of finished transactions into audit_seal. The events already in the
 log are sealed again by the first run of the sequencer, in seq order (their xid is 0); the head starts over.
 
-Revision ID: 0014_audit_sequencer
-Revises: 0013_notification_outbox
+Revision ID: 0015_audit_sequencer
+Revises: 0014_administration
 Create Date: 2026-12-06 23:00:00
 
 """
@@ -14,8 +14,8 @@ Create Date: 2026-12-06 23:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_audit_sequencer"
-down_revision = "0013_notification_outbox"
+revision = "0015_audit_sequencer"
+down_revision = "0014_administration"
 branch_labels = None
 depends_on = None
 
