@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import AuditEvent, User
 from .access import require_instance_visible
 from .identity import Actor
+from .materials import labels
 
 # The kinds a case timeline shows (engine_steps and login noise are left to the full history).
 TIMELINE_KINDS = (
@@ -103,31 +104,37 @@ START_DATA_LABELS = {
     "investor_org_code": _l("Investor"),
     "effective_date": _l("Effective date"),
     "proposer_kind": _l("Proposer"),
+    "act_type": _l("Type of act"),
+    "case_number": _l("Case number"),
 }
 
 
-def _field_labels(instance) -> dict:
-    """field name -> title, from every form of the instance's model (and the known start data)."""
-    labels = {k: str(v) for k, v in START_DATA_LABELS.items()}
+def _field_props(instance) -> dict:
+    """field name -> its property schema (with a title), from every form of the instance's model."""
+    props = {k: {"title": str(v)} for k, v in START_DATA_LABELS.items()}
     for schema in (instance.model.forms or {}).values():
         for name, prop in (schema.get("properties") or {}).items():
-            if isinstance(prop, dict) and prop.get("title"):
-                labels.setdefault(name, prop["title"])
-    return labels
+            if isinstance(prop, dict) and prop.get("title") and (name not in props or name in START_DATA_LABELS):
+                props[name] = prop
+    return props
 
 
 def key_data(instance, data: dict, exclude=()) -> list[tuple[str, object]]:
-    """The case's key data for a side panel: labelled scalar values (tables as a row count)."""
+    """The case's key data for a side panel: labelled scalar values, option labels instead of codes.
+
+    A field no form names is left out (a person never reads a code as a label); tables are shown by the
+    case materials, not here.
+    """
     skip = set(exclude) | {"business_key", "decision", "comment"}
-    labels = _field_labels(instance)
+    props = _field_props(instance)
     items = []
     for key, value in (data or {}).items():
-        if key in skip or key.startswith("_"):
+        if key in skip or key.startswith("_") or key not in props:
             continue
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
-            items.append((labels.get(key, key), value))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            items.append((labels.get(key, key), f"{len(value)} ×"))
+        if isinstance(value, (str, int, float)) and str(value).strip():
+            text = labels.display(props[key], value)
+            if text:
+                items.append((props[key]["title"], text))
     return items[:30]
 
 
@@ -142,28 +149,3 @@ def summary(instance) -> list[tuple[str, object]]:
         except Exception:  # noqa: BLE001  (a broken state must not hide the page); the history shows what happened
             data = {}
     return key_data(instance, data)
-
-
-def materials(instance, data: dict, own_form_key: str | None) -> list[dict]:
-    """Other forms of the model whose tables hold data in this case (e.g. the lines of a request, for
-    whoever signs or checks it): each ``{"key", "title", "schema"}``, rendered read-only by the page."""
-    out = []
-    for key, schema in sorted((instance.model.forms or {}).items()):
-        if key == own_form_key or not isinstance(schema, dict):
-            continue
-        props = schema.get("properties") or {}
-        own = (instance.model.forms or {}).get(own_form_key or "", {}).get("properties", {}) or {}
-        tables = [
-            n
-            for n, p in props.items()
-            if isinstance(p, dict)
-            and p.get("type") == "array"
-            and isinstance(p.get("items"), dict)
-            and p["items"].get("properties")
-            and isinstance(data.get(n), list)
-            and data.get(n)
-            and n not in own
-        ]
-        if tables:
-            out.append({"key": key, "title": schema.get("title") or key, "schema": schema})
-    return out[:3]

@@ -58,6 +58,7 @@ def register_web(app):
         views_admin,
         views_auth,
         views_cases,
+        views_materials,
         views_work,
     )
 

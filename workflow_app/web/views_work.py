@@ -10,7 +10,7 @@ from .. import formkit as form_schemas
 from ..downloads import attachment_response
 from ..engine import clock
 from ..roles import ROLES
-from ..services import attachments, casefile, comments, tasks
+from ..services import attachments, casefile, comments, documents, materials, tasks
 from ..services import inbox as inbox_svc
 from ..services.errors import Conflict, Invalid
 from .ui import actor, bp, safe_next, translate_message
@@ -102,26 +102,24 @@ def inbox():
 def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200):
     me = actor()
     ctx = inbox_svc.task_context(me, task_id)
-    task, instance, form = ctx["task"], ctx["instance"], ctx["form"]
-    values = ctx["data"] if data is None else data
-    materials = casefile.materials(instance, ctx["data"], task.form_key)
-    shown = set((form or {}).get("properties", {}) or {})
-    for m in materials:
-        shown |= set(m["schema"].get("properties") or {})
+    task, instance = ctx["task"], ctx["instance"]
+    readonly = not ctx["can_work"] or instance.status != "running"
+    blocks, initial = materials.task_page(me, task, ctx["data"], editable=not readonly)
+    shown = set((ctx["form"] or {}).get("properties", {}) or {})
     return render_template(
         "task.html",
         **ctx,
-        values=values,
+        values=initial if data is None else data,
         errors=errors or {},
         alert=alert,
         context_items=casefile.key_data(instance, ctx["data"], exclude=shown),
         timeline=casefile.timeline(me, instance.id, limit=50),
-        materials=materials,
-        ctx_data=ctx["data"],
+        blocks=blocks,
+        documents=documents.for_task(me, task),
         candidates=inbox_svc.candidates(me, task.id) if ctx["can_assign"] or task.assignee_id == me.user_id else [],
         is_overdue=inbox_svc.is_overdue(task),
         me=me,
-        readonly=not ctx["can_work"] or instance.status != "running",
+        readonly=readonly,
     ), status
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance
-from .. import instances, notifications, publication
+from .. import documents, instances, notifications, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
 from . import _, _deliver, _org, _submitted, _year, config
@@ -393,6 +393,7 @@ def publish_kcp(ctx, params, data):
     }
     payload = {"year": year, "act": act, "order": order, "rows": _display_rows(list(table.values()))}
     payload["no_changes"] = not any(r["changed"] for r in payload["rows"])
+    documents.fix_registered_order(ctx.uow, ctx.actor, ctx.instance, data)  # the signed act's bytes, hashed
     pub = publication.publish(
         ctx.uow, "kcp", str(year), cfg["kcp"]["publication_title"].format(year=year), payload, ctx.instance
     )

@@ -7,7 +7,7 @@ from ...engine import clock
 from ...extensions import db
 from ...models import AgendaItem, CollegialBody, Meeting, Protocol
 from ...models.council import SignedRecordError
-from .. import tasks
+from .. import documents, tasks
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..identity import Actor
 from ..uow import UnitOfWork
@@ -188,6 +188,8 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
             "closed": closed,
         },
     )
+    uow.flush()
+    documents.fix_protocol(uow, meeting, protocol_view(meeting))  # the signed protocol's bytes, hashed
 
 
 def _composition(meeting: Meeting) -> list[dict]:

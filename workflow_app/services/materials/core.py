@@ -1,0 +1,269 @@
+"""Blocks, the provider registry, XLSX export (see the package docstring)."""
+
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import HumanTask, ProcessInstance, TaskAttachment
+from ..access import require_instance_visible
+from ..errors import NotFound
+from ..identity import Actor
+from . import labels
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Cell:
+    text: str
+    value: object = None  # the raw value for XLSX (a number stays a number)
+    href: str | None = None
+    numeric: bool = False
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    numeric: bool = False
+    wide: bool = False  # long text: gets the room, wraps
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    mark: str | None = None  # "added" | "changed" | "removed" | None
+    mark_label: str = ""
+
+
+@dataclass
+class Block:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[Row]
+    totals: list[Cell] | None = None
+    note: str = ""
+    source: list[dict] = field(default_factory=list)  # raw rows, for pre-filling a task's own table
+    open: bool = True  # shown expanded
+
+    @classmethod
+    def table(
+        cls,
+        key: str,
+        title: str,
+        columns: list[tuple],
+        rows: list[dict],
+        *,
+        totals: tuple[str, ...] = (),
+        schema: dict | None = None,
+        note: str = "",
+        marks: Callable[[dict], tuple[str | None, str]] | None = None,
+    ) -> Block:
+        """A block from plain rows: ``columns`` are (key, label) or (key, label, {"numeric", "wide"}); values
+        are shown through ``schema`` (the item schema of a form table: option labels, dates) when given."""
+        props = (schema or {}).get("properties") or {}
+        cols = []
+        for spec in columns:
+            key_, label = spec[0], spec[1]
+            opts = spec[2] if len(spec) > 2 else {}
+            prop = props.get(key_) or {}
+            values = [r.get(key_) for r in rows if r.get(key_) not in (None, "")]
+            numeric = opts.get(
+                "numeric",
+                not labels.options(prop)
+                and (
+                    prop.get("type") in ("integer", "number")
+                    or (bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values))
+                ),
+            )
+            cols.append(Column(key_, label, numeric=numeric, wide=opts.get("wide", False)))
+        out_rows = []
+        for raw in rows:
+            cells = [_cell(props.get(c.key) or {}, raw.get(c.key), c.numeric) for c in cols]
+            mark, mark_label = marks(raw) if marks else (None, "")
+            out_rows.append(Row(cells, mark, mark_label))
+        total_cells = None
+        if totals and rows:
+            total_cells = []
+            for i, c in enumerate(cols):
+                if c.key in totals:
+                    s = sum(r.get(c.key) or 0 for r in rows if isinstance(r.get(c.key), (int, float)))
+                    total_cells.append(Cell(labels.number_text(s), s, numeric=True))
+                else:
+                    total_cells.append(Cell(labels._("Total") if i == 0 else "", None))
+        return cls(key, title, cols, out_rows, total_cells, note, [dict(r) for r in rows])
+
+
+def _cell(prop: dict, value, numeric: bool) -> Cell:
+    text = labels.display(prop, value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not labels.options(prop):
+        return Cell(text, value, numeric=True)
+    return Cell(text, text if text else None, numeric=numeric and isinstance(value, (int, float)))
+
+
+@dataclass
+class Case:
+    """What a provider looks at: the instance, its current data, the task being worked on (if any)."""
+
+    actor: Actor
+    instance: ProcessInstance
+    data: dict
+    task: HumanTask | None = None
+    consumed: set = field(default_factory=set)  # data keys a provider has shown (others skip them)
+
+    @property
+    def own_form_key(self) -> str | None:
+        return self.task.form_key if self.task is not None else None
+
+    @property
+    def own_form(self) -> dict:
+        return (self.instance.model.forms or {}).get(self.own_form_key or "") or {}
+
+
+_PROVIDERS: list[tuple[int, Callable[[Case], list[Block]]]] = []
+
+
+def provider(order: int = 50):
+    """Register ``fn(case) -> list[Block]``; blocks are shown by ``order``, then registration order."""
+
+    def register(fn):
+        _PROVIDERS.append((order, fn))
+        _PROVIDERS.sort(key=lambda p: p[0])
+        return fn
+
+    return register
+
+
+def blocks_for(case: Case) -> list[Block]:
+    out: list[Block] = []
+    seen = set()
+    for _order, fn in _PROVIDERS:
+        for block in fn(case) or []:
+            if block.key in seen or not block.rows:
+                continue
+            seen.add(block.key)
+            out.append(block)
+    return out
+
+
+def case_data(instance: ProcessInstance) -> dict:
+    """The instance's current data (the engine's), else what its tasks submitted (a finished or broken case)."""
+    from .. import instances
+
+    if instance.status == "running":
+        try:
+            return instances.instance_data(instance)
+        except Exception:  # a broken state must not hide the page; the history shows what happened
+            pass
+    merged: dict = dict(instance.summary or {})
+    rows = db.session.execute(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.status == "completed")
+        .order_by(HumanTask.completed_at, HumanTask.id)
+    ).scalars()
+    for row in rows:
+        merged.update(row.submitted or {})
+    if instance.status != "running":
+        try:
+            merged.update(instances.instance_data(instance))
+        except Exception:  # noqa: BLE001 - the submitted data stands in
+            pass
+    return merged
+
+
+def for_task(actor: Actor, task: HumanTask, data: dict) -> list[Block]:
+    """The blocks of the task page (the caller has checked the actor may see the task)."""
+    return blocks_for(Case(actor, task.instance, data, task))
+
+
+def task_page(actor: Actor, task: HumanTask, data: dict, editable: bool) -> tuple[list[Block], dict]:
+    """The task page's blocks and the values its form starts with (see :mod:`.prefill`); ``data`` is the
+    task's data as the engine holds it (or as submitted, for a closed task)."""
+    from .prefill import initial_values
+
+    case = Case(actor, task.instance, data, task)
+    blocks = blocks_for(case)
+    return blocks, (initial_values(case, blocks) if editable else data)
+
+
+def for_instance(actor: Actor, instance_id: int) -> list[Block]:
+    """The blocks of the case page."""
+    instance = require_instance_visible(actor, instance_id)
+    return blocks_for(Case(actor, instance, case_data(instance)))
+
+
+def block_xlsx(actor: Actor, instance_id: int, key: str) -> tuple[bytes, str, str]:
+    """One block of the case as an XLSX workbook: (bytes, mimetype, file name)."""
+    instance = require_instance_visible(actor, instance_id)
+    for block in blocks_for(Case(actor, instance, case_data(instance))):
+        if block.key == key:
+            return to_xlsx(block), XLSX_MIME, f"{_file_stem(instance)}-{key}.xlsx"
+    raise NotFound("no such material in this case")
+
+
+def _file_stem(instance: ProcessInstance) -> str:
+    stem = (instance.business_key or f"case-{instance.id}").replace("/", "-")
+    return "".join(ch for ch in stem if ch.isalnum() or ch in "-_") or f"case-{instance.id}"
+
+
+def to_xlsx(block: Block) -> bytes:
+    """A block as a one-sheet workbook: a header row, the rows (numbers as numbers), the totals, a mark column."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_title(block.title)
+    has_marks = any(r.mark for r in block.rows)
+    header = [c.label for c in block.columns] + ([labels._("Kind of change")] if has_marks else [])
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in block.rows:
+        values = [_xlsx_value(c) for c in row.cells] + ([row.mark_label] if has_marks else [])
+        ws.append(values)
+    if block.totals:
+        ws.append([_xlsx_value(c) for c in block.totals])
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+    for i, col in enumerate(block.columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = 40 if col.wide else (12 if col.numeric else 22)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(cell: Cell):
+    if cell.numeric and isinstance(cell.value, (int, float)):
+        return cell.value
+    return cell.text or None
+
+
+def _sheet_title(title: str) -> str:
+    clean = "".join(ch for ch in title if ch not in "[]:*?/\\")
+    return (clean or "Sheet")[:31]
+
+
+def attachment(actor: Actor, instance_id: int, attachment_id: int) -> TaskAttachment:
+    """An attachment of any task of a case the actor may see (the materials list them all)."""
+    instance = require_instance_visible(actor, instance_id)
+    att = db.session.get(TaskAttachment, attachment_id)
+    if att is None or att.instance_id != instance.id:
+        raise NotFound("attachment not found")
+    return att
+
