@@ -101,7 +101,7 @@ def kcp_assessed(year=2027):
 
 
 def kcp_to_expert_council(year=2027):
-    key, r1, r2 = kcp_assessed(year)
+    key, _r1, _r2 = kcp_assessed(year)
     do("dpo_officer", key, "close_intake", {"decision": "close"})
     do("dpo_officer", key, "consolidate", {"funding_grows": True, "summary": "Свод по двум ПОО"})
     do("sector_officer", key, "opinion_sector", {"sector_decision": "agree"})

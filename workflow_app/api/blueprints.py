@@ -29,3 +29,7 @@ from .organisations import blp as organisations_blp  # noqa: E402
 from .users import blp as users_blp  # noqa: E402
 
 ALL += [users_blp, organisations_blp, deputies_blp, bodies_blp]
+
+from .documents import blp as documents_blp  # noqa: E402
+
+ALL += [documents_blp]

@@ -93,7 +93,9 @@ def build(name: str, landscape: bool) -> Path:
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p if visas %}")
     _para(doc, "Лист согласования", bold=True)
-    _loop_table(doc, ["Должность", "Ф. И. О.", "Дата"], ["{{ v.position }}", "{{ v.name }}", "{{ v.date }}"], "visas", [8, 5, 3])
+    _loop_table(
+        doc, ["Должность", "Ф. И. О.", "Дата"], ["{{ v.position }}", "{{ v.name }}", "{{ v.date }}"], "visas", [8, 5, 3]
+    )
     _para(doc, "{%p endif %}")
     _para(doc, "")
     _loop_table(doc, None, ["{{ v.position }}", "________________", "{{ v.name }}"], "signatories", [8, 4, 5])

@@ -17,9 +17,7 @@ class FixedDocument(db.Model):
     """
 
     __tablename__ = "fixed_document"
-    __table_args__ = (
-        UniqueConstraint("instance_id", "protocol_id", "kind", "fmt", name="uq_fixed_document"),
-    )
+    __table_args__ = (UniqueConstraint("instance_id", "protocol_id", "kind", "fmt", name="uq_fixed_document"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     protocol_id: Mapped[int | None] = mapped_column(ForeignKey("council_protocol.id"), index=True)

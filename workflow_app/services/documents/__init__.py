@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import flask_babel
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import FixedDocument, HumanTask, Meeting, ProcessInstance, Protocol, Publication
+from ...models import FixedDocument, HumanTask, Meeting, ProcessInstance, Publication
 from ..access import require_instance_visible
 from ..errors import Invalid, NotFound
 from ..identity import Actor
@@ -44,6 +46,21 @@ KIND_BY_NAME = {k.kind: k for k in KINDS}
 FIXED_AT_REGISTRATION = ("order", "kcp_table")
 
 
+@contextmanager
+def russian():
+    """Documents are official Russian texts whatever the reader's UI language (labels from the catalogs)."""
+    try:
+        with flask_babel.force_locale("ru"):
+            yield
+    except (KeyError, RuntimeError):  # no Babel in this app/context: the msgids stand
+        yield
+
+
+def _build(kind: str, case: Case) -> content.Doc | None:
+    with russian():
+        return KIND_BY_NAME[kind].build(case)
+
+
 @dataclass
 class DocFile:
     fmt: str
@@ -68,7 +85,7 @@ class TaskDocuments:
     preview: content.Doc | None  # the act being signed, shown as the main content of a signing step
 
 
-def _fixed(instance_id: int | None = None, protocol_id: int | None = None) -> dict:
+def fixed_files(instance_id: int | None = None, protocol_id: int | None = None) -> dict:
     q = select(FixedDocument)
     q = q.where(FixedDocument.instance_id == instance_id) if instance_id is not None else q
     q = q.where(FixedDocument.protocol_id == protocol_id) if protocol_id is not None else q
@@ -76,10 +93,10 @@ def _fixed(instance_id: int | None = None, protocol_id: int | None = None) -> di
 
 
 def _entries(case: Case) -> list[DocEntry]:
-    fixed = _fixed(instance_id=case.instance.id)
+    fixed = fixed_files(instance_id=case.instance.id)
     out = []
     for k in KINDS:
-        doc = k.build(case)
+        doc = _build(k.kind, case)
         if doc is None:
             continue
         files = []
@@ -101,21 +118,21 @@ def for_task(actor: Actor, task: HumanTask, data: dict | None = None) -> TaskDoc
     """The task page's documents; on a step after the act was drafted, the act itself as the preview."""
     case = Case(actor, task.instance, data if data is not None else case_data(task.instance), task)
     entries = _entries(case)
-    own = set((case.own_form.get("properties") or {}))
+    own = set(case.own_form.get("properties") or {})
     preview = None
     if content.has_order(case) and "draft_text" not in own and task.status == "open":
-        preview = content.order(case)
+        preview = _build("order", case)
     return TaskDocuments(entries, preview)
 
 
-def _check_format(fmt: str) -> None:
+def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise Invalid("unknown document format", fields={"format": "docx or pdf"})
 
 
 def instance_file(actor: Actor, instance_id: int, kind: str, fmt: str) -> tuple[bytes, str, str]:
     """(bytes, mimetype, file name): the fixed file when the act is signed, else rendered from the case now."""
-    _check_format(fmt)
+    check_format(fmt)
     instance = require_instance_visible(actor, instance_id)
     return _instance_file(instance, kind, fmt, Case(actor, instance, {}))
 
@@ -123,17 +140,17 @@ def instance_file(actor: Actor, instance_id: int, kind: str, fmt: str) -> tuple[
 def _instance_file(instance: ProcessInstance, kind: str, fmt: str, case: Case) -> tuple[bytes, str, str]:
     if kind not in KIND_BY_NAME:
         raise NotFound("no such document")
-    stored = _fixed(instance_id=instance.id).get((kind, fmt))
+    stored = fixed_files(instance_id=instance.id).get((kind, fmt))
     if stored is not None:
-        return stored.content, _mime(fmt), stored.file_name
+        return stored.content, mime(fmt), stored.file_name
     case.data = case.data or case_data(instance)
-    doc = KIND_BY_NAME[kind].build(case)
+    doc = _build(kind, case)
     if doc is None:
         raise NotFound("this case has no such document yet")
     return render.render(doc, fmt)
 
 
-def _mime(fmt: str) -> str:
+def mime(fmt: str) -> str:
     return render.DOCX_MIME if fmt == "docx" else render.PDF_MIME
 
 
@@ -175,12 +192,12 @@ def _store(uow, doc: content.Doc, *, instance=None, protocol=None) -> list[Fixed
 def fix_registered_order(uow, actor: Actor, instance: ProcessInstance, data: dict) -> list[FixedDocument]:
     """In the registration's unit of work: render the order (and its appendix table) once and keep the bytes."""
     case = Case(actor, instance, data)
-    existing = _fixed(instance_id=instance.id)
+    existing = fixed_files(instance_id=instance.id)
     rows = []
     for kind in FIXED_AT_REGISTRATION:
         if any((kind, fmt) in existing for fmt in FORMATS):
             continue
-        doc = KIND_BY_NAME[kind].build(case)
+        doc = _build(kind, case)
         if doc is not None and not doc.draft:
             rows += _store(uow, doc, instance=instance)
     return rows
@@ -189,7 +206,7 @@ def fix_registered_order(uow, actor: Actor, instance: ProcessInstance, data: dic
 # --- protocols of collegial bodies -------------------------------------------------------------------------------
 
 
-def _protocol_stem(view: dict) -> str:
+def protocol_stem(view: dict) -> str:
     number = view.get("number") or f"draft-{view.get('meeting_id')}"
     return f"protocol-{view.get('body')}-{view.get('year')}-{number}"
 
@@ -197,40 +214,9 @@ def _protocol_stem(view: dict) -> str:
 def fix_protocol(uow, meeting: Meeting, view: dict) -> list[FixedDocument]:
     """In the chair's signing unit of work: the protocol's files, fixed (``view`` is the signed protocol's view)."""
     protocol = meeting.protocol
-    doc = content.protocol(view, _protocol_stem(view))
+    with russian():
+        doc = content.protocol(view, protocol_stem(view))
     return _store(uow, doc, protocol=protocol)
-
-
-def meeting_documents(meeting: Meeting) -> DocEntry:
-    """The protocol entry of a meeting (the caller has checked the actor may read the meeting)."""
-    p = meeting.protocol
-    fixed = _fixed(protocol_id=p.id) if p is not None and p.status == "signed" else {}
-    files = []
-    for fmt in FORMATS:
-        f = fixed.get(("protocol", fmt))
-        files.append(DocFile(fmt, f is not None, f.sha256 if f else None, f.size if f else None))
-    signed = p is not None and p.status == "signed"
-    return DocEntry("protocol", "Протокол", str(p.number) if signed else "", "", not signed, files)
-
-
-def meeting_file(meeting: Meeting, view: dict, fmt: str) -> tuple[bytes, str, str]:
-    """The protocol file: the fixed bytes once signed, else the draft rendered now."""
-    _check_format(fmt)
-    p = meeting.protocol
-    if p is not None and p.status == "signed":
-        stored = _fixed(protocol_id=p.id).get(("protocol", fmt))
-        if stored is not None:
-            return stored.content, _mime(fmt), stored.file_name
-    return render.render(content.protocol(view, _protocol_stem(view)), fmt)
-
-
-def public_protocol_file(protocol: Protocol, fmt: str) -> tuple[bytes, str, str]:
-    """A public protocol's fixed file (only signed protocols of bodies that publish them are asked for)."""
-    _check_format(fmt)
-    stored = _fixed(protocol_id=protocol.id).get(("protocol", fmt))
-    if stored is None:
-        raise NotFound("the protocol has no fixed document")
-    return stored.content, _mime(fmt), stored.file_name
 
 
 # --- public pages: the fixed order behind a publication ------------------------------------------------------------
@@ -240,13 +226,13 @@ def publication_documents(pub: Publication) -> list[FixedDocument]:
     """The fixed files of the act behind a publication (an order's, never a case's own data)."""
     if pub.source_instance_id is None:
         return []
-    rows = _fixed(instance_id=pub.source_instance_id)
+    rows = fixed_files(instance_id=pub.source_instance_id)
     return [rows[k] for k in sorted(rows) if k[0] in FIXED_AT_REGISTRATION]
 
 
 def public_file(pub: Publication, kind: str, fmt: str) -> tuple[bytes, str, str]:
-    _check_format(fmt)
+    check_format(fmt)
     for row in publication_documents(pub):
         if row.kind == kind and row.fmt == fmt:
-            return row.content, _mime(fmt), row.file_name
+            return row.content, mime(fmt), row.file_name
     raise NotFound("no such document")

@@ -154,10 +154,14 @@ def order(case: Case) -> Doc:
     signatory = Signatory(
         str(data.get("signatory") or cfg.get("signatory") or ""),
         names.get(signer.completed_by_id, "") if signer else "",
-        labels.date_text(signer.completed_at) [:10] if signer else "",
+        labels.date_text(signer.completed_at)[:10] if signer else "",
     )
     visa_rows = [
-        Signatory(_group_name(t.candidate_group) or t.name, names.get(t.completed_by_id, ""), labels.date_text(t.completed_at)[:10])
+        Signatory(
+            _group_name(t.candidate_group) or t.name,
+            names.get(t.completed_by_id, ""),
+            labels.date_text(t.completed_at)[:10],
+        )
         for t in visas
         if (t.submitted or {}).get("decision") in ("approve", "agree", "sign")
     ]
@@ -332,8 +336,14 @@ def protocol(view: dict, file_stem: str) -> Doc:
     chair = view.get("signed_by_chair") or {}
     secretary = view.get("signed_by_secretary") or {}
     signatories = [
-        Signatory("Председательствующий", chair.get("name") or "", labels.date_text((view.get("signed_at") or "")[:10])),
-        Signatory(ROLE_LABELS["secretary"], secretary.get("name") or "", labels.date_text((view.get("secretary_signed_at") or "")[:10])),
+        Signatory(
+            "Председательствующий", chair.get("name") or "", labels.date_text((view.get("signed_at") or "")[:10])
+        ),
+        Signatory(
+            ROLE_LABELS["secretary"],
+            secretary.get("name") or "",
+            labels.date_text((view.get("secretary_signed_at") or "")[:10]),
+        ),
     ]
     return Doc(
         kind="protocol",

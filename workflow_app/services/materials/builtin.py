@@ -254,7 +254,7 @@ def _computed(row: dict, props: dict) -> dict:
     out = dict(row)
     for name, prop in props.items():
         spec = prop.get("x-compute") if isinstance(prop, dict) else None
-        if not isinstance(spec, dict) or name in out and out[name] is not None:
+        if not isinstance(spec, dict) or (name in out and out[name] is not None):
             continue
         op, operands = next(iter(spec.items()))
         if op not in ("sub", "add"):
@@ -268,7 +268,7 @@ def _computed(row: dict, props: dict) -> dict:
 
 def form_tables(case: Case, exclude_own: bool = True) -> list[Block]:
     """Every table (array of objects) of the model's forms that holds data in this case, labelled by its form."""
-    own = set((case.own_form.get("properties") or {})) if exclude_own else set()
+    own = set(case.own_form.get("properties") or {}) if exclude_own else set()
     consumed = case.consumed
     out = []
     seen = set()

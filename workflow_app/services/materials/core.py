@@ -1,12 +1,12 @@
 """Blocks, the provider registry, XLSX export (see the package docstring)."""
 
-
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import select
 
 from ...extensions import db
@@ -160,8 +160,8 @@ def case_data(instance: ProcessInstance) -> dict:
     if instance.status == "running":
         try:
             return instances.instance_data(instance)
-        except Exception:  # a broken state must not hide the page; the history shows what happened
-            pass
+        except Exception:  # noqa: BLE001 - a broken state must not hide the page; the history shows it
+            current_app.logger.warning("case %s: engine data unreadable, showing submitted data", instance.id)
     merged: dict = dict(instance.summary or {})
     rows = db.session.execute(
         select(HumanTask)
@@ -174,7 +174,7 @@ def case_data(instance: ProcessInstance) -> dict:
         try:
             merged.update(instances.instance_data(instance))
         except Exception:  # noqa: BLE001 - the submitted data stands in
-            pass
+            current_app.logger.warning("case %s: engine data unreadable, showing submitted data", instance.id)
     return merged
 
 
@@ -266,4 +266,3 @@ def attachment(actor: Actor, instance_id: int, attachment_id: int) -> TaskAttach
     if att is None or att.instance_id != instance.id:
         raise NotFound("attachment not found")
     return att
-

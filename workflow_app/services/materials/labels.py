@@ -27,7 +27,7 @@ def options(prop) -> dict:
     if isinstance(enum, list):
         names = (prop.get("x-ui") or {}).get("enumNames")
         if isinstance(names, list) and len(names) == len(enum):
-            return {str(v): str(n) for v, n in zip(enum, names)}
+            return {str(v): str(n) for v, n in zip(enum, names, strict=True)}
         return {}
     for key in ("oneOf", "anyOf"):
         alts = prop.get(key)

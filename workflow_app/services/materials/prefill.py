@@ -62,9 +62,7 @@ def initial_values(case: Case, blocks: list[Block]) -> dict:
 
 
 def _rows_from_material(items: dict, blocks: list[Block]) -> list[dict]:
-    props = {
-        n: p for n, p in (items.get("properties") or {}).items() if isinstance(p, dict) and "x-compute" not in p
-    }
+    props = {n: p for n, p in (items.get("properties") or {}).items() if isinstance(p, dict) and "x-compute" not in p}
     required = [n for n in items.get("required") or [] if n in props]
     if not required:
         return []

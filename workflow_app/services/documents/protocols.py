@@ -1,0 +1,44 @@
+"""The protocol of a meeting as a document: its files for the meeting page and the public copies."""
+
+from .. import council, documents
+from ..errors import NotFound
+from ..identity import Actor
+from . import content, render
+
+
+def meeting_documents(actor: Actor, meeting_id: int) -> documents.DocEntry:
+    """The protocol entry of a meeting the actor may read."""
+    meeting = council.get_meeting(actor, meeting_id)
+    p = meeting.protocol
+    fixed = documents.fixed_files(protocol_id=p.id) if p is not None and p.status == "signed" else {}
+    files = []
+    for fmt in documents.FORMATS:
+        f = fixed.get(("protocol", fmt))
+        files.append(documents.DocFile(fmt, f is not None, f.sha256 if f else None, f.size if f else None))
+    signed = p is not None and p.status == "signed"
+    return documents.DocEntry("protocol", "Протокол", str(p.number) if signed else "", "", not signed, files)
+
+
+def meeting_file(actor: Actor, meeting_id: int, fmt: str) -> tuple[bytes, str, str]:
+    """The protocol file: the fixed bytes once signed, else the draft rendered now."""
+    documents.check_format(fmt)
+    meeting = council.get_meeting(actor, meeting_id)
+    view = council.protocol_view(meeting)
+    p = meeting.protocol
+    if p is not None and p.status == "signed":
+        stored = documents.fixed_files(protocol_id=p.id).get(("protocol", fmt))
+        if stored is not None:
+            return stored.content, documents.mime(fmt), stored.file_name
+    with documents.russian():
+        doc = content.protocol(view, documents.protocol_stem(view))
+    return render.render(doc, fmt)
+
+
+def public_protocol_file(protocol_id: int, fmt: str) -> tuple[bytes, str, str]:
+    """A public protocol's fixed file (signed protocols of bodies that publish them)."""
+    documents.check_format(fmt)
+    protocol = council.public_protocol(protocol_id)
+    stored = documents.fixed_files(protocol_id=protocol.id).get(("protocol", fmt))
+    if stored is None:
+        raise NotFound("the protocol has no fixed document")
+    return stored.content, documents.mime(fmt), stored.file_name
