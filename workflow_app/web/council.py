@@ -3,12 +3,15 @@
 function, and renders or redirects with a flash message.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from ..services import council as svc
+from ..services.documents import protocols as protocol_docs
 from ..services.errors import Conflict, Invalid
 from .ui import actor, translate_message
 
@@ -145,7 +148,12 @@ def create_meeting(code):
 
 @bp.route("/meetings/<int:meeting_id>")
 def meeting(meeting_id):
-    return render_template("council/meeting.html", **svc.meeting_page(actor(), meeting_id))
+    me = actor()
+    return render_template(
+        "council/meeting.html",
+        **svc.meeting_page(me, meeting_id),
+        protocol_doc=protocol_docs.meeting_documents(me, meeting_id),
+    )
 
 
 def _command(meeting_id, fn, success, anchor=""):
@@ -260,6 +268,12 @@ def decision(meeting_id, item_id):
 @bp.route("/meetings/<int:meeting_id>/protocol")
 def protocol(meeting_id):
     return render_template("council/protocol.html", p=svc.protocol_page(actor(), meeting_id), public=False)
+
+
+@bp.route("/meetings/<int:meeting_id>/protocol.<fmt>")
+def protocol_file(meeting_id, fmt):
+    body, mimetype, name = protocol_docs.meeting_file(actor(), meeting_id, fmt)
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @bp.route("/meetings/<int:meeting_id>/sign", methods=["POST"])

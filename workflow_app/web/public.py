@@ -1,8 +1,10 @@
 """Public results of the approval chains, readable without login: HTML, CSV and JSON (blueprint ``public``)."""
 
-from flask import Blueprint, Response, jsonify, render_template
+import io
 
-from ..services import publication
+from flask import Blueprint, Response, jsonify, render_template, send_file
+
+from ..services import documents, publication
 from ..services.chains.kcp import ru_date
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -22,7 +24,16 @@ def index():
 @bp.route("/<kind>/<key>")
 def show(kind, key):
     pub = publication.get(kind, key)
-    return render_template(f"public/{pub.kind}.html", pub=pub, rows=publication.rows(pub))
+    return render_template(
+        f"public/{pub.kind}.html", pub=pub, rows=publication.rows(pub), documents=documents.publication_documents(pub)
+    )
+
+
+@bp.route("/<kind>/<key>/documents/<doc_kind>.<fmt>")
+def document(kind, key, doc_kind, fmt):
+    """A fixed file of the act behind a publication (the registered order and its table), exactly as signed."""
+    body, mimetype, name = documents.public_file(publication.get(kind, key), doc_kind, fmt)
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @bp.route("/<kind>/<key>.json")

@@ -1,7 +1,6 @@
-"""The protocol of a meeting as a document: its files for the meeting page and the public copies."""
+"""The protocol of a meeting as a document (DOCX, PDF): the draft while it is prepared, the fixed files once signed."""
 
 from .. import council, documents
-from ..errors import NotFound
 from ..identity import Actor
 from . import content, render
 
@@ -32,13 +31,3 @@ def meeting_file(actor: Actor, meeting_id: int, fmt: str) -> tuple[bytes, str, s
     with documents.russian():
         doc = content.protocol(view, documents.protocol_stem(view))
     return render.render(doc, fmt)
-
-
-def public_protocol_file(protocol_id: int, fmt: str) -> tuple[bytes, str, str]:
-    """A public protocol's fixed file (signed protocols of bodies that publish them)."""
-    documents.check_format(fmt)
-    protocol = council.public_protocol(protocol_id)
-    stored = documents.fixed_files(protocol_id=protocol.id).get(("protocol", fmt))
-    if stored is None:
-        raise NotFound("the protocol has no fixed document")
-    return stored.content, documents.mime(fmt), stored.file_name

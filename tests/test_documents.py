@@ -1,0 +1,231 @@
+"""Officials see what they decide and get the documents they sign.
+
+The case materials on the deciding tasks (labelled, with totals and changes), a task's own fields, and the
+documents: the order and the consolidated table (DOCX read back with python-docx, PDF with pypdf) fixed at
+registration with their SHA-256 in the audit chain, the protocol fixed when the chair signs, the documents API,
+XLSX of every material table.
+"""
+
+import hashlib
+import io
+import re
+
+import docx
+import journeys as J
+import pypdf
+from openpyxl import load_workbook
+from sqlalchemy import select
+from test_chains import api, frozen, instance, proposal_items  # noqa: F401  (fixtures)
+from test_web import token
+
+from workflow_app.extensions import db
+from workflow_app.models import AuditEvent, FixedDocument, HumanTask
+from workflow_app.services import audit, council
+
+PASSWORD = "demo-pw-1"
+RAW_CODES = ("agree_with_remarks", "full_time", "ppssz", "employer_demand", "act_type", "construction", "2 ×", '{"')
+
+
+def login(client, username):
+    """A browser session of ``username`` (a fresh cookie jar: one person per client)."""
+    client = client.application.test_client()
+    page = client.get("/login")
+    r = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token(page.get_data(as_text=True))}
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    return client
+
+
+def open_task_id(key, task_def):
+    return J.open_task(key, task_def).id
+
+
+def page_text(html):
+    """The text a person reads: tags, attributes, scripts and styles removed."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def docx_text(body: bytes) -> str:
+    d = docx.Document(io.BytesIO(body))
+    parts = [p.text for p in d.paragraphs]
+    for t in d.tables:
+        for row in t.rows:
+            parts.append(" | ".join(c.text for c in row.cells))
+    return " ".join(" ".join(parts).split())
+
+
+def pdf_text(body: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(body))
+    return " ".join(" ".join(p.extract_text() for p in reader.pages).split())  # lines wrap in a PDF
+
+
+def test_the_councils_task_shows_the_consolidated_table_and_a_visa_starts_empty(api, client):
+    key = J.kcp_to_coordination_council(2027)
+    web = login(client, "cc_secretary")
+    html = web.get(f"/tasks/{open_task_id(key, 'cc_decision')}").get_data(as_text=True)
+    text = page_text(html)
+    assert 'id="material-kcp-consolidated"' in html
+    for expected in ("Сводная таблица изменений КЦП на 2027 год", "Томский политехнический техникум", "15.02.16"):
+        assert expected in text
+    assert "09.02.06" in text and "уменьшение" in text and "увеличение" in text
+    # totals: in force 25+25+50=100, new 50+15+75=140, change +40; the opinions so far with their labels
+    assert re.search(r"Итого\s+100\s+140\s+140\s+140\s+40", " ".join(text.split()))
+    assert "Согласовать с замечаниями" in text and "Учесть прогноз" in text
+    for code in RAW_CODES:
+        assert code not in text, code
+
+    # the XLSX of the table has the same rows and totals
+    r = web.get(f"/instances/{instance(key).id}/materials/kcp-consolidated.xlsx")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0].startswith("Профессиональная образовательная организация")
+    assert [r[2] for r in rows[1:4]] == ["15.02.16", "09.02.06", "09.02.07"]
+    assert rows[4][-2:] == (140, 40) or rows[4][-3:-1] == (140, 40)
+
+    # the council's comment does not pre-fill the head's visa: a task's fields are its own
+    J.do("cc_secretary", key, "cc_decision", {"decision": "agree", "comment": "Согласовать."})
+    J.do("dpo_officer", key, "draft_order", {"act_type": "распоряжение", "act_title": "О КЦП", "draft_text": "Текст"})
+    web = login(client, "dpo_head")
+    html = web.get(f"/tasks/{open_task_id(key, 'visa_head')}").get_data(as_text=True)
+    comment = re.search(r'<textarea[^>]*name="comment"[^>]*>(.*?)</textarea>', html, flags=re.S)
+    assert comment is not None and comment.group(1).strip() == ""
+    assert 'id="document-preview"' in html  # the act being signed is on the signing step
+
+
+def test_an_assessment_starts_from_the_requests_lines(api, client):
+    _key, r1, _r2 = J.kcp_to_intake(2027)
+    J.do("dpo_officer", r1, "formal_check", {"decision": "accept"})
+    web = login(client, "dpo_officer")
+    html = web.get(f"/tasks/{open_task_id(r1, 'assess')}").get_data(as_text=True)
+    # the request's lines are shown as material and pre-fill the per-line opinion table
+    assert 'id="material-form-lines"' in html
+    assert re.search(r'value="15.02.16" id="f-line_opinions-0-programme_code"', html)
+    assert re.search(r'value="50" id="f-line_opinions-0-proposed_kcp"', html)
+
+
+def test_the_working_groups_task_shows_the_list_items_and_the_staffing_plan(api, client):
+    key = J.professions_to_working_group(2028)
+    web = login(client, "wg_secretary")
+    text = page_text(web.get(f"/tasks/{open_task_id(key, 'wg_decision')}").get_data(as_text=True))
+    assert "Проект Актуального перечня профессий на 2028 год" in text
+    assert "Оператор станков с ЧПУ" in text and "Наборщик" in text
+    for code in RAW_CODES + ("retraining", "exclude"):
+        assert code not in text, code
+
+    case = J.investor_to_working_group()
+    text = page_text(web.get(f"/tasks/{open_task_id(case, 'wg_decision')}").get_data(as_text=True))
+    assert "Аппаратчик химических производств" in text and "Увеличить приём на 25 мест" in text
+    assert "Согласны с планом." in text  # the investor's answer among the opinions so far
+    for code in RAW_CODES:
+        assert code not in text, code
+
+
+def test_the_registered_order_is_fixed_with_its_hash_in_the_audit_chain(api, client):
+    key = J.kcp_to_signing(2027)
+    inst_id = instance(key).id
+    web = login(client, "dpo_officer")
+    listing = web.get(f"/api/v1/instances/{inst_id}/documents", headers={"Accept": "application/json"})
+    assert listing.status_code == 200, listing.get_data(as_text=True)
+    kinds = {d["kind"]: d for d in listing.get_json()}
+    assert set(kinds) == {"order", "kcp_table"} and kinds["order"]["draft"] is True
+    draft = web.get(kinds["order"]["files"][1]["url"])
+    assert draft.status_code == 200 and "ПРОЕКТ" in pdf_text(draft.data)
+
+    J.do("deputy_governor", key, "sign_order", {"decision": "sign"})
+    J.do("records_office", key, "register_order", {"order_number": "321-ра", "order_date": "2027-05-24"})
+    fixed = {
+        (f.kind, f.fmt): f
+        for f in db.session.execute(select(FixedDocument).where(FixedDocument.instance_id == inst_id)).scalars()
+    }
+    assert set(fixed) == {("order", "docx"), ("order", "pdf"), ("kcp_table", "docx"), ("kcp_table", "pdf")}
+    events = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "document_fixed")).scalars().all()
+    hashes = {(e.payload["kind"], e.payload["format"]): e.payload["sha256"] for e in events}
+    assert all(e.instance_id == inst_id for e in events)
+
+    listing = {d["kind"]: d for d in web.get(f"/api/v1/instances/{inst_id}/documents").get_json()}
+    for kind in ("order", "kcp_table"):
+        for f in listing[kind]["files"]:
+            body = web.get(f["url"]).data
+            assert f["fixed"] is True
+            assert hashlib.sha256(body).hexdigest() == hashes[(kind, f["format"])] == f["sha256"]
+            again = web.get(f"/instances/{inst_id}/documents/{kind}.{f['format']}").data
+            assert again == body  # the same bytes, not a new rendering
+
+    order_docx = docx_text(fixed[("order", "docx")].content)
+    order_pdf = pdf_text(fixed[("order", "pdf")].content)
+    for text in (order_docx, order_pdf):
+        assert "АДМИНИСТРАЦИЯ ТОМСКОЙ ОБЛАСТИ" in text and "РАСПОРЯЖЕНИЕ" in text
+        assert "321-ра" in text and "24.05.2027" in text
+        assert "15.02.16" in text and "09.02.06" in text and "09.02.07" in text  # the appendix table's rows
+        assert "Морозов Александр Михайлович" in text  # who signed
+        assert "Заместитель Губернатора Томской области" in text  # the signatory's position
+        assert "Петров Андрей Викторович" in text  # a visa
+    table_docx = docx_text(fixed[("kcp_table", "docx")].content)
+    assert "Томский техникум информационных технологий" in table_docx and "Итого" in table_docx
+    assert audit.verify(db.session).ok
+
+    # the public page of the published table links the fixed files
+    html = client.get("/public/kcp/2027").get_data(as_text=True)
+    assert "/public/kcp/2027/documents/order.pdf" in html
+    assert client.get("/public/kcp/2027/documents/order.pdf").data == fixed[("order", "pdf")].content
+
+
+def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, client):
+    key = J.professions_to_working_group(2028)
+    council.ensure_demo_memberships(db.session)
+    db.session.commit()
+    sec, chair = api._h("wg_secretary"), api._h("wg_chair")
+    task_id = open_task_id(key, "wg_decision")
+    meeting = client.post(
+        "/api/v1/council/meetings",
+        headers=sec,
+        json={"body": "working_group", "starts_at": "2027-04-08T10:00", "place": "ДТЗН, каб. 301"},
+    ).get_json()
+    mid = meeting["id"]
+    item_id = client.post(f"/api/v1/council/meetings/{mid}/items", headers=sec, json={"task_id": task_id}).get_json()[
+        "items"
+    ][0]["id"]
+    assert client.post(f"/api/v1/council/meetings/{mid}/approve-agenda", headers=chair).status_code == 200
+    bodies = client.get("/api/v1/council/bodies", headers=sec).get_json()
+    wg = next(b for b in bodies if b["code"] == "working_group")
+    members = [m["user_id"] for m in wg["members"] if m["role"] in ("chair", "member")]
+    client.post(f"/api/v1/council/meetings/{mid}/attendance", headers=sec, json={"present": members})
+    r = client.post(
+        f"/api/v1/council/meetings/{mid}/items/{item_id}/decision",
+        headers=sec,
+        json={
+            "outcome": "approve",
+            "votes_for": len(members),
+            "text": "Утвердить перечень",
+            "fields": {"effective_date": "2028-01-01"},
+        },
+    )
+    assert r.status_code == 200, r.get_json()
+    web = login(client, "wg_secretary")
+    draft = web.get(f"/council/meetings/{mid}/protocol.pdf")
+    assert draft.status_code == 200 and "ПРОЕКТ" in pdf_text(draft.data)
+    assert client.post(f"/api/v1/council/meetings/{mid}/sign", headers=sec).status_code == 200
+    assert client.post(f"/api/v1/council/meetings/{mid}/sign", headers=chair).status_code == 200
+
+    rows = db.session.execute(select(FixedDocument).where(FixedDocument.protocol_id.is_not(None))).scalars().all()
+    assert {r.fmt for r in rows} == {"docx", "pdf"}
+    events = {
+        e.payload["format"]: e.payload["sha256"]
+        for e in db.session.execute(select(AuditEvent).where(AuditEvent.kind == "document_fixed")).scalars()
+    }
+    for fmt in ("docx", "pdf"):
+        body = web.get(f"/council/meetings/{mid}/protocol.{fmt}").data
+        assert hashlib.sha256(body).hexdigest() == events[fmt]
+    text = docx_text(next(r.content for r in rows if r.fmt == "docx"))
+    for t in (text, pdf_text(next(r.content for r in rows if r.fmt == "pdf"))):
+        assert "ПРОТОКОЛ" in t and "№ 1" in t and "08.04.2027" in t
+        assert "Присутствовали" in t and "Кворум имеется" in t
+        assert "Решение № 1: Утвердить" in t and "«за» — %d" % len(members) in t
+        assert "Председательствующий" in t and "Секретарь" in t
+    assert audit.verify(db.session).ok
+    assert db.session.get(HumanTask, task_id).status == "completed"
+    html = web.get(f"/council/meetings/{mid}").get_data(as_text=True)
+    assert f"/council/meetings/{mid}/protocol.pdf" in html
