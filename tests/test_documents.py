@@ -61,7 +61,7 @@ def pdf_text(body: bytes) -> str:
     return " ".join(" ".join(p.extract_text() for p in reader.pages).split())  # lines wrap in a PDF
 
 
-def test_the_councils_task_shows_the_consolidated_table_and_a_visa_starts_empty(api, client):
+def test_the_councils_task_shows_the_consolidated_table_and_a_visa_starts_empty(api, client):  # noqa: F811
     key = J.kcp_to_coordination_council(2027)
     web = login(client, "cc_secretary")
     html = web.get(f"/tasks/{open_task_id(key, 'cc_decision')}").get_data(as_text=True)
@@ -95,7 +95,7 @@ def test_the_councils_task_shows_the_consolidated_table_and_a_visa_starts_empty(
     assert 'id="document-preview"' in html  # the act being signed is on the signing step
 
 
-def test_an_assessment_starts_from_the_requests_lines(api, client):
+def test_an_assessment_starts_from_the_requests_lines(api, client):  # noqa: F811
     _key, r1, _r2 = J.kcp_to_intake(2027)
     J.do("dpo_officer", r1, "formal_check", {"decision": "accept"})
     web = login(client, "dpo_officer")
@@ -106,13 +106,13 @@ def test_an_assessment_starts_from_the_requests_lines(api, client):
     assert re.search(r'value="50" id="f-line_opinions-0-proposed_kcp"', html)
 
 
-def test_the_working_groups_task_shows_the_list_items_and_the_staffing_plan(api, client):
+def test_the_working_groups_task_shows_the_list_items_and_the_staffing_plan(api, client):  # noqa: F811
     key = J.professions_to_working_group(2028)
     web = login(client, "wg_secretary")
     text = page_text(web.get(f"/tasks/{open_task_id(key, 'wg_decision')}").get_data(as_text=True))
     assert "Проект Актуального перечня профессий на 2028 год" in text
     assert "Оператор станков с ЧПУ" in text and "Наборщик" in text
-    for code in RAW_CODES + ("retraining", "exclude"):
+    for code in (*RAW_CODES, "retraining", "exclude"):
         assert code not in text, code
 
     case = J.investor_to_working_group()
@@ -123,7 +123,7 @@ def test_the_working_groups_task_shows_the_list_items_and_the_staffing_plan(api,
         assert code not in text, code
 
 
-def test_the_registered_order_is_fixed_with_its_hash_in_the_audit_chain(api, client):
+def test_the_registered_order_is_fixed_with_its_hash_in_the_audit_chain(api, client):  # noqa: F811
     key = J.kcp_to_signing(2027)
     inst_id = instance(key).id
     web = login(client, "dpo_officer")
@@ -173,7 +173,7 @@ def test_the_registered_order_is_fixed_with_its_hash_in_the_audit_chain(api, cli
     assert client.get("/public/kcp/2027/documents/order.pdf").data == fixed[("order", "pdf")].content
 
 
-def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, client):
+def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, client):  # noqa: F811
     key = J.professions_to_working_group(2028)
     council.ensure_demo_memberships(db.session)
     db.session.commit()
@@ -223,7 +223,7 @@ def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, cli
     for t in (text, pdf_text(next(r.content for r in rows if r.fmt == "pdf"))):
         assert "ПРОТОКОЛ" in t and "№ 1" in t and "08.04.2027" in t
         assert "Присутствовали" in t and "Кворум имеется" in t
-        assert "Решение № 1: Утвердить" in t and "«за» — %d" % len(members) in t
+        assert "Решение № 1: Утвердить" in t and f"«за» — {len(members)}" in t
         assert "Председательствующий" in t and "Секретарь" in t
     assert audit.verify(db.session).ok
     assert db.session.get(HumanTask, task_id).status == "completed"

@@ -1,0 +1,197 @@
+"""A real browser (Debian's Chromium) on the deciding steps of each chain: the materials are on the page, the
+totals change while typing, no raw code is shown. Screenshots at 1366x768 go to docs/screens/ (committed) with
+SAVE_SCREENS=1, else to instance/screenshots/.
+"""
+
+import os
+import re
+import shutil
+import threading
+from datetime import UTC, datetime
+
+import journeys as J
+import pytest
+from conftest import ROOT, _make_app
+from test_browser import browser, log_in, log_out  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+SCREENS = ROOT / "docs" / "screens" if os.environ.get("SAVE_SCREENS") else ROOT / "instance" / "screenshots"
+RAW_CODES = re.compile(
+    r"\b(agree_with_remarks|agree|recommend|full_time|ppssz|ppkrs|employer_demand|act_type|construction|"
+    r"approve_changed|retraining|investment_case|kcp_campaign)\b|\d+ ×|\{\""
+)
+
+
+@pytest.fixture(scope="module")
+def site(sqlite_template, tmp_path_factory):
+    """A live server with three chains at their deciding steps (and an order registered)."""
+    from werkzeug.serving import make_server
+
+    from workflow_app.engine import clock
+    from workflow_app.extensions import db
+    from workflow_app.services import demo, deployment
+    from workflow_app.services.identity import SYSTEM
+
+    path = tmp_path_factory.mktemp("materials") / "live.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = _make_app(f"sqlite:///{path}", {"DEMO_PASSWORD": "demo"})
+    clock.set_clock(datetime(2027, 4, 5, 3, 0, tzinfo=UTC))
+    try:
+        with app.app_context():
+            demo.load(SYSTEM, password="demo")
+            deployment.deploy_path(SYSTEM, ROOT / "bpmn")
+            keys = {
+                "kcp_cc": J.kcp_to_coordination_council(2027),
+                "kcp_sign": J.kcp_to_signing(2028),
+                "kcp_done": J.kcp_registered(2029),
+                "professions": J.professions_to_working_group(2028),
+                "investor": J.investor_to_working_group(),
+            }
+            open_campaign = J.start("dpo_officer", "kcp_campaign", {"year": 2030})
+            J.do("dpo_officer", open_campaign, "announce", {"intake_deadline": "2030-04-26", "announcement": "Приём"})
+            ids = {
+                "kcp_cc": J.open_task("КЦП-2027", "cc_decision").id,
+                "kcp_sign": J.open_task("КЦП-2028", "sign_order").id,
+                "professions": J.open_task(keys["professions"], "wg_decision").id,
+                "investor": J.open_task(keys["investor"], "wg_decision").id,
+                "kcp_done_instance": J.instance("КЦП-2029").id,
+            }
+            for kind in ("order", "kcp_table"):
+                ids[f"html_{kind}"] = document_html(J.instance("КЦП-2029"), kind)
+            db.session.remove()
+    finally:
+        clock.set_clock(None)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", ids
+    server.shutdown()
+    thread.join(5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def page(browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ru-RU")
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
+
+
+def document_html(instance, kind):
+    from workflow_app.services import documents, materials
+    from workflow_app.services.documents import render
+
+    case = materials.Case(J.who("dpo_officer"), instance, materials.case_data(instance))
+    with documents.russian():
+        return render.html(documents.KIND_BY_NAME[kind].build(case))
+
+
+def shot(page, name, full_page=False):
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=full_page)
+
+
+def visible_text(page) -> str:
+    return page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
+
+
+def assert_no_raw_codes(page):
+    found = RAW_CODES.search(visible_text(page))
+    assert found is None, f"raw code on the page: {found.group(0)!r}"
+
+
+def fits_width(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_the_coordination_council_sees_the_consolidated_table(site, page):
+    base, ids = site
+    log_in(page, base, "cc_secretary")
+    page.goto(f"{base}/tasks/{ids['kcp_cc']}")
+    table = page.locator("#material-kcp-consolidated table")
+    assert table.is_visible()
+    assert table.locator("tbody tr").count() == 3
+    assert "Томский политехнический техникум" in table.inner_text()
+    assert "140" in table.locator("tfoot").inner_text() and "40" in table.locator("tfoot").inner_text()
+    assert page.locator("#material-opinions").is_visible()
+    assert_no_raw_codes(page)
+    assert fits_width(page)
+    shot(page, "kcp-coordination-council-task")
+    # the table downloads as XLSX
+    with page.expect_download() as dl:
+        page.click("#material-kcp-consolidated .material-xlsx")
+    assert dl.value.suggested_filename.endswith("kcp-consolidated.xlsx")
+    # on a phone the page does not scroll sideways; the rows become cards
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert fits_width(page)
+    shot(page, "kcp-coordination-council-task-phone")
+
+
+def test_the_signing_step_shows_the_order_above_the_buttons(site, page):
+    base, ids = site
+    log_in(page, base, "deputy_governor")
+    page.goto(f"{base}/tasks/{ids['kcp_sign']}")
+    preview = page.locator("#document-preview")
+    assert preview.is_visible()
+    assert "РАСПОРЯЖЕНИЕ" in preview.inner_text() and "15.02.16" in preview.inner_text()
+    # the document comes before the buttons
+    doc_y = preview.bounding_box()["y"]
+    button_y = page.locator("#task-form button[name=decision]").first.bounding_box()["y"]
+    assert doc_y < button_y
+    assert_no_raw_codes(page)
+    shot(page, "kcp-sign-order-task")
+    with page.expect_download() as dl:
+        page.click("#doc-order a[data-format=pdf]")
+    assert dl.value.suggested_filename.endswith(".pdf")
+
+
+def test_the_working_group_sees_the_list_items_and_the_staffing_plan(site, page):
+    base, ids = site
+    log_in(page, base, "wg_secretary")
+    page.goto(f"{base}/tasks/{ids['professions']}")
+    items = page.locator("#material-professions-draft table")
+    assert "Оператор станков с ЧПУ" in items.inner_text() and "Наборщик" in items.inner_text()
+    assert_no_raw_codes(page)
+    assert fits_width(page)
+    shot(page, "professions-working-group-task")
+    page.goto(f"{base}/tasks/{ids['investor']}")
+    assert "Аппаратчик химических производств" in page.locator("#material-form-lines").inner_text()
+    assert page.locator("#material-form-measures").is_visible()
+    assert_no_raw_codes(page)
+    assert fits_width(page)
+    shot(page, "investor-working-group-task")
+
+
+def test_totals_update_while_typing(site, page):
+    base, _ids = site
+    # a ПОО's request: Δ per line and «Итого изменение»
+    log_in(page, base, "college_officer_1")
+    page.goto(f"{base}/start?process=kcp_request")
+    page.check("#process-kcp_request")
+    page.fill("#year", "2030")
+    page.click("form[action='/start'] button[type=submit]")
+    page.wait_for_url("**/tasks/**")
+    page.fill("#f-lines-0-current_kcp", "25")
+    page.fill("#f-lines-0-requested_kcp", "40")
+    assert page.locator("#f-lines-0-delta").inner_text() == "15"
+    assert page.locator("#f-total_delta").inner_text() == "15"
+    page.fill("#f-lines-0-requested_kcp", "20")
+    assert page.locator("#f-lines-0-delta").inner_text() == "-5"
+    assert page.locator("#f-total_delta").inner_text() == "-5"
+    assert fits_width(page)
+    shot(page, "kcp-request-form")
+    log_out(page)
+
+
+def test_document_first_pages(site, page):
+    """The first pages of the fixed documents at 1366x768: the PDF's HTML twin rendered by Chromium."""
+    _base, ids = site
+    for kind in ("order", "kcp_table"):
+        page.set_content(ids[f"html_{kind}"])
+        assert {"order": "321-ра", "kcp_table": "СВОДНАЯ ТАБЛИЦА"}[kind] in page.inner_text("body")
+        shot(page, f"document-{kind}-first-page")
