@@ -5,6 +5,7 @@ import io
 from flask import send_file
 from flask_login import login_required
 
+from ..downloads import attachment_response
 from ..services import documents, materials
 from .ui import actor, bp
 
@@ -19,14 +20,7 @@ def material_xlsx(instance_id, key):
 @bp.route("/instances/<int:instance_id>/attachments/<int:attachment_id>")
 @login_required
 def case_attachment(instance_id, attachment_id):
-    att = materials.attachment(actor(), instance_id, attachment_id)
-    return send_file(
-        io.BytesIO(att.content),
-        mimetype=att.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=att.file_name,
-        etag=att.sha256,
-    )
+    return attachment_response(materials.attachment(actor(), instance_id, attachment_id))
 
 
 @bp.route("/instances/<int:instance_id>/documents/<kind>.<fmt>")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,12 +10,13 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance, TaskAttachment
+from .. import spreadsheets
 from ..access import require_instance_visible
 from ..errors import NotFound
 from ..identity import Actor
 from . import labels
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIME = spreadsheets.XLSX_MIMETYPE
 
 
 @dataclass
@@ -214,38 +214,14 @@ def _file_stem(instance: ProcessInstance) -> str:
 
 
 def to_xlsx(block: Block) -> bytes:
-    """A block as a one-sheet workbook: a header row, the rows (numbers as numbers), the totals, a mark column."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _sheet_title(block.title)
+    """A block as a one-sheet workbook (the one spreadsheet writer): a header row, the rows (numbers as numbers),
+    the totals, the kind of change as a last column."""
     has_marks = any(r.mark for r in block.rows)
     header = [c.label for c in block.columns] + ([labels._("Kind of change")] if has_marks else [])
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in block.rows:
-        values = [_xlsx_value(c) for c in row.cells] + ([row.mark_label] if has_marks else [])
-        ws.append(values)
+    rows = [[_xlsx_value(c) for c in row.cells] + ([row.mark_label] if has_marks else []) for row in block.rows]
     if block.totals:
-        ws.append([_xlsx_value(c) for c in block.totals])
-        for cell in ws[ws.max_row]:
-            cell.font = Font(bold=True)
-    for i, col in enumerate(block.columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = 40 if col.wide else (12 if col.numeric else 22)
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        rows.append([_xlsx_value(c) for c in block.totals])
+    return spreadsheets.xlsx_bytes(_sheet_title(block.title), header, rows)
 
 
 def _xlsx_value(cell: Cell):

@@ -1,17 +1,17 @@
 """documents fixed at signing: the exact bytes of a registered order's and a signed protocol's files
 
-Revision ID: 0013_fixed_documents
-Revises: 0012_task_instance_index
+Revision ID: 0002_fixed_documents
+Revises: 0001_initial
 Create Date: 2026-12-06 22:40:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
-revision = "0013_fixed_documents"
-down_revision = "0012_task_instance_index"
+revision = "0002_fixed_documents"
+down_revision = "0001_initial"
 branch_labels = None
 depends_on = None
 
