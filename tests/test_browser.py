@@ -198,7 +198,7 @@ def test_kcp_request_with_a_table_row_reaches_the_department(live_server, page):
     page.click("#tab-group")
     row = page.locator("#inbox-table tbody tr", has_text="Подписать и направить заявку")
     row.locator("a", has_text="Подписать и направить заявку").click()
-    expect(page.locator(".case-materials")).to_contain_text("09.02.07")  # the request's lines, read-only
+    expect(page.locator("#material-form-lines")).to_contain_text("09.02.07")  # the request's lines, read-only
     page.screenshot(path=str(SHOTS / "kcp_sign.png"), full_page=True)
     page.click("button[name=decision][value=sign]")
     page.wait_for_url("**/inbox**")
