@@ -39,7 +39,7 @@ def issue_token(actor: Actor, username: str, name: str = "", *, login_password: 
     with UnitOfWork(actor) as uow:
         user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
-            raise NotFound(f"user '{username}' not found")
+            raise NotFound("user '%(username)s' not found", username=username)
         if not (actor.is_system or actor.is_admin or actor.user_id == user.id):
             raise Forbidden("you may issue tokens only for yourself")
         if not user.active:
@@ -84,7 +84,7 @@ def revoke_tokens(actor: Actor, username: str) -> int:
     with UnitOfWork(actor) as uow:
         user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
-            raise NotFound(f"user '{username}' not found")
+            raise NotFound("user '%(username)s' not found", username=username)
         if not (actor.is_system or actor.is_admin or actor.user_id == user.id):
             raise Forbidden("you may revoke only your own tokens")
         rows = (

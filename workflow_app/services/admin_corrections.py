@@ -84,7 +84,7 @@ def terminate_instance(actor: Actor, instance_id: int, reason) -> ProcessInstanc
         if instance is None:
             raise NotFound("instance not found")
         if instance.status != "running":
-            raise Conflict(f"the instance is already {instance.status}")
+            raise Conflict("the instance is already %(status)s", status=instance.status)
         _terminate_in(uow, actor, instance, reason)
         uow.commit()
     return instance

@@ -297,7 +297,7 @@ def export(actor: Actor, params, fmt: str) -> tuple[bytes, str, str]:
     f = parse_filters(params)
     rows = db.session.execute(_query(f).order_by(AuditEvent.seq).limit(EXPORT_MAX + 1)).scalars().all()
     if len(rows) > EXPORT_MAX:
-        raise TooLarge(f"more than {EXPORT_MAX} events match; narrow the search (period, process, kind)")
+        raise TooLarge("more than %(limit)s events match; narrow the search (period, process, kind)", limit=EXPORT_MAX)
     events = [event_dict(r) for r in rows]
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     name = f"audit-{stamp}.{fmt}"
@@ -410,4 +410,4 @@ def instance_diagram(actor: Actor, instance_id: int) -> str:
         )
         return "\n".join(svgs)
     except DiagramError as exc:
-        raise Conflict(f"the process diagram cannot be drawn: {exc}") from None
+        raise Conflict("the process diagram cannot be drawn: %(reason)s", reason=str(exc)) from None

@@ -65,7 +65,7 @@ _LATEST_MODEL = (
 def latest_model(process_id: str) -> ProcessModel:
     model = db.session.execute(_LATEST_MODEL, {"process_id": process_id}).scalar_one_or_none()
     if model is None:
-        raise NotFound(f"process '{process_id}' is not deployed")
+        raise NotFound("process '%(process)s' is not deployed", process=process_id)
     return model
 
 
@@ -132,7 +132,9 @@ def start_instance(
             )
         ).first()
         if taken:
-            raise Conflict(f"cycle {cycle_key} of {process_id} has already been started")
+            raise Conflict(
+                "cycle %(cycle)s of «%(process)s» has already been started", cycle=cycle_key, process=model.name
+            )
     instance = ProcessInstance(
         model_id=model.id,
         process_id=process_id,
@@ -156,7 +158,7 @@ def start_instance(
             compiled_by_id(model.id), {**data, "business_key": business_key}, operations.bound(ctx)
         )
     except EngineError as exc:
-        raise Conflict(f"the process could not start: {exc}") from None
+        raise Conflict("the process could not start: %(reason)s", reason=str(exc)) from None
     uow.record(
         "instance_started",
         instance=instance,
@@ -191,7 +193,9 @@ def advance(uow: UnitOfWork, instance: ProcessInstance, actor: Actor, action, *,
     except NotWaiting as exc:
         raise Conflict(str(exc)) from None
     except EngineError as exc:
-        raise Conflict(f"the process could not continue: {exc}", fields={"element": exc.element or ""}) from None
+        raise Conflict(
+            "the process could not continue: %(reason)s", fields={"element": exc.element or ""}, reason=str(exc)
+        ) from None
     if audit_kind:
         uow.record(audit_kind, instance=instance, actor=actor, payload=audit_payload or {})
     _save(uow, instance, loaded, transitions, actor)
@@ -207,7 +211,7 @@ def deliver_message(
     if not (actor.is_system or actor.is_admin):
         raise Forbidden("only the system or an administrator may deliver messages")
     if message_name not in (instance.waiting_messages or []):
-        raise Conflict(f"the instance is not waiting for message '{message_name}'")
+        raise Conflict("the instance is not waiting for message '%(message)s'", message=message_name)
     advance(
         uow,
         instance,

@@ -207,7 +207,7 @@ def validate_submission(task: HumanTask, data: dict) -> dict:
         return data
     schema = instances.compiled_by_id(task.instance.model_id).forms.get(task.form_key)
     if schema is None:
-        raise Conflict(f"the form '{task.form_key}' of this task was not deployed")
+        raise Conflict("the form '%(form)s' of this task was not deployed", form=task.form_key)
     current = None
     if form_schemas.has_read_only(schema):  # the case's values of the read-only fields
         current = instances.load(task.instance).task_data(task.engine_task_id)

@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user
 
 from ..engine import clock
+from ..services.errors import Message
 
 bp = Blueprint("web", __name__)
 
@@ -115,6 +116,8 @@ def translate_message(message: str | None) -> str | None:
     if not message:
         return message
     try:
+        if isinstance(message, Message):
+            return gettext(message.template, **message.params)
         return gettext(message)
     except (KeyError, ValueError):
         return message

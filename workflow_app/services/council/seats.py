@@ -58,7 +58,7 @@ def _parse_date(value, field) -> date:
 def get_body(code: str) -> CollegialBody:
     body = db.session.execute(select(CollegialBody).where(CollegialBody.code == code)).scalar_one_or_none()
     if body is None:
-        raise NotFound(f"collegial body '{code}' not found")
+        raise NotFound("collegial body '%(code)s' not found", code=code)
     return body
 
 
