@@ -229,3 +229,25 @@ def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, cli
     assert db.session.get(HumanTask, task_id).status == "completed"
     html = web.get(f"/council/meetings/{mid}").get_data(as_text=True)
     assert f"/council/meetings/{mid}/protocol.pdf" in html
+
+
+def test_the_english_switch_names_processes_tasks_fields_and_options_in_english(api, client):  # noqa: F811
+    key = J.kcp_to_coordination_council(2027)
+    web = login(client, "cc_secretary")
+    web.set_cookie("lang", "en")
+    html = web.get(f"/tasks/{open_task_id(key, 'cc_decision')}").get_data(as_text=True)
+    text = " ".join(page_text(html).split())
+    for english in (
+        "Coordination Council decision on the quota change",  # the form's title
+        "Protocol (number, question, decision)",  # a field
+        "Return for revision",  # an option (a decision button)
+        "Admission quotas: yearly quota change campaign",  # the process
+        "Agree with remarks",  # an option label in the opinions so far
+        "full-time",  # an option label in the consolidated table
+    ):
+        assert english in text, english
+    for russian in ("Решение Координационного совета по изменению КЦП", "Вернуть на доработку", "очная"):
+        assert russian not in text, russian
+    web.set_cookie("lang", "ru")
+    text = page_text(web.get(f"/tasks/{open_task_id(key, 'cc_decision')}").get_data(as_text=True))
+    assert "Вернуть на доработку" in text and "Return for revision" not in text

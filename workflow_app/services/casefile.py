@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .. import formkit as form_schemas
 from ..extensions import db
+from ..i18n import content_text
 from ..models import AuditEvent, User
 from .access import require_instance_visible
 from .identity import Actor
@@ -134,7 +135,7 @@ def key_data(instance, data: dict, exclude=()) -> list[tuple[str, object]]:
         if isinstance(value, (str, int, float)) and str(value).strip():
             text = labels.display(props[key], value)
             if text:
-                items.append((props[key]["title"], text))
+                items.append((content_text(props[key]["title"]), text))
     return items[:30]
 
 

@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user
 
 from ..engine import clock
+from ..i18n import content_text
 from ..services.errors import Message
 
 bp = Blueprint("web", __name__)
@@ -203,6 +204,12 @@ def _layout_context():
         "format_date": format_date,
         "is_overdue": is_overdue,
     }
+
+
+@bp.app_template_filter("tr")
+def _content_text_filter(value):
+    """A process, task, field or option name of the deployed content in the UI language."""
+    return content_text(value)
 
 
 @bp.app_template_filter("dt")

@@ -9,6 +9,7 @@ from flask_login import login_required
 from .. import formkit as form_schemas
 from ..downloads import attachment_response
 from ..engine import clock
+from ..i18n import localize_schema
 from ..roles import ROLES
 from ..services import attachments, casefile, comments, documents, materials, tasks
 from ..services import inbox as inbox_svc
@@ -106,6 +107,7 @@ def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200
     readonly = not ctx["can_work"] or instance.status != "running"
     blocks, initial = materials.task_page(me, task, ctx["data"], editable=not readonly)
     shown = set((ctx["form"] or {}).get("properties", {}) or {})
+    ctx["form"] = localize_schema(ctx["form"]) if ctx["form"] else ctx["form"]
     return render_template(
         "task.html",
         **ctx,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ...extensions import db
+from ...i18n import content_text
 from ...models import HumanTask, ProcessModel, Publication, TaskAttachment, User
 from . import labels
 from .core import Block, Case, Cell, Column, Row, provider
@@ -291,9 +292,9 @@ def form_tables(case: Case, exclude_own: bool = True) -> list[Block]:
             ]
             rows = [_computed(v, props) for v in value]
             totals = tuple(col for col, cprop in props.items() if isinstance(cprop, dict) and _summable(col, cprop))
-            title = prop.get("title") or name
-            if schema.get("title") and schema["title"] != title:
-                title = f"{title} — {schema['title']}"
+            title = content_text(prop.get("title") or name)
+            if schema.get("title") and schema["title"] != prop.get("title"):
+                title = f"{title} — {content_text(schema['title'])}"
             out.append(Block.table(f"form-{name}", title, columns, rows, totals=totals, schema=items))
     return out
 
@@ -346,7 +347,7 @@ def opinions(case: Case) -> list[Block]:
             continue
         rows.append(
             {
-                "step": t.name,
+                "step": content_text(t.name),
                 "who": names.get(t.completed_by_id, ""),
                 "when": labels.date_text(t.completed_at) if t.completed_at else "",
                 "decision": "; ".join(d for d in decisions if d),

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ...extensions import db
+from ...i18n import content_text
 from ...models import HumanTask, ProcessInstance, TaskAttachment
 from .. import spreadsheets
 from ..access import require_instance_visible
@@ -83,7 +84,7 @@ class Block:
                     or (bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values))
                 ),
             )
-            cols.append(Column(key_, label, numeric=numeric, wide=opts.get("wide", False)))
+            cols.append(Column(key_, content_text(label), numeric=numeric, wide=opts.get("wide", False)))
         out_rows = []
         for raw in rows:
             cells = [_cell(props.get(c.key) or {}, raw.get(c.key), c.numeric) for c in cols]

@@ -10,6 +10,7 @@ from datetime import date, datetime
 import flask_babel
 
 from ...engine import clock
+from ...i18n import content_text
 
 
 def _(msgid: str, **variables) -> str:
@@ -27,12 +28,12 @@ def options(prop) -> dict:
     if isinstance(enum, list):
         names = (prop.get("x-ui") or {}).get("enumNames")
         if isinstance(names, list) and len(names) == len(enum):
-            return {str(v): str(n) for v, n in zip(enum, names, strict=True)}
+            return {str(v): content_text(str(n)) for v, n in zip(enum, names, strict=True)}
         return {}
     for key in ("oneOf", "anyOf"):
         alts = prop.get(key)
         if isinstance(alts, list) and alts and all(isinstance(a, dict) and "const" in a for a in alts):
-            return {str(a["const"]): str(a.get("title", a["const"])) for a in alts}
+            return {str(a["const"]): content_text(str(a.get("title", a["const"]))) for a in alts}
     items = prop.get("items")
     if prop.get("type") == "array" and isinstance(items, dict):
         return options(items)
