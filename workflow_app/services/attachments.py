@@ -46,7 +46,9 @@ def add_attachment(
         raise BadRequest("a file is required")
     limit = attachment_limit()
     if len(content) > limit:
-        raise TooLarge(f"the file is larger than {limit // 1024} KiB", fields={"file": f"at most {limit} bytes"})
+        raise TooLarge(
+            "the file is larger than %(kib)s KiB", fields={"file": f"at most {limit} bytes"}, kib=limit // 1024
+        )
     if not content:
         raise Invalid("the file is empty", fields={"file": "empty"})
     with UnitOfWork(actor) as uow:

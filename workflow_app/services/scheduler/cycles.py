@@ -45,7 +45,7 @@ def trigger(cron: str, tz: str) -> CronTrigger:
     try:
         return CronTrigger.from_crontab(cron, timezone=zone(tz))
     except ValueError as exc:
-        raise Invalid(f"invalid cron expression: {exc}", fields={"cron": cron}) from None
+        raise Invalid("invalid cron expression: %(reason)s", fields={"cron": cron}, reason=str(exc)) from None
 
 
 def _floor(cycle: CycleDefinition) -> tuple[datetime | None, bool]:
@@ -105,12 +105,16 @@ def check_template(template: str, name: str = "template") -> str:
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise Invalid(f"invalid template: {exc}", fields={name: template}) from None
+        raise Invalid("invalid template: %(reason)s", fields={name: template}, reason=str(exc)) from None
     for _literal, field_name, _spec, conversion in parts:
         if field_name is None:
             continue
         if field_name not in TEMPLATE_NAMES or conversion:
-            raise Invalid(f"a template may use only {{{'}, {'.join(TEMPLATE_NAMES)}}}", fields={name: template})
+            raise Invalid(
+                "a template may use only %(names)s",
+                fields={name: template},
+                names="{" + "}, {".join(TEMPLATE_NAMES) + "}",
+            )
     return template
 
 
@@ -192,7 +196,7 @@ def get_cycle(actor: Actor, code: str) -> CycleDefinition:
     _require_reader(actor)
     cycle = db.session.get(CycleDefinition, code)
     if cycle is None:
-        raise NotFound(f"cycle '{code}' not found")
+        raise NotFound("cycle '%(code)s' not found", code=code)
     return cycle
 
 
@@ -201,7 +205,7 @@ def set_paused(actor: Actor, code: str, paused: bool) -> CycleDefinition:
     with UnitOfWork(actor) as uow:
         cycle = db.session.get(CycleDefinition, code)
         if cycle is None:
-            raise NotFound(f"cycle '{code}' not found")
+            raise NotFound("cycle '%(code)s' not found", code=code)
         if cycle.paused != paused:
             cycle.paused = paused
             cycle.updated_at = clock.now()

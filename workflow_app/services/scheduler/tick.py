@@ -268,7 +268,7 @@ def fire_instance(instance_id: int, now: datetime) -> dict | None:
         mark = len(uow.events)
         transitions = instances.fire_timers(uow, instance, SCHEDULER)
         if not transitions:
-            raise Conflict(f"the engine found no due timer although next_timer_at is {_iso(due)}")
+            raise Conflict("the engine found no due timer although next_timer_at is %(due)s", due=_iso(due))
         fired_at = clock.now()
         late_s = round((fired_at - due).total_seconds(), 3)
         for ev in uow.events[mark:]:

@@ -1,7 +1,7 @@
 """documents fixed at signing: the exact bytes of a registered order's and a signed protocol's files
 
-Revision ID: 0002_fixed_documents
-Revises: 0001_initial
+Revision ID: 0014_fixed_documents
+Revises: 0013_notification_outbox
 Create Date: 2026-12-06 22:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0002_fixed_documents"
-down_revision = "0001_initial"
+revision = "0014_fixed_documents"
+down_revision = "0013_notification_outbox"
 branch_labels = None
 depends_on = None
 
