@@ -1,5 +1,8 @@
 """The three roadmap chains driven through the services as the demo people, up to a chosen step.
 
+The КЦП in force are the demo tables (``flask demo load`` seeds this and next year's): ТПТ 15.02.16 — 25,
+ТТИТ 09.02.07 — 50 (on the basis of 9 classes) and 25 (11 classes); the requests change them to 50, 75 and 15.
+
 Used by the browser tests and the document tests to bring a case to its deciding steps (the councils'
 tasks, the Working Group's task, the signing steps) without clicking through every earlier page.
 Needs an app context with the demo data loaded and bpmn/ deployed.
@@ -47,14 +50,14 @@ def start(username, process_id, data):
 # --- chain (a): КЦП -------------------------------------------------------------------------------------------
 
 
-def kcp_lines(code="15.02.16", name="Технология машиностроения", current=25, requested=50):
+def kcp_lines(code="15.02.16", name="Технология машиностроения", current=25, requested=50, base="9"):
     return [
         {
             "level": "ppssz",
             "programme_code": code,
             "programme_name": name,
             "form_of_study": "full_time",
-            "base": "9",
+            "base": base,
             "current_kcp": current,
             "requested_kcp": requested,
             "targeted": 5,
@@ -86,7 +89,7 @@ def kcp_to_intake(year=2027):
     do("college_director_1", r1, "sign_request", {"decision": "sign"})
     r2 = start("college_officer_2", "kcp_request", {"year": year})
     lines2 = kcp_lines("09.02.07", "Информационные системы и программирование", 50, 75)
-    lines2 += kcp_lines("09.02.06", "Сетевое и системное администрирование", 25, 15)
+    lines2 += kcp_lines("09.02.07", "Информационные системы и программирование", 25, 15, base="11")
     do("college_officer_2", r2, "fill_request", kcp_request(year, lines2) | {"change_type": "redistribution"})
     do("college_director_2", r2, "sign_request", {"decision": "sign"})
     return key, r1, r2

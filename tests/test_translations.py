@@ -105,3 +105,35 @@ def test_a_second_start_of_a_yearly_cycle_is_refused_in_russian(app, client):
     text = r.get_data(as_text=True)
     assert r.status_code == 409
     assert "уже запущен" in text and "has already been started" not in text
+
+
+def test_the_english_catalog_names_every_process_task_form_field_and_option():
+    """The «EN» switch covers the deployed content: every process and user task name of bpmn/ and every form,
+    field and option title of forms/ has an English translation in translations/en/LC_MESSAGES/content.po."""
+    import html
+    import json
+
+    with (PACKAGE / "translations" / "en" / "LC_MESSAGES" / "content.po").open("rb") as f:
+        english = {m.id: m.string for m in read_po(f) if m.id}
+    texts = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "title" and isinstance(value, str):
+                    texts.add(value)
+                elif key == "x-ui" and isinstance(value, dict):
+                    texts.update(n for n in value.get("enumNames") or [] if isinstance(n, str))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    root = PACKAGE.parent
+    for path in (root / "forms").glob("*.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    for path in (root / "bpmn").glob("*.bpmn"):
+        for m in re.finditer(r'<bpmn:(?:process|userTask)\b[^>]*\bname="([^"]+)"', path.read_text(encoding="utf-8")):
+            texts.add(html.unescape(m.group(1)))
+    assert texts and sorted(t for t in texts if not english.get(t)) == []

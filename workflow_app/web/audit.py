@@ -89,6 +89,8 @@ KIND_LABELS = {
     "task_delegated": lazy_gettext("delegated the task"),
     "task_follow_up": lazy_gettext("set a follow-up date"),
     "task_resolved": lazy_gettext("returned the task to its owner"),
+    "notice": lazy_gettext("notice sent"),
+    "outcome": lazy_gettext("outcome recorded"),
 }
 STATUS_LABELS = {
     "running": lazy_gettext("in progress"),
