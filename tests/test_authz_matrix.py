@@ -57,6 +57,9 @@ EXPECTED = {
     "GET /api/v1/instances/{instance_id}": ANY,  # 404 for those who do not take part
     "GET /api/v1/instances/{instance_id}/history": ANY,
     "GET /api/v1/instances/{instance_id}/diagram.svg": ANY,
+    "GET /api/v1/instances/{instance_id}/documents": ANY,  # 404 for those who do not take part
+    "GET /api/v1/instances/{instance_id}/documents/{kind}.{fmt}": ANY,
+    "GET /api/v1/instances/{instance_id}/materials/{key}.xlsx": ANY,
     # tasks
     "GET /api/v1/tasks": ANY,
     "GET /api/v1/tasks/{task_id}": ANY,
@@ -183,6 +186,8 @@ def _path_values(app):
         "body": "coordination_council",
         "code": "kcp_campaign",
         "fmt": "csv",
+        "kind": "order",
+        "key": "opinions",
     }
 
 

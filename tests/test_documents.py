@@ -261,3 +261,78 @@ def test_the_english_switch_names_processes_tasks_fields_and_options_in_english(
     web.set_cookie("lang", "ru")
     text = page_text(web.get(f"/tasks/{open_task_id(key, 'cc_decision')}").get_data(as_text=True))
     assert "Вернуть на доработку" in text and "Return for revision" not in text
+
+
+def test_a_poo_takes_its_request_lines_to_excel_and_back_with_errors_by_row_and_column(api, client):  # noqa: F811
+    J.start("dpo_officer", "kcp_campaign", {"year": 2027})
+    J.do("dpo_officer", "КЦП-2027", "announce", {"intake_deadline": "2027-04-26", "announcement": "Приём заявок"})
+    key = J.start("college_officer_1", "kcp_request", {"year": 2027})
+    task_id = open_task_id(key, "fill_request")
+    web = login(client, "college_officer_1")
+    html = web.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert f"/tasks/{task_id}/tables/lines.xlsx" in html
+    r = web.get(f"/tasks/{task_id}/tables/lines.xlsx")
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(r.data))
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    assert "Запрашиваемые КЦП" in header and "Форма обучения" in header
+    col = {title: i for i, title in enumerate(header)}
+    level = option_label("kcp_request", "lines", "level", "ppssz")
+    form_of_study = option_label("kcp_request", "lines", "form_of_study", "full_time")
+    base = option_label("kcp_request", "lines", "base", "9")
+
+    items = json.loads((ROOT / "forms" / "kcp_request.json").read_text(encoding="utf-8"))["properties"]["lines"]
+    title = {name: prop["title"] for name, prop in items["items"]["properties"].items()}
+
+    def line(code, requested):
+        row = [None] * len(header)
+        values = {
+            "level": level,
+            "programme_code": code,
+            "programme_name": "Технология машиностроения",
+            "form_of_study": form_of_study,
+            "base": base,
+            "current_kcp": 25,
+            "requested_kcp": requested,
+            "employer_confirmations": 3,
+            "justification": "Потребность работодателей подтверждена письмами",
+        }
+        for name, value in values.items():
+            row[col[title[name]]] = value
+        return row
+
+    # the download holds the form's current rows (the ПОО's lines in force), option labels, not codes
+    codes = {ws.cell(r, col[title["programme_code"]] + 1).value for r in range(2, ws.max_row + 1)}
+    assert codes == {"15.02.16", "15.01.05"}
+    assert ws.cell(2, col[title["form_of_study"]] + 1).value == form_of_study
+    ws.delete_rows(2, ws.max_row)
+    ws.append(line("15.02.16", 40))
+    ws.append(line("15.02", "много"))  # a bad code and a bad number, on the sheet's row 3
+    out = io.BytesIO()
+    wb.save(out)
+    csrf = token(html)
+    r = web.post(
+        f"/tasks/{task_id}/tables/lines",
+        data={"csrf_token": csrf, "file": (io.BytesIO(out.getvalue()), "lines.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422
+    text = " ".join(page_text(r.get_data(as_text=True)).split())
+    assert f"Строка 3, столбец «{title['programme_code']}»" in text
+    assert f"Строка 3, столбец «{title['requested_kcp']}»" in text
+    assert "Строка 2" not in text
+
+    ws.delete_rows(3)
+    out = io.BytesIO()
+    wb.save(out)
+    r = web.post(
+        f"/tasks/{task_id}/tables/lines",
+        data={"csrf_token": csrf, "file": (io.BytesIO(out.getvalue()), "lines.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert re.search(r'value="15.02.16" id="f-lines-0-programme_code"', html)
+    assert re.search(r'value="40" id="f-lines-0-requested_kcp"', html)
+    assert "Строка 2" not in page_text(html)

@@ -1,8 +1,9 @@
 """The work pages: inbox, task page (form, context, timeline, comments, attachments, actions)."""
 
+import io
 from datetime import datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -11,7 +12,7 @@ from ..downloads import attachment_response
 from ..engine import clock
 from ..i18n import localize_schema
 from ..roles import ROLES
-from ..services import attachments, casefile, comments, documents, materials, tasks
+from ..services import attachments, casefile, comments, documents, materials, table_io, tasks
 from ..services import inbox as inbox_svc
 from ..services.errors import Conflict, Invalid
 from .ui import actor, bp, safe_next, translate_message
@@ -100,7 +101,7 @@ def inbox():
 # --- one task --------------------------------------------------------------------------------------
 
 
-def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200):
+def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200, replace=None):
     me = actor()
     ctx = inbox_svc.task_context(me, task_id)
     task, instance = ctx["task"], ctx["instance"]
@@ -111,7 +112,7 @@ def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200
     return render_template(
         "task.html",
         **ctx,
-        values=initial if data is None else data,
+        values={**(initial if data is None else data), **(replace or {})},
         errors=errors or {},
         alert=alert,
         context_items=casefile.key_data(instance, ctx["data"], exclude=shown),
@@ -234,3 +235,34 @@ def task_attach(task_id):
 @login_required
 def task_attachment(task_id, attachment_id):
     return attachment_response(attachments.get_attachment(actor(), task_id, attachment_id))
+
+
+# --- a task's table in Excel -------------------------------------------------------------------------
+
+
+@bp.route("/tasks/<int:task_id>/tables/<field>.xlsx")
+@login_required
+def task_table_xlsx(task_id, field):
+    me = actor()
+    ctx = inbox_svc.task_context(me, task_id)
+    rows = ctx["data"].get(field) if isinstance(ctx["data"].get(field), list) else []
+    body, mimetype, name = table_io.table_xlsx(me, task_id, field, rows)
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.route("/tasks/<int:task_id>/tables/<field>", methods=["POST"])
+@login_required
+def task_table_upload(task_id, field):
+    upload = request.files.get("file")
+    content = upload.read() if upload is not None else b""
+    try:
+        rows = table_io.read_table_xlsx(actor(), task_id, field, content)
+    except Invalid as exc:
+        problems = exc.fields.get("rows") or [translate_message(exc.message)]
+        alert = {"kind": "error", "text": _("The table was not loaded:"), "problems": problems}
+        return _render_task(task_id, alert=alert, status=422)
+    alert = {
+        "kind": "info",
+        "text": _("%(count)s rows loaded from Excel: check them and complete the task.", count=len(rows)),
+    }
+    return _render_task(task_id, replace={field: rows}, alert=alert)
