@@ -195,3 +195,24 @@ def test_document_first_pages(site, page):
         page.set_content(ids[f"html_{kind}"])
         assert {"order": "321-ра", "kcp_table": "СВОДНАЯ ТАБЛИЦА"}[kind] in page.inner_text("body")
         shot(page, f"document-{kind}-first-page")
+
+
+def test_the_history_diagram_is_full_width_and_zooms(site, page):
+    base, ids = site
+    log_in(page, base, "dpo_officer")
+    page.goto(f"{base}/instances/{ids['kcp_done_instance']}/history")
+    box = page.locator("#diagram")
+    tools = page.locator("[data-diagram-tools='diagram']")
+    assert tools.is_visible()
+    assert box.bounding_box()["width"] > 1100  # the page's width, not a thumbnail beside the timeline
+    svg = page.locator("#diagram svg")
+    before = svg.bounding_box()["width"]
+    page.click("[data-zoom='in']")
+    after = svg.bounding_box()["width"]
+    assert after > before * 1.2
+    page.click("[data-zoom='reset']")
+    assert page.locator("[data-zoom-level]").inner_text() == "100%"
+    page.click("[data-zoom='fit']")
+    assert svg.bounding_box()["width"] <= box.bounding_box()["width"]
+    assert fits_width(page)
+    shot(page, "history-diagram")

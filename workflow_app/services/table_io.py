@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 
-from .. import forms as form_schemas
+from .. import formkit as form_schemas
 from ..i18n import content_text
 from . import spreadsheets
 from .access import acting_identity, require_task_visible
