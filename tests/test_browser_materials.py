@@ -205,6 +205,8 @@ def test_the_history_diagram_is_full_width_and_zooms(site, page):
     tools = page.locator("[data-diagram-tools='diagram']")
     assert tools.is_visible()
     assert box.bounding_box()["width"] > 1100  # the page's width, not a thumbnail beside the timeline
+    page.locator(".diagram-card").scroll_into_view_if_needed()
+    shot(page, "history-diagram")  # at a readable scale; «По ширине» gives the overview
     svg = page.locator("#diagram svg")
     before = svg.bounding_box()["width"]
     page.click("[data-zoom='in']")
@@ -215,4 +217,3 @@ def test_the_history_diagram_is_full_width_and_zooms(site, page):
     page.click("[data-zoom='fit']")
     assert svg.bounding_box()["width"] <= box.bounding_box()["width"]
     assert fits_width(page)
-    shot(page, "history-diagram")
