@@ -205,6 +205,7 @@ def test_the_history_diagram_is_full_width_and_zooms(site, page):
     tools = page.locator("[data-diagram-tools='diagram']")
     assert tools.is_visible()
     assert box.bounding_box()["width"] > 1100  # the page's width, not a thumbnail beside the timeline
+    assert "dpo_officer" not in box.inner_text() and "Специалист Департамента" in box.inner_text()
     page.locator(".diagram-card").scroll_into_view_if_needed()
     shot(page, "history-diagram")  # at a readable scale; «По ширине» gives the overview
     svg = page.locator("#diagram svg")

@@ -1020,6 +1020,7 @@ def render_svg(
     taken_flows: Iterable[str] = (),
     process_id: str | None = None,
     lang_title: str | None = None,
+    label=None,
 ) -> str:
     """Render the BPMN DI of ``bpmn_xml`` to a standalone SVG document string.
 
@@ -1032,10 +1033,17 @@ def render_svg(
     title (already translated by the caller); it defaults to the name of the
     drawn process or collaboration.
 
+    ``label`` (optional) maps every element name to the text drawn: a lane's group id to the group's name,
+    a task's name to the UI language.
+
     Raises :class:`DiagramError` for malformed XML, a DOCTYPE, or missing DI.
     """
     root = _parse(bpmn_xml)
     by_id = _index(root)
+    if label is not None:
+        for el in by_id.values():
+            if el.get("name"):
+                el.set("name", label(el.get("name")))
     plane = _select_plane(root, by_id, process_id)
     return _render_plane(plane, by_id, completed, active, taken_flows, lang_title)
 

@@ -13,13 +13,16 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
+import flask_babel
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import aliased
 
 from ..diagram import DiagramError, render_svgs
 from ..engine import clock
 from ..extensions import db
+from ..i18n import content_text
 from ..models import AuditEvent, HumanTask, Organisation, User
+from ..roles import ROLES
 from . import audit, instances, spreadsheets
 from .access import require_instance_visible
 from .errors import Conflict, Forbidden, Invalid, TooLarge
@@ -397,6 +400,18 @@ def instance_path(instance) -> dict:
     return path
 
 
+def _diagram_label(name: str) -> str:
+    """A lane's group id as the group's name, every other name in the UI language (never a code on the page)."""
+    names = ROLES.get(name)
+    if names is not None:
+        try:
+            english = str(flask_babel.get_locale() or "ru") == "en"
+        except (KeyError, RuntimeError):  # outside a request
+            english = False
+        return names[1] if english else names[0]
+    return content_text(name)
+
+
 def instance_diagram(actor: Actor, instance_id: int) -> str:
     instance = require_instance_visible(actor, instance_id)
     path = instance_path(instance)
@@ -407,6 +422,7 @@ def instance_diagram(actor: Actor, instance_id: int) -> str:
             active=path["active"],
             taken_flows=path["flows"],
             process_id=instance.process_id,
+            label=_diagram_label,
         )
         return "\n".join(svgs)
     except DiagramError as exc:
