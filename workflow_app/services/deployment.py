@@ -240,10 +240,10 @@ def files_of(path: str | Path) -> list[Path]:
     """The .bpmn files of a path (a file or a folder); BadRequest when there is none."""
     path = Path(path)
     if not path.exists():
-        raise BadRequest(f"no such file or folder: {path}")
+        raise BadRequest("no such file or folder: %(path)s", path=str(path))
     files = sorted(path.glob("*.bpmn")) if path.is_dir() else [path]
     if not files:
-        raise BadRequest(f"no .bpmn file in {path}")
+        raise BadRequest("no .bpmn file in %(path)s", path=str(path))
     return files
 
 
