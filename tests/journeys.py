@@ -13,6 +13,7 @@ from sqlalchemy import select
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, ProcessInstance, User
 from workflow_app.services import processes, tasks
+from workflow_app.services.errors import Conflict, Forbidden, NotFound
 from workflow_app.services.identity import actor_for
 
 
@@ -183,7 +184,26 @@ def professions_to_working_group(year=2028):
     do("dtzn_officer", p, "review", {"decision": "accept"})
     do("dtzn_officer", key, "close_intake", {"decision": "close"})
     do("dtzn_officer", key, "consolidate", {"summary": "Проект перечня"})
-    do("sector_officer", key, "agree", {"decision": "agree"})
+    # each department concerned agrees its part (one task per department), then the Координатор submits
+    inst = instance(key)
+    agree = (
+        db.session.execute(
+            select(HumanTask).where(
+                HumanTask.instance_id == inst.id, HumanTask.task_def == "agree", HumanTask.status == "open"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for task in agree:
+        for username in ("sector_officer", "sector_officer_2"):
+            try:
+                tasks.complete(who(username), task.id, {"agreement": "agree"})
+                break
+            except (Forbidden, NotFound, Conflict):
+                db.session.rollback()
+        db.session.remove()
+    do("coordinator", key, "coordinator_review", {"decision": "submit"})
     return key
 
 

@@ -57,9 +57,6 @@ EXPECTED = {
     "GET /api/v1/instances/{instance_id}": ANY,  # 404 for those who do not take part
     "GET /api/v1/instances/{instance_id}/history": ANY,
     "GET /api/v1/instances/{instance_id}/diagram.svg": ANY,
-    "GET /api/v1/notices": ANY,  # one's own notices
-    "POST /api/v1/notices/read": ANY,
-    "POST /api/v1/notices/{notice_id}/read": ANY,
     "GET /api/v1/instances/{instance_id}/documents": ANY,  # 404 for those who do not take part
     "GET /api/v1/instances/{instance_id}/documents/{kind}.{fmt}": ANY,
     "GET /api/v1/instances/{instance_id}/materials/{key}.xlsx": ANY,
@@ -191,7 +188,6 @@ def _path_values(app):
         "fmt": "csv",
         "kind": "order",
         "key": "opinions",
-        "notice_id": 999999,
     }
 
 

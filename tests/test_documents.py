@@ -10,20 +10,33 @@ import hashlib
 import io
 import json
 import re
+from datetime import UTC, datetime
 
 import docx
 import journeys as J
 import pypdf
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
-from test_chains import ROOT, api, frozen, instance, proposal_items  # noqa: F401  (fixtures)
+from test_chains import ROOT, api, instance  # noqa: F401  (fixtures)
 from test_web import token
 
+from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, FixedDocument, HumanTask
 from workflow_app.services import audit, council
 
 PASSWORD = "demo-pw-1"
+MONDAY = datetime(2027, 4, 5, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk, a working Monday
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.set_clock(MONDAY)
+    yield
+    clock.set_clock(None)
+
+
 RAW_CODES = ("agree_with_remarks", "full_time", "ppssz", "employer_demand", "act_type", "construction", "2 ×", '{"')
 
 
@@ -69,7 +82,7 @@ def pdf_text(body: bytes) -> str:
     return " ".join(" ".join(p.extract_text() for p in reader.pages).split())  # lines wrap in a PDF
 
 
-def test_the_councils_task_shows_the_consolidated_table_and_a_visa_starts_empty(api, client):  # noqa: F811
+def test_the_councils_task_shows_the_consolidated_table_and_a_visa_starts_empty(api, client):
     key = J.kcp_to_coordination_council(2027)
     web = login(client, "cc_secretary")
     html = web.get(f"/tasks/{open_task_id(key, 'cc_decision')}").get_data(as_text=True)
@@ -104,7 +117,7 @@ def test_the_councils_task_shows_the_consolidated_table_and_a_visa_starts_empty(
     assert 'id="document-preview"' in html  # the act being signed is on the signing step
 
 
-def test_an_assessment_starts_from_the_requests_lines(api, client):  # noqa: F811
+def test_an_assessment_starts_from_the_requests_lines(api, client):
     _key, r1, _r2 = J.kcp_to_intake(2027)
     J.do("dpo_officer", r1, "formal_check", {"decision": "accept"})
     web = login(client, "dpo_officer")
@@ -115,7 +128,7 @@ def test_an_assessment_starts_from_the_requests_lines(api, client):  # noqa: F81
     assert re.search(r'value="50" id="f-line_opinions-0-proposed_kcp"', html)
 
 
-def test_the_working_groups_task_shows_the_list_items_and_the_staffing_plan(api, client):  # noqa: F811
+def test_the_working_groups_task_shows_the_list_items_and_the_staffing_plan(api, client):
     key = J.professions_to_working_group(2028)
     web = login(client, "wg_secretary")
     text = page_text(web.get(f"/tasks/{open_task_id(key, 'wg_decision')}").get_data(as_text=True))
@@ -132,7 +145,7 @@ def test_the_working_groups_task_shows_the_list_items_and_the_staffing_plan(api,
         assert code not in text, code
 
 
-def test_the_registered_order_is_fixed_with_its_hash_in_the_audit_chain(api, client):  # noqa: F811
+def test_the_registered_order_is_fixed_with_its_hash_in_the_audit_chain(api, client):
     key = J.kcp_to_signing(2027)
     inst_id = instance(key).id
     web = login(client, "dpo_officer")
@@ -183,7 +196,7 @@ def test_the_registered_order_is_fixed_with_its_hash_in_the_audit_chain(api, cli
     assert client.get("/public/kcp/2027/documents/order.pdf").data == fixed[("order", "pdf")].content
 
 
-def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, client):  # noqa: F811
+def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, client):
     key = J.professions_to_working_group(2028)
     council.ensure_demo_memberships(db.session)
     db.session.commit()
@@ -241,7 +254,7 @@ def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, cli
     assert f"/council/meetings/{mid}/protocol.pdf" in html
 
 
-def test_the_english_switch_names_processes_tasks_fields_and_options_in_english(api, client):  # noqa: F811
+def test_the_english_switch_names_processes_tasks_fields_and_options_in_english(api, client):
     key = J.kcp_to_coordination_council(2027)
     web = login(client, "cc_secretary")
     web.set_cookie("lang", "en")
@@ -263,7 +276,7 @@ def test_the_english_switch_names_processes_tasks_fields_and_options_in_english(
     assert "Вернуть на доработку" in text and "Return for revision" not in text
 
 
-def test_a_poo_takes_its_request_lines_to_excel_and_back_with_errors_by_row_and_column(api, client):  # noqa: F811
+def test_a_poo_takes_its_request_lines_to_excel_and_back_with_errors_by_row_and_column(api, client):
     J.start("dpo_officer", "kcp_campaign", {"year": 2027})
     J.do("dpo_officer", "КЦП-2027", "announce", {"intake_deadline": "2027-04-26", "announcement": "Приём заявок"})
     key = J.start("college_officer_1", "kcp_request", {"year": 2027})

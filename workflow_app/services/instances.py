@@ -403,7 +403,7 @@ def _org_in_data(data: dict, path: str) -> int | None:
     code = _value_at(data, path)
     org_id = db.session.execute(select(Organisation.id).where(Organisation.code == str(code or ""))).scalar()
     if org_id is None:
-        raise Conflict(f"no organisation '{code}' for the task's orgScopeVariable {path}")
+        raise Conflict("no organisation '%(code)s' for the task's orgScopeVariable %(path)s", code=code, path=path)
     return org_id
 
 

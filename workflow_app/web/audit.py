@@ -90,6 +90,8 @@ KIND_LABELS = {
     "task_follow_up": lazy_gettext("set a follow-up date"),
     "task_resolved": lazy_gettext("returned the task to its owner"),
     "notice": lazy_gettext("notice sent"),
+    "joined_campaign": lazy_gettext("joined the campaign"),
+    "joined_cycle": lazy_gettext("joined the cycle"),
     "outcome": lazy_gettext("outcome recorded"),
 }
 STATUS_LABELS = {
