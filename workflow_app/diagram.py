@@ -1039,13 +1039,18 @@ def render_svg(
     Raises :class:`DiagramError` for malformed XML, a DOCTYPE, or missing DI.
     """
     root = _parse(bpmn_xml)
-    by_id = _index(root)
+    by_id = _relabel(_index(root), label)
+    plane = _select_plane(root, by_id, process_id)
+    return _render_plane(plane, by_id, completed, active, taken_flows, lang_title)
+
+
+def _relabel(by_id: dict, label) -> dict:
+    """Every element's name through ``label`` (the parsed tree is the caller's own copy)."""
     if label is not None:
         for el in by_id.values():
             if el.get("name"):
                 el.set("name", label(el.get("name")))
-    plane = _select_plane(root, by_id, process_id)
-    return _render_plane(plane, by_id, completed, active, taken_flows, lang_title)
+    return by_id
 
 
 def render_svgs(
@@ -1056,12 +1061,14 @@ def render_svgs(
     taken_flows: Iterable[str] = (),
     process_id: str | None = None,
     lang_title: str | None = None,
+    label=None,
 ) -> list[str]:
     """The process's own plane (as :func:`render_svg`) followed by the plane of each of its sub-processes (a
     collapsed sub-process drawn on a diagram of its own) and called processes, each a standalone SVG. A plane
-    with nothing to draw is left out; the first one must be drawable (DiagramError otherwise)."""
+    with nothing to draw is left out; the first one must be drawable (DiagramError otherwise). ``label`` as in
+    :func:`render_svg`."""
     root = _parse(bpmn_xml)
-    by_id = _index(root)
+    by_id = _relabel(_index(root), label)
     plane = _select_plane(root, by_id, process_id)
     svgs = [_render_plane(plane, by_id, completed, active, taken_flows, lang_title)]
     for sub in _sub_planes(root, by_id, plane, process_id):
