@@ -73,7 +73,7 @@ def site(sqlite_template, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser):  # noqa: F811
+def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ru-RU")
     pg = context.new_page()
     pg.set_default_timeout(15000)

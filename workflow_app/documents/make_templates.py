@@ -100,7 +100,7 @@ def build(name: str, landscape: bool) -> Path:
     _para(doc, "")
     _loop_table(doc, None, ["{{ v.position }}", "________________", "{{ v.name }}"], "signatories", [8, 4, 5])
     path = HERE / f"{name}.docx"
-    doc.save(path)
+    doc.save(str(path))
     return path
 
 

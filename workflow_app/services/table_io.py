@@ -45,7 +45,7 @@ def table_xlsx(actor: Actor, task_id: int, field: str, rows: list[dict]) -> tupl
     header = [content_text(p.get("title") or name) for name, p in columns]
     body = []
     for row in rows or []:
-        line = []
+        line: list = []
         for name, p in columns:
             value = row.get(name) if isinstance(row, dict) else None
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not labels.options(p):
@@ -155,12 +155,12 @@ def read_table_xlsx(actor: Actor, task_id: int, field: str, content: bytes) -> l
             continue
         row = {}
         for i, value in enumerate(line):
-            name = header[i] if i < len(header) else None
-            if name is None or "x-compute" in props[name]:
+            column = header[i] if i < len(header) else None
+            if column is None or "x-compute" in props[column]:
                 continue
-            converted = _cell_value(props[name], value)
+            converted = _cell_value(props[column], value)
             if converted is not None:
-                row[name] = converted
+                row[column] = converted
         rows.append(row)
         numbers.append(excel_row)
         if len(rows) > MAX_ROWS:

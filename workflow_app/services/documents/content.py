@@ -89,7 +89,8 @@ def _names(ids) -> dict:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples()
+    return dict(rows.all())
 
 
 def _completed(instance, form_keys: tuple[str, ...]) -> list[HumanTask]:

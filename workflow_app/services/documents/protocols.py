@@ -14,8 +14,8 @@ def meeting_documents(actor: Actor, meeting_id: int) -> documents.DocEntry:
     for fmt in documents.FORMATS:
         f = fixed.get(("protocol", fmt))
         files.append(documents.DocFile(fmt, f is not None, f.sha256 if f else None, f.size if f else None))
-    signed = p is not None and p.status == "signed"
-    return documents.DocEntry("protocol", "Протокол", str(p.number) if signed else "", "", not signed, files)
+    number = str(p.number) if p is not None and p.status == "signed" else ""
+    return documents.DocEntry("protocol", "Протокол", number, "", not number, files)
 
 
 def meeting_file(actor: Actor, meeting_id: int, fmt: str) -> tuple[bytes, str, str]:

@@ -37,9 +37,9 @@ def _items_schema(schema: dict, array: str) -> dict:
     return items if isinstance(items, dict) else {}
 
 
-def _year(data: dict):
+def _year(data: dict) -> int | None:
     try:
-        return int(data.get("year"))
+        return int(data.get("year"))  # type: ignore[arg-type]  # a bad or missing year is caught below
     except (TypeError, ValueError):
         return None
 
@@ -204,7 +204,7 @@ def professions_table(case: Case) -> Block | None:
         elif name in props:
             columns.append((name, props[name].get("title") or name, {"wide": name in ("justification", "profession")}))
     title = _("Draft list of professions for %(year)s", year=year) if year else _("Draft list of professions")
-    counts = {}
+    counts: dict = {}
     for r in rows:
         counts[r.get("action")] = counts.get(r.get("action"), 0) + 1
     note = _(
@@ -260,8 +260,9 @@ def _computed(row: dict, props: dict) -> dict:
         op, operands = next(iter(spec.items()))
         if op not in ("sub", "add"):
             continue
-        values = [o if isinstance(o, (int, float)) else out.get(o) for o in operands]
-        if not values or any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in values):
+        raw = [o if isinstance(o, (int, float)) else out.get(o) for o in operands]
+        values: list[float] = [v for v in raw if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if not values or len(values) != len(raw):
             continue
         out[name] = values[0] - sum(values[1:]) if op == "sub" else sum(values)
     return out
@@ -376,7 +377,8 @@ def _user_names(ids) -> dict:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples()
+    return dict(rows.all())
 
 
 # --- attachments of every step -----------------------------------------------------------------------------------
