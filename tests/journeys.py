@@ -271,13 +271,15 @@ def investor_to_plan():
     do("di_officer", key, "di_check", {"decision": "accept"})
     do("coordinator", key, "open_case", {"case_number": "КД-1"})
     do("dtzn_officer", key, "opinion_dtzn", {"dtzn_decision": "agree"})
+    do("employment_centre", key, "opinion_czn", {"czn_vacancies": 12, "czn_job_seekers": 30, "czn_decision": "agree"})
     do("dpo_officer", key, "opinion_dpo", {"dpo_decision": "agree_with_remarks", "dpo_remarks": "Нужен набор в ТПТ"})
     do("sector_officer", key, "opinion_sector", {"sector_decision": "agree"})
+    do("sector_officer_3", key, "opinion_dnvo", {"dnvo_decision": "agree"})
     return key
 
 
 def investor_to_working_group():
     key = investor_to_plan()
-    do("coordinator", key, "plan", staffing_plan())
-    do("investor_1", key, "plan_review", {"decision": "agree", "comment": "Согласны с планом."})
+    do("investor_1", key, "plan", staffing_plan())  # the staffing plan is the employer's (10.3)
+    do("coordinator", key, "plan_review", {"decision": "agree", "comment": "Согласны с планом."})
     return key

@@ -47,7 +47,7 @@ def _body(code) -> CollegialBody:
         else None
     )
     if body is None:
-        raise NotFound(f"collegial body '{code}' not found")
+        raise NotFound("collegial body '%(code)s' not found", code=code)
     return body
 
 

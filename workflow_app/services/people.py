@@ -122,7 +122,7 @@ def by_username(actor: Actor, username: str) -> User:
     require_admin(actor)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        raise NotFound(f"user '{username}' not found")
+        raise NotFound("user '%(username)s' not found", username=username)
     return user
 
 

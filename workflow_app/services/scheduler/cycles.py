@@ -275,5 +275,5 @@ def save_cycle(
 def _existing(code: str) -> CycleDefinition:
     cycle = db.session.get(CycleDefinition, code)
     if cycle is None:
-        raise NotFound(f"cycle '{code}' not found")
+        raise NotFound("cycle '%(code)s' not found", code=code)
     return cycle
