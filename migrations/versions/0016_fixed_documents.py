@@ -1,7 +1,7 @@
 """documents fixed at signing: the exact bytes of a registered order's and a signed protocol's files
 
-Revision ID: 0015_fixed_documents
-Revises: 0014_administration
+Revision ID: 0016_fixed_documents
+Revises: 0015_audit_sequencer
 Create Date: 2026-12-06 22:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0015_fixed_documents"
-down_revision = "0014_administration"
+revision = "0016_fixed_documents"
+down_revision = "0015_audit_sequencer"
 branch_labels = None
 depends_on = None
 
