@@ -4,6 +4,7 @@ Message ids are English; Russian is the default UI language. Catalogs are compil
 when the .po is newer, so a checkout needs no separate compile step; every domain is merged by Flask-Babel.
 """
 
+import os
 from pathlib import Path
 
 import flask_babel
@@ -21,7 +22,7 @@ def compile_catalogs() -> list[str]:
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as f:
                 catalog = read_po(f, locale=po.parent.parent.name, domain=po.stem)
-            tmp = mo.with_suffix(".mo.tmp")
+            tmp = mo.with_suffix(f".mo.{os.getpid()}.tmp")  # processes starting together each write their own
             with tmp.open("wb") as f:
                 write_mo(f, catalog)
             tmp.replace(mo)
