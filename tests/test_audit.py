@@ -499,7 +499,7 @@ def test_search_pages_are_index_walks_without_a_sort(app):
 
 
 def test_exports_open_and_match_the_search(client, deployed, people):
-    _two_cases(people)
+    a, _b = _two_cases(people)
     audit_sequencer.seal_pending()
     login(client, people["auditor"])
     query = "business_key=КЦП-2027/ТПТ&kind=task_completed&kind=instance_started"
@@ -540,6 +540,12 @@ def test_exports_open_and_match_the_search(client, deployed, people):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="audit-results"' in html and "events.xlsx?" in html
     assert client.get("/audit/?from=nonsense").status_code == 200  # the form shows the error
+
+    # decisions read as the form's labels, never as codes (the search page and a case's history)
+    decided = client.get("/audit/?decisions=1").get_data(as_text=True)
+    assert "Отклонить" in decided and ">reject<" not in decided
+    history = client.get(f"/instances/{a.id}/history").get_data(as_text=True)
+    assert "Отклонить" in history and ">reject<" not in history
 
 
 # --- administrator corrections ----------------------------------------------------------------------

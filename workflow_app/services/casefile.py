@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .. import formkit as form_schemas
 from ..extensions import db
 from ..i18n import content_text
-from ..models import AuditEvent, User
+from ..models import AuditEvent, ProcessModel, User
 from .access import require_instance_visible
 from .identity import Actor
 from .materials import labels
@@ -47,6 +47,16 @@ def _decision_labels(instance) -> dict:
         if schema:
             for value, label in form_schemas.decision_options(schema):
                 labels[(task_def, value)] = label
+    return labels
+
+
+def decision_labels_of_deployed_forms() -> dict[str, str]:
+    """decision value -> its button label in the deployed forms (the audit search lists every process's decisions)."""
+    labels: dict[str, str] = {}
+    for forms in db.session.execute(select(ProcessModel.forms)).scalars():
+        for schema in (forms or {}).values():
+            for value, label in form_schemas.decision_options(schema):
+                labels.setdefault(value, label)
     return labels
 
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext
 from flask_login import login_required
 from markupsafe import Markup
 
-from ..services import admin_corrections, audit_log
+from ..services import admin_corrections, audit_log, casefile
 from ..services.errors import Invalid
 from .ui import actor, local, translate_message
 
@@ -125,7 +125,13 @@ def history(instance_id):
     me = actor()
     data = audit_log.instance_history(me, instance_id)
     svg = audit_log.instance_diagram(me, instance_id)
-    return render_template("audit/history.html", h=data, svg=Markup(svg), is_admin=me.is_admin)
+    return render_template(
+        "audit/history.html",
+        h=data,
+        svg=Markup(svg),
+        is_admin=me.is_admin,
+        decision_labels=casefile.decision_labels_of_deployed_forms(),
+    )
 
 
 @bp.route("/audit/")
@@ -151,6 +157,7 @@ def search():
         exports=exports,
         next_url=next_url,
         kinds=sorted(KIND_LABELS),
+        decision_labels=casefile.decision_labels_of_deployed_forms(),
     )
 
 
