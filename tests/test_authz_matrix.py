@@ -142,6 +142,19 @@ EXPECTED = {
     "POST /api/v1/admin/bodies/{body}/seats": ADMIN,
     "POST /api/v1/admin/bodies/{body}/seats/{seat_id}/end": ADMIN,
     "PATCH /api/v1/admin/bodies/{body}/settings": ADMIN,
+    # data calls: opened by the template's owners (poo_graduates: ДепПО, the Координатор); a call or an answer
+    # on an unknown id answers 404 to anyone
+    "GET /api/v1/data-calls": ANY,
+    "POST /api/v1/data-calls": frozenset({"dpo_officer", "coordinator", "admin"}),
+    "GET /api/v1/data-calls/templates": ANY,
+    "GET /api/v1/data-calls/{call_id}": ANY,
+    "GET /api/v1/data-calls/{call_id}/consolidation.xlsx": ANY,
+    "POST /api/v1/data-calls/{call_id}/complete": ANY,
+    "POST /api/v1/data-calls/{call_id}/recipients/{recipient_id}/extend": ANY,
+    "POST /api/v1/data-calls/{call_id}/recipients/{recipient_id}/excuse": ANY,
+    "GET /api/v1/data-calls/answers/{task_id}": ANY,
+    "PUT /api/v1/data-calls/answers/{task_id}/draft": ANY,
+    "POST /api/v1/data-calls/answers/{task_id}/submit": ANY,
 }
 
 
@@ -188,6 +201,8 @@ def _path_values(app):
         "fmt": "csv",
         "kind": "order",
         "key": "opinions",
+        "call_id": 999999,
+        "recipient_id": 999999,
     }
 
 
@@ -217,6 +232,7 @@ BODIES = {
         "ends_on": "2099-01-31",
     },
     "POST /api/v1/admin/bodies/{body}/seats": {"user_id": 1, "role": "member", "valid_from": "2099-01-01"},
+    "POST /api/v1/data-calls": {"template": "poo_graduates"},
 }
 
 
@@ -303,9 +319,14 @@ WEB_EXPECTED = {
     "/public/{kind}/{key}": PUBLIC,
     "/public/{kind}/{key}.csv": PUBLIC,
     "/public/{kind}/{key}.json": PUBLIC,
+    "/public/{kind}/{key}.xlsx": PUBLIC,
     "/": PUBLIC,  # a redirect to the inbox (which sends an anonymous caller to the login page)
     "/inbox": ANY,
     "/notices": ANY,
+    "/data-calls/": ANY,  # each caller sees the calls of its groups
+    "/data-calls/{call_id}": ANY,  # 404 for an unknown call
+    "/data-calls/{call_id}/consolidation.xlsx": ANY,
+    "/data-calls/answer/{task_id}": ANY,  # 404 unless the caller's own answer task
     "/start": ANY,
     "/instances": ANY,
     "/instances/{instance_id}": ANY,  # 404 for those who do not take part

@@ -37,7 +37,10 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (register the tables with SQLAlchemy)
     from .extensions import babel, csrf, db, login_manager, migrate
-    from .services import chains  # noqa: F401  (registers the chain operations and start hooks: services/operations)
+    from .services import (
+        chains,  # noqa: F401  (registers the chain operations and start hooks: services/operations)
+        datacalls,  # noqa: F401  (data calls and the forecast: operations, hooks, task panels)
+    )
     from .services.uow import install_sqlite_pragmas
 
     db.init_app(app)

@@ -33,3 +33,7 @@ ALL += [users_blp, organisations_blp, deputies_blp, bodies_blp]
 from .documents import blp as documents_blp  # noqa: E402
 
 ALL += [documents_blp]
+
+from .datacalls import blp as data_calls_blp  # noqa: E402
+
+ALL += [data_calls_blp]

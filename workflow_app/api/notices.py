@@ -24,7 +24,7 @@ class NoticeSchema(Schema):
     sent_at = fields.DateTime(allow_none=True)
 
 
-class ReadSchema(Schema):
+class NoticesReadSchema(Schema):
     marked = fields.Integer()
 
 
@@ -36,13 +36,13 @@ def list_notices():
 
 
 @blp.route("/read", methods=["POST"])
-@blp.response(200, ReadSchema)
+@blp.response(200, NoticesReadSchema)
 def read_all():
     """Mark every notice of the caller read."""
     return {"marked": notifications.mark_read(current_actor())}
 
 
 @blp.route("/<int:notice_id>/read", methods=["POST"])
-@blp.response(200, ReadSchema)
+@blp.response(200, NoticesReadSchema)
 def read_one(notice_id):
     return {"marked": notifications.mark_read(current_actor(), notice_id)}

@@ -37,7 +37,7 @@ ACTIVITI_NS = "http://activiti.org/bpmn"  # Camunda 7 reads its predecessor's na
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"  # Camunda 8
 B, S, C = f"{{{BPMN_NS}}}", f"{{{SPIFF_NS}}}", f"{{{CAMUNDA_NS}}}"
 COLLEGIAL_BODIES = ("coordination_council", "expert_council", "working_group")
-TASK_PROPERTIES = ("formKey", "dueWorkingDays", "orgScope", "distinctFrom", "collegialBody")
+TASK_PROPERTIES = ("formKey", "dueWorkingDays", "orgScope", "distinctFrom", "collegialBody", "groupFrom")
 # every numeric extension property and its range (checked at deploy: a huge value costs CPU at every start)
 NUMERIC_PROPERTIES = {"dueWorkingDays": (0, 730)}
 FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
@@ -697,10 +697,18 @@ def _user_task_meta(el, lanes: dict, out: _Problems) -> dict:
         except ValueError as exc:
             out.add("due-date", el, property=attr, value=raw.strip(), detail=str(exc))
     if props.get("orgScope"):
-        if props["orgScope"].strip() != "initiator":
+        scope = props["orgScope"].strip()
+        if scope not in ("initiator", "recipient"):
             out.add("org-scope", el, value=props["orgScope"])
+        elif scope == "recipient" and el.find(f"{B}multiInstanceLoopCharacteristics/{B}inputDataItem") is None:
+            out.add("org-scope-recipient", el)  # one task per item of a list, each for the item's organisation
         else:
-            meta["orgScope"] = "initiator"
+            meta["orgScope"] = scope
+    if props.get("groupFrom"):
+        if not props["groupFrom"].strip().isidentifier():
+            out.add("group-from", el, value=props["groupFrom"])
+        else:
+            meta["groupFrom"] = props["groupFrom"].strip()  # the process variable holding the candidate group
     if props.get("distinctFrom"):
         meta["distinctFrom"] = _split(props["distinctFrom"])
     if props.get("collegialBody"):

@@ -118,8 +118,16 @@ RULES: dict[str, tuple[str, str]] = {
         "Write a number in that range: a larger one would cost time at every start of the process.",
     ),
     "org-scope": (
-        "orgScope supports only 'initiator', not %(value)s.",
-        "Write orgScope = initiator, or remove the property.",
+        "orgScope supports only 'initiator' and 'recipient', not %(value)s.",
+        "Write orgScope = initiator (or recipient on a multi-instance task), or remove the property.",
+    ),
+    "org-scope-recipient": (
+        "orgScope = recipient needs a multi-instance task whose input data item names each task's organisation.",
+        "Give the task multiInstanceLoopCharacteristics with loopDataInputRef and inputDataItem, or use initiator.",
+    ),
+    "group-from": (
+        "groupFrom must name a process variable, not %(value)s.",
+        "Write the name of the variable that holds the candidate group, such as owner_group.",
     ),
     "collegial-body": (
         "collegialBody must be one of %(known)s, not %(value)s.",

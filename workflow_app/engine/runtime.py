@@ -7,7 +7,7 @@ half-advanced and must be discarded, which the service layer does by not saving 
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from uuid import UUID
@@ -142,6 +142,8 @@ class UserTaskView:
     bpmn_id: str
     name: str
     lane: str | None
+    item: object = None  # a multi-instance task's own item of the list it repeats over (e.g. its recipient)
+    data: dict | None = field(default=None, compare=False, repr=False)  # the task's data (not copied)
 
 
 class _Workflow(BpmnWorkflow):
@@ -295,6 +297,13 @@ def _event_type(task_spec) -> str | None:
     return None
 
 
+def _item(task):
+    """The item a multi-instance activity gave this task (its ``inputDataItem``), else None."""
+    parent = task.parent
+    input_item = getattr(parent.task_spec, "input_item", None) if parent is not None else None
+    return task.data.get(input_item.bpmn_id) if input_item is not None else None
+
+
 class LoadedInstance:
     def __init__(self, model: CompiledModel, wf: BpmnWorkflow):
         self.model = model
@@ -309,7 +318,14 @@ class LoadedInstance:
 
     def ready_user_tasks(self) -> list[UserTaskView]:
         return [
-            UserTaskView(str(t.id), t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id, t.task_spec.lane)
+            UserTaskView(
+                str(t.id),
+                t.task_spec.bpmn_id,
+                t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                t.task_spec.lane,
+                _item(t),
+                t.data,
+            )
             for t in self._all_tasks()
             if t.state == TaskState.READY and t.task_spec.manual
         ]

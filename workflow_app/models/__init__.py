@@ -12,6 +12,7 @@ from .council import (  # noqa: F401
     MeetingSubstitute,
     Protocol,
 )
+from .datacall import DataCall, DataCallRecipient  # noqa: F401
 from .document import FixedDocument  # noqa: F401
 from .identity import ApiToken, Deputy, Group, LoginFailure, Membership, Organisation, User, UserSession  # noqa: F401
 from .notification import Notification  # noqa: F401

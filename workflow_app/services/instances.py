@@ -335,7 +335,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         if props.get("dueDate"):  # Camunda's dueDate: an ISO 8601 date or duration, or an expression
             due_at = resolve_due(props["dueDate"], loaded.task_data(engine_id), now) or due_at
         follow_up = resolve_due(props.get("followUpDate"), loaded.task_data(engine_id), now)  # Camunda's followUpDate
-        org_scope_id = instance.initiator_org_id if props.get("orgScope") == "initiator" else None
+        group, org_scope_id = _assignment(instance, view, props)
         if extra.get("orgScopeVariable"):  # the organisation named by the case (the industry's department)
             org_scope_id = _org_in_data(loaded.task_data(engine_id), extra["orgScopeVariable"])
         row = HumanTask(
@@ -347,7 +347,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             business_key=instance.business_key,
             title=instance.title,
             lane=view.lane,
-            candidate_group=props.get("group") or view.lane,
+            candidate_group=group,
             assignee_id=_candidate_user(props),
             org_scope_id=org_scope_id,
             form_key=props.get("formKey"),
@@ -415,6 +415,29 @@ def _date_in_data(data: dict, path: str):
     except (TypeError, ValueError):
         return None
     return datetime.combine(day, time(18, 0), tzinfo=clock.REGION_TZ)
+
+
+def _assignment(instance, view, props) -> tuple[str | None, int | None]:
+    """(candidate group, organisation scope) of a new task: the lane, or the group named by the process
+    variable ``groupFrom``; the initiator's organisation, or — ``orgScope="recipient"`` on a multi-instance
+    task — the organisation (and group) of the task's own item, e.g. ``{"org_id": 7, "group": "investor"}``."""
+    group = props.get("group") or view.lane
+    if props.get("groupFrom"):
+        named = (view.data or {}).get(props["groupFrom"])
+        if isinstance(named, str) and named:
+            group = named
+    scope = props.get("orgScope")
+    if scope == "initiator":
+        return group, instance.initiator_org_id
+    if scope == "recipient":
+        item = view.item if isinstance(view.item, dict) else {}
+        org_id = item.get("org_id")
+        if not isinstance(org_id, int) or isinstance(org_id, bool):  # never a recipient task open to everyone
+            raise Conflict(f"the task '{view.bpmn_id}' has no recipient organisation", fields={"element": view.bpmn_id})
+        if isinstance(item.get("group"), str) and item["group"]:
+            group = item["group"]
+        return group, org_id
+    return group, None
 
 
 def _audit_engine_events(uow, instance, transitions, actor):

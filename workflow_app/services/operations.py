@@ -29,6 +29,9 @@ def operation(name: str):
 
 UNSET = object()
 START_HOOKS: dict = {}  # process id -> fn(uow, actor, StartRequest): chain rules checked when an instance starts
+# (process id, user task id) -> fn(actor, task, data) -> clean data: a chain's own check of a submission, instead
+# of the task's deployed form (a data call's answer is checked against the call's own form)
+COMPLETE_HOOKS: dict = {}
 
 
 @dataclass
@@ -51,6 +54,10 @@ def start_hook(name: str):
 def registered() -> set[str]:
     """The names a service task may call (checked at deploy)."""
     return set(REGISTRY)
+
+
+def complete_hook(process_id: str, task_def: str):
+    return COMPLETE_HOOKS.get((process_id, task_def))
 
 
 def bound(ctx: OperationContext) -> dict:

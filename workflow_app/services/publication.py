@@ -12,7 +12,7 @@ from ..models import Publication
 from . import spreadsheets
 from .errors import NotFound
 
-KINDS = ("kcp", "professions", "investment")
+KINDS = ("kcp", "professions", "investment", "forecast")
 PRIVATE_KEYS = ("contributions",)  # kept with a publication for the next aggregate, never shown
 
 # CSV columns per kind: (payload field, header)
@@ -42,6 +42,15 @@ CSV_COLUMNS = {
         ("providers", "Организации"),
     ],
     "investment": [("category", "Категория работников"), ("number", "Потребность, чел.")],
+    "forecast": [
+        ("profession_group", "Группа профессий"),
+        ("profession", "Профессия / специальность"),
+        ("code", "Код"),
+        ("year", "Год"),
+        ("number", "Потребность, чел."),
+        ("answers", "Ответов работодателей и департаментов"),
+        ("projects", "Инвестиционных проектов"),
+    ],
 }
 
 
@@ -97,7 +106,7 @@ def current() -> list[Publication]:
 def rows(pub: Publication) -> list[dict]:
     if pub.kind == "investment":
         return pub.payload.get("categories", [])
-    return pub.payload.get("rows", []) if pub.kind == "kcp" else pub.payload.get("items", [])
+    return pub.payload.get("rows", []) if pub.kind in ("kcp", "forecast") else pub.payload.get("items", [])
 
 
 def as_json(pub: Publication) -> dict:
@@ -108,6 +117,12 @@ def as_json(pub: Publication) -> dict:
         "published_at": pub.published_at.isoformat(),
         **{k: v for k, v in pub.payload.items() if k not in PRIVATE_KEYS},
     }
+
+
+def as_xlsx(pub: Publication) -> bytes:
+    columns = CSV_COLUMNS[pub.kind]
+    table = ([row.get(field) for field, _header in columns] for row in rows(pub))
+    return spreadsheets.xlsx_bytes(pub.kind, [header for _field, header in columns], table)
 
 
 def as_csv(pub: Publication) -> bytes:

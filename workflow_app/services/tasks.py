@@ -9,7 +9,7 @@ from .. import formkit as form_schemas
 from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, User
-from . import instances
+from . import instances, operations
 from .access import acting_identity, check_four_eyes, may_assign, require_task_readable, require_task_visible
 from .errors import Conflict, Forbidden, Invalid
 from .identity import Actor
@@ -24,7 +24,7 @@ def require_open(task: HumanTask):
         raise Conflict("the task is already closed")
 
 
-def _require_worker(actor: Actor, task: HumanTask):
+def require_worker(actor: Actor, task: HumanTask):
     _not_read_only(actor, task)
     if acting_identity(actor, task) is None:
         if task.assignee_id is not None:
@@ -38,7 +38,7 @@ def claim(actor: Actor, task_id: int) -> HumanTask:
         require_open(task)
         if task.assignee_id == actor.user_id:
             return task
-        _require_worker(actor, task)
+        require_worker(actor, task)
         check_four_eyes(actor, task)
         # Atomic: only one of two simultaneous claims finds the task still free.
         result = db.session.execute(
@@ -192,7 +192,7 @@ def set_follow_up(actor: Actor, task_id: int, follow_up_at: datetime | None) -> 
     return task
 
 
-def validate_submission(task: HumanTask, data: dict) -> dict:
+def validate_submission(task: HumanTask, data: dict, actor: Actor | None = None) -> dict:
     """The one reading of a task's submission, whatever face it came through (web form or API).
 
     A submission writes only the fields of the task's own form: a key the form does not have is refused,
@@ -200,6 +200,9 @@ def validate_submission(task: HumanTask, data: dict) -> dict:
     validates. A task without a form takes only a ``decision``.
     """
     data = instances.check_data(data)
+    hook = operations.complete_hook(task.process_id, task.task_def)
+    if hook is not None:
+        return hook(actor, task, data)
     if not task.form_key:
         data, unknown = form_schemas.own_fields(DECISION_ONLY, data, None)
         if unknown:
@@ -225,7 +228,7 @@ def complete(
     with UnitOfWork(actor) as uow:
         task = require_task_visible(actor, task_id)
         require_open(task)
-        _require_worker(actor, task)
+        require_worker(actor, task)
         if task.owner_id is not None:
             # Delegation (as in Camunda): the delegate works on it and resolves it back; the owner completes.
             raise Conflict("the task is delegated: the delegate resolves it back to its owner, who completes it")
@@ -233,7 +236,7 @@ def complete(
         instance: ProcessInstance = task.instance
         if expected_lock_version is not None and instance.lock_version != expected_lock_version:
             raise Conflict("the case has changed since you opened it; reload the task")
-        clean = validate_submission(task, data)
+        clean = validate_submission(task, data, actor)
         complete_in(uow, actor, task, clean)
         next_tasks = visible_tasks(actor, uow.open_tasks.get(instance.id, []))  # before commit: rows still loaded
         uow.commit()

@@ -80,3 +80,6 @@ def register_web(app):
     from .notices import bp as notices_bp
 
     app.register_blueprint(notices_bp)
+    from .datacalls import bp as data_calls_bp
+
+    app.register_blueprint(data_calls_bp)

@@ -49,3 +49,13 @@ def show_csv(kind, key):
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{pub.kind}-{pub.key}.csv"'},
     )
+
+
+@bp.route("/<kind>/<key>.xlsx")
+def show_xlsx(kind, key):
+    pub = publication.get(kind, key)
+    return Response(
+        publication.as_xlsx(pub),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{pub.kind}-{pub.key}.xlsx"'},
+    )

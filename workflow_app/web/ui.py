@@ -135,6 +135,9 @@ def error_page(status: int, message: str | None = None, fields: dict | None = No
     ), status
 
 
+DATA_CALL_GROUPS = {"dpo_officer", "dpo_head", "dtzn_officer", "dtzn_head", "coordinator", "admin", "auditor"}
+
+
 def _nav_items():
     from flask import url_for
 
@@ -159,6 +162,8 @@ def _nav_items():
             "active": endpoint.startswith("notices."),
         },
     ]
+    if groups & DATA_CALL_GROUPS:
+        items.append({"label": gettext("Data calls"), "url": "/data-calls/", "active": path.startswith("/data-calls")})
     if groups & COUNCIL_GROUPS or "admin" in groups:
         items.append(
             {"label": gettext("Councils and meetings"), "url": "/council/", "active": path.startswith("/council")}

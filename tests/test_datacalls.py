@@ -1,0 +1,282 @@
+"""Data calls through the REST API: a call to 3 ПОО — one answers, one is late (reminder, then its director
+is told, then answers late), one is excused; the consolidation holds exactly the answers; completing freezes
+it; each recipient sees only its own task."""
+
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from factories import org, user
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from workflow_app import workdays
+from workflow_app.engine import clock
+from workflow_app.extensions import db
+from workflow_app.models import AuditEvent, HumanTask, Notification
+from workflow_app.services import accounts, audit, demo, deployment, scheduler
+from workflow_app.services.identity import SYSTEM
+
+ROOT = Path(__file__).resolve().parent.parent
+MONDAY = datetime(2027, 9, 6, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk, a working Monday
+
+ROWS_TPT = [
+    {"programme_code": "15.02.16", "programme_name": "Технология машиностроения", "graduates": 25, "employed": 20},
+    {
+        "programme_code": "08.02.01",
+        "programme_name": "Строительство и эксплуатация зданий",
+        "graduates": 30,
+        "employed": 18,
+        "by_profile": 12,
+    },
+]
+ROWS_LATE = [{"programme_code": "09.02.07", "programme_name": "Информационные системы", "graduates": 15, "employed": 9}]
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    clock.set_clock(MONDAY)
+    yield
+    clock.set_clock(None)
+
+
+class Api:
+    def __init__(self, client):
+        self.client = client
+        self.tokens = {}
+
+    def h(self, who):
+        if who not in self.tokens:
+            self.tokens[who] = accounts.issue_token(SYSTEM, who, "test")
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def get(self, who, url, expect=200):
+        r = self.client.get(url, headers=self.h(who))
+        assert r.status_code == expect, (url, r.get_json())
+        return r.get_json() if r.is_json else r
+
+    def post(self, who, url, body=None, expect=200):
+        r = self.client.post(url, json=body or {}, headers=self.h(who))
+        assert r.status_code == expect, (url, r.get_json())
+        return r.get_json()
+
+    def put(self, who, url, body, expect=200):
+        r = self.client.put(url, json=body, headers=self.h(who))
+        assert r.status_code == expect, (url, r.get_json())
+        return r.get_json()
+
+    def answer_tasks(self, who):
+        tasks = self.get(who, "/api/v1/tasks?view=all&per_page=100")
+        return [t for t in tasks if t["process_id"] == "data_call" and t["status"] == "open"]
+
+
+@pytest.fixture
+def api(app, client):
+    deployment.deploy_path(SYSTEM, ROOT / "bpmn")
+    demo.load(SYSTEM, password="demo-pw-1")
+    third = org("TAT", "Томский аграрный техникум", kind="college")
+    user("college_officer_3", ["college_officer"], third, email="o3@tat.test")
+    user("college_director_3", ["college_director"], third, email="d3@tat.test")
+    return Api(client)
+
+
+def notices(who):
+    return [
+        (n.kind, n.subject)
+        for n in db.session.execute(select(Notification).where(Notification.user_id == _uid(who))).scalars()
+    ]
+
+
+def _uid(username):
+    from workflow_app.models import User
+
+    return db.session.execute(select(User.id).where(User.username == username)).scalar_one()
+
+
+def events(kind, business_key="Запрос-2027/poo_graduates"):
+    """This call's events (a tick also starts the yearly cycles that are due, e.g. the forecast's own survey)."""
+    query = select(AuditEvent).where(AuditEvent.kind == kind, AuditEvent.business_key == business_key)
+    return db.session.execute(query.order_by(AuditEvent.seq)).scalars().all()
+
+
+def test_a_call_to_three_poo(api):
+    # a data call is opened from a template only, by its owners
+    assert (
+        api.client.post(
+            "/api/v1/processes/data_call/instances", json={"data": {}}, headers=api.h("dpo_officer")
+        ).status_code
+        == 400
+    )
+    api.post("college_officer_1", "/api/v1/data-calls", {"template": "poo_graduates"}, expect=403)
+    api.post("dpo_officer", "/api/v1/data-calls", {"template": "poo_graduates", "deadline": "2020-01-01"}, expect=422)
+    api.post("dpo_officer", "/api/v1/data-calls", {"template": "no_such"}, expect=404)
+    call = api.post(
+        "dpo_officer",
+        "/api/v1/data-calls",
+        {"template": "poo_graduates", "year": 2027, "deadline": 5, "reminders": {"count": 1, "every_working_days": 2}},
+        expect=201,
+    )
+    assert call["title"] == "Трудоустройство выпускников ПОО 2027 года" and call["status"] == "open"
+    by_org = {r["organisation"]: r for r in call["recipients"]}
+    assert set(by_org) == {
+        "Томский политехнический техникум",
+        "Томский техникум информационных технологий",
+        "Томский аграрный техникум",
+    }
+    due = datetime.fromisoformat(call["deadline_at"])
+    assert due == workdays.add_working_days(MONDAY, 5)
+    tpt, ttit, tat = (
+        by_org[n]
+        for n in (
+            "Томский политехнический техникум",
+            "Томский техникум информационных технологий",
+            "Томский аграрный техникум",
+        )
+    )
+
+    # each recipient sees exactly its own task, in its own inbox, due at the call's deadline
+    for who, rec in (("college_officer_1", tpt), ("college_officer_2", ttit), ("college_officer_3", tat)):
+        mine = api.answer_tasks(who)
+        assert [t["id"] for t in mine] == [rec["task_id"]]
+        assert datetime.fromisoformat(mine[0]["due_at"]) == due
+    # the director follows (heads) its own ПОО's task only; the officials have none of them in their inbox
+    assert [t["id"] for t in api.answer_tasks("college_director_1")] == [tpt["task_id"]]
+    assert api.answer_tasks("dpo_officer") == []
+    api.get("college_officer_2", f"/api/v1/tasks/{tpt['task_id']}", expect=404)
+    api.get("college_officer_2", f"/api/v1/data-calls/answers/{tpt['task_id']}", expect=404)
+    api.put("college_officer_2", f"/api/v1/data-calls/answers/{tpt['task_id']}/draft", {"data": {}}, expect=404)
+    api.get("college_officer_1", f"/api/v1/data-calls/{call['id']}", expect=404)  # the officials' view
+    assert api.get("college_officer_1", "/api/v1/data-calls") == []
+
+    # TPT: a draft first (incomplete is fine), then a wrong answer (422), then the answer
+    view = api.put(
+        "college_officer_1",
+        f"/api/v1/data-calls/answers/{tpt['task_id']}/draft",
+        {"data": {"rows": [{"programme_code": "15.02.16"}]}},
+    )
+    assert view["data"] == {"rows": [{"programme_code": "15.02.16"}]} and view["open"]
+    r = api.post(
+        "college_officer_1",
+        f"/api/v1/tasks/{tpt['task_id']}/complete",
+        {"data": {"rows": [{"programme_code": "15-02", "graduates": -1}]}},
+        expect=422,
+    )
+    assert "rows/0/programme_code" in r["error"]["fields"]  # the call's own form, through every face
+    view = api.post(
+        "college_officer_1",
+        f"/api/v1/data-calls/answers/{tpt['task_id']}/submit",
+        {"data": {"rows": ROWS_TPT, "contact": "Белов К. И."}},
+    )
+    assert view["recipient"]["status"] == "submitted" and not view["open"]
+
+    # TTIT: the official extends its deadline (recorded), then excuses it (recorded)
+    api.post(
+        "dpo_officer",
+        f"/api/v1/data-calls/{call['id']}/recipients/{ttit['id']}/extend",
+        {"deadline": "2027-09-01", "reason": "x"},
+        expect=422,
+    )  # not later
+    ext = api.post(
+        "dpo_officer",
+        f"/api/v1/data-calls/{call['id']}/recipients/{ttit['id']}/extend",
+        {"deadline": "2027-09-30", "reason": "реорганизация"},
+    )
+    assert ext["due_at"].startswith("2027-09-30T16:59:59")
+    assert db.session.get(HumanTask, ttit["task_id"]).due_at == datetime.fromisoformat(ext["due_at"])
+    api.post(
+        "college_officer_2",
+        f"/api/v1/data-calls/{call['id']}/recipients/{ttit['id']}/excuse",
+        {"reason": "сам себя"},
+        expect=404,
+    )
+    api.post("dpo_officer", f"/api/v1/data-calls/{call['id']}/recipients/{ttit['id']}/excuse", {}, expect=422)
+    exc = api.post(
+        "dpo_officer",
+        f"/api/v1/data-calls/{call['id']}/recipients/{ttit['id']}/excuse",
+        {"reason": "нет выпуска в 2027 году"},
+    )
+    assert exc["status"] == "excused" and exc["excuse_reason"] == "нет выпуска в 2027 году"
+    assert api.answer_tasks("college_officer_2") == []
+    assert [e.payload["reason"] for e in events("data_call_extended")] == ["реорганизация"]
+    assert [e.payload["reason"] for e in events("data_call_excused")] == ["нет выпуска в 2027 году"]
+
+    # TAT is late: the scheduler reminds its officer after the deadline, then tells its director
+    scheduler.tick(due - timedelta(minutes=1))
+    assert events("data_call_reminder") == []
+    after_due = due + timedelta(hours=1)
+    clock.set_clock(after_due)
+    scheduler.tick(after_due)
+    reminders = events("data_call_reminder")
+    assert [(e.payload["org_id"], e.payload["reminder"]) for e in reminders] == [(tat["org_id"], 1)]
+    assert notices("college_officer_3") == [
+        ("reminder", "Напоминание: запрос сведений «Трудоустройство выпускников ПОО 2027 года»")
+    ]
+    assert notices("college_officer_1") == [] and notices("college_officer_2") == []  # answered / excused: left alone
+    scheduler.tick(after_due + timedelta(hours=2))  # not yet: the next step comes 2 working days later
+    assert events("data_call_head_notified") == [] and len(events("data_call_reminder")) == 1
+    later = workdays.add_working_days(after_due, 2) + timedelta(minutes=1)
+    clock.set_clock(later)
+    scheduler.tick(later)
+    heads = events("data_call_head_notified")
+    assert [(e.payload["org_id"], e.payload["to"]) for e in heads] == [(tat["org_id"], "head")]
+    assert notices("college_director_3") == [("head_notice", "Не представлены сведения: Томский аграрный техникум")]
+    assert notices("college_director_1") == []
+    scheduler.tick(later + timedelta(days=10))  # told once
+    assert len(events("data_call_head_notified")) == 1 and len(events("data_call_reminder")) == 1
+    state = api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")
+    status = {
+        r["organisation"]: (r["status"], r["late"], r["reminders_sent"], bool(r["head_notified_at"]))
+        for r in state["recipients"]
+    }
+    assert status == {
+        "Томский политехнический техникум": ("submitted", False, 0, False),
+        "Томский техникум информационных технологий": ("excused", False, 0, False),
+        "Томский аграрный техникум": ("pending", True, 1, True),
+    }
+    api.post("dpo_officer", f"/api/v1/data-calls/{call['id']}/complete", expect=409)  # TAT has not answered
+
+    # TAT answers late; the official's task to complete the call is now in the ДепПО inbox
+    api.post("college_officer_3", f"/api/v1/data-calls/answers/{tat['task_id']}/submit", {"data": {"rows": ROWS_LATE}})
+    own = [t for t in api.get("dpo_officer", "/api/v1/tasks?view=all") if t["process_id"] == "data_call"]
+    assert [(t["task_def"], t["group"]) for t in own if t["status"] == "open"] == [("consolidate", "dpo_officer")]
+    table = api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")["consolidation"]
+    assert [(r["organisation"], r["programme_code"]) for r in table["rows"]] == [  # recipients by name
+        ("Томский аграрный техникум", "09.02.07"),
+        ("Томский политехнический техникум", "15.02.16"),
+        ("Томский политехнический техникум", "08.02.01"),
+    ]
+    assert table["totals"] == {"graduates": 70, "employed": 47, "by_profile": 12, "studying": 0, "army": 0}
+    assert table["counts"] == {"recipients": 3, "submitted": 2, "excused": 1, "pending": 0}
+    assert {p["organisation"]: p["totals"]["graduates"] for p in table["per_recipient"]} == {
+        "Томский политехнический техникум": 55,
+        "Томский аграрный техникум": 15,
+    }
+
+    # completing freezes it
+    api.post("college_officer_1", f"/api/v1/data-calls/{call['id']}/complete", expect=404)
+    api.post("auditor", f"/api/v1/data-calls/{call['id']}/complete", expect=403)
+    done = api.post("dpo_officer", f"/api/v1/data-calls/{call['id']}/complete", {"comment": "Сведения сведены"})
+    assert done["status"] == "completed" and done["consolidation"] == table
+    api.post(
+        "dpo_officer", f"/api/v1/data-calls/{call['id']}/recipients/{tat['id']}/excuse", {"reason": "x"}, expect=409
+    )
+    api.put("college_officer_1", f"/api/v1/data-calls/answers/{tpt['task_id']}/draft", {"data": {}}, expect=409)
+    assert [e.payload["submitted"] for e in events("data_call_completed")] == [2]
+
+    # the XLSX of the consolidation holds the figures
+    r = api.client.get(f"/api/v1/data-calls/{call['id']}/consolidation.xlsx", headers=api.h("dpo_officer"))
+    assert r.status_code == 200
+    sheet = load_workbook(io.BytesIO(r.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:5] == [
+        "Организация",
+        "Код профессии / специальности",
+        "Наименование",
+        "Выпускников",
+        "Трудоустроено",
+    ]
+    assert values[1][:5] == ["Томский аграрный техникум", "09.02.07", "Информационные системы", 15, 9]
+    assert values[2][:5] == ["Томский политехнический техникум", "15.02.16", "Технология машиностроения", 25, 20]
+    assert values[-1][0] == "Итого" and values[-1][3:5] == [70, 47]
+    assert audit.verify(db.session).ok

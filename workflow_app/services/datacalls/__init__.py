@@ -1,0 +1,25 @@
+"""Data calls (запросы сведений): one department asks many organisations for the same figures by a date,
+chases the late ones and consolidates. Commands in ``calls``, read models in ``views``, templates (data files
+under ``forms/data_calls/``) in ``templates``. Importing the package registers the ``data_call`` process's
+hooks and the ``complete_data_call`` operation."""
+
+from . import forecast  # noqa: F401  (the staffing_forecast operations)
+from .calls import (  # noqa: F401
+    chase_late,
+    complete,
+    excuse,
+    extend,
+    get_call,
+    open_call,
+    open_in,
+    save_draft,
+    submit,
+)
+from .views import (  # noqa: F401
+    answer_view,
+    available_templates,
+    call_view,
+    consolidation,
+    consolidation_xlsx,
+    list_calls,
+)

@@ -1,0 +1,160 @@
+"""Data-call read models: the list, one call's state (who answered, who is late), the consolidation table
+(per-recipient rows, totals) and its XLSX; the recipient's own answer page."""
+
+from sqlalchemy import select
+
+from ...engine import clock
+from ...extensions import db
+from ...models import DataCall, DataCallRecipient, Organisation, TaskAttachment
+from .. import spreadsheets, task_panels
+from ..identity import Actor
+from . import templates
+from .calls import answer_task, get_call, may_follow, may_manage, recipient_of_task
+
+STATUS = {"pending": "ожидается", "submitted": "представлены", "excused": "освобождена от ответа"}
+
+
+def list_calls(actor: Actor) -> list[DataCall]:
+    calls = db.session.execute(select(DataCall).order_by(DataCall.id.desc()).limit(500)).scalars()
+    return [c for c in calls if may_follow(actor, c)]
+
+
+def available_templates(actor: Actor) -> list[dict]:
+    """The templates the actor may open a call from."""
+    out = []
+    groups = set(actor.groups)
+    for code in templates.codes():
+        template = templates.load(code)
+        if actor.is_admin or groups & set(template["owners"]):
+            kinds = templates.kinds()
+            out.append(
+                {
+                    "code": code,
+                    "title": template.get("title", code),
+                    "roadmap": template.get("roadmap"),
+                    "description": template.get("description"),
+                    "owners": template["owners"],
+                    "recipients": template.get("recipients", []),
+                    "recipient_labels": [kinds[k]["label"] for k in template.get("recipients", [])],
+                    "deadline": template.get("deadline"),
+                    "reminders": template.get("reminders"),
+                    "columns": templates.columns_of(template["form"]),
+                }
+            )
+    return out
+
+
+def recipient_view(rec: DataCallRecipient, now=None) -> dict:
+    now = now or clock.now()
+    return {
+        "id": rec.id,
+        "org_id": rec.org_id,
+        "organisation": rec.organisation.name,
+        "task_id": rec.task_id,
+        "status": rec.status,
+        "status_label": STATUS[rec.status],
+        "late": rec.status == "pending" and rec.due_at < now,
+        "due_at": rec.due_at,
+        "draft_saved_at": rec.draft_saved_at,
+        "submitted_at": rec.submitted_at,
+        "reminders_sent": rec.reminders_sent,
+        "head_notified_at": rec.head_notified_at,
+        "excuse_reason": rec.excuse_reason,
+    }
+
+
+def call_view(actor: Actor, call_id) -> dict:
+    call = get_call(actor, call_id)
+    now = clock.now()
+    recipients = [recipient_view(r, now) for r in call.recipients]
+    return {
+        "id": call.id,
+        "instance_id": call.instance_id,
+        "template": call.template,
+        "title": call.title,
+        "year": call.year,
+        "owner_group": call.owner_group,
+        "status": call.status,
+        "opened_at": call.opened_at,
+        "deadline_at": call.deadline_at,
+        "reminders": call.reminders,
+        "completed_at": call.completed_at,
+        "recipients": recipients,
+        "answered": [r for r in recipients if r["status"] == "submitted"],
+        "late": [r for r in recipients if r["late"]],
+        "may_manage": may_manage(actor, call) and call.status == "open",
+        "consolidation": consolidation(call),
+    }
+
+
+def consolidation(call: DataCall, frozen: bool = True) -> dict:
+    """All answers as one table: a row per answer row, with its organisation; each recipient's subtotal of
+    the summed columns, the grand totals; counts. A completed call returns what was frozen at completion."""
+    if frozen and call.status == "completed" and call.consolidated:
+        return call.consolidated
+    columns = templates.columns_of(call.form)
+    totals = dict.fromkeys(call.totals, 0)
+    rows, per_recipient = [], []
+    counts = {"recipients": len(call.recipients), "submitted": 0, "excused": 0, "pending": 0}
+    for rec in call.recipients:
+        counts[rec.status] += 1
+        if rec.status != "submitted":
+            continue
+        name = db.session.get(Organisation, rec.org_id).name
+        subtotal = dict.fromkeys(call.totals, 0)
+        for row in (rec.answer or {}).get("rows") or []:
+            rows.append({"organisation": name, "org_id": rec.org_id, **row})
+            for c in call.totals:
+                value = row.get(c)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    subtotal[c] += value
+        for c in call.totals:
+            totals[c] += subtotal[c]
+        per_recipient.append({"organisation": name, "org_id": rec.org_id, "totals": subtotal})
+    return {"columns": columns, "rows": rows, "per_recipient": per_recipient, "totals": totals, "counts": counts}
+
+
+def consolidation_xlsx(actor: Actor, call_id) -> tuple[str, bytes]:
+    call = get_call(actor, call_id)
+    table = consolidation(call)
+    columns = table["columns"]
+    header = ["Организация"] + [c["title"] for c in columns]
+    lines = [[r["organisation"]] + [r.get(c["name"]) for c in columns] for r in table["rows"]]
+    if call.totals:
+        lines.append(
+            ["Итого"] + [table["totals"].get(c["name"]) if c["name"] in table["totals"] else None for c in columns]
+        )
+    return f"data-call-{call.id}.xlsx", spreadsheets.xlsx_bytes("Сводная таблица", header, lines)
+
+
+def answer_view(actor: Actor, task_id) -> dict:
+    """The recipient's page: the call, its form, the draft or the answer, the attachments."""
+    task, rec = answer_task(actor, task_id)
+    call = rec.call
+    attachments = db.session.execute(
+        select(TaskAttachment).where(TaskAttachment.task_id == task.id).order_by(TaskAttachment.id)
+    ).scalars()
+    return {
+        "task": task,
+        "call": call,
+        "recipient": recipient_view(rec),
+        "form": call.form,
+        "columns": templates.columns_of(call.form),
+        "data": rec.answer if rec.status == "submitted" else (rec.draft or {}),
+        "open": task.status == "open" and call.status == "open",
+        "attachments": list(attachments),
+    }
+
+
+@task_panels.register("data_call", "answer")
+def answer_panel(task, data):
+    """On the generic task page: where the recipient fills the call's table."""
+    rec = recipient_of_task(task)
+    return {
+        "id": "data-call",
+        "title": rec.call.title,
+        "note": "Сведения представляются в таблице запроса: черновик можно сохранять, отправка — кнопкой «Отправить».",
+        "link": f"/data-calls/answer/{task.id}",
+        "columns": ["Срок", "Состояние"],
+        "rows": [[rec.due_at.astimezone(clock.REGION_TZ).strftime("%d.%m.%Y"), STATUS[rec.status]]],
+    }
