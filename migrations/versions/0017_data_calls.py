@@ -1,7 +1,7 @@
 """data calls: a call per data_call instance and its recipients (deadline, draft, answer, reminders)
 
-Revision ID: 0016_data_calls
-Revises: 0015_audit_sequencer
+Revision ID: 0017_data_calls
+Revises: 0016_fixed_documents
 Create Date: 2026-12-06 23:00:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-06 23:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_data_calls"
-down_revision = "0015_audit_sequencer"
+revision = "0017_data_calls"
+down_revision = "0016_fixed_documents"
 branch_labels = None
 depends_on = None
 
