@@ -433,7 +433,9 @@ def _assignment(instance, view, props) -> tuple[str | None, int | None]:
         item = view.item if isinstance(view.item, dict) else {}
         org_id = item.get("org_id")
         if not isinstance(org_id, int) or isinstance(org_id, bool):  # never a recipient task open to everyone
-            raise Conflict(f"the task '{view.bpmn_id}' has no recipient organisation", fields={"element": view.bpmn_id})
+            raise Conflict(
+                "the task %(task)s has no recipient organisation", fields={"element": view.bpmn_id}, task=view.bpmn_id
+            )
         if isinstance(item.get("group"), str) and item["group"]:
             group = item["group"]
         return group, org_id

@@ -404,7 +404,7 @@ def complete(actor: Actor, call_id, comment: str | None = None) -> DataCall:
     ).scalar_one_or_none()
     if task is None:
         waiting = sum(1 for r in call.recipients if r.status == "pending")
-        raise Conflict(f"{waiting} recipient(s) have neither answered nor been excused")
+        raise Conflict("%(n)s recipient(s) have neither answered nor been excused", n=waiting)
     tasks.complete(actor, task.id, {"comment": comment} if comment else {})
     db.session.expire_all()
     return db.session.get(DataCall, call.id)

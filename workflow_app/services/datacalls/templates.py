@@ -25,7 +25,7 @@ def _read(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise Invalid(f"the data-call file {path.name} cannot be read: {exc}") from None
+        raise Invalid("the data-call file %(name)s cannot be read: %(error)s", name=path.name, error=str(exc)) from None
 
 
 def kinds() -> dict:
@@ -39,7 +39,7 @@ def codes() -> list[str]:
 
 def load(code: str) -> dict:
     if not isinstance(code, str) or not code.isidentifier() or code not in codes():
-        raise NotFound(f"data-call template '{code}' not found")
+        raise NotFound("data-call template %(code)s not found", code=str(code))
     template = _read(_dir() / f"{code}.json")
     check(template, code)
     return template
@@ -49,20 +49,22 @@ def check(template: dict, code: str) -> None:
     """A template is usable: known recipient kinds, owners, a form whose rows hold the summed columns."""
     where = f"data-call template {code}"
     if template.get("code") != code:
-        raise Invalid(f"{where}: 'code' must be the file name")
+        raise Invalid("%(where)s: 'code' must be the file name", where=where)
     if not template.get("owners") or not all(isinstance(g, str) for g in template["owners"]):
-        raise Invalid(f"{where}: 'owners' must list the groups that may open it")
+        raise Invalid("%(where)s: 'owners' must list the groups that may open it", where=where)
     unknown = [k for k in template.get("recipients", []) if k not in kinds()]
     if unknown:
-        raise Invalid(f"{where}: unknown recipient kinds {unknown}")
+        raise Invalid("%(where)s: unknown recipient kinds %(kinds)s", where=where, kinds=", ".join(unknown))
     try:
         form_schemas.check_form_schema(template.get("form") or {})
     except form_schemas.FormError as exc:
-        raise Invalid(f"{where}: {exc}") from None
+        raise Invalid("%(where)s: %(error)s", where=where, error=str(exc)) from None
     columns = {c["name"] for c in columns_of(template["form"])}
     missing = [c for c in template.get("totals", []) if c not in columns]
     if missing:
-        raise Invalid(f"{where}: totals name columns the rows do not have: {missing}")
+        raise Invalid(
+            "%(where)s: totals name columns the rows do not have: %(columns)s", where=where, columns=", ".join(missing)
+        )
 
 
 def columns_of(form: dict) -> list[dict]:
