@@ -442,7 +442,12 @@ def test_membership_history_and_overdue_instructions(app, people, chains):
         ],
     )
     assert council.list_instructions(a(people["secretary"]), CC) == []  # tracked only once signed
+    assert council.counts_by_status(CC)["total"] == 0
     protocol = sign_both(people, meeting)
+    assert council.counts_by_status(CC) == {"open": 2, "reported": 0, "done": 0, "overdue": 0, "total": 2}
+    assert council.counts_by_status() == council.counts_by_status(CC)  # all bodies
+    rows = council.instruction_rows(CC)
+    assert [r["protocol_ref"] for r in rows] == ["протокол от 10.12.2026 № 1, вопрос 1"] * 2
     # m4 leaves the body; a new member joins: the signed protocol still shows who sat then
     m4_seat = db.session.execute(select(BodyMembership).where(BodyMembership.user_id == people["m4"].id)).scalar_one()
     with pytest.raises(Forbidden):
@@ -459,10 +464,13 @@ def test_membership_history_and_overdue_instructions(app, people, chains):
         council.pending(a(people["m4"]), CC)  # no longer on the body
     overdue = council.list_instructions(a(people["secretary"]), CC, overdue_only=True)
     assert [i["text"] for i in overdue] == ["Направить выписку в колледж"]
+    assert council.counts_by_status(CC)["overdue"] == 1
     with pytest.raises(Forbidden):
         council.complete_instruction(a(people["m1"]), overdue[0]["id"])
     council.complete_instruction(a(people["secretary"]), overdue[0]["id"], "Выписка направлена")
     assert council.list_instructions(a(people["secretary"]), CC, overdue_only=True) == []
+    assert council.counts_by_status(CC) == {"open": 1, "reported": 0, "done": 1, "overdue": 0, "total": 2}
+    assert [r["text"] for r in council.instruction_rows(CC, status="done")] == ["Направить выписку в колледж"]
 
 
 def test_only_the_secretary_builds_only_the_chair_approves_and_signs(app, people, chains):

@@ -181,6 +181,7 @@ class Instruction(db.Model):
     done_note: Mapped[str | None] = mapped_column(Text)
 
     decision: Mapped[Decision] = relationship(back_populates="instructions")
+    body: Mapped[CollegialBody] = relationship()
     executor_user = relationship("User")
 
 

@@ -8,8 +8,9 @@ advance, audit events are written — or, if any one item cannot be closed, noth
 Conflict names the blocking item (``fields={"item": id}``).
 
 Rooms, each importing only the ones before it: ``seats`` (bodies, memberships, roles on a day),
-``agenda`` (pending items, meetings, agenda, attendance and quorum), ``decisions`` (votes, postponement,
-instructions), ``protocols`` (signing, deleting a draft, the public record), ``views`` (page read models).
+``agenda`` (pending items, meetings, agenda, attendance and quorum), ``decisions`` (votes, postponement),
+``instructions`` (поручения: tracked records and their queries), ``protocols`` (signing, deleting a draft,
+the public record), ``views`` (page read models).
 Callers use the package's names (``council.sign``), which this module re-exports.
 """
 
@@ -30,7 +31,14 @@ from .agenda import (
     remove_item,
     task_view,
 )
-from .decisions import complete_instruction, instruction_view, list_instructions, postpone_item, record_decision
+from .decisions import postpone_item, record_decision
+from .instructions import (
+    complete_instruction,
+    counts_by_status,
+    instruction_rows,
+    instruction_view,
+    list_instructions,
+)
 from .protocols import (
     delete_protocol,
     get_protocol,
@@ -70,6 +78,7 @@ __all__ = [
     "body_page",
     "cancel_meeting",
     "complete_instruction",
+    "counts_by_status",
     "create_meeting",
     "decision_options",
     "delete_protocol",
@@ -78,6 +87,7 @@ __all__ = [
     "get_body",
     "get_meeting",
     "get_protocol",
+    "instruction_rows",
     "instruction_view",
     "instructions_page",
     "list_bodies",

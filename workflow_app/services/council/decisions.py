@@ -1,16 +1,14 @@
 """Decisions recorded on agenda items, postponement to a later meeting, and the instructions a decision gives."""
 
-from sqlalchemy import select
-
 from ...engine import clock
 from ...extensions import db
-from ...models import AgendaItem, CollegialBody, Decision, HumanTask, Instruction, Protocol, User
+from ...models import AgendaItem, Decision, HumanTask, Instruction, User
 from .. import tasks
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid
 from ..identity import Actor
 from ..uow import UnitOfWork
 from .agenda import _item, _meeting, _put_on_agenda, _require_open, _unsign_draft, decision_options, quorum
-from .seats import ACTIVE_ITEM, _require_reader, _require_secretary, get_body
+from .seats import ACTIVE_ITEM, _require_secretary
 
 # --- decisions ------------------------------------------------------------------------------------
 
@@ -197,65 +195,3 @@ def postpone_item(actor: Actor, meeting_id: int, item_id: int, to_meeting_id: in
         )
         uow.commit()
     return target_item or item
-
-
-# --- instructions ---------------------------------------------------------------------------------
-
-
-def instruction_view(i: Instruction) -> dict:
-    overdue = i.status == "open" and i.deadline < clock.today()
-    return {
-        "id": i.id,
-        "text": i.text,
-        "executor": i.executor,
-        "executor_user_id": i.executor_user_id,
-        "deadline": i.deadline.isoformat(),
-        "status": i.status,
-        "overdue": overdue,
-        "done_at": i.done_at.isoformat() if i.done_at else None,
-        "done_note": i.done_note,
-    }
-
-
-def list_instructions(actor: Actor, body_code: str, overdue_only: bool = False) -> list[dict]:
-    body = get_body(body_code)
-    _require_reader(actor, body)
-    query = (
-        select(Instruction, Decision, AgendaItem, Protocol)
-        .join(Decision, Decision.id == Instruction.decision_id)
-        .join(AgendaItem, AgendaItem.id == Decision.item_id)
-        .join(Protocol, Protocol.meeting_id == AgendaItem.meeting_id)
-        .where(Instruction.body_id == body.id, Instruction.status.in_(("open", "done")), Protocol.status == "signed")
-        .order_by(Instruction.deadline, Instruction.id)
-    )
-    if overdue_only:
-        query = query.where(Instruction.status == "open", Instruction.deadline < clock.today())
-    return [
-        {
-            **instruction_view(i),
-            "ref": f"{p.number}/{item.position}/{d.number}",
-            "protocol_id": p.id,
-            "protocol_year": p.year,
-            "item_title": item.title,
-        }
-        for i, d, item, p in db.session.execute(query).all()
-    ]
-
-
-def complete_instruction(actor: Actor, instruction_id: int, note: str = "") -> Instruction:
-    with UnitOfWork(actor) as uow:
-        ins = db.session.get(Instruction, instruction_id)
-        if ins is None:
-            raise NotFound("instruction not found")
-        body = db.session.get(CollegialBody, ins.body_id)
-        _require_secretary(actor, body)
-        if ins.status != "open":
-            raise Conflict("the instruction is not open")
-        ins.status = "done"
-        ins.done_at = clock.now()
-        ins.done_note = (note or "").strip() or None
-        uow.record(
-            "council_instruction_done", payload={"instruction_id": ins.id, "body": body.code, "note": ins.done_note}
-        )
-        uow.commit()
-    return ins

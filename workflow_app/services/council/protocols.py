@@ -12,7 +12,8 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..identity import Actor
 from ..uow import UnitOfWork
 from .agenda import _meeting, _require_open, decision_options, quorum
-from .decisions import _form_properties, instruction_view
+from .decisions import _form_properties
+from .instructions import instruction_view
 from .seats import (
     _identity_ids,
     _require_reader,

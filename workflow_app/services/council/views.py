@@ -7,7 +7,7 @@ from ...extensions import db
 from ...models import CollegialBody, Meeting
 from ..identity import Actor
 from .agenda import _pending_query, decision_options, get_meeting, list_meetings, materials, pending, quorum
-from .decisions import list_instructions
+from .instructions import list_instructions
 from .protocols import _presiding_id, protocol_view
 from .seats import (
     _membership_view,
