@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from mail_texts import assert_mails_readable
 from sqlalchemy import select
 from test_chains import (
     AMENDING_TITLE,
@@ -107,6 +108,7 @@ def test_intake_closes_unsubmitted_requests_with_a_notice_and_the_consolidation_
     api.do("dpo_officer", tpt, "formal_check", {"decision": "accept"})
     fire_due(MONDAY + timedelta(days=7))
     assert [e.payload["task"] for e in events("reminder", tpt) if e.payload["group"] == "dpo_head"] == ["assess"]
+    assert_mails_readable({"notice", "reminder"})
     assert "consolidate" not in open_tasks(CAMPAIGN)
     api.do(
         "dpo_officer",

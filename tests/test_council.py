@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from factories import actor, org, user
+from mail_texts import assert_mails_readable
 from sqlalchemy import func, select
 
 from workflow_app.engine import clock
@@ -171,6 +172,7 @@ def test_items_of_two_chains_decided_in_one_meeting_and_signing_advances_every_i
     lst = start("council_test_list", "ПЕРЕЧЕНЬ-2027")
     q_task, l_task = open_task(q, "cc_decide"), open_task(lst, "cc_review")
     meeting, (i1, i2) = ready_meeting(people, [q_task.id, l_task.id])
+    assert_mails_readable({"meeting"})  # each member's notice of the approved agenda
     with pytest.raises(Invalid) as info:  # the outcome must be one the waiting task's form allows
         decide(people, meeting, i1, "agree")
     assert "outcome" in info.value.fields

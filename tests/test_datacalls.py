@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from factories import org, user
+from mail_texts import assert_mails_readable
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -222,6 +223,7 @@ def test_a_call_to_three_poo(api):
     assert [(e.payload["org_id"], e.payload["to"]) for e in heads] == [(tat["org_id"], "head")]
     assert notices("college_director_3") == [("head_notice", "Не представлены сведения: Томский аграрный техникум")]
     assert notices("college_director_1") == []
+    assert_mails_readable({"reminder", "head_notice"})
     scheduler.tick(later + timedelta(days=10))  # told once
     assert len(events("data_call_head_notified")) == 1 and len(events("data_call_reminder")) == 1
     state = api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")

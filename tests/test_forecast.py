@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from mail_texts import assert_mails_readable
 from openpyxl import load_workbook
 from sqlalchemy import select
 from test_chains import ROOT, Api, kcp_lines, questionnaire, staffing_plan
@@ -215,6 +216,7 @@ def test_the_forecast_cycle_on_1_may_runs_to_a_published_forecast(api, app, clie
     officer = db.session.execute(select(User).where(User.username == "college_officer_1")).scalar_one()
     notes = db.session.execute(select(Notification).where(Notification.user_id == officer.id)).scalars().all()
     assert [n.kind for n in notes] == ["notice"] and "2027–2033" in notes[0].subject
+    assert_mails_readable({"notice"})
 
     # the КЦП consolidation of the next admission year shows the forecast for the programmes it touches
     api.start("dpo_officer", "kcp_campaign", {"year": 2028})

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories import actor, example_people, org, user
+from mail_texts import assert_mails_readable
 from sqlalchemy import select
 from stdnum.ru import inn
 
@@ -218,6 +219,7 @@ def test_email_to_candidates_goes_through_the_outbox(app, people):
         recipients = sorted(r for rcpts, _ in sink.messages for r in rcpts)
         assert recipients == ["dpo2@college1.test", "o1@college1.test"]
         assert "Подать заявку" in sink.messages[0][1] or "=?utf-8?" in sink.messages[0][1].lower()
+        assert_mails_readable({"task_ready"})
         db.session.expire_all()
         assert {(r.status, r.attempts) for r in db.session.execute(select(Notification)).scalars()} == {("sent", 1)}
         assert notifications.send_due() == {"sent": 0, "retry": 0, "failed": 0}  # sent once only

@@ -1127,3 +1127,10 @@ def flow_map(bpmn_xml: bytes | str) -> dict[tuple[str, str], str]:
         if source and target and ident:
             result.setdefault((source, target), ident)
     return result
+
+
+def element_names(bpmn_xml: bytes | str) -> dict[str, str]:
+    """The names of the BPMN elements by id (elements without a name are left out): the audit history names
+    the steps a case passed, never their ids."""
+    by_id = _index(_parse(bpmn_xml))
+    return {ident: name for ident, el in by_id.items() if (name := _name(el))}

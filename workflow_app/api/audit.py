@@ -76,6 +76,10 @@ class TimelineEventSchema(EventSchema):
     data = fields.Dict(allow_none=True)
     reason = fields.String(allow_none=True)
     data_labels = fields.Dict()
+    details = fields.List(
+        fields.Dict(),
+        metadata={"description": "the event's values for a person: {label, text} or {label, columns, rows}"},
+    )
 
 
 class HistorySchema(Schema):

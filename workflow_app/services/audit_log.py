@@ -23,7 +23,7 @@ from ..extensions import db
 from ..i18n import content_text
 from ..models import AuditEvent, HumanTask, Organisation, User
 from ..roles import ROLES
-from . import audit, instances, spreadsheets
+from . import audit, audit_readable, instances, spreadsheets
 from .access import require_instance_visible
 from .errors import Conflict, Forbidden, Invalid, TooLarge
 from .identity import Actor
@@ -281,8 +281,13 @@ def search(actor: Actor, params, limit=None, before=None) -> dict:
     rows = db.session.execute(search_statement(f, limit + 1, before)).scalars().all()
     more = len(rows) > limit
     rows = rows[:limit]
+    events = [event_dict(r) for r in rows]
+    names = _names(r.actor_id for r in rows)
+    for ev in events:
+        ev["actor_display"] = names.get(ev["actor_id"]) or ev["actor_name"]
+    audit_readable.describe(events, audit_readable.form_of_tasks(r.task_id for r in rows))
     return {
-        "events": [event_dict(r) for r in rows],
+        "events": events,
         "next_before": rows[-1].seq if more else None,
         "filters": f.as_dict(),
         "limit": limit,
@@ -351,7 +356,7 @@ def instance_history(actor: Actor, instance_id: int) -> dict:
         return {k: v.get("title", k) for k, v in (form.get("properties") or {}).items() if isinstance(v, dict)}
 
     names = _names([r.actor_id for r in rows] + [instance.initiator_id])
-    timeline = []
+    timeline: list[dict] = []
     for r in rows:
         ev = event_dict(r)
         payload = ev["payload"]
@@ -362,6 +367,9 @@ def instance_history(actor: Actor, instance_id: int) -> dict:
         ev["reason"] = payload.get("reason")
         ev["data_labels"] = labels(r.task_id) if ev["data"] else {}
         timeline.append(ev)
+    audit_readable.describe(
+        timeline, audit_readable.form_of_tasks(r.task_id for r in rows), audit_readable.step_names(instance.model)
+    )
     return {
         "instance": {
             "id": instance.id,

@@ -113,7 +113,8 @@ def tasks_ready(uow, rows) -> None:
                 "task_ready",
                 f"Новая задача: {row.name}",
                 f"{person.display_name},\n\nв вашей группе новая задача «{row.name}» по делу «{row.title}»"
-                f" ({row.business_key or row.process_id}){substitute}.\n",
+                + (f" ({row.business_key})" if row.business_key else "")
+                + f"{substitute}.\n",
                 instance_id=row.instance_id,
             )
 

@@ -300,13 +300,14 @@ def remind(ctx, params, data):
             "due_at": task.due_at.isoformat() if task and task.due_at else None,
         },
     )
-    name = task.name if task else about
+    name = task.name if task else ctx.instance.title
+    key = f" ({ctx.instance.business_key})" if ctx.instance.business_key else ""
     notifications.queue(
         ctx.uow,
         notifications.members_of(group),
         "reminder",
         f"Просрочено: {name}",
-        f"Срок задачи «{name}» по делу «{ctx.instance.title}» ({ctx.instance.business_key}) истёк.\n",
+        f"Срок задачи «{name}» по делу «{ctx.instance.title}»{key} истёк.\n",
         instance_id=ctx.instance.id,
     )
     return {"group": group, "task": about, "at": clock.now().isoformat()}
