@@ -3,13 +3,17 @@ totals change while typing, no raw code is shown. Screenshots at 1366x768 go to 
 SAVE_SCREENS=1, else to instance/screenshots/.
 """
 
+import io
 import os
 import re
 import shutil
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import journeys as J
+import pypdf
+import pypdfium2 as pdfium
 import pytest
 from conftest import ROOT, _make_app
 from test_browser import browser, log_in, log_out  # noqa: F401  (fixtures)
@@ -47,6 +51,7 @@ def site(sqlite_template, tmp_path_factory):
                 "kcp_done": J.kcp_registered(2029),
                 "professions": J.professions_to_working_group(2028),
                 "investor": J.investor_to_working_group(),
+                "investor_plan": J.investor_to_plan(),
             }
             open_campaign = J.start("dpo_officer", "kcp_campaign", {"year": 2030})
             J.do("dpo_officer", open_campaign, "announce", {"intake_deadline": "2030-04-26", "announcement": "Приём"})
@@ -56,9 +61,10 @@ def site(sqlite_template, tmp_path_factory):
                 "professions": J.open_task(keys["professions"], "wg_decision").id,
                 "investor": J.open_task(keys["investor"], "wg_decision").id,
                 "kcp_done_instance": J.instance("КЦП-2029").id,
+                "investor_plan": J.open_task(keys["investor_plan"], "plan").id,
             }
-            for kind in ("order", "kcp_table"):
-                ids[f"html_{kind}"] = document_html(J.instance("КЦП-2029"), kind)
+            for kind, key in DOCUMENTS.items():
+                ids[f"pdf_{kind}"] = document_pdf(J.instance(keys.get(key, key)), kind)
             db.session.remove()
     finally:
         clock.set_clock(None)
@@ -81,13 +87,31 @@ def page(browser):
     context.close()
 
 
-def document_html(instance, kind):
-    from workflow_app.services import documents, materials
-    from workflow_app.services.documents import render
+# the documents whose first page is shown in docs/screens/: kind -> the case (business key, or a key of `keys`)
+DOCUMENTS = {
+    "order": "КЦП-2029",
+    "kcp_table": "КЦП-2029",
+    "professions_list": "professions",
+    "staffing_plan": "investor",
+}
 
-    case = materials.Case(J.who("dpo_officer"), instance, materials.case_data(instance))
-    with documents.russian():
-        return render.html(documents.KIND_BY_NAME[kind].build(case))
+
+def document_pdf(instance, kind) -> bytes:
+    """The PDF a person downloads (the fixed file of a registered order, else rendered from the case)."""
+    from workflow_app.services import documents
+
+    body, _mime, _name = documents.instance_file(J.who("auditor"), instance.id, kind, "pdf")
+    return body
+
+
+def rasterize_first_page(pdf: bytes, name: str, longest: int = 1366) -> tuple[int, int]:
+    """The PDF's first page as a PNG (its longer side ``longest`` px), as a PDF viewer shows it."""
+    page = pdfium.PdfDocument(pdf)[0]
+    width, height = page.get_size()
+    image = page.render(scale=longest / max(width, height)).to_pil()
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    image.save(SCREENS / f"{name}.png", optimize=True)
+    return image.size
 
 
 def shot(page, name, full_page=False):
@@ -188,13 +212,59 @@ def test_totals_update_while_typing(site, page):
     log_out(page)
 
 
+def test_the_staffing_plan_and_the_questionnaire_totals_update_while_typing(site, page):
+    base, ids = site
+    # the investor's staffing plan: «Дефицит» per line = need − graduates − retraining − labour market
+    log_in(page, base, "investor_1")
+    page.goto(f"{base}/tasks/{ids['investor_plan']}")
+    page.fill("#f-lines-0-profession", "Аппаратчик химических производств")
+    page.fill("#f-lines-0-year", "2029")
+    page.fill("#f-lines-0-need", "60")
+    page.fill("#f-lines-0-from_colleges", "20")
+    page.fill("#f-lines-0-from_retraining", "25")
+    page.fill("#f-lines-0-from_labour_market", "5")
+    assert page.locator("#f-lines-0-gap").inner_text() == "10"
+    page.fill("#f-lines-0-need", "75")
+    assert page.locator("#f-lines-0-gap").inner_text() == "25"  # before any submit
+    assert_no_raw_codes(page)
+    assert fits_width(page)
+    shot(page, "investor-staffing-plan-form")
+    # the questionnaire: «Всего рабочих мест» over the years
+    page.goto(f"{base}/start?process=investor_case")
+    page.check("#process-investor_case")
+    page.click("form[action='/start'] button[type=submit]")
+    page.wait_for_url("**/tasks/**")
+    page.fill("#f-jobs-0-year", "2028")
+    page.fill("#f-jobs-0-jobs", "120")
+    assert page.locator("#f-total_jobs").inner_text() == "120"
+    page.fill("#f-jobs-0-jobs", "95")
+    assert page.locator("#f-total_jobs").inner_text() == "95"
+    log_out(page)
+
+
 def test_document_first_pages(site, page):
-    """The first pages of the fixed documents at 1366x768: the PDF's HTML twin rendered by Chromium."""
-    _base, ids = site
-    for kind in ("order", "kcp_table"):
-        page.set_content(ids[f"html_{kind}"])
-        assert {"order": "321-ра", "kcp_table": "СВОДНАЯ ТАБЛИЦА"}[kind] in page.inner_text("body")
-        shot(page, f"document-{kind}-first-page")
+    """The first pages of the documents as downloaded (PDF, rasterized by PDFium) go to docs/screens/; the
+    download links of the case page serve those same PDFs."""
+    base, ids = site
+    expected = {
+        "order": ("РАСПОРЯЖЕНИЕ", "321-ра"),
+        "kcp_table": ("СВОДНАЯ ТАБЛИЦА", "Итого"),
+        "professions_list": ("ПЕРЕЧЕНЬ", "Оператор станков с ЧПУ"),
+        "staffing_plan": ("КАДРОВЫЙ ПЛАН", "Аппаратчик химических производств"),
+    }
+    for kind, words in expected.items():
+        body = ids[f"pdf_{kind}"]
+        assert body.startswith(b"%PDF")
+        text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(body)).pages).split())
+        assert all(w in text for w in words), (kind, text[:300])
+        width, height = rasterize_first_page(body, f"document-{kind}-first-page")
+        assert max(width, height) == 1366 and min(width, height) > 700
+    # the case page offers the fixed order for download, and it is the same file
+    log_in(page, base, "dpo_officer")
+    page.goto(f"{base}/instances/{ids['kcp_done_instance']}")
+    with page.expect_download() as dl:
+        page.click("#doc-order a[data-format=pdf]")
+    assert Path(dl.value.path()).read_bytes() == ids["pdf_order"]
 
 
 def test_the_history_diagram_is_full_width_and_zooms(site, page):

@@ -349,3 +349,80 @@ def test_a_poo_takes_its_request_lines_to_excel_and_back_with_errors_by_row_and_
     assert re.search(r'value="15.02.16" id="f-lines-0-programme_code"', html)
     assert re.search(r'value="40" id="f-lines-0-requested_kcp"', html)
     assert "Строка 2" not in page_text(html)
+
+
+def _documents_of(web, inst_id) -> dict:
+    listing = web.get(f"/api/v1/instances/{inst_id}/documents", headers={"Accept": "application/json"})
+    assert listing.status_code == 200, listing.get_data(as_text=True)
+    return {d["kind"]: d for d in listing.get_json()}
+
+
+def _files(web, entry) -> dict:
+    out = {}
+    for f in entry["files"]:
+        r = web.get(f["url"])
+        assert r.status_code == 200 and r.data, f["url"]
+        out[f["format"]] = r.data
+    return out
+
+
+def test_the_list_of_professions_and_the_staffing_plan_as_docx_and_pdf_on_every_page(api, client):
+    """The list (fixed when the Working Group's decision is published) and the investor's staffing plan: number,
+    date, rows and signatory in the DOCX (python-docx) and the PDF (pypdf); links on the task, the case, the
+    public page (the list only: a staffing plan is an investor's) and in the documents API."""
+    key = J.professions_to_working_group(2028)
+    inst_id = instance(key).id
+    web = login(client, "wg_secretary")
+    task_html = web.get(f"/tasks/{open_task_id(key, 'wg_decision')}").get_data(as_text=True)
+    assert f"/instances/{inst_id}/documents/professions_list.pdf" in task_html
+    assert f"/instances/{inst_id}/documents/professions_list.docx" in task_html
+    case_html = login(client, "dtzn_officer").get(f"/instances/{inst_id}").get_data(as_text=True)
+    assert f"/instances/{inst_id}/documents/professions_list.pdf" in case_html
+    entry = _documents_of(web, inst_id)["professions_list"]
+    assert entry["draft"] is False and entry["number"] == key and entry["date"] == "05.04.2027"
+    files = _files(web, entry)
+    consolidated_by = "Смирнова Ольга Петровна"  # the ДТЗН officer of the demo data who consolidated it
+    for text in (docx_text(files["docx"]), pdf_text(files["pdf"])):
+        assert "ПЕРЕЧЕНЬ" in text and key in text and "05.04.2027" in text
+        assert "Оператор станков с ЧПУ" in text and "Наборщик" in text  # the rows
+        assert "Специалист Департамента труда и занятости населения" in text and consolidated_by in text
+
+    # published after the Working Group's decision: fixed (hash in the audit chain), linked from the public page
+    J.do(
+        "wg_secretary",
+        key,
+        "wg_decision",
+        {"decision": "approve", "effective_date": "2028-01-01", "protocol_ref": "протокол от 05.04.2027 № 4, вопрос 1"},
+    )
+    fixed = {
+        (f.kind, f.fmt): f
+        for f in db.session.execute(select(FixedDocument).where(FixedDocument.instance_id == inst_id)).scalars()
+    }
+    assert set(fixed) == {("professions_list", "docx"), ("professions_list", "pdf")}
+    hashes = {
+        e.payload["format"]: e.payload["sha256"]
+        for e in db.session.execute(select(AuditEvent).where(AuditEvent.kind == "document_fixed")).scalars()
+        if e.instance_id == inst_id
+    }
+    public = client.get("/public/professions/2028").get_data(as_text=True)
+    for fmt in ("pdf", "docx"):
+        assert f"/public/professions/2028/documents/professions_list.{fmt}" in public
+        body = client.get(f"/public/professions/2028/documents/professions_list.{fmt}").data
+        assert hashlib.sha256(body).hexdigest() == hashes[fmt] == fixed[("professions_list", fmt)].sha256
+    assert "Оператор станков с ЧПУ" in pdf_text(
+        client.get("/public/professions/2028/documents/professions_list.pdf").data
+    )
+
+    # the staffing plan of an investment project: on the Working Group's task and the case, never public
+    case = J.investor_to_working_group()
+    case_id = instance(case).id
+    task_html = web.get(f"/tasks/{open_task_id(case, 'wg_decision')}").get_data(as_text=True)
+    assert f"/instances/{case_id}/documents/staffing_plan.pdf" in task_html
+    entry = _documents_of(web, case_id)["staffing_plan"]
+    files = _files(web, entry)
+    for text in (docx_text(files["docx"]), pdf_text(files["pdf"])):
+        assert "КАДРОВЫЙ ПЛАН" in text and case in text and "05.04.2027" in text
+        assert "Аппаратчик химических производств" in text and "Увеличить приём на 25 мест" in text
+        assert "Представитель инвестора" in text
+        assert "Дефицит" in text and "2 029" not in text  # a year is not a grouped number
+    assert client.get(f"/instances/{case_id}/documents/staffing_plan.pdf").status_code in (302, 401)  # not public

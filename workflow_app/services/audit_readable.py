@@ -236,7 +236,7 @@ class Reader:
                 if (text := labels.display(p, value.get(n)))
             ]
             return [{"label": label, "text": "; ".join(parts)}] if parts else []
-        text = str(value) if _is_year(str(prop.get("title") or ""), value) else labels.display(prop, value)
+        text = labels.display(prop, value)
         if isinstance(value, str) and text == value:
             text = _datetime_text(value) or text
         return [{"label": label, "text": text}] if text else []

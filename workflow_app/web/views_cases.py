@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..services import casefile, processes
+from ..services import casefile, documents, processes
 from ..services.access import acting_identity
 from ..services.errors import Conflict, Forbidden, Invalid, NotFound
 from .ui import actor, bp, translate_message
@@ -91,4 +91,5 @@ def instance(instance_id):
         open_tasks=open_tasks,
         timeline=casefile.timeline(me, inst.id, limit=100),
         summary=casefile.summary(inst),
+        documents=documents.for_instance(me, inst.id),
     )

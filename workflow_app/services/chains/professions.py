@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance, Publication
-from .. import instances, publication
+from .. import documents, instances, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
 from . import _, _deliver, _org, _submitted, _waiting_children, _year, config
@@ -224,6 +224,7 @@ def publish_professions(ctx, params, data):
     pub = publication.publish(
         ctx.uow, "professions", str(year), cfg["publication_title"].format(year=year), payload, ctx.instance
     )
+    documents.fix_case_documents(ctx.uow, ctx.actor, ctx.instance, data, documents.FIXED_AT_PUBLICATION)
     return {"publication_id": pub.id, "items": len(items), "excluded": len(draft["excluded"])}
 
 

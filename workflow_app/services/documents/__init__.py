@@ -44,6 +44,9 @@ KINDS = (
 KIND_BY_NAME = {k.kind: k for k in KINDS}
 # fixed when the order is registered: the order and its appendix table
 FIXED_AT_REGISTRATION = ("order", "kcp_table")
+# fixed when the Working Group's list is published (the list in force)
+FIXED_AT_PUBLICATION = ("professions_list",)
+PUBLIC_KINDS = FIXED_AT_REGISTRATION + FIXED_AT_PUBLICATION  # never the staffing plan: it is an investor's
 
 
 @contextmanager
@@ -191,10 +194,18 @@ def _store(uow, doc: content.Doc, *, instance=None, protocol=None) -> list[Fixed
 
 def fix_registered_order(uow, actor: Actor, instance: ProcessInstance, data: dict) -> list[FixedDocument]:
     """In the registration's unit of work: render the order (and its appendix table) once and keep the bytes."""
+    return fix_case_documents(uow, actor, instance, data, FIXED_AT_REGISTRATION)
+
+
+def fix_case_documents(
+    uow, actor: Actor, instance: ProcessInstance, data: dict, kinds: tuple[str, ...]
+) -> list[FixedDocument]:
+    """In the deciding unit of work (registration, publication): the case's documents of ``kinds``, rendered
+    once; their bytes are kept and their SHA-256 recorded, so every later download returns exactly them."""
     case = Case(actor, instance, data)
     existing = fixed_files(instance_id=instance.id)
     rows = []
-    for kind in FIXED_AT_REGISTRATION:
+    for kind in kinds:
         if any((kind, fmt) in existing for fmt in FORMATS):
             continue
         doc = _build(kind, case)
@@ -227,7 +238,7 @@ def publication_documents(pub: Publication) -> list[FixedDocument]:
     if pub.source_instance_id is None:
         return []
     rows = fixed_files(instance_id=pub.source_instance_id)
-    return [rows[k] for k in sorted(rows) if k[0] in FIXED_AT_REGISTRATION]
+    return [rows[k] for k in sorted(rows) if k[0] in PUBLIC_KINDS]
 
 
 def public_file(pub: Publication, kind: str, fmt: str) -> tuple[bytes, str, str]:

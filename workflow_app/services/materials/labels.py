@@ -87,6 +87,8 @@ def display(prop, value) -> str:
         return opts[str(value)]
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, int) and is_year(prop, value):
+        return str(value)  # 2029, not «2 029»
     if isinstance(value, (int, float)):
         return number_text(value)
     if isinstance(value, dict):
@@ -94,6 +96,12 @@ def display(prop, value) -> str:
     if isinstance(prop, dict) and prop.get("format") == "date":
         return date_text(value)
     return str(value)
+
+
+def is_year(prop, value) -> bool:
+    """A year field (titled «Год…», «…год»): its value is written without digit grouping."""
+    title = str(prop.get("title") or "").lower() if isinstance(prop, dict) else ""
+    return (title.startswith("год") or " год" in title) and 1900 <= value <= 2200
 
 
 def ordered_properties(schema) -> list[tuple[str, dict]]:
