@@ -26,6 +26,7 @@ install: $(VENV)/.installed  # translation catalogs compile at start-up (workflo
 db: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask deploy bpmn
+	$(BIN)/flask roadmap load
 
 demo: db
 	$(BIN)/flask demo load

@@ -155,6 +155,12 @@ EXPECTED = {
     "GET /api/v1/data-calls/answers/{task_id}": ANY,
     "PUT /api/v1/data-calls/answers/{task_id}/draft": ANY,
     "POST /api/v1/data-calls/answers/{task_id}/submit": ANY,
+    # the roadmap: everyone reads the act; the Координатор follows up (status, evidence), administrators edit
+    "GET /api/v1/roadmap/items": ANY,
+    "GET /api/v1/roadmap/items/{number}": ANY,
+    "PATCH /api/v1/roadmap/items/{number}": frozenset({"coordinator", "admin"}),
+    "POST /api/v1/roadmap/items/{number}/evidence": frozenset({"coordinator", "admin"}),
+    "DELETE /api/v1/roadmap/items/{number}/evidence/{evidence_id}": frozenset({"coordinator", "admin"}),
 }
 
 
@@ -203,6 +209,8 @@ def _path_values(app):
         "key": "opinions",
         "call_id": 999999,
         "recipient_id": 999999,
+        "number": "13.3",
+        "evidence_id": 999999,
     }
 
 
@@ -233,6 +241,7 @@ BODIES = {
     },
     "POST /api/v1/admin/bodies/{body}/seats": {"user_id": 1, "role": "member", "valid_from": "2099-01-01"},
     "POST /api/v1/data-calls": {"template": "poo_graduates"},
+    "POST /api/v1/roadmap/items/{number}/evidence": {"kind": "link", "ref": "https://example.org/matrix"},
 }
 
 
@@ -327,6 +336,8 @@ WEB_EXPECTED = {
     "/data-calls/{call_id}": ANY,  # 404 for an unknown call
     "/data-calls/{call_id}/consolidation.xlsx": ANY,
     "/data-calls/answer/{task_id}": ANY,  # 404 unless the caller's own answer task
+    "/roadmap": ANY,
+    "/roadmap/{number}": ANY,
     "/start": ANY,
     "/instances": ANY,
     "/instances/{instance_id}": ANY,  # 404 for those who do not take part

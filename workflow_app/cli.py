@@ -100,3 +100,7 @@ def register_cli(app):
     from .cli_orgs import register_orgs_cli
 
     register_orgs_cli(app)
+
+    from .cli_roadmap import register_roadmap_cli
+
+    register_roadmap_cli(app)

@@ -37,3 +37,7 @@ ALL += [documents_blp]
 from .datacalls import blp as data_calls_blp  # noqa: E402
 
 ALL += [data_calls_blp]
+
+from .roadmap import blp as roadmap_blp  # noqa: E402
+
+ALL += [roadmap_blp]

@@ -18,5 +18,6 @@ from .identity import ApiToken, Deputy, Group, LoginFailure, Membership, Organis
 from .notification import Notification  # noqa: F401
 from .process import ProcessInstance, ProcessModel  # noqa: F401
 from .publication import Publication  # noqa: F401
+from .roadmap import RoadmapChange, RoadmapEvidence, RoadmapExecutor, RoadmapItem  # noqa: F401
 from .scheduler import CycleDefinition, SchedulerNode  # noqa: F401
 from .task import HumanTask, TaskAttachment, TaskComment  # noqa: F401

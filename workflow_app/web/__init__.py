@@ -83,3 +83,6 @@ def register_web(app):
     from .datacalls import bp as data_calls_bp
 
     app.register_blueprint(data_calls_bp)
+    from .roadmap import bp as roadmap_bp
+
+    app.register_blueprint(roadmap_bp)

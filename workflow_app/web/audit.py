@@ -54,6 +54,10 @@ KIND_LABELS = {
     "data_call_head_notified": lazy_gettext("head told of a late answer"),
     "data_call_completed": lazy_gettext("data call completed"),
     "forecast_brought": lazy_gettext("forecast brought to the organisations"),
+    "roadmap_loaded": lazy_gettext("roadmap loaded from its file"),
+    "roadmap_item_changed": lazy_gettext("roadmap item changed"),
+    "roadmap_evidence_added": lazy_gettext("evidence linked to a roadmap item"),
+    "roadmap_evidence_removed": lazy_gettext("evidence removed from a roadmap item"),
     "logout": lazy_gettext("logged out"),
     # administration (services/people, tokens, sessions, deputies, organisations, body_seats)
     "user_created": lazy_gettext("user created"),

@@ -162,6 +162,7 @@ def _nav_items():
             "active": endpoint.startswith("notices."),
         },
     ]
+    items.append({"label": gettext("Roadmap"), "url": "/roadmap", "active": path.startswith("/roadmap")})
     if groups & DATA_CALL_GROUPS:
         items.append({"label": gettext("Data calls"), "url": "/data-calls/", "active": path.startswith("/data-calls")})
     if groups & COUNCIL_GROUPS or "admin" in groups:
