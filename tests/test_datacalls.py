@@ -282,3 +282,36 @@ def test_a_call_to_three_poo(api):
     assert values[2][:5] == ["Томский политехнический техникум", "15.02.16", "Технология машиностроения", 25, 20]
     assert values[-1][0] == "Итого" and values[-1][3:5] == [70, 47]
     assert audit.verify(db.session).ok
+
+
+def test_a_recipient_attaches_files_to_its_answer_and_only_it_sees_them(api):
+    call = api.post("dpo_officer", "/api/v1/data-calls", {"template": "poo_graduates", "year": 2027}, expect=201)
+    tpt = next(r for r in call["recipients"] if r["organisation"] == "Томский политехнический техникум")
+    url = f"/api/v1/tasks/{tpt['task_id']}/attachments"
+    body = b"%PDF-1.4 employment certificates"
+    r = api.client.post(
+        url, data={"file": (io.BytesIO(body), "справки.pdf", "application/pdf")}, headers=api.h("college_officer_1")
+    )
+    assert r.status_code == 201, r.get_json()
+    att = r.get_json()
+    # another ПОО cannot attach to, list or download it: for it the task does not exist
+    other = api.client.post(
+        url, data={"file": (io.BytesIO(b"x"), "x.pdf", "application/pdf")}, headers=api.h("college_officer_2")
+    )
+    assert other.status_code == 404
+    api.get("college_officer_2", url, expect=404)
+    api.get("college_officer_2", f"{url}/{att['id']}", expect=404)
+    # the recipient's answer view lists it, and it downloads as it was sent
+    view = api.get("college_officer_1", f"/api/v1/data-calls/answers/{tpt['task_id']}")
+    assert [a["file_name"] for a in view["attachments"]] == ["справки.pdf"]
+    assert api.get("college_officer_1", f"{url}/{att['id']}").data == body
+    assert [a["id"] for a in api.get("college_officer_1", url)] == [att["id"]]
+    # the answer goes in with its file; the attachment event is in the call's history
+    api.post(
+        "college_officer_1",
+        f"/api/v1/data-calls/answers/{tpt['task_id']}/submit",
+        {"data": {"rows": ROWS_LATE}},
+    )
+    assert [e.payload.get("file_name") or e.payload.get("filename") for e in events("attachment_added")] == [
+        "справки.pdf"
+    ]

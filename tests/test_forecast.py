@@ -246,3 +246,10 @@ def test_the_forecast_cycle_on_1_may_runs_to_a_published_forecast(api, app, clie
     assert "Технология машиностроения" in panel and "15.02.16" in panel
     assert re.search(r"<td>15</td>", panel)  # 2028: 12 + 3
     assert "Аппаратчик" not in panel  # only the programmes this consolidation touches
+    # the API's task detail carries the same panel
+    detail = api.get_task("dpo_officer", task["id"]).get_json()
+    (forecast_panel,) = [p for p in detail["panels"] if p["id"] == "forecast"]
+    assert forecast_panel["title"] == "Прогноз потребности в кадрах Томской области на 2027–2033 годы"
+    row = next(r for r in forecast_panel["rows"] if r[1] == "15.02.16")
+    assert row[0] == "Технология машиностроения" and row[2 + forecast_panel["columns"][2:].index("2028")] == 15
+    assert all("Аппаратчик" not in r[0] for r in forecast_panel["rows"])

@@ -6,7 +6,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..services import datacalls
-from . import current_actor
+from . import current_actor, serialize
+from .schemas.tasks import AttachmentSchema
 
 blp = Blueprint(
     "data_calls_api", __name__, url_prefix="/data-calls", description="Data calls to organisations (запросы сведений)"
@@ -79,6 +80,7 @@ class DataCallAnswerViewSchema(Schema):
     data = fields.Dict()
     open = fields.Boolean()
     recipient = fields.Nested(DataCallRecipientSchema)
+    attachments = fields.List(fields.Nested(AttachmentSchema), metadata={"description": "files attached to the answer"})
 
 
 class DataCallColumnSchema(Schema):
@@ -205,4 +207,5 @@ def _answer(task_id):
         "data": view["data"],
         "open": view["open"],
         "recipient": view["recipient"],
+        "attachments": [serialize.attachment(a) for a in view["attachments"]],
     }

@@ -55,6 +55,7 @@ def get_task(task_id):
         attachments=[serialize.attachment(a) for a in ctx["attachments"]],
         can_work=ctx["can_work"],
         can_assign=ctx["can_assign"],
+        panels=ctx["panels"],
     )
     return body
 

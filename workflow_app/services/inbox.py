@@ -26,7 +26,7 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, Membership, ProcessInstance, User
 from ..roles import GROUP_HEADS
-from . import attachments, comments, instances
+from . import attachments, comments, instances, task_panels
 from .access import acting_identity, identities, may_assign, require_task_readable
 from .errors import Forbidden, Invalid
 from .identity import Actor
@@ -280,6 +280,8 @@ def task_context(actor: Actor, task_id: int) -> dict:
         "attachments": attachments.list_attachments(actor, task_id),
         "can_work": task.status == "open" and acting_identity(actor, task) is not None,
         "can_assign": task.status == "open" and may_assign(actor, task),
+        # figures to compare the decision with (e.g. the forecast on the КЦП and professions consolidations)
+        "panels": task_panels.panels_for(task, data),
     }
 
 

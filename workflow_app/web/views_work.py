@@ -12,7 +12,7 @@ from ..downloads import attachment_response
 from ..engine import clock
 from ..i18n import localize_schema
 from ..roles import ROLES
-from ..services import attachments, casefile, comments, documents, materials, table_io, task_panels, tasks
+from ..services import attachments, casefile, comments, documents, materials, table_io, tasks
 from ..services import inbox as inbox_svc
 from ..services.errors import Conflict, Invalid
 from .ui import actor, bp, safe_next, translate_message
@@ -119,7 +119,6 @@ def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200
         timeline=casefile.timeline(me, instance.id, limit=50),
         blocks=blocks,
         documents=documents.for_task(me, task),
-        panels=task_panels.panels_for(task, ctx["data"]),
         candidates=inbox_svc.candidates(me, task.id) if ctx["can_assign"] or task.assignee_id == me.user_id else [],
         is_overdue=inbox_svc.is_overdue(task),
         me=me,

@@ -51,6 +51,10 @@ class TaskDetailSchema(TaskSchema):
     attachments = fields.List(fields.Nested(AttachmentSchema))
     can_work = fields.Boolean()
     can_assign = fields.Boolean()
+    panels = fields.List(
+        fields.Dict(),
+        metadata={"description": "figures to compare the decision with: {id, title, note, columns, rows} each"},
+    )
 
 
 class UserArgSchema(Schema):
