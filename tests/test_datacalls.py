@@ -15,7 +15,7 @@ from sqlalchemy import select
 from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import AuditEvent, HumanTask, Notification
+from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, Notification
 from workflow_app.services import accounts, audit, demo, deployment, scheduler
 from workflow_app.services.identity import SYSTEM
 
@@ -315,3 +315,49 @@ def test_a_recipient_attaches_files_to_its_answer_and_only_it_sees_them(api):
     assert [e.payload.get("file_name") or e.payload.get("filename") for e in events("attachment_added")] == [
         "справки.pdf"
     ]
+
+
+def test_the_poo_yearly_data_calls_start_from_their_cycles(api):
+    """The cycle rows of the ПОО's yearly data (2.7, 13.1, 13.2) open data calls from the templates they name: the
+    rating's in August, graduates' employment in the autumn; each once a year; a cycle naming no template warns."""
+    from workflow_app.services.scheduler import cycles as cycle_defs
+
+    for code in ("kcp_campaign", "professions_cycle", "staffing_forecast", "poo_governance"):
+        scheduler.set_paused(SYSTEM, code, True)
+    august = datetime(2027, 8, 2, 3, 0, tzinfo=UTC)  # Monday 2 August, 10:00 in Tomsk
+    clock.set_clock(august)
+    result = scheduler.tick(august)
+    assert [(s["cycle"], s["cycle_key"]) for s in result.started] == [("poo_rating", "poo_rating-2027")]
+    (call,) = api.get("dpo_officer", "/api/v1/data-calls")
+    assert call["title"] == "Сведения для рейтинга ПОО, 2027 год" and call["status"] == "open"
+    detail = api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")
+    assert len(detail["recipients"]) == 3  # every ПОО with someone to answer
+    tasks = api.answer_tasks("college_officer_1")
+    assert len(tasks) == 1 and tasks[0]["business_key"] == "Запрос-2027/poo_rating"
+    assert scheduler.tick(august + timedelta(days=3)).started == []  # once a year
+    started = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "cycle_started")).scalars().all()
+    assert [e.payload["cycle"] for e in started] == ["poo_rating"] and started[0].actor_name == "scheduler"
+
+    autumn = datetime(2027, 9, 15, 3, 0, tzinfo=UTC)
+    clock.set_clock(autumn)
+    assert [s["cycle"] for s in scheduler.tick(autumn).started] == ["poo_graduates"]
+    assert {c["title"] for c in api.get("dpo_officer", "/api/v1/data-calls")} == {
+        "Сведения для рейтинга ПОО, 2027 год",
+        "Трудоустройство выпускников ПОО 2027 года",
+    }
+    # a data-call cycle whose row names no template is refused with a warning, and stays due
+    scheduler.save_cycle(
+        SYSTEM,
+        "broken",
+        name="Без шаблона",
+        process_id="data_call",
+        cron="0 9 1 10 *",
+        key_template="broken-{year}",
+        start_data={"year": "{year}"},
+        active_from=autumn,
+    )
+    october = datetime(2027, 10, 1, 3, 0, tzinfo=UTC)
+    clock.set_clock(october)
+    result = scheduler.tick(october)
+    assert [w["cycle"] for w in result.warnings] == ["broken"] and "broken" not in [s["cycle"] for s in result.started]
+    assert cycle_defs.latest_due(db.session.get(CycleDefinition, "broken"), october) is not None

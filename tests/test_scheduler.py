@@ -45,8 +45,11 @@ def deploy(name):
     return deployment.deploy_path(SYSTEM, DATA / name)
 
 
+SHIPPED = ("kcp_campaign", "professions_cycle", "staffing_forecast", "poo_graduates", "poo_rating", "poo_governance")
+
+
 def pause_defaults():
-    for code in ("kcp_campaign", "professions_cycle", "staffing_forecast"):
+    for code in SHIPPED:
         scheduler.set_paused(SYSTEM, code, True)
 
 
@@ -97,7 +100,7 @@ def flask_env(database_url):
 
 def test_shipped_cycles_are_data_in_tomsk_time(app):
     cycles = {c.id: c for c in scheduler.list_cycles(SYSTEM)}
-    assert set(cycles) == {"kcp_campaign", "professions_cycle", "staffing_forecast"}
+    assert set(cycles) == set(SHIPPED)
     kcp = cycles["kcp_campaign"]
     assert (kcp.process_id, kcp.cron, kcp.timezone, kcp.business_key_template) == (
         "kcp_campaign",
@@ -110,6 +113,14 @@ def test_shipped_cycles_are_data_in_tomsk_time(app):
     assert view["next_cycle_key"] == "2027"
     prof = scheduler.cycle_view(cycles["professions_cycle"], tomsk(2027, 3, 1))
     assert (prof["next_due_at"], prof["next_cycle_key"]) == (tomsk(2027, 10, 1, 9, 0).isoformat(), "2028")
+    # the ПОО's yearly data calls: each row names its data-call template (data, not code)
+    rating = cycles["poo_rating"]
+    assert (rating.process_id, rating.cron, rating.start_data) == (
+        "data_call",
+        "0 9 1 8 *",
+        {"template": "poo_rating", "year": "{year}"},
+    )
+    assert cycles["poo_graduates"].cron == "0 9 15 9 *"  # graduates' employment: in the autumn
 
 
 def test_bad_definitions_are_refused(app):
@@ -254,8 +265,9 @@ def test_timer_due_while_down_fires_once_with_its_lateness(app, deployed):
 
 
 def test_cycle_of_an_undeployed_process_waits_with_a_warning_then_starts_late(app, tmp_path):
-    scheduler.set_paused(SYSTEM, "kcp_campaign", True)
-    scheduler.set_paused(SYSTEM, "professions_cycle", True)
+    for code in SHIPPED:
+        if code != "staffing_forecast":
+            scheduler.set_paused(SYSTEM, code, True)
     forecast = db.session.get(CycleDefinition, "staffing_forecast")
     forecast.active_from = tomsk(2027, 1, 1)
     db.session.commit()

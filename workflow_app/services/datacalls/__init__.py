@@ -5,12 +5,14 @@ hooks and the ``complete_data_call`` operation."""
 
 from . import forecast  # noqa: F401  (the staffing_forecast operations)
 from .calls import (  # noqa: F401
+    PROCESS_ID,
     chase_late,
     complete,
     excuse,
     extend,
     get_call,
     open_call,
+    open_for_cycle,
     open_in,
     save_draft,
     submit,

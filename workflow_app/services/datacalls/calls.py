@@ -142,6 +142,7 @@ def open_in(
     owner_group=None,
     parent: ProcessInstance | None = None,
     extra_data: dict | None = None,
+    cycle_key: str | None = None,
 ) -> DataCall:
     """Open a data call inside ``uow``: the ``data_call`` instance (one answer task per recipient
     organisation, in its inbox only) and the call's own rows."""
@@ -193,6 +194,7 @@ def open_in(
         check_permission=False,
         initiator_org_id=owner_org,
         run_hooks=False,
+        cycle_key=cycle_key,
     )
     call = DataCall(
         instance_id=instance.id,
@@ -244,6 +246,27 @@ def open_in(
         },
     )
     return call
+
+
+def open_for_cycle(uow, actor: Actor, data: dict, cycle_key: str) -> ProcessInstance:
+    """A yearly cycle whose process is ``data_call`` opens the call its start data names (a scheduler cycle row:
+    ``{"template": "poo_graduates", "year": "{year}", "deadline": 15}``): data, not code."""
+    template = data.get("template")
+    if not isinstance(template, str) or not template:
+        raise Invalid("a data-call cycle names its template in its start data", fields={"template": str(template)})
+    call = open_in(
+        uow,
+        actor,
+        template,
+        year=data.get("year"),
+        deadline=data.get("deadline"),
+        recipients=data.get("recipients"),
+        cycle_key=cycle_key,
+    )
+    instance = db.session.get(ProcessInstance, call.instance_id)
+    if instance is None:
+        raise Conflict("the data call process did not start")
+    return instance
 
 
 # --- the recipient: draft and answer ---------------------------------------------------------------------

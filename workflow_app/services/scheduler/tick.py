@@ -143,16 +143,19 @@ def _start_cycle_if_due(code: str, now: datetime, result: TickResult) -> None:
             mark = len(uow.events)
             try:
                 with db.session.begin_nested():
-                    instance = instances.start_instance(
-                        uow,
-                        SCHEDULER,
-                        cycle.process_id,
-                        data,
-                        business_key=business_key,
-                        title=title,
-                        cycle_key=cycle_key,
-                        check_permission=False,
-                    )
+                    if cycle.process_id == datacalls.PROCESS_ID:  # a data call from the template the row names
+                        instance = datacalls.open_for_cycle(uow, SCHEDULER, data, cycle_key)
+                    else:
+                        instance = instances.start_instance(
+                            uow,
+                            SCHEDULER,
+                            cycle.process_id,
+                            data,
+                            business_key=business_key,
+                            title=title,
+                            cycle_key=cycle_key,
+                            check_permission=False,
+                        )
             except (IntegrityError, ServiceError) as exc:  # the key was taken, or the start was refused
                 del uow.events[mark:]
                 existing = _cycle_instance(cycle.process_id, cycle_key)
