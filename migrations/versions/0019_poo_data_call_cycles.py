@@ -1,8 +1,8 @@
 """the ПОО's yearly data calls on their own cycles: graduates' employment (13.1, autumn), the data of the ПОО rating
 (13.2, August), the partnership with business (2.7, January); each cycle row names its template (data, not code)
 
-Revision ID: 0018_poo_data_call_cycles
-Revises: 0017_data_calls
+Revision ID: 0019_poo_data_call_cycles
+Revises: 0018_roadmap
 Create Date: 2026-12-07 02:30:00
 
 """
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_poo_data_call_cycles"
-down_revision = "0017_data_calls"
+revision = "0019_poo_data_call_cycles"
+down_revision = "0018_roadmap"
 branch_labels = None
 depends_on = None
 
