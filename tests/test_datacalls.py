@@ -319,7 +319,8 @@ def test_a_recipient_attaches_files_to_its_answer_and_only_it_sees_them(api):
 
 def test_the_poo_yearly_data_calls_start_from_their_cycles(api):
     """The cycle rows of the ПОО's yearly data (2.7, 13.1, 13.2) open data calls from the templates they name: the
-    rating's in August, graduates' employment in the autumn; each once a year; a cycle naming no template warns."""
+    rating's in August (through its process), graduates' employment in the autumn (the cycle row names the template
+    of a bare data call); each once a year; a data-call cycle naming no template warns."""
     from workflow_app.services.scheduler import cycles as cycle_defs
 
     for code in ("kcp_campaign", "professions_cycle", "staffing_forecast", "poo_governance"):
@@ -327,7 +328,8 @@ def test_the_poo_yearly_data_calls_start_from_their_cycles(api):
     august = datetime(2027, 8, 2, 3, 0, tzinfo=UTC)  # Monday 2 August, 10:00 in Tomsk
     clock.set_clock(august)
     result = scheduler.tick(august)
-    assert [(s["cycle"], s["cycle_key"]) for s in result.started] == [("poo_rating", "poo_rating-2027")]
+    # the rating's cycle starts the poo_rating process, whose first step opens the call (test_poo_rating goes on)
+    assert [(s["cycle"], s["cycle_key"]) for s in result.started] == [("poo_rating", "2027")]
     (call,) = api.get("dpo_officer", "/api/v1/data-calls")
     assert call["title"] == "Сведения для рейтинга ПОО, 2027 год" and call["status"] == "open"
     detail = api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")

@@ -114,11 +114,16 @@ def test_shipped_cycles_are_data_in_tomsk_time(app):
     prof = scheduler.cycle_view(cycles["professions_cycle"], tomsk(2027, 3, 1))
     assert (prof["next_due_at"], prof["next_cycle_key"]) == (tomsk(2027, 10, 1, 9, 0).isoformat(), "2028")
     # the ПОО's yearly data calls: each row names its data-call template (data, not code)
-    rating = cycles["poo_rating"]
-    assert (rating.process_id, rating.cron, rating.start_data) == (
-        "data_call",
+    rating = cycles["poo_rating"]  # the rating's process opens its data call (13.2)
+    assert (rating.process_id, rating.cron, rating.business_key_template) == (
+        "poo_rating",
         "0 9 1 8 *",
-        {"template": "poo_rating", "year": "{year}"},
+        "Рейтинг-ПОО-{year}",
+    )
+    graduates = cycles["poo_graduates"]
+    assert (graduates.process_id, graduates.start_data) == (
+        "data_call",
+        {"template": "poo_graduates", "year": "{year}"},
     )
     assert cycles["poo_graduates"].cron == "0 9 15 9 *"  # graduates' employment: in the autumn
 

@@ -453,3 +453,14 @@ class SafeScriptEngine(PythonScriptEngine):
             raise UnsafeScript(f"unknown service operation {operation_name!r}")
         params = {name: spec.get("value") for name, spec in (operation_params or {}).items()}
         return json.dumps(handler(params, task.data))
+
+
+def check_formula(expression: str) -> None:
+    """A formula of an analyst's data file (e.g. the ПОО rating) is one expression within the allow-list;
+    raises UnsafeScript otherwise."""
+    check(expression, "eval")
+
+
+def evaluate_formula(expression: str, variables: dict):
+    """The value of a formula over ``variables`` in the sandbox (the allow-list, bounded work, no builtins)."""
+    return SafeExpressionEnvironment().evaluate(expression, dict(variables))

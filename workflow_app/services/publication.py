@@ -12,7 +12,7 @@ from ..models import Publication
 from . import spreadsheets
 from .errors import NotFound
 
-KINDS = ("kcp", "professions", "investment", "forecast")
+KINDS = ("kcp", "professions", "investment", "forecast", "poo_rating")
 PRIVATE_KEYS = ("contributions",)  # kept with a publication for the next aggregate, never shown
 
 # CSV columns per kind: (payload field, header)
@@ -106,7 +106,17 @@ def current() -> list[Publication]:
 def rows(pub: Publication) -> list[dict]:
     if pub.kind == "investment":
         return pub.payload.get("categories", [])
-    return pub.payload.get("rows", []) if pub.kind in ("kcp", "forecast") else pub.payload.get("items", [])
+    return (
+        pub.payload.get("rows", []) if pub.kind in ("kcp", "forecast", "poo_rating") else pub.payload.get("items", [])
+    )
+
+
+def table_columns(pub: Publication) -> list[tuple[str, str]]:
+    """(field, header) of the CSV/XLSX: fixed per kind; the rating's indicators come with it (a data file)."""
+    if pub.kind == "poo_rating":
+        indicators = [(i["code"], i["title"]) for i in pub.payload.get("indicators", [])]
+        return [("place", "Место"), ("organisation", "ПОО"), *indicators, ("score", pub.payload.get("score_title", ""))]
+    return CSV_COLUMNS[pub.kind]
 
 
 def as_json(pub: Publication) -> dict:
@@ -120,12 +130,12 @@ def as_json(pub: Publication) -> dict:
 
 
 def as_xlsx(pub: Publication) -> bytes:
-    columns = CSV_COLUMNS[pub.kind]
+    columns = table_columns(pub)
     table = ([row.get(field) for field, _header in columns] for row in rows(pub))
     return spreadsheets.xlsx_bytes(pub.kind, [header for _field, header in columns], table)
 
 
 def as_csv(pub: Publication) -> bytes:
-    columns = CSV_COLUMNS[pub.kind]
+    columns = table_columns(pub)
     table = ([row.get(field) for field, _header in columns] for row in rows(pub))
     return spreadsheets.csv_bytes([header for _field, header in columns], table, delimiter=";")

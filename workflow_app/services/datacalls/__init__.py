@@ -3,7 +3,7 @@ chases the late ones and consolidates. Commands in ``calls``, read models in ``v
 under ``forms/data_calls/``) in ``templates``. Importing the package registers the ``data_call`` process's
 hooks and the ``complete_data_call`` operation."""
 
-from . import forecast  # noqa: F401  (the staffing_forecast operations)
+from . import forecast, rating  # noqa: F401  (the staffing_forecast and poo_rating operations)
 from .calls import (  # noqa: F401
     PROCESS_ID,
     chase_late,

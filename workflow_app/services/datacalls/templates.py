@@ -14,7 +14,11 @@ from ...models import Membership, Organisation, User
 from ..errors import Invalid, NotFound
 
 KINDS_FILE = "recipient_kinds.json"
-SETTINGS_FILES = {KINDS_FILE, "forecast.json"}  # settings beside the templates, not templates
+SETTINGS_FILES = {
+    KINDS_FILE,
+    "forecast.json",
+    "poo_rating_formula.json",
+}  # settings beside the templates, not templates
 
 
 def _dir() -> Path:
