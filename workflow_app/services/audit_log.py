@@ -284,7 +284,7 @@ def search(actor: Actor, params, limit=None, before=None) -> dict:
     events = [event_dict(r) for r in rows]
     names = _names(r.actor_id for r in rows)
     for ev in events:
-        ev["actor_display"] = names.get(ev["actor_id"]) or ev["actor_name"]
+        ev["actor_display"] = names.get(ev["actor_id"]) or audit_readable.actor_label(ev["actor_name"])
     audit_readable.describe(events, audit_readable.form_of_tasks(r.task_id for r in rows))
     return {
         "events": events,
@@ -360,7 +360,7 @@ def instance_history(actor: Actor, instance_id: int) -> dict:
     for r in rows:
         ev = event_dict(r)
         payload = ev["payload"]
-        ev["actor_display"] = names.get(r.actor_id) or r.actor_name
+        ev["actor_display"] = names.get(r.actor_id) or audit_readable.actor_label(r.actor_name)
         ev["task_name"] = payload.get("name") or task_names.get(r.task_id)
         ev["decision"] = payload.get("decision")
         ev["data"] = payload.get("data") if isinstance(payload.get("data"), dict) else None

@@ -91,6 +91,7 @@ DOCUMENT_KINDS = {
     "protocol": _l("Protocol"),
 }
 CHANNELS = {"email": _l("e-mail"), "app": _l("in the application")}
+ACTORS = {"system": _l("System"), "scheduler": _l("Scheduler (yearly cycles and deadlines)")}  # events of no person
 # per event kind, the fields whose value is itself a code with a label of its own
 # (None: a technical code of that kind, left out)
 KIND_FIELDS: dict[str, dict] = {
@@ -98,6 +99,11 @@ KIND_FIELDS: dict[str, dict] = {
     "message_delivered": {"message": None},
 }
 HIDDEN_KINDS = ("task_ready",)  # the task's name says it all
+
+
+def actor_label(name: str | None) -> str:
+    """Who did it, for an event of no person: the system or the scheduler by name, never its code."""
+    return _(ACTORS[name]) if name in ACTORS else (name or "")
 
 
 def _org_names(ids: Iterable) -> dict:
