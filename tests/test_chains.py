@@ -641,9 +641,9 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     case = api.start("investor_1", "investor_case", {})
     key = case["business_key"]
     assert key == "ИП/SIBHIM/1"
-    bad = questionnaire() | {"investor_inn": "7017123452"}
+    bad = questionnaire() | {"average_wage": -1}
     r = api.do("investor_1", key, "questionnaire", bad, expect=422)
-    assert "investor_inn" in r["error"]["fields"]
+    assert "average_wage" in r["error"]["fields"]
     api.do("investor_1", key, "questionnaire", questionnaire())
     # ДИ returns it: back to this investor only
     api.do("di_officer", key, "di_check", {"decision": "return", "comment": "Уточните год потребности"})

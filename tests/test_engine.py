@@ -32,7 +32,8 @@ def test_example_parses_with_metadata():
     assert meta["user_tasks"]["review_request"]["distinctFrom"] == ["submit_request"]
     assert meta["user_tasks"]["submit_request"]["orgScope"] == "initiator"
     assert meta["flows"]["gw_review->join_submit"] == "f_return"
-    assert parsed.form_keys() == {"example_request", "example_review"}
+    assert parsed.form_keys() == {"example_request", "example_review", "example_start"}  # the start form too
+    assert meta["start_form"]["formKey"] == "example_start"
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,10 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None
     TOKEN_TTL_DAYS = int(os.environ.get("TOKEN_TTL_DAYS", "90"))  # personal API tokens expire
+    # A browser session ends after this many minutes without a request (OWASP Session Management: 15-30
+    # minutes for an application of this value) and, however active, this many hours after sign-in.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     # Failed logins, counted in the database (shared by every worker and host) within a sliding window:
     # per account (the account is then refused for the rest of the window) and per client address (an
     # office behind one NAT shares it, so its limit is higher). Successful logins are not counted.
@@ -92,4 +96,7 @@ class TestConfig(Config):
         "parallelism": 1,
     }  # the suite creates many users
     SECRET_KEY = "tests-only-" + "t" * 32
+    # the suite moves the clock by days while its clients stay signed in; test_trust sets the limits it tests
+    SESSION_IDLE_MINUTES = 10 * 365 * 24 * 60
+    SESSION_MAX_HOURS = 10 * 365 * 24
     WTF_CSRF_ENABLED = True

@@ -159,7 +159,7 @@ class ParsedFile:
     metas: dict = field(default_factory=dict)  # process id -> meta, also when the file has errors
 
     def form_keys(self) -> set[str]:
-        return {t["formKey"] for p in self.processes for t in p.meta["user_tasks"].values() if t.get("formKey")}
+        return {key for p in self.processes for key in process_form_keys(p.meta)}
 
     @property
     def errors(self) -> list[Problem]:
@@ -168,6 +168,14 @@ class ParsedFile:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == WARNING]
+
+
+def process_form_keys(meta: dict) -> set[str]:
+    """The forms a process uses: its user tasks' and its start form (``meta["start_form"]``)."""
+    keys = {t["formKey"] for t in meta["user_tasks"].values() if t.get("formKey")}
+    if meta.get("start_form"):
+        keys.add(meta["start_form"]["formKey"])
+    return keys
 
 
 def content_hash(content: bytes) -> str:
@@ -407,6 +415,7 @@ def _check_process(process, by_id: dict, out: _Problems) -> dict:
         if name or (_local(el) == "serviceTask" and not _has_camunda_implementation(el)):
             operations[el.get("id")] = {"operation": name or None, "name": name_of(el), "line": el.sourceline}
     _check_camunda(process, out)
+    start_form = _start_form(process, out)
     starts = [s for s in process.findall(B + "startEvent") if s.get("id") in lanes]
     start_groups = {lanes[s.get("id")] for s in starts}
     starter_groups = _split(process.get(C + "candidateStarterGroups"))
@@ -437,11 +446,34 @@ def _check_process(process, by_id: dict, out: _Problems) -> dict:
         "start_groups": sorted(start_groups | set(starter_groups)),
         "start_users": _split(process.get(C + "candidateStarterUsers")),
         "start_refs": start_refs,
+        "start_form": start_form,
         "user_tasks": user_tasks,
         "operations": operations,
         "flows": {f"{f.get('sourceRef')}->{f.get('targetRef')}": f.get("id") for f in flows},
         "documentation": _documentation(process),
     }
+
+
+def _start_form(process, out: _Problems) -> dict | None:
+    """The start form of a process: ``formKey`` (camunda attribute or property) on its start event, a file of
+    forms/ like a task's. What a client may send when it starts an instance; no start form: nothing."""
+    found = None
+    for el in process.findall(B + "startEvent"):
+        key = (el.get(C + "formKey") or _properties(el).get("formKey") or "").strip()
+        if not key:
+            continue
+        if not FORM_KEY.match(key):
+            out.add("form-key", el, value=key)
+        elif found is not None and found["formKey"] != key:
+            out.add("start-forms", el, first=found["formKey"], value=key)
+        elif found is None:
+            found = {
+                "formKey": key,
+                "element": el.get("id"),
+                "name": name_of(el) or el.get("id"),
+                "line": el.sourceline,
+            }
+    return found
 
 
 def _documentation(el) -> str | None:
@@ -744,13 +776,8 @@ def _check_camunda(process, out: _Problems) -> None:
             ):
                 continue
             if name == "formKey" and _local(el) == "startEvent":
-                out.add(
-                    "camunda-unsupported",
-                    el,
-                    construct="a start form (camunda:formKey on a start event)",
-                    advice="Put the first form on the first user task.",
-                )
-            elif name in CAMUNDA_NO_EFFECT:
+                continue  # the start form (_start_form)
+            if name in CAMUNDA_NO_EFFECT:
                 out.add(
                     "camunda-ignored",
                     owner if owner is not None else el,

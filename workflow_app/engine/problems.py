@@ -141,6 +141,10 @@ RULES: dict[str, tuple[str, str]] = {
         "formKey %(value)s is not the name of a form in forms/.",
         "Write the form's file name without .json (e.g. example_review); embedded and Camunda forms are not supported.",
     ),
+    "start-forms": (
+        "The start events name two start forms, %(first)s and %(value)s.",
+        "Give every start event of the process the same formKey (a process has one start form).",
+    ),
     "form-missing": (
         "There is no form %(form)s in forms/.",
         "Add forms/%(form)s.json or correct the task's formKey.",

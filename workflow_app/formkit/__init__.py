@@ -35,6 +35,9 @@ Extensions (ignored by JSON Schema itself):
     sum of ``field`` over the items of the sibling ``array`` (``{"sum": [array]}`` for an array of
     numbers).  Operands are sibling field names or number literals.  If an operand is missing or
     not a number the computed field is left out.
+``x-organisation``
+    a reference to an organisation of the registry: ``"x-organisation": "college"`` (a kind) on a string
+    property; the services make it a choice of the registry's codes (``registry.with_options``).
 ``x-messages``
     per property, overrides the error message per validator keyword, e.g.
     ``{"pattern": "Укажите код в виде 01.02.03"}`` (used verbatim: forms are authored in Russian).
@@ -51,7 +54,7 @@ and degrade to the English msgids outside an application with Babel.
 
 Rooms, each importing only the ones before it: ``schema`` (the error types and reading a schema's
 properties), ``messages`` (Russian error messages), ``compute`` (``x-compute`` fields, ordered with
-:mod:`graphlib`), ``load`` (reading and checking a form file), ``validate`` (formats and validation),
+:mod:`graphlib`), ``registry`` (organisation references as choices), ``load`` (reading and checking a form file), ``validate`` (formats and validation),
 ``post`` (an HTML form post parsed back into data), ``submission`` (what a submission may write: the
 form's own fields, read-only and computed ones from the server). The package is named ``formkit`` so that it is not
 confused with the top-level ``forms/`` directory of JSON schemas it reads. Callers use the names
@@ -62,12 +65,14 @@ from .compute import apply_computed
 from .load import check_form_schema, load_form
 from .messages import errors_to_dict
 from .post import parse_form_post
+from .registry import ORGANISATION_KINDS, references_organisations, with_options
 from .schema import WIDGETS, FieldError, FormError, decision_options
 from .submission import has_read_only, own_fields, server_owned
 from .validate import FORMAT_CHECKER, validate
 
 __all__ = [
     "FORMAT_CHECKER",
+    "ORGANISATION_KINDS",
     "WIDGETS",
     "FieldError",
     "FormError",
@@ -79,6 +84,8 @@ __all__ = [
     "load_form",
     "own_fields",
     "parse_form_post",
+    "references_organisations",
     "server_owned",
     "validate",
+    "with_options",
 ]

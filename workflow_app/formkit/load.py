@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from .compute import _compute_order
+from .registry import ORGANISATION_KEY, ORGANISATION_KINDS
 from .schema import (
     COMPUTE_OPS,
     DRAFT_2020_12,
@@ -82,6 +83,7 @@ def _check_object(obj: dict, where: str) -> None:
             raise FormError(f"{here}: property names must match [A-Za-z][A-Za-z0-9_]* (used in HTML names)")
         if not isinstance(prop, dict):
             raise FormError(f"{here}: a form property must be a schema object, not {prop!r}")
+        _check_organisation(prop, here)
         _check_ui(prop, here)
         messages = prop.get("x-messages")
         if messages is not None and not (
@@ -96,6 +98,15 @@ def _check_object(obj: dict, where: str) -> None:
         elif _is_object_schema(prop):
             _check_object(prop, f"{here}/")
     _compute_order(props, strict=True, where=where)
+
+
+def _check_organisation(prop: dict, here: str) -> None:
+    if ORGANISATION_KEY not in prop:
+        return
+    if prop[ORGANISATION_KEY] not in ORGANISATION_KINDS:
+        raise FormError(f'{here}: "{ORGANISATION_KEY}" must be one of {list(ORGANISATION_KINDS)}')
+    if _types(prop) != ["string"] or "enum" in prop or "oneOf" in prop:
+        raise FormError(f'{here}: an organisation reference is a string (the code) with no "enum" or "oneOf"')
 
 
 def _check_ui(prop: dict, here: str) -> None:
@@ -122,7 +133,12 @@ def _check_ui(prop: dict, here: str) -> None:
             raise FormError(f'{here}: x-ui "enumNames" needs an "enum"')
         if not (isinstance(names, list) and all(isinstance(n, str) for n in names) and len(names) == len(enum)):
             raise FormError(f'{here}: x-ui "enumNames" must be {len(enum)} strings, one per enum value')
-    if widget in ("select", "radio", "buttons") and not _options(prop) and _types(prop)[:1] != ["boolean"]:
+    if (
+        widget in ("select", "radio", "buttons")
+        and not _options(prop)
+        and _types(prop)[:1] != ["boolean"]
+        and ORGANISATION_KEY not in prop
+    ):
         raise FormError(f'{here}: widget {widget!r} needs "enum" or "oneOf" of const/title')
     if widget in ("textarea", "date", "file") and _types(prop) and "string" not in _types(prop):
         raise FormError(f'{here}: widget {widget!r} needs "type": "string"')

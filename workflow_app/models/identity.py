@@ -133,6 +133,7 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the idle timeout counts from here
 
 
 class LoginFailure(db.Model):

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import formkit as form_schemas
-from ..engine.parsing import check_bpmn
+from ..engine.parsing import check_bpmn, process_form_keys
 from ..engine.problems import ERROR, WARNING, Problem
 from ..extensions import db
 from ..models import Group, ProcessModel, User
@@ -141,6 +141,9 @@ def _forms_for(parsed, forms_dir: Path) -> tuple[dict, list[Problem]]:
         for task_id, task in meta["user_tasks"].items():
             if task.get("formKey"):
                 tasks_by_key.setdefault(task["formKey"], []).append((task_id, task))
+        start = meta.get("start_form")
+        if start:  # the start form is a file of forms/ like a task's
+            tasks_by_key.setdefault(start["formKey"], []).append((start["element"], start))
     for key in sorted(tasks_by_key):
         if not (forms_dir / f"{key}.json").is_file():
             for task_id, task in tasks_by_key[key]:
@@ -193,7 +196,7 @@ def deploy_bytes(
             raise refusal(report)
         results = []
         for process in parsed.processes:
-            form_keys = {t["formKey"] for t in process.meta["user_tasks"].values() if t.get("formKey")}
+            form_keys = process_form_keys(process.meta)
             process_forms = {k: v for k, v in forms.items() if k in form_keys}
             version_hash = hashlib.sha256(
                 (parsed.content_hash + json.dumps(process_forms, sort_keys=True)).encode("utf-8")

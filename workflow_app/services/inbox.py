@@ -26,7 +26,7 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, Membership, ProcessInstance, User
 from ..roles import GROUP_HEADS
-from . import attachments, comments, instances, task_panels
+from . import attachments, comments, instances, organisations, task_panels
 from .access import acting_identity, identities, may_assign, require_task_readable
 from .errors import Forbidden, Invalid
 from .identity import Actor
@@ -267,6 +267,7 @@ def task_context(actor: Actor, task_id: int) -> dict:
     task = get_task(actor, task_id)
     instance: ProcessInstance = task.instance
     form = instance.model.forms.get(task.form_key) if task.form_key else None
+    form = organisations.in_forms(form, actor) if form else form  # organisation references: choices of the registry
     if task.status == "open" and instance.status == "running":
         data = instances.load(instance).task_data(task.engine_task_id)
     else:

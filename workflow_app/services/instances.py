@@ -69,6 +69,13 @@ def latest_model(process_id: str) -> ProcessModel:
     return model
 
 
+def start_form(model: ProcessModel) -> dict | None:
+    """The JSON Schema of the process's start form (``formKey`` on its start event), None without one."""
+    parsed = compiled_by_id(model.id)
+    key = (parsed.meta.get("start_form") or {}).get("formKey")
+    return parsed.forms.get(key) if key else None
+
+
 def can_start(actor: Actor, model: ProcessModel) -> bool:
     if actor.is_system or actor.is_admin:
         return True

@@ -14,13 +14,14 @@ from sqlalchemy import func, or_, select
 from stdnum.ru import inn as inn_check
 from stdnum.ru import ogrn as ogrn_check
 
+from .. import formkit
 from ..extensions import db
 from ..models import Organisation, User
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .identity import Actor
 from .uow import UnitOfWork
 
-KINDS = ("department", "college", "investor", "employment_centre", "council", "other")
+KINDS = formkit.ORGANISATION_KINDS
 CODE_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 FIELDS = ("code", "name", "short_name", "kind", "inn", "ogrn", "founder", "active")
 
@@ -253,3 +254,32 @@ def choices(kind: str | None = None, include: str | None = None) -> list[tuple[s
         query = query.where(Organisation.kind == kind)
     rows = db.session.execute(query.order_by(Organisation.name)).all()
     return [(code, name) for code, name, active in rows if active or code == include]
+
+
+EXTERNAL_KINDS = ("college", "investor")  # outside the government: their people see only their own world
+PRIVATE_KINDS = ("investor",)  # companies: an outsider is never offered the names of the others
+
+
+def in_forms(schema: dict, actor: Actor | None = None) -> dict:
+    """``schema`` with every organisation reference (``x-organisation``) a choice of the registry's active
+    organisations of its kind: validation refuses any other code at entry, pages render a select, the API
+    publishes the choices (the task page, a submission and a process's start form all read it here). A user
+    of a ПОО or an investor is offered, of the investors, only their own company."""
+
+    def options(kind: str) -> list[tuple[str, str]]:
+        rows = choices(kind)
+        if kind in PRIVATE_KINDS and actor is not None and not (actor.is_system or actor.reads_everything):
+            org = db.session.get(Organisation, actor.org_id) if actor.org_id is not None else None
+            if org is not None and org.kind in EXTERNAL_KINDS:
+                rows = [(code, name) for code, name in rows if code == org.code]
+        return rows
+
+    return formkit.with_options(schema, options)
+
+
+def identity(org_id: int | None) -> dict:
+    """An organisation's identifying data from its registry record (never from what its user types)."""
+    org = db.session.get(Organisation, org_id) if org_id is not None else None
+    if org is None:
+        return {}
+    return {"name": org.name, "inn": org.inn or "", "ogrn": org.ogrn or "", "code": org.code}

@@ -1,4 +1,5 @@
-"""Use cases for starting and reading processes: the start list, start, instance lists and details."""
+"""Use cases for starting and reading processes: the start list (with each start form), start, instance lists
+and details."""
 
 from dataclasses import dataclass
 
@@ -6,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, ProcessModel
-from . import instances
+from . import form_input, instances, organisations
 from .access import can_see_task, visible_instances_clause
 from .errors import Invalid
 from .identity import Actor
@@ -23,6 +24,7 @@ class ProcessInfo:
     name: str
     version: int
     can_start: bool
+    start_form: dict | None = None  # what a client may send at start (JSON Schema); None: nothing
 
 
 def list_processes(actor: Actor) -> list[ProcessInfo]:
@@ -41,7 +43,14 @@ def list_processes(actor: Actor) -> list[ProcessInfo]:
         .scalars()
         .all()
     )
-    return [ProcessInfo(m.process_id, m.name, m.version, instances.can_start(actor, m)) for m in models]
+    infos = []
+    for m in models:
+        allowed = instances.can_start(actor, m)
+        form = instances.start_form(m) if allowed else None
+        infos.append(
+            ProcessInfo(m.process_id, m.name, m.version, allowed, organisations.in_forms(form, actor) if form else None)
+        )
+    return infos
 
 
 def start_process(
@@ -53,8 +62,13 @@ def start_process(
     if title is not None and (not isinstance(title, str) or len(title) > 500):
         raise Invalid("bad title", fields={"title": "a string of at most 500 characters"})
     with UnitOfWork(actor) as uow:
+        # A client sends only the fields of the start form, validated as any task form; the chains' start
+        # rules and internal starts (follow-ups, data calls, cycles) add the server's own data afterwards.
+        clean = form_input.read_start(
+            instances.start_form(instances.latest_model(process_id)), instances.check_data(data), actor
+        )
         instance = instances.start_instance(
-            uow, actor, process_id, data, business_key=business_key or None, title=title or None
+            uow, actor, process_id, clean, business_key=business_key or None, title=title or None
         )
         open_now = visible_tasks(actor, uow.open_tasks.get(instance.id, []))  # before commit: rows still loaded
         uow.commit()

@@ -9,7 +9,7 @@ from .. import formkit as form_schemas
 from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, User
-from . import instances, operations
+from . import form_input, instances, operations
 from .access import acting_identity, check_four_eyes, may_assign, require_task_readable, require_task_visible
 from .errors import Conflict, Forbidden, Invalid
 from .identity import Actor
@@ -214,11 +214,7 @@ def validate_submission(task: HumanTask, data: dict, actor: Actor | None = None)
     current = None
     if form_schemas.has_read_only(schema):  # the case's values of the read-only fields
         current = instances.load(task.instance).task_data(task.engine_task_id)
-    own, unknown = form_schemas.own_fields(schema, data, current)
-    clean, errors = form_schemas.validate(schema, own)
-    if errors or unknown:
-        raise Invalid("the form has errors", fields={e.path: e.message for e in [*unknown, *errors]})
-    return clean
+    return form_input.read(schema, data, current, actor)
 
 
 def complete(

@@ -3,12 +3,15 @@
 The signed session cookie carries the user id (Flask-Login) and a random session id; the ``user_session``
 table holds that id's SHA-256. A request is authenticated only while its row is open and the user active,
 so logging out, a deactivation or a password change ends a session at once: a copied cookie no longer
-works afterwards. Functions that write run inside the caller's unit of work.
+works afterwards. A session also ends after ``SESSION_IDLE_MINUTES`` without a request (default 30) and
+``SESSION_MAX_HOURS`` after sign-in (default 12: a working day). Functions that write run inside the caller's unit of work.
 """
 
 import hashlib
 import secrets
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from ..engine import clock
@@ -38,19 +41,44 @@ def start(user: User, remote_addr: str | None = None, user_agent: str | None = N
 
 
 _USER_OF_SESSION = (
-    select(User)
+    select(User, UserSession)
     .join(UserSession, UserSession.user_id == User.id)
     .where(User.active.is_(True), UserSession.ended_at.is_(None))
 )
+SEEN_EVERY = timedelta(minutes=1)  # the last activity is written at most once a minute
 
 
 def user_for(user_id: int, sid) -> User | None:
-    """The active user of an open session with this id (the cookie's user id must match), else None."""
+    """The active user of an open session with this id (the cookie's user id must match), else None.
+
+    A session idle for longer than ``SESSION_IDLE_MINUTES`` or older than ``SESSION_MAX_HOURS`` is ended
+    here (its row closed, so the cookie never works again); an open one records its last activity.
+    """
     if not isinstance(sid, str) or not sid:
         return None
-    return db.session.execute(
+    row = db.session.execute(
         _USER_OF_SESSION.where(User.id == user_id, UserSession.sid_hash == _digest(sid))
-    ).scalar_one_or_none()
+    ).one_or_none()
+    if row is None:
+        return None
+    user, opened = row
+    now = clock.now()
+    seen = opened.last_seen_at or opened.created_at
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    longest = timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    if now - seen > idle or now - opened.created_at > longest:
+        _write(update(UserSession).where(UserSession.id == opened.id).values(ended_at=now))
+        return None
+    if now - seen >= SEEN_EVERY:
+        _write(update(UserSession).where(UserSession.id == opened.id).values(last_seen_at=now))
+    return user
+
+
+def _write(statement) -> None:
+    """One small write of the session's own row in its own transaction (authentication runs before any
+    command; nothing else is pending in the request's session)."""
+    db.session.execute(statement.execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def end(sid) -> bool:

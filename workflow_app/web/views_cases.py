@@ -4,6 +4,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from .. import formkit as form_schemas
+from ..i18n import localize_schema
 from ..services import casefile, documents, processes
 from ..services.access import acting_identity
 from ..services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -12,42 +14,57 @@ from .ui import actor, bp, translate_message
 PER_PAGE = 25
 
 
+def _start_page(infos, *, selected="", values=None, errors=None, form_errors=None, problem=None, status=200):
+    chosen = next((p for p in infos if p.process_id == selected), infos[0] if len(infos) == 1 else None)
+    return render_template(
+        "start.html",
+        processes=infos,
+        chosen=chosen,
+        form=localize_schema(chosen.start_form) if chosen is not None and chosen.start_form else None,
+        values=values or {},
+        errors=errors or {},
+        form_errors=form_errors or {},
+        problem=problem,
+    ), status
+
+
 @bp.route("/start", methods=["GET"])
 @login_required
 def start():
     infos = [p for p in processes.list_processes(actor()) if p.can_start]
-    return render_template(
-        "start.html", processes=infos, values={}, errors={}, selected=request.args.get("process", "")
-    )
+    return _start_page(infos, selected=request.args.get("process") or request.args.get("process_id") or "")
 
 
 @bp.route("/start", methods=["POST"])
 @login_required
 def start_post():
     me = actor()
+    infos = [p for p in processes.list_processes(me) if p.can_start]
     process_id = request.form.get("process_id", "")
-    business_key = (request.form.get("business_key") or "").strip()
-    title = (request.form.get("title") or "").strip()
-    data = {}
-    for field in ("year", "investor_org_code"):  # start data the chains' start rules read
-        value = (request.form.get(field) or "").strip()
-        if value:
-            data[field] = value
+    chosen = next((p for p in infos if p.process_id == process_id), None)
+    # only the fields of the chosen process's start form are read; the service validates them (as the API's)
+    data = form_schemas.parse_form_post(chosen.start_form, request.form) if chosen and chosen.start_form else {}
     try:
         instance, open_tasks = processes.start_process(
-            me, process_id, data, business_key=business_key or None, title=title or None
+            me,
+            process_id,
+            data,
+            business_key=(request.form.get("business_key") or "").strip() or None,
+            title=(request.form.get("title") or "").strip() or None,
         )
     except (Invalid, Conflict, Forbidden, NotFound) as exc:
         # e.g. "no campaign is accepting requests now": shown on the start page, input kept
-        infos = [p for p in processes.list_processes(me) if p.can_start]
-        return render_template(
-            "start.html",
-            processes=infos,
-            values=request.form,
-            errors=exc.fields,
-            problem=translate_message(exc.message),
+        fields = {k: translate_message(v) for k, v in (exc.fields or {}).items()}
+        own = {k: v for k, v in fields.items() if k in ("process_id", "business_key", "title")}
+        return _start_page(
+            infos,
             selected=process_id,
-        ), exc.status
+            values=request.form,
+            errors=own,
+            form_errors={k: v for k, v in fields.items() if k not in own},
+            problem=translate_message(exc.message),
+            status=exc.status,
+        )
     flash(_("Case «%(title)s» started.", title=instance.title), "success")
     mine = [t for t in open_tasks if acting_identity(me, t) is not None]
     if mine:

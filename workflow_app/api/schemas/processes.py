@@ -10,10 +10,21 @@ class ProcessSchema(Schema):
     name = fields.String()
     version = fields.Integer()
     can_start = fields.Boolean()
+    start_form = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "JSON Schema (Draft 2020-12) of the start form: the only fields `data` may carry when "
+            "starting an instance (validated as a task form; an organisation reference lists the registry's codes "
+            "in `enum`). null: the process takes no start data (or you may not start it)."
+        },
+    )
 
 
 class StartSchema(Schema):
-    data = fields.Dict(load_default=dict)
+    data = fields.Dict(
+        load_default=dict,
+        metadata={"description": "the start form's fields (see `start_form` in GET /processes); any other key: 422"},
+    )
     business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance
-from .. import instances, notifications
+from .. import instances, notifications, organisations
 from ..errors import Conflict, Forbidden, Invalid
 from ..operations import START_HOOKS, UNSET, operation
 
@@ -191,6 +191,12 @@ def _investor_hook(uow, actor, req):
     groups = set(actor.groups)
     if "investor" in groups:
         org = _org(actor.org_id)
+        named = req.data.pop("investor_org_code", None)
+        if named not in (None, "") and (org is None or named != org.code):
+            raise Invalid(
+                _("An investor starts a case only for its own company"),
+                fields={"investor_org_code": _("the code of your organisation")},
+            )
     elif groups & {"di_officer", "di_head"} or actor.is_admin or actor.is_system:
         code = req.data.pop("investor_org_code", None)
         org = db.session.execute(select(Organisation).where(Organisation.code == str(code or ""))).scalar_one_or_none()
@@ -212,6 +218,9 @@ def _investor_hook(uow, actor, req):
         ).scalar_one()
         + 1
     )
+    # the investor's identifying data comes from its registry record, never from what its user types
+    registry = organisations.identity(org.id)
+    req.data.update(investor_name=registry["name"], investor_inn=registry["inn"], investor_ogrn=registry["ogrn"])
     req.business_key = cfg["case_business_key"].format(org=org.code, n=n)
     req.title = req.title or cfg["case_title"].format(project=req.data.get("project_name") or req.business_key)
     req.check_permission = False  # checked above
