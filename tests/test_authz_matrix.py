@@ -15,8 +15,10 @@ import re
 from factories import login_session
 
 from workflow_app.extensions import db
+from workflow_app.models import ProcessInstance
 from workflow_app.roles import ROLES
 from workflow_app.services import accounts, demo
+from workflow_app.services.deployment import deploy_path
 from workflow_app.services.identity import SYSTEM
 
 ANY = "any authenticated"
@@ -430,3 +432,34 @@ def test_every_web_page_against_every_role(app):
             drift.append(f"{pattern}: extra {sorted(roles - want_roles)} missing {sorted(want_roles - roles)}")
     assert not drift, "authorization drift on web pages:\n" + "\n".join(drift)
     assert not [p for p in WEB_EXPECTED if p not in observed], "expectations for pages that no longer exist"
+
+
+# --- what each role may send and is offered (issue #18 classes 3 and 4) ----------------------------------
+OUTSIDERS = frozenset({"college_officer", "college_director", "investor"})  # organisations outside government
+
+
+def test_start_forms_and_organisation_choices_against_every_role(app, client):
+    """Every role: the processes it may start publish their start form; a start with a field outside it is
+    refused (never 2xx); of the investors, an outsider is offered only its own company, staff all of them."""
+    demo.load(SYSTEM)
+    deploy_path(SYSTEM, app.config["BPMN_DIR"])
+    db.session.commit()
+    investors = {"SIBHIM", "TOMLES"}
+    for role in _all_roles():
+        headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, role, "forms")}
+        listed = client.get("/api/v1/processes", headers=headers).get_json()
+        for process in listed:
+            if not process["can_start"]:
+                assert process["start_form"] is None, (role, process["process_id"])
+                continue
+            r = client.post(
+                f"/api/v1/processes/{process['process_id']}/instances",
+                json={"data": {"draft_decision": "approve", "protocol_ref": "№ 1"}},
+                headers=headers,
+            )
+            assert 400 <= r.status_code < 500, (role, process["process_id"], r.status_code)
+            if process["process_id"] == "investor_case":
+                offered = set(process["start_form"]["properties"]["investor_org_code"]["enum"])
+                want = {"SIBHIM"} if role == "investor" else set() if role in OUTSIDERS else investors
+                assert offered == want, (role, offered)
+    assert db.session.query(ProcessInstance).count() == 0

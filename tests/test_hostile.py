@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import checks as st_checks
 
 from workflow_app.extensions import db
-from workflow_app.models import ProcessModel
+from workflow_app.models import AuditEvent, ProcessInstance, ProcessModel
 from workflow_app.services import accounts, demo, deployment
 from workflow_app.services.errors import Forbidden, Invalid
 from workflow_app.services.identity import SYSTEM
@@ -445,3 +445,37 @@ def test_an_expression_over_its_bounds_at_run_time_fails_that_step_clearly(app):
         inst = instances.start_instance(uow, SYSTEM, "fine", {})
         uow.commit()
     assert inst.status == "completed" and instances.instance_data(inst)["total"] == 10_000
+
+
+HOSTILE_START_DATA = {
+    "a later step's field": {"draft_decision": "approve"},
+    "a protocol reference": {"protocol_ref": "протокол № 1 / вопрос 1"},
+    "another department's opinion": {"opinion_dtzn": "agree", "dtzn_decision": "agree"},
+    "a negative number": {"year": -2027},
+    "a huge number": {"year": 10**30},
+    "an object for a number": {"year": {"$gt": 0}},
+    "a foreign organisation": {"investor_org_code": "' OR 1=1 --"},
+}
+
+
+def test_hostile_start_data_to_every_deployed_process_is_a_4xx_and_writes_nothing(app):
+    """Start data goes through the process's start form: every deployed process, as a role that may start
+    it, refuses what its start form does not declare, with a message per field and nothing written."""
+    demo.load(SYSTEM)
+    deployment.deploy_path(SYSTEM, app.config["BPMN_DIR"])
+    db.session.commit()
+    client = app.test_client()
+    starters = {"kcp_campaign": "dpo_officer", "kcp_request": "college_officer", "professions_cycle": "dtzn_officer"}
+    starters |= {"professions_proposal": "sector_officer", "investor_case": "di_officer"}
+    starters |= {"staffing_forecast": "dtzn_officer", "data_call": "dtzn_officer"}
+    tokens = {role: accounts.issue_token(SYSTEM, role, "hostile") for role in set(starters.values())}
+    events_before = db.session.query(AuditEvent).count()
+    for process_id, role in starters.items():
+        headers = {"Authorization": "Bearer " + tokens[role]}
+        for name, data in HOSTILE_START_DATA.items():
+            r = client.post(f"/api/v1/processes/{process_id}/instances", json={"data": data}, headers=headers)
+            assert 400 <= r.status_code < 500, (process_id, name, r.status_code, r.get_data(as_text=True)[:300])
+            assert r.get_json()["error"]["message"], (process_id, name)
+    db.session.expire_all()
+    assert db.session.query(ProcessInstance).count() == 0
+    assert db.session.query(AuditEvent).count() == events_before  # not even a half-written event
