@@ -197,8 +197,8 @@ def test_totals_update_while_typing(site, page):
     log_in(page, base, "college_officer_1")
     page.goto(f"{base}/start?process=kcp_request")
     page.check("#process-kcp_request")
-    page.fill("#year", "2030")
-    page.click("form[action='/start'] button[type=submit]")
+    page.fill("#f-year", "2030")  # the start form of the request
+    page.click("#start-submit")
     page.wait_for_url("**/tasks/**")
     page.fill("#f-lines-0-current_kcp", "25")
     page.fill("#f-lines-0-requested_kcp", "40")
