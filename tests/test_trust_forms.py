@@ -119,6 +119,7 @@ def test_start_data_outside_the_start_form_is_refused_and_nothing_is_created(api
     assert instances_count() == 0 and starts_recorded() == before
 
 
+@pytest.mark.postgres_too
 def test_a_college_cannot_slip_another_departments_opinion_into_its_request(api):
     open_kcp_campaign(api)
     answer = api.start(
