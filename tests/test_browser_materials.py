@@ -232,7 +232,7 @@ def test_the_staffing_plan_and_the_questionnaire_totals_update_while_typing(site
     # the questionnaire: «Всего рабочих мест» over the years
     page.goto(f"{base}/start?process=investor_case")
     page.check("#process-investor_case")
-    page.click("form[action='/start'] button[type=submit]")
+    page.click("#start-submit")
     page.wait_for_url("**/tasks/**")
     page.fill("#f-jobs-0-year", "2028")
     page.fill("#f-jobs-0-jobs", "120")
