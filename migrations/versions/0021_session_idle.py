@@ -1,7 +1,7 @@
 """browser sessions record their last activity (the idle timeout, SESSION_IDLE_MINUTES)
 
-Revision ID: 0020_session_idle
-Revises: 0019_poo_data_call_cycles
+Revision ID: 0021_session_idle
+Revises: 0020_poo_rating_cycle
 Create Date: 2026-12-07 01:20:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0020_session_idle"
-down_revision = "0019_poo_data_call_cycles"
+revision = "0021_session_idle"
+down_revision = "0020_poo_rating_cycle"
 branch_labels = None
 depends_on = None
 
