@@ -295,6 +295,8 @@ def test_yearly_campaign_is_started_from_the_web_with_its_year(client, app):
     deployment.deploy_path(SYSTEM, app.config["BPMN_DIR"])
     login(client, "dpo_officer", app.config["DEMO_PASSWORD"])
     page = text(client.get("/start"))
+    assert 'href="/start?process=kcp_campaign"' in page or 'name="year"' in page  # a link to its start form
+    page = text(client.get("/start?process=kcp_campaign"))
     assert 'name="year"' in page and "Год цикла" in page
     missing = post(client, "/start", {"process_id": "kcp_campaign"}, page="/start")
     assert missing.status_code == 422
