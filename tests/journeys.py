@@ -10,9 +10,11 @@ Needs an app context with the demo data loaded and bpmn/ deployed.
 
 from sqlalchemy import select
 
+from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, ProcessInstance, User
-from workflow_app.services import processes, tasks
+from workflow_app.models.council import VOTING_ROLES
+from workflow_app.services import council, processes, tasks
 from workflow_app.services.errors import Conflict, Forbidden, NotFound
 from workflow_app.services.identity import actor_for
 
@@ -39,6 +41,48 @@ def do(username, business_key, task_def, data):
     task = open_task(business_key, task_def)
     tasks.complete(who(username), task.id, data)
     db.session.remove()
+
+
+def decide_by_protocol(task_id, data, *, instructions=(), when=None):
+    """Decide a collegial body's task as the body does: its secretary calls a meeting (today, or ``when``),
+    puts the task on the agenda, the chair approves it, every voting member attends and votes for, the
+    decision (``data["decision"]`` and the task's other fields) is recorded, the secretary and the chair sign.
+    Returns the signed protocol. The body's seats on the day (BodyMembership) name the people."""
+    task = db.session.get(HumanTask, task_id)
+    body = council.get_body(task.collegial_body)
+    seats = council.memberships_on(body, clock.today())
+    secretary = actor_for(next(m.user for m in seats if m.role == "secretary"))
+    chair = actor_for(next(m.user for m in seats if m.role == "chair"))
+    voting = list(dict.fromkeys(m.user_id for m in seats if m.role in VOTING_ROLES))
+    fields = {k: v for k, v in data.items() if k not in ("decision", "protocol_ref")}
+    meeting = council.create_meeting(secretary, body.code, when or clock.now(), "ул. Ленина, 6, зал заседаний")
+    item = council.add_item(secretary, meeting.id, task.id)
+    council.approve_agenda(chair, meeting.id)
+    council.record_attendance(secretary, meeting.id, voting)
+    try:
+        council.record_decision(
+            secretary,
+            meeting.id,
+            item.id,
+            outcome=data["decision"],
+            votes_for=len(voting),
+            text=str(data.get("comment") or ""),
+            fields=fields,
+            instructions=instructions,
+        )
+    except Exception:
+        db.session.rollback()
+        council.cancel_meeting(secretary, meeting.id)  # the question goes back to the body's pending list
+        raise
+    council.sign(secretary, meeting.id)
+    protocol = council.sign(chair, meeting.id)
+    db.session.expire_all()
+    return protocol
+
+
+def decide(business_key, task_def, data, **kw):
+    """``decide_by_protocol`` for the open task ``task_def`` of the case ``business_key``."""
+    return decide_by_protocol(open_task(business_key, task_def).id, data, **kw)
 
 
 def start(username, process_id, data):
@@ -116,13 +160,13 @@ def kcp_to_expert_council(year=2027):
 
 def kcp_to_coordination_council(year=2027):
     key = kcp_to_expert_council(year)
-    do("ec_secretary", key, "ec_decision", {"decision": "recommend", "protocol_ref": "протокол № 2 / вопрос 1"})
+    decide(key, "ec_decision", {"decision": "recommend"})
     return key
 
 
 def kcp_to_signing(year=2027):
     key = kcp_to_coordination_council(year)
-    do("cc_secretary", key, "cc_decision", {"decision": "agree", "comment": "Согласовать."})
+    decide(key, "cc_decision", {"decision": "agree", "comment": "Согласовать."})
     do(
         "dpo_officer",
         key,

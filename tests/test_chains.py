@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import journeys
 import pytest
 from lxml import etree
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, Membership, ProcessInstance, Publication, User
 from workflow_app.services import accounts, demo, deployment, instances
+from workflow_app.services.errors import Invalid
 from workflow_app.services.identity import SCHEDULER, SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
@@ -78,6 +80,10 @@ class Api:
 
     def do(self, who, business_key, task_def, data, expect=200):
         return self.complete(who, self.task(who, business_key, task_def)["id"], data, expect)
+
+    def decide(self, business_key, task_def, data, **kw):
+        """A collegial body's task: decided at a meeting, closed by its signed protocol (journeys)."""
+        return journeys.decide(business_key, task_def, data, **kw)
 
 
 @pytest.fixture
@@ -183,11 +189,11 @@ def run_kcp_campaign_to_order(api, changes=None):
         {"dtzn_decision": "agree_with_remarks", "dtzn_remarks": "Учесть прогноз"},
     )
     api.do("finance_officer", "КЦП-2027", "opinion_finance", {"finance_decision": "agree"})
-    ec = {"decision": "recommend", "protocol_ref": "протокол № 2 / вопрос 1 / решение 1"}
+    ec = {"decision": "recommend"}
     if changes:
         ec = {**ec, "decision": "recommend_changed", "changes": changes}
-    api.do("ec_secretary", "КЦП-2027", "ec_decision", ec)
-    api.do("cc_secretary", "КЦП-2027", "cc_decision", {"decision": "agree", "protocol_ref": "протокол № 1 / вопрос 3"})
+    api.decide("КЦП-2027", "ec_decision", ec)
+    api.decide("КЦП-2027", "cc_decision", {"decision": "agree"})
 
 
 AMENDING_TITLE = "О внесении изменений в распоряжение Администрации Томской области от 25.05.2026 № 327-ра"
@@ -388,7 +394,7 @@ def test_kcp_rejections_four_eyes_and_reminder_timer(api):
     )
     api.do("dtzn_officer", "КЦП-2027", "opinion_dtzn", {"dtzn_decision": "disagree", "dtzn_remarks": "Нет вакансий"})
     assert api.tasks("finance_officer", "КЦП-2027") == []  # funding does not grow: no finance opinion
-    api.do("ec_secretary", "КЦП-2027", "ec_decision", {"decision": "reject", "comment": "Не обосновано"})
+    api.decide("КЦП-2027", "ec_decision", {"decision": "reject", "comment": "Не обосновано"})
     assert instance("КЦП-2027").status == "completed"
     assert instance(key2).status == "completed"
     assert api.tasks("college_officer_2", key2) == []
@@ -535,7 +541,7 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
     api.do("sector_officer", "Перечень-2028", "agree", {"agreement": "agree"})
     api.do("sector_officer_2", "Перечень-2028", "agree", {"agreement": "agree"})
     api.do("coordinator", "Перечень-2028", "coordinator_review", {"decision": "submit"})
-    api.do("wg_secretary", "Перечень-2028", "wg_decision", {"decision": "return", "comment": "Пересмотреть состав"})
+    api.decide("Перечень-2028", "wg_decision", {"decision": "return", "comment": "Пересмотреть состав"})
     api.do("dtzn_officer", "Перечень-2028", "consolidate", {"summary": "Проект перечня, ред. 3"})
     api.do("sector_officer", "Перечень-2028", "agree", {"agreement": "agree"})
     api.do("sector_officer_2", "Перечень-2028", "agree", {"agreement": "agree"})
@@ -544,11 +550,11 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
         "decision": "approve_changed",
         "removed_items": ["Сварщик"],
         "effective_date": "2027-01-01",
-        "protocol_ref": "протокол от 05.04.2027 № 4, вопрос 1",
     }
-    r = api.do("wg_secretary", "Перечень-2028", "wg_decision", early, expect=422)  # before the decision
-    assert "effective_date" in r["error"]["fields"]
-    api.do("wg_secretary", "Перечень-2028", "wg_decision", early | {"effective_date": "2028-01-01"})
+    with pytest.raises(Invalid) as refused:  # before the decision: refused when the vote is recorded
+        api.decide("Перечень-2028", "wg_decision", early)
+    assert "effective_date" in refused.value.fields
+    api.decide("Перечень-2028", "wg_decision", early | {"effective_date": "2028-01-01"})
     assert instance("Перечень-2028").status == "completed"
     assert instance("Перечень-2028/SECTOR").status == instance("Перечень-2028/CZN").status == "completed"
 
@@ -680,8 +686,8 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     api.do("coordinator", key, "stalled", {"decision": "resume", "comment": "Созвонились с инвестором"})
     api.do("investor_1", key, "plan", staffing_plan())
     api.do("coordinator", key, "plan_review", {"decision": "agree"})
-    api.do("wg_secretary", key, "wg_decision", {"decision": "refer_cc", "protocol_ref": "протокол № 5 / вопрос 2"})
-    api.do("cc_secretary", key, "cc_decision", {"decision": "approve", "protocol_ref": "протокол № 2 / вопрос 4"})
+    api.decide(key, "wg_decision", {"decision": "refer_cc"})
+    api.decide(key, "cc_decision", {"decision": "approve"})
     case_row = instance(key)
     assert case_row.status == "running" and case_row.next_timer_at is not None  # quarterly monitoring
 

@@ -8,6 +8,7 @@ Set-up steps that are not under test run through the services, as the API tests 
 import shutil
 import threading
 
+import journeys as J
 import pytest
 from conftest import ROOT, _make_app
 from sqlalchemy import select
@@ -145,17 +146,15 @@ def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page
         _do("dpo_officer", "КЦП-2027", "consolidate", {"funding_grows": False, "summary": "Свод"})
         _do("sector_officer", "КЦП-2027", "opinion_sector", {"sector_decision": "agree"})
         _do("dtzn_officer", "КЦП-2027", "opinion_dtzn", {"dtzn_decision": "agree"})
-        _do(
-            "ec_secretary",
+        J.decide(
             "КЦП-2027",
             "ec_decision",
-            {"decision": "recommend", "protocol_ref": "протокол от 20.04.2027 № 2, вопрос 1"},
+            {"decision": "recommend"},
         )
-        _do(
-            "cc_secretary",
+        J.decide(
             "КЦП-2027",
             "cc_decision",
-            {"decision": "agree", "protocol_ref": "протокол от 22.04.2027 № 1, вопрос 3"},
+            {"decision": "agree"},
         )
         title = "О внесении изменений в распоряжение Администрации Томской области от 25.05.2026 № 327-ра"
         _do(
@@ -190,11 +189,10 @@ def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page
         _do("dtzn_officer", "Перечень-2027", "consolidate", {"summary": "Проект"})
         _do("sector_officer", "Перечень-2027", "agree", {"agreement": "agree"})
         _do("coordinator", "Перечень-2027", "coordinator_review", {"decision": "submit"})
-        _do(
-            "wg_secretary",
+        J.decide(
             "Перечень-2027",
             "wg_decision",
-            {"decision": "approve", "effective_date": "2027-01-01", "protocol_ref": "протокол № 4"},
+            {"decision": "approve", "effective_date": "2027-01-01"},
         )
         db.session.remove()
 

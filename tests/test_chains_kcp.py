@@ -68,8 +68,8 @@ def to_order(api, funding_grows=False):
     api.do("dpo_officer", CAMPAIGN, "consolidate", {"funding_grows": funding_grows, "summary": "Свод"})
     api.do("sector_officer", CAMPAIGN, "opinion_sector", {"sector_decision": "agree"})
     api.do("dtzn_officer", CAMPAIGN, "opinion_dtzn", {"dtzn_decision": "agree"})
-    api.do("ec_secretary", CAMPAIGN, "ec_decision", {"decision": "recommend", "protocol_ref": "протокол № 2, вопрос 1"})
-    api.do("cc_secretary", CAMPAIGN, "cc_decision", {"decision": "agree", "protocol_ref": "протокол № 1, вопрос 3"})
+    api.decide(CAMPAIGN, "ec_decision", {"decision": "recommend"})
+    api.decide(CAMPAIGN, "cc_decision", {"decision": "agree"})
 
 
 def test_intake_closes_unsubmitted_requests_with_a_notice_and_the_consolidation_waits_for_assessments(api):

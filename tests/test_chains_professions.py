@@ -88,11 +88,10 @@ def test_no_change_in_a_sector_means_no_agreement_task_for_it_and_the_coordinato
     r = api.do("coordinator", KEY, "coordinator_review", {"decision": "return"}, expect=422)  # a return says why
     assert "comment" in r["error"]["fields"]
     api.do("coordinator", KEY, "coordinator_review", {"decision": "submit"})
-    api.do(
-        "wg_secretary",
+    api.decide(
         KEY,
         "wg_decision",
-        {"decision": "approve", "effective_date": "2028-01-01", "protocol_ref": "протокол от 05.04.2027 № 4, вопрос 1"},
+        {"decision": "approve", "effective_date": "2028-01-01"},
     )
     assert instance(KEY).status == "completed"
     data = client.get("/public/professions/2028.json").get_json()

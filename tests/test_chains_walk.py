@@ -83,17 +83,15 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     api.do("sector_officer", KCP, "opinion_sector", {"sector_decision": "agree"})
     api.do("dtzn_officer", KCP, "opinion_dtzn", {"dtzn_decision": "agree"})
     api.do("finance_officer", KCP, "opinion_finance", {"finance_decision": "agree"})
-    api.do(
-        "ec_secretary",
+    api.decide(
         KCP,
         "ec_decision",
-        {"decision": "recommend", "protocol_ref": "протокол от 20.04.2027 № 2, вопрос 1"},
+        {"decision": "recommend"},
     )
-    api.do(
-        "cc_secretary",
+    api.decide(
         KCP,
         "cc_decision",
-        {"decision": "agree", "protocol_ref": "протокол от 22.04.2027 № 1, вопрос 3"},
+        {"decision": "agree"},
     )
     draft = api.task("dpo_officer", KCP, "draft_order")
     prefilled = api.get_task("dpo_officer", draft["id"]).get_json()["data"]
@@ -134,21 +132,18 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     two = api.start("investor_2", "investor_case", {})["business_key"]
     investor_to_decision(api, "investor_1", one)
     investor_to_decision(api, "investor_2", two)
-    api.do(
-        "wg_secretary",
+    api.decide(
         two,
         "wg_decision",
         {
             "decision": "reject",
             "comment": "Проект не обеспечен финансированием",
-            "protocol_ref": "протокол от 26.04.2027 № 5, вопрос 2",
         },
     )
-    api.do(
-        "wg_secretary",
+    api.decide(
         one,
         "wg_decision",
-        {"decision": "approve", "protocol_ref": "протокол от 26.04.2027 № 5, вопрос 1"},
+        {"decision": "approve"},
     )
     followup = f"{LIST}/{one}"
     assert instance(followup).parent_id == instance(LIST).id
@@ -163,11 +158,10 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     api.do("sector_officer", LIST, "agree", {"agreement": "agree"})
     api.do("sector_officer_2", LIST, "agree", {"agreement": "agree"})
     api.do("coordinator", LIST, "coordinator_review", {"decision": "submit"})
-    api.do(
-        "wg_secretary",
+    api.decide(
         LIST,
         "wg_decision",
-        {"decision": "approve", "effective_date": "2028-01-01", "protocol_ref": "протокол от 05.04.2027 № 6, вопрос 1"},
+        {"decision": "approve", "effective_date": "2028-01-01"},
     )
 
     # the approved case is monitored quarterly until its plan is done

@@ -26,7 +26,7 @@ from workflow_app.models import (
     Protocol,
 )
 from workflow_app.models.council import SignedRecordError
-from workflow_app.services import audit, council, deployment, instances, tasks
+from workflow_app.services import admin_corrections, audit, council, deployment, instances, tasks
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow_app.services.identity import SYSTEM, new_token_value, token_digest
 from workflow_app.services.uow import UnitOfWork
@@ -348,7 +348,8 @@ def test_a_task_closed_outside_the_meeting_blocks_signing(app, people, chains):
     decide(people, meeting, i1, "approve")
     decide(people, meeting, i2, "agree")
     council.sign(a(people["secretary"]), meeting.id)
-    tasks.complete(a(people["secretary"]), i1.task_id, {"decision": "approve"})  # decided outside the meeting
+    admin = a(user("admin_1", ["admin"]))
+    admin_corrections.terminate_instance(admin, q.id, "Дело прекращено по заявлению ПОО")  # closed outside
     with pytest.raises(Conflict) as info:
         council.sign(a(people["chair"]), meeting.id)
     assert info.value.fields["item"] == i1.id and "no longer open" in info.value.message

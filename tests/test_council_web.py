@@ -2,14 +2,18 @@
 members read, the protocol prints, public protocols show without login (issue 5)."""
 
 import re
+from datetime import date
 
 import pytest
+from factories import actor, user
 from flask import g
 from sqlalchemy import select
-from test_council import CC, NOW, chains, open_task, people, start  # noqa: F401  (fixtures)
+from test_council import CC, NOW, chains, open_task, people, start, token_for  # noqa: F401  (fixtures)
 
 from workflow_app.extensions import db
-from workflow_app.models import CollegialBody, HumanTask, Meeting, Protocol
+from workflow_app.models import CollegialBody, Deputy, HumanTask, Meeting, Protocol
+from workflow_app.services import tasks
+from workflow_app.services.errors import Forbidden
 
 FROZEN_AT = NOW
 pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
@@ -135,3 +139,37 @@ def test_secretary_of_one_body_cannot_read_another(app, people, chains):
     client = logged_in(app, "cc_secretary")
     assert client.get("/council/bodies/expert_council").status_code == 403
     assert client.get("/council/bodies/nope").status_code == 404
+
+
+def test_one_persons_form_never_decides_a_collegial_task_web_api_deputy_or_groups(app, people, chains):
+    """#18.1: a collegialBody task is decided only through a signed protocol — the secretary's form, the API,
+    a deputy of the secretary and a person holding the secretary's and the chair's groups are all refused."""
+    q = start("council_test_quota", "КЦП-18")
+    task = open_task(q, "cc_decide")
+    both = user("cc_both", ["cc_secretary", "cc_chair"])
+    db.session.add(
+        Deputy(
+            principal_id=people["secretary"].id,
+            deputy_id=people["sector"].id,
+            starts_on=date(2000, 1, 1),
+            ends_on=date(2099, 1, 1),
+        )
+    )
+    db.session.commit()
+    for person in (people["secretary"], people["sector"], both):
+        with pytest.raises(Forbidden, match="only through a signed protocol"):
+            tasks.complete(actor(person), task.id, {"decision": "approve"})
+    r = app.test_client().post(
+        f"/api/v1/tasks/{task.id}/complete",
+        json={"data": {"decision": "approve"}},
+        headers=token_for(people["secretary"]),
+    )
+    assert r.status_code == 403 and "signed protocol" in r.get_json()["error"]["message"]
+    client = logged_in(app, "cc_secretary")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'id="collegial-notice"' in page and 'id="task-submit"' not in page  # no form to decide with
+    resp = post(client, f"/tasks/{task.id}/complete", {"decision": "approve"}, page=f"/tasks/{task.id}")
+    assert resp.status_code == 403
+    assert "решается только на его заседании и оформляется подписанным протоколом" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).status == "open" and q.status == "running"

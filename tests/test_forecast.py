@@ -103,7 +103,7 @@ def approve_investment_project(api):
     api.do("sector_officer_3", key, "opinion_dnvo", {"dnvo_decision": "agree"})
     api.do("investor_1", key, "plan", staffing_plan())  # Аппаратчик химических производств: 60 people in 2029
     api.do("coordinator", key, "plan_review", {"decision": "agree"})
-    api.do("wg_secretary", key, "wg_decision", {"decision": "approve", "protocol_ref": "протокол № 3 / вопрос 1"})
+    api.decide(key, "wg_decision", {"decision": "approve"})
     return key
 
 
@@ -176,11 +176,10 @@ def test_the_forecast_cycle_on_1_may_runs_to_a_published_forecast(api, app, clie
     api.do("sector_officer", "Прогноз-2027", "agree", {"decision": "remarks", "remarks": "Уточнить группы"})
     api.do("dtzn_officer", "Прогноз-2027", "review", {"review_comment": "Группы уточнены"})
     api.do("sector_officer", "Прогноз-2027", "agree", {"decision": "agree"})
-    api.do(
-        "wg_secretary",
+    api.decide(
         "Прогноз-2027",
         "wg_decision",
-        {"decision": "approve", "protocol_ref": "протокол № 4 / вопрос 2 / решение 1"},
+        {"decision": "approve"},
     )
     db.session.expire_all()
     assert db.session.get(ProcessInstance, forecast.id).status == "completed"
@@ -192,7 +191,7 @@ def test_the_forecast_cycle_on_1_may_runs_to_a_published_forecast(api, app, clie
     assert "Прогноз потребности в кадрах Томской области на 2027–2033 годы" in html
     assert "Химическое производство" in html and ">80<" in html
     out = client.get("/public/forecast/2027.json").get_json()
-    assert out["sources"] == {"answers": 3, "investment_projects": 1} and out["approved"].startswith("протокол № 4")
+    assert out["sources"] == {"answers": 3, "investment_projects": 1} and out["approved"].startswith("протокол от ")
     assert out["totals_by_year"]["2029"] == 80 and out["totals_by_year"]["2028"] == 25
     table = list(
         csv.reader(

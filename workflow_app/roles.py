@@ -38,7 +38,7 @@ GROUP_HEADS: dict[str, str] = {
     "college_officer": "college_director",
 }
 
-# The secretary of each collegial body completes its decision tasks until a protocol does.
+# The secretary of each collegial body: its decision tasks sit in this group until a signed protocol closes them.
 BODY_SECRETARY: dict[str, str] = {
     "coordination_council": "cc_secretary",
     "expert_council": "ec_secretary",

@@ -279,7 +279,8 @@ def task_context(actor: Actor, task_id: int) -> dict:
         "data": data,
         "comments": comments.list_comments(actor, task_id),
         "attachments": attachments.list_attachments(actor, task_id),
-        "can_work": task.status == "open" and acting_identity(actor, task) is not None,
+        # a collegial body's question is decided at its meeting (council), never through this form
+        "can_work": task.status == "open" and not task.collegial_body and acting_identity(actor, task) is not None,
         "can_assign": task.status == "open" and may_assign(actor, task),
         # figures to compare the decision with (e.g. the forecast on the КЦП and professions consolidations)
         "panels": task_panels.panels_for(task, data),

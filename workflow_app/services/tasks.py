@@ -24,6 +24,18 @@ def require_open(task: HumanTask):
         raise Conflict("the task is already closed")
 
 
+def require_not_collegial(task: HumanTask):
+    """A task of a collegial body (``collegialBody``) is decided only by the body: at a meeting whose protocol
+    both signatories sign (``council.sign``), or by a recorded absentee vote where the body's rules allow it —
+    never by one person's form, whatever groups or deputies that person holds."""
+    if task.collegial_body:
+        raise Forbidden(
+            "a collegial body decides this question only through a signed protocol of its meeting: "
+            "the secretary puts it on an agenda, the members vote, the secretary and the presiding chair sign",
+            fields={"collegial_body": task.collegial_body},
+        )
+
+
 def require_worker(actor: Actor, task: HumanTask):
     _not_read_only(actor, task)
     if acting_identity(actor, task) is None:
@@ -224,6 +236,7 @@ def complete(
     with UnitOfWork(actor) as uow:
         task = require_task_visible(actor, task_id)
         require_open(task)
+        require_not_collegial(task)
         require_worker(actor, task)
         if task.owner_id is not None:
             # Delegation (as in Camunda): the delegate works on it and resolves it back; the owner completes.
