@@ -102,7 +102,7 @@ def a(person):
     return actor(person)
 
 
-def ready_meeting(people, task_ids, present=("chair", "m1", "m2", "m3"), when="2026-12-10T10:00"):
+def ready_meeting(people, task_ids, present=("chair", "m1", "m2", "m3"), when="2026-11-30T10:00"):
     sec = a(people["secretary"])
     meeting = council.create_meeting(sec, CC, when, "ул. Ленина, 6, зал заседаний", "in_person")
     items = [council.add_item(sec, meeting.id, tid) for tid in task_ids]
@@ -421,6 +421,9 @@ def test_postponement_to_a_later_meeting_and_numbering_per_body_and_year(app, pe
     council.approve_agenda(a(people["chair"]), later.id)
     council.record_attendance(a(people["secretary"]), later.id, [people[k].id for k in ("chair", "m2", "m4")])
     decide(people, later, moved, "disagree", votes_for=3, text="Не согласовывать до уточнения")
+    with pytest.raises(Conflict, match="not been held yet"):  # #19: not before the meeting (24.12, Tomsk)
+        council.sign(a(people["secretary"]), later.id)
+    clock.set_clock(datetime(2026, 12, 24, 9, 30, tzinfo=UTC))  # 16:30 in Tomsk: the meeting was held
     second = sign_both(people, later)
     assert (second.number, second.year) == (2, 2026)
     assert db.session.get(HumanTask, i2.task_id).submitted["protocol"]["ref"] == "2/1/1"
@@ -450,7 +453,7 @@ def test_membership_history_and_overdue_instructions(app, people, chains):
     assert council.counts_by_status(CC) == {"open": 2, "reported": 0, "done": 0, "overdue": 0, "total": 2}
     assert council.counts_by_status() == council.counts_by_status(CC)  # all bodies
     rows = council.instruction_rows(CC)
-    assert [r["protocol_ref"] for r in rows] == ["протокол от 10.12.2026 № 1, вопрос 1"] * 2
+    assert [r["protocol_ref"] for r in rows] == ["протокол от 30.11.2026 № 1, вопрос 1"] * 2
     # m4 leaves the body; a new member joins: the signed protocol still shows who sat then
     m4_seat = db.session.execute(select(BodyMembership).where(BodyMembership.user_id == people["m4"].id)).scalar_one()
     with pytest.raises(Forbidden):
@@ -482,7 +485,7 @@ def test_only_the_secretary_builds_only_the_chair_approves_and_signs(app, people
     for who in ("m1", "chair", "outsider", "auditor"):
         with pytest.raises(Forbidden):
             council.create_meeting(a(people[who]), CC, "2026-12-10T10:00")
-    meeting = council.create_meeting(a(people["secretary"]), CC, "2026-12-10T10:00")
+    meeting = council.create_meeting(a(people["secretary"]), CC, "2026-11-27T10:00")
     with pytest.raises(Forbidden):
         council.add_item(a(people["m1"]), meeting.id, task.id)
     item = council.add_item(a(people["secretary"]), meeting.id, task.id)

@@ -1,9 +1,12 @@
 """A real roadmap chain (b, the professions list) waits for the Working Group; a signed protocol closes it."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 from test_chains import MONDAY, api, instance, proposal_items  # noqa: F401  (fixtures)
 
+from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask
 from workflow_app.services import council
@@ -64,6 +67,9 @@ def test_the_working_group_decides_a_real_chain_at_a_meeting(api, client):
         },
     )
     assert r.status_code == 200, r.get_json()
+    r = client.post(f"/api/v1/council/meetings/{mid}/sign", headers=sec)  # #19: the meeting is on 08.04
+    assert r.status_code == 409 and "not been held yet" in r.get_json()["error"]["message"]
+    clock.set_clock(datetime(2027, 4, 8, 6, 0, tzinfo=UTC))  # 13:00 in Tomsk on the day of the meeting
     r = client.post(f"/api/v1/council/meetings/{mid}/sign", headers=sec)
     assert r.status_code == 200 and r.get_json()["signed_by_secretary"], r.get_json()
     r = client.post(f"/api/v1/council/meetings/{mid}/sign", headers=chair)

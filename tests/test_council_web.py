@@ -2,7 +2,7 @@
 members read, the protocol prints, public protocols show without login (issue 5)."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from factories import actor, user
@@ -10,6 +10,7 @@ from flask import g
 from sqlalchemy import select
 from test_council import CC, NOW, chains, open_task, people, start, token_for  # noqa: F401  (fixtures)
 
+from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import CollegialBody, Deputy, HumanTask, Meeting, Protocol
 from workflow_app.services import tasks
@@ -107,6 +108,10 @@ def test_secretary_chair_and_member_pages_in_russian(app, people, chains):
         page=murl,
     )
     post(client, f"{murl}/items/{items[1].id}/decision", {"outcome": "agree", "votes_for": "4"}, page=murl)
+    resp = post(client, f"{murl}/sign", page=murl)  # #19: not before the meeting has been held (10.12, Tomsk)
+    html = client.get(murl).get_data(as_text=True)
+    assert "Заседание ещё не состоялось (оно назначено на 10.12.2026 10:00)" in html, html[:3000]
+    clock.set_clock(datetime(2026, 12, 10, 6, 0, tzinfo=UTC))  # 13:00 in Tomsk, after the meeting
     assert post(client, f"{murl}/sign", page=murl).status_code == 302
     html = client.get(f"{murl}/protocol").get_data(as_text=True)
     assert "ПРОЕКТ ПРОТОКОЛА" in html

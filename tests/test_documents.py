@@ -234,6 +234,7 @@ def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, cli
     web = login(client, "wg_secretary")
     draft = web.get(f"/council/meetings/{mid}/protocol.pdf")
     assert draft.status_code == 200 and "ПРОЕКТ" in pdf_text(draft.data)
+    clock.set_clock(datetime(2027, 4, 8, 6, 0, tzinfo=UTC))  # the meeting (08.04, 10:00 in Tomsk) was held
     assert client.post(f"/api/v1/council/meetings/{mid}/sign", headers=sec).status_code == 200
     assert client.post(f"/api/v1/council/meetings/{mid}/sign", headers=chair).status_code == 200
 
@@ -267,17 +268,17 @@ def test_the_english_switch_names_processes_tasks_fields_and_options_in_english(
     for english in (
         "Coordination Council decision on the quota change",  # the form's title
         "Protocol (number, question, decision)",  # a field
-        "Return for revision",  # an option (a decision button)
+        "This question is decided by the collegial body at its meeting",  # no decision buttons: a protocol decides
         "Admission quotas: yearly quota change campaign",  # the process
         "Agree with remarks",  # an option label in the opinions so far
         "full-time",  # an option label in the consolidated table
     ):
         assert english in text, english
-    for russian in ("Решение Координационного совета по изменению КЦП", "Вернуть на доработку", "очная"):
+    for russian in ("Решение Координационного совета по изменению КЦП", "решает коллегиальный орган", "очная"):
         assert russian not in text, russian
     web.set_cookie("lang", "ru")
     text = page_text(web.get(f"/tasks/{open_task_id(key, 'cc_decision')}").get_data(as_text=True))
-    assert "Вернуть на доработку" in text and "Return for revision" not in text
+    assert "решает коллегиальный орган на своём заседании" in text and "is decided by the collegial body" not in text
 
 
 def test_a_poo_takes_its_request_lines_to_excel_and_back_with_errors_by_row_and_column(api, client):

@@ -45,9 +45,21 @@ def _blocked(item: AgendaItem, reason: str, extra: dict | None = None) -> Confli
     )
 
 
+def _check_held(meeting: Meeting) -> None:
+    """A protocol records a meeting that took place: nobody signs it before the meeting's time (Asia/Tomsk)."""
+    if meeting.starts_at > clock.now():
+        when = local(meeting.starts_at)
+        raise Conflict(
+            "the meeting has not been held yet (it is set for %(when)s): its protocol is signed after it",
+            fields={"starts_at": when.isoformat()},
+            when=f"{when:%d.%m.%Y %H:%M}",
+        )
+
+
 def _check_ready_to_sign(meeting: Meeting):
     if meeting.status != "approved":
         _require_open(meeting, "approved")
+    _check_held(meeting)
     q = quorum(meeting)
     if not q.reached:
         raise Conflict("no quorum: a protocol without a quorum decides nothing", fields={"quorum": q.as_dict()})
