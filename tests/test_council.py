@@ -22,11 +22,12 @@ from workflow_app.models import (
     CollegialBody,
     Decision,
     HumanTask,
+    Notification,
     ProcessInstance,
     Protocol,
 )
 from workflow_app.models.council import SignedRecordError
-from workflow_app.services import admin_corrections, audit, council, deployment, instances, tasks
+from workflow_app.services import admin_corrections, audit, council, deployment, instances, scheduler, tasks
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow_app.services.identity import SYSTEM, new_token_value, token_digest
 from workflow_app.services.uow import UnitOfWork
@@ -644,3 +645,33 @@ def test_a_deputy_sits_in_the_secretarys_seat_and_a_cancelled_meeting_frees_its_
     clock.set_clock(datetime(2026, 12, 7, 3, 0, tzinfo=UTC))  # the absence is over
     with pytest.raises(Forbidden):
         council.create_meeting(a(people["sector"]), CC, "2026-12-10T10:00")
+
+
+# --- the scheduler reminds the secretary ------------------------------------------------------------
+
+
+def half_year_notices():
+    db.session.expire_all()
+    return db.session.execute(select(Notification).where(Notification.kind == "council_half_year")).scalars().all()
+
+
+def test_the_council_secretary_is_reminded_when_no_meeting_was_held_in_the_half_year(app, people, chains):
+    """#19 (seed 3.1): the Координационный совет meets at least twice a year; from 1 May (1 November) a
+    half-year without a meeting held or called brings its secretary a reminder, once, sent by the tick."""
+    assert scheduler.tick(datetime(2027, 4, 29, 3, 0, tzinfo=UTC)).council["half_year_reminders"] == 0  # too early
+    result = scheduler.tick(datetime(2027, 5, 4, 3, 0, tzinfo=UTC))
+    assert result.council["half_year_reminders"] == 1
+    [notice] = half_year_notices()
+    assert notice.user_id == people["secretary"].id  # only the secretary, of the Coordination Council only
+    assert "I полугодии 2027 г." in notice.subject and "до 30.06.2027" in notice.body
+    assert scheduler.tick(datetime(2027, 5, 5, 3, 0, tzinfo=UTC)).council["half_year_reminders"] == 0  # once
+    # the second half-year: a meeting is held in September, so November brings no reminder
+    clock.set_clock(datetime(2027, 9, 10, 3, 0, tzinfo=UTC))
+    q = start("council_test_quota", "КЦП-31")
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id], when="2027-09-10T09:00")
+    decide(people, meeting, item, "approve")
+    sign_both(people, meeting)
+    assert scheduler.tick(datetime(2027, 11, 2, 3, 0, tzinfo=UTC)).council["half_year_reminders"] == 0
+    # the next year's first half-year without one: reminded again
+    assert scheduler.tick(datetime(2028, 5, 2, 3, 0, tzinfo=UTC)).council["half_year_reminders"] == 1
+    assert len(half_year_notices()) == 2

@@ -10,7 +10,8 @@ Conflict names the blocking item (``fields={"item": id}``).
 Rooms, each importing only the ones before it: ``seats`` (bodies, memberships, roles on a day),
 ``agenda`` (pending items, meetings, agenda, attendance and quorum), ``decisions`` (votes, postponement),
 ``instructions`` (поручения: tracked records and their queries), ``protocols`` (signing, deleting a draft,
-the public record), ``views`` (page read models).
+the public record), ``views`` (page read models), ``reminders`` (what
+the scheduler tells a secretary).
 Callers use the package's names (``council.sign``), which this module re-exports.
 """
 
@@ -49,6 +50,7 @@ from .protocols import (
     public_view,
     sign,
 )
+from .reminders import chase
 from .seats import (
     ACTIVE_ITEM,
     BODY_GROUP_PREFIX,
@@ -77,6 +79,7 @@ __all__ = [
     "approve_agenda",
     "body_page",
     "cancel_meeting",
+    "chase",
     "complete_instruction",
     "counts_by_status",
     "create_meeting",

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ...engine import clock
 from ...extensions import db
 from ...models import CycleDefinition, ProcessInstance, ProcessModel
-from .. import datacalls, instances, notifications
+from .. import council, datacalls, instances, notifications
 from ..errors import Conflict, Invalid, ServiceError
 from ..identity import SCHEDULER
 from ..uow import UnitOfWork
@@ -31,6 +31,7 @@ class TickResult:
     warnings: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # instance ids whose timers could not fire
     chased: dict = field(default_factory=dict)  # data calls: {"reminders", "heads"}
+    council: dict = field(default_factory=dict)  # {"half_year_reminders", "overdue_instructions"}
     mail: dict = field(default_factory=dict)  # the outbox: {"sent", "retry", "failed"}
     next_due: datetime | None = None
 
@@ -48,6 +49,7 @@ class TickResult:
             "warnings": self.warnings,
             "failed": self.failed,
             "chased": self.chased,
+            "council": self.council,
             "mail": self.mail,
             "max_late_s": self.max_late_s,
             "next_due": _iso(self.next_due),
@@ -65,6 +67,7 @@ def tick(now: datetime | None = None, *, skip_ids=(), timer_limit: int | None = 
     start_due_cycles(now, result)
     fire_due_timers(now, result, skip_ids=set(skip_ids), limit=timer_limit)
     result.chased = datacalls.chase_late(now)  # late data-call answers: reminders, then the head
+    result.council = council.chase(now)  # half-yearly meeting reminders, overdue instructions: the secretary
     result.mail = notifications.send_due(now)
     result.next_due = next_due(clock.now(), exclude_ids=set(skip_ids) | set(result.failed))
     return result
