@@ -17,7 +17,7 @@ from ...models import CollegialBody, Instruction, Meeting, Notification
 from .. import notifications
 from ..identity import SCHEDULER
 from ..uow import UnitOfWork
-from .seats import OPEN_MEETING, local, memberships_on
+from .seats import OPEN_MEETING, memberships_on
 
 # meetings a body holds at least per half-year unless its settings say otherwise (``meetings_per_half_year``)
 MEETINGS_PER_HALF_YEAR = {"coordination_council": 1}
@@ -119,7 +119,7 @@ def _flag_overdue(uow, day: date) -> int:
 def chase(now: datetime | None = None) -> dict:
     """Called by every scheduler tick: the half-yearly meeting reminders and the overdue instructions."""
     now = now or clock.now()
-    day = local(now).date()
+    day = now.astimezone(clock.REGION_TZ).date()
     with UnitOfWork(SCHEDULER) as uow:
         reminded = sum(
             _remind_half_year(uow, body, day)
