@@ -393,12 +393,7 @@ def test_the_list_of_professions_and_the_staffing_plan_as_docx_and_pdf_on_every_
         assert "Специалист Департамента труда и занятости населения" in text and consolidated_by in text
 
     # published after the Working Group's decision: fixed (hash in the audit chain), linked from the public page
-    J.do(
-        "wg_secretary",
-        key,
-        "wg_decision",
-        {"decision": "approve", "effective_date": "2028-01-01", "protocol_ref": "протокол от 05.04.2027 № 4, вопрос 1"},
-    )
+    J.decide(key, "wg_decision", {"decision": "approve", "effective_date": "2028-01-01"})
     fixed = {
         (f.kind, f.fmt): f
         for f in db.session.execute(select(FixedDocument).where(FixedDocument.instance_id == inst_id)).scalars()

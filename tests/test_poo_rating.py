@@ -132,20 +132,16 @@ def test_the_rating_cycle_runs_to_an_approved_published_rating(api, client):
     wg = api.task("wg_secretary", "Рейтинг-ПОО-2027", "wg_decision")
     wg_detail = api.get_task("wg_secretary", wg["id"]).get_json()
     assert [p["id"] for p in wg_detail["panels"]] == ["poo-rating"]  # what the Working Group approves
-    api.do("wg_secretary", "Рейтинг-ПОО-2027", "wg_decision", {"decision": "return", "comment": "Проверить ТТИТ"})
+    api.decide("Рейтинг-ПОО-2027", "wg_decision", {"decision": "return", "comment": "Проверить ТТИТ"})
     api.do("dpo_officer", "Рейтинг-ПОО-2027", "review", {"review_comment": "Проверено"})
-    api.do(
-        "wg_secretary",
-        "Рейтинг-ПОО-2027",
-        "wg_decision",
-        {"decision": "approve", "protocol_ref": "протокол № 5 / вопрос 1 / решение 1"},
-    )
+    protocol = api.decide("Рейтинг-ПОО-2027", "wg_decision", {"decision": "approve"})
     db.session.expire_all()
     assert db.session.get(ProcessInstance, case.id).status == "completed"
 
     html = client.get("/public/poo_rating/2027").get_data(as_text=True)
     assert "Рейтинг профессиональных образовательных организаций Томской области за 2027 год" in html
-    assert "протокол № 5 / вопрос 1 / решение 1" in html
+    day = protocol.meeting.starts_at.astimezone(clock.REGION_TZ)
+    assert f"протокол от {day:%d.%m.%Y} № {protocol.number}, вопрос 1" in html  # the protocol's own reference
     tpt_at = html.index("Томский политехнический техникум")
     assert tpt_at < html.index("Томский техникум информационных технологий")
     assert "Томский аграрный техникум" not in html  # excused: not rated
