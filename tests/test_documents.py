@@ -267,7 +267,6 @@ def test_the_english_switch_names_processes_tasks_fields_and_options_in_english(
     text = " ".join(page_text(html).split())
     for english in (
         "Coordination Council decision on the quota change",  # the form's title
-        "Protocol (number, question, decision)",  # a field
         "This question is decided by the collegial body at its meeting",  # no decision buttons: a protocol decides
         "Admission quotas: yearly quota change campaign",  # the process
         "Agree with remarks",  # an option label in the opinions so far
