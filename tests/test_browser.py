@@ -207,4 +207,4 @@ def test_kcp_request_with_a_table_row_reaches_the_department(live_server, page):
     log_in(page, base, "dpo_officer")
     page.click("#tab-group")
     expect(page.locator("#inbox-table")).to_contain_text("Формальная проверка заявки")
-    expect(page.locator("#inbox-table")).to_contain_text("КЦП-2027/TTIT")
+    expect(page.locator("#inbox-table")).to_contain_text("КЦП-2027/ТТИТ")

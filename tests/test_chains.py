@@ -159,7 +159,7 @@ def open_kcp_campaign(api):
 
 
 def submit_kcp(api, n, lines=None):
-    key = f"КЦП-2027/{'TPT' if n == 1 else 'TTIT'}"
+    key = f"КЦП-2027/{'ТПТ' if n == 1 else 'ТТИТ'}"
     started = api.start(f"college_officer_{n}", "kcp_request", {"year": 2027})
     assert started["business_key"] == key
     api.do(f"college_officer_{n}", key, "fill_request", kcp_request(lines))
@@ -313,7 +313,7 @@ def test_kcp_happy_path_with_a_return_loop_to_the_same_college_and_publication(a
     assert rows[("TPT", "15.02.16")]["form_of_study"] == "очная"
     assert data["order"]["number"] == "321-ра"
     # the whole table in force after the change: every ПОО's lines, the changed ones marked
-    assert len(rows) == 3 and len(data["rows"]) == 4
+    assert len(rows) == 5 and len(data["rows"]) == 6  # ТПТ, ТТИТ and the ПОО of the culture and forestry departments
     assert rows[("TPT", "15.01.05")]["approved_kcp"] == 50 and not rows[("TPT", "15.01.05")]["changed"]
     assert rows[("TPT", "15.02.16")]["changed"] and rows[("TPT", "15.02.16")]["current_kcp"] == 25
     assert [(r["base"], r["changed"]) for r in data["rows"] if r["programme_code"] == "09.02.07"] == [
@@ -325,7 +325,7 @@ def test_kcp_happy_path_with_a_return_loop_to_the_same_college_and_publication(a
     )
     text = client.get("/public/kcp/2027.csv").get_data(as_text=True)
     table = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
-    assert table[0][0] == "ПОО" and len(table) == 5
+    assert table[0][0] == "ПОО" and len(table) == 7
     assert sum(1 for line in table if line[-1] == "изменено") == 2
     assert "Белов" not in text and "Белов" not in html  # no contacts or personal data in the public table
     index = client.get("/public/")
@@ -352,7 +352,7 @@ def test_kcp_request_outside_an_open_campaign_is_refused_with_409(api):
 def test_kcp_rejections_four_eyes_and_reminder_timer(api):
     open_kcp_campaign(api)
     add_groups("college_officer_1", "college_director")
-    key1 = "КЦП-2027/TPT"
+    key1 = "КЦП-2027/ТПТ"
     api.start("college_officer_1", "kcp_request", {"year": 2027})
     api.do("college_officer_1", key1, "fill_request", kcp_request())
     # four-eyes: the one who filled the request may not sign it
@@ -362,7 +362,7 @@ def test_kcp_rejections_four_eyes_and_reminder_timer(api):
     api.do("college_officer_1", key1, "fill_request", kcp_request())
     api.do("college_director_1", key1, "sign_request", {"decision": "sign"})
     # a number that grows needs a justification (if/then on the computed Δ) and programme codes are checked
-    key2 = "КЦП-2027/TTIT"
+    key2 = "КЦП-2027/ТТИТ"
     api.start("college_officer_2", "kcp_request", {"year": 2027})
     bad = kcp_lines("9.2.7")
     bad[0].pop("justification")
@@ -444,7 +444,7 @@ def proposal_items():
             "job_seekers": 12,
             "planned_trainees": 25,
             "providers": "ТПТ",
-            "investment_project": "ИП/SIBHIM/1",
+            "investment_project": "ИП/СХК/1",
             "justification": "Дефицит операторов на предприятиях отрасли",
         },
         {
@@ -478,17 +478,17 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
     )
     sector = api.start("sector_officer", "professions_proposal", {"year": 2028})
     centre = api.start("employment_centre", "professions_proposal", {"year": 2028})
-    assert (sector["business_key"], centre["business_key"]) == ("Перечень-2028/SECTOR", "Перечень-2028/CZN")
-    assert instance("Перечень-2028/CZN").parent_id == instance("Перечень-2028").id
+    assert (sector["business_key"], centre["business_key"]) == ("Перечень-2028/ДПЭ", "Перечень-2028/ЦЗН")
+    assert instance("Перечень-2028/ЦЗН").parent_id == instance("Перечень-2028").id
     api.do(
         "sector_officer",
-        "Перечень-2028/SECTOR",
+        "Перечень-2028/ДПЭ",
         "draft_sector",
         {"year": 2028, "items": proposal_items(), "contact": "Соколов"},
     )
     api.do(
         "employment_centre",
-        "Перечень-2028/CZN",
+        "Перечень-2028/ЦЗН",
         "draft_centre",
         {
             "year": 2028,
@@ -505,11 +505,11 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
         },
     )
     # ДТЗН returns the centre's proposal for clarification: it goes back to the employment centre, not the sector
-    api.do("dtzn_officer", "Перечень-2028/CZN", "review", {"decision": "return", "comment": "Уточните разряд"})
-    assert api.tasks("sector_officer", "Перечень-2028/CZN") == []
+    api.do("dtzn_officer", "Перечень-2028/ЦЗН", "review", {"decision": "return", "comment": "Уточните разряд"})
+    assert api.tasks("sector_officer", "Перечень-2028/ЦЗН") == []
     api.do(
         "employment_centre",
-        "Перечень-2028/CZN",
+        "Перечень-2028/ЦЗН",
         "draft_centre",
         {
             "year": 2028,
@@ -526,8 +526,8 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
             "contact": "ЦЗН",
         },
     )
-    api.do("dtzn_officer", "Перечень-2028/CZN", "review", {"decision": "accept"})
-    api.do("dtzn_officer", "Перечень-2028/SECTOR", "review", {"decision": "accept"})
+    api.do("dtzn_officer", "Перечень-2028/ЦЗН", "review", {"decision": "accept"})
+    api.do("dtzn_officer", "Перечень-2028/ДПЭ", "review", {"decision": "accept"})
     api.do("dtzn_officer", "Перечень-2028", "close_intake", {"decision": "close"})
     api.start("sector_officer", "professions_proposal", {"year": 2028}, expect=409)  # intake closed
 
@@ -556,7 +556,7 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
     assert "effective_date" in refused.value.fields
     api.decide("Перечень-2028", "wg_decision", early | {"effective_date": "2028-01-01"})
     assert instance("Перечень-2028").status == "completed"
-    assert instance("Перечень-2028/SECTOR").status == instance("Перечень-2028/CZN").status == "completed"
+    assert instance("Перечень-2028/ДПЭ").status == instance("Перечень-2028/ЦЗН").status == "completed"
 
     data = client.get("/public/professions/2028.json").get_json()
     assert data["effective_date"] == "2028-01-01" and data["previous_year"] == 2027
@@ -570,7 +570,7 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
     }
     assert next(i for i in data["items"] if i["profession"] == "Сварщик")["duration_hours"] == 480
     assert [i["profession"] for i in data["excluded"]] == ["Наборщик"]
-    assert "ИП/SIBHIM" not in json.dumps(data, ensure_ascii=False)  # the investment link stays internal
+    assert "ИП/СХК" not in json.dumps(data, ensure_ascii=False)  # the investment link stays internal
     assert "Повар" in client.get("/public/professions/2028").get_data(as_text=True)
     assert "Оператор станков с ЧПУ" in client.get("/public/professions/2028.csv").get_data(as_text=True)
 
@@ -646,7 +646,7 @@ def staffing_plan():
 def test_investor_case_returns_escalation_approval_followups_and_aggregates_only(api, client):
     case = api.start("investor_1", "investor_case", {})
     key = case["business_key"]
-    assert key == "ИП/SIBHIM/1"
+    assert key == "ИП/СХК/1"
     bad = questionnaire() | {"average_wage": -1}
     r = api.do("investor_1", key, "questionnaire", bad, expect=422)
     assert "average_wage" in r["error"]["fields"]
@@ -714,7 +714,7 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     )
     assert sorted(c.process_id for c in children) == ["kcp_request", "professions_proposal"]
     kcp_child = next(c for c in children if c.process_id == "kcp_request")
-    assert kcp_child.business_key.startswith("КЦП-2028/TPT/")
+    assert kcp_child.business_key.startswith("КЦП-2028/ТПТ/")
     # the 2028 campaign has not opened yet: the request waits for it, visible to its ПОО only
     waiting = api.task("college_officer_1", kcp_child.business_key, "await_campaign")
     assert waiting["due_at"].startswith("2028-04-15")
@@ -755,7 +755,7 @@ def test_investor_case_on_behalf_and_decline(api):
     api.start("di_officer", "investor_case", {}, expect=422)  # on whose behalf?
     case = api.start("di_officer", "investor_case", {"investor_org_code": "TOMLES"})
     key = case["business_key"]
-    assert key == "ИП/TOMLES/1"
+    assert key == "ИП/ТЛД/1"
     api.start("college_officer_1", "investor_case", {}, expect=403)
     # the questionnaire waits for the investor's own people
     api.do("investor_2", key, "questionnaire", questionnaire() | {"investor_inn": "7017987652"})

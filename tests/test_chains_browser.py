@@ -87,15 +87,15 @@ def chains_server(sqlite_template, tmp_path_factory):
         _start("college_officer_1", "kcp_request", {"year": 2027})
         _do(
             "college_officer_1",
-            "КЦП-2027/TPT",
+            "КЦП-2027/ТПТ",
             "fill_request",
             _request([_line("15.02.16", "Технология машиностроения", "9", 25, 40)]),
         )
-        _do("college_director_1", "КЦП-2027/TPT", "sign_request", {"decision": "sign"})
+        _do("college_director_1", "КЦП-2027/ТПТ", "sign_request", {"decision": "sign"})
         _start("college_officer_2", "kcp_request", {"year": 2027})
         _do(
             "college_officer_2",
-            "КЦП-2027/TTIT",
+            "КЦП-2027/ТТИТ",
             "fill_request",
             _request([_line("09.02.07", "Информационные системы и программирование", "9", 50, 75)]),
         )
@@ -135,14 +135,14 @@ def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page
     log_in(page, base, "college_officer_2")
     page.goto(f"{base}/notices")
     expect(page.locator("#notices-table")).to_contain_text("Заявка закрыта")
-    expect(page.locator("#notices-table")).to_contain_text("КЦП-2027/TTIT")
+    expect(page.locator("#notices-table")).to_contain_text("КЦП-2027/ТТИТ")
     expect(page.locator("#notices-table")).to_contain_text("закрыта без рассмотрения")
     page.screenshot(path=str(SHOTS / "kcp_intake_closed_notice.png"), full_page=True)
     log_out(page)
 
     with app.app_context():
-        _do("dpo_officer", "КЦП-2027/TPT", "formal_check", {"decision": "accept"})
-        _do("dpo_officer", "КЦП-2027/TPT", "assess", {"opinion": "support"})
+        _do("dpo_officer", "КЦП-2027/ТПТ", "formal_check", {"decision": "accept"})
+        _do("dpo_officer", "КЦП-2027/ТПТ", "assess", {"opinion": "support"})
         _do("dpo_officer", "КЦП-2027", "consolidate", {"funding_grows": False, "summary": "Свод"})
         _do("sector_officer", "КЦП-2027", "opinion_sector", {"sector_decision": "agree"})
         _do("dtzn_officer", "КЦП-2027", "opinion_dtzn", {"dtzn_decision": "agree"})
@@ -180,11 +180,11 @@ def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page
         }
         _do(
             "sector_officer",
-            "Перечень-2027/SECTOR",
+            "Перечень-2027/ДПЭ",
             "draft_sector",
             {"year": 2027, "items": [item], "contact": "Соколов"},
         )
-        _do("dtzn_officer", "Перечень-2027/SECTOR", "review", {"decision": "accept"})
+        _do("dtzn_officer", "Перечень-2027/ДПЭ", "review", {"decision": "accept"})
         _do("dtzn_officer", "Перечень-2027", "close_intake", {"decision": "close"})
         _do("dtzn_officer", "Перечень-2027", "consolidate", {"summary": "Проект"})
         _do("sector_officer", "Перечень-2027", "agree", {"agreement": "agree"})
@@ -201,7 +201,7 @@ def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page
     table = page.locator("table.table")
     expect(table).to_contain_text("Томский политехнический техникум")
     expect(table).to_contain_text("Томский техникум информационных технологий")
-    expect(table.locator("tbody tr")).to_have_count(4)
+    expect(table.locator("tbody tr")).to_have_count(6)
     expect(table.locator("tbody tr.changed")).to_have_count(1)
     expect(table.locator("tbody tr.changed")).to_contain_text("15.02.16")
     expect(page.locator("body")).to_contain_text("на базе среднего общего образования")

@@ -3,6 +3,7 @@ submitted request's assessment, a year without requests, the act in force, the o
 timeline from 1 April to a registered order by 31 May and the ПОО's site update by 1 June."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,7 +27,15 @@ from test_chains import (
 from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import AuditEvent, HumanTask, Notification, ProcessInstance, ProcessModel, Publication
+from workflow_app.models import (
+    AuditEvent,
+    HumanTask,
+    Notification,
+    ProcessInstance,
+    ProcessModel,
+    Publication,
+    User,
+)
 from workflow_app.services import demo, deployment
 from workflow_app.services.identity import SYSTEM
 from workflow_app.services.instances import compiled_by_id
@@ -75,7 +84,7 @@ def to_order(api, funding_grows=False):
 def test_intake_closes_unsubmitted_requests_with_a_notice_and_the_consolidation_waits_for_assessments(api):
     open_kcp_campaign(api)
     tpt = submit_kcp(api, 1)
-    ttit = "КЦП-2027/TTIT"
+    ttit = "КЦП-2027/ТТИТ"
     api.start("college_officer_2", "kcp_request", {"year": 2027})
     api.do("college_officer_2", ttit, "fill_request", kcp_request(kcp_lines("09.02.07", 50, 75)))
     # TTIT's director has not signed it when ДепПО decides; an extension needs its date and grounds
@@ -138,7 +147,12 @@ def test_intake_closes_unsubmitted_requests_with_a_notice_and_the_consolidation_
     rows = api.client.get("/public/kcp/2027.json").get_json()["rows"]
     changed = [(r["college_code"], r["programme_code"], r["approved_kcp"]) for r in rows if r["changed"]]
     assert changed == [("TPT", "15.02.16", 40)]  # TTIT's unsubmitted request changed nothing
-    assert {r["college_code"] for r in rows} == {"TPT", "TTIT"}  # …and TTIT's lines are still in the table
+    assert {r["college_code"] for r in rows} == {
+        "TPT",
+        "TTIT",
+        "TMK",
+        "TLTT",
+    }  # …and TTIT's lines are still in the table
 
 
 def test_a_request_returned_after_the_close_keeps_the_campaign_waiting_and_its_rejection_releases_it(api):
@@ -280,3 +294,72 @@ def test_the_site_update_is_due_on_1_june_with_a_reminder(api):
     ).all()
     assert left == []
     assert db.session.execute(select(ProcessInstance).where(ProcessInstance.status == "running")).all() == []
+
+
+def test_founders_other_than_the_dpo_take_the_founders_steps_for_their_own_poo(api, client):
+    """Департамент по культуре and Департамент лесного хозяйства check and assess the requests of the ПОО they
+    founded (the founder in the organisations' registry); ДепПО does so for its own; nobody else sees them."""
+    open_kcp_campaign(api)
+    keys = {}
+    for n, founder_officer in ((1, "dpo_officer"), (3, "sector_officer_4"), (4, "sector_officer_5")):
+        started = api.start(f"college_officer_{n}", "kcp_request", {"year": 2027})
+        key = keys[founder_officer] = started["business_key"]
+        line = json.loads(json.dumps(kcp_request()["lines"][0]))
+        api.do(f"college_officer_{n}", key, "fill_request", kcp_request([line]))
+        api.do(f"college_director_{n}", key, "sign_request", {"decision": "sign"})
+    names = {
+        "dpo_officer": "Департамент профессионального образования Томской области",
+        "sector_officer_4": "Департамент по культуре Томской области",
+        "sector_officer_5": "Департамент лесного хозяйства Томской области",
+    }
+    for officer, key in keys.items():
+        task = api.task(officer, key, "formal_check")
+        assert task["name"] == "Формальная проверка заявки департаментом — учредителем ПОО"
+        assert api.get_task(officer, task["id"]).get_json()["data"]["founder_name"] == names[officer]
+        for other in set(keys) - {officer} | {"sector_officer"}:  # another founder, another industry's department
+            assert [t for t in api.tasks(other, key) if t["task_def"] == "formal_check"] == []
+            api.complete(other, task["id"], {"decision": "accept"}, expect=404)  # not theirs: not even visible
+    # a late check reminds the founder's own people: ДепПО's head, the culture department's officers
+    fire_due(MONDAY + timedelta(days=5))
+    reminded = {
+        (e.business_key, (e.payload or {}).get("group"), (e.payload or {}).get("org")) for e in events("reminder")
+    }
+    assert (keys["dpo_officer"], "dpo_head", "DEPPO") in reminded
+    assert (keys["sector_officer_4"], "sector_officer", "DKULT") in reminded
+    db.session.expire_all()
+    people = dict(db.session.execute(select(User.id, User.username)).all())
+    told = {
+        (instance_id, people[user_id])
+        for instance_id, user_id in db.session.execute(
+            select(Notification.instance_id, Notification.user_id).where(Notification.kind == "reminder")
+        )
+    }
+    culture = instance(keys["sector_officer_4"]).id
+    assert {who for iid, who in told if iid == culture} == {"sector_officer_4"}  # not other departments' officers
+    assert "dpo_head" in {who for iid, who in told if iid == instance(keys["dpo_officer"]).id}
+    for officer, key in keys.items():
+        api.do(officer, key, "formal_check", {"decision": "accept"})
+        api.do(officer, key, "assess", {"opinion": "support", "comment": "Обоснование подтверждено"})
+    assert open_tasks(keys["sector_officer_5"]) == []
+    assert "kcp_decision" in instance(keys["sector_officer_5"]).waiting_messages
+
+
+def test_case_numbers_are_cyrillic_and_found_however_typed(api):
+    open_kcp_campaign(api)
+    key = submit_kcp(api, 1)
+    assert key == "КЦП-2027/ТПТ"
+    case = api.start("investor_1", "investor_case", {})["business_key"]
+    assert case == "ИП/СХК/1"
+    db.session.expire_all()
+    keys = db.session.execute(select(ProcessInstance.business_key)).scalars().all()
+    assert keys and not [k for k in keys if re.search("[A-Za-z]", k)]  # one script: no Latin letter in any
+    # typed on a Latin layout or in lower case: «k» and «T», «P» are Latin here
+    for typed in ("kцп-2027/tпт", "КЦП-2027/ТПТ", "кцп-2027/тпт", " KЦП-2027/TПT "):
+        found = [t["business_key"] for t in api.tasks("dpo_officer", typed)]
+        assert found == [key], typed
+        r = api.client.get("/api/v1/instances", query_string={"business_key": typed}, headers=api._h("admin"))
+        assert [i["business_key"] for i in r.get_json()] == [key], typed
+    assert [t["business_key"] for t in api.tasks("investor_1", "ип/cxk/1")] == [case]
+    assert api.tasks("dpo_officer", "КЦП-2027/ТТИТ") == [] and api.tasks("dpo_officer", "кцп-2028/тпт") == []
+    r = api.client.get("/api/v1/audit/events", query_string={"business_key": "kцп-2027/тпт"}, headers=api._h("auditor"))
+    assert r.status_code == 200 and {e["business_key"] for e in r.get_json()["events"]} == {key}

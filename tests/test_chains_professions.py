@@ -8,7 +8,7 @@ from test_chains import MONDAY, ROOT, Api, instance
 
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import HumanTask, Organisation
+from workflow_app.models import HumanTask, Notification, Organisation
 from workflow_app.services import demo, deployment
 from workflow_app.services.identity import SYSTEM
 
@@ -48,7 +48,7 @@ def open_cycle(api):
 def test_proposals_work_on_the_list_in_force(api):
     open_cycle(api)
     api.start("sector_officer", "professions_proposal", {"year": 2028})
-    key = f"{KEY}/SECTOR"
+    key = f"{KEY}/ДПЭ"
     bad = [
         item("exclude", "Токарь-карусельщик"),  # not on last year's list
         item("add", "Сварщик"),  # already on it
@@ -69,11 +69,11 @@ def test_no_change_in_a_sector_means_no_agreement_task_for_it_and_the_coordinato
     api.start("employment_centre", "professions_proposal", {"year": 2028})
     api.do(
         "employment_centre",
-        f"{KEY}/CZN",
+        f"{KEY}/ЦЗН",
         "draft_centre",
         {"year": 2028, "items": [item("exclude", "Продавец продовольственных товаров", "Торговля")], "contact": "ЦЗН"},
     )
-    api.do("dtzn_officer", f"{KEY}/CZN", "review", {"decision": "accept"})
+    api.do("dtzn_officer", f"{KEY}/ЦЗН", "review", {"decision": "accept"})
     api.do("dtzn_officer", KEY, "close_intake", {"decision": "close"})
     api.do("dtzn_officer", KEY, "consolidate", {"summary": "Проект"})
     agree = (
@@ -100,3 +100,40 @@ def test_no_change_in_a_sector_means_no_agreement_task_for_it_and_the_coordinato
     assert {i["status"] for i in data["items"]} == {"сохранена"}
     html = client.get("/public/professions/2028").get_data(as_text=True)
     assert "Дата начала применения: 01.01.2028" in html and "Исключены в этом году" in html
+
+
+def test_closing_the_intake_closes_unsent_proposals_with_a_notice_so_none_outlives_its_cycle(api):
+    open_cycle(api)
+    api.start("sector_officer", "professions_proposal", {"year": 2028})  # sent and reviewed
+    api.do(
+        "sector_officer",
+        f"{KEY}/ДПЭ",
+        "draft_sector",
+        {"year": 2028, "items": [item("add", "Фрезеровщик")], "contact": "Соколов"},
+    )
+    api.start("sector_officer_2", "professions_proposal", {"year": 2028})  # never sent
+    api.start("employment_centre", "professions_proposal", {"year": 2028})  # sent, not yet reviewed
+    api.do(
+        "employment_centre",
+        f"{KEY}/ЦЗН",
+        "draft_centre",
+        {"year": 2028, "items": [item("keep", "Повар", "Общественное питание")], "contact": "ЦЗН"},
+    )
+    api.do("dtzn_officer", f"{KEY}/ДПЭ", "review", {"decision": "accept"})
+    r = api.do("dtzn_officer", KEY, "close_intake", {"decision": "close"}, expect=409)  # review what was sent first
+    assert f"{KEY}/ЦЗН" in r["error"]["message"]
+    assert instance(f"{KEY}/ДПР").status == "running" and api.task("sector_officer_2", f"{KEY}/ДПР", "draft_sector")
+    api.do("dtzn_officer", f"{KEY}/ЦЗН", "review", {"decision": "accept"})
+    api.do("dtzn_officer", KEY, "close_intake", {"decision": "close"})
+    assert instance(f"{KEY}/ДПР").status == "completed"
+    assert api.tasks("sector_officer_2", f"{KEY}/ДПР") == []
+    db.session.expire_all()
+    notice = db.session.execute(
+        select(Notification).where(Notification.instance_id == instance(f"{KEY}/ДПР").id, Notification.kind == "notice")
+    ).scalar_one()
+    assert "не направлены" in notice.body and "закрыт" in notice.body
+    assert api.start("sector_officer_2", "professions_proposal", {"year": 2028}, expect=409)  # too late now
+    collected = api.task("dtzn_officer", KEY, "consolidate")
+    data = api.get_task("dtzn_officer", collected["id"]).get_json()["data"]
+    assert data["proposals"]["closed_unsubmitted"] == [f"{KEY}/ДПР"]
+    assert {p["business_key"] for p in data["proposals"]["proposals"]} == {f"{KEY}/ДПЭ", f"{KEY}/ЦЗН"}

@@ -71,14 +71,14 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     api.start("dpo_officer", "kcp_campaign", {"year": 2027})
     api.do("dpo_officer", KCP, "announce", {"intake_deadline": "2027-04-19", "announcement": "Приём заявок открыт"})
     api.start("college_officer_1", "kcp_request", {"year": 2027})
-    api.do("college_officer_1", f"{KCP}/TPT", "fill_request", kcp_request())
-    api.do("college_director_1", f"{KCP}/TPT", "sign_request", {"decision": "sign"})
+    api.do("college_officer_1", f"{KCP}/ТПТ", "fill_request", kcp_request())
+    api.do("college_director_1", f"{KCP}/ТПТ", "sign_request", {"decision": "sign"})
     api.start("college_officer_2", "kcp_request", {"year": 2027})
-    api.do("college_officer_2", f"{KCP}/TTIT", "fill_request", kcp_request(kcp_lines("09.02.07", 50, 75)))
+    api.do("college_officer_2", f"{KCP}/ТТИТ", "fill_request", kcp_request(kcp_lines("09.02.07", 50, 75)))
     api.do("dpo_officer", KCP, "close_intake", {"decision": "close"})
     api.start("college_officer_2", "kcp_request", {"year": 2027}, expect=409)  # too late
-    api.do("dpo_officer", f"{KCP}/TPT", "formal_check", {"decision": "accept"})
-    api.do("dpo_officer", f"{KCP}/TPT", "assess", {"opinion": "support"})
+    api.do("dpo_officer", f"{KCP}/ТПТ", "formal_check", {"decision": "accept"})
+    api.do("dpo_officer", f"{KCP}/ТПТ", "assess", {"opinion": "support"})
     api.do("dpo_officer", KCP, "consolidate", {"funding_grows": True, "summary": "Свод"})
     api.do("sector_officer", KCP, "opinion_sector", {"sector_decision": "agree"})
     api.do("dtzn_officer", KCP, "opinion_dtzn", {"dtzn_decision": "agree"})
@@ -106,7 +106,7 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     api.do("deputy_governor", KCP, "sign_order", {"decision": "sign"})
     api.do("records_office", KCP, "register_order", {"order_number": "321-ра", "order_date": "2027-05-24"})
     api.do(
-        "college_officer_1", f"{KCP}/TPT", "confirm_site", {"site_url": "https://tpt.example/abitur", "confirmed": True}
+        "college_officer_1", f"{KCP}/ТПТ", "confirm_site", {"site_url": "https://tpt.example/abitur", "confirmed": True}
     )
 
     # (b) the 2028 list: last year's list carried over; an industry, an employment centre and an investor propose
@@ -115,14 +115,14 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     api.start("sector_officer", "professions_proposal", {"year": 2028})
     api.do(
         "sector_officer",
-        f"{LIST}/SECTOR",
+        f"{LIST}/ДПЭ",
         "draft_sector",
         {"year": 2028, "contact": "Соколов", "items": [item("exclude", "Наборщик", "Полиграфия")]},
     )
     api.start("employment_centre", "professions_proposal", {"year": 2028})
     api.do(
         "employment_centre",
-        f"{LIST}/CZN",
+        f"{LIST}/ЦЗН",
         "draft_centre",
         {"year": 2028, "contact": "ЦЗН", "items": [item("modify", "Повар", "Общественное питание", grade="5")]},
     )
@@ -151,7 +151,7 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
         "data"
     ]
     api.do("sector_officer", followup, "draft_sector", {"year": 2028, "contact": "Соколов", "items": proposal["items"]})
-    for key in (f"{LIST}/SECTOR", f"{LIST}/CZN", followup):
+    for key in (f"{LIST}/ДПЭ", f"{LIST}/ЦЗН", followup):
         api.do("dtzn_officer", key, "review", {"decision": "accept"})
     api.do("dtzn_officer", LIST, "close_intake", {"decision": "close"})
     api.do("dtzn_officer", LIST, "consolidate", {"summary": "Проект перечня на 2028 год"})
@@ -177,7 +177,7 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
 
     # results: the whole КЦП table (both ПОО), the whole list (last year's items carried over)
     kcp = client.get("/public/kcp/2027.json").get_json()
-    assert {r["college_code"] for r in kcp["rows"]} == {"TPT", "TTIT"}
+    assert {r["college_code"] for r in kcp["rows"]} == {"TPT", "TTIT", "TMK", "TLTT"}
     assert [(r["college_code"], r["programme_code"]) for r in kcp["rows"] if r["changed"]] == [("TPT", "15.02.16")]
     professions = client.get("/public/professions/2028.json").get_json()
     status = {i["profession"]: i["status"] for i in professions["items"]}

@@ -22,11 +22,11 @@ def test_the_working_group_decides_a_real_chain_at_a_meeting(api, client):
     api.start("sector_officer", "professions_proposal", {"year": 2028})
     api.do(
         "sector_officer",
-        f"{key}/SECTOR",
+        f"{key}/ДПЭ",
         "draft_sector",
         {"year": 2028, "items": proposal_items(), "contact": "Соколов"},
     )
-    api.do("dtzn_officer", f"{key}/SECTOR", "review", {"decision": "accept"})
+    api.do("dtzn_officer", f"{key}/ДПЭ", "review", {"decision": "accept"})
     api.do("dtzn_officer", key, "close_intake", {"decision": "close"})
     api.do("dtzn_officer", key, "consolidate", {"summary": "Проект перечня"})
     api.do("sector_officer", key, "agree", {"agreement": "agree"})

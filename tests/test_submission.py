@@ -9,7 +9,7 @@ from workflow_app.services import instances
 FROZEN_AT = MONDAY
 pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
-KEY = "КЦП-2027/TPT"
+KEY = "КЦП-2027/ТПТ"
 
 
 def _request_task(api):

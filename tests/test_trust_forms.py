@@ -128,7 +128,7 @@ def test_a_college_cannot_slip_another_departments_opinion_into_its_request(api)
     assert {"opinion_dtzn", "queued_for"} <= set(answer["error"]["fields"])
     assert instances_count() == 1  # the campaign only
     started = api.start("college_officer_1", "kcp_request", {"year": 2027})
-    assert started["business_key"] == "КЦП-2027/TPT"
+    assert started["business_key"] == "КЦП-2027/ТПТ"
 
 
 def test_the_web_start_page_shows_the_start_form_and_reads_only_its_fields(api, client):
@@ -152,14 +152,14 @@ def test_the_web_start_page_shows_the_start_form_and_reads_only_its_fields(api, 
 def test_the_web_form_cannot_change_a_read_only_or_computed_field(api, client):
     open_kcp_campaign(api)
     api.start("college_officer_1", "kcp_request", {"year": 2027})
-    task = api.task("college_officer_1", "КЦП-2027/TPT", "fill_request")
+    task = api.task("college_officer_1", "КЦП-2027/ТПТ", "fill_request")
     web_login(client, "college_officer_1")
     page = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     lock = re.search(r'name="lock_version" value="(\d+)"', page).group(1)
     forged = html_fields(kcp_request()) | {"year": "1999", "total_delta": "1000", "lines-0-delta": "1000"}
     r = web_post(client, f"/tasks/{task['id']}/complete", {**forged, "lock_version": lock}, f"/tasks/{task['id']}")
     assert r.status_code == 302, r.get_data(as_text=True)
-    data = instances.instance_data(instance("КЦП-2027/TPT"))
+    data = instances.instance_data(instance("КЦП-2027/ТПТ"))
     assert data["year"] == 2027 and data["total_delta"] == 25 and data["lines"][0]["delta"] == 25
 
 

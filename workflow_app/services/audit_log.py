@@ -21,9 +21,9 @@ from ..diagram import DiagramError, render_svgs
 from ..engine import clock
 from ..extensions import db
 from ..i18n import content_text
-from ..models import AuditEvent, HumanTask, Organisation, User
+from ..models import AuditEvent, HumanTask, Organisation, ProcessInstance, User
 from ..roles import ROLES
-from . import audit, audit_readable, instances, spreadsheets
+from . import audit, audit_readable, case_numbers, instances, spreadsheets
 from .access import require_instance_visible
 from .errors import Conflict, Forbidden, Invalid, TooLarge
 from .identity import Actor
@@ -227,7 +227,9 @@ def _query(f: Filters):
     if f.instance_id is not None:
         q = q.where(AuditEvent.instance_id == f.instance_id)
     if f.business_key:
-        q = q.where(AuditEvent.business_key == f.business_key)
+        q = q.where(
+            AuditEvent.business_key.in_(case_numbers.matching_keys(ProcessInstance.business_key, f.business_key))
+        )
     if f.actor_ids is not None:
         q = q.where(AuditEvent.actor_id.in_(f.actor_ids))
     if f.actor_name:

@@ -45,9 +45,38 @@ ORGANISATIONS = [
     ("CZN", "Центр занятости населения города Томска и Томского района", "employment_centre", None),
     ("TPT", "Томский политехнический техникум", "college", None),
     ("TTIT", "Томский техникум информационных технологий", "college", None),
+    ("TMK", "Томский музыкальный колледж имени Э.В. Денисова", "college", None),
+    ("TLTT", "Томский лесотехнический техникум", "college", None),
     ("SIBHIM", "ООО «Сибирский химический комбинат — Новые материалы»", "investor", "7017123451"),
     ("TOMLES", "АО «Томлесдрев-Инвест»", "investor", "7017987652"),
 ]
+
+# Short names (abbreviations as officials write them): the organisation's part of a case number, «КЦП-2027/ТПТ».
+SHORT_NAMES = {
+    "DEPPO": "ДепПО",
+    "DTZN": "ДТЗН",
+    "DI": "ДИ",
+    "DFIN": "ДФ",
+    "SECTOR": "ДПЭ",
+    "DPR": "ДПР",
+    "DKULT": "ДК",
+    "DLES": "ДЛХ",
+    "DNVO": "ДНВО",
+    "RPO": "РПО",
+    "LEGAL": "ПУ",
+    "RECORDS": "УД",
+    "ADM": "АТО",
+    "CZN": "ЦЗН",
+    "TPT": "ТПТ",
+    "TTIT": "ТТИТ",
+    "TMK": "ТМК",
+    "TLTT": "ТЛТТ",
+    "SIBHIM": "СХК",
+    "TOMLES": "ТЛД",
+}
+
+# The founder department of each demo ПОО: it takes the founder's steps (formal check, assessment) for its ПОО.
+FOUNDERS = {"TPT": "DEPPO", "TTIT": "DEPPO", "TMK": "DKULT", "TLTT": "DLES"}
 
 ROLE_ORG = {
     "dpo_officer": "DEPPO",
@@ -88,6 +117,17 @@ EXTRA_USERS = [
     ("college_director_1", "Директор ТПТ (Зайцева Людмила Петровна)", ["college_director"], "TPT"),
     ("college_officer_2", "Сотрудник ТТИТ (Голубев Артём Романович)", ["college_officer"], "TTIT"),
     ("college_director_2", "Директор ТТИТ (Тарасова Вера Анатольевна)", ["college_director"], "TTIT"),
+    ("college_officer_3", "Сотрудник ТМК (Лаптева Ирина Олеговна)", ["college_officer"], "TMK"),
+    ("college_director_3", "Директор ТМК (Шестаков Роман Юрьевич)", ["college_director"], "TMK"),
+    ("college_officer_4", "Сотрудник ТЛТТ (Фомин Глеб Сергеевич)", ["college_officer"], "TLTT"),
+    ("college_director_4", "Директор ТЛТТ (Кудрявцева Нина Павловна)", ["college_director"], "TLTT"),
+    ("sector_officer_4", "Специалист Департамента по культуре (Полякова Дарья Игоревна)", ["sector_officer"], "DKULT"),
+    (
+        "sector_officer_5",
+        "Специалист Департамента лесного хозяйства (Герасимов Илья Викторович)",
+        ["sector_officer"],
+        "DLES",
+    ),
     (
         "sector_officer_2",
         "Специалист Департамента потребительского рынка (Егорова Ксения Андреевна)",
@@ -143,6 +183,8 @@ KCP_LINES = [
     ),
     ("TTIT", "ppssz", "09.02.07", "Информационные системы и программирование", "full_time", "9", 50),
     ("TTIT", "ppssz", "09.02.07", "Информационные системы и программирование", "full_time", "11", 25),
+    ("TMK", "ppssz", "53.02.03", "Инструментальное исполнительство (по видам инструментов)", "full_time", "9", 20),
+    ("TLTT", "ppssz", "35.02.01", "Лесное и лесопарковое хозяйство", "full_time", "9", 25),
 ]
 
 
@@ -236,6 +278,12 @@ def load(actor: Actor, password: str | None = None) -> DemoResult:
                 orgs[code] = Organisation(code=code, name=name, kind=kind, inn=inn)
                 db.session.add(orgs[code])
                 result.organisations_created.append(code)
+        for code, short in SHORT_NAMES.items():
+            if orgs[code].short_name is None:
+                orgs[code].short_name = short
+        for code, founder in FOUNDERS.items():
+            if orgs[code].founder is None:
+                orgs[code].founder = orgs[founder]
         db.session.flush()
         existing = {u.username: u for u in db.session.execute(select(User)).scalars()}
         for username, display, groups, org_code in demo_users():

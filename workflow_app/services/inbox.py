@@ -26,7 +26,7 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, Membership, ProcessInstance, User
 from ..roles import GROUP_HEADS
-from . import attachments, comments, instances, organisations, task_panels
+from . import attachments, case_numbers, comments, instances, organisations, task_panels
 from .access import acting_identity, identities, may_assign, require_task_readable
 from .errors import Forbidden, Invalid
 from .identity import Actor
@@ -92,7 +92,10 @@ def _plan(actor: Actor, view: str, filters: TaskFilters, created_after: datetime
     params = {
         "now": clock.now(),
         "process_id": filters.process_id,
-        "business_key": filters.business_key,
+        # a case number however typed (letter case, Latin look-alikes): the stored numbers it reads as
+        "business_key": case_numbers.matching_keys(ProcessInstance.business_key, filters.business_key)
+        if filters.business_key
+        else None,
         "due_before": filters.due_before,
         "created_after": created_after,
     }
@@ -128,7 +131,7 @@ def _branches(shape: _Shape):
     if shape.process:
         base = base.where(HumanTask.process_id == bindparam("process_id"))
     if shape.business_key:
-        base = base.where(HumanTask.business_key == bindparam("business_key"))
+        base = base.where(HumanTask.business_key.in_(bindparam("business_key", expanding=True)))
     if shape.due_before:
         base = base.where(HumanTask.due_at.is_not(None), HumanTask.due_at <= bindparam("due_before"))
     if shape.view == "overdue":

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, ProcessModel
-from . import form_input, instances, organisations
+from . import case_numbers, form_input, instances, organisations
 from .access import can_see_task, visible_instances_clause
 from .errors import Invalid
 from .identity import Actor
@@ -117,7 +117,9 @@ def list_instances(
     if status:
         query = query.where(ProcessInstance.status == status)
     if business_key:
-        query = query.where(ProcessInstance.business_key == business_key)
+        query = query.where(  # a case number however typed (letter case, Latin look-alikes)
+            ProcessInstance.business_key.in_(case_numbers.matching_keys(ProcessInstance.business_key, business_key))
+        )
     rows = (
         db.session.execute(query.order_by(ProcessInstance.id.desc()).offset((page - 1) * per_page).limit(per_page + 1))
         .scalars()

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance
-from .. import instances, notifications, organisations
+from .. import case_numbers, instances, notifications, organisations
 from ..errors import Conflict, Forbidden, Invalid
 from ..operations import START_HOOKS, UNSET, operation
 
@@ -152,8 +152,9 @@ def _kcp_request_hook(uow, actor, req):
     req.data["year"] = year
     req.data["queued_for"] = None
     kcp.prefill_request(req.data, year, org)
+    kcp.founder_data(req.data, org)
     req.parent = req.parent or campaign
-    req.business_key = cfg["request_business_key"].format(year=year, org=org.code)
+    req.business_key = cfg["request_business_key"].format(year=year, org=case_numbers.org_part(org))
     req.title = req.title or cfg["request_title"].format(year=year, org_name=org.name)
     if _running_with_key("kcp_request", req.business_key):
         raise Conflict(_("Your organisation already has a request in this campaign: %(key)s", key=req.business_key))
@@ -178,7 +179,7 @@ def _proposal_hook(uow, actor, req):
     req.data["year"] = year
     req.data["queued_for"] = None
     req.parent = req.parent or cycle
-    code = org.code if org is not None else actor.username
+    code = case_numbers.org_part(org) if org is not None else case_numbers.cyrillic(actor.username)
     req.business_key = cfg["proposal_business_key"].format(year=year, org=code)
     req.title = req.title or cfg["proposal_title"].format(year=year, org_name=org.name if org else actor.username)
     if _running_with_key("professions_proposal", req.business_key):
@@ -221,7 +222,7 @@ def _investor_hook(uow, actor, req):
     # the investor's identifying data comes from its registry record, never from what its user types
     registry = organisations.identity(org.id)
     req.data.update(investor_name=registry["name"], investor_inn=registry["inn"], investor_ogrn=registry["ogrn"])
-    req.business_key = cfg["case_business_key"].format(org=org.code, n=n)
+    req.business_key = cfg["case_business_key"].format(org=case_numbers.org_part(org), n=n)
     req.title = req.title or cfg["case_title"].format(project=req.data.get("project_name") or req.business_key)
     req.check_permission = False  # checked above
 
@@ -293,6 +294,12 @@ def remind(ctx, params, data):
     """A late step: the head of the responsible group is reminded (audit event + in-app/e-mail notice)."""
     group = str(params.get("group") or "")
     about = str(params.get("about") or "")
+    org_code = params.get("org")  # only that organisation's members of the group (the ПОО's founder department)
+    org_id = (
+        db.session.execute(select(Organisation.id).where(Organisation.code == str(org_code))).scalar()
+        if org_code
+        else None
+    )
     task = db.session.execute(
         select(HumanTask)
         .where(HumanTask.instance_id == ctx.instance.id, HumanTask.task_def == about, HumanTask.status == "open")
@@ -304,6 +311,7 @@ def remind(ctx, params, data):
         task_id=task.id if task else None,
         payload={
             "group": group,
+            "org": org_code or None,
             "task": about,
             "name": task.name if task else None,
             "due_at": task.due_at.isoformat() if task and task.due_at else None,
@@ -313,7 +321,7 @@ def remind(ctx, params, data):
     key = f" ({ctx.instance.business_key})" if ctx.instance.business_key else ""
     notifications.queue(
         ctx.uow,
-        notifications.members_of(group),
+        notifications.members_of(group, org_id),
         "reminder",
         f"Просрочено: {name}",
         f"Срок задачи «{name}» по делу «{ctx.instance.title}»{key} истёк.\n",

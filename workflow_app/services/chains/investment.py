@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import Organisation
-from .. import instances, publication
+from .. import case_numbers, instances, publication
 from ..errors import Invalid
 from ..operations import operation
 from . import _, _year, config, kcp
@@ -86,7 +86,8 @@ def start_followups(ctx, params, data):
                 _("The staffing plan names an unknown college: %(code)s", code=code), fields={"measures": str(code)}
             )
         kcp_year, campaign = kcp.target_campaign(year)  # never a finished campaign: the next one that takes requests
-        key = cfg["kcp"]["request_business_key"].format(year=kcp_year, org=org.code) + f"/{case.business_key}"
+        key = cfg["kcp"]["request_business_key"].format(year=kcp_year, org=case_numbers.org_part(org))
+        key += f"/{case.business_key}"
         lines = [
             {
                 "programme_code": m.get("programme_code"),
@@ -105,6 +106,7 @@ def start_followups(ctx, params, data):
             "investment_case": case.business_key,
             "queued_for": None,
         }
+        kcp.founder_data(start, org)
         if campaign is None:
             start.update(kcp.queue_data(kcp_year))  # waits for its year's campaign, then joins it
         child = instances.start_instance(

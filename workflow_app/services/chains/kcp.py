@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ...engine import clock
 from ...extensions import db
-from ...models import HumanTask, ProcessInstance
+from ...models import HumanTask, Organisation, ProcessInstance
 from .. import documents, instances, notifications, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
@@ -154,6 +154,21 @@ def prefill_request(data: dict, year: int, org) -> None:
     act, _rows = table_in_force(year)
     data.setdefault("lines", _lines_in_force(year, org.code))
     data["act_in_force"] = act_reference(act) if act.get("number") else ""
+
+
+def founder_data(data: dict, org) -> None:
+    """Who takes the founder's steps of the ПОО's request (formal check, assessment, their reminders): the ПОО's
+    founder department from the organisations' registry (``kcp.founders.default`` where none is registered) and
+    the groups it acts in (``kcp.founders.groups``; a founder not listed there acts as a sector department)."""
+    cfg = config()["kcp"]["founders"]
+    founder = (
+        org.founder
+        or db.session.execute(select(Organisation).where(Organisation.code == cfg["default"])).scalar_one_or_none()
+    )
+    if founder is None:
+        raise Conflict(_("The ПОО %(name)s has no founder department in the registry", name=org.name))
+    officer, head = cfg["groups"].get(founder.code, cfg["other"])
+    data.update(founder_code=founder.code, founder_name=founder.name, founder_group=officer, founder_head_group=head)
 
 
 def campaign_data(data: dict, year: int) -> None:

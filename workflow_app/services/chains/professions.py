@@ -5,7 +5,9 @@ the one recorded by ``establish_list``; ``flask demo load`` seeds one). Proposal
 exclude its items (``check_profession_proposal`` refuses an exclusion, a keep or a change of an item that
 is not on it, and an addition of one that is); the draft list (``draft_professions_list``) is the list in
 force with the accepted proposals applied, and names every sector department whose professions change —
-each of them agrees its part (one task per department). The published list is the whole list in force
+each of them agrees its part (one task per department). When the intake closes, ``collect_profession_proposals``
+closes every proposal not sent by then with a notice to its author (none outlives its cycle), after ДТЗН has
+reviewed every one sent. The published list is the whole list in force
 from its «дата начала применения» (never before the decision), with what changed this year.
 """
 
@@ -16,12 +18,14 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance, Publication
-from .. import documents, instances, publication
+from .. import documents, instances, notifications, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
 from . import _, _deliver, _org, _submitted, _waiting_children, _year, config
+from .kcp import ru_date
 
 PROFESSIONS_DECISION = "professions_decision"
+INTAKE_CLOSED = "professions_intake_closed"
 PROGRAMME_TYPE = {"training": "подготовка", "retraining": "переподготовка", "upskilling": "повышение квалификации"}
 ITEM_STATUS = {"add": "новая", "keep": "сохранена", "modify": "изменена", "exclude": "исключена", None: "сохранена"}
 ITEM_FIELDS = ("profession", "okpdtr_code", "programme_type", "grade", "duration_hours", "sector", "providers")
@@ -120,10 +124,55 @@ def check_profession_proposal(ctx, params, data):
     return {"checked": len(data.get("items") or [])}
 
 
+def _close_unsubmitted(ctx, prefix: str) -> list[str]:
+    """The intake closes: a proposal still being drafted (or returned for clarification and not sent again) is
+    closed with a notice to its author; a proposal sent and not yet reviewed by ДТЗН refuses the closing."""
+    unreviewed = (
+        db.session.execute(
+            select(ProcessInstance.business_key)
+            .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+            .where(
+                ProcessInstance.process_id == "professions_proposal",
+                ProcessInstance.status == "running",
+                ProcessInstance.business_key.like(prefix + "%"),
+                HumanTask.task_def == "review",
+                HumanTask.status == "open",
+            )
+            .order_by(ProcessInstance.business_key)
+        )
+        .scalars()
+        .all()
+    )
+    if unreviewed:
+        raise Conflict(
+            _("Review the proposals sent before closing the intake: %(keys)s", keys=", ".join(unreviewed)),
+            fields={"decision": ", ".join(unreviewed)},
+        )
+    when = ru_date(clock.now())
+    closed = []
+    for child in _waiting_children("professions_proposal", prefix, INTAKE_CLOSED):
+        text = _(
+            "The intake of proposals to the professions list of the cycle %(cycle)s closed on %(date)s; your"
+            " proposals %(key)s were not sent by then and are closed without consideration.",
+            cycle=ctx.instance.business_key,
+            date=when,
+            key=child.business_key,
+        )
+        _deliver(ctx, child, INTAKE_CLOSED, {"closed_on": when, "notice": text})
+        ctx.uow.record("notice", instance=child, payload={"to_org_id": child.initiator_org_id, "text": text})
+        people = notifications.members_of("sector_officer", child.initiator_org_id) + notifications.members_of(
+            "employment_centre", child.initiator_org_id
+        )
+        notifications.queue(ctx.uow, people, "notice", _("Proposals closed"), text, instance_id=child.id)
+        closed.append(child.business_key)
+    return closed
+
+
 @operation("collect_profession_proposals")
 def collect_profession_proposals(ctx, params, data):
     year = _year(data.get("year"))
     prefix = config()["professions"]["proposal_business_key"].format(year=year, org="")
+    closed = _close_unsubmitted(ctx, prefix)
     proposals, items = [], []
     for child in _waiting_children("professions_proposal", prefix, PROFESSIONS_DECISION):
         d = _submitted(child)
@@ -141,6 +190,7 @@ def collect_profession_proposals(ctx, params, data):
             )
     return {
         "count": len(proposals),
+        "closed_unsubmitted": closed,
         "proposals": proposals,
         "ids": [p["instance_id"] for p in proposals],
         "items": items,
