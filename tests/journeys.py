@@ -155,6 +155,7 @@ def kcp_to_expert_council(year=2027):
     do("sector_officer", key, "opinion_sector", {"sector_decision": "agree"})
     do("dtzn_officer", key, "opinion_dtzn", {"dtzn_decision": "agree_with_remarks", "dtzn_remarks": "Учесть прогноз"})
     do("finance_officer", key, "opinion_finance", {"finance_decision": "agree"})
+    do("project_office", key, "opinion_rpo", {"rpo_decision": "agree"})
     return key
 
 

@@ -189,6 +189,7 @@ def run_kcp_campaign_to_order(api, changes=None):
         {"dtzn_decision": "agree_with_remarks", "dtzn_remarks": "Учесть прогноз"},
     )
     api.do("finance_officer", "КЦП-2027", "opinion_finance", {"finance_decision": "agree"})
+    api.do("project_office", "КЦП-2027", "opinion_rpo", {"rpo_decision": "agree"})
     ec = {"decision": "recommend"}
     if changes:
         ec = {**ec, "decision": "recommend_changed", "changes": changes}
@@ -394,6 +395,7 @@ def test_kcp_rejections_four_eyes_and_reminder_timer(api):
     )
     api.do("dtzn_officer", "КЦП-2027", "opinion_dtzn", {"dtzn_decision": "disagree", "dtzn_remarks": "Нет вакансий"})
     assert api.tasks("finance_officer", "КЦП-2027") == []  # funding does not grow: no finance opinion
+    api.do("project_office", "КЦП-2027", "opinion_rpo", {"rpo_decision": "agree"})
     api.decide("КЦП-2027", "ec_decision", {"decision": "reject", "comment": "Не обосновано"})
     assert instance("КЦП-2027").status == "completed"
     assert instance(key2).status == "completed"

@@ -146,6 +146,7 @@ def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page
         _do("dpo_officer", "КЦП-2027", "consolidate", {"funding_grows": False, "summary": "Свод"})
         _do("sector_officer", "КЦП-2027", "opinion_sector", {"sector_decision": "agree"})
         _do("dtzn_officer", "КЦП-2027", "opinion_dtzn", {"dtzn_decision": "agree"})
+        _do("project_office", "КЦП-2027", "opinion_rpo", {"rpo_decision": "agree"})
         J.decide(
             "КЦП-2027",
             "ec_decision",

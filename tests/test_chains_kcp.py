@@ -77,6 +77,7 @@ def to_order(api, funding_grows=False):
     api.do("dpo_officer", CAMPAIGN, "consolidate", {"funding_grows": funding_grows, "summary": "Свод"})
     api.do("sector_officer", CAMPAIGN, "opinion_sector", {"sector_decision": "agree"})
     api.do("dtzn_officer", CAMPAIGN, "opinion_dtzn", {"dtzn_decision": "agree"})
+    api.do("project_office", CAMPAIGN, "opinion_rpo", {"rpo_decision": "agree"})
     api.decide(CAMPAIGN, "ec_decision", {"decision": "recommend"})
     api.decide(CAMPAIGN, "cc_decision", {"decision": "agree"})
 
@@ -256,7 +257,7 @@ def test_the_due_dates_from_1_april_add_up_to_a_registered_order_by_31_may(api):
         request["formal_check"],  # a request signed on the intake's last day is checked and assessed
         request["assess"],
         campaign["consolidate"],
-        max(campaign["opinion_sector"], campaign["opinion_dtzn"], campaign["opinion_finance"]),
+        max(campaign[t] for t in ("opinion_sector", "opinion_dtzn", "opinion_finance", "opinion_rpo")),
         campaign["ec_decision"],
         campaign["cc_decision"],
         campaign["draft_order"],
@@ -363,3 +364,24 @@ def test_case_numbers_are_cyrillic_and_found_however_typed(api):
     assert api.tasks("dpo_officer", "КЦП-2027/ТТИТ") == [] and api.tasks("dpo_officer", "кцп-2028/тпт") == []
     r = api.client.get("/api/v1/audit/events", query_string={"business_key": "kцп-2027/тпт"}, headers=api._h("auditor"))
     assert r.status_code == 200 and {e["business_key"] for e in r.get_json()["events"]} == {key}
+
+
+def test_the_regional_project_office_agrees_the_consolidated_proposal_as_6_3_names_it(api):
+    open_kcp_campaign(api)
+    key = submit_kcp(api, 1)
+    accept_and_assess(api, key)
+    api.do("dpo_officer", CAMPAIGN, "close_intake", {"decision": "close"})
+    api.do("dpo_officer", CAMPAIGN, "consolidate", {"funding_grows": False, "summary": "Свод"})
+    task = api.task("project_office", CAMPAIGN, "opinion_rpo")
+    assert task["name"] == "Согласование сводного предложения региональным проектным офисом"
+    assert [t for t in api.tasks("sector_officer", CAMPAIGN) if t["task_def"] == "opinion_rpo"] == []
+    api.do("sector_officer", CAMPAIGN, "opinion_sector", {"sector_decision": "agree"})
+    api.do("dtzn_officer", CAMPAIGN, "opinion_dtzn", {"dtzn_decision": "agree"})
+    assert "ec_decision" not in open_tasks(CAMPAIGN)  # the Expert Council waits for the project office
+    r = api.complete("project_office", task["id"], {"rpo_decision": "disagree"}, expect=422)
+    assert "rpo_remarks" in r["error"]["fields"]  # a disagreement says why
+    api.complete("project_office", task["id"], {"rpo_decision": "agree_with_remarks", "rpo_remarks": "Учесть паспорт"})
+    assert "ec_decision" in open_tasks(CAMPAIGN)
+    db.session.expire_all()
+    rpo = db.session.execute(select(User).where(User.username == "project_office")).scalar_one()
+    assert rpo.organisation.name.startswith("Департамент проектной деятельности – региональный проектный офис")

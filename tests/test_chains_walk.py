@@ -82,6 +82,7 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     api.do("dpo_officer", KCP, "consolidate", {"funding_grows": True, "summary": "Свод"})
     api.do("sector_officer", KCP, "opinion_sector", {"sector_decision": "agree"})
     api.do("dtzn_officer", KCP, "opinion_dtzn", {"dtzn_decision": "agree"})
+    api.do("project_office", KCP, "opinion_rpo", {"rpo_decision": "agree"})
     api.do("finance_officer", KCP, "opinion_finance", {"finance_decision": "agree"})
     api.decide(
         KCP,

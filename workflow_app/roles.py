@@ -8,6 +8,10 @@ ROLES: dict[str, tuple[str, str]] = {
     "di_officer": ("Менеджер проекта Департамента инвестиций", "Dept. of Investments project manager"),
     "di_head": ("Начальник Департамента инвестиций", "Dept. of Investments head"),
     "sector_officer": ("Специалист отраслевого департамента", "Sector department officer"),
+    "project_office": (
+        "Специалист Департамента проектной деятельности – регионального проектного офиса",
+        "Regional project office officer",
+    ),
     "finance_officer": ("Специалист Департамента финансов", "Finance officer"),
     "legal_officer": ("Правовое управление", "Legal reviewer"),
     "records_office": ("Управление делами (регистрация актов)", "Records office"),
