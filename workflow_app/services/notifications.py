@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
 
+from ..dates import ru_datetime
 from ..engine import clock
 from ..extensions import db
 from ..models import Deputy, Membership, Notification, User
@@ -114,7 +115,8 @@ def tasks_ready(uow, rows) -> None:
                 f"Новая задача: {row.name}",
                 f"{person.display_name},\n\nв вашей группе новая задача «{row.name}» по делу «{row.title}»"
                 + (f" ({row.business_key})" if row.business_key else "")
-                + f"{substitute}.\n",
+                + f"{substitute}.\n"
+                + (f"Срок — {ru_datetime(row.due_at)}.\n" if row.due_at else ""),
                 instance_id=row.instance_id,
             )
 

@@ -1,7 +1,6 @@
 """Audit pages (blueprint ``audit_web``): an instance's history beside its diagram, the auditor's search
 with exports, the chain check, and the administrator's corrections (forms posting a reason)."""
 
-from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -10,9 +9,10 @@ from flask_babel import lazy_gettext
 from flask_login import login_required
 from markupsafe import Markup
 
+from ..dates import ru_datetime
 from ..services import admin_corrections, audit_log, casefile
 from ..services.errors import Invalid
-from .ui import actor, local, translate_message
+from .ui import actor, translate_message
 
 bp = Blueprint("audit_web", __name__)
 
@@ -117,13 +117,7 @@ FORMATS = ("csv", "xlsx", "json")
 @bp.app_template_filter("audit_dt")
 def _audit_dt(value):
     """An ISO UTC timestamp of an event as dd.mm.yyyy HH:MM:SS in Asia/Tomsk."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return str(value)
-    return local(moment).strftime("%d.%m.%Y %H:%M:%S")
+    return ru_datetime(value, seconds=True)
 
 
 @bp.app_context_processor

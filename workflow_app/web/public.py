@@ -4,8 +4,8 @@ import io
 
 from flask import Blueprint, Response, jsonify, render_template, send_file
 
+from ..dates import ru_date
 from ..services import documents, publication
-from ..services.chains.kcp import ru_date
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 

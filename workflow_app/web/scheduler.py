@@ -1,13 +1,12 @@
 """The scheduler's admin page (blueprint ``scheduler_web``): cycles with pause/resume, health, processes."""
 
-from datetime import datetime
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from ..dates import ru_datetime
 from ..services import scheduler
-from .ui import actor, format_dt
+from .ui import actor
 
 bp = Blueprint("scheduler_web", __name__, url_prefix="/admin/scheduler")
 
@@ -15,12 +14,7 @@ bp = Blueprint("scheduler_web", __name__, url_prefix="/admin/scheduler")
 @bp.app_template_filter("sched_dt")
 def _sched_dt(value):
     """An ISO UTC timestamp as dd.mm.yyyy HH:MM in Asia/Tomsk."""
-    if not value:
-        return "—"
-    try:
-        return format_dt(datetime.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
+    return ru_datetime(value) or "—"
 
 
 @bp.app_template_filter("lateness")

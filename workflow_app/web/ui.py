@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, g, render_template, request
 from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user
 
+from ..dates import ru_date, ru_dates_in, ru_datetime
 from ..engine import clock
 from ..i18n import content_text
 from ..services.errors import Message
@@ -77,25 +78,14 @@ def actor():
     return g.web_actor
 
 
-def local(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.astimezone(clock.REGION_TZ)
-
-
 def format_dt(dt: datetime | None, with_time: bool = True) -> str:
     """dd.mm.yyyy HH:MM in Asia/Tomsk ("" for None)."""
-    if dt is None:
-        return ""
-    return local(dt).strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
+    return ru_datetime(dt) if with_time else ru_date(dt)
 
 
 def format_date(dt) -> str:
-    if dt is None:
-        return ""
-    if isinstance(dt, datetime):
-        return format_dt(dt, with_time=False)
-    return dt.strftime("%d.%m.%Y")
+    """dd.mm.yyyy of a date, or of a moment in Asia/Tomsk ("" for None)."""
+    return ru_date(dt)
 
 
 def is_overdue(due_at: datetime | None) -> bool:
@@ -221,6 +211,12 @@ def _content_text_filter(value):
 @bp.app_template_filter("dt")
 def _dt_filter(value):
     return format_dt(value)
+
+
+@bp.app_template_filter("ru_dates")
+def _ru_dates_filter(value):
+    """Free text (a submitted value, a payload) with its ISO dates and timestamps as a person reads them."""
+    return ru_dates_in(value)
 
 
 @bp.app_template_filter("d")

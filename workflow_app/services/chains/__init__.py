@@ -21,6 +21,7 @@ import flask_babel
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
+from ...dates import ru_datetime
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance
@@ -324,7 +325,8 @@ def remind(ctx, params, data):
         notifications.members_of(group, org_id),
         "reminder",
         f"Просрочено: {name}",
-        f"Срок задачи «{name}» по делу «{ctx.instance.title}»{key} истёк.\n",
+        f"Срок задачи «{name}» по делу «{ctx.instance.title}»{key}"
+        f"{' — ' + ru_datetime(task.due_at) if task and task.due_at else ''} истёк.\n",
         instance_id=ctx.instance.id,
     )
     return {"group": group, "task": about, "at": clock.now().isoformat()}

@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select
 
+from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance
@@ -35,20 +36,6 @@ BASE = {"9": "на базе основного общего образовани
 
 
 # --- dates and the act in force --------------------------------------------------------------------------
-
-
-def ru_date(value) -> str:
-    """ДД.ММ.ГГГГ of an ISO date, or of a moment in the region's time zone."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(clock.REGION_TZ).strftime("%d.%m.%Y")
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    try:
-        return date.fromisoformat(str(value)[:10]).strftime("%d.%m.%Y")
-    except ValueError:
-        return str(value)
 
 
 def act_reference(act: dict) -> str:

@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance, Publication
@@ -22,7 +23,6 @@ from .. import documents, instances, notifications, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
 from . import _, _deliver, _org, _submitted, _waiting_children, _year, config
-from .kcp import ru_date
 
 PROFESSIONS_DECISION = "professions_decision"
 INTAKE_CLOSED = "professions_intake_closed"
@@ -250,7 +250,7 @@ def _effective_date(data: dict, year: int) -> str:
     if day < clock.today():
         raise Invalid(
             _("The list cannot start before the decision"),
-            fields={"effective_date": _("not before %(date)s", date=clock.today().strftime("%d.%m.%Y"))},
+            fields={"effective_date": _("not before %(date)s", date=ru_date(clock.today()))},
         )
     return day.isoformat()
 

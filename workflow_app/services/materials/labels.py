@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import flask_babel
 
-from ...engine import clock
+from ...dates import ru_date, ru_datetime
 from ...i18n import content_text
 
 
@@ -43,23 +43,10 @@ def options(prop) -> dict:
 def date_text(value) -> str:
     """ДД.ММ.ГГГГ for an ISO date (or datetime: in the region's time zone, with the time)."""
     if isinstance(value, datetime):
-        return _local(value)
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return date.fromisoformat(value).strftime("%d.%m.%Y")
-        except ValueError:
-            return value
+        return ru_datetime(value)
+    if isinstance(value, date) or (isinstance(value, str) and len(value) == 10):
+        return ru_date(value)
     return str(value)
-
-
-def _local(value: datetime) -> str:
-    if value.tzinfo is None:
-        from datetime import UTC
-
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(clock.REGION_TZ).strftime("%d.%m.%Y %H:%M")
 
 
 def number_text(value) -> str:
