@@ -319,8 +319,13 @@ def test_demo_load_is_idempotent_and_covers_every_role(app, client):
     assert users2["college_officer_1"][2] == users2["college_director_1"][2]
     investors = db.session.execute(select(Organisation).where(Organisation.kind == "investor")).scalars().all()
     assert len(investors) == 2 and all(inn.is_valid(o.inn) for o in investors)
-    colleges = {o.code: o.name for o in db.session.query(Organisation).filter_by(kind="college")}
-    assert colleges == {"TPT": "Томский политехнический техникум", "TTIT": "Томский техникум информационных технологий"}
+    colleges = {o.code: (o.name, o.founder.code) for o in db.session.query(Organisation).filter_by(kind="college")}
+    assert colleges == {  # ПОО of the education, culture and forestry departments, each with its founder
+        "TPT": ("Томский политехнический техникум", "DEPPO"),
+        "TTIT": ("Томский техникум информационных технологий", "DEPPO"),
+        "TMK": ("Томский музыкальный колледж имени Э.В. Денисова", "DKULT"),
+        "TLTT": ("Томский лесотехнический техникум", "DLES"),
+    }
     r = client.post("/api/v1/auth/token", json={"username": "cc_secretary", "password": "demo"})
     assert r.status_code == 201
     app.config["ENV_NAME"] = "production"
