@@ -174,7 +174,7 @@ def test_kcp_request_with_a_table_row_reaches_the_department(live_server, page):
     page.check("#process-kcp_request")
     page.click("#start-submit")
     page.wait_for_url("**/tasks/*")
-    expect(page.locator("#task-title")).to_have_text("Заполнить заявку на изменение КЦП")
+    expect(page.locator("#task-title")).to_have_text("Заполнить заявку на изменение КЦП (ПОО)")
     page.select_option("#f-change_type", "increase")
     page.select_option("#f-reason", "employer_demand")
     page.fill("#f-contact", "Петрова А. В., 8-3822-000000")

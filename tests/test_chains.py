@@ -330,7 +330,7 @@ def test_kcp_happy_path_with_a_return_loop_to_the_same_college_and_publication(a
     assert sum(1 for line in table if line[-1] == "изменено") == 2
     assert "Белов" not in text and "Белов" not in html  # no contacts or personal data in the public table
     index = client.get("/public/")
-    assert index.status_code == 200 and "Опубликованные решения" in index.get_data(as_text=True)
+    assert index.status_code == 200 and "Решения, размещённые в открытых источниках" in index.get_data(as_text=True)
     assert "Контрольные цифры приёма СПО на 2027 год" in index.get_data(as_text=True)
     assert client.get("/public/kcp/2031").status_code == 404
     assert client.get("/public/secret/2027.json").status_code == 404
@@ -696,15 +696,22 @@ def test_investor_case_returns_escalation_approval_followups_and_aggregates_only
     # quarterly progress reports (step 9) are the investor's; once a year the plan is re-planned (10.3)
     assert api.tasks("coordinator", key) == []
     fire_due(MONDAY + timedelta(days=130))
-    report = {"report_period": "2026-Q3", "hired": 40, "trained": 25, "measures": "Набор в ТПТ по плану выполнен"}
+    report = {
+        "report_period": "III квартал 2026 г.",
+        "hired": 40,
+        "trained": 25,
+        "measures": "Набор в ТПТ по плану выполнен",
+    }
     assert api.tasks("investor_2", key) == []
-    api.do("investor_1", key, "quarterly_report", report | {"report_period": "III квартал"}, expect=422)
+    api.do("investor_1", key, "quarterly_report", report | {"report_period": "2026-Q3"}, expect=422)
     api.do("investor_1", key, "quarterly_report", report | {"decision": "replan"})
     api.do("investor_1", key, "replan", staffing_plan())
     api.do("coordinator", key, "replan_review", {"decision": "agree"})
     assert instance(key).status == "running" and api.tasks("investor_1", key) == []
     fire_due(MONDAY + timedelta(days=230))
-    api.do("investor_1", key, "quarterly_report", report | {"report_period": "2026-Q4", "decision": "completed"})
+    api.do(
+        "investor_1", key, "quarterly_report", report | {"report_period": "IV квартал 2026 г.", "decision": "completed"}
+    )
     case_row = instance(key)
     assert case_row.status == "completed"
     out = client.get(f"/public/investment/{MONDAY.year}.json").get_json()

@@ -168,7 +168,7 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     # the approved case is monitored quarterly until its plan is done
     fire_due(MONDAY + timedelta(days=100))
     report = {
-        "report_period": "2027-Q3",
+        "report_period": "III квартал 2027 г.",
         "hired": 40,
         "trained": 25,
         "measures": "Набор выполнен",

@@ -94,7 +94,7 @@ def test_the_councils_task_shows_the_consolidated_table_and_a_visa_starts_empty(
     assert "уменьшение" in text and "увеличение" in text
     # totals: in force 25+25+50=100, new 50+15+75=140, change +40; the opinions so far with their labels
     assert re.search(r"Итого\s+100\s+140\s+140\s+140\s+40", " ".join(text.split()))
-    assert "Согласовать с замечаниями" in text and "Учесть прогноз" in text
+    assert "Согласовано с замечаниями" in text and "Учесть прогноз" in text
     for code in RAW_CODES:
         assert code not in text, code
 
