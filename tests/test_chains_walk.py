@@ -3,6 +3,7 @@ organisations and users, last year's КЦП table and professions list): two П�
 late), two investors, the year's list. At the end every result is published whole and nothing is left open:
 no task, no request, no case."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -67,7 +68,8 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     deployed = {m["process_id"] for m in client.get("/api/v1/processes", headers=api._h("admin")).get_json()}
     assert "example_approval" not in deployed and {"kcp_campaign", "professions_cycle", "investor_case"} <= deployed
 
-    # (a) КЦП 2027: ТПТ submits in time, ТТИТ does not sign before the intake closes
+    # (a) КЦП 2027: ТПТ submits in time, ТТИТ does not sign before the intake closes; the music ПОО's request
+    # is checked and assessed by its founder, Департамент по культуре
     api.start("dpo_officer", "kcp_campaign", {"year": 2027})
     api.do("dpo_officer", KCP, "announce", {"intake_deadline": "2027-04-19", "announcement": "Приём заявок открыт"})
     api.start("college_officer_1", "kcp_request", {"year": 2027})
@@ -75,10 +77,16 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     api.do("college_director_1", f"{KCP}/ТПТ", "sign_request", {"decision": "sign"})
     api.start("college_officer_2", "kcp_request", {"year": 2027})
     api.do("college_officer_2", f"{KCP}/ТТИТ", "fill_request", kcp_request(kcp_lines("09.02.07", 50, 75)))
+    api.start("college_officer_3", "kcp_request", {"year": 2027})
+    music = [{**kcp_lines("53.02.03", 20, 24)[0], "programme_name": "Инструментальное исполнительство"}]
+    api.do("college_officer_3", f"{KCP}/ТМК", "fill_request", kcp_request(music))
+    api.do("college_director_3", f"{KCP}/ТМК", "sign_request", {"decision": "sign"})
     api.do("dpo_officer", KCP, "close_intake", {"decision": "close"})
     api.start("college_officer_2", "kcp_request", {"year": 2027}, expect=409)  # too late
     api.do("dpo_officer", f"{KCP}/ТПТ", "formal_check", {"decision": "accept"})
     api.do("dpo_officer", f"{KCP}/ТПТ", "assess", {"opinion": "support"})
+    api.do("sector_officer_4", f"{KCP}/ТМК", "formal_check", {"decision": "accept"})
+    api.do("sector_officer_4", f"{KCP}/ТМК", "assess", {"opinion": "support"})
     api.do("dpo_officer", KCP, "consolidate", {"funding_grows": True, "summary": "Свод"})
     api.do("sector_officer", KCP, "opinion_sector", {"sector_decision": "agree"})
     api.do("dtzn_officer", KCP, "opinion_dtzn", {"dtzn_decision": "agree"})
@@ -109,6 +117,9 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     api.do(
         "college_officer_1", f"{KCP}/ТПТ", "confirm_site", {"site_url": "https://tpt.example/abitur", "confirmed": True}
     )
+    api.do(
+        "college_officer_3", f"{KCP}/ТМК", "confirm_site", {"site_url": "https://tmk.example/abitur", "confirmed": True}
+    )
 
     # (b) the 2028 list: last year's list carried over; an industry, an employment centre and an investor propose
     api.start("dtzn_officer", "professions_cycle", {"year": 2028})
@@ -120,6 +131,7 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
         "draft_sector",
         {"year": 2028, "contact": "Соколов", "items": [item("exclude", "Наборщик", "Полиграфия")]},
     )
+    api.start("sector_officer_2", "professions_proposal", {"year": 2028})  # started, never sent: closed at the close
     api.start("employment_centre", "professions_proposal", {"year": 2028})
     api.do(
         "employment_centre",
@@ -179,12 +191,19 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
     # results: the whole КЦП table (both ПОО), the whole list (last year's items carried over)
     kcp = client.get("/public/kcp/2027.json").get_json()
     assert {r["college_code"] for r in kcp["rows"]} == {"TPT", "TTIT", "TMK", "TLTT"}
-    assert [(r["college_code"], r["programme_code"]) for r in kcp["rows"] if r["changed"]] == [("TPT", "15.02.16")]
+    changed = {(r["college_code"], r["programme_code"], r["approved_kcp"]) for r in kcp["rows"] if r["changed"]}
+    assert changed == {("TPT", "15.02.16", 50), ("TMK", "53.02.03", 24)}
     professions = client.get("/public/professions/2028.json").get_json()
     status = {i["profession"]: i["status"] for i in professions["items"]}
     assert status["Сварщик"] == "сохранена" and status["Продавец продовольственных товаров"] == "сохранена"
     assert status["Повар"] == "изменена" and status["Аппаратчик"] == "новая"
     assert [i["profession"] for i in professions["excluded"]] == ["Наборщик"]
+
+    assert instance(f"{LIST}/ДПР").status == "completed"  # the unsent proposal was closed with its notice
+
+    # case numbers in one script: Cyrillic
+    db.session.expire_all()
+    assert not [k for k in db.session.execute(select(ProcessInstance.business_key)).scalars() if re.search("[A-Za-z]", k)]
 
     # nothing left open anywhere
     db.session.expire_all()
