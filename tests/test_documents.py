@@ -269,7 +269,7 @@ def test_the_english_switch_names_processes_tasks_fields_and_options_in_english(
         "Coordination Council decision on the quota change",  # the form's title
         "This question is decided by the collegial body at its meeting",  # no decision buttons: a protocol decides
         "Admission quotas: yearly quota change campaign",  # the process
-        "Agree with remarks",  # an option label in the opinions so far
+        "Agreed with remarks",  # an option label in the opinions so far
         "full-time",  # an option label in the consolidated table
     ):
         assert english in text, english
