@@ -126,7 +126,7 @@ def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page
     # ДепПО closes the intake on the task page
     log_in(page, base, "dpo_officer")
     page.goto(f"{base}/tasks/{close}")
-    expect(page.locator("#task-title")).to_have_text("Закрыть приём заявок или продлить срок")
+    expect(page.locator("#task-title")).to_have_text("Закрыть приём заявок или продлить срок (ДепПО)")
     page.click("button[name=decision][value=close]")
     page.wait_for_url("**/inbox**")
     log_out(page)

@@ -203,7 +203,9 @@ def test_a_year_of_the_three_chains_leaves_nothing_open(api, client):
 
     # case numbers in one script: Cyrillic
     db.session.expire_all()
-    assert not [k for k in db.session.execute(select(ProcessInstance.business_key)).scalars() if re.search("[A-Za-z]", k)]
+    assert not [
+        k for k in db.session.execute(select(ProcessInstance.business_key)).scalars() if re.search("[A-Za-z]", k)
+    ]
 
     # nothing left open anywhere
     db.session.expire_all()
