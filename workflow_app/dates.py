@@ -17,11 +17,11 @@ _ISO_IN_TEXT = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::\d{2}(?
 
 def local(moment: datetime | None) -> datetime | None:
     """The moment in the region's time zone (a naive datetime is taken as UTC, as the database stores it)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(REGION_TZ)
+    return None if moment is None else _in_region(moment)
+
+
+def _in_region(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(REGION_TZ)
 
 
 def _parse(value) -> date | datetime | None:
@@ -46,7 +46,7 @@ def ru_date(value) -> str:
     if parsed is None:
         return str(value)
     if isinstance(parsed, datetime):
-        parsed = local(parsed)
+        parsed = _in_region(parsed)
     return parsed.strftime("%d.%m.%Y")
 
 
@@ -59,7 +59,7 @@ def ru_datetime(value, seconds: bool = False) -> str:
         return str(value)
     if not isinstance(parsed, datetime):
         return parsed.strftime("%d.%m.%Y")
-    return local(parsed).strftime("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
+    return _in_region(parsed).strftime("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
 
 
 def ru_dates_in(text: str) -> str:
