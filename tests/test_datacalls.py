@@ -15,7 +15,7 @@ from sqlalchemy import select
 from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, Notification
+from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, Notification, User
 from workflow_app.services import accounts, audit, demo, deployment, scheduler
 from workflow_app.services.identity import SYSTEM
 
@@ -76,6 +76,11 @@ class Api:
 def api(app, client):
     deployment.deploy_path(SYSTEM, ROOT / "bpmn")
     demo.load(SYSTEM, password="demo-pw-1")
+    # the demo's ПОО of the culture and forestry departments stay out of these calls: a call to three ПОО
+    for username in ("college_officer_3", "college_director_3", "college_officer_4", "college_director_4"):
+        person = db.session.execute(select(User).where(User.username == username)).scalar_one()
+        person.username, person.active = f"{username}_demo", False
+    db.session.commit()
     third = org("TAT", "Томский аграрный техникум", kind="college")
     user("college_officer_3", ["college_officer"], third, email="o3@tat.test")
     user("college_director_3", ["college_director"], third, email="d3@tat.test")
@@ -90,8 +95,6 @@ def notices(who):
 
 
 def _uid(username):
-    from workflow_app.models import User
-
     return db.session.execute(select(User.id).where(User.username == username)).scalar_one()
 
 
