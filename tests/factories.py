@@ -1,7 +1,7 @@
 """Test data builders (real rows through the real services, nothing mocked)."""
 
 from workflow_app.extensions import db
-from workflow_app.models import Organisation
+from workflow_app.models import Organisation, User
 from workflow_app.services import web_sessions
 from workflow_app.services.identity import actor_for, create_user
 
@@ -57,3 +57,12 @@ def login_session(client, user):
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session[web_sessions.SID_KEY] = sid
+
+
+def two_demo_poo():
+    """Leave only the demo's ТПТ and ТТИТ answering: the users of its culture and forestry ПОО (ТМК, ТЛТТ) are
+    deactivated and renamed, so a test may add its own third ПОО with ``college_officer_3``."""
+    for username in ("college_officer_3", "college_director_3", "college_officer_4", "college_director_4"):
+        person = db.session.query(User).filter_by(username=username).one()
+        person.username, person.active = f"{username}_demo", False
+    db.session.commit()

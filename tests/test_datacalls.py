@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import org, user
+from factories import org, two_demo_poo, user
 from mail_texts import assert_mails_readable
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -76,11 +76,7 @@ class Api:
 def api(app, client):
     deployment.deploy_path(SYSTEM, ROOT / "bpmn")
     demo.load(SYSTEM, password="demo-pw-1")
-    # the demo's ПОО of the culture and forestry departments stay out of these calls: a call to three ПОО
-    for username in ("college_officer_3", "college_director_3", "college_officer_4", "college_director_4"):
-        person = db.session.execute(select(User).where(User.username == username)).scalar_one()
-        person.username, person.active = f"{username}_demo", False
-    db.session.commit()
+    two_demo_poo()  # the demo's culture and forestry ПОО stay out of these calls: a call to three ПОО
     third = org("TAT", "Томский аграрный техникум", kind="college")
     user("college_officer_3", ["college_officer"], third, email="o3@tat.test")
     user("college_director_3", ["college_director"], third, email="d3@tat.test")

@@ -12,7 +12,7 @@ import shutil
 from datetime import UTC, datetime
 
 import pytest
-from factories import org, user
+from factories import org, two_demo_poo, user
 from openpyxl import load_workbook
 from sqlalchemy import select
 from test_chains import ROOT, Api
@@ -74,6 +74,7 @@ def api(app, client):
     clock.set_clock(AUGUST_1)
     deployment.deploy_path(SYSTEM, ROOT / "bpmn")
     demo.load(SYSTEM, password="demo-pw-1")
+    two_demo_poo()  # the demo's culture and forestry ПОО stay out: three ПОО are rated
     third = org("TAT", "Томский аграрный техникум", kind="college")
     user("college_officer_3", ["college_officer"], third, email="o3@tat.test")
     for code in ("kcp_campaign", "professions_cycle", "staffing_forecast", "poo_graduates", "poo_governance"):
