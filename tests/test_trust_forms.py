@@ -220,8 +220,8 @@ def test_the_investor_of_a_case_is_a_choice_from_the_registry_and_outsiders_see_
     answer = api.start("investor_1", "investor_case", {"investor_org_code": "TOMLES"}, expect=422)
     assert "investor_org_code" in answer["error"]["fields"]
     started = api.start("di_officer", "investor_case", {"investor_org_code": "TOMLES"})
-    assert started["business_key"] == "ИП/TOMLES/1"
-    assert instances.instance_data(instance("ИП/TOMLES/1"))["investor_inn"] == "7017987652"
+    assert started["business_key"] == "ИП/ТЛД/1"
+    assert instances.instance_data(instance("ИП/ТЛД/1"))["investor_inn"] == "7017987652"
     web_login(client, "di_officer")
     page = client.get("/start?process=investor_case").get_data(as_text=True)
     assert re.search(r'<select[^>]*id="f-investor_org_code"', page) and "Томлесдрев" in page
