@@ -192,6 +192,11 @@ def test_the_registered_order_is_fixed_with_its_hash_in_the_audit_chain(api, cli
         assert "Петров Андрей Викторович" in text  # a visa
     table_docx = docx_text(fixed[("kcp_table", "docx")].content)
     assert "Томский техникум информационных технологий" in table_docx and "Итого" in table_docx
+    for text in (table_docx, pdf_text(fixed[("kcp_table", "pdf")].content)):
+        assert "СВОДНАЯ ТАБЛИЦА" in text and key in text and "05.04.2027" in text  # number and date
+        assert "15.02.16" in text and "09.02.07" in text  # the rows
+        # signed by the ДепПО officer who consolidated it, with the position
+        assert "Специалист Департамента профессионального образования" in text and "Иванова Мария Сергеевна" in text
     assert audit.verify(db.session).ok
 
     # the public page of the published table links the fixed files
