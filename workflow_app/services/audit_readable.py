@@ -81,6 +81,11 @@ FIELD_LABELS = {
     "channel": _l("Channel"),
     "count": _l("Number"),
     "outcome": _l("Outcome"),
+    "question": _l("Question"),
+    "votes": _l("Votes"),
+    "for": _l("for"),
+    "against": _l("against"),
+    "abstained": _l("abstained"),
     "remarks": _l("Remarks"),
 }
 DOCUMENT_KINDS = {
@@ -347,6 +352,10 @@ def describe(events: list[dict], forms_by_task: dict[int, dict], steps: dict[str
             data, about = _submitted(payload)
             rest = {k: v for k, v in payload.items() if k not in ("data", "name", "task", "decision", "reason")}
             details.extend(reader.payload_entries(ev["kind"], about))
+            if "outcome" in rest:  # a body's decision: by the label the task's form gives it, never the code
+                prop = ((forms_by_task.get(ev["task_id"]) or {}).get("properties") or {}).get("decision")
+                label = labels.display(prop or {}, rest["outcome"])
+                rest["outcome"] = label if label != str(rest["outcome"]) else None
             if data is not None:
                 details.extend(reader.form_entries(forms_by_task.get(ev["task_id"]) or {}, data))
             if isinstance(payload.get("payload"), dict):  # a message's contents
