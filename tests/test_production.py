@@ -46,13 +46,14 @@ def test_production_refuses_demo_data(database_url, monkeypatch):
         db.engine.dispose()
 
 
-def test_postgres_urls_use_psycopg3_and_a_prepinged_pool():
+def test_postgres_urls_use_psycopg3_and_a_pool_without_pings_or_prepared_statements():
     assert database_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert database_url("postgresql://u@h:5433/db") == "postgresql+psycopg://u@h:5433/db"
     assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
     options = engine_options("postgresql+psycopg://u@h/db")
-    assert options["pool_pre_ping"] is True and options["pool_size"] >= 1 and "pool_recycle" in options
+    assert options["pool_pre_ping"] is False and options["pool_size"] >= 1 and "pool_recycle" in options
+    assert options["connect_args"] == {"prepare_threshold": None}  # PgBouncer's transaction mode, no DEALLOCATE
     assert engine_options("sqlite:///x.db") == {}  # a file never goes stale: no ping per checkout
 
 
@@ -317,3 +318,38 @@ def test_a_connection_lost_after_the_answer_was_built_does_not_turn_it_into_a_50
     r = request("/answer-then-lose")
     assert (r.status_code, r.get_data(as_text=True)) == (200, "answered")
     assert request("/healthz").get_json()["status"] == "ok"
+
+
+@pytest.mark.postgres
+def test_connections_the_server_dropped_cost_one_503_then_the_pool_is_fresh(app, database_url):
+    """No pre-ping (a round trip per request): when PostgreSQL drops every connection (a restart), the first
+    request on a dead one is answered 503 with Retry-After, SQLAlchemy discards the whole pool, and the
+    following requests work: never a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import text
+
+    server = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "s" * 40, "TESTING": False, "LOG_JSON": False}
+    )
+    assert server.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+
+    def request(path):  # on threads without the test's app context, two at a time: two pooled connections
+        with ThreadPoolExecutor(2) as pool:
+            return list(pool.map(lambda _: server.test_client().get(path), range(2)))
+
+    assert {r.status_code for r in request("/healthz")} == {200}
+    with server.app_context():
+        dropped = db.session.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+        db.session.remove()
+    assert dropped >= 1
+    statuses = [r.status_code for _ in range(3) for r in request("/api/v1/processes")]
+    assert set(statuses) <= {401, 503} and 500 not in statuses, statuses  # 401: no token, the database answered
+    assert statuses[-2:] == [401, 401], statuses
+    with server.app_context():
+        db.engine.dispose()

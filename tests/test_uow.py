@@ -286,3 +286,96 @@ def test_sqlite_checkpoints_the_wal_every_10000_pages(app):
     assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10000
     assert raw.execute("PRAGMA journal_size_limit").fetchone()[0] == 64 * 1024 * 1024
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _server_statements(cluster, pid, since):
+    """What PostgreSQL logged (log_statement=all) for backend ``pid`` after byte ``since`` of its log."""
+    import time
+
+    time.sleep(0.2)  # the logger process writes asynchronously
+    with open(cluster.dir / "log", "rb") as f:
+        f.seek(since)
+        lines = f.read().decode(errors="replace").splitlines()
+    seen = []
+    for line in lines:
+        if f"[{pid}]" in line and "LOG:  " in line and ("statement: " in line or "execute " in line):
+            seen.append(line.split(": ", 2)[-1].split()[0].rstrip(";").upper() or ";")
+    return seen
+
+
+@pytest.mark.postgres
+def test_what_postgresql_receives_for_a_command_and_for_a_read(pg_cluster, database_url, people):
+    """Every round trip counted on the server's side (one pooled connection, log_statement=all): a command is
+    its token lookup, BEGIN, its statements, COMMIT and the answer's one read; a GET is its SELECTs. No ping,
+    no isolation-level query, no ROLLBACK (nor psycopg's DEALLOCATE ALL after it), no transaction around the
+    reads of a request. Before: 17 statements for this command (a ping and BEGIN ... ROLLBACK twice, SHOW)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workflow_app import create_app
+    from workflow_app.config import TestConfig, engine_options
+    from workflow_app.services import accounts
+    from workflow_app.services.identity import SYSTEM
+
+    name = database_url.rsplit("/", 1)[1]
+    pg_cluster.sql(f"ALTER DATABASE {name} SET log_statement = 'all'")
+    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"t": 1}, "RT-1")
+    submit_id, instance_id = submit.id, submit.instance_id
+    headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "college_officer_1")}
+    db.session.remove()
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    options = {**engine_options(database_url), "pool_size": 1, "max_overflow": 0}
+    server = create_app({**config, "SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": options})
+
+    def on_a_server_thread(fn):  # no enclosing application context: each request has its own session
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(fn).result()
+
+    def request(method, path, **kw):
+        with server.test_client() as c:
+            return c.open(path, method=method, headers=headers, **kw)
+
+    def pid():
+        with server.app_context():
+            return db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+
+    backend = on_a_server_thread(pid)  # the pool's one connection
+    on_a_server_thread(lambda: request("GET", "/api/v1/me"))  # the token's use is recorded (once a minute)
+    since = (pg_cluster.dir / "log").stat().st_size
+    r = on_a_server_thread(lambda: request("POST", f"/api/v1/tasks/{submit_id}/complete", json={"data": REQUEST}))
+    assert r.status_code == 200, r.get_json()
+    command = _server_statements(pg_cluster, backend, since)
+    assert command[:2] == ["SELECT", "BEGIN"] and command[-2:] == ["COMMIT", "SELECT"], command
+    assert command.count("BEGIN") == 1 and command.count("COMMIT") == 1, command
+    assert not {";", "SHOW", "ROLLBACK", "DEALLOCATE", "SET", "SAVEPOINT"} & set(command), command
+    assert len(command) <= 11, command  # token, BEGIN, task, 2 UPDATEs, 1 INSERT, 3 audit events, COMMIT, answer
+
+    since = (pg_cluster.dir / "log").stat().st_size
+    r = on_a_server_thread(lambda: request("GET", f"/api/v1/instances/{instance_id}"))
+    assert r.status_code == 200
+    read = _server_statements(pg_cluster, backend, since)
+    assert read and set(read) == {"SELECT"}, read
+    with server.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_request_outside_a_command_cannot_write(app, people):
+    """Reads outside a unit of work run without a transaction on PostgreSQL: a write there would be committed
+    on the spot, so it is refused, on every database."""
+    from workflow_app.services.uow import WriteOutsideCommand, begin_request_reads
+
+    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"t": 1}, "RT-2")
+    task_id = submit.id
+    with app.test_request_context("/api/v1/tasks"):
+        db.session.remove()
+        begin_request_reads()
+        task = db.session.get(HumanTask, task_id)
+        task.title = "stray"
+        with pytest.raises(WriteOutsideCommand):
+            db.session.flush()
+        db.session.rollback()
+        begin_request_reads()
+        with pytest.raises(WriteOutsideCommand):
+            db.session.execute(update(HumanTask).where(HumanTask.id == task_id).values(title="stray"))
+    db.session.remove()
+    assert db.session.get(HumanTask, task_id).title != "stray"

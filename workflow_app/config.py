@@ -24,19 +24,32 @@ def database_url(url: str) -> str:
 
 
 def engine_options(url: str) -> dict:
-    """Connection pool settings for PostgreSQL (pre-ping, sizes from the environment).
+    """Connection pool settings for PostgreSQL (sizes from the environment; docs/operations.md §10).
 
-    SQLite needs none: its connections are files that never go stale, and a ping would cost a statement
-    every time a request takes a connection.
+    Every setting here is about round trips, which are most of a command's cost on PostgreSQL:
+
+    - No pre-ping by default (``DB_POOL_PRE_PING=1`` turns it on): it costs a round trip each time a request
+      takes a connection from the pool. Without it, the first statement on a connection the server has
+      dropped (PostgreSQL restarted) fails; SQLAlchemy then discards every connection of the pool opened
+      before that moment, the request is answered 503 with Retry-After (resilience.py), and the next request
+      gets a fresh connection. Connections are also renewed every ``DB_POOL_RECYCLE`` seconds (default 30
+      minutes), before firewalls or PgBouncer's ``server_idle_timeout`` close them silently.
+    - No prepared statements kept by psycopg (``prepare_threshold=None``): psycopg prepares a statement on its
+      fifth execution on a connection and forgets all of them at every ROLLBACK (sending ``DEALLOCATE ALL``),
+      which a request that only read ends with; and a prepared statement outlives its transaction, which
+      PgBouncer in transaction mode does not allow (before PgBouncer 1.21's ``max_prepared_statements``).
+
+    SQLite needs none of this: its connections are files that never go stale.
     """
     options: dict = {}
     if url.startswith("postgresql"):
         options.update(
-            pool_pre_ping=True,
+            pool_pre_ping=_bool("DB_POOL_PRE_PING", False),
             pool_size=int(os.environ.get("DB_POOL_SIZE", "5")),
             max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "5")),
             pool_timeout=int(os.environ.get("DB_POOL_TIMEOUT", "10")),
             pool_recycle=int(os.environ.get("DB_POOL_RECYCLE", "1800")),
+            connect_args={"prepare_threshold": None},
         )
     return options
 

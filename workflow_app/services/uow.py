@@ -10,13 +10,21 @@ successful commit (e-mail, waking the scheduler) goes to ``uow.after_commit``.
 Entering it expires what the request loaded, so the command reads fresh rows (on SQLite it also ends the
 request's read transaction; on PostgreSQL at READ COMMITTED that transaction simply continues as the
 command's); a commit expires as SQLAlchemy's sessions do by default, everywhere.
+
+Outside a unit of work a web or API request only reads (``begin_request_reads``, run before every request):
+on PostgreSQL those statements run without a transaction of their own (AUTOCOMMIT). At READ COMMITTED every
+statement sees what is committed when it starts, inside a transaction or not, so a reader sees the same; what
+goes is a BEGIN and a ROLLBACK round trip around the request's reads (and around the answer a command reads
+back after its commit). A write there would be committed on the spot, so it is refused instead
+(``WriteOutsideCommand``, on every database): state changes only through a unit of work.
 """
 
+import contextlib
 import contextvars
 import logging
 
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -63,6 +71,41 @@ def install_sqlite_pragmas(engine):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+class WriteOutsideCommand(RuntimeError):
+    """A request wrote through the session outside a unit of work (a programming error)."""
+
+
+_READS = "reads_outside_commands"
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+def begin_request_reads():
+    """Before a request: its statements outside a unit of work only read (see the module's docstring). A
+    session already in a transaction (a test's, sharing its application context) is left as it is."""
+    session = db.session()
+    if not session.in_transaction():
+        _start_reads(session)
+
+
+def _start_reads(session):
+    if session.get_bind().dialect.name == "postgresql":
+        # The session's transaction gets a pooled connection in autocommit; the pool sets the connection
+        # back to its default isolation level when it returns (a client-side setting of psycopg: no round trip).
+        try:
+            session.connection(execution_options=_AUTOCOMMIT)
+        except SQLAlchemyError:  # no connection now: the request's first statement meets (and answers) that
+            with contextlib.suppress(SQLAlchemyError):
+                session.rollback()
+            return
+    session.info[_READS] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush_outside_command(session, _context, _instances):
+    if session.info.get(_READS) and (session.new or session.dirty or session.deleted):
+        raise WriteOutsideCommand("changes are flushed only in a unit of work")
+
+
 def _continues(session) -> bool:
     """May the session's open transaction become the command's? Only on PostgreSQL at READ COMMITTED (no
     snapshot held across statements) and when nothing was written in it through the session (a flush, or a
@@ -70,7 +113,9 @@ def _continues(session) -> bool:
     if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
         return False
     connection = session.connection()
-    return connection.dialect.name == "postgresql" and connection.get_isolation_level() == "READ COMMITTED"
+    # default_isolation_level is what the connection was opened with (nothing here changes it per
+    # connection); get_isolation_level() would ask the server, a round trip in every command.
+    return connection.dialect.name == "postgresql" and connection.default_isolation_level == "READ COMMITTED"
 
 
 _WROTE = "wrote_in_transaction"
@@ -84,6 +129,8 @@ def _flushed(session, _context):
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state):
     if not state.is_select:  # an UPDATE, DELETE, INSERT or textual statement through the session
+        if state.session.info.get(_READS) and (state.is_insert or state.is_update or state.is_delete):
+            raise WriteOutsideCommand("INSERT, UPDATE and DELETE run only in a unit of work")
         state.session.info[_WROTE] = True
 
 
@@ -91,6 +138,7 @@ def _executed(state):
 def _ended(session, transaction):
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
+        session.info.pop(_READS, None)
 
 
 def _busy(exc: OperationalError) -> bool:
@@ -107,6 +155,7 @@ class UnitOfWork:
         self.info: dict = {}  # per-command notes of the services (e.g. the earliest timer set: timer_wakeups)
         self.session = db.session
         self._token = None
+        self._reads = False  # was the request reading outside a unit of work (begin_request_reads)?
 
     def __enter__(self):
         # The command reads fresh rows: what the request loaded before is expired. On PostgreSQL (READ
@@ -116,9 +165,10 @@ class UnitOfWork:
         # (BEGIN IMMEDIATE).
         self._token = _write_intent.set(True)
         session = self.session()
+        self._reads = bool(session.info.pop(_READS, None))
         try:
             if session.in_transaction():
-                if _continues(session):
+                if not self._reads and _continues(session):
                     session.expire_all()
                 else:
                     session.rollback()
@@ -134,6 +184,8 @@ class UnitOfWork:
     def __exit__(self, exc_type, exc, tb):
         try:
             self.session.rollback()  # a no-op after commit()
+            if self._reads:  # the rest of the request (its answer) reads as before the command
+                _start_reads(self.session())
         finally:
             _write_intent.reset(self._token)
             self.events.clear()
