@@ -41,7 +41,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         chains,  # noqa: F401  (registers the chain operations and start hooks: services/operations)
         datacalls,  # noqa: F401  (data calls and the forecast: operations, hooks, task panels)
     )
-    from .services.uow import begin_request_reads, install_sqlite_pragmas
+    from .services.uow import begin_request_reads, end_request_reads, install_sqlite_pragmas
 
     db.init_app(app)
     migrate.init_app(
@@ -67,6 +67,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     with app.app_context():
         install_sqlite_pragmas(db.engine)
     app.before_request(begin_request_reads)  # first of the request hooks: they read (services/uow.py)
+    app.teardown_request(end_request_reads)
 
     @login_manager.user_loader
     def load_user(user_id):

@@ -70,10 +70,7 @@ def _iso(dt) -> str:
 
 # --- appending: no lock, one statement -----------------------------------------------------------------
 
-_INSERT_EVENTS = {
-    "postgresql": insert(_EVENT).values(xid=literal_column("pg_current_xact_id()::text::bigint")),
-    "default": insert(_EVENT),
-}
+_XID = {"postgresql": literal_column("pg_current_xact_id()::text::bigint")}  # SQLite: xid 0 (column default)
 
 
 def append(session, events: list[dict]) -> None:
@@ -100,8 +97,12 @@ def append(session, events: list[dict]) -> None:
         }
         row["hash"] = event_hash({**row, "occurred_at": occurred})
         rows.append(row)
-    statement = _INSERT_EVENTS.get(conn.dialect.name, _INSERT_EVENTS["default"])
-    conn.execute(statement, rows)
+    xid = _XID.get(conn.dialect.name)
+    if xid is not None:
+        for row in rows:
+            row["xid"] = xid
+    # one INSERT with a VALUES list: a single statement, where a list of parameter sets would be several
+    conn.execute(insert(_EVENT).values(rows))
 
 
 # --- sealing: the sequencer -----------------------------------------------------------------------------

@@ -87,6 +87,16 @@ def begin_request_reads():
         _start_reads(session)
 
 
+def end_request_reads(_exc=None):
+    """After a request (before its application context ends the session): leave the read mode, so that a
+    context that outlives the request (a test's, a CLI's) goes on with ordinary transactions. Nothing was
+    written in it, so the rollback undoes nothing and, in autocommit, sends nothing."""
+    session = db.session()
+    if session.info.pop(_READS, None):
+        with contextlib.suppress(SQLAlchemyError):  # a lost connection: the session's own end deals with it
+            session.rollback()
+
+
 def _start_reads(session):
     if session.get_bind().dialect.name == "postgresql":
         # The session's transaction gets a pooled connection in autocommit; the pool sets the connection
