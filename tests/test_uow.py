@@ -318,7 +318,7 @@ def test_what_postgresql_receives_for_a_command_and_for_a_read(pg_cluster, datab
 
     name = database_url.rsplit("/", 1)[1]
     pg_cluster.sql(f"ALTER DATABASE {name} SET log_statement = 'all'")
-    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"t": 1}, "RT-1")
+    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "RT-1")
     submit_id, instance_id = submit.id, submit.instance_id
     headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "college_officer_1")}
     db.session.remove()
@@ -364,7 +364,7 @@ def test_a_request_outside_a_command_cannot_write(app, people):
     on the spot, so it is refused, on every database."""
     from workflow_app.services.uow import WriteOutsideCommand, begin_request_reads
 
-    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"t": 1}, "RT-2")
+    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "RT-2")
     task_id = submit.id
     with app.test_request_context("/api/v1/tasks"):
         db.session.remove()
