@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, text, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, func, insert, literal_column, select, text, tuple_, update
 
 from ..engine import clock
 from ..models import AuditEvent, AuditHead, AuditSeal
@@ -70,7 +70,9 @@ def _iso(dt) -> str:
 
 # --- appending: no lock, one statement -----------------------------------------------------------------
 
-_XID = {"postgresql": literal_column("pg_current_xact_id()::text::bigint")}  # SQLite: xid 0 (column default)
+_XID: dict[str, ColumnElement] = {
+    "postgresql": literal_column("pg_current_xact_id()::text::bigint")
+}  # SQLite: xid 0 (column default)
 
 
 def append(session, events: list[dict]) -> None:
