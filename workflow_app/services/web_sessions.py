@@ -17,6 +17,8 @@ from sqlalchemy import select, update
 from ..engine import clock
 from ..extensions import db
 from ..models import User, UserSession
+from .identity import Actor
+from .uow import UnitOfWork
 
 SID_KEY = "sid"  # the key of the session id in the signed cookie session
 
@@ -67,18 +69,18 @@ def user_for(user_id: int, sid) -> User | None:
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     longest = timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
     if now - seen > idle or now - opened.created_at > longest:
-        _write(update(UserSession).where(UserSession.id == opened.id).values(ended_at=now))
+        _write(user, update(UserSession).where(UserSession.id == opened.id).values(ended_at=now))
         return None
     if now - seen >= SEEN_EVERY:
-        _write(update(UserSession).where(UserSession.id == opened.id).values(last_seen_at=now))
+        _write(user, update(UserSession).where(UserSession.id == opened.id).values(last_seen_at=now))
     return user
 
 
-def _write(statement) -> None:
-    """One small write of the session's own row in its own transaction (authentication runs before any
-    command; nothing else is pending in the request's session)."""
-    db.session.execute(statement.execution_options(synchronize_session=False))
-    db.session.commit()
+def _write(user: User, statement) -> None:
+    """One small write of the session's own row, as a command of its own (authentication runs before any)."""
+    with UnitOfWork(Actor(user.id, user.username)) as uow:
+        db.session.execute(statement.execution_options(synchronize_session=False))
+        uow.commit()
 
 
 def end(sid) -> bool:
