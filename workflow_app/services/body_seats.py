@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import or_, select
 
+from ..dates import ru_date
 from ..engine import clock
 from ..extensions import db
 from ..models import BodyMembership, CollegialBody, User
@@ -118,7 +119,7 @@ def _overlaps(body_id: int, start: date, end: date | None, *, user_id=None, role
 
 
 def _period(m: BodyMembership) -> str:
-    return f"{m.valid_from.isoformat()}..{m.valid_to.isoformat() if m.valid_to else ''}"
+    return f"{ru_date(m.valid_from)}–{ru_date(m.valid_to)}"  # as a person reads it, in the region's days
 
 
 def add_seat(

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
+from ..dates import ru_date
 from ..engine import clock
 from ..extensions import db
 from ..models import Deputy, User
@@ -89,13 +90,13 @@ def add(actor: Actor, principal: str, deputy: str, starts_on, ends_on, reason: s
         if clash is not None:
             raise Conflict(
                 "a deputy is already registered for an overlapping period",
-                fields={"starts_on": f"{clash.starts_on.isoformat()}..{clash.ends_on.isoformat()}"},
+                fields={"starts_on": f"{ru_date(clash.starts_on)}–{ru_date(clash.ends_on)}"},
             )
         absent = _overlapping(Deputy.principal_id, d.id, start, end)
         if absent is not None:
             raise Conflict(
                 "the deputy is absent themself during this period",
-                fields={"deputy": f"{absent.starts_on.isoformat()}..{absent.ends_on.isoformat()}"},
+                fields={"deputy": f"{ru_date(absent.starts_on)}–{ru_date(absent.ends_on)}"},
             )
         row = Deputy(
             principal_id=p.id,

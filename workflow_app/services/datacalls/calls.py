@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ... import formkit as form_schemas
 from ... import workdays
+from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, DataCallRecipient, HumanTask, Organisation, ProcessInstance
@@ -504,7 +505,7 @@ def _chase(uow, call: DataCall, rec: DataCallRecipient, now: datetime) -> str | 
     if rec.last_reminded_at is not None and now < workdays.add_working_days(rec.last_reminded_at, every):
         return None
     org = db.session.get(Organisation, rec.org_id)
-    due = rec.due_at.astimezone(clock.REGION_TZ).strftime("%d.%m.%Y")
+    due = ru_date(rec.due_at)
     instance = db.session.get(ProcessInstance, call.instance_id)
     if rec.reminders_sent < call.reminders.get("count", 1):
         rec.reminders_sent += 1

@@ -3,6 +3,7 @@
 
 from sqlalchemy import select
 
+from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, DataCallRecipient, Organisation, TaskAttachment
@@ -156,5 +157,5 @@ def answer_panel(task, data):
         "note": "Сведения представляются в таблице запроса: черновик можно сохранять, отправка — кнопкой «Отправить».",
         "link": f"/data-calls/answer/{task.id}",
         "columns": ["Срок", "Состояние"],
-        "rows": [[rec.due_at.astimezone(clock.REGION_TZ).strftime("%d.%m.%Y"), STATUS[rec.status]]],
+        "rows": [[ru_date(rec.due_at), STATUS[rec.status]]],
     }
