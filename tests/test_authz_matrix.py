@@ -40,6 +40,7 @@ def but(*roles):
 PUBLIC = "public"
 WORKERS = but("auditor")  # auditors read, they do not act
 CC_MEMBERS = frozenset({"cc_secretary", "cc_chair", "cc_member"})
+MONITORING = frozenset({"coordinator", "deputy_governor", "dpo_head", "dtzn_head", "di_head", "auditor", "admin"})
 EXPECTED = {
     # authentication and the caller
     "POST /api/v1/auth/token": PUBLIC,
@@ -163,6 +164,15 @@ EXPECTED = {
     "PATCH /api/v1/roadmap/items/{number}": frozenset({"coordinator", "admin"}),
     "POST /api/v1/roadmap/items/{number}/evidence": frozenset({"coordinator", "admin"}),
     "DELETE /api/v1/roadmap/items/{number}/evidence/{evidence_id}": frozenset({"coordinator", "admin"}),
+    # the monitoring dashboard: the Координатор, heads, the curating deputy governor, auditors, administrators
+    "GET /api/v1/monitoring": MONITORING,
+    "GET /api/v1/monitoring/tasks/by-department": MONITORING,
+    "GET /api/v1/monitoring/tasks/by-chain": MONITORING,
+    "GET /api/v1/monitoring/times/steps": MONITORING,
+    "GET /api/v1/monitoring/times/chains": MONITORING,
+    "GET /api/v1/monitoring/roadmap": MONITORING,
+    "GET /api/v1/monitoring/instructions": MONITORING,
+    "GET /api/v1/monitoring/export.xlsx": MONITORING,
 }
 
 
@@ -340,6 +350,9 @@ WEB_EXPECTED = {
     "/data-calls/answer/{task_id}": ANY,  # 404 unless the caller's own answer task
     "/roadmap": ANY,
     "/roadmap/{number}": ANY,
+    "/monitoring": MONITORING,
+    "/monitoring/export.xlsx": MONITORING,
+    "/monitoring/cycles/{instance_id}/report.xlsx": MONITORING,  # 422 for a case that is no monitoring cycle
     "/start": ANY,
     "/instances": ANY,
     "/instances/{instance_id}": ANY,  # 404 for those who do not take part

@@ -322,7 +322,7 @@ def test_the_poo_yearly_data_calls_start_from_their_cycles(api):
     of a bare data call); each once a year; a data-call cycle naming no template warns."""
     from workflow_app.services.scheduler import cycles as cycle_defs
 
-    for code in ("kcp_campaign", "professions_cycle", "staffing_forecast", "poo_governance"):
+    for code in ("kcp_campaign", "professions_cycle", "staffing_forecast", "poo_governance", "roadmap_monitoring"):
         scheduler.set_paused(SYSTEM, code, True)
     august = datetime(2027, 8, 2, 3, 0, tzinfo=UTC)  # Monday 2 August, 10:00 in Tomsk
     clock.set_clock(august)

@@ -45,7 +45,15 @@ def deploy(name):
     return deployment.deploy_path(SYSTEM, DATA / name)
 
 
-SHIPPED = ("kcp_campaign", "professions_cycle", "staffing_forecast", "poo_graduates", "poo_rating", "poo_governance")
+SHIPPED = (
+    "kcp_campaign",
+    "professions_cycle",
+    "staffing_forecast",
+    "poo_graduates",
+    "poo_rating",
+    "poo_governance",
+    "roadmap_monitoring",
+)
 
 
 def pause_defaults():
@@ -126,6 +134,12 @@ def test_shipped_cycles_are_data_in_tomsk_time(app):
         {"template": "poo_graduates", "year": "{year}"},
     )
     assert cycles["poo_graduates"].cron == "0 9 15 9 *"  # graduates' employment: in the autumn
+    monitoring = cycles["roadmap_monitoring"]  # the roadmap's monitoring (13.3): June and December
+    assert (monitoring.process_id, monitoring.cron, monitoring.key_template) == (
+        "roadmap_monitoring",
+        "0 9 1 6,12 *",
+        "{year}-{month}",
+    )
 
 
 def test_bad_definitions_are_refused(app):

@@ -40,6 +40,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from .services import (
         chains,  # noqa: F401  (registers the chain operations and start hooks: services/operations)
         datacalls,  # noqa: F401  (data calls and the forecast: operations, hooks, task panels)
+        monitoring,  # noqa: F401  (the roadmap's half-yearly monitoring: operations)
     )
     from .services.uow import begin_request_reads, end_request_reads, install_sqlite_pragmas
 

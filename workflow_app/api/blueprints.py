@@ -41,3 +41,7 @@ ALL += [data_calls_blp]
 from .roadmap import blp as roadmap_blp  # noqa: E402
 
 ALL += [roadmap_blp]
+
+from .monitoring import blp as monitoring_blp  # noqa: E402
+
+ALL += [monitoring_blp]

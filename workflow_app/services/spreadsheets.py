@@ -36,25 +36,31 @@ def csv_bytes(header, rows, *, delimiter: str = ",") -> bytes:
 
 
 def xlsx_bytes(sheet: str, header, rows) -> bytes:
-    from openpyxl import Workbook
+    return xlsx_book([(sheet, header, rows)])
+
+
+def xlsx_book(sheets) -> bytes:
+    """One workbook of several sheets: ``sheets`` is a list of (name, header, rows)."""
+    from openpyxl import Workbook  # only when a workbook is asked for: server start-up stays quick
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31])
+    for name, header, rows in sheets:
+        ws = wb.create_sheet(str(name)[:31])
 
-    def line(values):
-        cells = []
-        for value in values:
-            value = cell(value)
-            c = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                c.data_type = "s"  # never a formula, whatever the text starts with
-            cells.append(c)
-        return cells
+        def line(values, ws=ws):
+            cells = []
+            for value in values:
+                value = cell(value)
+                c = WriteOnlyCell(ws, value=value)
+                if isinstance(value, str):
+                    c.data_type = "s"  # never a formula, whatever the text starts with
+                cells.append(c)
+            return cells
 
-    ws.append(line(header))
-    for row in rows:
-        ws.append(line(row))
+        ws.append(line(header))
+        for row in rows:
+            ws.append(line(row))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -86,3 +86,6 @@ def register_web(app):
     from .roadmap import bp as roadmap_bp
 
     app.register_blueprint(roadmap_bp)
+    from .monitoring import bp as monitoring_bp
+
+    app.register_blueprint(monitoring_bp)

@@ -9,19 +9,12 @@ from flask_login import login_required
 
 from ..services import roadmap
 from ..services.errors import ServiceError
+from ..services.monitoring.labels import ROADMAP_STATUS as STATUS_LABELS
 from .account import form_errors
 from .ui import actor
 
 bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
 
-STATUS_LABELS = {
-    "planned": lazy_gettext("planned"),
-    "in_progress": lazy_gettext("being carried out"),
-    "done": lazy_gettext("done"),
-    "not_done": lazy_gettext("not done"),
-    "cancelled": lazy_gettext("excluded from the roadmap"),
-    "overdue": lazy_gettext("overdue"),
-}
 EVIDENCE_LABELS = {
     "case": lazy_gettext("case"),
     "data_call": lazy_gettext("data call"),

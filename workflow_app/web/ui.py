@@ -16,6 +16,7 @@ from ..dates import ru_date, ru_dates_in, ru_datetime
 from ..engine import clock
 from ..i18n import content_text
 from ..services.errors import Message
+from ..services.monitoring import VIEWERS as MONITORING_VIEWERS
 
 bp = Blueprint("web", __name__)
 
@@ -153,6 +154,8 @@ def _nav_items():
         },
     ]
     items.append({"label": gettext("Roadmap"), "url": "/roadmap", "active": path.startswith("/roadmap")})
+    if groups & MONITORING_VIEWERS:
+        items.append({"label": gettext("Monitoring"), "url": "/monitoring", "active": path.startswith("/monitoring")})
     if groups & DATA_CALL_GROUPS:
         items.append({"label": gettext("Data calls"), "url": "/data-calls/", "active": path.startswith("/data-calls")})
     if groups & COUNCIL_GROUPS or "admin" in groups:

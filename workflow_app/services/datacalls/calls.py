@@ -144,6 +144,7 @@ def open_in(
     parent: ProcessInstance | None = None,
     extra_data: dict | None = None,
     cycle_key: str | None = None,
+    targets: list[dict] | None = None,
 ) -> DataCall:
     """Open a data call inside ``uow``: the ``data_call`` instance (one answer task per recipient
     organisation, in its inbox only) and the call's own rows."""
@@ -159,7 +160,9 @@ def open_in(
         if not isinstance(recipients, list) or not all(isinstance(k, str) for k in recipients):
             raise BadRequest("recipients must be a list of recipient kinds")
         kind_codes = recipients
-    if organisations:
+    if targets is not None:  # resolved by the caller (the roadmap monitoring: each executor's own answering group)
+        targets = list(targets)
+    elif organisations:
         if not isinstance(organisations, list):
             raise BadRequest("organisations must be a list of organisation codes")
         targets = templates.resolve_listed(organisations, kind_codes)

@@ -1,0 +1,127 @@
+"""The monitoring dashboard's numbers (the Координатор, heads, auditors): each table as JSON, all as XLSX."""
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..services.monitoring import dashboard
+from . import current_actor
+
+blp = Blueprint(
+    "monitoring_api", __name__, url_prefix="/monitoring", description="The monitoring dashboard (13.3): tasks, times"
+)
+
+
+class PeriodSchema(Schema):
+    start = fields.String(load_default=None, metadata={"description": "YYYY-MM-DD (default: 180 days back)"})
+    end = fields.String(load_default=None, metadata={"description": "YYYY-MM-DD (default: today)"})
+
+
+class OpenRowSchema(Schema):
+    label = fields.String(metadata={"description": "the department's (or chain's) name"})
+    open = fields.Integer()
+    overdue = fields.Integer()
+
+
+class StepRowSchema(Schema):
+    chain = fields.String()
+    label = fields.String(metadata={"description": "the step's name"})
+    count = fields.Integer()
+    avg_hours = fields.Float()
+    p90_hours = fields.Float()
+
+
+class ChainRowSchema(Schema):
+    label = fields.String()
+    count = fields.Integer()
+    avg_days = fields.Float()
+    p90_days = fields.Float()
+
+
+class StatusRowSchema(Schema):
+    status = fields.String()
+    count = fields.Integer()
+
+
+class StepTimesSchema(Schema):
+    start = fields.Date()
+    end = fields.Date()
+    rows = fields.List(fields.Nested(StepRowSchema))
+
+
+class ChainTimesSchema(Schema):
+    start = fields.Date()
+    end = fields.Date()
+    rows = fields.List(fields.Nested(ChainRowSchema))
+
+
+class DashboardSchema(Schema):
+    start = fields.Date()
+    end = fields.Date()
+    by_department = fields.List(fields.Nested(OpenRowSchema))
+    by_chain = fields.List(fields.Nested(OpenRowSchema))
+    step_times = fields.List(fields.Nested(StepRowSchema))
+    chain_times = fields.List(fields.Nested(ChainRowSchema))
+    roadmap = fields.List(fields.Nested(StatusRowSchema))
+    instructions = fields.List(fields.Nested(StatusRowSchema))
+
+
+@blp.route("")
+@blp.arguments(PeriodSchema, location="query")
+@blp.response(200, DashboardSchema)
+def all_tables(query):
+    """Every table of the dashboard for the period."""
+    return dashboard.dashboard(current_actor(), query["start"], query["end"])
+
+
+@blp.route("/tasks/by-department")
+@blp.response(200, OpenRowSchema(many=True))
+def by_department():
+    """Open and overdue tasks by department (investors under one label)."""
+    return dashboard.open_tasks_by_department(current_actor())
+
+
+@blp.route("/tasks/by-chain")
+@blp.response(200, OpenRowSchema(many=True))
+def by_chain():
+    return dashboard.open_tasks_by_chain(current_actor())
+
+
+@blp.route("/times/steps")
+@blp.arguments(PeriodSchema, location="query")
+@blp.response(200, StepTimesSchema)
+def step_times(query):
+    """Average and 90th-percentile hours per step completed in the period."""
+    return dashboard.step_times(current_actor(), query["start"], query["end"])
+
+
+@blp.route("/times/chains")
+@blp.arguments(PeriodSchema, location="query")
+@blp.response(200, ChainTimesSchema)
+def chain_times(query):
+    """Average and 90th-percentile days per chain, cases completed in the period."""
+    return dashboard.chain_times(current_actor(), query["start"], query["end"])
+
+
+@blp.route("/roadmap")
+@blp.response(200, StatusRowSchema(many=True))
+def roadmap_status():
+    return dashboard.roadmap_by_status(current_actor())
+
+
+@blp.route("/instructions")
+@blp.response(200, StatusRowSchema(many=True))
+def instructions_status():
+    return dashboard.instructions_by_status(current_actor())
+
+
+@blp.route("/export.xlsx")
+@blp.arguments(PeriodSchema, location="query")
+@blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def export(query):
+    name, content = dashboard.xlsx(current_actor(), query["start"], query["end"])
+    return Response(
+        content,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
