@@ -181,6 +181,7 @@ def main(cases=None, repeat=5):
             flush=True,
         )
         results["sqlite"] = measure(lite, repeat)
+        _print("sqlite", results["sqlite"], cases, repeat)
     if find_bin() is None:
         print("postgresql: server binaries not found, skipped")
     else:
@@ -196,15 +197,25 @@ def main(cases=None, repeat=5):
                     flush=True,
                 )
                 results["postgresql"] = measure(pg, repeat)
+                _print("postgresql", results["postgresql"], cases, repeat)
         finally:
             cluster.stop()
-    print(f"\nmonitoring dashboard at {cases} cases: median / worst of {repeat} runs")
-    print(f"{'query':32}" + "".join(f"{db_name:>26}" for db_name in results))
+    if len(results) > 1:
+        print(f"\nmonitoring dashboard at {cases} cases: median / worst of {repeat} runs")
+        print(f"{'query':32}" + "".join(f"{db_name:>26}" for db_name in results))
+        for name, _query in QUERIES:
+            cells = "".join(
+                f"{ms(median(results[db_name][name])) + ' / ' + ms(max(results[db_name][name])):>26}"
+                for db_name in results
+            )
+            print(f"{name:32}{cells}")
+
+
+def _print(db_name: str, samples: dict, cases: int, repeat: int) -> None:
+    """One database's figures as soon as they are measured (a long run stopped later keeps them)."""
+    print(f"\n{db_name}: monitoring dashboard at {cases} cases, median / worst of {repeat} runs", flush=True)
     for name, _query in QUERIES:
-        cells = "".join(
-            f"{ms(median(results[db_name][name])) + ' / ' + ms(max(results[db_name][name])):>26}" for db_name in results
-        )
-        print(f"{name:32}{cells}")
+        print(f"  {name:32}{ms(median(samples[name])):>12} / {ms(max(samples[name]))}", flush=True)
 
 
 if __name__ == "__main__":
