@@ -1,6 +1,7 @@
 """A lost database connection (PostgreSQL restarting, a failover) is answered 503 with Retry-After, not 500.
 
-The connection pool pre-pings, so the next request after the database is back gets a fresh connection;
+A request that meets a connection the server dropped makes SQLAlchemy discard the worker's whole pool (no
+pre-ping: config.engine_options), so the next request after the database is back gets a fresh connection;
 clients retry. The session is rolled back so the worker's pool does not keep a broken connection.
 """
 
