@@ -12,6 +12,7 @@ from pathlib import Path
 
 import journeys
 import pytest
+from journeys import questionnaire  # the investor's questionnaire, shared with the journeys
 from lxml import etree
 from sqlalchemy import select
 
@@ -578,32 +579,6 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
 
 
 # --- chain (c) ----------------------------------------------------------------------------------------------
-
-
-def questionnaire():
-    return {
-        "project_name": "Завод полимерных материалов «Северный»",
-        "investor_name": "ООО «СХК — Новые материалы»",
-        "investor_inn": "7017123451",
-        "municipality": "ЗАТО Северск",
-        "sector": "Химическая промышленность",
-        "stage": "construction",
-        "launch_date": "2029-09-01",
-        "jobs": [{"year": 2028, "jobs": 120}, {"year": 2029, "jobs": 80}],
-        "average_wage": 98000,
-        "co_finance_training": True,
-        "contact": "Главный инженер",
-        "needs": [
-            {
-                "profession": "Аппаратчик химических производств",
-                "code": "10912",
-                "category": "worker",
-                "number": 60,
-                "year_needed": 2029,
-            },
-            {"profession": "Техник-технолог", "category": "mid_level", "number": 20, "year_needed": 2029},
-        ],
-    }
 
 
 def staffing_plan():

@@ -225,7 +225,7 @@ def test_order_number_suffix_is_configuration(api, app, tmp_path):
         assert "order_number" in r["error"]["fields"]
     assert "register_order" in open_tasks(CAMPAIGN)  # refused, nothing half-written
     # the region renames its acts: the suffix is read from the configuration, not a form
-    from workflow_app.services.chains import config
+    from workflow_app.services.chains_config import config
 
     cfg = json.loads(json.dumps(config()))
     cfg["order_number_suffix"] = "-рп"

@@ -116,6 +116,9 @@ def test_full_run_through_the_service_layer(app, deployed, people):
     assert inst.waiting_messages == ["council_decision"]
     with pytest.raises(Forbidden), UnitOfWork(actor(dpo)) as uow:
         instances.deliver_message(uow, actor(dpo), inst.id, "council_decision", {"approved": True})
+    with pytest.raises(Conflict) as refused, UnitOfWork(SYSTEM) as uow:  # a 409 naming the message, not a 500
+        instances.deliver_message(uow, SYSTEM, inst.id, "no_such_message", {})
+    assert "no_such_message" in refused.value.message
     with UnitOfWork(SYSTEM) as uow:
         instances.deliver_message(uow, SYSTEM, inst.id, "council_decision", {"approved": True})
         uow.commit()

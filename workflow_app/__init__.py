@@ -1,14 +1,36 @@
 """Soglasie: BPMN approval workflows for the Tomsk staffing-standard roadmap."""
 
-import gc
 import logging
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, request, session
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import (
+    i18n,
+    models,  # noqa: F401  (register the tables with SQLAlchemy)
+)
+from .api import register_api
+from .cli import register_cli
 from .config import Config, database_url, engine_options
+from .extensions import babel, csrf, db, login_manager, migrate
+from .logging_setup import init_logging
+from .resilience import BoundedIntConverter, init_resilience
+from .security import ensure_secret_key, init_security
+from .services import (
+    chains,
+    datacalls,  # noqa: F401  (data calls and the forecast: operations, hooks, task panels)
+    monitoring,  # noqa: F401  (the roadmap's half-yearly monitoring: operations)
+    web_sessions,
+)
+from .services.uow import begin_request_reads, end_request_reads, install_sqlite_pragmas
+from .serving import ready_to_serve
+from .version import __version__
+from .web import register_web
 
-__version__ = "0.1.0"
+__all__ = ["__version__", "create_app", "ready_to_serve"]
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -26,24 +48,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     )
     if given is None:  # pool settings follow the database finally chosen, not the environment's default
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
-    from .resilience import BoundedIntConverter
-
     app.url_map.converters["int"] = BoundedIntConverter  # before any route: huge ids are 404, not a DB error
-    from .security import ensure_secret_key
-
     ensure_secret_key(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
 
-    from . import models  # noqa: F401  (register the tables with SQLAlchemy)
-    from .extensions import babel, csrf, db, login_manager, migrate
-    from .services import (
-        chains,  # noqa: F401  (registers the chain operations and start hooks: services/operations)
-        datacalls,  # noqa: F401  (data calls and the forecast: operations, hooks, task panels)
-        monitoring,  # noqa: F401  (the roadmap's half-yearly monitoring: operations)
-    )
-    from .services.uow import begin_request_reads, end_request_reads, install_sqlite_pragmas
-
+    chains.register()  # the chains' start hooks; their operations registered on import
     db.init_app(app)
     migrate.init_app(
         app, db, render_as_batch=True, directory=str(Path(__file__).resolve().parent.parent / "migrations")
@@ -51,17 +61,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
-    from flask_babel import lazy_gettext
-
     login_manager.login_message = lazy_gettext("Please log in to access this page.")
 
     def select_locale():
-        from flask_login import current_user
-
         chosen = request.cookies.get("lang") or getattr(current_user, "locale", None)
         return chosen if chosen in app.config["LANGUAGES"] else app.config["BABEL_DEFAULT_LOCALE"]
-
-    from . import i18n
 
     i18n.configure(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -74,48 +78,20 @@ def create_app(config: type | dict | None = None) -> Flask:
     def load_user(user_id):
         """The user of an open server-side session (services/web_sessions): a cookie whose session has
         ended (logout, deactivation, password change) authenticates no one."""
-        from flask import session
-
-        from .services import web_sessions
-
         try:
             return web_sessions.user_for(int(user_id), session.get(web_sessions.SID_KEY))
         except ValueError:
             return None
 
-    from .api import register_api
-    from .web import register_web
-
     register_api(app)
     register_web(app)
 
-    from .cli import register_cli
-    from .logging_setup import init_logging
-    from .security import init_security
-
     init_security(app)
-    from .resilience import init_resilience
-
     init_resilience(app)
     init_logging(app)
     if app.config.get("PROXY_HOPS"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     register_cli(app)
     logging.getLogger("spiff").setLevel(logging.WARNING)
-    return app
-
-
-def ready_to_serve(app: Flask) -> Flask:
-    """What a server process does once, after building the app and before its first request.
-
-    Everything alive now (imported modules, the app, its routes and schemas) lives as long as the process:
-    ``gc.freeze()`` moves it out of the garbage collector's reach, so the full collections that requests
-    trigger stop walking it again and again (one took about 0.1 s, a pause in some request, every few
-    hundred requests). Only for server processes: tests build many apps and must let them go.
-    """
-    gc.collect()
-    gc.freeze()
     return app

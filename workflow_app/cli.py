@@ -7,8 +7,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .cli_orgs import register_orgs_cli
+from .cli_roadmap import register_roadmap_cli
+from .cli_scheduler import register_scheduler_cli
+from .cli_users import register_users_cli
 from .extensions import db
-from .services import deployment
+from .services import audit, audit_sequencer, deployment
 from .services.errors import ServiceError
 from .services.identity import SYSTEM
 
@@ -68,8 +72,6 @@ def register_cli(app):
 
     @audit_cli.command("verify")
     def audit_verify():
-        from .services import audit
-
         result = audit.verify(db.session)
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         sys.exit(0 if result.ok else 1)
@@ -77,30 +79,18 @@ def register_cli(app):
     @audit_cli.command("seal")
     def audit_seal():
         """Seal every event of a finished transaction now (the scheduler does it continuously)."""
-        from .services import audit_sequencer
-
         click.echo(json.dumps({"sealed": audit_sequencer.seal_pending()}))
 
     @audit_cli.command("head")
     def audit_head():
-        from .services import audit
-
         click.echo(json.dumps(audit.head(db.session)))
 
     app.cli.add_command(audit_cli)
 
-    from .cli_users import register_users_cli
-
     register_users_cli(app)
-
-    from .cli_scheduler import register_scheduler_cli
 
     register_scheduler_cli(app)
 
-    from .cli_orgs import register_orgs_cli
-
     register_orgs_cli(app)
-
-    from .cli_roadmap import register_roadmap_cli
 
     register_roadmap_cli(app)

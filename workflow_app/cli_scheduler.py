@@ -16,11 +16,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import ready_to_serve
 from .engine import clock
 from .services import scheduler
 from .services.errors import ServiceError
 from .services.identity import SYSTEM
+from .serving import ready_to_serve
 
 
 def _parse_now(value: str | None) -> datetime | None:

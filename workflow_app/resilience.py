@@ -7,10 +7,16 @@ clients retry. The session is rolled back so the worker's pool does not keep a b
 
 import contextlib
 
-from flask import request
+from flask import abort, current_app, request
+from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.routing import IntegerConverter
+
+from .api.core import error_response
+from .extensions import db
+from .strict_json import check_request
 
 RETRY_AFTER_SECONDS = "2"
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (int4 on PostgreSQL)
@@ -26,25 +32,15 @@ class BoundedIntConverter(IntegerConverter):
 
 def _bad_value(exc):
     """A value the database cannot store (number out of range, ...) reached a query: the input was bad."""
-    from .extensions import db
-
     db.session.rollback()
     if request.path.startswith("/api/"):
-        from .api import error_response
-
         return error_response(400, "bad_request", "a value is out of range")
-    from flask import abort
-
     abort(400)
 
 
 def _unavailable_page() -> str:
     """A bare page (the layout itself would query the database): translated, Russian if even that fails."""
-    from markupsafe import escape
-
     try:
-        from flask_babel import gettext as _
-
         title = _("Service temporarily unavailable")
         text = _("The database cannot be reached. Try again in a few seconds; nothing you saved is lost.")
     except Exception:  # noqa: BLE001  (the locale selector may need the unreachable user record)
@@ -58,16 +54,10 @@ def _unavailable_page() -> str:
 
 
 def _unavailable(exc):
-    from .extensions import db
-
     with contextlib.suppress(Exception):  # the connection is gone; the pool discards it
         db.session.rollback()
-    from flask import current_app
-
     current_app.logger.warning("database unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
     if request.path.startswith("/api/"):
-        from .api import error_response
-
         response = error_response(503, "unavailable", "the database is unavailable; retry shortly")
     else:
         response = current_app.response_class(_unavailable_page(), status=503, mimetype="text/html")
@@ -79,10 +69,6 @@ def _end_session(_exc):
     """End the request's session even if its connection died after the answer was built (the database
     restarted meanwhile): the rollback then fails, the connection is invalidated and dropped by the pool, and
     the answer stands — instead of the failed rollback turning it into a 500."""
-    from flask import current_app
-
-    from .extensions import db
-
     try:
         db.session.remove()
     except (OperationalError, InterfaceError) as exc:
@@ -96,17 +82,11 @@ def _end_session(_exc):
 
 def _strict_json():
     """Every JSON body checked once, before the API's parsers (strict_json.py): a 400 naming the problem."""
-    from .strict_json import check_request
-
     problem = check_request(request)
     if problem is None:
         return None
     if request.path.startswith("/api/"):
-        from .api import error_response
-
         return error_response(400, "bad_request", problem)
-    from flask import abort
-
     abort(400, description=problem)
 
 

@@ -9,8 +9,9 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from flask import request
+from flask import g, request
 
+from .api.core import PUBLIC_PATHS, error_response
 from .config import DEFAULT_SECRET
 
 CSP = (
@@ -70,10 +71,6 @@ def init_security(app) -> None:
     @app.before_request
     def _api_requires_authentication():
         """Anonymous calls to the API get 401 before any argument parsing (runs after the API's own auth)."""
-        from flask import g
-
-        from .api import PUBLIC_PATHS, error_response
-
         if (
             request.path.startswith("/api/v1")
             and not request.path.endswith("/openapi.json")

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from ..services import accounts, inbox
-from . import current_actor
+from .core import current_actor
 from .schemas.auth import CsrfSchema, MeSchema, SeenSchema, TokenRequestSchema, TokenSchema
 
 blp = Blueprint("auth", __name__, url_prefix="", description="Authentication and the current user")

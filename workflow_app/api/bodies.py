@@ -3,8 +3,8 @@
 from flask_smorest import Blueprint
 
 from ..services import body_seats
-from . import current_actor
-from .admin_schemas import BodyAdminSchema, BodySettingsSchema, SeatCreateSchema, SeatEndSchema, SeatSchema
+from .core import current_actor
+from .schemas.bodies import BodyAdminSchema, BodySettingsSchema, SeatCreateSchema, SeatEndSchema, SeatSchema
 
 blp = Blueprint(
     "bodies_admin",

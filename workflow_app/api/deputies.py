@@ -3,8 +3,8 @@
 from flask_smorest import Blueprint
 
 from ..services import deputies
-from . import current_actor
-from .admin_schemas import DeputyCreateSchema, DeputyQuerySchema, DeputySchema
+from .core import current_actor
+from .schemas.deputies import DeputyCreateSchema, DeputyQuerySchema, DeputySchema
 
 blp = Blueprint("deputies", __name__, url_prefix="/deputies", description="Who acts for whom, from–to (absences)")
 

@@ -5,31 +5,12 @@ import io
 
 from flask import send_file, url_for
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from ..services import documents, materials
-from . import current_actor
+from .core import current_actor
+from .schemas.documents import DocumentSchema
 
 blp = Blueprint("documents", __name__, url_prefix="", description="Documents and materials of a case")
-
-
-class DocumentFileSchema(Schema):
-    format = fields.String(metadata={"description": "docx or pdf"})
-    url = fields.String(metadata={"description": "GET returns the file"})
-    fixed = fields.Boolean(
-        metadata={"description": "fixed at signing: the stored bytes, their SHA-256 in the audit chain"}
-    )
-    sha256 = fields.String(allow_none=True)
-    size = fields.Integer(allow_none=True)
-
-
-class DocumentSchema(Schema):
-    kind = fields.String(metadata={"description": "order | kcp_table | professions_list | staffing_plan"})
-    title = fields.String()
-    number = fields.String()
-    date = fields.String(metadata={"description": "ДД.ММ.ГГГГ"})
-    draft = fields.Boolean()
-    files = fields.List(fields.Nested(DocumentFileSchema))
 
 
 def _entry(instance_id, d):

@@ -1,31 +1,14 @@
 """A person's notices: the in-app face of the notification outbox (the same rows are e-mailed)."""
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from ..services import notifications
-from . import current_actor
+from .core import current_actor
+from .schemas.notices import NoticeSchema, NoticesReadSchema
 
 blp = Blueprint(
     "notices_api", __name__, url_prefix="/notices", description="Reminders and notices addressed to the caller"
 )
-
-
-class NoticeSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String(metadata={"description": "task_ready | reminder | head_notice | meeting | notice"})
-    subject = fields.String()
-    body = fields.String()
-    instance_id = fields.Integer(allow_none=True)
-    link = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
-    status = fields.String(metadata={"description": "e-mail: pending | sent | failed | skipped (no address)"})
-    sent_at = fields.DateTime(allow_none=True)
-
-
-class NoticesReadSchema(Schema):
-    marked = fields.Integer()
 
 
 @blp.route("")

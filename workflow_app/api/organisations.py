@@ -3,8 +3,8 @@
 from flask_smorest import Blueprint
 
 from ..services import organisations
-from . import current_actor
-from .admin_schemas import OrganisationQuerySchema, OrganisationWriteSchema, RegistryOrganisationSchema
+from .core import current_actor
+from .schemas.organisations import OrganisationQuerySchema, OrganisationWriteSchema, RegistryOrganisationSchema
 
 blp = Blueprint(
     "organisations",

@@ -4,7 +4,8 @@ from flask import request
 from flask_smorest import Blueprint
 
 from ..services import processes
-from . import current_actor, serialize
+from . import serialize
+from .core import current_actor
 from .schemas.processes import InstanceListArgs, InstanceSchema, ProcessSchema, StartSchema
 
 blp = Blueprint("processes", __name__, url_prefix="", description="Processes and their instances")

@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 from ..downloads import attachment_response
 from ..services import attachments, comments, inbox, tasks
 from ..services.errors import Invalid
-from . import current_actor, serialize
+from . import serialize
+from .core import current_actor
 from .schemas.tasks import (
     AttachmentSchema,
     CommentCreateSchema,

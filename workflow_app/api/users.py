@@ -5,8 +5,8 @@ from flask import session
 from flask_smorest import Blueprint
 
 from ..services import accounts, people, sessions, tokens, web_sessions
-from . import current_actor
-from .admin_schemas import (
+from .core import current_actor
+from .schemas.users import (
     DeactivationSchema,
     NewTokenSchema,
     PasswordChangedSchema,

@@ -7,7 +7,10 @@ patched (see ``engine/__init__``) so its deadlines use the same clock.
 import time as _time
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
+
+_Day = TypeVar("_Day", bound=date)  # check_day returns what it was given: a date or a datetime
 
 REGION_TZ = ZoneInfo("Asia/Tomsk")
 
@@ -31,7 +34,7 @@ def parse_day(text) -> date:
     return check_day(day)
 
 
-def check_day(day: date) -> date:
+def check_day(day: _Day) -> _Day:
     if not FIRST_DAY <= (day.date() if isinstance(day, datetime) else day) <= LAST_DAY:
         raise ValueError(f"a date from {FIRST_DAY.year} to {LAST_DAY.year} is expected")
     return day

@@ -17,6 +17,7 @@ from typing import ClassVar
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from ..workdays import add_working_days
 from . import clock
 
 # Bounds of everything an expression does (issue #18.6). Sizes count what the value would be when stored:
@@ -147,8 +148,6 @@ def _days(n) -> int:
 
 
 def _working_days_from_now(n):
-    from ..workdays import add_working_days
-
     return add_working_days(clock.now(), _days(n)).isoformat()
 
 

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, TypeDecorator, event
 from sqlalchemy.orm import Mapper
 
+from ..engine.clock import now
+
 
 def utcnow() -> datetime:
-    from ..engine.clock import now
-
     return now()
 
 

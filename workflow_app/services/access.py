@@ -1,8 +1,12 @@
-"""Authorization rules shared by the use cases: who may see and who may work on what."""
+"""Authorization rules shared by the use cases: who may see and who may work on what.
+
+Neighbours: ``identity`` says who is acting; this module says what that actor may see and do (every
+service calls it; no view decides access itself).
+"""
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload, undefer
 
 from ..extensions import db
@@ -130,9 +134,9 @@ def visible_instances_clause(actor: Actor):
     if actor.reads_everything:
         return None
     ids = [i[0] for i in identities(actor)]
-    clauses = [ProcessInstance.initiator_id.in_(ids)]
+    clauses: list[ColumnElement[bool]] = [ProcessInstance.initiator_id.in_(ids)]
     for user_id, org_id, groups in identities(actor):
-        task_match = [
+        task_match: list[ColumnElement[bool]] = [
             HumanTask.assignee_id == user_id,
             HumanTask.completed_by_id == user_id,
             HumanTask.owner_id == user_id,

@@ -2,6 +2,10 @@
 
 Passwords and tokens are stored hashed (``identity.hash_password``, ``identity.token_digest``); a token's
 clear value is shown once, when it is issued.
+
+Neighbours: ``people`` administers other users (search, edit, deactivate); ``tokens`` lists and revokes
+tokens and sessions; ``identity`` turns a user into an ``Actor``. This module: creating users, issuing
+tokens, the caller's own profile.
 """
 
 from sqlalchemy import select
@@ -9,7 +13,7 @@ from sqlalchemy import select
 from ..engine import clock
 from ..extensions import db
 from ..models import ApiToken, Group, User
-from . import login_limits, people, sessions, tokens
+from . import inbox, login_limits, people, sessions, tokens
 from .errors import Conflict, Forbidden, NotFound, Unauthorized
 from .identity import Actor, actor_for, new_token_value, token_digest, upgrade_password_hash
 from .uow import UnitOfWork
@@ -106,8 +110,6 @@ def profile(actor: Actor) -> dict:
     user = db.session.get(User, actor.user_id) if actor.user_id else None
     if user is None:
         raise Unauthorized("not a user")
-    from . import inbox
-
     acting = []
     for uid, _org, _groups in actor.acting_for:
         principal = db.session.get(User, uid)

@@ -20,6 +20,9 @@ sealed for it, no event added behind the sequencer (unsealed although below its 
 sealed are checked against their own hash and counted; the answer says up to which position and time the
 trail is sealed. The head (position, hash) exported with ``flask audit head`` and kept elsewhere is checked
 when given: a rewrite of the whole trail with recomputed hashes then shows.
+
+Neighbours: reading the trail (search, history, export) is ``audit_log``; showing an event to a person
+``audit_readable``; the sealing thread ``audit_sequencer``. Only this module writes ``audit_event`` rows.
 """
 
 import hashlib

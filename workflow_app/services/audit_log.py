@@ -7,6 +7,9 @@ exports are for auditors and administrators.
 Search pages list events newest first by time (events of the same moment in chain order), with a ``before``
 cursor (the seq of the last event shown): a page is one index range scan whatever the size of the log and
 the period (see the audit_event indexes in models/audit.py). Exports are in chain order.
+
+Neighbours: writing and sealing the trail is ``audit``; the labels and texts an event is shown with are
+``audit_readable``. This module only reads.
 """
 
 import json
@@ -27,6 +30,7 @@ from . import audit, audit_readable, case_numbers, instances, spreadsheets
 from .access import require_instance_visible
 from .errors import Conflict, Forbidden, Invalid, TooLarge
 from .identity import Actor
+from .names import user_names
 
 PAGE_DEFAULT, PAGE_MAX = 100, 500
 EXPORT_MAX = 100_000
@@ -284,7 +288,7 @@ def search(actor: Actor, params, limit=None, before=None) -> dict:
     more = len(rows) > limit
     rows = rows[:limit]
     events = [event_dict(r) for r in rows]
-    names = _names(r.actor_id for r in rows)
+    names = user_names(r.actor_id for r in rows)
     for ev in events:
         ev["actor_display"] = names.get(ev["actor_id"]) or audit_readable.actor_label(ev["actor_name"])
     audit_readable.describe(events, audit_readable.form_of_tasks(r.task_id for r in rows))
@@ -330,13 +334,6 @@ def export(actor: Actor, params, fmt: str) -> tuple[bytes, str, str]:
 # --- one instance: history and diagram ---------------------------------------------------------------
 
 
-def _names(user_ids) -> dict:
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
-
-
 def instance_history(actor: Actor, instance_id: int) -> dict:
     """The instance, its timeline (every audit event, oldest first) and the path taken through the diagram."""
     instance = require_instance_visible(actor, instance_id)
@@ -350,14 +347,14 @@ def instance_history(actor: Actor, instance_id: int) -> dict:
         .scalars()
         .all()
     )
-    task_names = {t.id: t.name for t in task_rows}
+    task_names: dict[int | None, str] = {t.id: t.name for t in task_rows}
     forms = instance.model.forms or {}
 
     def labels(task_id) -> dict:
         form = forms.get(next((t.form_key for t in task_rows if t.id == task_id), None) or "", {})
         return {k: v.get("title", k) for k, v in (form.get("properties") or {}).items() if isinstance(v, dict)}
 
-    names = _names([r.actor_id for r in rows] + [instance.initiator_id])
+    names = user_names([r.actor_id for r in rows] + [instance.initiator_id])
     timeline: list[dict] = []
     for r in rows:
         ev = event_dict(r)

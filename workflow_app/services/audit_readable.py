@@ -4,6 +4,9 @@ by labelled fields whose values are names (a group's, an organisation's, a perso
 a code. The raw payload stays in the audit log and its JSON/CSV/XLSX exports.
 
 An *entry* is ``{"label": str, "text": str}`` or, for a table, ``{"label": str, "columns": [...], "rows": [[...]]}``.
+
+Neighbours: ``audit`` writes the trail, ``audit_log`` finds events; this module only turns one event into
+what a person reads.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from sqlalchemy import select
 from ..diagram import DiagramError, element_names
 from ..extensions import db
 from ..i18n import content_text
-from ..models import DataCall, DataCallRecipient, HumanTask, Organisation, ProcessInstance, ProcessModel, User
+from ..models import DataCall, DataCallRecipient, HumanTask, ProcessInstance, ProcessModel
 from ..roles import ROLES
 from .materials import labels
+from .names import organisation_names, user_names
 
 
 def _l(msgid: str) -> str:
@@ -111,20 +115,6 @@ def actor_label(name: str | None) -> str:
     return _(ACTORS[name]) if name in ACTORS else (name or "")
 
 
-def _org_names(ids: Iterable) -> dict:
-    ids = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
-
-
-def _user_names(ids: Iterable) -> dict:
-    ids = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
-
-
 def _group(code) -> str:
     names = ROLES.get(str(code))
     if names is None:
@@ -186,8 +176,8 @@ class Reader:
                 user_ids.add(p.get(key))
             if isinstance(p.get("recipients"), list):
                 org_ids.update(p["recipients"])
-        self.orgs = _org_names(org_ids)
-        self.users = _user_names(user_ids)
+        self.orgs = organisation_names(org_ids)
+        self.users = user_names(user_ids)
         self.steps = steps or {}
         self.resolvers: dict[str, Callable] = {
             "group": _group,

@@ -3,6 +3,8 @@
 Every scheduler process runs one (a thread beside the scheduler loop); they take turns on the head row
 (``audit.seal`` skips when another holds it), so a second scheduler is a failover, not a second chain.
 ``seal_pending`` seals everything that is final now, batch by batch, each batch its own transaction.
+
+Neighbours: appending and the chain maths are ``audit``; this is only the thread that calls ``audit.seal``.
 """
 
 import logging

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from .. import formkit as form_schemas
 from ..extensions import db
 from ..i18n import content_text
-from ..models import AuditEvent, ProcessModel, User
-from . import audit_readable
+from ..models import AuditEvent, ProcessModel
+from . import audit_readable, instances
 from .access import require_instance_visible
 from .identity import Actor
 from .materials import labels
+from .names import user_names
 
 # The kinds a case timeline shows (engine_steps and login noise are left to the full history).
 TIMELINE_KINDS = (
@@ -81,11 +82,7 @@ def timeline(actor: Actor, instance_id: int, limit: int = 200) -> list[dict]:
     )
     rows.reverse()
     user_ids = {r.actor_id for r in rows if r.actor_id is not None}
-    names = (
-        dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
-        if user_ids
-        else {}
-    )
+    names = user_names(user_ids)
     out = []
     for r in rows:
         payload = r.payload or {}
@@ -152,8 +149,6 @@ def key_data(instance, data: dict, exclude=()) -> list[tuple[str, object]]:
 
 def summary(instance) -> list[tuple[str, object]]:
     """Key data of an instance: its stored summary, else the current engine data."""
-    from . import instances
-
     data = instance.summary or {}
     if not data:
         try:

@@ -18,6 +18,8 @@ from ..engine import clock
 from ..extensions import db
 from ..models import Membership, Organisation, User
 from ..roles import ROLES
+from . import council, publication
+from .chains import kcp, professions
 from .errors import Forbidden
 from .identity import Actor, ensure_roles, hash_password, password_hash_is_stale, verify_password
 from .uow import UnitOfWork
@@ -192,9 +194,6 @@ KCP_LINES = [
 
 def _establish_kcp_tables(uow, orgs) -> list[int]:
     """The КЦП table in force for this year's and next year's admission, where none is recorded yet."""
-    from . import publication
-    from .chains import kcp
-
     year = clock.today().year
     done = []
     for y in (year, year + 1):
@@ -234,9 +233,6 @@ PROFESSIONS = [
 
 def _establish_professions_list(uow) -> list[int]:
     """This year's approved list, where none is recorded yet: next year's cycle starts from it."""
-    from . import publication
-    from .chains import professions
-
     year = clock.today().year
     if publication.latest("professions", str(year)) is not None:
         return []
@@ -313,8 +309,6 @@ def load(actor: Actor, password: str | None = None) -> DemoResult:
                         user.memberships.append(Membership(group_id=g))
             result.users_total += 1
         uow.flush()
-        from . import council
-
         council.ensure_demo_memberships(db.session)  # seat the cc_*/ec_*/wg_* users on their bodies
         result.kcp_tables = _establish_kcp_tables(uow, orgs)
         result.professions_lists = _establish_professions_list(uow)

@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select, text
 
-from .. import __version__
 from ..extensions import db
 from ..models import ProcessModel
+from ..version import __version__
 from . import scheduler
 from .identity import Actor
 from .scheduler import SchedulerHealth

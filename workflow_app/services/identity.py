@@ -1,4 +1,9 @@
-"""Who is acting: users, password and token authentication, roles, deputies."""
+"""Who is acting: users, password and token authentication, roles, deputies.
+
+Neighbours: who may see or work on what is ``access``; sign-in as an audited command ``sessions``; the
+browser session row ``web_sessions``; accounts as administered ``people``/``accounts``. This module only
+answers *who is acting* (the ``Actor``) and checks passwords and tokens.
+"""
 
 import hashlib
 import secrets

@@ -4,11 +4,16 @@
 ``lock_version``), load, act, save the state, sync the HumanTask projection, record audit events. It runs
 inside the caller's UnitOfWork, so a command that advances several instances (a protocol closing many
 agenda items) commits all of them or none.
+
+Neighbours: ``processes`` holds the use cases a face calls (start lists, instance lists and details);
+``tasks`` the commands on one task. This module is the only one that loads, moves and saves an
+instance's engine state.
 """
 
 import json
 import logging
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import defer
@@ -17,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import workdays
 from ..engine import Engine, EngineError, clock
 from ..engine.errors import NotWaiting
-from ..engine.parsing import resolve_due
+from ..engine.timing import resolve_due
 from ..extensions import db
 from ..models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
 from . import notifications, operations, timer_wakeups
@@ -50,7 +55,7 @@ def model_version(model_id: int) -> int:
 def compiled_by_id(model_id: int):
     """The parsed model version (spec, task metadata, forms), cached: deployed versions never change."""
     cached = ENGINE.cached(_cache_key(model_id))
-    return cached if cached is not None else compiled(db.session.get(ProcessModel, model_id))
+    return cached if cached is not None else compiled(db.session.get_one(ProcessModel, model_id))
 
 
 _LATEST_MODEL = (
@@ -218,7 +223,7 @@ def deliver_message(
     if not (actor.is_system or actor.is_admin):
         raise Forbidden("only the system or an administrator may deliver messages")
     if message_name not in (instance.waiting_messages or []):
-        raise Conflict("the instance is not waiting for message '%(message)s'", message=message_name)
+        raise Conflict("the instance is not waiting for message '%(name)s'", name=message_name)
     advance(
         uow,
         instance,
@@ -311,7 +316,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
     if "open_tasks" in inspect(instance).dict:  # read with the task being completed, or set by an earlier
         open_rows = list(instance.open_tasks)  # advance of this instance in the same command (below)
     else:
-        open_rows = db.session.execute(OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
+        open_rows = list(db.session.execute(OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars())
     final_state = {t.task_id: t.new for t in transitions}
     for row in open_rows:
         if row.engine_task_id in ready:
@@ -398,7 +403,7 @@ def _candidate_user(props: dict) -> int | None:
 
 
 def _value_at(data: dict, path: str):
-    value = data
+    value: Any = data
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value

@@ -8,6 +8,7 @@ stores in the task data.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 REGISTRY: dict = {}
 
@@ -42,7 +43,7 @@ class StartRequest:
     business_key: str | None
     title: str | None
     cycle_key: str | None
-    parent: object
+    parent: Any  # the ProcessInstance the new one is a child of, or None
     check_permission: bool
     initiator_org_id: object = UNSET
 

@@ -10,6 +10,9 @@ and what changed (before/after). Rules that hold whatever the face:
 - a password set by an administrator must be changed by its user at the next login; the reset ends the
   user's sessions;
 - group changes take effect on the user's next request (the actor is read afresh for every request).
+
+Neighbours: ``accounts`` creates users and tokens; ``identity`` answers who is acting. This module: the
+administrator's commands and lists over everyone's accounts.
 """
 
 import re

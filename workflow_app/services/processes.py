@@ -1,5 +1,9 @@
 """Use cases for starting and reading processes: the start list (with each start form), start, instance lists
-and details."""
+and details.
+
+Neighbours: ``instances`` runs the engine (start, ``advance()``); this module is what a person asks for
+about processes — which may I start, start one, the lists and the details of instances — and calls it.
+"""
 
 from dataclasses import dataclass
 
@@ -9,7 +13,7 @@ from ..extensions import db
 from ..models import HumanTask, ProcessInstance, ProcessModel
 from . import case_numbers, form_input, instances, organisations
 from .access import can_see_task, visible_instances_clause
-from .errors import Invalid
+from .errors import Invalid, NotFound
 from .identity import Actor
 from .uow import UnitOfWork
 
@@ -130,8 +134,6 @@ def list_instances(
 
 def get_instance(actor: Actor, instance_id) -> tuple[ProcessInstance, list[HumanTask]]:
     """One instance the actor may see (NotFound otherwise) with its open tasks visible to the actor."""
-    from .errors import NotFound
-
     try:
         instance_id = int(instance_id)
     except (TypeError, ValueError):

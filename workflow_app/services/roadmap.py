@@ -7,6 +7,9 @@ refreshed from the file, changed ones kept. An administrator edits an item (ever
 status and evidence (the cases, data calls, protocols, documents and links that fulfil it); a council decision
 corrects it with the protocol's reference (``correct_in``). Each change is a ``roadmap_change`` row and an audit
 event with before/after.
+
+Kept whole: the reads, the file load, the changes and the evidence of an item share its checks and its
+before/after snapshot; a split into reads and writes is the next step when it grows.
 """
 
 import json

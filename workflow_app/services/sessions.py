@@ -5,6 +5,9 @@ The password check itself is ``identity.authenticate``; this module adds the log
 (``login_limits``: failures counted per account and address in the database), the server-side session
 (``web_sessions``) and the audit trail, so that every sign-in attempt — also a failed one — is in the
 hash-chained log.
+
+Neighbours: ``web_sessions`` keeps the browser session row a cookie points to; ``identity`` checks the
+password; ``login_limits`` counts failures. This module: the sign-in/sign-out/password commands themselves.
 """
 
 from ..extensions import db

@@ -2,6 +2,9 @@
 a token's last use; the expiry of new tokens (``TOKEN_TTL_DAYS``, default 90).
 
 A user manages their own; an administrator any user's. Issuing is ``accounts.issue_token``.
+
+Neighbours: ``accounts`` issues a token; ``identity`` authenticates a request by one; ``web_sessions`` holds
+the browser sessions listed here.
 """
 
 from datetime import timedelta

@@ -164,7 +164,7 @@ class UnitOfWork:
         self.open_tasks: dict[int, list] = {}
         self.info: dict = {}  # per-command notes of the services (e.g. the earliest timer set: timer_wakeups)
         self.session = db.session
-        self._token = None
+        self._token: contextvars.Token[bool] | None = None
         self._reads = False  # was the request reading outside a unit of work (begin_request_reads)?
 
     def __enter__(self):
@@ -197,7 +197,8 @@ class UnitOfWork:
             if self._reads:  # the rest of the request (its answer) reads as before the command
                 _start_reads(self.session())
         finally:
-            _write_intent.reset(self._token)
+            if self._token is not None:  # set by __enter__
+                _write_intent.reset(self._token)
             self.events.clear()
         if isinstance(exc, StaleDataError):
             raise Conflict(STALE) from exc

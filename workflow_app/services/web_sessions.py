@@ -4,6 +4,9 @@ The signed session cookie carries the user id (Flask-Login) and a random session
 table holds that id's SHA-256. A request is authenticated only while its row is open and the user active,
 so logging out, a deactivation or a password change ends a session at once: a copied cookie no longer
 works afterwards. A session also ends after ``SESSION_IDLE_MINUTES`` without a request (default 30) and
+
+Neighbours: ``sessions`` holds the sign-in and sign-out commands that open and close these rows;
+``tokens`` lists and revokes them for a person.
 ``SESSION_MAX_HOURS`` after sign-in (default 12: a working day). Functions that write run inside the caller's unit of work.
 """
 

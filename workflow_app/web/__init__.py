@@ -5,6 +5,27 @@ from flask_login import current_user
 
 from ..services import health as health_svc
 from ..services.identity import actor_for, actor_for_token
+from . import (  # noqa: F401  (account ... views_work add the routes of the "web" blueprint, ui.bp)
+    account,
+    admin_people,
+    admin_registry,
+    ui,
+    views_admin,
+    views_auth,
+    views_cases,
+    views_materials,
+    views_work,
+)
+from .audit import bp as audit_web_bp
+from .council import bp as council_web_bp
+from .council import public as council_public_bp
+from .datacalls import bp as data_calls_bp
+from .monitoring import bp as monitoring_bp
+from .notices import bp as notices_bp
+from .public import bp as public_bp
+from .roadmap import bp as roadmap_bp
+from .scheduler import bp as scheduler_web_bp
+from .ui import error_page
 
 health = Blueprint("health", __name__)
 
@@ -22,23 +43,17 @@ def healthz():
 
 
 def service_error_page(exc):
-    from .ui import error_page
-
     return error_page(exc.status, exc.message, exc.fields)
 
 
 def http_error_page(exc):
     """A Russian page for werkzeug's HTTP errors (404, 405, 413, CSRF 400, ...) outside /api/."""
-    from .ui import error_page
-
     status = exc.code or 500
     message = getattr(exc, "description", None) if status == 400 else None
     return error_page(status, message)
 
 
 def internal_error_page():
-    from .ui import error_page
-
     try:
         return error_page(500)
     except Exception:  # noqa: BLE001  the layout itself failed (database down?): a bare page, never a trace
@@ -50,42 +65,13 @@ def internal_error_page():
 
 def register_web(app):
     app.register_blueprint(health)
-    from . import (  # noqa: F401  (routes of the "web" blueprint)
-        account,
-        admin_people,
-        admin_registry,
-        ui,
-        views_admin,
-        views_auth,
-        views_cases,
-        views_materials,
-        views_work,
-    )
-
     app.register_blueprint(ui.bp)
-    from .audit import bp as audit_web_bp
-
     app.register_blueprint(audit_web_bp)
-    from .public import bp as public_bp
-
     app.register_blueprint(public_bp)
-    from .scheduler import bp as scheduler_web_bp
-
     app.register_blueprint(scheduler_web_bp)
-    from .council import bp as council_web_bp
-    from .council import public as council_public_bp
-
     app.register_blueprint(council_web_bp)
     app.register_blueprint(council_public_bp)
-    from .notices import bp as notices_bp
-
     app.register_blueprint(notices_bp)
-    from .datacalls import bp as data_calls_bp
-
     app.register_blueprint(data_calls_bp)
-    from .roadmap import bp as roadmap_bp
-
     app.register_blueprint(roadmap_bp)
-    from .monitoring import bp as monitoring_bp
-
     app.register_blueprint(monitoring_bp)

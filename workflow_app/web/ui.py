@@ -15,7 +15,9 @@ from flask_login import current_user
 from ..dates import ru_date, ru_dates_in, ru_datetime
 from ..engine import clock
 from ..i18n import content_text
+from ..services import inbox, notifications
 from ..services.errors import Message
+from ..services.identity import actor_for
 from ..services.monitoring import VIEWERS as MONITORING_VIEWERS
 
 bp = Blueprint("web", __name__)
@@ -73,8 +75,6 @@ def _install_fresh_caches(state):
 def actor():
     """The Actor of the logged-in user, resolved once per request."""
     if "web_actor" not in g:
-        from ..services.identity import actor_for
-
         g.web_actor = actor_for(current_user._get_current_object())
     return g.web_actor
 
@@ -176,16 +176,12 @@ def _nav_items():
 
 
 def unread_notices() -> int:
-    from ..services import notifications
-
     return notifications.unread_count(actor())
 
 
 def new_task_count() -> int:
     """The counter badge: new tasks since the user last opened the inbox (services/inbox)."""
     if "web_new_count" not in g:
-        from ..services import inbox
-
         try:
             g.web_new_count = inbox.new_task_count(actor())
         except Exception:  # the badge must never break a page

@@ -12,10 +12,10 @@ from ..downloads import attachment_response
 from ..engine import clock
 from ..i18n import localize_schema
 from ..roles import ROLES
-from ..services import attachments, casefile, comments, documents, materials, table_io, tasks
+from ..services import attachments, casefile, comments, deployment, documents, materials, table_io, tasks
 from ..services import inbox as inbox_svc
 from ..services.errors import Conflict, Invalid
-from .ui import actor, bp, safe_next, translate_message
+from .ui import actor, bp, new_task_count, safe_next, translate_message
 
 TABS = ("mine", "group", "overdue", "all")
 PER_PAGE = 20
@@ -73,13 +73,9 @@ def inbox():
     )
     page = inbox_svc.list_tasks(me, tab, filters, page=_int_arg("page", 1), per_page=PER_PAGE)
     counts = {t: inbox_svc.count_tasks(me, t, filters) for t in tabs}
-    from .ui import new_task_count
-
     new_task_count()  # the badge shows what was new when the page opened; then it is reset
     if page.page == 1 and tab in ("mine", "group"):
         inbox_svc.mark_inbox_seen(me)
-    from ..services import deployment
-
     processes = sorted({(m.process_id, m.name) for m in deployment.list_models()})
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(

@@ -1,3 +1,2 @@
-"""Marshmallow schemas of the API (also the source of the OpenAPI document), one module per resource:
-``auth``, ``processes``, ``tasks``, ``deployed_models``; council, audit, scheduler and notices keep theirs beside
-their endpoints."""
+"""Marshmallow schemas of the API (also the source of the OpenAPI document), one module per resource, named
+like the endpoint module in api/ that uses it; ``shared`` holds the shapes several resources nest."""

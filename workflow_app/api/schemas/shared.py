@@ -1,6 +1,7 @@
-"""The shapes several resources nest: a task row and an instance's summary."""
+"""The shapes several resources share: a task row, an instance's summary, references to an organisation, a
+person and a task, and the base of inputs that ignore fields they do not know."""
 
-from marshmallow import Schema, fields
+from marshmallow import EXCLUDE, Schema, fields
 
 
 class InstanceBriefSchema(Schema):
@@ -38,3 +39,29 @@ class TaskSchema(Schema):
     overdue = fields.Boolean()
     collegial_body = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
+
+
+class OrgRefSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class PersonRefSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    name = fields.String()
+
+
+class TaskRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    business_key = fields.String(allow_none=True)
+    group = fields.String(allow_none=True, metadata={"description": "the candidate group it returned to"})
+
+
+class LenientSchema(Schema):
+    """An input that ignores fields it does not know (a query string may carry others)."""
+
+    class Meta:
+        unknown = EXCLUDE

@@ -8,8 +8,9 @@ from ...models import Organisation
 from .. import case_numbers, instances, publication
 from ..errors import Invalid
 from ..operations import operation
-from . import _, _year, config, kcp
+from . import kcp
 from . import professions as professions_chain
+from .common import _, config, year_of
 
 # --- chain (c): investment projects ------------------------------------------------------------------------
 
@@ -70,7 +71,7 @@ def start_followups(ctx, params, data):
     of the plan's admission year) and one proposal to the professions list (chain b), linked by parent_id."""
     case = ctx.instance
     cfg = config()
-    year = _year(data.get("kcp_year"))
+    year = year_of(data.get("kcp_year"))
     by_college: dict[str, list] = {}
     professions = []
     for m in data.get("measures") or []:

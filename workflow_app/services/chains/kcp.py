@@ -11,6 +11,9 @@ sent (the ПОО gets a notice); ``pending_kcp_requests`` counts the submitted r
 assessment, and the campaign waits for a ``kcp_assessed`` message from each (``report_to_campaign``, run by
 the request after its assessment or rejection) before ``collect_kcp_requests`` builds the consolidation
 from those assessments. A campaign with nothing to consider ends in ``record_kcp_no_changes``.
+
+Kept whole: the operations follow the campaign's diagram from intake to publication and all read the table in
+force defined at the top; the waiting for a later campaign is shared with the professions chain (``queues``).
 """
 
 import re
@@ -22,10 +25,11 @@ from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance
-from .. import documents, instances, notifications, publication
+from .. import documents, notifications, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
-from . import _, _deliver, _org, _submitted, _year, config
+from . import queues
+from .common import _, config, deliver, org_or_none, submitted_data, year_of
 
 KCP_DECISION = "kcp_decision"
 INTAKE_CLOSED = "kcp_intake_closed"
@@ -111,7 +115,7 @@ def _display_rows(rows: list[dict]) -> list[dict]:
 
 def establish_table(uow, year: int, act: dict, rows: list[dict], instance=None):
     """Record the КЦП table of ``year`` as established by ``act`` (before any campaign amends it)."""
-    year = _year(year)
+    year = year_of(year)
     act = {"act_type": config()["act_type"], **act}
     payload = {"year": year, "act": act, "order": None, "rows": _display_rows(rows), "no_changes": False}
     return publication.publish(
@@ -216,7 +220,7 @@ def close_kcp_intake(ctx, params, data):
             date=when,
             key=request.business_key,
         )
-        _deliver(ctx, request, INTAKE_CLOSED, {"closed_on": when, "notice": text})
+        deliver(ctx, request, INTAKE_CLOSED, {"closed_on": when, "notice": text})
         ctx.uow.record("notice", instance=request, payload={"to_org_id": request.initiator_org_id, "text": text})
         _notify_org(ctx, request, _("Request closed"), text)
         closed.append(request.business_key)
@@ -251,7 +255,7 @@ def report_to_campaign(ctx, params, data):
         # this request's state is saved only after this step: the campaign reads the assessment from here
         "request": {k: data.get(k) for k in ("lines", "line_opinions", "opinion")},
     }
-    _deliver(ctx, campaign, ASSESSED, payload)
+    deliver(ctx, campaign, ASSESSED, payload)
     return {"reported": True}
 
 
@@ -262,7 +266,7 @@ def report_to_campaign(ctx, params, data):
 def collect_kcp_requests(ctx, params, data):
     """The consolidation's material: every assessed request of the campaign with its lines and totals; the
     current figures are the act's, whatever the ПОО typed."""
-    year = _year(data.get("year"))
+    year = year_of(data.get("year"))
     _act, rows = table_in_force(year)
     in_force = {_key(r): r["kcp"] for r in rows}
     requests, lines = [], []
@@ -275,8 +279,8 @@ def collect_kcp_requests(ctx, params, data):
         elif KCP_DECISION not in (child.waiting_messages or []):
             continue
         else:
-            d = _submitted(child)
-        org = _org(child.initiator_org_id)
+            d = submitted_data(child)
+        org = org_or_none(child.initiator_org_id)
         proposed = {
             (lo.get("programme_code"), lo.get("form_of_study")): lo.get("proposed_kcp")
             for lo in d.get("line_opinions") or []
@@ -365,7 +369,7 @@ def _check_order_number(number) -> str:
 def publish_kcp(ctx, params, data):
     """The whole КЦП table in force after the change, the changed lines marked, with the amending order."""
     cfg = config()
-    year = _year(data.get("year"))
+    year = year_of(data.get("year"))
     order_number = _check_order_number(data.get("order_number"))
     act, rows = table_in_force(year)
     table = {_key(r): dict(r) for r in rows}
@@ -409,7 +413,7 @@ def publish_kcp(ctx, params, data):
 @operation("record_kcp_no_changes")
 def record_kcp_no_changes(ctx, params, data):
     """No request to consider: the year's КЦП stay as in force (no councils, no order) — recorded."""
-    year = _year(data.get("year"))
+    year = year_of(data.get("year"))
     act, _rows = table_in_force(year)
     ctx.uow.record(
         "outcome",
@@ -434,10 +438,10 @@ def _close_leftovers(ctx, year: int) -> list[dict]:
     for child in _requests(ctx.instance.id):
         waiting = child.waiting_messages or []
         if KCP_DECISION in waiting:
-            _deliver(ctx, child, KCP_DECISION, {"decision": "not_considered", "lines": [], "order": None})
+            deliver(ctx, child, KCP_DECISION, {"decision": "not_considered", "lines": [], "order": None})
             done.append({"instance_id": child.id, "decision": "not_considered"})
         elif INTAKE_CLOSED in waiting:
-            _deliver(ctx, child, INTAKE_CLOSED, {"closed_on": ru_date(clock.now()), "notice": ""})
+            deliver(ctx, child, INTAKE_CLOSED, {"closed_on": ru_date(clock.now()), "notice": ""})
             done.append({"instance_id": child.id, "decision": "closed"})
     return done
 
@@ -445,7 +449,7 @@ def _close_leftovers(ctx, year: int) -> list[dict]:
 @operation("deliver_kcp_decision")
 def deliver_kcp_decision(ctx, params, data):
     outcome = params.get("outcome") or "approved"
-    year = _year(data.get("year"))
+    year = year_of(data.get("year"))
     collected = set((data.get("kcp_requests") or {}).get("ids", []))
     approved = _approved_kcp_lines(data) if outcome == "approved" else []
     order = {
@@ -470,7 +474,7 @@ def deliver_kcp_decision(ctx, params, data):
             "site_update_deadline": deadline,
             "site_update_deadline_at": deadline_at,
         }
-        _deliver(ctx, child, KCP_DECISION, payload)
+        deliver(ctx, child, KCP_DECISION, payload)
         delivered.append({"instance_id": child.id, "decision": outcome})
     delivered += _close_leftovers(ctx, year)
     return {"delivered": delivered}
@@ -479,36 +483,9 @@ def deliver_kcp_decision(ctx, params, data):
 # --- follow-ups waiting for their year's campaign -----------------------------------------------------------
 
 
-def _campaign(year: int) -> ProcessInstance | None:
-    return db.session.execute(
-        select(ProcessInstance)
-        .where(ProcessInstance.process_id == "kcp_campaign", ProcessInstance.cycle_key == str(year))
-        .limit(1)
-    ).scalar_one_or_none()
-
-
-def intake_closed(campaign: ProcessInstance) -> bool:
-    """Closed for good: the campaign ended or its «Закрыть приём» was completed with «close»."""
-    if campaign.status != "running":
-        return True
-    rows = db.session.execute(
-        select(HumanTask.submitted).where(
-            HumanTask.instance_id == campaign.id, HumanTask.task_def == "close_intake", HumanTask.status == "completed"
-        )
-    ).scalars()
-    return any((s or {}).get("decision") == "close" for s in rows)
-
-
 def target_campaign(year: int) -> tuple[int, ProcessInstance | None]:
-    """The first campaign from ``year`` on that still takes requests: (its year, the campaign if it has
-    started, else None — the request then waits for it). Never a finished or closed campaign."""
-    while True:
-        campaign = _campaign(year)
-        if campaign is None:
-            return year, None
-        if not intake_closed(campaign):
-            return year, campaign
-        year += 1
+    """The first campaign from ``year`` on that still takes requests (see :func:`queues.first_open_cycle`)."""
+    return queues.first_open_cycle("kcp_campaign", year)
 
 
 def queue_data(year: int) -> dict:
@@ -519,49 +496,18 @@ def queue_data(year: int) -> dict:
 @operation("admit_queued_kcp_requests")
 def admit_queued_kcp_requests(ctx, params, data):
     """The campaign opens: every request waiting for its year joins it (its waiting step completes)."""
-    year = _year(data.get("year"))
-    admitted = []
-    rows = db.session.execute(
-        select(HumanTask)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(
-            ProcessInstance.process_id == "kcp_request",
-            ProcessInstance.status == "running",
-            HumanTask.task_def == "await_campaign",
-            HumanTask.status == "open",
-        )
-    ).scalars()
-    for row in list(rows):
-        request = db.session.get(ProcessInstance, row.instance_id)
-        if str(_submitted_or_start(request).get("queued_for")) != str(year):
-            continue
-        instances.advance(
-            ctx.uow,
-            request,
-            ctx.actor,
-            lambda li, row=row: li.complete(row.engine_task_id, {"campaign_id": ctx.instance.id}),
-            audit_kind="joined_campaign",
-            audit_payload={"campaign": ctx.instance.business_key},
-        )
-        admitted.append(request.business_key)
-    return {"admitted": admitted}
-
-
-def _submitted_or_start(request: ProcessInstance) -> dict:
-    return instances.instance_data(request)
+    year = year_of(data.get("year"))
+    return {
+        "admitted": queues.admit_waiting(ctx, year, "kcp_request", "await_campaign", "campaign_id", "joined_campaign")
+    }
 
 
 @operation("join_kcp_campaign")
 def join_kcp_campaign(ctx, params, data):
     """A waiting request joins its year's campaign — only one that has opened and still takes requests."""
-    year = _year(data.get("queued_for") or data.get("year"))
-    campaign = db.session.get(ProcessInstance, data.get("campaign_id")) if data.get("campaign_id") else _campaign(year)
-    if (
-        campaign is None
-        or campaign.process_id != "kcp_campaign"
-        or campaign.cycle_key != str(year)
-        or intake_closed(campaign)
-    ):
+    year = year_of(data.get("queued_for") or data.get("year"))
+    campaign = queues.joinable_cycle("kcp_campaign", year, data.get("campaign_id"))
+    if campaign is None:
         raise Conflict(_("The campaign for admission quotas %(year)s is not accepting requests", year=year))
     ctx.instance.parent_id = campaign.id  # written with the instance's state at the flush
     return {"campaign": campaign.business_key, "year": year}

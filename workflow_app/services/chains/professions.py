@@ -19,10 +19,11 @@ from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance, Publication
-from .. import documents, instances, notifications, publication
+from .. import documents, notifications, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
-from . import _, _deliver, _org, _submitted, _waiting_children, _year, config
+from . import queues
+from .common import _, config, deliver, org_or_none, submitted_data, waiting_children, year_of
 
 PROFESSIONS_DECISION = "professions_decision"
 INTAKE_CLOSED = "professions_intake_closed"
@@ -96,7 +97,7 @@ def _public_item(item: dict, status: str | None) -> dict:
 
 def establish_list(uow, year: int, items: list[dict], effective_date: str, decision: str = ""):
     """Record an approved list (before the product ran its first cycle)."""
-    year = _year(year)
+    year = year_of(year)
     rows = [_public_item({**i, "department": department_of(i)}, None) for i in items]
     payload = {"year": year, "effective_date": effective_date, "protocol_ref": decision, "items": rows, "excluded": []}
     return publication.publish(
@@ -107,7 +108,7 @@ def establish_list(uow, year: int, items: list[dict], effective_date: str, decis
 @operation("check_profession_proposal")
 def check_profession_proposal(ctx, params, data):
     """A proposal works on the list in force: keep/modify/exclude only what is on it, add only what is not."""
-    year = _year(data.get("year"))
+    year = year_of(data.get("year"))
     _prev, items = list_in_force(year)
     errors = {}
     for i, item in enumerate(data.get("items") or []):
@@ -150,7 +151,7 @@ def _close_unsubmitted(ctx, prefix: str) -> list[str]:
         )
     when = ru_date(clock.now())
     closed = []
-    for child in _waiting_children("professions_proposal", prefix, INTAKE_CLOSED):
+    for child in waiting_children("professions_proposal", prefix, INTAKE_CLOSED):
         text = _(
             "The intake of proposals to the professions list of the cycle %(cycle)s closed on %(date)s; your"
             " proposals %(key)s were not sent by then and are closed without consideration.",
@@ -158,7 +159,7 @@ def _close_unsubmitted(ctx, prefix: str) -> list[str]:
             date=when,
             key=child.business_key,
         )
-        _deliver(ctx, child, INTAKE_CLOSED, {"closed_on": when, "notice": text})
+        deliver(ctx, child, INTAKE_CLOSED, {"closed_on": when, "notice": text})
         ctx.uow.record("notice", instance=child, payload={"to_org_id": child.initiator_org_id, "text": text})
         people = notifications.members_of("sector_officer", child.initiator_org_id) + notifications.members_of(
             "employment_centre", child.initiator_org_id
@@ -170,13 +171,13 @@ def _close_unsubmitted(ctx, prefix: str) -> list[str]:
 
 @operation("collect_profession_proposals")
 def collect_profession_proposals(ctx, params, data):
-    year = _year(data.get("year"))
+    year = year_of(data.get("year"))
     prefix = config()["professions"]["proposal_business_key"].format(year=year, org="")
     closed = _close_unsubmitted(ctx, prefix)
     proposals, items = [], []
-    for child in _waiting_children("professions_proposal", prefix, PROFESSIONS_DECISION):
-        d = _submitted(child)
-        org = _org(child.initiator_org_id)
+    for child in waiting_children("professions_proposal", prefix, PROFESSIONS_DECISION):
+        d = submitted_data(child)
+        org = org_or_none(child.initiator_org_id)
         proposer = org.name if org else ""
         proposals.append({"instance_id": child.id, "business_key": child.business_key, "proposer": proposer})
         for item in d.get("items") or []:
@@ -199,7 +200,7 @@ def collect_profession_proposals(ctx, params, data):
 
 def _draft(data: dict, removed=()) -> dict:
     """The list in force with the accepted proposals applied (minus those ДТЗН or the Рабочая группа dropped)."""
-    year = _year(data.get("year"))
+    year = year_of(data.get("year"))
     previous_year, items = list_in_force(year)
     dropped = {_norm(p) for p in list(data.get("excluded_items") or []) + list(removed)}
     status = [None] * len(items)
@@ -259,7 +260,7 @@ def _effective_date(data: dict, year: int) -> str:
 def publish_professions(ctx, params, data):
     """The whole list in force from its start date, with what changed this year (new, changed, excluded)."""
     cfg = config()["professions"]
-    year = _year(data.get("year"))
+    year = year_of(data.get("year"))
     effective = _effective_date(data, year)
     draft = _draft(data, removed=data.get("removed_items") or [])
     items = sorted(draft["items"], key=lambda r: (r["sector"] or "", r["profession"] or ""))
@@ -280,13 +281,13 @@ def publish_professions(ctx, params, data):
 
 @operation("deliver_professions_decision")
 def deliver_professions_decision(ctx, params, data):
-    year = _year(data.get("year"))
+    year = year_of(data.get("year"))
     collected = set((data.get("proposals") or {}).get("ids", []))
     prefix = config()["professions"]["proposal_business_key"].format(year=year, org="")
     delivered = []
-    for child in _waiting_children("professions_proposal", prefix, PROFESSIONS_DECISION):
+    for child in waiting_children("professions_proposal", prefix, PROFESSIONS_DECISION):
         decision = params.get("outcome", "approved") if child.id in collected else "not_considered"
-        _deliver(ctx, child, PROFESSIONS_DECISION, {"decision": decision, "effective_date": data.get("effective_date")})
+        deliver(ctx, child, PROFESSIONS_DECISION, {"decision": decision, "effective_date": data.get("effective_date")})
         delivered.append({"instance_id": child.id, "decision": decision})
     return {"delivered": delivered}
 
@@ -294,34 +295,9 @@ def deliver_professions_decision(ctx, params, data):
 # --- follow-ups waiting for their year's cycle ------------------------------------------------------------
 
 
-def _cycle(year: int) -> ProcessInstance | None:
-    return db.session.execute(
-        select(ProcessInstance)
-        .where(ProcessInstance.process_id == "professions_cycle", ProcessInstance.cycle_key == str(year))
-        .limit(1)
-    ).scalar_one_or_none()
-
-
-def intake_closed(cycle: ProcessInstance) -> bool:
-    if cycle.status != "running":
-        return True
-    rows = db.session.execute(
-        select(HumanTask.submitted).where(
-            HumanTask.instance_id == cycle.id, HumanTask.task_def == "close_intake", HumanTask.status == "completed"
-        )
-    ).scalars()
-    return any((s or {}).get("decision") == "close" for s in rows)
-
-
 def target_cycle(year: int) -> tuple[int, ProcessInstance | None]:
-    """The first cycle from ``year`` on that still takes proposals (None: not started yet, wait for it)."""
-    while True:
-        cycle = _cycle(year)
-        if cycle is None:
-            return year, None
-        if not intake_closed(cycle):
-            return year, cycle
-        year += 1
+    """The first cycle from ``year`` on that still takes proposals (see :func:`queues.first_open_cycle`)."""
+    return queues.first_open_cycle("professions_cycle", year)
 
 
 def queue_data(year: int) -> dict:
@@ -335,39 +311,19 @@ def queue_data(year: int) -> dict:
 
 @operation("admit_queued_profession_proposals")
 def admit_queued_profession_proposals(ctx, params, data):
-    year = _year(data.get("year"))
-    admitted = []
-    rows = db.session.execute(
-        select(HumanTask)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(
-            ProcessInstance.process_id == "professions_proposal",
-            ProcessInstance.status == "running",
-            HumanTask.task_def == "await_cycle",
-            HumanTask.status == "open",
-        )
-    ).scalars()
-    for row in list(rows):
-        proposal = db.session.get(ProcessInstance, row.instance_id)
-        if str(instances.instance_data(proposal).get("queued_for")) != str(year):
-            continue
-        instances.advance(
-            ctx.uow,
-            proposal,
-            ctx.actor,
-            lambda li, row=row: li.complete(row.engine_task_id, {"cycle_id": ctx.instance.id}),
-            audit_kind="joined_cycle",
-            audit_payload={"cycle": ctx.instance.business_key},
-        )
-        admitted.append(proposal.business_key)
-    return {"admitted": admitted}
+    """The cycle opens: every proposal waiting for its year joins it (its waiting step completes)."""
+    year = year_of(data.get("year"))
+    return {
+        "admitted": queues.admit_waiting(ctx, year, "professions_proposal", "await_cycle", "cycle_id", "joined_cycle")
+    }
 
 
 @operation("join_professions_cycle")
 def join_professions_cycle(ctx, params, data):
-    year = _year(data.get("queued_for") or data.get("year"))
-    cycle = db.session.get(ProcessInstance, data.get("cycle_id")) if data.get("cycle_id") else _cycle(year)
-    if cycle is None or cycle.process_id != "professions_cycle" or cycle.cycle_key != str(year) or intake_closed(cycle):
+    """A waiting proposal joins its year's cycle — only one that has opened and still takes proposals."""
+    year = year_of(data.get("queued_for") or data.get("year"))
+    cycle = queues.joinable_cycle("professions_cycle", year, data.get("cycle_id"))
+    if cycle is None:
         raise Conflict(_("The call for proposals to the professions list %(year)s is not open", year=year))
     ctx.instance.parent_id = cycle.id  # written with the instance's state at the flush
     return {"cycle": cycle.business_key, "year": year}

@@ -1,9 +1,13 @@
 """Data calls (запросы сведений): one department asks many organisations for the same figures by a date,
 chases the late ones and consolidates. Commands in ``calls``, read models in ``views``, templates (data files
 under ``forms/data_calls/``) in ``templates``. Importing the package registers the ``data_call`` process's
-hooks and the ``complete_data_call`` operation."""
+hooks and the ``complete_data_call`` operation (``completion``)."""
 
-from . import forecast, rating  # noqa: F401  (the staffing_forecast and poo_rating operations)
+from . import (  # noqa: F401  (the complete_data_call, staffing_forecast and poo_rating operations)
+    completion,
+    forecast,
+    rating,
+)
 from .calls import (  # noqa: F401
     PROCESS_ID,
     chase_late,

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import HumanTask, Organisation, User
+from ...models import HumanTask, Organisation
 from ...roles import ROLES
+from .. import chains_config
 from ..materials import Block, Case, labels
 from ..materials import builtin as material_blocks
+from ..names import user_names
 
 
 @dataclass
@@ -79,20 +81,6 @@ def table_of(block: Block, drop: tuple[str, ...] = ()) -> Table:
     return Table(columns, rows, totals, widths)
 
 
-def _chains_config() -> dict:
-    from .. import chains
-
-    return chains.config()
-
-
-def _names(ids) -> dict:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples()
-    return dict(rows.all())
-
-
 def _completed(instance, form_keys: tuple[str, ...]) -> list[HumanTask]:
     return list(
         db.session.execute(
@@ -134,7 +122,7 @@ def has_order(case: Case) -> bool:
 
 
 def order(case: Case) -> Doc:
-    cfg = _chains_config()
+    cfg = chains_config.config()
     data = case.data
     act_type = str(data.get("act_type") or cfg.get("act_type") or "")
     doc_type, _sep, rest = act_type.partition(" ")
@@ -150,7 +138,7 @@ def order(case: Case) -> Doc:
         sections.append(Section(heading=appendix + "\n" + block.title, table=table_of(block, drop=("proposed_kcp",))))
     signed = _completed(case.instance, SIGN_FORMS)
     visas = _completed(case.instance, VISA_FORMS)
-    names = _names({t.completed_by_id for t in signed + visas})
+    names = user_names({t.completed_by_id for t in signed + visas})
     signer = signed[-1] if signed and (signed[-1].submitted or {}).get("decision") == "sign" else None
     signatory = Signatory(
         str(data.get("signatory") or cfg.get("signatory") or ""),
@@ -205,7 +193,7 @@ def _issuer_from(genitive: str) -> str:
 
 def _table_doc(case: Case, kind: str, block: Block, made_by_forms: tuple[str, ...], doc_type: str) -> Doc:
     made = _completed(case.instance, made_by_forms)
-    names = _names({t.completed_by_id for t in made})
+    names = user_names({t.completed_by_id for t in made})
     last = made[-1] if made else None
     signatory = Signatory(
         _group_name(last.candidate_group) if last else "",
@@ -223,7 +211,7 @@ def _table_doc(case: Case, kind: str, block: Block, made_by_forms: tuple[str, ..
         doc_type=doc_type,
         number=case.instance.business_key or "",
         date=signatory.date,
-        place=str(_chains_config().get("place") or "г. Томск"),
+        place=str(chains_config.config().get("place") or "г. Томск"),
         heading=block.title,
         sections=sections,
         signatories=[signatory] if last else [],

@@ -36,10 +36,9 @@ from .core import (
     for_instance,
     for_task,
     provider,
-    task_page,
     to_xlsx,
 )
-from .prefill import initial_values
+from .prefill import initial_values, task_page
 
 __all__ = [
     "XLSX_MIME",

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...i18n import content_text
-from ...models import HumanTask, ProcessModel, Publication, TaskAttachment, User
+from ...models import HumanTask, ProcessModel, Publication, TaskAttachment
+from ..names import user_names
 from . import labels
 from .core import Block, Case, Cell, Column, Row, provider
 
@@ -328,7 +329,7 @@ def opinions(case: Case) -> list[Block]:
         .scalars()
         .all()
     )
-    names = _user_names({t.completed_by_id for t in tasks})
+    names = user_names({t.completed_by_id for t in tasks})
     forms = case.instance.model.forms or {}
     rows = []
     for t in tasks:
@@ -373,14 +374,6 @@ def opinions(case: Case) -> list[Block]:
     ]
 
 
-def _user_names(ids) -> dict:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples()
-    return dict(rows.all())
-
-
 # --- attachments of every step -----------------------------------------------------------------------------------
 
 
@@ -394,7 +387,7 @@ def attachments(case: Case) -> list[Block]:
     ).all()
     if not rows:
         return []
-    names = _user_names({a.uploaded_by_id for a, _n in rows})
+    names = user_names({a.uploaded_by_id for a, _n in rows})
     columns = [
         Column("file", _("File"), wide=True),
         Column("step", _("Step"), wide=True),

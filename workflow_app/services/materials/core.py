@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...i18n import content_text
 from ...models import HumanTask, ProcessInstance, TaskAttachment
-from .. import spreadsheets
+from .. import instances, spreadsheets
 from ..access import require_instance_visible
 from ..errors import NotFound
 from ..identity import Actor
@@ -156,8 +156,6 @@ def blocks_for(case: Case) -> list[Block]:
 
 def case_data(instance: ProcessInstance) -> dict:
     """The instance's current data (the engine's), else what its tasks submitted (a finished or broken case)."""
-    from .. import instances
-
     if instance.status == "running":
         try:
             return instances.instance_data(instance)
@@ -182,16 +180,6 @@ def case_data(instance: ProcessInstance) -> dict:
 def for_task(actor: Actor, task: HumanTask, data: dict) -> list[Block]:
     """The blocks of the task page (the caller has checked the actor may see the task)."""
     return blocks_for(Case(actor, task.instance, data, task))
-
-
-def task_page(actor: Actor, task: HumanTask, data: dict, editable: bool) -> tuple[list[Block], dict]:
-    """The task page's blocks and the values its form starts with (see :mod:`.prefill`); ``data`` is the
-    task's data as the engine holds it (or as submitted, for a closed task)."""
-    from .prefill import initial_values
-
-    case = Case(actor, task.instance, data, task)
-    blocks = blocks_for(case)
-    return blocks, (initial_values(case, blocks) if editable else data)
 
 
 def for_instance(actor: Actor, instance_id: int) -> list[Block]:

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import HumanTask
+from ..identity import Actor
 from . import labels
-from .core import Block, Case
+from .core import Block, Case, blocks_for
 
 # A column of a task's table may be filled from a differently named column of the material.
 ALIASES = {
@@ -84,3 +85,11 @@ def _rows_from_material(items: dict, blocks: list[Block]) -> list[dict]:
             if rows:
                 return rows
     return []
+
+
+def task_page(actor: Actor, task: HumanTask, data: dict, editable: bool) -> tuple[list[Block], dict]:
+    """The task page's blocks and the values its form starts with (:func:`initial_values` below); ``data`` is the
+    task's data as the engine holds it (or as submitted, for a closed task)."""
+    case = Case(actor, task.instance, data, task)
+    blocks = blocks_for(case)
+    return blocks, (initial_values(case, blocks) if editable else data)
