@@ -1,6 +1,10 @@
 """Data-call commands: open (from a template), save a draft, submit (the answer task's completion hook),
 extend one recipient's deadline, excuse a recipient, complete (freeze), and the scheduler's chase of late
-answers (reminders, then the head). Each is one unit of work; every change is an audit event."""
+answers (reminders, then the head). Each is one unit of work; every change is an audit event.
+
+Kept whole: the commands on one call share its recipient checks (``may_manage``, ``recipient_of_task``); its
+read models are ``views``, the operation that ends it ``completion``.
+"""
 
 from datetime import date, datetime, time
 
