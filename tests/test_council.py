@@ -33,6 +33,7 @@ from workflow_app.services.identity import SYSTEM, new_token_value, token_digest
 from workflow_app.services.uow import UnitOfWork
 
 DATA = Path(__file__).resolve().parent / "data" / "council"
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 1 Dec 2026, 10:00 in Tomsk
 CC = "coordination_council"
 
@@ -77,6 +78,8 @@ def people(app):
 def chains(app):
     for name in ("council_quota.bpmn", "council_list.bpmn"):
         deployment.deploy_bytes(SYSTEM, (DATA / name).read_bytes(), name, forms_dir=DATA / "forms")
+    for name in ("council_question.bpmn", "council_instruction.bpmn"):  # the body's own questions, instructions
+        deployment.deploy_bytes(SYSTEM, (ROOT / "bpmn" / name).read_bytes(), name, forms_dir=ROOT / "forms")
 
 
 def start(process_id, key, **data):
@@ -444,8 +447,8 @@ def test_membership_history_and_overdue_instructions(app, people, chains):
         item,
         "approve",
         instructions=[
-            {"text": "Направить выписку в колледж", "executor": "Секретарь", "deadline": "2026-12-15"},
-            {"text": "Подготовить распоряжение", "executor": "ДепПО", "deadline": "2027-01-20"},
+            {"text": "Направить выписку в колледж", "executor_username": "dpo_1", "deadline": "2026-12-15"},
+            {"text": "Подготовить распоряжение", "executor": "admin_to", "deadline": "2027-01-20"},
         ],
     )
     assert council.list_instructions(a(people["secretary"]), CC) == []  # tracked only once signed
@@ -474,10 +477,8 @@ def test_membership_history_and_overdue_instructions(app, people, chains):
     assert council.counts_by_status(CC)["overdue"] == 1
     with pytest.raises(Forbidden):
         council.complete_instruction(a(people["m1"]), overdue[0]["id"])
-    council.complete_instruction(a(people["secretary"]), overdue[0]["id"], "Выписка направлена")
-    assert council.list_instructions(a(people["secretary"]), CC, overdue_only=True) == []
-    assert council.counts_by_status(CC) == {"open": 1, "reported": 0, "done": 1, "overdue": 0, "total": 2}
-    assert [r["text"] for r in council.instruction_rows(CC, status="done")] == ["Направить выписку в колледж"]
+    with pytest.raises(Conflict, match="through their task"):  # closed by accepting the executor's report
+        council.complete_instruction(a(people["secretary"]), overdue[0]["id"], "Выписка направлена")
 
 
 def test_only_the_secretary_builds_only_the_chair_approves_and_signs(app, people, chains):
@@ -588,7 +589,7 @@ def test_rest_flow_and_permissions(app, client, people, chains):
             "votes_against": 1,
             "chair_casting_vote": "for",
             "text": "Согласовать",
-            "instructions": [{"text": "Подготовить распоряжение", "executor": "ДепПО", "deadline": "2026-12-25"}],
+            "instructions": [{"text": "Подготовить распоряжение", "executor": "admin_to", "deadline": "2026-12-25"}],
         },
     )
     assert r.status_code == 200 and r.json["chair_casting_vote"] == "for"
@@ -675,3 +676,147 @@ def test_the_council_secretary_is_reminded_when_no_meeting_was_held_in_the_half_
     # the next year's first half-year without one: reminded again
     assert scheduler.tick(datetime(2028, 5, 2, 3, 0, tzinfo=UTC)).council["half_year_reminders"] == 1
     assert len(half_year_notices()) == 2
+
+
+# --- the body's own questions; instructions as tracked tasks (#23) ------------------------------------------
+
+
+def test_a_free_agenda_question_is_decided_by_votes_and_signed(app, client, people, chains):
+    sec = a(people["secretary"])
+    meeting = council.create_meeting(sec, CC, "2026-11-30T10:00", "ул. Ленина, 6")
+    with pytest.raises(Invalid) as refused:
+        council.add_question(sec, meeting.id, title="  ")
+    assert "title" in refused.value.fields
+    with pytest.raises(Forbidden):
+        council.add_question(a(people["m1"]), meeting.id, title="О приоритетах")
+    item = council.add_question(
+        sec,
+        meeting.id,
+        title="О приоритетных направлениях подготовки кадров на 2027 год (п. 1.4)",
+        rapporteur="Фёдорова Н. О., Координатор",
+        materials="Аналитическая записка Координатора; прогноз потребности в кадрах",
+        draft_decision="Одобрить приоритетные направления согласно приложению",
+    )
+    assert item.position == 1 and item.title.startswith("О приоритетных направлениях")
+    pending_view = council.meeting_view(meeting)["items"][0]
+    assert pending_view["title"] == item.title
+    task = db.session.get(HumanTask, item.task_id)
+    assert task.collegial_body == CC and task.process_id == "council_question"
+    with pytest.raises(Forbidden, match="only through a signed protocol"):  # like every collegial task
+        tasks.complete(sec, task.id, {"decision": "adopt"})
+    mats = council.materials(task, item.draft_decision)
+    assert mats["data"]["rapporteur"] == "Фёдорова Н. О., Координатор"
+    assert mats["draft_decision"] == "Одобрить приоритетные направления согласно приложению"
+    assert [o["label"] for o in mats["decision_options"]][:2] == [
+        "Принять решение по проекту",
+        "Принять решение с изменениями",
+    ]
+    council.approve_agenda(a(people["chair"]), meeting.id)
+    council.record_attendance(sec, meeting.id, [people[k].id for k in ("chair", "m1", "m2", "m3")])
+    decide(people, meeting, item, "adopt", votes_for=3, votes_against=1, text="Одобрить приоритетные направления")
+    protocol = sign_both(people, meeting)
+    db.session.expire_all()
+    task = db.session.get(HumanTask, item.task_id)
+    assert task.status == "completed" and task.outcome == "adopt"
+    assert task.submitted["protocol_ref"] == "протокол от 30.11.2026 № 1, вопрос 1"
+    assert task.instance.status == "completed"
+    view = council.protocol_view(protocol.meeting)
+    assert view["items"][0]["decision"]["outcome_label"] == "Принять решение по проекту"
+    assert view["items"][0]["decision"]["votes"]["for"] == 3
+    # the REST face: the secretary adds a question of the body's own to a draft agenda
+    meeting2 = council.create_meeting(sec, CC, "2026-12-20T10:00")
+    r = client.post(
+        f"/api/v1/council/meetings/{meeting2.id}/questions",
+        json={"title": "О плане модернизации (п. 14.2)", "rapporteur": "ДепПО", "draft_decision": "Одобрить"},
+        headers=token_for(people["secretary"]),
+    )
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["items"][0]["title"] == "О плане модернизации (п. 14.2)"
+    r = client.post(
+        f"/api/v1/council/meetings/{meeting2.id}/questions", json={"title": ""}, headers=token_for(people["secretary"])
+    )
+    assert r.status_code == 422 and "title" in r.get_json()["error"]["fields"]
+
+
+def test_an_instruction_becomes_an_inbox_task_goes_overdue_is_flagged_reported_and_closed(app, client, people, chains):
+    q = start("council_test_quota", "КЦП-23")
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
+    with pytest.raises(Invalid) as refused:  # an executor nobody can find is refused when the vote is recorded
+        decide(
+            people,
+            meeting,
+            item,
+            "approve",
+            instructions=[{"text": "Сделать", "executor": "Кто-нибудь", "deadline": "2026-12-15"}],
+        )
+    assert "instructions.0.executor" in refused.value.fields
+    decide(
+        people,
+        meeting,
+        item,
+        "approve",
+        instructions=[
+            {"text": "Подготовить проект распоряжения", "executor_username": "dpo_1", "deadline": "2026-12-15"},
+            {"text": "Направить сведения в ПОО", "executor": "admin_to", "deadline": "2027-01-20"},
+        ],
+    )
+    sign_both(people, meeting)
+    person, department = council.instruction_rows(CC)
+    assert (person["status"], person["executor"], person["overdue"]) == ("open", "Dpo 1", False)
+    assert department["executor_org"] == "admin_to"
+    # the person's inbox has the task, assigned to them, due on the deadline (18:00 in Tomsk)
+    r = client.get("/api/v1/tasks", query_string={"view": "all"}, headers=token_for(people["outsider"]))
+    [mine] = [t for t in r.get_json() if t["process_id"] == "council_instruction"]
+    assert mine["assignee"] and mine["due_at"].startswith("2026-12-15T11:00")
+    task = db.session.get(HumanTask, mine["id"])
+    assert task.assignee_id == people["outsider"].id and task.instance.business_key.startswith(
+        "Поручение-2026/КС-1.1.1"
+    )
+    # the department's task goes to its officers (sector officers of admin_to), not to the members
+    r = client.get("/api/v1/tasks", query_string={"view": "all"}, headers=token_for(people["sector"]))
+    assert [t["process_id"] for t in r.get_json()] == ["council_instruction"]
+    # overdue: the scheduler flags it to the body's secretary once
+    assert scheduler.tick(datetime(2026, 12, 15, 10, 0, tzinfo=UTC)).council["overdue_instructions"] == 0
+    assert scheduler.tick(datetime(2026, 12, 16, 3, 0, tzinfo=UTC)).council["overdue_instructions"] == 1
+    assert scheduler.tick(datetime(2026, 12, 16, 4, 0, tzinfo=UTC)).council["overdue_instructions"] == 0
+    flagged = db.session.execute(select(Notification).where(Notification.kind == "instruction_overdue")).scalars().all()
+    assert [n.user_id for n in flagged] == [people["secretary"].id] and "15.12.2026" in flagged[0].subject
+    assert council.counts_by_status(CC, today=date(2026, 12, 16))["overdue"] == 1
+    # the executor reports; the secretary returns the report once, then accepts it: the instruction is done
+    with pytest.raises(Invalid):
+        tasks.complete(a(people["outsider"]), task.id, {"report": ""})
+    tasks.complete(a(people["outsider"]), task.id, {"report": "Проект распоряжения подготовлен"})
+    db.session.expire_all()
+    assert council.instruction_rows(CC)[0]["status"] == "reported"
+    assert council.counts_by_status(CC) | {"total": 0} == {
+        "open": 1,
+        "reported": 1,
+        "done": 0,
+        "overdue": 0,
+        "total": 0,
+    }
+    accept = open_task(task.instance, "accept")
+    with pytest.raises(NotFound):  # not the executor's to accept: it is not even visible to them
+        tasks.complete(a(people["outsider"]), accept.id, {"decision": "accept"})
+    tasks.complete(a(people["secretary"]), accept.id, {"decision": "return", "comment": "Приложите проект"})
+    again = open_task(task.instance, "report")
+    assert again.assignee_id == people["outsider"].id and council.instruction_rows(CC)[0]["status"] == "open"
+    tasks.complete(a(people["outsider"]), again.id, {"report": "Проект распоряжения приложен"})
+    tasks.complete(a(people["secretary"]), open_task(task.instance, "accept").id, {"decision": "accept"})
+    db.session.expire_all()
+    done = council.instruction_rows(CC, status="done")
+    assert [(r["text"], r["report"]) for r in done] == [
+        ("Подготовить проект распоряжения", "Проект распоряжения приложен")
+    ]
+    assert task.instance.status == "completed"
+    # the next meeting's agenda: «Об исполнении поручений» with the open ones and their status
+    clock.set_clock(datetime(2027, 1, 25, 3, 0, tzinfo=UTC))
+    sec = a(people["secretary"])
+    nxt = council.create_meeting(sec, CC, "2027-01-25T09:00")
+    review = council.add_instructions_review(sec, nxt.id)
+    assert review.title.startswith("Об исполнении поручений")
+    data = council.materials(db.session.get(HumanTask, review.task_id))["data"]
+    assert [i["text"] for i in data["instructions"]] == ["Направить сведения в ПОО"]
+    assert (
+        "на исполнении, просрочено" in data["materials"] and "протокол от 30.11.2026 № 1, вопрос 1" in data["materials"]
+    )

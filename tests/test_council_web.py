@@ -102,7 +102,7 @@ def test_secretary_chair_and_member_pages_in_russian(app, people, chains):
             "chair_casting_vote": "for",
             "text": "Согласовать",
             "ins-0-text": "Подготовить распоряжение",
-            "ins-0-executor": "ДепПО",
+            "ins-0-executor": "admin_to",
             "ins-0-deadline": "2026-12-20",
         },
         page=murl,
@@ -178,3 +178,74 @@ def test_one_persons_form_never_decides_a_collegial_task_web_api_deputy_or_group
     assert "решается только на его заседании и оформляется подписанным протоколом" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(HumanTask, task.id).status == "open" and q.status == "running"
+
+
+def test_a_free_question_and_an_instruction_through_the_pages(app, people, chains):
+    """#23 on the pages: the secretary puts a question of the body's own on the agenda, the body decides it with
+    an instruction to a person; after signing the instruction is the executor's inbox task; the executor
+    reports, the secretary accepts; the instructions page shows the protocol's reference and the status."""
+    client = logged_in(app, "cc_secretary")
+    post(client, f"/council/bodies/{CC}/meetings", {"starts_at": "2026-11-30T10:00", "place": "ул. Ленина, 6"})
+    meeting = db.session.execute(select(Meeting)).scalar_one()
+    murl = f"/council/meetings/{meeting.id}"
+    html = client.get(murl).get_data(as_text=True)
+    assert "Вопрос, не связанный с делом" in html and 'id="add-instructions-review"' in html
+    resp = post(
+        client,
+        f"{murl}/questions",
+        {
+            "title": "О рассмотрении нормативных актов (п. 1.5)",
+            "rapporteur": "Фёдорова Н. О.",
+            "materials": "Перечень актов",
+            "draft_decision": "Одобрить перечень актов для доработки",
+        },
+        page=murl,
+    )
+    assert resp.status_code == 302
+    html = client.get(murl).get_data(as_text=True)
+    assert "О рассмотрении нормативных актов (п. 1.5)" in html and "Одобрить перечень актов для доработки" in html
+    post(logged_in(app, "cc_chair"), f"{murl}/approve", page=murl)
+    present = [str(people[k].id) for k in ("chair", "m1", "m2", "m3")]
+    post(client, f"{murl}/attendance", {"present": present}, page=murl)
+    [item] = meeting.items
+    post(
+        client,
+        f"{murl}/items/{item.id}/decision",
+        {
+            "outcome": "adopt",
+            "votes_for": "4",
+            "text": "Одобрить",
+            "ins-0-text": "Подготовить заключение по актам",
+            "ins-0-executor": "dpo_1",
+            "ins-0-deadline": "2026-12-20",
+        },
+        page=murl,
+    )
+    post(client, f"{murl}/sign", page=murl)
+    assert post(logged_in(app, "cc_chair"), f"{murl}/sign", page=murl).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(HumanTask, item.task_id).status == "completed"
+    html = client.get(f"/council/bodies/{CC}/instructions").get_data(as_text=True)
+    assert "протокол от 30.11.2026 № 1, вопрос 1" in html and "На исполнении" in html
+    executor = logged_in(app, "dpo_1")
+    inbox = executor.get("/inbox").get_data(as_text=True)
+    assert "Исполнить поручение и представить отчёт" in inbox
+    task = db.session.execute(
+        select(HumanTask).where(HumanTask.process_id == "council_instruction", HumanTask.status == "open")
+    ).scalar_one()
+    page = executor.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Подготовить заключение по актам" in page and "20.12.2026" in page
+    resp = post(
+        executor,
+        f"/tasks/{task.id}/complete",
+        {"report": "Заключение подготовлено и направлено"},
+        page=f"/tasks/{task.id}",
+    )
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:2000]
+    accept = db.session.execute(
+        select(HumanTask).where(HumanTask.task_def == "accept", HumanTask.status == "open")
+    ).scalar_one()
+    resp = post(client, f"/tasks/{accept.id}/complete", {"decision": "accept"}, page=f"/tasks/{accept.id}")
+    assert resp.status_code in (302, 303)
+    html = client.get(f"/council/bodies/{CC}/instructions").get_data(as_text=True)
+    assert "Исполнено" in html and "Заключение подготовлено и направлено" in html

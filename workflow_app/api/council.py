@@ -18,6 +18,7 @@ from .schemas.council import (
     CouncilPendingSchema,
     CouncilPostponeIn,
     CouncilProtocolSchema,
+    CouncilQuestionIn,
     CouncilQuorumSchema,
 )
 
@@ -75,6 +76,21 @@ def get_meeting(meeting_id):
 def add_item(args, meeting_id):
     item = council.add_item(current_actor(), meeting_id, args["task_id"], args["draft_decision"])
     return council.meeting_view(item.meeting)
+
+
+@blp.route("/meetings/<int:meeting_id>/questions", methods=["POST"])
+@blp.arguments(CouncilQuestionIn())
+@blp.response(201, CouncilMeetingSchema)
+def add_question(args, meeting_id):
+    """A question of the body's own (no case's task): title, rapporteur, materials, draft decision."""
+    return council.meeting_view(council.add_question(current_actor(), meeting_id, **args).meeting)
+
+
+@blp.route("/meetings/<int:meeting_id>/instructions-review", methods=["POST"])
+@blp.response(201, CouncilMeetingSchema)
+def add_instructions_review(meeting_id):
+    """The question «Об исполнении поручений»: the body's instructions not yet done, with their status."""
+    return council.meeting_view(council.add_instructions_review(current_actor(), meeting_id).meeting)
 
 
 @blp.route("/meetings/<int:meeting_id>/items/<int:item_id>", methods=["DELETE"])

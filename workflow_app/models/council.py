@@ -174,15 +174,22 @@ class Instruction(db.Model):
     body_id: Mapped[int] = mapped_column(ForeignKey("collegial_body.id"))
     text: Mapped[str] = mapped_column(Text)
     executor: Mapped[str] = mapped_column(String(300))
-    executor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    executor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # a person executes it
+    executor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))  # or a department does
     deadline: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | open | done
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | open | reported | done
+    # the council_instruction process that puts it in the executor's inbox (started when the protocol is signed)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    report: Mapped[str | None] = mapped_column(Text)  # the executor's report
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_note: Mapped[str | None] = mapped_column(Text)
 
     decision: Mapped[Decision] = relationship(back_populates="instructions")
     body: Mapped[CollegialBody] = relationship()
     executor_user = relationship("User")
+    executor_org = relationship("Organisation")
+    instance = relationship("ProcessInstance")
 
 
 class Protocol(db.Model):

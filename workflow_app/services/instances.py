@@ -350,6 +350,9 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
         group, org_scope_id = _assignment(instance, view, props)
         if extra.get("orgScopeVariable"):  # the organisation named by the case (the industry's department)
             org_scope_id = _org_in_data(loaded.task_data(engine_id), extra["orgScopeVariable"])
+        assignee_id = _candidate_user(props)
+        if extra.get("assigneeVariable"):  # the person named by the case (an instruction's executor)
+            assignee_id = _user_in_data(loaded.task_data(engine_id), extra["assigneeVariable"]) or assignee_id
         row = HumanTask(
             instance_id=instance.id,
             engine_task_id=engine_id,
@@ -360,7 +363,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             title=instance.title,
             lane=view.lane,
             candidate_group=group,
-            assignee_id=_candidate_user(props),
+            assignee_id=assignee_id,
             org_scope_id=org_scope_id,
             form_key=props.get("formKey"),
             collegial_body=props.get("collegialBody"),
@@ -417,6 +420,19 @@ def _org_in_data(data: dict, path: str) -> int | None:
     if org_id is None:
         raise Conflict("no organisation '%(code)s' for the task's orgScopeVariable %(path)s", code=code, path=path)
     return org_id
+
+
+def _user_in_data(data: dict, path: str) -> int | None:
+    """The id of the active user whose user name is at ``path`` in ``data`` (None when the path is empty)."""
+    username = _value_at(data, path)
+    if not username:
+        return None
+    user_id = db.session.execute(
+        select(User.id).where(User.username == str(username), User.active.is_(True))
+    ).scalar_one_or_none()
+    if user_id is None:
+        raise Conflict("no active user '%(user)s' for the task's assigneeVariable %(path)s", user=username, path=path)
+    return user_id
 
 
 def _date_in_data(data: dict, path: str):

@@ -84,6 +84,7 @@ KIND_LABELS = {
     "council_attendance_recorded": lazy_gettext("attendance recorded"),
     "council_decision_recorded": lazy_gettext("decision recorded at the meeting"),
     "council_instruction_done": lazy_gettext("instruction done"),
+    "council_instruction_status": lazy_gettext("instruction status changed"),
     "council_item_added": lazy_gettext("question put on the agenda"),
     "council_item_postponed": lazy_gettext("question postponed"),
     "council_item_refreshed": lazy_gettext("question confirmed after a change of the case"),

@@ -50,7 +50,12 @@ FIELD_LABELS = {
     "task_id": lazy_gettext("Question"),
     "to_meeting_id": lazy_gettext("Postpone to"),
 }
-INSTRUCTION_STATUS = {"open": lazy_gettext("In progress"), "done": lazy_gettext("Done"), "draft": lazy_gettext("Draft")}
+INSTRUCTION_STATUS = {
+    "open": lazy_gettext("In progress"),
+    "reported": lazy_gettext("Report submitted"),
+    "done": lazy_gettext("Done"),
+    "draft": lazy_gettext("Draft"),
+}
 
 
 @bp.before_request
@@ -172,6 +177,34 @@ def add_item(meeting_id):
         meeting_id,
         lambda: svc.add_item(actor(), meeting_id, _int("task_id"), request.form.get("draft_decision") or None),
         _("The item is on the agenda."),
+        "#agenda",
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/questions", methods=["POST"])
+def add_question(meeting_id):
+    form = request.form
+    return _command(
+        meeting_id,
+        lambda: svc.add_question(
+            actor(),
+            meeting_id,
+            title=form.get("title", ""),
+            rapporteur=form.get("rapporteur", ""),
+            materials=form.get("materials", ""),
+            draft_decision=form.get("draft_decision", ""),
+        ),
+        _("The question is on the agenda."),
+        "#agenda",
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/instructions-review", methods=["POST"])
+def add_instructions_review(meeting_id):
+    return _command(
+        meeting_id,
+        lambda: svc.add_instructions_review(actor(), meeting_id),
+        _("The question «Об исполнении поручений» is on the agenda."),
         "#agenda",
     )
 

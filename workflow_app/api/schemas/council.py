@@ -87,9 +87,22 @@ class CouncilQuorumSchema(Schema):
 
 class CouncilInstructionIn(LenientSchema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    executor = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    executor = fields.String(
+        load_default="",
+        validate=validate.Length(max=300),
+        metadata={"description": "as printed; or an organisation's code, short name or name, or a user name"},
+    )
     executor_user_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    executor_username = fields.String(load_default=None, allow_none=True, metadata={"description": "a person"})
+    executor_org = fields.String(load_default=None, allow_none=True, metadata={"description": "a department's code"})
     deadline = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+
+
+class CouncilQuestionIn(LenientSchema):
+    title = fields.String(load_default="", metadata={"description": "the question as the agenda names it"})
+    rapporteur = fields.String(load_default="")
+    materials = fields.String(load_default="", metadata={"description": "what the members read before voting"})
+    draft_decision = fields.String(load_default="")
 
 
 class CouncilDecisionIn(LenientSchema):
@@ -146,12 +159,17 @@ class CouncilInstructionSchema(Schema):
     text = fields.String()
     executor = fields.String()
     executor_user_id = fields.Integer(allow_none=True)
+    executor_org = fields.String(allow_none=True)
     deadline = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"description": "open | reported | done"})
     overdue = fields.Boolean()
+    report = fields.String(allow_none=True)
+    reported_at = fields.String(allow_none=True)
     done_at = fields.String(allow_none=True)
     done_note = fields.String(allow_none=True)
+    instance_id = fields.Integer(allow_none=True, metadata={"description": "the executor's task's case"})
     ref = fields.String()
+    protocol_ref = fields.String(metadata={"description": "протокол от ДД.ММ.ГГГГ № N, вопрос M"})
     protocol_id = fields.Integer()
     item_title = fields.String()
 

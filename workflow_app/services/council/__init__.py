@@ -8,8 +8,8 @@ advance, audit events are written — or, if any one item cannot be closed, noth
 Conflict names the blocking item (``fields={"item": id}``).
 
 Rooms, each importing only the ones before it: ``seats`` (bodies, memberships, roles on a day),
-``agenda`` (pending items, meetings, agenda, attendance and quorum), ``decisions`` (votes, postponement),
-``instructions`` (поручения: tracked records and their queries), ``protocols`` (signing, deleting a draft,
+``instructions`` (поручения: tracked records, their tasks and queries), ``agenda`` (pending items, meetings,
+agenda and the body's own questions, attendance and quorum), ``decisions`` (votes, postponement), ``protocols`` (signing, deleting a draft,
 the public record), ``views`` (page read models), ``reminders`` (what
 the scheduler tells a secretary).
 Callers use the package's names (``council.sign``), which this module re-exports.
@@ -17,7 +17,9 @@ Callers use the package's names (``council.sign``), which this module re-exports
 
 from .agenda import (
     Quorum,
+    add_instructions_review,
     add_item,
+    add_question,
     approve_agenda,
     cancel_meeting,
     create_meeting,
@@ -39,6 +41,7 @@ from .instructions import (
     instruction_rows,
     instruction_view,
     list_instructions,
+    resolve_executor,
 )
 from .protocols import (
     delete_protocol,
@@ -74,8 +77,10 @@ __all__ = [
     "MEETING_FORMS",
     "OPEN_MEETING",
     "Quorum",
+    "add_instructions_review",
     "add_item",
     "add_membership",
+    "add_question",
     "approve_agenda",
     "body_page",
     "cancel_meeting",
@@ -117,6 +122,7 @@ __all__ = [
     "record_decision",
     "refresh_item",
     "remove_item",
+    "resolve_executor",
     "roles_of",
     "sign",
     "task_view",

@@ -20,10 +20,11 @@ from ...models import (
     TaskAttachment,
     User,
 )
-from .. import instances, notifications
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from .. import instances, notifications, operations
+from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from ..identity import Actor
 from ..uow import UnitOfWork
+from .instructions import BODY_ABBREVIATION, instruction_rows
 from .seats import (
     ACTIVE_ITEM,
     MEETING_FORMS,
@@ -258,6 +259,99 @@ def _put_on_agenda(uow, meeting: Meeting, task_id: int, draft_decision: str | No
             "lock_version": item.seen_lock_version,
         },
     )
+    return item
+
+
+QUESTION_PROCESS = "council_question"
+INSTRUCTIONS_REVIEW = "Об исполнении поручений"
+STATUS_TEXT = {"open": "на исполнении", "reported": "отчёт представлен", "done": "исполнено"}
+
+
+def _text(value, field: str, limit: int, required: bool = False) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        raise Invalid("the question has errors", fields={field: "text"})
+    if required and not text:
+        raise Invalid("the question has errors", fields={field: "required"})
+    if len(text) > limit:
+        raise Invalid("the question has errors", fields={field: f"at most {limit} characters"})
+    return text
+
+
+def _refuse_direct_start(uow, actor, req):
+    raise BadRequest("a question of a body is put on a meeting's agenda by its secretary («Советы и заседания»)")
+
+
+operations.START_HOOKS[QUESTION_PROCESS] = _refuse_direct_start
+
+
+def add_question(
+    actor: Actor, meeting_id: int, *, title, rapporteur=None, materials=None, draft_decision=None
+) -> AgendaItem:
+    """A question of the body's own that is no case's task (priorities, a review of acts, a plan): the
+    secretary puts it on a draft agenda with its rapporteur, materials and draft decision; the body decides it by
+    votes and the signed protocol closes it like any other item (process ``council_question``)."""
+    fields = {
+        "title": _text(title, "title", 500, required=True),
+        "rapporteur": _text(rapporteur, "rapporteur", 300),
+        "materials": _text(materials, "materials", 20000),
+        "draft_decision": _text(draft_decision, "draft_decision", 20000),
+    }
+    with UnitOfWork(actor) as uow:
+        meeting = _meeting(meeting_id)
+        _require_secretary(actor, meeting.body)
+        _require_open(meeting, "draft")
+        item = _add_question_in(uow, actor, meeting, fields)
+        uow.commit()
+    return item
+
+
+def add_instructions_review(actor: Actor, meeting_id: int) -> AgendaItem:
+    """The question «Об исполнении поручений»: the body's instructions not yet done, with their status."""
+    with UnitOfWork(actor) as uow:
+        meeting = _meeting(meeting_id)
+        _require_secretary(actor, meeting.body)
+        _require_open(meeting, "draft")
+        rows = [r for r in instruction_rows(meeting.body.code) if r["status"] != "done"]
+        lines = [
+            f"{n}. {r['text']} — {r['executor']}, срок {clock.parse_day(r['deadline']):%d.%m.%Y} "
+            f"({r['protocol_ref']}): {STATUS_TEXT.get(r['status'], r['status'])}"
+            + (", просрочено" if r["overdue"] else "")
+            for n, r in enumerate(rows, 1)
+        ]
+        fields = {
+            "title": INSTRUCTIONS_REVIEW,
+            "rapporteur": "Секретарь",
+            "materials": "\n".join(lines) or "Неисполненных поручений нет.",
+            "draft_decision": "Информацию об исполнении поручений принять к сведению.",
+            "instructions": [
+                {k: r[k] for k in ("id", "text", "executor", "deadline", "status", "overdue", "protocol_ref")}
+                for r in rows
+            ],
+        }
+        item = _add_question_in(uow, actor, meeting, fields)
+        uow.commit()
+    return item
+
+
+def _add_question_in(uow, actor: Actor, meeting: Meeting, fields: dict) -> AgendaItem:
+    body = meeting.body
+    count = sum(1 for i in meeting.items if i.status != "removed") + 1
+    key = f"Вопрос-{meeting_day(meeting).year}/{BODY_ABBREVIATION.get(body.code, body.code)}-{meeting.id}.{count}"
+    instance = instances.start_instance(
+        uow,
+        actor,
+        QUESTION_PROCESS,
+        {**fields, "body": body.code},
+        business_key=key,
+        title=fields["title"],
+        check_permission=False,
+        run_hooks=False,
+    )
+    uow.flush()
+    [task] = [t for t in uow.open_tasks.get(instance.id, []) if t.collegial_body == body.code]
+    item = _put_on_agenda(uow, meeting, task.id, fields["draft_decision"] or None)
+    item.title = fields["title"][:500]  # the question as the agenda names it
     return item
 
 

@@ -2,12 +2,13 @@
 
 from ...engine import clock
 from ...extensions import db
-from ...models import AgendaItem, Decision, HumanTask, Instruction, User
+from ...models import AgendaItem, Decision, HumanTask, Instruction
 from .. import tasks
 from ..errors import Conflict, Invalid
 from ..identity import Actor
 from ..uow import UnitOfWork
 from .agenda import _item, _meeting, _put_on_agenda, _require_open, _unsign_draft, decision_options, quorum
+from .instructions import resolve_executor
 from .seats import ACTIVE_ITEM, _require_secretary
 
 # --- decisions ------------------------------------------------------------------------------------
@@ -137,24 +138,27 @@ def _parse_instructions(raw, errors) -> list[dict]:
             errors[f"instructions.{n}"] = "an object"
             continue
         text = str(ins.get("text") or "").strip()
-        executor = str(ins.get("executor") or "").strip()
         if not text:
             errors[f"instructions.{n}.text"] = "required"
-        if not executor:
-            errors[f"instructions.{n}.executor"] = "required"
         try:
             deadline = clock.parse_day(ins.get("deadline") or "")
         except ValueError:
             errors[f"instructions.{n}.deadline"] = "expected YYYY-MM-DD"
             continue
-        executor_user_id = ins.get("executor_user_id")
-        if executor_user_id is not None and (
-            not isinstance(executor_user_id, int) or db.session.get(User, executor_user_id) is None
-        ):
-            errors[f"instructions.{n}.executor_user_id"] = "unknown user"
-            executor_user_id = None
+        try:
+            executor, user_id, org_id = resolve_executor(ins)
+        except Invalid as exc:
+            for field, message in exc.fields.items():
+                errors[f"instructions.{n}.{field}"] = message
+            continue
         result.append(
-            {"text": text, "executor": executor[:300], "deadline": deadline, "executor_user_id": executor_user_id}
+            {
+                "text": text,
+                "executor": executor,
+                "deadline": deadline,
+                "executor_user_id": user_id,
+                "executor_org_id": org_id,
+            }
         )
     return result
 

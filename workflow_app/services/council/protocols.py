@@ -13,7 +13,7 @@ from ..identity import Actor
 from ..uow import UnitOfWork
 from .agenda import _meeting, _require_open, decision_options, quorum
 from .decisions import _form_properties
-from .instructions import instruction_view
+from .instructions import instruction_view, start_tracking
 from .seats import (
     _identity_ids,
     _require_reader,
@@ -153,8 +153,6 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
         d.number = n
         d.locked = True
         item.status = "closed"
-        for ins in d.instructions:
-            ins.status = "open"
         ref = {
             "body": meeting.body.code,
             "protocol_id": p.id,
@@ -188,6 +186,9 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
         except (Conflict, Invalid) as exc:
             raise _blocked(item, exc.message, exc.fields) from None
         closed.append({"item_id": item.id, "task_id": item.task_id, "instance_id": item.instance_id, "ref": ref["ref"]})
+        for k, ins in enumerate(d.instructions, 1):  # each instruction becomes its executor's task
+            ins.status = "open"
+            start_tracking(uow, actor, ins, p, item, k)
     uow.record(
         "council_protocol_signed",
         payload={
