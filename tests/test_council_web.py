@@ -112,6 +112,7 @@ def test_secretary_chair_and_member_pages_in_russian(app, people, chains):
     html = client.get(murl).get_data(as_text=True)
     assert "Заседание ещё не состоялось (оно назначено на 10.12.2026 10:00)" in html, html[:3000]
     clock.set_clock(datetime(2026, 12, 10, 6, 0, tzinfo=UTC))  # 13:00 in Tomsk, after the meeting
+    client = logged_in(app, "cc_secretary")  # nine days later: a new session
     assert post(client, f"{murl}/sign", page=murl).status_code == 302
     html = client.get(f"{murl}/protocol").get_data(as_text=True)
     assert "ПРОЕКТ ПРОТОКОЛА" in html
