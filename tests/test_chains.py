@@ -794,3 +794,31 @@ def test_late_formal_check_mails_the_head_of_the_department(api, app):
     r = api.client.post(f"/api/v1/notices/{notices[0]['id']}/read", headers=api._h("dpo_head"))
     assert r.get_json() == {"marked": 1}
     assert api.client.get("/api/v1/notices", headers=api._h("dpo_head")).get_json()[0]["read_at"]
+
+
+def test_kcp_order_drafting_approving_signing_and_registering_are_different_people(api):
+    """#18.1 four-eyes: whoever drafted or endorsed the order does not sign it, and whoever signed it does not
+    register it — whatever groups they hold."""
+    open_kcp_campaign(api)
+    key = submit_kcp(api, 1)
+    accept_and_assess(api, key)
+    run_kcp_campaign_to_order(api)
+    add_groups("dpo_officer", "deputy_governor")
+    add_groups("deputy_governor", "records_office")
+    draft = api.task("dpo_officer", "КЦП-2027", "draft_order")
+    prefilled = api.get_task("dpo_officer", draft["id"]).get_json()["data"]
+    api.complete(
+        "dpo_officer",
+        draft["id"],
+        {"act_type": prefilled["act_type"], "act_title": prefilled["act_title"], "draft_text": "Проект"},
+    )
+    api.do("dpo_head", "КЦП-2027", "visa_head", {"decision": "approve"})
+    api.do("legal_officer", "КЦП-2027", "visa_legal", {"decision": "approve"})
+    api.do("finance_officer", "КЦП-2027", "visa_finance", {"decision": "approve"})
+    r = api.do("dpo_officer", "КЦП-2027", "sign_order", {"decision": "sign"}, expect=403)  # drafted it
+    assert r["error"]["fields"].get("distinct_from") == "draft_order"
+    api.do("deputy_governor", "КЦП-2027", "sign_order", {"decision": "sign"})
+    register = {"order_number": "321-ра", "order_date": "2027-05-24"}
+    r = api.do("deputy_governor", "КЦП-2027", "register_order", register, expect=403)  # signed it
+    assert r["error"]["fields"].get("distinct_from") == "sign_order"
+    api.do("records_office", "КЦП-2027", "register_order", register)
