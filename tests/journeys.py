@@ -70,12 +70,12 @@ def decide_by_protocol(task_id, data, *, instructions=(), when=None):
             fields=fields,
             instructions=instructions,
         )
+        council.sign(secretary, meeting.id)
+        protocol = council.sign(chair, meeting.id)  # the decision takes effect here; its rules may refuse it
     except Exception:
         db.session.rollback()
         council.cancel_meeting(secretary, meeting.id)  # the question goes back to the body's pending list
         raise
-    council.sign(secretary, meeting.id)
-    protocol = council.sign(chair, meeting.id)
     db.session.expire_all()
     return protocol
 

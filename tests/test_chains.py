@@ -20,7 +20,7 @@ from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, Membership, ProcessInstance, Publication, User
 from workflow_app.services import accounts, demo, deployment, instances
-from workflow_app.services.errors import Invalid
+from workflow_app.services.errors import Conflict
 from workflow_app.services.identity import SCHEDULER, SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
@@ -554,7 +554,7 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
         "removed_items": ["Сварщик"],
         "effective_date": "2027-01-01",
     }
-    with pytest.raises(Invalid) as refused:  # before the decision: refused when the vote is recorded
+    with pytest.raises(Conflict) as refused:  # before the decision: the protocol cannot be signed with it
         api.decide("Перечень-2028", "wg_decision", early)
     assert "effective_date" in refused.value.fields
     api.decide("Перечень-2028", "wg_decision", early | {"effective_date": "2028-01-01"})

@@ -223,7 +223,7 @@ def test_items_of_two_chains_decided_in_one_meeting_and_signing_advances_every_i
     assert open_task(q, "publish").name == "Подготовить распоряжение"
     data = task_data(q, "publish")
     assert data["decision"] == "approve_with_changes" and data["protocol"]["number"] == 1
-    assert data["protocol"]["date"] == "2026-12-10"
+    assert data["protocol"]["date"] == "2026-11-30"
     assert open_task(lst, "sector_note")  # the parallel branch still waits; the council branch is done
     assert db.session.get(ProcessInstance, lst.id).status == "running"
 
@@ -542,13 +542,13 @@ def test_rest_flow_and_permissions(app, client, people, chains):
     assert r.status_code == 200 and len(r.json) == 2 and "materials" in r.json[0]
     assert client.get(f"/api/v1/council/bodies/{CC}/pending", headers=token_for(people["outsider"])).status_code == 403
     assert client.get("/api/v1/council/bodies/nope/pending", headers=sec).status_code == 404
-    body = {"body": CC, "starts_at": "2026-12-10T10:00", "place": "зал 1", "form": "in_person"}
+    body = {"body": CC, "starts_at": "2026-11-30T10:00", "place": "зал 1", "form": "in_person"}
     r = client.post("/api/v1/council/meetings", json=body, headers=member)
     assert r.status_code == 403 and r.json["error"]["code"] == "forbidden"
     r = client.post("/api/v1/council/meetings", json={**body, "starts_at": "завтра"}, headers=sec)
     assert r.status_code == 422
     r = client.post("/api/v1/council/meetings", json=body, headers=sec)
-    assert r.status_code == 201 and r.json["starts_at"] == "2026-12-10T10:00:00+07:00"
+    assert r.status_code == 201 and r.json["starts_at"] == "2026-11-30T10:00:00+07:00"
     mid = r.json["id"]
     for t in (open_task(q, "cc_decide"), open_task(lst, "cc_review")):
         r = client.post(f"/api/v1/council/meetings/{mid}/items", json={"task_id": t.id}, headers=sec)
