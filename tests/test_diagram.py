@@ -167,9 +167,11 @@ def test_titles_carry_names_and_russian_text_is_escaped():
     assert groups["Annotation_SLA"].find(f"{{{SVG}}}title").text == "Срок согласования — 3 рабочих дня"
     visible = "".join(groups["Lane_Manager"].itertext())
     assert "Руководитель" in visible
-    # unnamed elements fall back to their id as the tooltip
+    # unnamed elements say what they are, never their id (a modeller's code)
     kitchen = _groups(_parse_svg(render_svg(_load("kitchen_sink.bpmn"))))
-    assert kitchen["Gateway_Split"].find(f"{{{SVG}}}title").text == "Gateway_Split"
+    assert kitchen["Gateway_Split"].find(f"{{{SVG}}}title").text == "Параллельное выполнение"
+    for bid, group in kitchen.items():
+        assert group.find(f"{{{SVG}}}title").text != bid
 
 
 def test_lang_title_and_default_document_title():

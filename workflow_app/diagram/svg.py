@@ -108,10 +108,37 @@ def _icon(x: float, y: float, body: str) -> str:
     return f'<g transform="translate({_n(x)} {_n(y)})">{body}</g>'
 
 
+# The tooltip of an unnamed element: what it is, in words (its id is a modeller's code, never shown to people).
+KIND_TITLES = {
+    "sequenceFlow": "Переход",
+    "messageFlow": "Поток сообщений",
+    "association": "Связь",
+    "exclusiveGateway": "Развилка",
+    "inclusiveGateway": "Развилка (одна или несколько ветвей)",
+    "parallelGateway": "Параллельное выполнение",
+    "eventBasedGateway": "Ожидание события",
+    "complexGateway": "Развилка",
+    "startEvent": "Начало",
+    "endEvent": "Завершение",
+    "intermediateCatchEvent": "Ожидание",
+    "intermediateThrowEvent": "Событие",
+    "boundaryEvent": "Событие на границе шага",
+    "textAnnotation": "Примечание",
+    "dataObjectReference": "Данные",
+    "dataStoreReference": "Хранилище данных",
+    "participant": "Участник",
+    "lane": "Исполнитель",
+    "group": "Группа",
+    "subProcess": "Подпроцесс",
+    "callActivity": "Вызов процесса",
+}
+
+
 def _open_group(bid: str, classes: list, kind: str, title: str) -> str:
+    title = title or KIND_TITLES.get(kind, "Шаг" if kind.endswith(("task", "Task")) else "Элемент схемы")
     return (
         f'<g id="el-{_esc(bid)}" class="{_esc(" ".join(classes))}" '
-        f'data-bpmn-type="{_esc(kind)}"><title>{_esc(title or bid)}</title>'
+        f'data-bpmn-type="{_esc(kind)}"><title>{_esc(title)}</title>'
     )
 
 
