@@ -1,4 +1,9 @@
-"""A body's pending items and their materials, meetings, the agenda, attendance and quorum."""
+"""A body's pending items and their materials, meetings, the agenda, attendance and quorum.
+
+Kept whole: the commands on a meeting (call, agenda, free questions, attendance, quorum, cancel) share its state
+checks (``_meeting``, ``_require_open``, ``_require_secretary``); the pending list and its materials are the part
+to move out next.
+"""
 
 import math
 from dataclasses import dataclass
