@@ -582,41 +582,20 @@ def test_professions_list_with_returns_to_the_proposer_and_publication(api, clie
 
 
 def staffing_plan():
-    return {
-        "kcp_year": 2028,
-        "lines": [
-            {
-                "profession": "Аппаратчик химических производств",
-                "year": 2029,
-                "need": 60,
-                "from_colleges": 20,
-                "from_retraining": 25,
-                "from_labour_market": 5,
-            }
-        ],
-        "measures": [
-            {
-                "kind": "kcp",
-                "measure": "Увеличить приём на 25 мест",
-                "college_code": "TPT",
-                "programme_code": "18.01.02",
-                "programme_name": "Лаборант-эколог",
-                "form_of_study": "full_time",
-                "places": 25,
-                "responsible": "ДепПО",
-                "deadline": "2028-06-01",
-            },
-            {
-                "kind": "professions_list",
-                "measure": "Включить в перечень",
-                "programme_name": "Аппаратчик",
-                "okpdtr_code": "10912",
-                "places": 30,
-                "responsible": "ДТЗН",
-                "deadline": "2027-12-20",
-            },
-        ],
-    }
+    """The journeys' plan with a second measure: a profession for the list (the follow-up to the professions)."""
+    plan = journeys.staffing_plan()
+    plan["measures"].append(
+        {
+            "kind": "professions_list",
+            "measure": "Включить в перечень",
+            "programme_name": "Аппаратчик",
+            "okpdtr_code": "10912",
+            "places": 30,
+            "responsible": "ДТЗН",
+            "deadline": "2027-12-20",
+        }
+    )
+    return plan
 
 
 @pytest.mark.postgres_too
