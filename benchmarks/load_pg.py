@@ -113,7 +113,8 @@ def compare(args, argv):
     subprocess.run(
         ["git", "-C", str(HARNESS_ROOT), "worktree", "add", "--detach", str(old), args.compare_with], check=True
     )
-    (old / ".venv").symlink_to(HARNESS_ROOT / ".venv")
+    # the old commit gets its own virtualenv: its dependencies (and their pins) may differ from this checkout's
+    subprocess.run(["make", "-C", str(old), "install"], check=True, capture_output=True)
     rates = {"this checkout": [], args.compare_with: []}
     try:
         for i in range(args.pairs):
@@ -143,7 +144,8 @@ def _run_load(root: Path, argv) -> dict:
         f"from benchmarks import load_pg; sys.exit(load_pg.main({list(argv)!r}))"
     )
     env = dict(os.environ, SOGLASIE_ROOT=str(root))
-    out = subprocess.run([sys.executable, "-c", bootstrap], cwd=HARNESS_ROOT, env=env, capture_output=True, text=True)
+    python = root / ".venv" / "bin" / "python"  # that checkout's own dependencies, in the harness process too
+    out = subprocess.run([str(python), "-c", bootstrap], cwd=HARNESS_ROOT, env=env, capture_output=True, text=True)
     start = out.stdout.find("{")
     if start < 0:
         raise RuntimeError(f"the load in {root} printed no report: {out.stderr[-2000:]}")
