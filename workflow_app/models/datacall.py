@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
+from .identity import Organisation
 
 
 class DataCall(db.Model):
@@ -61,4 +62,4 @@ class DataCallRecipient(db.Model):
     head_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     excuse_reason: Mapped[str | None] = mapped_column(Text)
     call: Mapped[DataCall] = relationship(back_populates="recipients")
-    organisation = relationship("Organisation")
+    organisation: Mapped[Organisation] = relationship()

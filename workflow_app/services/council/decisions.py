@@ -47,7 +47,7 @@ def record_decision(
         q = quorum(meeting)
         if not q.reached:
             raise Conflict("no quorum: the body cannot decide", fields={"quorum": q.as_dict()})
-        errors = {}
+        errors: dict[str, str] = {}
         v_for = _int(votes_for, "votes_for", errors)
         v_against = _int(votes_against, "votes_against", errors)
         v_abst = _int(votes_abstained, "votes_abstained", errors)

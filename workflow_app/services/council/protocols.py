@@ -233,7 +233,7 @@ def protocol_view(meeting: Meeting) -> dict:
     """The protocol (signed, or the draft preview) as plain data for the API, the printable page and /public/."""
     p = meeting.protocol
     signed = p is not None and p.status == "signed"
-    composition = p.composition if signed else _composition(meeting)
+    composition = p.composition if p is not None and signed else _composition(meeting)
     items = []
     for item in meeting.items:
         d = item.decision
@@ -264,7 +264,7 @@ def protocol_view(meeting: Meeting) -> dict:
                         "abstained": d.votes_abstained,
                         "chair_casting_vote": d.chair_casting_vote,
                     },
-                    "ref": f"{p.number}/{item.position}/{d.number}" if signed and d.number else None,
+                    "ref": f"{p.number}/{item.position}/{d.number}" if p is not None and signed and d.number else None,
                     "instructions": [instruction_view(i) for i in d.instructions],
                 },
                 "task_status": item.task.status,

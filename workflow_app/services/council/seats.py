@@ -21,8 +21,9 @@ BODY_GROUP_PREFIX = {"coordination_council": "cc", "expert_council": "ec", "work
 # --- time -----------------------------------------------------------------------------------------
 
 
-def local(dt: datetime | None) -> datetime | None:
-    return dt.astimezone(clock.REGION_TZ) if dt is not None else None
+def local(dt: datetime) -> datetime:
+    """A meeting's time (never empty) in Asia/Tomsk."""
+    return dt.astimezone(clock.REGION_TZ)
 
 
 def meeting_day(meeting: Meeting) -> date:

@@ -15,7 +15,7 @@ from ... import workdays
 from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
-from ...models import DataCall, DataCallRecipient, HumanTask, Organisation, ProcessInstance
+from ...models import DataCall, DataCallRecipient, HumanTask, ProcessInstance
 from .. import instances, notifications, operations, tasks
 from ..access import require_task_visible
 from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
@@ -359,6 +359,14 @@ def _recipient(call: DataCall, recipient_id) -> DataCallRecipient:
     return rec
 
 
+def _answer_task(rec: DataCallRecipient) -> HumanTask:
+    """The recipient's answer task (every recipient gets one when the call opens)."""
+    task = db.session.get(HumanTask, rec.task_id) if rec.task_id is not None else None
+    if task is None:
+        raise Conflict("this recipient has no answer task")
+    return task
+
+
 def _reason(reason) -> str:
     if not isinstance(reason, str) or not reason.strip():
         raise Invalid("give the reason", fields={"reason": "required"})
@@ -381,7 +389,7 @@ def extend(actor: Actor, call_id, recipient_id, deadline, reason) -> DataCallRec
             raise Invalid("the new deadline must be later than the current one", fields={"deadline": str(deadline)})
         previous = rec.due_at
         rec.due_at, rec.reminders_sent, rec.last_reminded_at, rec.head_notified_at = due, 0, None, None
-        task = db.session.get(HumanTask, rec.task_id)
+        task = _answer_task(rec)
         task.due_at = due
         uow.record(
             "data_call_extended",
@@ -409,7 +417,7 @@ def excuse(actor: Actor, call_id, recipient_id, reason) -> DataCallRecipient:
         if rec.status != "pending":
             raise Conflict("this recipient has already answered or been excused")
         reason = _reason(reason)
-        task = db.session.get(HumanTask, rec.task_id)
+        task = _answer_task(rec)
         rec.status, rec.excuse_reason, rec.draft = "excused", reason, None
         reply = {"reply": {"org_id": rec.org_id, "status": "excused", "reason": reason}}
         tasks.complete_in(uow, actor, task, reply, extra_payload={"excused": True})
@@ -438,7 +446,7 @@ def complete(actor: Actor, call_id, comment: str | None = None) -> DataCall:
         raise Conflict("%(n)s recipient(s) have neither answered nor been excused", n=waiting)
     tasks.complete(actor, task.id, {"comment": comment} if comment else {})
     db.session.expire_all()
-    return db.session.get(DataCall, call.id)
+    return get_call(actor, call.id)
 
 
 # --- the scheduler: chase late answers ---------------------------------------------------------------------
@@ -461,6 +469,8 @@ def chase_late(now: datetime | None = None) -> dict:
     for call_id in call_ids:
         with UnitOfWork(SCHEDULER) as uow:
             call = db.session.get(DataCall, call_id)
+            if call is None:  # a call the query found but another transaction removed: nothing to chase
+                continue
             for rec in call.recipients:
                 kind = _chase(uow, call, rec, now)
                 if kind:
@@ -475,7 +485,7 @@ def _chase(uow, call: DataCall, rec: DataCallRecipient, now: datetime) -> str | 
     every = call.reminders.get("every_working_days", 2)
     if rec.last_reminded_at is not None and now < workdays.add_working_days(rec.last_reminded_at, every):
         return None
-    org = db.session.get(Organisation, rec.org_id)
+    org = rec.organisation
     due = ru_date(rec.due_at)
     instance = db.session.get(ProcessInstance, call.instance_id)
     if rec.reminders_sent < call.reminders.get("count", 1):

@@ -13,6 +13,7 @@ from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, ProcessInstance
 from .. import instances, notifications, publication, task_panels
+from ..errors import Conflict
 from ..operations import operation
 from .calls import open_in
 from .views import consolidation
@@ -77,7 +78,9 @@ def consolidate(ctx, params, data):
     year = _year(data)
     years = range(year, year + int(cfg.get("horizon_years", 7)))
     call_id = (data.get("survey") or {}).get("call_id") or (data.get("survey_call") or {}).get("call_id")
-    call = db.session.get(DataCall, call_id)
+    call = db.session.get(DataCall, call_id) if isinstance(call_id, int) else None
+    if call is None:
+        raise Conflict("the forecast names no survey data call")
     table = consolidation(call)
     lines: dict = {}  # (profession) -> {"profession", "code", "group", "years": {y: n}, "survey": set, "investment": set}
     for row in table["rows"]:

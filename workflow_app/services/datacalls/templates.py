@@ -117,7 +117,7 @@ def resolve_recipients(kind_codes: list[str]) -> list[dict]:
 def resolve_listed(org_codes: list[str], kind_codes: list[str]) -> list[dict]:
     """Listed organisations (by code), each answered by the group of the first template kind that fits it."""
     known = kinds()
-    out = []
+    out: list[dict] = []
     for code in org_codes:
         org = db.session.execute(select(Organisation).where(Organisation.code == str(code))).scalar_one_or_none()
         if org is None:

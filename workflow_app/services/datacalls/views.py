@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
-from ...models import DataCall, DataCallRecipient, Organisation, TaskAttachment
+from ...models import DataCall, DataCallRecipient, TaskAttachment
 from .. import spreadsheets, task_panels
 from ..identity import Actor
 from . import templates
@@ -94,15 +94,15 @@ def consolidation(call: DataCall, frozen: bool = True) -> dict:
     if frozen and call.status == "completed" and call.consolidated:
         return call.consolidated
     columns = templates.columns_of(call.form)
-    totals = dict.fromkeys(call.totals, 0)
+    totals: dict[str, int | float] = dict.fromkeys(call.totals, 0)
     rows, per_recipient = [], []
     counts = {"recipients": len(call.recipients), "submitted": 0, "excused": 0, "pending": 0}
     for rec in call.recipients:
         counts[rec.status] += 1
         if rec.status != "submitted":
             continue
-        name = db.session.get(Organisation, rec.org_id).name
-        subtotal = dict.fromkeys(call.totals, 0)
+        name = rec.organisation.name
+        subtotal: dict[str, int | float] = dict.fromkeys(call.totals, 0)
         for row in (rec.answer or {}).get("rows") or []:
             rows.append({"organisation": name, "org_id": rec.org_id, **row})
             for c in call.totals:
