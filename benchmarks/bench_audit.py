@@ -21,7 +21,7 @@ def fill(n: int, batch: int = 20_000, seal: bool = True) -> int:
 
     from workflow_app.extensions import db
     from workflow_app.models import AuditEvent
-    from workflow_app.services import audit, audit_sequencer
+    from workflow_app.services.audit import sequencer, trail
 
     table = AuditEvent.__table__
     conn = db.session.connection()
@@ -33,7 +33,7 @@ def fill(n: int, batch: int = 20_000, seal: bool = True) -> int:
         actor = seq % 500 + 1
         instance = seq // 20 + 1
         ev = {
-            "occurred_at": audit._iso(at),
+            "occurred_at": trail._iso(at),
             "actor_id": actor,
             "actor_name": f"user{actor}",
             "kind": KINDS[(mix >> 8) % len(KINDS)],
@@ -45,7 +45,7 @@ def fill(n: int, batch: int = 20_000, seal: bool = True) -> int:
             {
                 **ev,
                 "seq": seq,
-                "hash": audit.event_hash(ev),
+                "hash": trail.event_hash(ev),
                 "occurred_at": at,
                 "actor_org_id": (mix >> 16) % 40 + 1,
                 "process_id": f"proc_{instance % 12}",
@@ -57,7 +57,7 @@ def fill(n: int, batch: int = 20_000, seal: bool = True) -> int:
             rows = []
     db.session.commit()
     if seal:
-        audit_sequencer.seal_pending()
+        sequencer.seal_pending()
     return start + n - 1
 
 
@@ -70,14 +70,14 @@ def plan(statement) -> list[str]:
 
 def main(verify_events: int = 100_000, search_events: int = 1_000_000):
     from workflow_app.extensions import db
-    from workflow_app.services import audit, audit_log
+    from workflow_app.services.audit import queries, trail
 
     with sqlite_app():
         t0 = time.perf_counter()
         total = fill(verify_events)
         print(f"audit: inserted {verify_events:,} chained events in {time.perf_counter() - t0:.1f} s")
-        samples = timed(lambda: audit.verify(db.session), 3)
-        result = audit.verify(db.session)
+        samples = timed(lambda: trail.verify(db.session), 3)
+        result = trail.verify(db.session)
         assert result.ok and result.events == total, result
         print(
             f"audit: verify {total:,} events: median {median(samples):.2f} s "
@@ -98,9 +98,9 @@ def main(verify_events: int = 100_000, search_events: int = 1_000_000):
             "kind, page 2": {"kind": "task_completed"},
         }
         for label, params in cases.items():
-            f = audit_log.parse_filters(params)
+            f = queries.parse_filters(params)
             before = 500_000 if label == "kind, page 2" else None
-            stmt = audit_log.search_statement(f, 101, before)
+            stmt = queries.search_statement(f, 101, before)
             samples = timed(lambda stmt=stmt: db.session.execute(stmt).scalars().all(), 20)
             n = len(db.session.execute(stmt).scalars().all())
             print(f"audit: search [{label}] -> {n} rows: median {ms(median(samples))}, max {ms(max(samples))}")

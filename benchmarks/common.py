@@ -1,5 +1,6 @@
 """Shared helpers for the benchmarks: a migrated throwaway SQLite app, timing, percentiles."""
 
+import importlib
 import statistics
 import sys
 import tempfile
@@ -8,6 +9,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def code_module(*names: str):
+    """The first of these workflow_app modules that the code under test has. A paired run (``--compare-with``)
+    imports an older commit's code, where a module may live at its former path (``services.audit`` before it
+    became ``services.audit.trail``): name the current path first, then the former ones."""
+    for name in names:
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if not (exc.name and (name == exc.name or name.startswith(exc.name + "."))):
+                raise  # something else is missing: a real error
+    raise ModuleNotFoundError(f"none of {names} in this checkout")
 
 
 def percentile(values, p):

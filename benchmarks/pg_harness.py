@@ -30,7 +30,7 @@ ROOT = Path(os.environ.get("SOGLASIE_ROOT") or HARNESS_ROOT).resolve()  # the co
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import percentile  # noqa: E402
+from benchmarks.common import code_module, percentile  # noqa: E402
 
 BIN = ROOT / ".venv" / "bin"
 COLLEGES = 5
@@ -453,9 +453,9 @@ def check(dep: Deployment, workload: Workload | None = None) -> dict:
 
     from workflow_app.extensions import db
     from workflow_app.models import AuditEvent, HumanTask, ProcessInstance
-    from workflow_app.services import audit
     from workflow_app.services import instances as instance_svc
 
+    trail = code_module("workflow_app.services.audit.trail", "workflow_app.services.audit")
     app = dep.app()
     report = {"problems": []}
     problems = report["problems"]
@@ -533,7 +533,7 @@ def check(dep: Deployment, workload: Workload | None = None) -> dict:
                 problems.append(f"instance {inst.id}: engine READY {ready} vs open rows {open_rows}")
         report["half_advanced_instances"] = mismatched
         report["sealed_within_s"] = _wait_sealed(dep)
-        result = audit.verify(db.session)
+        result = trail.verify(db.session)
         report["audit_events"] = db.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
         report["chain_ok"] = bool(result.ok)
         if not result.ok:
@@ -548,18 +548,18 @@ def _wait_sealed(dep: Deployment, limit=30.0):
     """Seconds until every committed audit event is sealed: by the running schedulers' sequencers, or here
     when none runs (None for code without a sequencer)."""
     from workflow_app.extensions import db
-    from workflow_app.services import audit
 
+    trail = code_module("workflow_app.services.audit.trail", "workflow_app.services.audit")
     try:
-        from workflow_app.services import audit_sequencer
-    except ImportError:  # an older checkout (paired runs): one chain, appended in the command
+        sequencer = code_module("workflow_app.services.audit.sequencer", "workflow_app.services.audit_sequencer")
+    except ModuleNotFoundError:  # an older checkout (paired runs): one chain, appended in the command
         return None
     started = time.time()
     while time.time() - started < limit:
         db.session.rollback()
         if not dep.scheduler_procs:
-            audit_sequencer.seal_pending()
-        if audit.verify(db.session).unsealed == 0:
+            sequencer.seal_pending()
+        if trail.verify(db.session).unsealed == 0:
             return round(time.time() - started, 2)
         time.sleep(0.2)
     return None

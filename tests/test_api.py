@@ -13,7 +13,8 @@ from factories import example_people, login_session, org, user
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, TaskAttachment
-from workflow_app.services import accounts, audit, deputies
+from workflow_app.services import accounts, deputies
+from workflow_app.services.audit import trail
 from workflow_app.services.identity import SYSTEM
 
 REQUEST = {"title": "Заявка ТПТ", "amount": 25, "justification": "Нужно больше мест для набора"}
@@ -173,7 +174,7 @@ def test_journey_with_form_validation_next_tasks_and_four_eyes(client, people):
     assert r.get_json()["next_tasks"] == []
     assert dpo.post(f"/tasks/{review['id']}/complete", {"data": {"decision": "reject"}}).status_code == 409
     assert dpo.get("/instances?status=completed").get_json()[0]["id"] == inst["id"]
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
 
 
 @pytest.mark.postgres_too

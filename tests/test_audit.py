@@ -20,7 +20,8 @@ from workflow_app.diagram import render_svg
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, AuditSeal, HumanTask, ProcessInstance
-from workflow_app.services import admin_corrections, audit, audit_log, audit_sequencer, deployment, instances, tasks
+from workflow_app.services import admin_corrections, deployment, instances, tasks
+from workflow_app.services.audit import queries, sequencer, trail
 from workflow_app.services.errors import Forbidden, Invalid, NotFound
 from workflow_app.services.identity import SYSTEM
 from workflow_app.services.uow import UnitOfWork
@@ -95,7 +96,7 @@ def many_events(n, per_command=500, seal=True):
                 uow.record("test_event", payload={"i": i, "text": "проверка", "nested": {"b": [1, 2], "a": None}})
             uow.commit()
     if seal:
-        audit_sequencer.seal_pending()
+        sequencer.seal_pending()
 
 
 # --- the chain --------------------------------------------------------------------------------------
@@ -107,31 +108,31 @@ def test_chain_of_thousands_of_events_verifies(app, deployed, people):
     tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     many_events(3000)
     started = time.perf_counter()
-    result = audit.verify(db.session)
+    result = trail.verify(db.session)
     elapsed = time.perf_counter() - started
     total = db.session.query(AuditEvent).count()
     assert total > 3000
     assert result.ok, result
     assert (result.events, result.head_seq, result.unsealed) == (total, total, 0)
     assert elapsed < 5
-    head = audit.head(db.session)
-    assert audit.verify(db.session, anchor=(head["seq"], head["hash"])).ok
+    head = trail.head(db.session)
+    assert trail.verify(db.session, anchor=(head["seq"], head["hash"])).ok
 
 
 @pytest.mark.postgres_too
 def test_events_not_sealed_yet_are_counted_and_checked_and_sealing_them_moves_the_head(app):
     many_events(10)
     many_events(5, seal=False)
-    result = audit.verify(db.session)
+    result = trail.verify(db.session)
     assert (result.ok, result.events, result.head_seq, result.unsealed) == (True, 15, 10, 5)
     assert result.as_dict()["sealed"]["events"] == 10 and result.as_dict()["sealed"]["at"]
     last = max(db.session.execute(select(AuditEvent.seq)).scalars())
     tamper("UPDATE audit_event SET payload = :p WHERE seq = :k", {"p": json.dumps({"i": 999}), "k": last})
-    result = audit.verify(db.session)
+    result = trail.verify(db.session)
     assert (result.ok, result.first_bad) == (False, last) and "before it was sealed" in result.reason
     tamper("DELETE FROM audit_event WHERE seq = :k", {"k": last})
-    assert audit_sequencer.seal_pending() == 4
-    result = audit.verify(db.session)
+    assert sequencer.seal_pending() == 4
+    result = trail.verify(db.session)
     assert (result.ok, result.head_seq, result.unsealed) == (True, 14, 0)
 
 
@@ -149,7 +150,7 @@ def _sealed_rows():
 def test_tampering_is_found_at_the_right_event(app, attack):
     many_events(30, per_command=20)
     many_events(30, per_command=20)
-    kept = audit.head(db.session)  # exported and kept elsewhere
+    kept = trail.head(db.session)  # exported and kept elsewhere
     chain = _sealed_rows()
     assert [pos for pos, _s, _e in chain] == list(range(1, 61))
     _pos, seal_k, ev_k = chain[24]
@@ -170,10 +171,10 @@ def test_tampering_is_found_at_the_right_event(app, attack):
         expected, reason = k, "reordered"
     elif attack == "forge":  # edit and recompute the event's own hash: the seal still has the original
         ev = {c: getattr(ev_k, c) for c in ("actor_id", "actor_name", "kind", "instance_id", "task_id")}
-        ev.update(occurred_at=audit._iso(ev_k.occurred_at), payload={"i": 999})
+        ev.update(occurred_at=trail._iso(ev_k.occurred_at), payload={"i": 999})
         tamper(
             "UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :k",
-            {"p": json.dumps({"i": 999}), "h": audit.event_hash(ev), "k": k},
+            {"p": json.dumps({"i": 999}), "h": trail.event_hash(ev), "k": k},
         )
         expected, reason = k, "forged"
     elif attack == "delete_seal":  # the event and its seal removed: the positions have a gap
@@ -182,8 +183,8 @@ def test_tampering_is_found_at_the_right_event(app, attack):
         expected, reason = chain[25][2].seq, "seal 25 is missing"
     elif attack == "rewrite_tail":  # an edit with every later seal and the head recomputed: only the kept head tells
         ev = {c: getattr(ev_k, c) for c in ("actor_id", "actor_name", "kind", "instance_id", "task_id")}
-        ev.update(occurred_at=audit._iso(ev_k.occurred_at), payload={"i": 999})
-        digest = audit.event_hash(ev)
+        ev.update(occurred_at=trail._iso(ev_k.occurred_at), payload={"i": 999})
+        digest = trail.event_hash(ev)
         tamper(
             "UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :k",
             {"p": json.dumps({"i": 999}), "h": digest, "k": k},
@@ -191,15 +192,15 @@ def test_tampering_is_found_at_the_right_event(app, attack):
         prev = seal_k.prev_hash
         for pos, seal, event in chain[24:]:
             event_digest = digest if event.seq == k else seal.event_hash
-            own = audit.seal_hash(prev, pos, event.seq, event_digest)
+            own = trail.seal_hash(prev, pos, event.seq, event_digest)
             tamper(
                 "UPDATE audit_seal SET event_hash = :e, prev_hash = :p, hash = :h WHERE pos = :pos",
                 {"e": event_digest, "p": prev, "h": own, "pos": pos},
             )
             prev = own
         tamper("UPDATE audit_head SET hash = :h", {"h": prev})
-        assert audit.verify(db.session).ok  # consistent in itself...
-        result = audit.verify(db.session, anchor=(kept["seq"], kept["hash"]))  # ...but not with the kept head
+        assert trail.verify(db.session).ok  # consistent in itself...
+        result = trail.verify(db.session, anchor=(kept["seq"], kept["hash"]))  # ...but not with the kept head
         assert (result.ok, result.first_bad) == (False, chain[-1][2].seq)
         assert "kept outside" in result.reason
         return
@@ -214,7 +215,7 @@ def test_tampering_is_found_at_the_right_event(app, attack):
             {"t": ev_k.occurred_at, "h": "0" * 64},
         )
         expected, reason = -5, "behind the sequencer"
-    result = audit.verify(db.session)
+    result = trail.verify(db.session)
     assert not result.ok
     assert result.first_bad == expected, result
     assert reason in result.reason
@@ -235,7 +236,7 @@ def test_postgres_trigger_refuses_update_delete_truncate(app):
             db.session.execute(text(statement))
         db.session.rollback()
     assert db.session.query(AuditEvent).count() == 3
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
 
 
 def test_verify_and_head_endpoints_for_auditors_only(client, people):
@@ -386,9 +387,9 @@ def test_non_participant_gets_404_and_auditor_sees_everything(client, deployed, 
     assert client.get("/api/v1/audit/events.csv").status_code == 403
     assert client.get("/audit/").status_code == 403
     with pytest.raises(NotFound):
-        audit_log.instance_history(actor(people["outsider"]), inst.id)
+        queries.instance_history(actor(people["outsider"]), inst.id)
     with pytest.raises(Forbidden):
-        audit_log.search(actor(people["dpo"]), {})
+        queries.search(actor(people["dpo"]), {})
 
     login(client, people["dpo"])  # the department reviewer takes part: the review task is in its group
     assert client.get(f"/api/v1/instances/{inst.id}/history").status_code == 200
@@ -419,7 +420,7 @@ def _walk_pages(auditor, limit):
     """The seqs of every event, page by page with the search's cursor."""
     walked, before = [], None
     while True:
-        page = audit_log.search(auditor, {}, limit=limit, before=before)
+        page = queries.search(auditor, {}, limit=limit, before=before)
         walked += [e["seq"] for e in page["events"]]
         before = page["next_before"]
         if before is None:
@@ -432,22 +433,23 @@ def test_search_filters_and_pages(app, deployed, people):
     auditor = actor(people["auditor"])
 
     def seqs(params, **kw):
-        return [e["seq"] for e in audit_log.search(auditor, params, **kw)["events"]]
+        return [e["seq"] for e in queries.search(auditor, params, **kw)["events"]]
 
     everything = seqs({}, limit=500)
     assert everything == sorted(everything, reverse=True)
-    by_key = audit_log.search(auditor, {"business_key": "КЦП-2027/ТПТ"})["events"]
+    by_key = queries.search(auditor, {"business_key": "КЦП-2027/ТПТ"})["events"]
     assert by_key and {e["instance_id"] for e in by_key} == {a.id}
-    assert {e["instance_id"] for e in audit_log.search(auditor, {"instance": str(b.id)})["events"]} == {b.id}
-    decisions = audit_log.search(auditor, {"actor": "dpo_officer", "decisions": "1"})["events"]
+    assert {e["instance_id"] for e in queries.search(auditor, {"instance": str(b.id)})["events"]} == {b.id}
+    decisions = queries.search(auditor, {"actor": "dpo_officer", "decisions": "1"})["events"]
     assert [(e["kind"], e["payload"]["decision"]) for e in decisions] == [("task_completed", "reject")]
-    by_org = audit_log.search(auditor, {"org": "college2"})["events"]
+    by_org = queries.search(auditor, {"org": "college2"})["events"]
     assert by_org and {e["actor_name"] for e in by_org} == {"college_officer_2"}
-    assert {
-        e["kind"] for e in audit_log.search(auditor, {"kind": ["instance_started", "task_completed"]})["events"]
-    } == {"instance_started", "task_completed"}
+    assert {e["kind"] for e in queries.search(auditor, {"kind": ["instance_started", "task_completed"]})["events"]} == {
+        "instance_started",
+        "task_completed",
+    }
     # the period is in Asia/Tomsk days: 2 March only holds case A's start and submission
-    march2 = audit_log.search(auditor, {"from": "2026-03-02", "to": "2026-03-02"}, limit=500)["events"]
+    march2 = queries.search(auditor, {"from": "2026-03-02", "to": "2026-03-02"}, limit=500)["events"]
     assert march2 and {e["instance_id"] for e in march2 if e["instance_id"]} == {a.id}
     assert all(e["occurred_at"].startswith("2026-03-02") for e in march2)
     assert seqs({"process": "example_approval"}, limit=500) == [
@@ -456,7 +458,7 @@ def test_search_filters_and_pages(app, deployed, people):
     # pages: walking with the cursor yields every event once
     assert _walk_pages(auditor, limit=7) == everything
     with pytest.raises(Invalid) as info:
-        audit_log.search(auditor, {"from": "yesterday", "instance": "x", "org": "nowhere"}, limit=0)
+        queries.search(auditor, {"from": "yesterday", "instance": "x", "org": "nowhere"}, limit=0)
     assert set(info.value.fields) >= {"from", "instance", "org"}
 
 
@@ -472,11 +474,11 @@ def test_search_lists_by_time_and_the_cursor_walks_ties_and_a_clock_set_back(app
     rows = db.session.execute(select(AuditEvent.occurred_at, AuditEvent.seq)).all()
     expected = [seq for _at, seq in sorted(rows, reverse=True)]
     assert expected != sorted(expected, reverse=True)  # B's events come after A's in the chain, before in time
-    assert [e["seq"] for e in audit_log.search(auditor, {}, limit=500)["events"]] == expected
+    assert [e["seq"] for e in queries.search(auditor, {}, limit=500)["events"]] == expected
     assert _walk_pages(auditor, limit=2) == expected
-    early = audit_log.search(auditor, {"from": "2026-03-02T08:30:00", "to": "2026-03-02T09:30:00"})["events"]
+    early = queries.search(auditor, {"from": "2026-03-02T08:30:00", "to": "2026-03-02T09:30:00"})["events"]
     assert early and {e["business_key"] for e in early if e["business_key"]} == {"B"}  # 02:00Z is 09:00 in Tomsk
-    assert audit_log.search(auditor, {}, before=10**9)["events"] == []  # no such event: nothing after it
+    assert queries.search(auditor, {}, before=10**9)["events"] == []  # no such event: nothing after it
 
 
 def test_search_pages_are_index_walks_without_a_sort(app):
@@ -492,7 +494,7 @@ def test_search_pages_are_index_walks_without_a_sort(app):
     ]
     for params in cases:
         for before in (None, 1000):
-            stmt = audit_log.search_statement(audit_log.parse_filters(params), 101, before)
+            stmt = queries.search_statement(queries.parse_filters(params), 101, before)
             compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
             plan = " | ".join(r[3] for r in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
             assert "TEMP B-TREE" not in plan and "INDEX" in plan, (params, before, plan)
@@ -500,7 +502,7 @@ def test_search_pages_are_index_walks_without_a_sort(app):
 
 def test_exports_open_and_match_the_search(client, deployed, people):
     a, _b = _two_cases(people)
-    audit_sequencer.seal_pending()
+    sequencer.seal_pending()
     login(client, people["auditor"])
     query = "business_key=КЦП-2027/ТПТ&kind=task_completed&kind=instance_started"
     found = client.get(f"/api/v1/audit/events?{query}").get_json()["events"]
@@ -591,7 +593,7 @@ def test_admin_corrections_need_an_admin_and_a_reason(app, deployed, people):
         ).scalars()
     ]
     assert kinds.index("admin_correction") < kinds.index("task_cancelled") < kinds.index("instance_terminated"), kinds
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
 
 
 def test_terminate_endpoint_and_history_page(client, deployed, people):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, AuditHead, AuditSeal
-from workflow_app.services import audit, audit_sequencer
+from workflow_app.services.audit import sequencer, trail
 from workflow_app.services.identity import SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
@@ -39,12 +39,12 @@ with app.app_context():
 SEALER = """
 import sys, time
 from workflow_app import create_app
-from workflow_app.services import audit_sequencer
+from workflow_app.services.audit import sequencer
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "t" * 40})
 with app.app_context():
     deadline = time.time() + float(sys.argv[2])
     while time.time() < deadline:
-        audit_sequencer.seal_pending(batch=int(sys.argv[3]))
+        sequencer.seal_pending(batch=int(sys.argv[3]))
         time.sleep(0.01)
 """
 
@@ -53,11 +53,11 @@ import os, sys
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from workflow_app import create_app
-from workflow_app.services import audit_sequencer
+from workflow_app.services.audit import sequencer
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "t" * 40})
 with app.app_context():
     event.listen(Session, "before_commit", lambda session: os._exit(9))  # dies with the batch written, not committed
-    audit_sequencer.seal_pending()
+    sequencer.seal_pending()
 """
 
 
@@ -87,12 +87,12 @@ def test_concurrent_commands_of_several_processes_make_a_trail_that_verifies(app
         _out, err = p.communicate(timeout=180)
         assert p.returncode == 0, err[-3000:]
     db.session.rollback()
-    audit_sequencer.seal_pending()  # what the sequencers had not seen yet
+    sequencer.seal_pending()  # what the sequencers had not seen yet
     (seals, distinct), events = _sealed_once()
     # 60 commands per process, 1-4 events each, those with i % 7 == 3 rolled back
     per_process = sum(1 + i % 4 for i in range(60) if i % 7 != 3)
     assert events == seals == distinct == 3 * per_process
-    result = audit.verify(db.session)
+    result = trail.verify(db.session)
     assert result.ok, result
     assert (result.events, result.head_seq, result.unsealed) == (events, events, 0)
     positions = db.session.execute(select(AuditSeal.pos).order_by(AuditSeal.pos)).scalars().all()
@@ -106,8 +106,8 @@ def test_a_sequencer_killed_mid_batch_loses_and_duplicates_nothing(app, database
             for j in range(10):
                 uow.record("test_event", payload={"i": i, "j": j})
             uow.commit()
-    audit_sequencer.seal_pending(batch=20)
-    head_before = audit.head(db.session)
+    sequencer.seal_pending(batch=20)
+    head_before = trail.head(db.session)
     assert head_before["seq"] == 50
     with UnitOfWork(SYSTEM) as uow:
         for j in range(30):
@@ -117,16 +117,16 @@ def test_a_sequencer_killed_mid_batch_loses_and_duplicates_nothing(app, database
     _out, err = crashed.communicate(timeout=120)
     assert crashed.returncode == 9, err[-3000:]
     db.session.rollback()
-    assert audit.head(db.session)["hash"] == head_before["hash"]  # the killed batch left nothing
+    assert trail.head(db.session)["hash"] == head_before["hash"]  # the killed batch left nothing
     assert _sealed_once() == ((50, 50), 80)
-    result = audit.verify(db.session)
+    result = trail.verify(db.session)
     assert (result.ok, result.head_seq, result.unsealed) == (True, 50, 30)
-    assert audit_sequencer.seal_pending() == 30
-    assert audit_sequencer.seal_pending() == 0  # nothing sealed twice
+    assert sequencer.seal_pending() == 30
+    assert sequencer.seal_pending() == 0  # nothing sealed twice
     assert _sealed_once() == ((80, 80), 80)
     head = db.session.get(AuditHead, 1)
     assert head.seq == 80
-    assert audit.verify(db.session, anchor=(head_before["seq"], head_before["hash"])).ok
+    assert trail.verify(db.session, anchor=(head_before["seq"], head_before["hash"])).ok
 
 
 @pytest.mark.postgres
@@ -139,19 +139,19 @@ def test_the_sequencer_seals_nothing_of_a_transaction_still_running(app, databas
     with other.app_context():
         slow = UnitOfWork(SYSTEM).__enter__()
         slow.record("test_event", payload={"slow": True})
-        audit.append(db.session, slow._resolve_events())  # written, not committed
+        trail.append(db.session, slow._resolve_events())  # written, not committed
         slow.events.clear()
         with app.app_context():
             with UnitOfWork(SYSTEM) as uow:
                 uow.record("test_event", payload={"fast": True})
                 uow.commit()
-            assert audit_sequencer.seal_pending() == 0  # the fast one waits behind the slow one
+            assert sequencer.seal_pending() == 0  # the fast one waits behind the slow one
         db.session.commit()
         slow.__exit__(None, None, None)
     db.session.rollback()
-    assert audit_sequencer.seal_pending() == 2
+    assert sequencer.seal_pending() == 2
     chain = db.session.execute(
         select(AuditEvent.payload).join(AuditSeal, AuditSeal.event_seq == AuditEvent.seq).order_by(AuditSeal.pos)
     ).scalars()
     assert list(chain) == [{"slow": True}, {"fast": True}]
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok

@@ -27,7 +27,8 @@ from workflow_app.models import (
     Protocol,
 )
 from workflow_app.models.council import SignedRecordError
-from workflow_app.services import admin_corrections, audit, council, deployment, instances, scheduler, tasks
+from workflow_app.services import admin_corrections, council, deployment, instances, scheduler, tasks
+from workflow_app.services.audit import trail
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow_app.services.identity import SYSTEM, new_token_value, token_digest
 from workflow_app.services.uow import UnitOfWork
@@ -237,7 +238,7 @@ def test_items_of_two_chains_decided_in_one_meeting_and_signing_advances_every_i
     assert council.pending(a(people["secretary"]), CC) == []
     [ins] = council.list_instructions(a(people["secretary"]), CC)
     assert (ins["status"], ins["ref"], ins["overdue"]) == ("open", "1/1/1", False)
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
 
 
 # --- quorum ---------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, Notification, User
-from workflow_app.services import accounts, audit, demo, deployment, scheduler
+from workflow_app.services import accounts, demo, deployment, scheduler
+from workflow_app.services.audit import trail
 from workflow_app.services.identity import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,7 +281,7 @@ def test_a_call_to_three_poo(api):
     assert values[1][:5] == ["Томский аграрный техникум", "09.02.07", "Информационные системы", 15, 9]
     assert values[2][:5] == ["Томский политехнический техникум", "15.02.16", "Технология машиностроения", 25, 20]
     assert values[-1][0] == "Итого" and values[-1][3:5] == [70, 47]
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
 
 
 def test_a_recipient_attaches_files_to_its_answer_and_only_it_sees_them(api):

@@ -24,7 +24,8 @@ from test_web import token
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, FixedDocument, HumanTask
-from workflow_app.services import audit, council
+from workflow_app.services import council
+from workflow_app.services.audit import trail
 
 PASSWORD = "demo-pw-1"
 MONDAY = datetime(2027, 4, 5, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk, a working Monday
@@ -197,7 +198,7 @@ def test_the_registered_order_is_fixed_with_its_hash_in_the_audit_chain(api, cli
         assert "15.02.16" in text and "09.02.07" in text  # the rows
         # signed by the ДепПО officer who consolidated it, with the position
         assert "Специалист Департамента профессионального образования" in text and "Иванова Мария Сергеевна" in text
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
 
     # the public page of the published table links the fixed files
     html = client.get("/public/kcp/2027").get_data(as_text=True)
@@ -258,7 +259,7 @@ def test_a_signed_protocol_is_fixed_with_attendance_votes_and_decisions(api, cli
         assert "Присутствовали" in t and "Кворум имеется" in t
         assert "Решение № 1: Утвердить" in t and f"«за» — {len(members)}" in t
         assert "Председательствующий" in t and "Секретарь" in t
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
     assert db.session.get(HumanTask, task_id).status == "completed"
     html = web.get(f"/council/meetings/{mid}").get_data(as_text=True)
     assert f"/council/meetings/{mid}/protocol.pdf" in html

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, ProcessInstance, ProcessModel
-from workflow_app.services import audit, deployment, instances, tasks
+from workflow_app.services import deployment, instances, tasks
+from workflow_app.services.audit import trail
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow_app.services.identity import SCHEDULER, SYSTEM
 from workflow_app.services.uow import UnitOfWork
@@ -130,7 +131,7 @@ def test_full_run_through_the_service_layer(app, deployed, people):
     assert kinds[0] == "instance_started" and kinds[-1] == "instance_completed" and "message_delivered" in kinds
     completed = db.session.query(AuditEvent).filter_by(instance_id=inst.id, kind="task_completed").all()
     assert completed[1].payload["data"]["decision"] == "return" and completed[1].actor_name == "dpo_officer"
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
 
 
 def test_four_eyes_refuses_the_preparer(app, deployed, people):
@@ -239,7 +240,7 @@ def test_two_concurrent_completions_exactly_one_wins(app, deployed, people):
     db.session.expire_all()
     completed = db.session.query(AuditEvent).filter_by(instance_id=inst.id, kind="task_completed").count()
     assert completed == 2  # the submit and exactly one review
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
 
 
 def test_healthz_reports_version_database_and_models(client, deployed):

@@ -9,7 +9,8 @@ from factories import example_people
 
 from workflow_app.diagram import render_svg, render_svgs
 from workflow_app.engine.parsing import check_bpmn
-from workflow_app.services import audit_log, deployment, instances
+from workflow_app.services import deployment, instances
+from workflow_app.services.audit import queries
 from workflow_app.services.errors import Invalid
 from workflow_app.services.identity import SYSTEM, actor_for
 from workflow_app.services.uow import UnitOfWork
@@ -71,7 +72,7 @@ def test_the_history_page_draws_every_sub_process_plane(app, people):
     with UnitOfWork(actor_for(people["officer1"])) as uow:
         inst = instances.start_instance(uow, actor_for(people["officer1"]), "collapsed", {}, business_key="S-1")
         uow.commit()
-    html = audit_log.instance_diagram(actor_for(people["officer1"]), inst.id)
+    html = queries.instance_diagram(actor_for(people["officer1"]), inst.id)
     assert html.count("<svg") == 2 and 'id="el-inner_task"' in html and 'id="el-outer_sub"' in html
     assert 'class="bpmn-task is-active"' in html or "is-active" in html.split("<svg")[2]
 

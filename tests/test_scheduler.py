@@ -17,7 +17,8 @@ from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, ProcessInstance, SchedulerNode
-from workflow_app.services import audit, deployment, instances, scheduler, tasks
+from workflow_app.services import deployment, instances, scheduler, tasks
+from workflow_app.services.audit import trail
 from workflow_app.services.identity import SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
@@ -199,7 +200,7 @@ def test_a_year_of_cycles_starts_each_exactly_once(app):
     assert instances.instance_data(kcp)["year"] == 2027
     started = events("cycle_started")
     assert len(started) == 15 and {e.actor_name for e in started} == {"scheduler"}
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
     # a restart (a new process has no memory) and ticks at the same instants change nothing
     for now in expected.values():
         assert tick(now).started == []
@@ -422,7 +423,7 @@ def test_two_tick_processes_racing_on_postgres_start_one_instance_and_fire_each_
         ).scalar()
         == 16
     )
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
     # and again, as after a restart: nothing more
     again = subprocess.run(
         [FLASK, "scheduler", "tick", "--now", now],
@@ -643,7 +644,7 @@ def test_two_scheduler_processes_on_postgres_split_the_timers_and_fire_each_once
     assert all(e.actor_name == "scheduler" for e in fired)
     nodes = db.session.execute(select(SchedulerNode).where(SchedulerNode.mode == "run")).scalars().all()
     assert len(nodes) == 2 and sum(n.timers_fired for n in nodes) == 40
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok
     late = sorted((e.occurred_at - datetime.fromisoformat(e.payload["due_at"])).total_seconds() for e in fired)
     assert late[0] > 0 and late[-1] < 1.5, late
 
@@ -675,4 +676,4 @@ def test_a_cycle_that_cannot_start_stops_neither_the_others_nor_the_timers(app, 
     assert scheduler.next_due(now) > now  # the failing cycle does not keep the loop spinning
     tick(now + timedelta(minutes=1))
     assert len(events("cycle_skipped")) == 1
-    assert audit.verify(db.session).ok
+    assert trail.verify(db.session).ok

@@ -224,7 +224,7 @@ def test_audit_exports_neutralise_formulas_in_csv_and_xlsx(app):
 
     from openpyxl import load_workbook
 
-    from workflow_app.services import audit_log
+    from workflow_app.services.audit import queries
     from workflow_app.services.identity import SYSTEM, Actor
     from workflow_app.services.uow import UnitOfWork
 
@@ -233,10 +233,10 @@ def test_audit_exports_neutralise_formulas_in_csv_and_xlsx(app):
             uow.record("published", payload={}, actor=Actor(None, text))
         uow.commit()
     reader = Actor(None, "auditor", groups=frozenset({"auditor"}))
-    content, _mime, _name = audit_log.export(reader, {"kind": "published"}, "csv")
+    content, _mime, _name = queries.export(reader, {"kind": "published"}, "csv")
     table = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert [row["actor_name"] for row in table] == ["'" + t for t in HOSTILE_CELLS]
-    content, _mime, _name = audit_log.export(reader, {"kind": "published"}, "xlsx")
+    content, _mime, _name = queries.export(reader, {"kind": "published"}, "xlsx")
     ws = load_workbook(io.BytesIO(content)).active
     lines = list(ws.iter_rows())
     column = [c.value for c in lines[0]].index("actor_name")

@@ -12,7 +12,8 @@ from .cli_roadmap import register_roadmap_cli
 from .cli_scheduler import register_scheduler_cli
 from .cli_users import register_users_cli
 from .extensions import db
-from .services import audit, audit_sequencer, deployment
+from .services import deployment
+from .services.audit import sequencer, trail
 from .services.errors import ServiceError
 from .services.identity import SYSTEM
 
@@ -72,18 +73,18 @@ def register_cli(app):
 
     @audit_cli.command("verify")
     def audit_verify():
-        result = audit.verify(db.session)
+        result = trail.verify(db.session)
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         sys.exit(0 if result.ok else 1)
 
     @audit_cli.command("seal")
     def audit_seal():
         """Seal every event of a finished transaction now (the scheduler does it continuously)."""
-        click.echo(json.dumps({"sealed": audit_sequencer.seal_pending()}))
+        click.echo(json.dumps({"sealed": sequencer.seal_pending()}))
 
     @audit_cli.command("head")
     def audit_head():
-        click.echo(json.dumps(audit.head(db.session)))
+        click.echo(json.dumps(trail.head(db.session)))
 
     app.cli.add_command(audit_cli)
 

@@ -4,7 +4,8 @@ diagram, and the administrator's corrections (each with a mandatory reason)."""
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from ..services import admin_corrections, audit_log
+from ..services import admin_corrections
+from ..services.audit import queries
 from .core import current_actor
 from .schemas.audit import (
     CorrectedSchema,
@@ -28,14 +29,14 @@ def _params() -> dict:
 @blp.response(200, VerifySchema)
 def verify():
     """Walk the whole hash chain; ``first_bad`` is the seq of the first event that breaks it (auditors, admins)."""
-    return audit_log.verify_chain(current_actor())
+    return queries.verify_chain(current_actor())
 
 
 @blp.route("/audit/head")
 @blp.response(200, HeadSchema)
 def head():
     """The chain head (seq and hash) to keep outside the system."""
-    return audit_log.chain_head(current_actor())
+    return queries.chain_head(current_actor())
 
 
 @blp.route("/audit/events")
@@ -44,14 +45,14 @@ def head():
 def events(**_documented):
     """Search events, newest first by time (events of the same moment in chain order), a page at a time
     (auditors, admins)."""
-    return audit_log.search(current_actor(), _params(), request.args.get("limit"), request.args.get("before"))
+    return queries.search(current_actor(), _params(), request.args.get("limit"), request.args.get("before"))
 
 
 @blp.route("/audit/events.<fmt>")
 @blp.arguments(EventQuerySchema(), location="query", as_kwargs=True)
 def export(fmt, **_documented):
     """Every matching event, oldest first, as csv, xlsx or json."""
-    content, mimetype, name = audit_log.export(current_actor(), _params(), fmt)
+    content, mimetype, name = queries.export(current_actor(), _params(), fmt)
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -59,13 +60,13 @@ def export(fmt, **_documented):
 @blp.response(200, HistorySchema)
 def history(instance_id):
     """Timeline of an instance and the path it took (participants, auditors, admins)."""
-    return audit_log.instance_history(current_actor(), instance_id)
+    return queries.instance_history(current_actor(), instance_id)
 
 
 @blp.route("/instances/<int:instance_id>/diagram.svg")
 def diagram(instance_id):
     """The process diagram as SVG with completed steps, current steps and taken flows highlighted."""
-    svg = audit_log.instance_diagram(current_actor(), instance_id)
+    svg = queries.instance_diagram(current_actor(), instance_id)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 

@@ -1,5 +1,5 @@
 """The append-only audit trail: events (appended without a lock), seals (one hash chain over them, written
-by the sequencer) and the head (the sequencer's position; services/audit.py)."""
+by the sequencer) and the head (the sequencer's position; services/audit/trail.py)."""
 
 from datetime import datetime
 
@@ -16,7 +16,7 @@ class AuditEvent(db.Model):
         # an instance's history and a case's events in chain order
         Index("ix_audit_instance", "instance_id", "seq"),
         Index("ix_audit_business_key", "business_key", "seq"),
-        # a search page (newest first by time, ties in chain order; services/audit_log.py)
+        # a search page (newest first by time, ties in chain order; services/audit/queries.py)
         # walks one of these, with or without a period. One index per filter: every index is written
         # by every command, so each one costs every user a little.
         Index("ix_audit_time", "occurred_at", "seq"),

@@ -12,8 +12,9 @@ from .. import formkit as form_schemas
 from ..extensions import db
 from ..i18n import content_text
 from ..models import AuditEvent, ProcessModel
-from . import audit_readable, instances
+from . import instances
 from .access import require_instance_visible
+from .audit import readable
 from .identity import Actor
 from .materials import labels
 from .names import user_names
@@ -92,7 +93,7 @@ def timeline(actor: Actor, instance_id: int, limit: int = 200) -> list[dict]:
                 "seq": r.seq,
                 "at": r.occurred_at,
                 "kind": r.kind,
-                "actor": names.get(r.actor_id) or audit_readable.actor_label(r.actor_name),
+                "actor": names.get(r.actor_id) or readable.actor_label(r.actor_name),
                 "task": payload.get("name") or payload.get("task"),
                 "decision": payload.get("decision"),
                 "decision_label": labels.get((payload.get("task"), str(payload.get("decision")))),

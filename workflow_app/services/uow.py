@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from . import audit
+from .audit import trail
 from .errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ class UnitOfWork:
     def commit(self):
         try:
             self.session.flush()
-            audit.append(self.session, self._resolve_events())
+            trail.append(self.session, self._resolve_events())
             self.session.commit()
         except StaleDataError as exc:
             self.session.rollback()

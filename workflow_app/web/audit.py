@@ -10,7 +10,8 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from ..dates import ru_datetime
-from ..services import admin_corrections, audit_log, casefile
+from ..services import admin_corrections, casefile
+from ..services.audit import queries
 from ..services.errors import Invalid
 from .ui import actor, translate_message
 
@@ -130,8 +131,8 @@ def _audit_context():
 @login_required
 def history(instance_id):
     me = actor()
-    data = audit_log.instance_history(me, instance_id)
-    svg = audit_log.instance_diagram(me, instance_id)
+    data = queries.instance_history(me, instance_id)
+    svg = queries.instance_diagram(me, instance_id)
     return render_template(
         "audit/history.html",
         h=data,
@@ -148,7 +149,7 @@ def search():
     params = {k: request.args.getlist(k) for k in request.args}
     page, errors = None, {}
     try:
-        page = audit_log.search(me, params, request.args.get("limit") or 50, request.args.get("before"))
+        page = queries.search(me, params, request.args.get("limit") or 50, request.args.get("before"))
     except Invalid as exc:
         errors = {k: translate_message(v) for k, v in exc.fields.items()}
     query = [(k, v) for k, vs in params.items() if k not in ("before", "limit") for v in vs if v]
@@ -171,8 +172,8 @@ def search():
 @bp.route("/audit/verify")
 @login_required
 def verify():
-    result = audit_log.verify_chain(actor())
-    return render_template("audit/verify.html", result=result, head=audit_log.chain_head(actor()))
+    result = queries.verify_chain(actor())
+    return render_template("audit/verify.html", result=result, head=queries.chain_head(actor()))
 
 
 # --- administrator's corrections (forms on the history page) ---------------------------------------

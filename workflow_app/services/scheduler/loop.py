@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from ...engine import clock
 from ...extensions import db
 from ...models import ProcessInstance, SchedulerNode
-from .. import audit_sequencer, timer_wakeups
+from .. import timer_wakeups
+from ..audit import sequencer
 from ..identity import SCHEDULER
 from ..uow import UnitOfWork
 from .cycles import _iso
@@ -168,7 +169,7 @@ class SchedulerLoop:
 
     def run(self) -> None:
         timer_wakeups.subscribe(self)
-        sequencer = audit_sequencer.Sequencer(self.app).start()  # seals the audit trail (services/audit.py)
+        sealer = sequencer.Sequencer(self.app).start()  # seals the audit trail (services/audit/trail.py)
         try:
             with self.app.app_context():
                 if _postgres():
@@ -183,7 +184,7 @@ class SchedulerLoop:
                 heartbeat(self.node, self.mode, _merge(self._pending) if self._pending else None, stopped=True)
                 db.session.remove()
         finally:
-            sequencer.stop()
+            sealer.stop()
             timer_wakeups.unsubscribe(self)
 
     def _once(self) -> None:

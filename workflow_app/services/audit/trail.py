@@ -21,8 +21,8 @@ sealed are checked against their own hash and counted; the answer says up to whi
 trail is sealed. The head (position, hash) exported with ``flask audit head`` and kept elsewhere is checked
 when given: a rewrite of the whole trail with recomputed hashes then shows.
 
-Neighbours: reading the trail (search, history, export) is ``audit_log``; showing an event to a person
-``audit_readable``; the sealing thread ``audit_sequencer``. Only this module writes ``audit_event`` rows.
+Neighbours: reading the trail (search, history, export) is ``queries``; showing an event to a person
+``readable``; the sealing thread ``sequencer``. Only this module writes ``audit_event`` rows.
 """
 
 import hashlib
@@ -32,8 +32,8 @@ from datetime import UTC
 
 from sqlalchemy import ColumnElement, bindparam, func, insert, literal_column, select, text, tuple_, update
 
-from ..engine import clock
-from ..models import AuditEvent, AuditHead, AuditSeal
+from ...engine import clock
+from ...models import AuditEvent, AuditHead, AuditSeal
 
 GENESIS = "0" * 64
 SEAL_BATCH = 5000

@@ -8,8 +8,8 @@ Search pages list events newest first by time (events of the same moment in chai
 cursor (the seq of the last event shown): a page is one index range scan whatever the size of the log and
 the period (see the audit_event indexes in models/audit.py). Exports are in chain order.
 
-Neighbours: writing and sealing the trail is ``audit``; the labels and texts an event is shown with are
-``audit_readable``. This module only reads.
+Neighbours: writing and sealing the trail is ``trail``; the labels and texts an event is shown with are
+``readable``. This module only reads.
 """
 
 import json
@@ -20,17 +20,18 @@ import flask_babel
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import aliased
 
-from ..diagram import DiagramError, render_svgs
-from ..engine import clock
-from ..extensions import db
-from ..i18n import content_text
-from ..models import AuditEvent, HumanTask, Organisation, ProcessInstance, User
-from ..roles import ROLES
-from . import audit, audit_readable, case_numbers, instances, spreadsheets
-from .access import require_instance_visible
-from .errors import Conflict, Forbidden, Invalid, TooLarge
-from .identity import Actor
-from .names import user_names
+from ...diagram import DiagramError, render_svgs
+from ...engine import clock
+from ...extensions import db
+from ...i18n import content_text
+from ...models import AuditEvent, HumanTask, Organisation, ProcessInstance, User
+from ...roles import ROLES
+from .. import case_numbers, instances, spreadsheets
+from ..access import require_instance_visible
+from ..errors import Conflict, Forbidden, Invalid, TooLarge
+from ..identity import Actor
+from ..names import user_names
+from . import readable, trail
 
 PAGE_DEFAULT, PAGE_MAX = 100, 500
 EXPORT_MAX = 100_000
@@ -62,12 +63,12 @@ def require_reader(actor: Actor) -> None:
 
 def verify_chain(actor: Actor) -> dict:
     require_reader(actor)
-    return audit.verify(db.session).as_dict()
+    return trail.verify(db.session).as_dict()
 
 
 def chain_head(actor: Actor) -> dict:
     require_reader(actor)
-    return audit.head(db.session)
+    return trail.head(db.session)
 
 
 # --- events as plain data ----------------------------------------------------------------------------
@@ -290,8 +291,8 @@ def search(actor: Actor, params, limit=None, before=None) -> dict:
     events = [event_dict(r) for r in rows]
     names = user_names(r.actor_id for r in rows)
     for ev in events:
-        ev["actor_display"] = names.get(ev["actor_id"]) or audit_readable.actor_label(ev["actor_name"])
-    audit_readable.describe(events, audit_readable.form_of_tasks(r.task_id for r in rows))
+        ev["actor_display"] = names.get(ev["actor_id"]) or readable.actor_label(ev["actor_name"])
+    readable.describe(events, readable.form_of_tasks(r.task_id for r in rows))
     return {
         "events": events,
         "next_before": rows[-1].seq if more else None,
@@ -320,7 +321,7 @@ def export(actor: Actor, params, fmt: str) -> tuple[bytes, str, str]:
             "exported_at": _iso(clock.now()),
             "exported_by": actor.username,
             "filters": f.as_dict(),
-            "chain_head": audit.head(db.session),
+            "chain_head": trail.head(db.session),
             "count": len(events),
             "events": events,
         }
@@ -359,16 +360,14 @@ def instance_history(actor: Actor, instance_id: int) -> dict:
     for r in rows:
         ev = event_dict(r)
         payload = ev["payload"]
-        ev["actor_display"] = names.get(r.actor_id) or audit_readable.actor_label(r.actor_name)
+        ev["actor_display"] = names.get(r.actor_id) or readable.actor_label(r.actor_name)
         ev["task_name"] = payload.get("name") or task_names.get(r.task_id)
         ev["decision"] = payload.get("decision")
         ev["data"] = payload.get("data") if isinstance(payload.get("data"), dict) else None
         ev["reason"] = payload.get("reason")
         ev["data_labels"] = labels(r.task_id) if ev["data"] else {}
         timeline.append(ev)
-    audit_readable.describe(
-        timeline, audit_readable.form_of_tasks(r.task_id for r in rows), audit_readable.step_names(instance.model)
-    )
+    readable.describe(timeline, readable.form_of_tasks(r.task_id for r in rows), readable.step_names(instance.model))
     return {
         "instance": {
             "id": instance.id,

@@ -1,29 +1,29 @@
 """The audit sequencer: seals appended audit events into the one hash chain, within a second of their commit.
 
 Every scheduler process runs one (a thread beside the scheduler loop); they take turns on the head row
-(``audit.seal`` skips when another holds it), so a second scheduler is a failover, not a second chain.
+(``trail.seal`` skips when another holds it), so a second scheduler is a failover, not a second chain.
 ``seal_pending`` seals everything that is final now, batch by batch, each batch its own transaction.
 
-Neighbours: appending and the chain maths are ``audit``; this is only the thread that calls ``audit.seal``.
+Neighbours: appending and the chain maths are ``trail``; this is only the thread that calls ``trail.seal``.
 """
 
 import logging
 import threading
 
-from ..extensions import db
-from . import audit
-from .uow import UnitOfWork
+from ...extensions import db
+from ..uow import UnitOfWork
+from . import trail
 
 log = logging.getLogger(__name__)
 INTERVAL = 0.5  # seconds between looks for unsealed events
 
 
-def seal_pending(batch: int = audit.SEAL_BATCH) -> int:
+def seal_pending(batch: int = trail.SEAL_BATCH) -> int:
     """Seal the events of every finished transaction; returns how many were sealed."""
     total = 0
     while True:
         with UnitOfWork() as uow:
-            sealed = audit.seal(db.session, batch)
+            sealed = trail.seal(db.session, batch)
             uow.commit()
         total += sealed
         if sealed < batch:

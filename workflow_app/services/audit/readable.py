@@ -5,7 +5,7 @@ a code. The raw payload stays in the audit log and its JSON/CSV/XLSX exports.
 
 An *entry* is ``{"label": str, "text": str}`` or, for a table, ``{"label": str, "columns": [...], "rows": [[...]]}``.
 
-Neighbours: ``audit`` writes the trail, ``audit_log`` finds events; this module only turns one event into
+Neighbours: ``trail`` writes the trail, ``queries`` finds events; this module only turns one event into
 what a person reads.
 """
 
@@ -18,13 +18,13 @@ from functools import lru_cache
 import flask_babel
 from sqlalchemy import select
 
-from ..diagram import DiagramError, element_names
-from ..extensions import db
-from ..i18n import content_text
-from ..models import DataCall, DataCallRecipient, HumanTask, ProcessInstance, ProcessModel
-from ..roles import ROLES
-from .materials import labels
-from .names import organisation_names, user_names
+from ...diagram import DiagramError, element_names
+from ...extensions import db
+from ...i18n import content_text
+from ...models import DataCall, DataCallRecipient, HumanTask, ProcessInstance, ProcessModel
+from ...roles import ROLES
+from ..materials import labels
+from ..names import organisation_names, user_names
 
 
 def _l(msgid: str) -> str:
@@ -333,7 +333,7 @@ def _submitted(payload: dict) -> tuple[dict | None, dict]:
 
 
 def describe(events: list[dict], forms_by_task: dict[int, dict], steps: dict[str, str] | None = None) -> None:
-    """Add ``details`` (entries) and ``step_names`` to each event dict (as made by ``audit_log.event_dict``)."""
+    """Add ``details`` (entries) and ``step_names`` to each event dict (as made by ``queries.event_dict``)."""
     reader = Reader([{**(e["payload"] or {}), **_submitted(e["payload"] or {})[1]} for e in events], steps)
     for ev in events:
         payload = ev["payload"] or {}
