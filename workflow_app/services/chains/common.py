@@ -41,6 +41,11 @@ def year_of(value) -> int:
     return year
 
 
+def label_of(labels: dict[str, str], code):
+    """The Russian label of a code read from submitted data; the code itself when it has none (or is missing)."""
+    return labels.get(code, code) if isinstance(code, str) else code
+
+
 def org_or_none(org_id) -> Organisation | None:
     return db.session.get(Organisation, org_id) if org_id is not None else None
 

@@ -79,7 +79,7 @@ def start_followups(ctx, params, data):
             by_college.setdefault(m.get("college_code"), []).append(m)
         elif m.get("kind") == "professions_list":
             professions.append(m)
-    started = {"kcp_requests": [], "professions_proposals": []}
+    started: dict[str, list[str | None]] = {"kcp_requests": [], "professions_proposals": []}
     for code, measures in sorted(by_college.items()):
         org = db.session.execute(select(Organisation).where(Organisation.code == str(code))).scalar_one_or_none()
         if org is None or org.kind != "college":

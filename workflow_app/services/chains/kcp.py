@@ -18,6 +18,7 @@ force defined at the top; the waiting for a later campaign is shared with the pr
 
 import re
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import select
 
@@ -29,7 +30,7 @@ from .. import documents, notifications, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
 from . import queues
-from .common import _, config, deliver, org_or_none, submitted_data, year_of
+from .common import _, config, deliver, label_of, org_or_none, submitted_data, year_of
 
 KCP_DECISION = "kcp_decision"
 INTAKE_CLOSED = "kcp_intake_closed"
@@ -95,13 +96,13 @@ def _display_rows(rows: list[dict]) -> list[dict]:
             {
                 "college": r.get("college"),
                 "college_code": r.get("college_code"),
-                "level": LEVEL.get(r.get("level_code"), r.get("level_code")),
+                "level": label_of(LEVEL, r.get("level_code")),
                 "level_code": r.get("level_code"),
                 "programme_code": r.get("programme_code"),
                 "programme_name": r.get("programme_name"),
-                "form_of_study": FORM_OF_STUDY.get(r.get("form_of_study_code"), r.get("form_of_study_code")),
+                "form_of_study": label_of(FORM_OF_STUDY, r.get("form_of_study_code")),
                 "form_of_study_code": r.get("form_of_study_code"),
-                "base": BASE.get(r.get("base_code"), r.get("base_code")),
+                "base": label_of(BASE, r.get("base_code")),
                 "base_code": r.get("base_code"),
                 "current_kcp": previous or 0,
                 "approved_kcp": r.get("kcp") or 0,
@@ -269,7 +270,8 @@ def collect_kcp_requests(ctx, params, data):
     year = year_of(data.get("year"))
     _act, rows = table_in_force(year)
     in_force = {_key(r): r["kcp"] for r in rows}
-    requests, lines = [], []
+    requests: list[dict] = []
+    lines: list[dict] = []
     just = data.get("kcp_assessed") or {}
     for child in _requests(ctx.instance.id):
         if child.id == just.get("instance_id"):  # reported in this very command, not saved yet
@@ -285,7 +287,7 @@ def collect_kcp_requests(ctx, params, data):
             (lo.get("programme_code"), lo.get("form_of_study")): lo.get("proposed_kcp")
             for lo in d.get("line_opinions") or []
         }
-        own = []
+        own: list[dict] = []
         for line in d.get("lines") or []:
             proposal = proposed.get(
                 (line.get("programme_code"), line.get("form_of_study")),
@@ -397,7 +399,7 @@ def publish_kcp(ctx, params, data):
         "date": data.get("order_date"),
         "signatory": data.get("signatory") or cfg["signatory"],
     }
-    payload = {"year": year, "act": act, "order": order, "rows": _display_rows(list(table.values()))}
+    payload: dict[str, Any] = {"year": year, "act": act, "order": order, "rows": _display_rows(list(table.values()))}
     payload["no_changes"] = not any(r["changed"] for r in payload["rows"])
     documents.fix_registered_order(ctx.uow, ctx.actor, ctx.instance, data)  # the signed act's bytes, hashed
     pub = publication.publish(

@@ -23,7 +23,7 @@ from .. import documents, notifications, publication
 from ..errors import Conflict, Invalid
 from ..operations import operation
 from . import queues
-from .common import _, config, deliver, org_or_none, submitted_data, waiting_children, year_of
+from .common import _, config, deliver, label_of, org_or_none, submitted_data, waiting_children, year_of
 
 PROFESSIONS_DECISION = "professions_decision"
 INTAKE_CLOSED = "professions_intake_closed"
@@ -88,7 +88,7 @@ def list_in_force(year: int) -> tuple[int | None, list[dict]]:
 def _public_item(item: dict, status: str | None) -> dict:
     row = {k: item.get(k) for k in ITEM_FIELDS}  # never the investment link or the justification
     row["programme_type_code"] = item.get("programme_type")
-    row["programme_type"] = PROGRAMME_TYPE.get(item.get("programme_type"), item.get("programme_type"))
+    row["programme_type"] = label_of(PROGRAMME_TYPE, item.get("programme_type"))
     row["department"] = item.get("department")
     row["status_code"] = status or "kept"
     row["status"] = ITEM_STATUS.get(status, status)
@@ -128,8 +128,9 @@ def check_profession_proposal(ctx, params, data):
 def _close_unsubmitted(ctx, prefix: str) -> list[str]:
     """The intake closes: a proposal still being drafted (or returned for clarification and not sent again) is
     closed with a notice to its author; a proposal sent and not yet reviewed by ДТЗН refuses the closing."""
-    unreviewed = (
-        db.session.execute(
+    unreviewed = [
+        key
+        for key in db.session.execute(
             select(ProcessInstance.business_key)
             .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
             .where(
@@ -140,17 +141,16 @@ def _close_unsubmitted(ctx, prefix: str) -> list[str]:
                 HumanTask.status == "open",
             )
             .order_by(ProcessInstance.business_key)
-        )
-        .scalars()
-        .all()
-    )
+        ).scalars()
+        if key is not None  # the LIKE above matches only named cases
+    ]
     if unreviewed:
         raise Conflict(
             _("Review the proposals sent before closing the intake: %(keys)s", keys=", ".join(unreviewed)),
             fields={"decision": ", ".join(unreviewed)},
         )
     when = ru_date(clock.now())
-    closed = []
+    closed: list[str] = []
     for child in waiting_children("professions_proposal", prefix, INTAKE_CLOSED):
         text = _(
             "The intake of proposals to the professions list of the cycle %(cycle)s closed on %(date)s; your"
@@ -165,7 +165,7 @@ def _close_unsubmitted(ctx, prefix: str) -> list[str]:
             "employment_centre", child.initiator_org_id
         )
         notifications.queue(ctx.uow, people, "notice", _("Proposals closed"), text, instance_id=child.id)
-        closed.append(child.business_key)
+        closed.append(child.business_key or "")
     return closed
 
 
@@ -203,7 +203,7 @@ def _draft(data: dict, removed=()) -> dict:
     year = year_of(data.get("year"))
     previous_year, items = list_in_force(year)
     dropped = {_norm(p) for p in list(data.get("excluded_items") or []) + list(removed)}
-    status = [None] * len(items)
+    status: list[str | None] = [None] * len(items)
     excluded = []
     for proposal in (data.get("proposals") or {}).get("items", []):
         if _norm(proposal.get("profession")) in dropped:
@@ -221,12 +221,13 @@ def _draft(data: dict, removed=()) -> dict:
             excluded.append(items[at])
             status[at] = "exclude"
     kept = [(item, st) for item, st in zip(items, status, strict=True) if st != "exclude"]
-    departments = sorted({item.get("department") for item, st in kept if st} | {i.get("department") for i in excluded})
+    touched = [item for item, st in kept if st] + excluded
+    departments = sorted({d for item in touched if (d := item.get("department"))})
     return {
         "previous_year": previous_year,
         "items": [_public_item(item, st) for item, st in kept],
         "excluded": [_public_item(item, "exclude") for item in excluded],
-        "departments": [d for d in departments if d],
+        "departments": departments,
     }
 
 
