@@ -91,7 +91,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     init_logging(app)
     if app.config.get("PROXY_HOPS"):
         hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]  # Flask's documented middleware hook; mypy sees a method
     register_cli(app)
     logging.getLogger("spiff").setLevel(logging.WARNING)
     return app

@@ -13,7 +13,6 @@ import sys
 from datetime import UTC, datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from .engine import clock
@@ -41,7 +40,7 @@ def register_scheduler_cli(app):
     @group.command("run")
     def run_command():
         """Run the scheduler until interrupted (SIGINT/SIGTERM)."""
-        loop = scheduler.SchedulerLoop(current_app._get_current_object(), mode="run")
+        loop = scheduler.SchedulerLoop(app, mode="run")
 
         def _stop(_signum, _frame):
             loop.stop(timeout=0)
@@ -110,16 +109,14 @@ def register_scheduler_cli(app):
         """Serve the web app and run the scheduler in a background thread of the same process."""
         from werkzeug.serving import run_simple
 
-        flask_app = current_app._get_current_object()
-
         def _term(_signum, _frame):
             raise KeyboardInterrupt  # werkzeug's server stops on it; then the scheduler thread is stopped
 
         signal.signal(signal.SIGTERM, _term)
-        ready_to_serve(flask_app)
-        loop = scheduler.SchedulerLoop(flask_app, mode="run-all").start()
+        ready_to_serve(app)
+        loop = scheduler.SchedulerLoop(app, mode="run-all").start()
         click.echo(f"Soglasie on http://{host}:{port}/ with the scheduler in-process ({loop.node})", err=True)
         try:
-            run_simple(host, port, flask_app, threaded=True, use_reloader=False, use_debugger=False)
+            run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
         finally:
             loop.stop()

@@ -60,6 +60,7 @@ def register_api(app):
             data = getattr(exc, "data", None)
             if isinstance(data, dict) and "messages" in data:
                 fields = data["messages"]
+            status = exc.code or 500
             code = {
                 400: "bad_request",
                 401: "unauthorized",
@@ -71,8 +72,8 @@ def register_api(app):
                 415: "unsupported_media_type",
                 422: "invalid",
                 429: "too_many_requests",
-            }.get(exc.code, "error")
-            return error_response(exc.code or 500, code, exc.description or exc.name, fields)
+            }.get(status, "error")
+            return error_response(status, code, exc.description or exc.name, fields)
         if exc.code is None or exc.code < 400:
             return exc  # redirects and the like
         return http_error_page(exc)

@@ -6,6 +6,7 @@ services (inbox, instances, deployment); nothing here queries the database itsel
 """
 
 from datetime import datetime
+from typing import overload
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, render_template, request
@@ -103,6 +104,10 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+@overload
+def translate_message(message: str) -> str: ...
+@overload
+def translate_message(message: None) -> None: ...
 def translate_message(message: str | None) -> str | None:
     """A service message in the UI language when the catalogs know it, else as it is."""
     if not message:
