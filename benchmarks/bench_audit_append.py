@@ -26,7 +26,10 @@ import sys, threading, time
 root, url, connections, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 sys.path.insert(0, root)
 from workflow_app import create_app
-from workflow_app.services.identity import SYSTEM
+try:
+    from workflow_app.services.people.actors import SYSTEM
+except ModuleNotFoundError:  # an older commit, before services/people/: services/identity.py
+    from workflow_app.services.identity import SYSTEM
 from workflow_app.services.uow import UnitOfWork
 app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "a" * 40})
 counts = [0] * connections

@@ -40,8 +40,8 @@ def _people():
 
 
 def _tokens(names):
-    from workflow_app.services import accounts
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people import accounts
+    from workflow_app.services.people.actors import SYSTEM
 
     return {n: {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, n)} for n in names}
 
@@ -217,7 +217,7 @@ def bench_inbox(repeat=200, rounds=4):
     from workflow_app.extensions import db
     from workflow_app.models import User
     from workflow_app.services import inbox, processes
-    from workflow_app.services.identity import actor_for
+    from workflow_app.services.people.actors import actor_for
 
     with ExitStack() as stack:
         setups = {}

@@ -29,7 +29,7 @@ def seed(app, cases: int, seed_value: int = 23) -> dict:
     from workflow_app.extensions import db
     from workflow_app.models import HumanTask, Organisation, ProcessInstance, ProcessModel
     from workflow_app.services import demo, deployment, roadmap
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
 
     rnd = random.Random(seed_value)
     with app.app_context():
@@ -151,8 +151,8 @@ def a_today():
 
 def measure(app, repeat: int) -> dict:
     from workflow_app.extensions import db
-    from workflow_app.services.identity import SYSTEM
     from workflow_app.services.monitoring import dashboard
+    from workflow_app.services.people.actors import SYSTEM
 
     out = {}
     with app.test_request_context():  # the XLSX's headers are in the UI language of a request

@@ -25,7 +25,7 @@ FIXTURE = ROOT / "tests" / "data" / "scheduler" / "timer_at.bpmn"
 def _start(fire_ats):
     """Start one instance per due moment, 50 to a transaction (the set-up, not what is measured)."""
     from workflow_app.services import instances
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.uow import UnitOfWork
 
     ids = []
@@ -49,7 +49,7 @@ def main():
     from workflow_app.extensions import db
     from workflow_app.models import AuditEvent, ProcessInstance
     from workflow_app.services import deployment, scheduler
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
 
     with sqlite_app() as app:
         url = app.config["SQLALCHEMY_DATABASE_URI"]

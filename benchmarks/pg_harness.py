@@ -114,8 +114,10 @@ class Deployment:
         """Colleges with one officer each, ДепПО with 10 officers; a personal API token for everyone."""
         from workflow_app.extensions import db
         from workflow_app.models import Organisation
-        from workflow_app.services import accounts
-        from workflow_app.services.identity import SYSTEM, ensure_roles
+
+        accounts = code_module("workflow_app.services.people.accounts", "workflow_app.services.accounts")
+        actors = code_module("workflow_app.services.people.actors", "workflow_app.services.identity")
+        SYSTEM, ensure_roles = actors.SYSTEM, actors.ensure_roles
 
         app = self.app()
         people = {"officers": [], "dpo": [], "tokens": {}}

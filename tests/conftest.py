@@ -61,7 +61,7 @@ def _migrate(url):
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
         from workflow_app.extensions import db
-        from workflow_app.services.identity import ensure_roles
+        from workflow_app.services.people.actors import ensure_roles
 
         ensure_roles(db.session)
         db.session.commit()
@@ -133,7 +133,7 @@ def client(app):
 def deployed(app):
     """The example process (bpmn/examples/example_approval.bpmn) deployed."""
     from workflow_app.services import deployment
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
 
     return deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples" / "example_approval.bpmn")
 

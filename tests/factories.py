@@ -2,8 +2,8 @@
 
 from workflow_app.extensions import db
 from workflow_app.models import Organisation, User
-from workflow_app.services import web_sessions
-from workflow_app.services.identity import actor_for, create_user
+from workflow_app.services.people import browser_sessions
+from workflow_app.services.people.actors import actor_for, create_user
 
 
 def org(code, name=None, kind="college"):
@@ -52,11 +52,11 @@ def example_people():
 def login_session(client, user):
     """Log ``user`` in on ``client`` without a password: an open server-side session (services/web_sessions)
     and its id in the signed cookie, as a real login leaves them."""
-    sid = web_sessions.start(user)
+    sid = browser_sessions.start(user)
     db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
-        session[web_sessions.SID_KEY] = sid
+        session[browser_sessions.SID_KEY] = sid
 
 
 def two_demo_poo():

@@ -16,7 +16,7 @@ from workflow_app.models import HumanTask, ProcessInstance, User
 from workflow_app.models.council import VOTING_ROLES
 from workflow_app.services import council, processes, tasks
 from workflow_app.services.errors import Conflict, Forbidden, NotFound
-from workflow_app.services.identity import actor_for
+from workflow_app.services.people.actors import actor_for
 
 
 def who(username):

@@ -11,8 +11,9 @@ from factories import example_people, login_session, org, user
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, BodyMembership, CollegialBody, HumanTask, Meeting, User
-from workflow_app.services import accounts, council, processes, tasks
-from workflow_app.services.identity import SYSTEM, actor_for
+from workflow_app.services import council, processes, tasks
+from workflow_app.services.people import accounts
+from workflow_app.services.people.actors import SYSTEM, actor_for
 
 MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk
 GOOD_INN, GOOD_OGRN = "7017123451", "1027700132195"

@@ -29,7 +29,7 @@ def _submit_case(title):
     from workflow_app.extensions import db
     from workflow_app.models import User
     from workflow_app.services import processes, tasks
-    from workflow_app.services.identity import actor_for
+    from workflow_app.services.people.actors import actor_for
 
     officer = actor_for(db.session.execute(select(User).where(User.username == "college_officer_1")).scalar_one())
     instance, [submit] = processes.start_process(officer, "example_approval", {"title": title})
@@ -43,7 +43,7 @@ def live_server(sqlite_template, tmp_path_factory):
 
     from workflow_app.extensions import db
     from workflow_app.services import demo, deployment
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
 
     path = tmp_path_factory.mktemp("admin-browser") / "live.sqlite3"
     shutil.copy(sqlite_template, path)

@@ -13,9 +13,9 @@ from factories import example_people, login_session, org, user
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, TaskAttachment
-from workflow_app.services import accounts, deputies
 from workflow_app.services.audit import trail
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people import accounts, deputies
+from workflow_app.services.people.actors import SYSTEM
 
 REQUEST = {"title": "Заявка ТПТ", "amount": 25, "justification": "Нужно больше мест для набора"}
 

@@ -23,7 +23,7 @@ from workflow_app.models import AuditEvent, AuditSeal, HumanTask, ProcessInstanc
 from workflow_app.services import admin_corrections, deployment, instances, tasks
 from workflow_app.services.audit import queries, sequencer, trail
 from workflow_app.services.errors import Forbidden, Invalid, NotFound
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, AuditHead, AuditSeal
 from workflow_app.services.audit import sequencer, trail
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ COMMANDS = """
 import sys
 from workflow_app import create_app
 from workflow_app.extensions import db
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.uow import UnitOfWork
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "t" * 40})
 with app.app_context():

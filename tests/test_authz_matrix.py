@@ -17,9 +17,10 @@ from factories import login_session
 from workflow_app.extensions import db
 from workflow_app.models import ProcessInstance
 from workflow_app.roles import ROLES
-from workflow_app.services import accounts, demo
+from workflow_app.services import demo
 from workflow_app.services.deployment import deploy_path
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people import accounts
+from workflow_app.services.people.actors import SYSTEM
 
 ANY = "any authenticated"
 NONE = frozenset()

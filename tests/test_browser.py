@@ -34,7 +34,7 @@ def live_server(sqlite_template, tmp_path_factory):
 
     from workflow_app.extensions import db
     from workflow_app.services import demo, deployment, roadmap
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
 
     path = tmp_path_factory.mktemp("browser") / "live.sqlite3"
     shutil.copy(sqlite_template, path)
@@ -63,7 +63,7 @@ def _open_kcp_campaign(year):
     from workflow_app.extensions import db
     from workflow_app.models import HumanTask, User
     from workflow_app.services import processes, tasks
-    from workflow_app.services.identity import actor_for
+    from workflow_app.services.people.actors import actor_for
 
     dpo = actor_for(db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one())
     campaign, _open = processes.start_process(dpo, "kcp_campaign", {"year": year})

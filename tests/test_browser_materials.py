@@ -35,7 +35,7 @@ def site(sqlite_template, tmp_path_factory):
     from workflow_app.engine import clock
     from workflow_app.extensions import db
     from workflow_app.services import demo, deployment
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
 
     path = tmp_path_factory.mktemp("materials") / "live.sqlite3"
     shutil.copy(sqlite_template, path)

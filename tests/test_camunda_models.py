@@ -13,7 +13,7 @@ from workflow_app.extensions import db
 from workflow_app.models import HumanTask
 from workflow_app.services import deployment, instances, tasks
 from workflow_app.services.errors import Forbidden, NotFound
-from workflow_app.services.identity import SCHEDULER, SYSTEM, actor_for
+from workflow_app.services.people.actors import SCHEDULER, SYSTEM, actor_for
 from workflow_app.services.uow import UnitOfWork
 
 DATA = Path(__file__).resolve().parent / "data" / "models"

@@ -19,9 +19,10 @@ from sqlalchemy import select
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, Membership, ProcessInstance, Publication, User
-from workflow_app.services import accounts, demo, deployment, instances
+from workflow_app.services import demo, deployment, instances
 from workflow_app.services.errors import Conflict
-from workflow_app.services.identity import SCHEDULER, SYSTEM
+from workflow_app.services.people import accounts
+from workflow_app.services.people.actors import SCHEDULER, SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent

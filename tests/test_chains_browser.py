@@ -21,7 +21,7 @@ def _do(username, business_key, task_def, data):
     from workflow_app.extensions import db
     from workflow_app.models import HumanTask, User
     from workflow_app.services import tasks
-    from workflow_app.services.identity import actor_for
+    from workflow_app.services.people.actors import actor_for
 
     who = actor_for(db.session.execute(select(User).where(User.username == username)).scalar_one())
     task = db.session.execute(
@@ -37,7 +37,7 @@ def _start(username, process_id, data):
     from workflow_app.extensions import db
     from workflow_app.models import User
     from workflow_app.services import processes
-    from workflow_app.services.identity import actor_for
+    from workflow_app.services.people.actors import actor_for
 
     who = actor_for(db.session.execute(select(User).where(User.username == username)).scalar_one())
     instance, _open = processes.start_process(who, process_id, data)
@@ -74,7 +74,7 @@ def chains_server(sqlite_template, tmp_path_factory):
 
     from workflow_app.extensions import db
     from workflow_app.services import demo, deployment
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
 
     path = tmp_path_factory.mktemp("chains-browser") / "live.sqlite3"
     shutil.copy(sqlite_template, path)

@@ -37,8 +37,8 @@ from workflow_app.models import (
     User,
 )
 from workflow_app.services import demo, deployment
-from workflow_app.services.identity import SYSTEM
 from workflow_app.services.instances import compiled_by_id
+from workflow_app.services.people.actors import SYSTEM
 
 FROZEN_AT = MONDAY
 pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)

@@ -10,7 +10,7 @@ from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, Notification, Organisation
 from workflow_app.services import demo, deployment
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people.actors import SYSTEM
 
 KEY = "Перечень-2028"
 

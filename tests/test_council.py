@@ -30,7 +30,7 @@ from workflow_app.models.council import SignedRecordError
 from workflow_app.services import admin_corrections, council, deployment, instances, scheduler, tasks
 from workflow_app.services.audit import trail
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from workflow_app.services.identity import SYSTEM, new_token_value, token_digest
+from workflow_app.services.people.actors import SYSTEM, new_token_value, token_digest
 from workflow_app.services.uow import UnitOfWork
 
 DATA = Path(__file__).resolve().parent / "data" / "council"

@@ -14,9 +14,10 @@ from schemathesis import checks as st_checks
 
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, ProcessInstance, ProcessModel
-from workflow_app.services import accounts, demo, deployment
+from workflow_app.services import demo, deployment
 from workflow_app.services.errors import Forbidden, Invalid
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people import accounts
+from workflow_app.services.people.actors import SYSTEM
 
 EXAMPLES = int(os.environ.get("SOGLASIE_HOSTILE_EXAMPLES", "6"))
 CHECKS = [st_checks.not_a_server_error, st_checks.response_schema_conformance, st_checks.content_type_conformance]
@@ -187,7 +188,7 @@ def test_hostile_bpmn_is_refused_by_the_deploy_service(app, name):
 def test_only_administrators_deploy(app):
     demo.load(SYSTEM)
     from workflow_app.models import User
-    from workflow_app.services.identity import actor_for
+    from workflow_app.services.people.actors import actor_for
 
     officer = actor_for(db.session.query(User).filter_by(username="dpo_officer").one())
     with pytest.raises(Forbidden):

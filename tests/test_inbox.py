@@ -354,8 +354,8 @@ def test_a_deputy_acting_today_is_mailed_about_the_principals_new_tasks(app, peo
     from datetime import date
 
     from workflow_app.models import Deputy
-    from workflow_app.services import deputies
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people import deputies
+    from workflow_app.services.people.actors import SYSTEM
 
     head = people["head"]  # not a college officer: only a deputy would hear of a college's task
     gone = people["dpo"]

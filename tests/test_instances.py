@@ -14,7 +14,7 @@ from workflow_app.models import AuditEvent, HumanTask, ProcessInstance, ProcessM
 from workflow_app.services import deployment, instances, tasks
 from workflow_app.services.audit import trail
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from workflow_app.services.identity import SCHEDULER, SYSTEM
+from workflow_app.services.people.actors import SCHEDULER, SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,7 +245,7 @@ def test_two_concurrent_completions_exactly_one_wins(app, deployed, people):
 
 def test_healthz_reports_version_database_and_models(client, deployed):
     assert client.get("/healthz").get_json() == {"status": "ok"}  # anonymous: up or down only
-    from workflow_app.services import accounts
+    from workflow_app.services.people import accounts
 
     example_people()
     token = accounts.issue_token(SYSTEM, "auditor", "health")

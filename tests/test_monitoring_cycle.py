@@ -23,7 +23,7 @@ from workflow_app.models import (
     User,
 )
 from workflow_app.services import council, datacalls, demo, deployment, roadmap, scheduler, tasks
-from workflow_app.services.identity import SYSTEM, actor_for
+from workflow_app.services.people.actors import SYSTEM, actor_for
 
 ROOT_BPMN = "bpmn"
 JUNE = datetime(2027, 6, 1, 3, 0, tzinfo=UTC)  # Tuesday 1 June 2027, 10:00 in Tomsk

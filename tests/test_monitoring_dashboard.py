@@ -12,9 +12,10 @@ from openpyxl import load_workbook
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
-from workflow_app.services import accounts, demo, roadmap
-from workflow_app.services.identity import SYSTEM, actor_for
+from workflow_app.services import demo, roadmap
 from workflow_app.services.monitoring import dashboard
+from workflow_app.services.people import accounts
+from workflow_app.services.people.actors import SYSTEM, actor_for
 
 NOW = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)
 

@@ -23,7 +23,7 @@ from workflow_app.models import DataCall, Organisation, ProcessInstance
 from workflow_app.services import demo, deployment, scheduler
 from workflow_app.services.datacalls import rating
 from workflow_app.services.errors import Invalid
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people.actors import SYSTEM
 
 AUGUST_1 = datetime(2027, 8, 1, 2, 0, tzinfo=UTC)  # 09:00 in Tomsk: the cycle's moment (a Sunday)
 

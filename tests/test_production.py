@@ -12,9 +12,10 @@ from factories import org, user
 from workflow_app import create_app
 from workflow_app.config import DEFAULT_SECRET, database_url, engine_options
 from workflow_app.extensions import db
-from workflow_app.services import accounts, demo
+from workflow_app.services import demo
 from workflow_app.services.errors import Forbidden, Invalid
-from workflow_app.services.identity import SYSTEM, password_problems
+from workflow_app.services.people import accounts
+from workflow_app.services.people.actors import SYSTEM, password_problems
 
 
 def test_production_refuses_the_default_secret_key(database_url):

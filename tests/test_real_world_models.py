@@ -12,7 +12,7 @@ from workflow_app.engine.parsing import check_bpmn
 from workflow_app.services import deployment, instances
 from workflow_app.services.audit import queries
 from workflow_app.services.errors import Invalid
-from workflow_app.services.identity import SYSTEM, actor_for
+from workflow_app.services.people.actors import SYSTEM, actor_for
 from workflow_app.services.uow import UnitOfWork
 
 HERE = Path(__file__).resolve().parent

@@ -9,8 +9,9 @@ from factories import login_session
 
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, Organisation, RoadmapChange, RoadmapItem, User
-from workflow_app.services import accounts, demo, roadmap
-from workflow_app.services.identity import SYSTEM, actor_for
+from workflow_app.services import demo, roadmap
+from workflow_app.services.people import accounts
+from workflow_app.services.people.actors import SYSTEM, actor_for
 
 # the act's numbering: section -> number of items (1.1-1.8, 2.1-2.7, ..., 15.1-15.2): 83 items
 SECTIONS = {1: 8, 2: 7, 3: 1, 4: 1, 5: 4, 6: 6, 7: 9, 8: 16, 9: 10, 10: 4, 11: 6, 12: 1, 13: 3, 14: 5, 15: 2}

@@ -19,7 +19,7 @@ from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, ProcessInstance, SchedulerNode
 from workflow_app.services import deployment, instances, scheduler, tasks
 from workflow_app.services.audit import trail
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -312,7 +312,7 @@ def test_cycle_of_an_undeployed_process_waits_with_a_warning_then_starts_late(ap
 
 
 def test_pause_and_resume_via_the_api(app, client):
-    from workflow_app.services import accounts
+    from workflow_app.services.people import accounts
 
     deploy("yearly_cycle.bpmn")
     pause_defaults()
@@ -556,7 +556,7 @@ def test_run_all_serves_the_web_app_and_runs_the_scheduler_in_one_process(app, d
         inst = instances.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": fire_at.isoformat()})
         uow.commit()
     inst_id = inst.id
-    from workflow_app.services import accounts
+    from workflow_app.services.people import accounts
 
     example_people()
     bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "admin", "health")}

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from workflow_app.services import timer_wakeups
-from workflow_app.services.identity import SYSTEM
+from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.uow import UnitOfWork
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -64,8 +64,8 @@ def test_attachments_are_never_served_in_the_uploaders_type(client, deployed, na
     from factories import example_people
     from test_web import login, start_example, task_id_of, text, token
 
-    from workflow_app.services import accounts
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people import accounts
+    from workflow_app.services.people.actors import SYSTEM
 
     example_people()
     login(client, "college_officer_1")
@@ -94,8 +94,8 @@ def test_attachments_are_never_served_in_the_uploaders_type(client, deployed, na
 def test_healthz_tells_only_administrators_and_auditors_what_runs(client, deployed):
     from factories import example_people
 
-    from workflow_app.services import accounts
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people import accounts
+    from workflow_app.services.people.actors import SYSTEM
 
     example_people()
     assert client.get("/healthz").get_json() == {"status": "ok"}
@@ -148,7 +148,7 @@ def test_unknown_user_and_wrong_password_cost_the_same_work(app, client, monkeyp
     from argon2 import PasswordHasher
     from factories import org, user
 
-    from workflow_app.services import identity
+    from workflow_app.services.people import actors
 
     user("known_user", ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-9")
     work = []
@@ -164,8 +164,8 @@ def test_unknown_user_and_wrong_password_cost_the_same_work(app, client, monkeyp
 
     monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
     monkeypatch.setattr(PasswordHasher, "hash", counted_hash)
-    monkeypatch.setattr(identity, "check_password_hash", lambda *a: work.append(("legacy",)) or False)
-    identity.authenticate("warm_up_the_decoy", "x")
+    monkeypatch.setattr(actors, "check_password_hash", lambda *a: work.append(("legacy",)) or False)
+    actors.authenticate("warm_up_the_decoy", "x")
     seen = {}
     for name in ("known_user", "nobody_by_this_name", "known_user", "another_stranger"):
         work.clear()
@@ -180,7 +180,7 @@ def test_demo_users_have_distinct_salts(app):
     from workflow_app.extensions import db
     from workflow_app.models import User
     from workflow_app.services import demo
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
 
     demo.load(SYSTEM)
     hashes = [u.password_hash for u in db.session.query(User).filter_by(is_demo=True)]
@@ -199,7 +199,7 @@ def test_public_csv_neutralises_formulas(client):
     import csv
 
     from workflow_app.services import publication
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.uow import UnitOfWork
 
     rows = [
@@ -225,7 +225,7 @@ def test_audit_exports_neutralise_formulas_in_csv_and_xlsx(app):
     from openpyxl import load_workbook
 
     from workflow_app.services.audit import queries
-    from workflow_app.services.identity import SYSTEM, Actor
+    from workflow_app.services.people.actors import SYSTEM, Actor
     from workflow_app.services.uow import UnitOfWork
 
     with UnitOfWork(SYSTEM) as uow:
@@ -261,8 +261,9 @@ def test_every_csv_and_xlsx_goes_through_the_one_writer():
 
 def test_colleges_and_investors_do_not_see_the_bodies_members_or_workload(client):
     from workflow_app.extensions import db
-    from workflow_app.services import accounts, demo
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services import demo
+    from workflow_app.services.people import accounts
+    from workflow_app.services.people.actors import SYSTEM
 
     demo.load(SYSTEM)
     db.session.commit()
@@ -349,8 +350,8 @@ def test_investment_aggregates_only_when_enough_projects_contribute(client):
 
     from workflow_app.services import publication
     from workflow_app.services.chains.investment import publish_investment
-    from workflow_app.services.identity import SYSTEM
     from workflow_app.services.operations import OperationContext
+    from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.uow import UnitOfWork
 
     def case(jobs, needs):

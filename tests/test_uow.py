@@ -10,8 +10,8 @@ from sqlalchemy import event, inspect, select, text, update
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, TaskComment
 from workflow_app.services import processes, tasks
-from workflow_app.services.access import require_task_visible
 from workflow_app.services.errors import Conflict
+from workflow_app.services.people.access import require_task_visible
 
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 
@@ -221,8 +221,8 @@ def test_rows_a_command_inserted_are_forgotten_when_their_savepoint_or_transacti
 @pytest.mark.postgres_too
 def test_a_completion_answer_after_its_commit_only_reads(app, client, people):
     """The answer names the initiator (another user than the caller); after the commit nothing is written."""
-    from workflow_app.services import accounts
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people import accounts
+    from workflow_app.services.people.actors import SYSTEM
 
     _instance, [submit] = processes.start_process(
         actor(people["officer1"]), "example_approval", {"title": "t"}, "UOW-8"
@@ -313,8 +313,8 @@ def test_what_postgresql_receives_for_a_command_and_for_a_read(pg_cluster, datab
 
     from workflow_app import create_app
     from workflow_app.config import TestConfig, engine_options
-    from workflow_app.services import accounts
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people import accounts
+    from workflow_app.services.people.actors import SYSTEM
 
     name = database_url.rsplit("/", 1)[1]
     pg_cluster.sql(f"ALTER DATABASE {name} SET log_statement = 'all'")

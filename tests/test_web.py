@@ -289,7 +289,7 @@ def test_yearly_campaign_is_started_from_the_web_with_its_year(client, app):
     """A newcomer opens the КЦП campaign by hand: the start page passes the year to the chain's start rule."""
     from workflow_app.models import ProcessInstance
     from workflow_app.services import demo, deployment
-    from workflow_app.services.identity import SYSTEM
+    from workflow_app.services.people.actors import SYSTEM
 
     demo.load(SYSTEM)
     deployment.deploy_path(SYSTEM, app.config["BPMN_DIR"])

@@ -23,8 +23,8 @@ from .services import (
     chains,
     datacalls,  # noqa: F401  (data calls and the forecast: operations, hooks, task panels)
     monitoring,  # noqa: F401  (the roadmap's half-yearly monitoring: operations)
-    web_sessions,
 )
+from .services.people import browser_sessions
 from .services.uow import begin_request_reads, end_request_reads, install_sqlite_pragmas
 from .serving import ready_to_serve
 from .version import __version__
@@ -76,10 +76,10 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id):
-        """The user of an open server-side session (services/web_sessions): a cookie whose session has
+        """The user of an open server-side session (services/people/browser_sessions): a cookie whose session has
         ended (logout, deactivation, password change) authenticates no one."""
         try:
-            return web_sessions.user_for(int(user_id), session.get(web_sessions.SID_KEY))
+            return browser_sessions.user_for(int(user_id), session.get(browser_sessions.SID_KEY))
         except ValueError:
             return None
 

@@ -15,7 +15,7 @@ from .extensions import db
 from .services import deployment
 from .services.audit import sequencer, trail
 from .services.errors import ServiceError
-from .services.identity import SYSTEM
+from .services.people.actors import SYSTEM
 
 
 def register_cli(app):

@@ -5,9 +5,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from .services import organisations
 from .services.errors import ServiceError
-from .services.identity import SYSTEM
+from .services.people import organisations
+from .services.people.actors import SYSTEM
 
 
 def register_orgs_cli(app):

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from .services import roadmap
 from .services.errors import ServiceError
-from .services.identity import SYSTEM
+from .services.people.actors import SYSTEM
 
 
 def register_roadmap_cli(app):

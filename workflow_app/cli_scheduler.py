@@ -18,7 +18,7 @@ from flask.cli import AppGroup
 from .engine import clock
 from .services import scheduler
 from .services.errors import ServiceError
-from .services.identity import SYSTEM
+from .services.people.actors import SYSTEM
 from .serving import ready_to_serve
 
 

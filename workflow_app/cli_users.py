@@ -6,9 +6,10 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from .services import accounts, demo, deputies, people
+from .services import demo
 from .services.errors import ServiceError
-from .services.identity import SYSTEM
+from .services.people import accounts, administration, deputies
+from .services.people.actors import SYSTEM
 
 
 def _fail(exc: ServiceError):
@@ -68,7 +69,7 @@ def register_users_cli(app):
         """List users (tab-separated: login, active, organisation, groups, name)."""
         page, pages = 1, 1
         while page <= pages:
-            result = people.search(SYSTEM, q, organisation, group, status, page)
+            result = administration.search(SYSTEM, q, organisation, group, status, page)
             for u in result.items:
                 org = u["organisation"]["code"] if u["organisation"] else "-"
                 state = "active" if u["active"] else "inactive"
@@ -86,12 +87,12 @@ def register_users_cli(app):
     def users_edit(username, display_name, email, organisation, groups, add_groups, remove_groups):
         """Change a user's name, e-mail, organisation or groups."""
         try:
-            user = people.by_username(SYSTEM, username)
+            user = administration.by_username(SYSTEM, username)
             new_groups = None
             if groups or add_groups or remove_groups:
                 base = set(groups) if groups else set(user.group_ids)
                 new_groups = sorted((base | set(add_groups)) - set(remove_groups))
-            user = people.edit(
+            user = administration.edit(
                 SYSTEM,
                 user.id,
                 display_name=display_name,
@@ -109,7 +110,7 @@ def register_users_cli(app):
     def users_reset_password(username, password):
         """Set a one-time password; the user changes it at the next login; their sessions end."""
         try:
-            value = people.reset_password(SYSTEM, people.by_username(SYSTEM, username).id, password)
+            value = administration.reset_password(SYSTEM, administration.by_username(SYSTEM, username).id, password)
         except ServiceError as exc:
             _fail(exc)
         click.echo(value)
@@ -119,7 +120,7 @@ def register_users_cli(app):
     def users_deactivate(username):
         """Deactivate: sessions end, tokens are revoked, open tasks return to their groups (listed)."""
         try:
-            done = people.deactivate(SYSTEM, people.by_username(SYSTEM, username).id)
+            done = administration.deactivate(SYSTEM, administration.by_username(SYSTEM, username).id)
         except ServiceError as exc:
             _fail(exc)
         click.echo(
@@ -134,7 +135,7 @@ def register_users_cli(app):
     def users_reactivate(username):
         """Let a deactivated user log in again."""
         try:
-            people.reactivate(SYSTEM, people.by_username(SYSTEM, username).id)
+            administration.reactivate(SYSTEM, administration.by_username(SYSTEM, username).id)
         except ServiceError as exc:
             _fail(exc)
         click.echo(f"reactivated {username}")

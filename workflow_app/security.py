@@ -1,7 +1,7 @@
 """HTTP hardening: security headers (CSP without inline script, no framing).
 
 Login limits are not here: failed logins are counted per account and per address in the database, which
-every worker and host shares (services/login_limits.py).
+every worker and host shares (services/people/login_limits.py).
 """
 
 import os

@@ -4,7 +4,8 @@ from flask import request
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
-from ..services import accounts, inbox
+from ..services import inbox
+from ..services.people import accounts
 from .core import current_actor
 from .schemas.auth import CsrfSchema, MeSchema, SeenSchema, TokenRequestSchema, TokenSchema
 

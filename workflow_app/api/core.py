@@ -12,9 +12,9 @@ from marshmallow import Schema
 from marshmallow import fields as ma_fields
 
 from ..extensions import csrf
-from ..services import tokens
 from ..services.errors import Unauthorized
-from ..services.identity import actor_for, token_actor
+from ..services.people import tokens
+from ..services.people.actors import actor_for, token_actor
 
 
 class ErrorBodySchema(Schema):

@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from ..services import deputies
+from ..services.people import deputies
 from .core import current_actor
 from .schemas.deputies import DeputyCreateSchema, DeputyQuerySchema, DeputySchema
 

@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from ..services import organisations
+from ..services.people import organisations
 from .core import current_actor
 from .schemas.organisations import OrganisationQuerySchema, OrganisationWriteSchema, RegistryOrganisationSchema
 

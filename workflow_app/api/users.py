@@ -4,7 +4,7 @@ the caller's password."""
 from flask import session
 from flask_smorest import Blueprint
 
-from ..services import accounts, people, sessions, tokens, web_sessions
+from ..services.people import accounts, administration, browser_sessions, sign_in, tokens
 from .core import current_actor
 from .schemas.users import (
     DeactivationSchema,
@@ -37,7 +37,7 @@ blp = Blueprint(
 @blp.response(200, UserPageSchema)
 def list_users(query):
     """Search users by name or login, organisation, group, status (administrators)."""
-    return people.search(current_actor(), **query)
+    return administration.search(current_actor(), **query)
 
 
 @blp.route("/users", methods=["POST"])
@@ -45,14 +45,14 @@ def list_users(query):
 @blp.response(201, UserCreatedSchema)
 def create_user(body):
     """Create a user (administrators); the password must be changed at the first login."""
-    user, generated = people.create(current_actor(), **body)
-    return {"user": people.user_view(user), "temporary_password": generated}
+    user, generated = administration.create(current_actor(), **body)
+    return {"user": administration.user_view(user), "temporary_password": generated}
 
 
 @blp.route("/users/<int:user_id>")
 @blp.response(200, UserSchema)
 def get_user(user_id):
-    return people.user_view(people.get(current_actor(), user_id))
+    return administration.user_view(administration.get(current_actor(), user_id))
 
 
 @blp.route("/users/<int:user_id>", methods=["PATCH"])
@@ -61,7 +61,7 @@ def get_user(user_id):
 def edit_user(body, user_id):
     """Change name, e-mail, organisation (code), groups (the complete list); group changes apply at the
     user's next request. The last active administrator keeps the admin group."""
-    return people.user_view(people.edit(current_actor(), user_id, **body))
+    return administration.user_view(administration.edit(current_actor(), user_id, **body))
 
 
 @blp.route("/users/<int:user_id>/reset-password", methods=["POST"])
@@ -70,7 +70,7 @@ def edit_user(body, user_id):
 def reset_password(body, user_id):
     """Set a one-time password (generated unless given); the user's sessions end, and the user must change
     it at the next login."""
-    return {"temporary_password": people.reset_password(current_actor(), user_id, body.get("password"))}
+    return {"temporary_password": administration.reset_password(current_actor(), user_id, body.get("password"))}
 
 
 @blp.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -78,9 +78,9 @@ def reset_password(body, user_id):
 def deactivate_user(user_id):
     """Deactivate at once: sessions end, tokens are revoked, open tasks go back unassigned to their groups
     (named in the answer). The last active administrator cannot be deactivated."""
-    done = people.deactivate(current_actor(), user_id)
+    done = administration.deactivate(current_actor(), user_id)
     return {
-        "user": people.user_view(done.user),
+        "user": administration.user_view(done.user),
         "sessions_ended": done.sessions_ended,
         "tokens_revoked": done.tokens_revoked,
         "unassigned_tasks": done.unassigned_tasks,
@@ -90,7 +90,7 @@ def deactivate_user(user_id):
 @blp.route("/users/<int:user_id>/reactivate", methods=["POST"])
 @blp.response(200, UserSchema)
 def reactivate_user(user_id):
-    return people.user_view(people.reactivate(current_actor(), user_id))
+    return administration.user_view(administration.reactivate(current_actor(), user_id))
 
 
 @blp.route("/users/<int:user_id>/tokens")
@@ -104,7 +104,7 @@ def user_tokens(user_id):
 @blp.response(200, SessionInfoSchema(many=True))
 def user_sessions(user_id):
     """A user's open browser sessions (the user or an administrator)."""
-    return tokens.list_sessions(current_actor(), user_id, session.get(web_sessions.SID_KEY))
+    return tokens.list_sessions(current_actor(), user_id, session.get(browser_sessions.SID_KEY))
 
 
 @blp.route("/me/tokens")
@@ -139,7 +139,7 @@ def revoke_calling_token():
 @blp.route("/me/sessions")
 @blp.response(200, SessionInfoSchema(many=True))
 def my_sessions():
-    return tokens.list_sessions(current_actor(), None, session.get(web_sessions.SID_KEY))
+    return tokens.list_sessions(current_actor(), None, session.get(browser_sessions.SID_KEY))
 
 
 @blp.route("/sessions/<int:session_id>/end", methods=["POST"])
@@ -154,7 +154,7 @@ def end_session(session_id):
 @blp.response(200, PasswordChangedSchema)
 def change_password(body):
     """Change the own password; every other session of the caller ends."""
-    ended = sessions.change_password(
-        current_actor(), body["current_password"], body["new_password"], sid=session.get(web_sessions.SID_KEY)
+    ended = sign_in.change_password(
+        current_actor(), body["current_password"], body["new_password"], sid=session.get(browser_sessions.SID_KEY)
     )
     return {"sessions_ended": ended}

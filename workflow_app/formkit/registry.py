@@ -1,6 +1,6 @@
 """Fields that reference an organisation: ``"x-organisation": "<kind>"`` on a string property.
 
-The value is the code of an organisation of that kind in the registry (``services/organisations.py``). The form
+The value is the code of an organisation of that kind in the registry (``services/people/organisations.py``). The form
 file names only the kind; :func:`with_options` turns every such field into a choice (``enum`` of the codes,
 ``x-ui.enumNames`` of the names, a ``select`` widget) from what the caller supplies, so that the same JSON
 Schema validation refuses a code that is not in the registry at entry, the HTML page renders a select and the
@@ -16,7 +16,7 @@ from typing import Any
 from .schema import _array_items, _properties
 
 ORGANISATION_KEY = "x-organisation"
-# the kinds of the organisations' registry (services/organisations.py uses this tuple)
+# the kinds of the organisations' registry (services/people/organisations.py uses this tuple)
 ORGANISATION_KINDS = ("department", "college", "investor", "employment_centre", "council", "other")
 NOT_IN_REGISTRY = "Выберите организацию из реестра организаций"
 

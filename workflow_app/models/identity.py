@@ -10,7 +10,7 @@ from ._types import UTCDateTime, utcnow
 
 
 class Organisation(db.Model):
-    """An entry of the organisations' registry (services/organisations.py)."""
+    """An entry of the organisations' registry (services/people/organisations.py)."""
 
     __tablename__ = "organisation"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

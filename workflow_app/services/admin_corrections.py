@@ -12,9 +12,9 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, User
 from . import instances
-from .access import _candidate
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .identity import Actor, actor_for
+from .people.access import _candidate
+from .people.actors import Actor, actor_for
 from .uow import UnitOfWork
 
 REASON_MAX = 2000

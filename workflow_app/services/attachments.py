@@ -8,9 +8,9 @@ from sqlalchemy import select
 from ..engine import clock
 from ..extensions import db
 from ..models import TaskAttachment
-from .access import require_task_readable
 from .errors import BadRequest, Forbidden, Invalid, NotFound, TooLarge
-from .identity import Actor
+from .people.access import require_task_readable
+from .people.actors import Actor
 from .tasks import require_open
 from .uow import UnitOfWork
 

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import BodyMembership, CollegialBody, User
 from ..models.council import BODY_ROLES, DEFAULT_QUORUM_SHARE
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .identity import Actor
+from .people.actors import Actor
 from .uow import UnitOfWork
 
 SINGLE_ROLES = ("chair", "secretary")  # one person at a time holds these

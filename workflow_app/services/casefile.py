@@ -13,11 +13,11 @@ from ..extensions import db
 from ..i18n import content_text
 from ..models import AuditEvent, ProcessModel
 from . import instances
-from .access import require_instance_visible
 from .audit import readable
-from .identity import Actor
 from .materials import labels
-from .names import user_names
+from .people.access import require_instance_visible
+from .people.actors import Actor
+from .people.names import user_names
 
 # The kinds a case timeline shows (engine_steps and login noise are left to the full history).
 TIMELINE_KINDS = (

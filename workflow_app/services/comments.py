@@ -5,9 +5,9 @@ from sqlalchemy import select
 from ..engine import clock
 from ..extensions import db
 from ..models import TaskComment
-from .access import require_task_readable
 from .errors import Forbidden, Invalid
-from .identity import Actor
+from .people.access import require_task_readable
+from .people.actors import Actor
 from .uow import UnitOfWork
 
 MAX_COMMENT_CHARS = 10_000

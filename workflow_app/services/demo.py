@@ -21,7 +21,7 @@ from ..roles import ROLES
 from . import council, publication
 from .chains import kcp, professions
 from .errors import Forbidden
-from .identity import Actor, ensure_roles, hash_password, password_hash_is_stale, verify_password
+from .people.actors import Actor, ensure_roles, hash_password, password_hash_is_stale, verify_password
 from .uow import UnitOfWork
 
 # code, name, kind, ИНН (checked with python-stdnum at load)

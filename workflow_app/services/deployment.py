@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Group, ProcessModel, User
 from . import operations
 from .errors import BadRequest, Forbidden, Invalid
-from .identity import Actor, ensure_roles
+from .people.actors import Actor, ensure_roles
 from .uow import UnitOfWork
 
 

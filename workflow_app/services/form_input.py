@@ -7,9 +7,9 @@ organisation of the registry, and then the form's JSON Schema validates. Nothing
 """
 
 from .. import formkit
-from . import organisations
 from .errors import Invalid
-from .identity import Actor
+from .people import organisations
+from .people.actors import Actor
 
 
 def read(schema: dict, data: dict, current: dict | None = None, actor: Actor | None = None) -> dict:

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import ProcessModel
 from ..version import __version__
 from . import scheduler
-from .identity import Actor
+from .people.actors import Actor
 from .scheduler import SchedulerHealth
 
 

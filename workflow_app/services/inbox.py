@@ -26,10 +26,11 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, Membership, ProcessInstance, User
 from ..roles import GROUP_HEADS
-from . import attachments, case_numbers, comments, instances, organisations, task_panels
-from .access import acting_identity, identities, may_assign, require_task_readable
+from . import attachments, case_numbers, comments, instances, task_panels
 from .errors import Forbidden, Invalid
-from .identity import Actor
+from .people import organisations
+from .people.access import acting_identity, identities, may_assign, require_task_readable
+from .people.actors import Actor
 from .uow import UnitOfWork
 
 VIEWS = ("mine", "group", "overdue", "all")

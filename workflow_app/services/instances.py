@@ -26,9 +26,9 @@ from ..engine.timing import resolve_due
 from ..extensions import db
 from ..models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
 from . import notifications, operations, timer_wakeups
-from .access import require_instance_visible
 from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
-from .identity import SCHEDULER, Actor
+from .people.access import require_instance_visible
+from .people.actors import SCHEDULER, Actor
 from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)

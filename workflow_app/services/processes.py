@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, ProcessModel
-from . import case_numbers, form_input, instances, organisations
-from .access import can_see_task, visible_instances_clause
+from . import case_numbers, form_input, instances
 from .errors import Invalid, NotFound
-from .identity import Actor
+from .people import organisations
+from .people.access import can_see_task, visible_instances_clause
+from .people.actors import Actor
 from .uow import UnitOfWork
 
 MAX_PER_PAGE = 100

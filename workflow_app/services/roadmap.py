@@ -34,7 +34,7 @@ from ..models import (
     RoadmapItem,
 )
 from .errors import Forbidden, Invalid, NotFound
-from .identity import Actor
+from .people.actors import Actor
 from .uow import UnitOfWork
 
 FILE_NAME = "roadmap.json"

@@ -10,9 +10,9 @@ from ..engine import clock
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, User
 from . import form_input, instances, operations
-from .access import acting_identity, check_four_eyes, may_assign, require_task_readable, require_task_visible
 from .errors import Conflict, Forbidden, Invalid
-from .identity import Actor
+from .people.access import acting_identity, check_four_eyes, may_assign, require_task_readable, require_task_visible
+from .people.actors import Actor
 from .processes import visible_tasks
 from .uow import UnitOfWork
 

@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from ..services import health as health_svc
-from ..services.identity import actor_for, actor_for_token
+from ..services.people.actors import actor_for, actor_for_token
 from . import (  # noqa: F401  (account ... views_work add the routes of the "web" blueprint, ui.bp)
     account,
     admin_people,

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 
-from ..services import accounts, deputies, sessions, tokens, web_sessions
 from ..services.errors import ServiceError
+from ..services.people import accounts, browser_sessions, deputies, sign_in, tokens
 from .ui import actor, bp, safe_next, translate_message
 
 # Pages a user whose password was set by an administrator may open before changing it.
@@ -70,7 +70,7 @@ def _password_change_first():
 
 
 def _sid():
-    return session.get(web_sessions.SID_KEY)
+    return session.get(browser_sessions.SID_KEY)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -80,7 +80,7 @@ def account_password():
     errors, status = None, 200
     if request.method == "POST":
         try:
-            ended = sessions.change_password(
+            ended = sign_in.change_password(
                 actor(),
                 request.form.get("current_password", ""),
                 request.form.get("new_password", ""),

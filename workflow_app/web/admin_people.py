@@ -6,15 +6,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..services import deputies, organisations, people, tokens
 from ..services.errors import ServiceError
+from ..services.people import administration, deputies, organisations, tokens
 from .account import form_errors
 from .ui import actor, bp
 
 
 def _user_form_context(**extra):
     return {
-        "group_choices": people.group_choices(),
+        "group_choices": administration.group_choices(),
         "org_choices": organisations.choices(include=extra.pop("org_code", None)),
         **extra,
     }
@@ -24,7 +24,7 @@ def _user_form_context(**extra):
 @login_required
 def admin_users():
     args = request.args
-    result = people.search(
+    result = administration.search(
         actor(),
         q=args.get("q", ""),
         organisation=args.get("organisation") or None,
@@ -33,7 +33,10 @@ def admin_users():
         page=args.get("page", 1),
     )
     return render_template(
-        "admin/users.html", result=result, args=args, **_user_form_context(group_names=dict(people.group_choices()))
+        "admin/users.html",
+        result=result,
+        args=args,
+        **_user_form_context(group_names=dict(administration.group_choices())),
     )
 
 
@@ -44,7 +47,7 @@ def admin_user_new():
     form = request.form
     if request.method == "POST":
         try:
-            user, generated = people.create(
+            user, generated = administration.create(
                 actor(),
                 form.get("username", "").strip(),
                 form.get("password") or None,
@@ -60,7 +63,7 @@ def admin_user_new():
             flash(_("The user %(name)s is created.", name=user.display_name), "success")
     if created:
         return render_template("admin/user_created.html", **created)
-    people.require_admin(actor())  # refuse others before showing the form
+    administration.require_admin(actor())  # refuse others before showing the form
     return render_template("admin/user_new.html", errors=errors, form=form, **_user_form_context()), status
 
 
@@ -72,7 +75,7 @@ def admin_user(user_id):
     if request.method == "POST":
         form = request.form
         try:
-            people.edit(
+            administration.edit(
                 me,
                 user_id,
                 display_name=form.get("display_name", ""),
@@ -85,11 +88,11 @@ def admin_user(user_id):
         else:
             flash(_("The changes are saved."), "success")
             return redirect(url_for("web.admin_user", user_id=user_id))
-    user = people.get(me, user_id)
+    user = administration.get(me, user_id)
     return render_template(
         "admin/user.html",
         user=user,
-        view=people.user_view(user),
+        view=administration.user_view(user),
         errors=errors,
         tokens=tokens.list_tokens(me, user_id),
         sessions=tokens.list_sessions(me, user_id),
@@ -101,22 +104,22 @@ def admin_user(user_id):
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
 @login_required
 def admin_user_reset_password(user_id):
-    password = people.reset_password(actor(), user_id)
-    user = people.get(actor(), user_id)
+    password = administration.reset_password(actor(), user_id)
+    user = administration.get(actor(), user_id)
     return render_template("admin/user_created.html", user=user, password=password, reset=True)
 
 
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
 @login_required
 def admin_user_deactivate(user_id):
-    done = people.deactivate(actor(), user_id)
-    return render_template("admin/user_deactivated.html", done=done, group_names=dict(people.group_choices()))
+    done = administration.deactivate(actor(), user_id)
+    return render_template("admin/user_deactivated.html", done=done, group_names=dict(administration.group_choices()))
 
 
 @bp.route("/admin/users/<int:user_id>/reactivate", methods=["POST"])
 @login_required
 def admin_user_reactivate(user_id):
-    user = people.reactivate(actor(), user_id)
+    user = administration.reactivate(actor(), user_id)
     flash(_("The user %(name)s can log in again.", name=user.display_name), "success")
     return redirect(url_for("web.admin_user", user_id=user_id))
 
@@ -141,7 +144,7 @@ def admin_user_end_session(user_id, session_id):
 @login_required
 def admin_deputies():
     me = actor()
-    people.require_admin(me)  # the page is the administrators'; everyone has "my absence"
+    administration.require_admin(me)  # the page is the administrators'; everyone has "my absence"
     errors, status = None, 200
     if request.method == "POST":
         form = request.form

@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext
 from flask_login import login_required
 
 from ..models.council import BODY_ROLES
-from ..services import body_seats, organisations
+from ..services import body_seats
 from ..services.errors import ServiceError
+from ..services.people import organisations
 from .account import form_errors
 from .council import ROLE_LABELS
 from .ui import actor, bp

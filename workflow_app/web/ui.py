@@ -18,8 +18,8 @@ from ..engine import clock
 from ..i18n import content_text
 from ..services import inbox, notifications
 from ..services.errors import Message
-from ..services.identity import actor_for
 from ..services.monitoring import VIEWERS as MONITORING_VIEWERS
+from ..services.people.actors import actor_for
 
 bp = Blueprint("web", __name__)
 

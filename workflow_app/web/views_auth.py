@@ -4,8 +4,8 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..services import sessions, web_sessions
 from ..services.errors import TooManyAttempts, Unauthorized
+from ..services.people import browser_sessions, sign_in
 from .ui import actor, bp, safe_next, translate_message
 
 
@@ -25,7 +25,7 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "")
         try:
-            user, sid = sessions.login(
+            user, sid = sign_in.login(
                 username,
                 request.form.get("password", ""),
                 remote_addr=request.remote_addr,
@@ -36,7 +36,7 @@ def login():
             status = exc.status
         else:
             session.clear()
-            session[web_sessions.SID_KEY] = sid
+            session[browser_sessions.SID_KEY] = sid
             login_user(user)
             if user.must_change_password:
                 return redirect(url_for("web.account_password", next=target))
@@ -47,7 +47,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    sessions.logout(actor(), session.get(web_sessions.SID_KEY), remote_addr=request.remote_addr)
+    sign_in.logout(actor(), session.get(browser_sessions.SID_KEY), remote_addr=request.remote_addr)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")

@@ -7,8 +7,8 @@ from flask_login import login_required
 from .. import formkit as form_schemas
 from ..i18n import localize_schema
 from ..services import casefile, documents, processes
-from ..services.access import acting_identity
 from ..services.errors import Conflict, Forbidden, Invalid, NotFound
+from ..services.people.access import acting_identity
 from .ui import actor, bp, translate_message
 
 PER_PAGE = 25

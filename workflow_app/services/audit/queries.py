@@ -27,10 +27,10 @@ from ...i18n import content_text
 from ...models import AuditEvent, HumanTask, Organisation, ProcessInstance, User
 from ...roles import ROLES
 from .. import case_numbers, instances, spreadsheets
-from ..access import require_instance_visible
 from ..errors import Conflict, Forbidden, Invalid, TooLarge
-from ..identity import Actor
-from ..names import user_names
+from ..people.access import require_instance_visible
+from ..people.actors import Actor
+from ..people.names import user_names
 from . import readable, trail
 
 PAGE_DEFAULT, PAGE_MAX = 100, 500

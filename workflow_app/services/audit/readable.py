@@ -24,7 +24,7 @@ from ...i18n import content_text
 from ...models import DataCall, DataCallRecipient, HumanTask, ProcessInstance, ProcessModel
 from ...roles import ROLES
 from ..materials import labels
-from ..names import organisation_names, user_names
+from ..people.names import organisation_names, user_names
 
 
 def _l(msgid: str) -> str:

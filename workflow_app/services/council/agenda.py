@@ -27,7 +27,7 @@ from ...models import (
 )
 from .. import instances, notifications, operations
 from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
-from ..identity import Actor
+from ..people.actors import Actor
 from ..uow import UnitOfWork
 from .instructions import BODY_ABBREVIATION, instruction_rows
 from .seats import (

@@ -5,7 +5,7 @@ from ...extensions import db
 from ...models import AgendaItem, Decision, HumanTask, Instruction
 from .. import tasks
 from ..errors import Conflict, Invalid
-from ..identity import Actor
+from ..people.actors import Actor
 from ..uow import UnitOfWork
 from .agenda import _item, _meeting, _put_on_agenda, _require_open, _unsign_draft, decision_options, quorum
 from .instructions import resolve_executor

@@ -20,8 +20,8 @@ from ...models import AgendaItem, Decision, Instruction, Membership, Organisatio
 from ...roles import GROUP_HEADS
 from .. import instances
 from ..errors import BadRequest, Conflict, Invalid, NotFound
-from ..identity import Actor
 from ..operations import START_HOOKS, operation
+from ..people.actors import Actor
 from ..uow import UnitOfWork
 from .seats import BODY_GROUP_PREFIX, _require_reader, _require_secretary, get_body, meeting_day
 

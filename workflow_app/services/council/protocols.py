@@ -9,7 +9,7 @@ from ...models import AgendaItem, CollegialBody, Meeting, Protocol
 from ...models.council import SignedRecordError
 from .. import documents, tasks
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..identity import Actor
+from ..people.actors import Actor
 from ..uow import UnitOfWork
 from .agenda import _meeting, _require_open, decision_options, quorum
 from .decisions import _form_properties

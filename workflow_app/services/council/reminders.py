@@ -15,7 +15,7 @@ from ...engine import clock
 from ...extensions import db
 from ...models import CollegialBody, Instruction, Meeting, Notification
 from .. import notifications
-from ..identity import SCHEDULER
+from ..people.actors import SCHEDULER
 from ..uow import UnitOfWork
 from .seats import OPEN_MEETING, memberships_on
 

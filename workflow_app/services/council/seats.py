@@ -9,7 +9,7 @@ from ...extensions import db
 from ...models import BodyMembership, CollegialBody, Meeting, Membership, User
 from ...models.council import BODY_ROLES, VOTING_ROLES
 from ..errors import Forbidden, Invalid, NotFound
-from ..identity import Actor
+from ..people.actors import Actor
 from ..uow import UnitOfWork
 
 MEETING_FORMS = ("in_person", "absentee")

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from ...engine import clock
 from ...extensions import db
 from ...models import CollegialBody, Meeting
-from ..identity import Actor
+from ..people.actors import Actor
 from .agenda import _pending_query, decision_options, get_meeting, list_meetings, materials, pending, quorum
 from .instructions import list_instructions
 from .protocols import _presiding_id, protocol_view

@@ -17,9 +17,9 @@ from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, DataCallRecipient, HumanTask, ProcessInstance
 from .. import instances, notifications, operations, tasks
-from ..access import require_task_visible
 from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
-from ..identity import SCHEDULER, Actor
+from ..people.access import require_task_visible
+from ..people.actors import SCHEDULER, Actor
 from ..uow import UnitOfWork
 from . import templates
 

@@ -8,7 +8,7 @@ from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, DataCallRecipient, TaskAttachment
 from .. import spreadsheets, task_panels
-from ..identity import Actor
+from ..people.actors import Actor
 from . import templates
 from .calls import answer_task, get_call, may_follow, may_manage, recipient_of_task
 

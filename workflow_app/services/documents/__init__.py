@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import FixedDocument, HumanTask, Meeting, ProcessInstance, Publication
-from ..access import require_instance_visible
 from ..errors import Invalid, NotFound
-from ..identity import Actor
 from ..materials import Case, case_data
+from ..people.access import require_instance_visible
+from ..people.actors import Actor
 from . import content, render
 
 FORMATS = ("docx", "pdf")

@@ -18,7 +18,7 @@ from ...roles import ROLES
 from .. import chains_config
 from ..materials import Block, Case, labels
 from ..materials import builtin as material_blocks
-from ..names import user_names
+from ..people.names import user_names
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The protocol of a meeting as a document (DOCX, PDF): the draft while it is prepared, the fixed files once signed."""
 
 from .. import council, documents
-from ..identity import Actor
+from ..people.actors import Actor
 from . import content, render
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...i18n import content_text
 from ...models import HumanTask, ProcessModel, Publication, TaskAttachment
-from ..names import user_names
+from ..people.names import user_names
 from . import labels
 from .core import Block, Case, Cell, Column, Row, provider
 

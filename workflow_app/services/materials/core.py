@@ -12,9 +12,9 @@ from ...extensions import db
 from ...i18n import content_text
 from ...models import HumanTask, ProcessInstance, TaskAttachment
 from .. import instances, spreadsheets
-from ..access import require_instance_visible
 from ..errors import NotFound
-from ..identity import Actor
+from ..people.access import require_instance_visible
+from ..people.actors import Actor
 from . import labels
 
 XLSX_MIME = spreadsheets.XLSX_MIMETYPE

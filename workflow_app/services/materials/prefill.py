@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import HumanTask
-from ..identity import Actor
+from ..people.actors import Actor
 from . import labels
 from .core import Block, Case, blocks_for
 

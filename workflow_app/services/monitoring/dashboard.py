@@ -22,7 +22,7 @@ from ...models import HumanTask, Organisation, ProcessInstance, ProcessModel, Ro
 from .. import spreadsheets
 from ..council import instructions
 from ..errors import Forbidden, Invalid
-from ..identity import Actor
+from ..people.actors import Actor
 from .labels import all_labels
 
 VIEWERS = frozenset({"coordinator", "deputy_governor", "dpo_head", "dtzn_head", "di_head", "auditor", "admin"})

@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import CycleDefinition, ProcessModel
 from .. import instances, timer_wakeups
 from ..errors import Forbidden, Invalid, NotFound
-from ..identity import Actor
+from ..people.actors import Actor
 from ..uow import UnitOfWork
 
 TEMPLATE_NAMES = ("year", "next_year", "month", "day", "date")

@@ -15,7 +15,7 @@ from ...extensions import db
 from ...models import ProcessInstance, SchedulerNode
 from .. import timer_wakeups
 from ..audit import sequencer
-from ..identity import SCHEDULER
+from ..people.actors import SCHEDULER
 from ..uow import UnitOfWork
 from .cycles import _iso
 from .tick import TickResult, _postgres, next_due, tick

@@ -12,7 +12,7 @@ from ...extensions import db
 from ...models import CycleDefinition, ProcessInstance, ProcessModel
 from .. import council, datacalls, instances, notifications
 from ..errors import Conflict, Invalid, ServiceError
-from ..identity import SCHEDULER
+from ..people.actors import SCHEDULER
 from ..uow import UnitOfWork
 from .cycles import _iso, latest_due, next_moment, render, render_data, template_values
 

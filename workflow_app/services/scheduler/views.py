@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import CycleDefinition, SchedulerNode
-from ..identity import Actor
+from ..people.actors import Actor
 from .cycles import _iso, _require_reader, cycle_view
 from .loop import SchedulerHealth, health
 

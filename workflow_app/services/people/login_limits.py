@@ -13,10 +13,10 @@ from datetime import timedelta
 from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select
 
-from ..engine import clock
-from ..extensions import db
-from ..models import LoginFailure
-from .errors import TooManyAttempts
+from ...engine import clock
+from ...extensions import db
+from ...models import LoginFailure
+from ..errors import TooManyAttempts
 
 DEFAULTS = {"LOGIN_FAILURE_WINDOW_MINUTES": 15, "LOGIN_FAILURES_PER_ACCOUNT": 10, "LOGIN_FAILURES_PER_ADDRESS": 100}
 MAX_ADDR = 64

@@ -1,6 +1,6 @@
 """Authorization rules shared by the use cases: who may see and who may work on what.
 
-Neighbours: ``identity`` says who is acting; this module says what that actor may see and do (every
+Neighbours: ``actors`` says who is acting; this module says what that actor may see and do (every
 service calls it; no view decides access itself).
 """
 
@@ -9,11 +9,11 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload, undefer
 
-from ..extensions import db
-from ..models import HumanTask, ProcessInstance
-from ..roles import GROUP_HEADS
-from .errors import Forbidden, NotFound
-from .identity import Actor
+from ...extensions import db
+from ...models import HumanTask, ProcessInstance
+from ...roles import GROUP_HEADS
+from ..errors import Forbidden, NotFound
+from .actors import Actor
 
 
 def identities(actor: Actor):

@@ -7,8 +7,8 @@ from typing import overload
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Organisation, User
+from ...extensions import db
+from ...models import Organisation, User
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ table holds that id's SHA-256. A request is authenticated only while its row is 
 so logging out, a deactivation or a password change ends a session at once: a copied cookie no longer
 works afterwards. A session also ends after ``SESSION_IDLE_MINUTES`` without a request (default 30) and
 
-Neighbours: ``sessions`` holds the sign-in and sign-out commands that open and close these rows;
+Neighbours: ``sign_in`` holds the sign-in and sign-out commands that open and close these rows;
 ``tokens`` lists and revokes them for a person.
 ``SESSION_MAX_HOURS`` after sign-in (default 12: a working day). Functions that write run inside the caller's unit of work.
 """
@@ -17,11 +17,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..engine import clock
-from ..extensions import db
-from ..models import User, UserSession
-from .identity import Actor
-from .uow import UnitOfWork
+from ...engine import clock
+from ...extensions import db
+from ...models import User, UserSession
+from ..uow import UnitOfWork
+from .actors import Actor
 
 SID_KEY = "sid"  # the key of the session id in the signed cookie session
 

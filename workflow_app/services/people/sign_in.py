@@ -1,21 +1,21 @@
 """Sign-in, sign-out and the own password as audited commands (kinds ``login``, ``login_failed``, ``logout``,
 ``password_changed``).
 
-The password check itself is ``identity.authenticate``; this module adds the login limits
+The password check itself is ``actors.authenticate``; this module adds the login limits
 (``login_limits``: failures counted per account and address in the database), the server-side session
-(``web_sessions``) and the audit trail, so that every sign-in attempt — also a failed one — is in the
+(``browser_sessions``) and the audit trail, so that every sign-in attempt — also a failed one — is in the
 hash-chained log.
 
-Neighbours: ``web_sessions`` keeps the browser session row a cookie points to; ``identity`` checks the
+Neighbours: ``browser_sessions`` keeps the browser session row a cookie points to; ``actors`` checks the
 password; ``login_limits`` counts failures. This module: the sign-in/sign-out/password commands themselves.
 """
 
-from ..extensions import db
-from ..models import User
-from . import login_limits, web_sessions
-from .errors import Invalid, Unauthorized
-from .identity import Actor, actor_for, authenticate, hash_password, password_problems, upgrade_password_hash
-from .uow import UnitOfWork
+from ...extensions import db
+from ...models import User
+from ..errors import Invalid, Unauthorized
+from ..uow import UnitOfWork
+from . import browser_sessions, login_limits
+from .actors import Actor, actor_for, authenticate, hash_password, password_problems, upgrade_password_hash
 
 ANONYMOUS = Actor(None, "anonymous")
 MAX_NAME = 64
@@ -47,7 +47,7 @@ def login(
     with UnitOfWork(actor_for(user)) as uow:
         upgrade_password_hash(user, password)
         login_limits.forget_account(user.username)
-        sid = web_sessions.start(user, remote_addr, user_agent)
+        sid = browser_sessions.start(user, remote_addr, user_agent)
         uow.record("login", payload={"remote_addr": remote_addr, "channel": "web"})
         uow.commit()
     return user, sid
@@ -56,7 +56,7 @@ def login(
 def logout(actor: Actor, sid=None, *, remote_addr: str | None = None) -> None:
     """End this browser session on the server (its cookie, if copied, no longer works)."""
     with UnitOfWork(actor) as uow:
-        web_sessions.end(sid)
+        browser_sessions.end(sid)
         uow.record("logout", payload={"remote_addr": remote_addr})
         uow.commit()
 
@@ -82,7 +82,7 @@ def change_password(actor: Actor, current: str, new: str, repeat: str | None = N
         user = db.session.get(User, actor.user_id)
         user.password_hash = hash_password(new)
         user.must_change_password = False
-        ended = web_sessions.end_all(user.id, keep_sid=sid)
+        ended = browser_sessions.end_all(user.id, keep_sid=sid)
         uow.record("password_changed", payload={"user_id": user.id, "sessions_ended": ended})
         uow.commit()
     return ended

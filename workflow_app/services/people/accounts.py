@@ -1,22 +1,23 @@
-"""Use cases on people: create users (see ``people``), personal API tokens, the caller's profile.
+"""Use cases on people: create users (see ``administration``), personal API tokens, the caller's profile.
 
-Passwords and tokens are stored hashed (``identity.hash_password``, ``identity.token_digest``); a token's
+Passwords and tokens are stored hashed (``actors.hash_password``, ``actors.token_digest``); a token's
 clear value is shown once, when it is issued.
 
-Neighbours: ``people`` administers other users (search, edit, deactivate); ``tokens`` lists and revokes
-tokens and sessions; ``identity`` turns a user into an ``Actor``. This module: creating users, issuing
+Neighbours: ``administration`` administers other users (search, edit, deactivate); ``tokens`` lists and revokes
+tokens and sessions; ``actors`` turns a user into an ``Actor``. This module: creating users, issuing
 tokens, the caller's own profile.
 """
 
 from sqlalchemy import select
 
-from ..engine import clock
-from ..extensions import db
-from ..models import ApiToken, Group, User
-from . import inbox, login_limits, people, sessions, tokens
-from .errors import Conflict, Forbidden, NotFound, Unauthorized
-from .identity import Actor, actor_for, new_token_value, token_digest, upgrade_password_hash
-from .uow import UnitOfWork
+from ...engine import clock
+from ...extensions import db
+from ...models import ApiToken, Group, User
+from .. import inbox
+from ..errors import Conflict, Forbidden, NotFound, Unauthorized
+from ..uow import UnitOfWork
+from . import administration, login_limits, sign_in, tokens
+from .actors import Actor, actor_for, new_token_value, token_digest, upgrade_password_hash
 
 
 def add_user(
@@ -28,9 +29,9 @@ def add_user(
     organisation_code: str | None = None,
     email: str | None = None,
 ) -> User:
-    """Create a user whose password is final (the operator's CLI, scripts): ``people.create`` with no
+    """Create a user whose password is final (the operator's CLI, scripts): ``administration.create`` with no
     change required at the first login."""
-    user, _generated = people.create(
+    user, _generated = administration.create(
         actor, username, password, display_name, groups, organisation_code, email, must_change_password=False
     )
     return user
@@ -78,7 +79,7 @@ def issue_token(actor: Actor, username: str, name: str = "", *, login_password: 
 def login_for_token(username, password, name: str = "api", *, remote_addr: str | None = None) -> str:
     """``POST /auth/token``: check the password (within the login limits) and issue a token (Unauthorized on
     bad credentials, TooManyAttempts over the limits)."""
-    user = sessions.verify(username, password, remote_addr=remote_addr, channel="api")
+    user = sign_in.verify(username, password, remote_addr=remote_addr, channel="api")
     if user.must_change_password:
         raise Forbidden("the password was set by an administrator: change it on the web first")
     return issue_token(actor_for(user), user.username, name, login_password=password)

@@ -11,13 +11,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
-from ..dates import ru_date
-from ..engine import clock
-from ..extensions import db
-from ..models import Deputy, User
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .identity import Actor
-from .uow import UnitOfWork
+from ...dates import ru_date
+from ...engine import clock
+from ...extensions import db
+from ...models import Deputy, User
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..uow import UnitOfWork
+from .actors import Actor
 
 MAX_REASON = 300
 

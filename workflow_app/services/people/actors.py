@@ -1,7 +1,7 @@
 """Who is acting: users, password and token authentication, roles, deputies.
 
-Neighbours: who may see or work on what is ``access``; sign-in as an audited command ``sessions``; the
-browser session row ``web_sessions``; accounts as administered ``people``/``accounts``. This module only
+Neighbours: who may see or work on what is ``access``; sign-in as an audited command ``sign_in``; the
+browser session row ``browser_sessions``; accounts as administered ``administration``/``accounts``. This module only
 answers *who is acting* (the ``Actor``) and checks passwords and tokens.
 """
 
@@ -16,10 +16,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import Integer, bindparam, exists, or_, select, type_coerce, update
 from werkzeug.security import check_password_hash
 
-from ..engine import clock
-from ..extensions import db
-from ..models import ApiToken, Deputy, Group, Membership, Organisation, User
-from ..roles import ROLES
+from ...engine import clock
+from ...extensions import db
+from ...models import ApiToken, Deputy, Group, Membership, Organisation, User
+from ...roles import ROLES
 
 
 @dataclass(frozen=True)

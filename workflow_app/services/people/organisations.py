@@ -14,12 +14,12 @@ from sqlalchemy import func, or_, select
 from stdnum.ru import inn as inn_check
 from stdnum.ru import ogrn as ogrn_check
 
-from .. import formkit
-from ..extensions import db
-from ..models import Organisation, User
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .identity import Actor
-from .uow import UnitOfWork
+from ... import formkit
+from ...extensions import db
+from ...models import Organisation, User
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..uow import UnitOfWork
+from .actors import Actor
 
 KINDS = formkit.ORGANISATION_KINDS
 CODE_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")

@@ -11,7 +11,7 @@ and what changed (before/after). Rules that hold whatever the face:
   user's sessions;
 - group changes take effect on the user's next request (the actor is read afresh for every request).
 
-Neighbours: ``accounts`` creates users and tokens; ``identity`` answers who is acting. This module: the
+Neighbours: ``accounts`` creates users and tokens; ``actors`` answers who is acting. This module: the
 administrator's commands and lists over everyone's accounts.
 """
 
@@ -21,14 +21,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, func, or_, select, update
 
-from ..engine import clock
-from ..extensions import db
-from ..models import ApiToken, Group, HumanTask, Membership, Organisation, User
-from ..roles import ROLES
-from . import web_sessions
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .identity import Actor, create_user, ensure_roles, hash_password, password_problems
-from .uow import UnitOfWork
+from ...engine import clock
+from ...extensions import db
+from ...models import ApiToken, Group, HumanTask, Membership, Organisation, User
+from ...roles import ROLES
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..uow import UnitOfWork
+from . import browser_sessions
+from .actors import Actor, create_user, ensure_roles, hash_password, password_problems
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -349,7 +349,7 @@ def reset_password(actor: Actor, user_id: int, password: str | None = None) -> s
             raise Invalid("the password cannot be set", fields={"password": "; ".join(problems)})
         user.password_hash = hash_password(new)
         user.must_change_password = True
-        ended = web_sessions.end_all(user.id)
+        ended = browser_sessions.end_all(user.id)
         uow.record("password_reset", payload={"user_id": user.id, "username": user.username, "sessions_ended": ended})
         uow.commit()
     return new
@@ -377,7 +377,7 @@ def deactivate(actor: Actor, user_id: int) -> Deactivation:
         now = clock.now()
         user.active = False
         user.deactivated_at = now
-        ended = web_sessions.end_all(user.id)
+        ended = browser_sessions.end_all(user.id)
         revoked = db.session.execute(
             update(ApiToken)
             .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))

@@ -3,7 +3,7 @@ a token's last use; the expiry of new tokens (``TOKEN_TTL_DAYS``, default 90).
 
 A user manages their own; an administrator any user's. Issuing is ``accounts.issue_token``.
 
-Neighbours: ``accounts`` issues a token; ``identity`` authenticates a request by one; ``web_sessions`` holds
+Neighbours: ``accounts`` issues a token; ``actors`` authenticates a request by one; ``browser_sessions`` holds
 the browser sessions listed here.
 """
 
@@ -12,13 +12,13 @@ from datetime import timedelta
 from flask import current_app, has_app_context
 from sqlalchemy import select, update
 
-from ..engine import clock
-from ..extensions import db
-from ..models import ApiToken, User, UserSession
-from . import web_sessions
-from .errors import BadRequest, Forbidden, NotFound
-from .identity import Actor
-from .uow import UnitOfWork
+from ...engine import clock
+from ...extensions import db
+from ...models import ApiToken, User, UserSession
+from ..errors import BadRequest, Forbidden, NotFound
+from ..uow import UnitOfWork
+from . import browser_sessions
+from .actors import Actor
 
 DEFAULT_TTL_DAYS = 90
 
@@ -60,7 +60,7 @@ def session_view(row: UserSession, sid=None) -> dict:
         "created_at": row.created_at,
         "remote_addr": row.remote_addr,
         "user_agent": row.user_agent,
-        "current": web_sessions.is_current(row, sid),
+        "current": browser_sessions.is_current(row, sid),
     }
 
 
@@ -84,7 +84,7 @@ def list_sessions(actor: Actor, user_id: int | None = None, sid=None) -> list[di
         raise BadRequest("not a user")
     _require_self_or_admin(actor, user_id)
     _user(user_id)
-    return [session_view(r, sid) for r in web_sessions.open_sessions(user_id)]
+    return [session_view(r, sid) for r in browser_sessions.open_sessions(user_id)]
 
 
 def revoke(actor: Actor, token_id: int) -> dict:
