@@ -94,15 +94,11 @@ def chain_labels() -> dict[str, str]:
         .group_by(ProcessModel.process_id)
         .subquery()
     )
-    rows = (
-        db.session.execute(
-            select(ProcessModel.process_id, ProcessModel.name).join(
-                newest, (newest.c.process_id == ProcessModel.process_id) & (newest.c.v == ProcessModel.version)
-            )
+    rows = db.session.execute(
+        select(ProcessModel.process_id, ProcessModel.name).join(
+            newest, (newest.c.process_id == ProcessModel.process_id) & (newest.c.v == ProcessModel.version)
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     return dict(rows)
 
 
@@ -280,9 +276,7 @@ def roadmap_by_status(actor: Actor) -> list[dict]:
         & (RoadmapItem.due_on < today)
     )
     effective = case((is_overdue, literal("overdue")), else_=RoadmapItem.status)
-    counts: dict[str, int] = dict(
-        db.session.execute(select(effective, func.count()).group_by(effective)).tuples().all()
-    )
+    counts: dict[str, int] = dict(db.session.execute(select(effective, func.count()).group_by(effective)).all())
     return [{"status": s, "count": counts.get(s, 0)} for s in ROADMAP_ORDER]
 
 

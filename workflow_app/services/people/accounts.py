@@ -117,7 +117,7 @@ def profile(actor: Actor) -> dict:
         if principal is not None:
             acting.append(principal.username)
     names: dict[str, str] = dict(
-        db.session.execute(select(Group.id, Group.name_ru).where(Group.id.in_(user.group_ids))).tuples().all()
+        db.session.execute(select(Group.id, Group.name_ru).where(Group.id.in_(user.group_ids))).all()
     )
     return {
         "id": user.id,

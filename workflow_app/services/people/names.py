@@ -34,7 +34,7 @@ def user_names(user_ids: Iterable[object]) -> Names:
     ids = _ids(user_ids)
     if not ids:
         return Names()
-    return Names(dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all()))
+    return Names(dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()))
 
 
 def organisation_names(org_ids: Iterable[object]) -> Names:
@@ -43,9 +43,5 @@ def organisation_names(org_ids: Iterable[object]) -> Names:
     if not ids:
         return Names()
     return Names(
-        dict(
-            db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
-            .tuples()
-            .all()
-        )
+        dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
     )
