@@ -71,23 +71,20 @@ def timeline(actor: Actor, instance_id: int, limit: int = 200) -> list[dict]:
     """
     instance = require_instance_visible(actor, instance_id)
     labels = _decision_labels(instance)
-    rows = (
-        db.session.execute(
-            select(AuditEvent)
-            .where(AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(TIMELINE_KINDS))
-            .order_by(AuditEvent.seq.desc())
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
-    rows.reverse()
+    newest_first = db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(TIMELINE_KINDS))
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    ).scalars()
+    rows = list(reversed(newest_first.all()))
     user_ids = {r.actor_id for r in rows if r.actor_id is not None}
     names = user_names(user_ids)
     out = []
     for r in rows:
         payload = r.payload or {}
-        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+        submitted = payload.get("data")
+        data = submitted if isinstance(submitted, dict) else {}
         out.append(
             {
                 "seq": r.seq,
@@ -137,7 +134,7 @@ def key_data(instance, data: dict, exclude=()) -> list[tuple[str, object]]:
     """
     skip = set(exclude) | {"business_key", "decision", "comment"}
     props = _field_props(instance)
-    items = []
+    items: list[tuple[str, object]] = []
     for key, value in (data or {}).items():
         if key in skip or key.startswith("_") or key not in props:
             continue

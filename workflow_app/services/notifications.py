@@ -23,7 +23,7 @@ from ..extensions import db
 from ..models import Deputy, Membership, Notification, User
 from . import timer_wakeups
 from .errors import NotFound
-from .uow import UnitOfWork
+from .uow import UnitOfWork, rows_changed
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def tasks_ready(uow, rows) -> None:
         ids = {p.id for p in members_of(row.candidate_group, row.org_scope_id)}
         if not ids:
             continue
-        stands_in_for = {}  # deputy id -> a candidate it deputises today
+        stands_in_for: dict[int, int] = {}  # deputy id -> a candidate it deputises today
         for deputy_id, principal_id in db.session.execute(
             select(Deputy.deputy_id, Deputy.principal_id).where(
                 Deputy.principal_id.in_(ids), Deputy.starts_on <= today, Deputy.ends_on >= today
@@ -165,7 +165,7 @@ def _claim(now: datetime, limit: int) -> list:
 
 def _deliver(config: dict, rows) -> dict:
     """{row id: None (sent) or the error text}."""
-    outcomes = {}
+    outcomes: dict[int, str | None] = {}
     try:
         with smtplib.SMTP(config["SMTP_HOST"], config.get("SMTP_PORT", 25), timeout=10) as smtp:
             for row in rows:
@@ -245,6 +245,6 @@ def mark_read(actor, notice_id: int | None = None) -> int:
             if not exists:
                 raise NotFound("notice not found")
             query = query.where(Notification.id == notice_id)
-        changed = db.session.execute(query.values(read_at=clock.now())).rowcount
+        changed = rows_changed(query.values(read_at=clock.now()))
         uow.commit()
     return changed

@@ -3,7 +3,7 @@ advances its instance). The inbox (``inbox.py``) lists and reads tasks; this mod
 
 from datetime import datetime
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 
 from .. import formkit as form_schemas
 from ..engine import clock
@@ -14,7 +14,7 @@ from .errors import Conflict, Forbidden, Invalid
 from .people.access import acting_identity, check_four_eyes, may_assign, require_task_readable, require_task_visible
 from .people.actors import Actor
 from .processes import visible_tasks
-from .uow import UnitOfWork
+from .uow import UnitOfWork, rows_changed
 
 DECISION_ONLY = {"type": "object", "properties": {"decision": {}}}  # what a task without a form takes
 
@@ -53,13 +53,13 @@ def claim(actor: Actor, task_id: int) -> HumanTask:
         require_worker(actor, task)
         check_four_eyes(actor, task)
         # Atomic: only one of two simultaneous claims finds the task still free.
-        result = db.session.execute(
+        claimed = rows_changed(
             update(HumanTask)
             .where(HumanTask.id == task.id, HumanTask.assignee_id.is_(None), HumanTask.status == "open")
             .values(assignee_id=actor.user_id)
             .execution_options(synchronize_session=False)
         )
-        if not isinstance(result, CursorResult) or result.rowcount != 1:
+        if claimed != 1:
             raise Conflict("someone else has just claimed this task")
         uow.record("task_claimed", instance=task.instance, task_id=task.id, payload={"task": task.task_def})
         uow.commit()

@@ -23,7 +23,7 @@ import contextlib
 import contextvars
 import logging
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, event
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -153,6 +153,14 @@ def _ended(session, transaction):
 
 def _busy(exc: OperationalError) -> bool:
     return "locked" in str(exc).lower()
+
+
+def rows_changed(statement) -> int:
+    """Run an UPDATE or DELETE (without RETURNING) in the current transaction; how many rows it changed."""
+    result = db.session.execute(statement)
+    if not isinstance(result, CursorResult):  # the ORM answers every such statement with a CursorResult
+        raise TypeError("rows_changed runs an UPDATE or DELETE without RETURNING")
+    return result.rowcount
 
 
 class UnitOfWork:

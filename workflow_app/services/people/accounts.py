@@ -54,12 +54,13 @@ def issue_token(actor: Actor, username: str, name: str = "", *, login_password: 
             login_limits.forget_account(user.username)  # a successful login: its failures no longer count
         value = new_token_value()
         now = clock.now()
+        expires_at = now + tokens.ttl()
         row = ApiToken(
             user_id=user.id,
             token_hash=token_digest(value),
             name=(name or "")[:100],
             created_at=now,
-            expires_at=now + tokens.ttl(),
+            expires_at=expires_at,
         )
         db.session.add(row)
         uow.flush()
@@ -69,7 +70,7 @@ def issue_token(actor: Actor, username: str, name: str = "", *, login_password: 
                 "user_id": user.id,
                 "token_id": row.id,
                 "name": row.name,
-                "expires_at": row.expires_at.isoformat(),
+                "expires_at": expires_at.isoformat(),
             },
         )
         uow.commit()

@@ -18,6 +18,7 @@ administrator's commands and lists over everyone's accounts.
 import re
 import secrets
 from dataclasses import dataclass
+from types import EllipsisType
 
 from sqlalchemy import exists, func, or_, select, update
 
@@ -26,7 +27,7 @@ from ...extensions import db
 from ...models import ApiToken, Group, HumanTask, Membership, Organisation, User
 from ...roles import ROLES
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..uow import UnitOfWork
+from ..uow import UnitOfWork, rows_changed
 from . import browser_sessions
 from .actors import Actor, create_user, ensure_roles, hash_password, password_problems
 
@@ -293,7 +294,7 @@ def edit(
         user = db.session.get(User, user_id)
         if user is None:
             raise NotFound("user not found")
-        org = ...
+        org: Organisation | EllipsisType | None = ...
         if organisation is not ...:
             org = _organisation(
                 organisation,
@@ -378,12 +379,12 @@ def deactivate(actor: Actor, user_id: int) -> Deactivation:
         user.active = False
         user.deactivated_at = now
         ended = browser_sessions.end_all(user.id)
-        revoked = db.session.execute(
+        revoked = rows_changed(
             update(ApiToken)
             .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
             .values(revoked=True, revoked_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         tasks = (
             db.session.execute(
                 select(HumanTask)

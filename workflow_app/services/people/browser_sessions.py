@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from ...engine import clock
 from ...extensions import db
 from ...models import User, UserSession
-from ..uow import UnitOfWork
+from ..uow import UnitOfWork, rows_changed
 from .actors import Actor
 
 SID_KEY = "sid"  # the key of the session id in the signed cookie session
@@ -90,13 +90,13 @@ def end(sid) -> bool:
     """End the session with this id; True when it was open."""
     if not isinstance(sid, str) or not sid:
         return False
-    result = db.session.execute(
+    ended = rows_changed(
         update(UserSession)
         .where(UserSession.sid_hash == _digest(sid), UserSession.ended_at.is_(None))
         .values(ended_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return ended == 1
 
 
 def end_all(user_id: int, keep_sid=None) -> int:
@@ -104,8 +104,7 @@ def end_all(user_id: int, keep_sid=None) -> int:
     statement = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
     if isinstance(keep_sid, str) and keep_sid:
         statement = statement.where(UserSession.sid_hash != _digest(keep_sid))
-    result = db.session.execute(statement.values(ended_at=clock.now()).execution_options(synchronize_session=False))
-    return result.rowcount
+    return rows_changed(statement.values(ended_at=clock.now()).execution_options(synchronize_session=False))
 
 
 def open_sessions(user_id: int) -> list[UserSession]:

@@ -72,7 +72,7 @@ def add(actor: Actor, principal: str, deputy: str, starts_on, ends_on, reason: s
         errors["ends_on"] = "on or after the start"
     elif end and end < clock.today():
         errors["ends_on"] = "the period has already ended"
-    if errors:
+    if errors or start is None or end is None:  # an unreadable date is named in errors
         raise Invalid("the deputy cannot be registered", fields=errors)
     with UnitOfWork(actor) as uow:
         p, d = _user_by_name(principal), _user_by_name(deputy)
@@ -175,7 +175,8 @@ def my_absences(actor: Actor) -> dict:
         .where(or_(Deputy.principal_id == actor.user_id, Deputy.deputy_id == actor.user_id), Deputy.ends_on >= today)
         .order_by(Deputy.starts_on)
     ).scalars()
-    mine, acting = [], []
+    mine: list[dict] = []
+    acting: list[dict] = []
     for r in rows:
         (mine if r.principal_id == actor.user_id else acting).append(view(r, today))
     return {"absences": mine, "acting_for": acting}

@@ -12,7 +12,7 @@ password; ``login_limits`` counts failures. This module: the sign-in/sign-out/pa
 
 from ...extensions import db
 from ...models import User
-from ..errors import Invalid, Unauthorized
+from ..errors import Invalid, NotFound, Unauthorized
 from ..uow import UnitOfWork
 from . import browser_sessions, login_limits
 from .actors import Actor, actor_for, authenticate, hash_password, password_problems, upgrade_password_hash
@@ -80,6 +80,8 @@ def change_password(actor: Actor, current: str, new: str, repeat: str | None = N
         raise Invalid("the password cannot be changed", fields={"current_password": "wrong password"})
     with UnitOfWork(actor) as uow:
         user = db.session.get(User, actor.user_id)
+        if user is None:
+            raise NotFound("user not found")
         user.password_hash = hash_password(new)
         user.must_change_password = False
         ended = browser_sessions.end_all(user.id, keep_sid=sid)
