@@ -75,7 +75,8 @@ def _service_and_raw(raw_one, rounds=10, per_round=20):
     from workflow_app.engine import clock
     from workflow_app.extensions import db
     from workflow_app.models import HumanTask
-    from workflow_app.services import instances, tasks
+    from workflow_app.services.cases import advance
+    from workflow_app.services.tasks import commands
     from workflow_app.services.uow import UnitOfWork
 
     clock.set_clock(datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
@@ -86,7 +87,7 @@ def _service_and_raw(raw_one, rounds=10, per_round=20):
             task_ids = []
             for i in range(20 + rounds * per_round):
                 with UnitOfWork(officer) as uow:
-                    inst = instances.start_instance(uow, officer, "example_approval", {}, business_key=f"B-{i}")
+                    inst = advance.start_instance(uow, officer, "example_approval", {}, business_key=f"B-{i}")
                     uow.commit()
                 task_ids.append(
                     db.session.execute(
@@ -95,14 +96,14 @@ def _service_and_raw(raw_one, rounds=10, per_round=20):
                 )
             db.session.remove()
             for task_id in task_ids[:20]:  # warm-up
-                tasks.complete(officer, task_id, REQUEST)
+                commands.complete(officer, task_id, REQUEST)
                 db.session.remove()
             service, raw = [], []
             for r in range(rounds):
                 raw.extend(timed(raw_one, 30))
                 for task_id in task_ids[20 + r * per_round : 20 + (r + 1) * per_round]:
                     t0 = time.perf_counter()
-                    tasks.complete(officer, task_id, REQUEST)
+                    commands.complete(officer, task_id, REQUEST)
                     db.session.remove()  # a new request: nothing cached in the session
                     service.append(time.perf_counter() - t0)
             return median(service), median(raw)

@@ -216,8 +216,9 @@ def bench_inbox(repeat=200, rounds=4):
     machine's drift over the run falls on every size alike instead of skewing their ratio."""
     from workflow_app.extensions import db
     from workflow_app.models import User
-    from workflow_app.services import inbox, processes
+    from workflow_app.services.cases import reads
     from workflow_app.services.people.actors import actor_for
+    from workflow_app.services.tasks import inbox
 
     with ExitStack() as stack:
         setups = {}
@@ -225,7 +226,7 @@ def bench_inbox(repeat=200, rounds=4):
             app = stack.enter_context(sqlite_app())
             with app.app_context():
                 people = _people()
-                instance, _ = processes.start_process(
+                instance, _ = reads.start_process(
                     actor_for(people["officer1"]), "example_approval", {"title": "x"}, "BENCH"
                 )
                 _fill(size, people, instance.id, 0)

@@ -28,8 +28,9 @@ def seed(app, cases: int, seed_value: int = 23) -> dict:
     from workflow_app.engine import clock
     from workflow_app.extensions import db
     from workflow_app.models import HumanTask, Organisation, ProcessInstance, ProcessModel
-    from workflow_app.services import demo, deployment, roadmap
+    from workflow_app.services import demo, roadmap
     from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
 
     rnd = random.Random(seed_value)
     with app.app_context():

@@ -24,7 +24,7 @@ FIXTURE = ROOT / "tests" / "data" / "scheduler" / "timer_at.bpmn"
 
 def _start(fire_ats):
     """Start one instance per due moment, 50 to a transaction (the set-up, not what is measured)."""
-    from workflow_app.services import instances
+    from workflow_app.services.cases import advance
     from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.uow import UnitOfWork
 
@@ -32,7 +32,7 @@ def _start(fire_ats):
     for i in range(0, len(fire_ats), 50):
         with UnitOfWork(SYSTEM) as uow:
             started = [
-                instances.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": at.isoformat()})
+                advance.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": at.isoformat()})
                 for at in fire_ats[i : i + 50]
             ]
             uow.commit()
@@ -48,8 +48,9 @@ def main():
     from workflow_app.engine import clock
     from workflow_app.extensions import db
     from workflow_app.models import AuditEvent, ProcessInstance
-    from workflow_app.services import deployment, scheduler
+    from workflow_app.services import scheduler
     from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
 
     with sqlite_app() as app:
         url = app.config["SQLALCHEMY_DATABASE_URI"]

@@ -56,8 +56,8 @@ def app_on(url, extra=None):
 
     from workflow_app import create_app
     from workflow_app.extensions import db
-    from workflow_app.services import deployment
     from workflow_app.services.people.actors import SYSTEM, ensure_roles
+    from workflow_app.services.process_models import deployment
 
     app = create_app(
         {

@@ -455,8 +455,8 @@ def check(dep: Deployment, workload: Workload | None = None) -> dict:
 
     from workflow_app.extensions import db
     from workflow_app.models import AuditEvent, HumanTask, ProcessInstance
-    from workflow_app.services import instances as instance_svc
 
+    advance = code_module("workflow_app.services.cases.advance", "workflow_app.services.instances")
     trail = code_module("workflow_app.services.audit.trail", "workflow_app.services.audit")
     app = dep.app()
     report = {"problems": []}
@@ -527,7 +527,7 @@ def check(dep: Deployment, workload: Workload | None = None) -> dict:
         for inst in rows:
             if inst.status != "running":
                 continue
-            loaded = instance_svc.load(inst)
+            loaded = advance.load(inst)
             ready = sorted(v.engine_task_id for v in loaded.ready_user_tasks())
             open_rows = sorted(t.engine_task_id for t in tasks_by_instance[inst.id] if t.status == "open")
             if ready != open_rows:

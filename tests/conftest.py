@@ -111,7 +111,7 @@ def database_url(request, tmp_path, backend):
 
 @pytest.fixture
 def app(database_url):
-    from workflow_app.services.instances import ENGINE
+    from workflow_app.services.cases.advance import ENGINE
 
     # Parsed models are cached by model id; every test has a fresh database, where id 1 may be another process.
     ENGINE._models.clear()
@@ -132,8 +132,8 @@ def client(app):
 @pytest.fixture
 def deployed(app):
     """The example process (bpmn/examples/example_approval.bpmn) deployed."""
-    from workflow_app.services import deployment
     from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
 
     return deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples" / "example_approval.bpmn")
 

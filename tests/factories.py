@@ -50,7 +50,7 @@ def example_people():
 
 
 def login_session(client, user):
-    """Log ``user`` in on ``client`` without a password: an open server-side session (services/web_sessions)
+    """Log ``user`` in on ``client`` without a password: an open server-side session (services/people/browser_sessions)
     and its id in the signed cookie, as a real login leaves them."""
     sid = browser_sessions.start(user)
     db.session.commit()

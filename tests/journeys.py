@@ -14,9 +14,11 @@ from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, ProcessInstance, User
 from workflow_app.models.council import VOTING_ROLES
-from workflow_app.services import council, processes, tasks
+from workflow_app.services import council
+from workflow_app.services.cases import reads
 from workflow_app.services.errors import Conflict, Forbidden, NotFound
 from workflow_app.services.people.actors import actor_for
+from workflow_app.services.tasks import commands
 
 
 def who(username):
@@ -39,7 +41,7 @@ def open_task(business_key, task_def) -> HumanTask:
 
 def do(username, business_key, task_def, data):
     task = open_task(business_key, task_def)
-    tasks.complete(who(username), task.id, data)
+    commands.complete(who(username), task.id, data)
     db.session.remove()
 
 
@@ -86,7 +88,7 @@ def decide(business_key, task_def, data, **kw):
 
 
 def start(username, process_id, data):
-    inst, _open = processes.start_process(who(username), process_id, data)
+    inst, _open = reads.start_process(who(username), process_id, data)
     key = inst.business_key
     db.session.remove()
     return key
@@ -243,7 +245,7 @@ def professions_to_working_group(year=2028):
     for task in agree:
         for username in ("sector_officer", "sector_officer_2"):
             try:
-                tasks.complete(who(username), task.id, {"agreement": "agree"})
+                commands.complete(who(username), task.id, {"agreement": "agree"})
                 break
             except (Forbidden, NotFound, Conflict):
                 db.session.rollback()

@@ -28,12 +28,13 @@ def _submit_case(title):
 
     from workflow_app.extensions import db
     from workflow_app.models import User
-    from workflow_app.services import processes, tasks
+    from workflow_app.services.cases import reads
     from workflow_app.services.people.actors import actor_for
+    from workflow_app.services.tasks import commands
 
     officer = actor_for(db.session.execute(select(User).where(User.username == "college_officer_1")).scalar_one())
-    instance, [submit] = processes.start_process(officer, "example_approval", {"title": title})
-    tasks.complete(officer, submit.id, {"title": title, "amount": 5, "justification": "Письма работодателей"})
+    instance, [submit] = reads.start_process(officer, "example_approval", {"title": title})
+    commands.complete(officer, submit.id, {"title": title, "amount": 5, "justification": "Письма работодателей"})
     return instance.id
 
 
@@ -42,8 +43,9 @@ def live_server(sqlite_template, tmp_path_factory):
     from werkzeug.serving import make_server
 
     from workflow_app.extensions import db
-    from workflow_app.services import demo, deployment
+    from workflow_app.services import demo
     from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
 
     path = tmp_path_factory.mktemp("admin-browser") / "live.sqlite3"
     shutil.copy(sqlite_template, path)

@@ -20,10 +20,12 @@ from workflow_app.diagram import render_svg
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, AuditSeal, HumanTask, ProcessInstance
-from workflow_app.services import admin_corrections, deployment, instances, tasks
 from workflow_app.services.audit import queries, sequencer, trail
+from workflow_app.services.cases import advance, corrections
 from workflow_app.services.errors import Forbidden, Invalid, NotFound
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
+from workflow_app.services.tasks import commands
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +51,7 @@ def login(client, u):
 
 def start(person, process="example_approval", key="BK-1", data=None):
     with UnitOfWork(actor(person)) as uow:
-        inst = instances.start_instance(uow, actor(person), process, data or {"title": "t"}, business_key=key)
+        inst = advance.start_instance(uow, actor(person), process, data or {"title": "t"}, business_key=key)
         uow.commit()
     return inst
 
@@ -105,7 +107,7 @@ def many_events(n, per_command=500, seal=True):
 @pytest.mark.postgres_too
 def test_chain_of_thousands_of_events_verifies(app, deployed, people):
     inst = start(people["officer1"])
-    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    commands.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     many_events(3000)
     started = time.perf_counter()
     result = trail.verify(db.session)
@@ -264,14 +266,14 @@ def test_verify_and_head_endpoints_for_auditors_only(client, people):
 @pytest.mark.postgres_too
 def test_history_of_a_looped_instance_highlights_the_route(client, deployed, people):
     inst = start(people["officer1"])
-    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
-    tasks.complete(
+    commands.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    commands.complete(
         actor(people["dpo"]),
         open_task(inst, "review_request").id,
         {"decision": "return", "comment": "Уточните обоснование"},
     )
-    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, {**REQUEST, "amount": 30})
-    tasks.complete(actor(people["dpo"]), open_task(inst, "review_request").id, {"decision": "approve"})
+    commands.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, {**REQUEST, "amount": 30})
+    commands.complete(actor(people["dpo"]), open_task(inst, "review_request").id, {"decision": "approve"})
     login(client, people["officer1"])
     r = client.get(f"/api/v1/instances/{inst.id}/diagram.svg")
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
@@ -313,13 +315,13 @@ def test_history_of_parallel_branches(client, app, people):
     assert "is-active" in c["review_dpo"] and "is-active" in c["review_finance"]
     assert {"f_start", "f_to_dpo", "f_to_finance"} <= {k for k, v in c.items() if "is-taken" in v}
 
-    tasks.complete(actor(people["dpo"]), open_task(inst, "review_dpo").id, {"decision": "approve"})
+    commands.complete(actor(people["dpo"]), open_task(inst, "review_dpo").id, {"decision": "approve"})
     c = classes(client.get(f"/api/v1/instances/{inst.id}/diagram.svg").get_data(as_text=True))
     assert "is-completed" in c["review_dpo"] and "is-active" in c["review_finance"]
     assert "is-taken" in c["f_dpo_done"] and "is-taken" not in c["f_finance_done"]
     assert "is-completed" not in c["end"]
 
-    tasks.complete(actor(people["finance"]), open_task(inst, "review_finance").id, {"decision": "reject"})
+    commands.complete(actor(people["finance"]), open_task(inst, "review_finance").id, {"decision": "reject"})
     c = classes(client.get(f"/api/v1/instances/{inst.id}/diagram.svg").get_data(as_text=True))
     for el in ("review_dpo", "review_finance", "join", "end"):
         assert "is-completed" in c[el] and "is-active" not in c[el], el
@@ -374,7 +376,7 @@ def test_every_diagram_renders_every_flow_node(path):
 
 def test_non_participant_gets_404_and_auditor_sees_everything(client, deployed, people):
     inst = start(people["officer1"])
-    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    commands.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     login(client, people["outsider"])  # a college officer of another college
     for url in (
         f"/api/v1/instances/{inst.id}/history",
@@ -406,11 +408,13 @@ def test_non_participant_gets_404_and_auditor_sees_everything(client, deployed, 
 
 def _two_cases(people):
     a = start(people["officer1"], key="КЦП-2027/ТПТ")
-    tasks.complete(actor(people["officer1"]), open_task(a, "submit_request").id, {**REQUEST, "title": "=HYPERLINK(1)"})
+    commands.complete(
+        actor(people["officer1"]), open_task(a, "submit_request").id, {**REQUEST, "title": "=HYPERLINK(1)"}
+    )
     clock.set_clock(datetime(2026, 3, 4, 3, 0, tzinfo=UTC))
     b = start(people["officer2"], key="КЦП-2027/ТМК")
-    tasks.complete(actor(people["officer2"]), open_task(b, "submit_request").id, REQUEST)
-    tasks.complete(
+    commands.complete(actor(people["officer2"]), open_task(b, "submit_request").id, REQUEST)
+    commands.complete(
         actor(people["dpo"]), open_task(a, "review_request").id, {"decision": "reject", "comment": "Нет мест"}
     )
     return a, b
@@ -556,32 +560,32 @@ def test_exports_open_and_match_the_search(client, deployed, people):
 @pytest.mark.postgres_too
 def test_admin_corrections_need_an_admin_and_a_reason(app, deployed, people):
     inst = start(people["officer1"])
-    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    commands.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     review = open_task(inst, "review_request")
     admin = actor(people["admin"])
     for call in (
-        lambda: admin_corrections.terminate_instance(actor(people["dpo"]), inst.id, "x"),
-        lambda: admin_corrections.reassign_task(actor(people["auditor"]), review.id, "dpo_officer_2", "x"),
-        lambda: admin_corrections.cancel_task(actor(people["dpo"]), review.id, "x"),
+        lambda: corrections.terminate_instance(actor(people["dpo"]), inst.id, "x"),
+        lambda: corrections.reassign_task(actor(people["auditor"]), review.id, "dpo_officer_2", "x"),
+        lambda: corrections.cancel_task(actor(people["dpo"]), review.id, "x"),
     ):
         with pytest.raises(Forbidden):
             call()
 
     with pytest.raises(Invalid) as info:
-        admin_corrections.reassign_task(admin, review.id, "dpo_officer_2", "   ")
+        corrections.reassign_task(admin, review.id, "dpo_officer_2", "   ")
     assert "reason" in info.value.fields
     with pytest.raises(Invalid) as info:
-        admin_corrections.reassign_task(admin, review.id, "college_officer_2", "отпуск")  # not a dpo officer
+        corrections.reassign_task(admin, review.id, "college_officer_2", "отпуск")  # not a dpo officer
     assert "assignee" in info.value.fields
 
-    admin_corrections.reassign_task(admin, review.id, "dpo_officer_2", "Сотрудник в отпуске")
+    corrections.reassign_task(admin, review.id, "dpo_officer_2", "Сотрудник в отпуске")
     db.session.refresh(review)
     assert review.assignee_id == people["dpo2"].id
     ev = db.session.execute(select(AuditEvent).where(AuditEvent.kind == "admin_correction")).scalar_one()
     assert ev.payload["reason"] == "Сотрудник в отпуске" and ev.payload["to_username"] == "dpo_officer_2"
     assert ev.actor_name == "admin" and ev.task_id == review.id
 
-    admin_corrections.cancel_task(admin, review.id, "Заявка подана по ошибке")
+    corrections.cancel_task(admin, review.id, "Заявка подана по ошибке")
     db.session.expire_all()
     inst = db.session.get(ProcessInstance, inst.id)
     assert db.session.get(HumanTask, review.id).status == "cancelled"

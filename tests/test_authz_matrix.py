@@ -18,9 +18,9 @@ from workflow_app.extensions import db
 from workflow_app.models import ProcessInstance
 from workflow_app.roles import ROLES
 from workflow_app.services import demo
-from workflow_app.services.deployment import deploy_path
 from workflow_app.services.people import accounts
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models.deployment import deploy_path
 
 ANY = "any authenticated"
 NONE = frozenset()
@@ -185,7 +185,7 @@ def _all_roles():
 
 def _path_values(app):
     """Real ids where they exist (an instance with an open task), harmless ones elsewhere."""
-    from workflow_app.services import deployment
+    from workflow_app.services.process_models import deployment
 
     deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "examples", "example_approval.bpmn"))
     token = accounts.issue_token(SYSTEM, "college_officer", "matrix")

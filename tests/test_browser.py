@@ -33,8 +33,9 @@ def live_server(sqlite_template, tmp_path_factory):
     from werkzeug.serving import make_server
 
     from workflow_app.extensions import db
-    from workflow_app.services import demo, deployment, roadmap
+    from workflow_app.services import demo, roadmap
     from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
 
     path = tmp_path_factory.mktemp("browser") / "live.sqlite3"
     shutil.copy(sqlite_template, path)
@@ -62,15 +63,16 @@ def _open_kcp_campaign(year):
 
     from workflow_app.extensions import db
     from workflow_app.models import HumanTask, User
-    from workflow_app.services import processes, tasks
+    from workflow_app.services.cases import reads
     from workflow_app.services.people.actors import actor_for
+    from workflow_app.services.tasks import commands
 
     dpo = actor_for(db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one())
-    campaign, _open = processes.start_process(dpo, "kcp_campaign", {"year": year})
+    campaign, _open = reads.start_process(dpo, "kcp_campaign", {"year": year})
     announce = db.session.execute(
         select(HumanTask).where(HumanTask.instance_id == campaign.id, HumanTask.task_def == "announce")
     ).scalar_one()
-    tasks.complete(dpo, announce.id, {"intake_deadline": f"{year}-04-26", "announcement": "Приём заявок открыт"})
+    commands.complete(dpo, announce.id, {"intake_deadline": f"{year}-04-26", "announcement": "Приём заявок открыт"})
 
 
 @pytest.fixture(scope="module")

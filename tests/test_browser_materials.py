@@ -34,8 +34,9 @@ def site(sqlite_template, tmp_path_factory):
 
     from workflow_app.engine import clock
     from workflow_app.extensions import db
-    from workflow_app.services import demo, deployment
+    from workflow_app.services import demo
     from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
 
     path = tmp_path_factory.mktemp("materials") / "live.sqlite3"
     shutil.copy(sqlite_template, path)

@@ -15,8 +15,9 @@ from werkzeug.serving import make_server
 
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.services import demo, deployment
+from workflow_app.services import demo
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
 
 pytestmark = pytest.mark.browser
 SCREENS = ROOT / "docs" / "screens" if os.environ.get("SAVE_SCREENS") else ROOT / "instance" / "screenshots"

@@ -11,9 +11,11 @@ from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask
-from workflow_app.services import deployment, instances, tasks
+from workflow_app.services.cases import advance
 from workflow_app.services.errors import Forbidden, NotFound
 from workflow_app.services.people.actors import SCHEDULER, SYSTEM, actor_for
+from workflow_app.services.process_models import deployment
+from workflow_app.services.tasks import commands
 from workflow_app.services.uow import UnitOfWork
 
 DATA = Path(__file__).resolve().parent / "data" / "models"
@@ -38,7 +40,7 @@ def people(app):
 
 def start(person, key):
     with UnitOfWork(actor_for(person)) as uow:
-        inst = instances.start_instance(uow, actor_for(person), "camunda_approval", {"title": key}, business_key=key)
+        inst = advance.start_instance(uow, actor_for(person), "camunda_approval", {"title": key}, business_key=key)
         uow.commit()
     return inst
 
@@ -58,14 +60,14 @@ def test_candidate_starters_groups_conditions_due_dates_and_a_plain_p7d_timer(ap
     submit = open_task(inst)
     assert (submit.task_def, submit.candidate_group, submit.lane) == ("Task_submit", "college_officer", None)
     assert submit.form_key == "example_request" and submit.due_at == MONDAY + timedelta(days=3)  # dueDate="P3D"
-    tasks.complete(actor_for(people["officer1"]), submit.id, REQUEST)
+    commands.complete(actor_for(people["officer1"]), submit.id, REQUEST)
     review = open_task(inst)
     assert (review.task_def, review.candidate_group) == ("Task_review", "dpo_officer")
     assert review.due_at == workdays.add_working_days(MONDAY, 2)  # dueDate="${working_days_from_now(2)}"
     assert review.follow_up_at == MONDAY + timedelta(days=1)  # followUpDate="P1D"
     with pytest.raises(NotFound):  # not the officer's group: the task is not even visible
-        tasks.complete(actor_for(people["officer1"]), review.id, {"decision": "approve"})
-    tasks.complete(actor_for(people["dpo"]), review.id, {"decision": "approve"})  # ${decision == "approve"}
+        commands.complete(actor_for(people["officer1"]), review.id, {"decision": "approve"})
+    commands.complete(actor_for(people["dpo"]), review.id, {"decision": "approve"})  # ${decision == "approve"}
     db.session.refresh(inst)
     assert inst.next_timer_at == MONDAY + timedelta(days=7)  # the plain ISO 8601 duration P7D
     assert (
@@ -75,22 +77,22 @@ def test_candidate_starters_groups_conditions_due_dates_and_a_plain_p7d_timer(ap
         is None
     )
     clock.set_clock(MONDAY + timedelta(days=7, seconds=1))
-    assert inst.id in instances.due_timer_instance_ids(clock.now())
+    assert inst.id in advance.due_timer_instance_ids(clock.now())
     with UnitOfWork(SCHEDULER) as uow:
-        instances.fire_timers(uow, inst)
+        advance.fire_timers(uow, inst)
         uow.commit()
     confirm = open_task(inst)
     assert confirm.task_def == "Task_confirm" and confirm.candidate_group is None
     assert confirm.assignee_id == people["head"].id  # camunda:candidateUsers="dpo_head", one user: assigned
     assert confirm.due_at == datetime(2027, 3, 1, 11, 0, tzinfo=UTC)  # dueDate="2027-03-01T18:00:00+07:00"
-    tasks.complete(actor_for(people["head"]), confirm.id, {"decision": "approve"})
+    commands.complete(actor_for(people["head"]), confirm.id, {"decision": "approve"})
     db.session.refresh(inst)
     assert inst.status == "completed"
 
 
 def test_the_other_condition_routes_to_the_rejection(app, people):
     inst = start(people["officer2"], "C-2")
-    tasks.complete(actor_for(people["officer2"]), open_task(inst).id, REQUEST)
-    tasks.complete(actor_for(people["dpo"]), open_task(inst).id, {"decision": "reject", "comment": "Не обосновано"})
+    commands.complete(actor_for(people["officer2"]), open_task(inst).id, REQUEST)
+    commands.complete(actor_for(people["dpo"]), open_task(inst).id, {"decision": "reject", "comment": "Не обосновано"})
     db.session.refresh(inst)
     assert inst.status == "completed" and inst.next_timer_at is None  # ${decision != "approve"}: no wait, ended

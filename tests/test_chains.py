@@ -19,10 +19,12 @@ from sqlalchemy import select
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, Membership, ProcessInstance, Publication, User
-from workflow_app.services import demo, deployment, instances
+from workflow_app.services import demo
+from workflow_app.services.cases import advance
 from workflow_app.services.errors import Conflict
 from workflow_app.services.people import accounts
 from workflow_app.services.people.actors import SCHEDULER, SYSTEM
+from workflow_app.services.process_models import deployment
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,10 +112,10 @@ def add_groups(username, *groups):
 def fire_due(at):
     clock.set_clock(at)
     fired = []
-    for iid in instances.due_timer_instance_ids(at):
+    for iid in advance.due_timer_instance_ids(at):
         with UnitOfWork(SCHEDULER) as uow:
             inst = db.session.get(ProcessInstance, iid)
-            fired += instances.fire_timers(uow, inst, SCHEDULER)
+            fired += advance.fire_timers(uow, inst, SCHEDULER)
             uow.commit()
     return fired
 

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.browser
 def _do(username, business_key, task_def, data):
     from workflow_app.extensions import db
     from workflow_app.models import HumanTask, User
-    from workflow_app.services import tasks
     from workflow_app.services.people.actors import actor_for
+    from workflow_app.services.tasks import commands
 
     who = actor_for(db.session.execute(select(User).where(User.username == username)).scalar_one())
     task = db.session.execute(
@@ -29,18 +29,18 @@ def _do(username, business_key, task_def, data):
             HumanTask.business_key == business_key, HumanTask.task_def == task_def, HumanTask.status == "open"
         )
     ).scalar_one()
-    tasks.complete(who, task.id, data)
+    commands.complete(who, task.id, data)
     return task.id
 
 
 def _start(username, process_id, data):
     from workflow_app.extensions import db
     from workflow_app.models import User
-    from workflow_app.services import processes
+    from workflow_app.services.cases import reads
     from workflow_app.services.people.actors import actor_for
 
     who = actor_for(db.session.execute(select(User).where(User.username == username)).scalar_one())
-    instance, _open = processes.start_process(who, process_id, data)
+    instance, _open = reads.start_process(who, process_id, data)
     return instance.business_key
 
 
@@ -73,8 +73,9 @@ def chains_server(sqlite_template, tmp_path_factory):
     from werkzeug.serving import make_server
 
     from workflow_app.extensions import db
-    from workflow_app.services import demo, deployment
+    from workflow_app.services import demo
     from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
 
     path = tmp_path_factory.mktemp("chains-browser") / "live.sqlite3"
     shutil.copy(sqlite_template, path)

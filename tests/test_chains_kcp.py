@@ -36,9 +36,10 @@ from workflow_app.models import (
     Publication,
     User,
 )
-from workflow_app.services import demo, deployment
-from workflow_app.services.instances import compiled_by_id
+from workflow_app.services import demo
+from workflow_app.services.cases.advance import compiled_by_id
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
 
 FROZEN_AT = MONDAY
 pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)

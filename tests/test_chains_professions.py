@@ -9,8 +9,9 @@ from test_chains import MONDAY, ROOT, Api, instance
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, Notification, Organisation
-from workflow_app.services import demo, deployment
+from workflow_app.services import demo
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
 
 KEY = "Перечень-2028"
 

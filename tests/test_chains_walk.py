@@ -13,8 +13,9 @@ from test_chains import MONDAY, ROOT, Api, fire_due, instance, kcp_lines, kcp_re
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, ProcessInstance
-from workflow_app.services import demo, deployment
+from workflow_app.services import demo
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
 
 KCP, LIST = "КЦП-2027", "Перечень-2028"
 

@@ -27,10 +27,13 @@ from workflow_app.models import (
     Protocol,
 )
 from workflow_app.models.council import SignedRecordError
-from workflow_app.services import admin_corrections, council, deployment, instances, scheduler, tasks
+from workflow_app.services import council, scheduler
 from workflow_app.services.audit import trail
+from workflow_app.services.cases import advance, corrections
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow_app.services.people.actors import SYSTEM, new_token_value, token_digest
+from workflow_app.services.process_models import deployment
+from workflow_app.services.tasks import commands
 from workflow_app.services.uow import UnitOfWork
 
 DATA = Path(__file__).resolve().parent / "data" / "council"
@@ -85,7 +88,7 @@ def chains(app):
 
 def start(process_id, key, **data):
     with UnitOfWork(SYSTEM) as uow:
-        inst = instances.start_instance(uow, SYSTEM, process_id, {"title": key, **data}, business_key=key)
+        inst = advance.start_instance(uow, SYSTEM, process_id, {"title": key, **data}, business_key=key)
         uow.commit()
     return inst
 
@@ -100,7 +103,7 @@ def open_task(inst, task_def):
 
 def task_data(inst, task_def):
     """The process data as the next open task sees it."""
-    return instances.load(inst).task_data(open_task(inst, task_def).engine_task_id)
+    return advance.load(inst).task_data(open_task(inst, task_def).engine_task_id)
 
 
 def a(person):
@@ -321,7 +324,7 @@ def test_one_stale_item_rolls_the_whole_signing_back(app, people, chains):
     decide(people, meeting, i2, "agree")
     council.sign(a(people["secretary"]), meeting.id)
     # the second case changes while it waits: its parallel branch is completed
-    tasks.complete(a(people["sector"]), open_task(lst, "sector_note").id, {})
+    commands.complete(a(people["sector"]), open_task(lst, "sector_note").id, {})
     db.session.refresh(q)
     q_version, audit_count = q.lock_version, db.session.query(AuditEvent).count()
     with pytest.raises(Conflict) as info:
@@ -354,7 +357,7 @@ def test_a_task_closed_outside_the_meeting_blocks_signing(app, people, chains):
     decide(people, meeting, i2, "agree")
     council.sign(a(people["secretary"]), meeting.id)
     admin = a(user("admin_1", ["admin"]))
-    admin_corrections.terminate_instance(admin, q.id, "Дело прекращено по заявлению ПОО")  # closed outside
+    corrections.terminate_instance(admin, q.id, "Дело прекращено по заявлению ПОО")  # closed outside
     with pytest.raises(Conflict) as info:
         council.sign(a(people["chair"]), meeting.id)
     assert info.value.fields["item"] == i1.id and "no longer open" in info.value.message
@@ -704,7 +707,7 @@ def test_a_free_agenda_question_is_decided_by_votes_and_signed(app, client, peop
     task = db.session.get(HumanTask, item.task_id)
     assert task.collegial_body == CC and task.process_id == "council_question"
     with pytest.raises(Forbidden, match="only through a signed protocol"):  # like every collegial task
-        tasks.complete(sec, task.id, {"decision": "adopt"})
+        commands.complete(sec, task.id, {"decision": "adopt"})
     mats = council.materials(task, item.draft_decision)
     assert mats["data"]["rapporteur"] == "Фёдорова Н. О., Координатор"
     assert mats["draft_decision"] == "Одобрить приоритетные направления согласно приложению"
@@ -785,8 +788,8 @@ def test_an_instruction_becomes_an_inbox_task_goes_overdue_is_flagged_reported_a
     assert council.counts_by_status(CC, today=date(2026, 12, 16))["overdue"] == 1
     # the executor reports; the secretary returns the report once, then accepts it: the instruction is done
     with pytest.raises(Invalid):
-        tasks.complete(a(people["outsider"]), task.id, {"report": ""})
-    tasks.complete(a(people["outsider"]), task.id, {"report": "Проект распоряжения подготовлен"})
+        commands.complete(a(people["outsider"]), task.id, {"report": ""})
+    commands.complete(a(people["outsider"]), task.id, {"report": "Проект распоряжения подготовлен"})
     db.session.expire_all()
     assert council.instruction_rows(CC)[0]["status"] == "reported"
     assert council.counts_by_status(CC) | {"total": 0} == {
@@ -798,12 +801,12 @@ def test_an_instruction_becomes_an_inbox_task_goes_overdue_is_flagged_reported_a
     }
     accept = open_task(task.instance, "accept")
     with pytest.raises(NotFound):  # not the executor's to accept: it is not even visible to them
-        tasks.complete(a(people["outsider"]), accept.id, {"decision": "accept"})
-    tasks.complete(a(people["secretary"]), accept.id, {"decision": "return", "comment": "Приложите проект"})
+        commands.complete(a(people["outsider"]), accept.id, {"decision": "accept"})
+    commands.complete(a(people["secretary"]), accept.id, {"decision": "return", "comment": "Приложите проект"})
     again = open_task(task.instance, "report")
     assert again.assignee_id == people["outsider"].id and council.instruction_rows(CC)[0]["status"] == "open"
-    tasks.complete(a(people["outsider"]), again.id, {"report": "Проект распоряжения приложен"})
-    tasks.complete(a(people["secretary"]), open_task(task.instance, "accept").id, {"decision": "accept"})
+    commands.complete(a(people["outsider"]), again.id, {"report": "Проект распоряжения приложен"})
+    commands.complete(a(people["secretary"]), open_task(task.instance, "accept").id, {"decision": "accept"})
     db.session.expire_all()
     done = council.instruction_rows(CC, status="done")
     assert [(r["text"], r["report"]) for r in done] == [

@@ -13,8 +13,8 @@ from test_council import CC, NOW, chains, open_task, people, start, token_for  #
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import CollegialBody, Deputy, HumanTask, Meeting, Protocol
-from workflow_app.services import tasks
 from workflow_app.services.errors import Forbidden
+from workflow_app.services.tasks import commands
 
 FROZEN_AT = NOW
 pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
@@ -164,7 +164,7 @@ def test_one_persons_form_never_decides_a_collegial_task_web_api_deputy_or_group
     db.session.commit()
     for person in (people["secretary"], people["sector"], both):
         with pytest.raises(Forbidden, match="only through a signed protocol"):
-            tasks.complete(actor(person), task.id, {"decision": "approve"})
+            commands.complete(actor(person), task.id, {"decision": "approve"})
     r = app.test_client().post(
         f"/api/v1/tasks/{task.id}/complete",
         json={"data": {"decision": "approve"}},

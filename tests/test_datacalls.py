@@ -16,10 +16,11 @@ from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, Notification, User
-from workflow_app.services import demo, deployment, scheduler
+from workflow_app.services import demo, scheduler
 from workflow_app.services.audit import trail
 from workflow_app.services.people import accounts
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime(2027, 9, 6, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk, a working Monday

@@ -19,8 +19,9 @@ from test_chains import ROOT, Api, kcp_lines, questionnaire, staffing_plan
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, DataCall, Notification, ProcessInstance, User
-from workflow_app.services import demo, deployment, scheduler
+from workflow_app.services import demo, scheduler
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
 
 APRIL = datetime(2027, 4, 5, 3, 0, tzinfo=UTC)
 MAY_1 = datetime(2027, 5, 1, 2, 0, tzinfo=UTC)  # 09:00 in Tomsk: the cycle's moment

@@ -14,10 +14,11 @@ from schemathesis import checks as st_checks
 
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, ProcessInstance, ProcessModel
-from workflow_app.services import demo, deployment
+from workflow_app.services import demo
 from workflow_app.services.errors import Forbidden, Invalid
 from workflow_app.services.people import accounts
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
 
 EXAMPLES = int(os.environ.get("SOGLASIE_HOSTILE_EXAMPLES", "6"))
 CHECKS = [st_checks.not_a_server_error, st_checks.response_schema_conformance, st_checks.content_type_conformance]
@@ -404,11 +405,11 @@ def test_bpmn_in_another_encoding_with_its_declaration_deploys(app, client, enco
     assert model.bpmn_xml.startswith("<?xml") and "\x00" not in model.bpmn_xml
     assert 'name="Mod\u00e8le encod\u00e9"' in model.bpmn_xml
     # the stored text is a model the engine runs
-    from workflow_app.services import instances
+    from workflow_app.services.cases import advance
     from workflow_app.services.uow import UnitOfWork
 
     with UnitOfWork(SYSTEM) as uow:
-        inst = instances.start_instance(uow, SYSTEM, "encoded", {})
+        inst = advance.start_instance(uow, SYSTEM, "encoded", {})
         uow.commit()
     assert inst.status == "completed"
 
@@ -424,7 +425,7 @@ def test_an_expression_over_its_bounds_at_run_time_fails_that_step_clearly(app):
     """Sizes the diagram does not show (a count from a script) are bounded when the script runs: the start
     is refused with the reason, and nothing of the instance is written."""
     from workflow_app.models import ProcessInstance
-    from workflow_app.services import instances
+    from workflow_app.services.cases import advance
     from workflow_app.services.errors import Conflict
     from workflow_app.services.uow import UnitOfWork
 
@@ -437,15 +438,15 @@ def test_an_expression_over_its_bounds_at_run_time_fails_that_step_clearly(app):
     db.session.commit()
     for process_id, reason in (("steps", "more than 250 000 steps"), ("size", "larger than 1 000 000")):
         with pytest.raises(Conflict) as refused, UnitOfWork(SYSTEM) as uow:
-            instances.start_instance(uow, SYSTEM, process_id, {})
+            advance.start_instance(uow, SYSTEM, process_id, {})
             uow.commit()
         assert reason in refused.value.message, refused.value.message
         db.session.rollback()
     assert db.session.query(ProcessInstance).count() == 0
     with UnitOfWork(SYSTEM) as uow:
-        inst = instances.start_instance(uow, SYSTEM, "fine", {})
+        inst = advance.start_instance(uow, SYSTEM, "fine", {})
         uow.commit()
-    assert inst.status == "completed" and instances.instance_data(inst)["total"] == 10_000
+    assert inst.status == "completed" and advance.instance_data(inst)["total"] == 10_000
 
 
 HOSTILE_START_DATA = {

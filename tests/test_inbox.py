@@ -14,8 +14,10 @@ from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, Notification, Organisation, User
 from workflow_app.roles import ROLES
-from workflow_app.services import inbox, notifications, processes, tasks
+from workflow_app.services import notifications
+from workflow_app.services.cases import reads
 from workflow_app.services.errors import Forbidden, Invalid, NotFound
+from workflow_app.services.tasks import commands, inbox
 
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 
@@ -29,7 +31,7 @@ def people(app, deployed):
 
 
 def start(person, key):
-    instance, open_tasks = processes.start_process(actor(person), "example_approval", {"title": key}, key)
+    instance, open_tasks = reads.start_process(actor(person), "example_approval", {"title": key}, key)
     return instance, open_tasks[0]
 
 
@@ -49,7 +51,7 @@ def test_views_filters_and_paging(app, people):
     assert ids(inbox.list_tasks(a1, "group")) == [t1.id, t2.id]
     assert ids(inbox.list_tasks(actor(o2), "group")) == [t3.id]
     assert ids(inbox.list_tasks(a1, "mine")) == []
-    tasks.claim(a1, t2.id)
+    commands.claim(a1, t2.id)
     assert ids(inbox.list_tasks(a1, "mine")) == [t2.id]
     assert ids(inbox.list_tasks(a1, "group")) == [t1.id]
     assert ids(inbox.list_tasks(a1, "all")) == [t1.id, t2.id]
@@ -117,9 +119,9 @@ def test_a_commands_reads_of_its_instances_tasks_are_instance_led(app, people):
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
         _, submit = start(people["officer1"], "A-1")
-        tasks.complete(actor(people["officer1"]), submit.id, REQUEST)
+        commands.complete(actor(people["officer1"]), submit.id, REQUEST)
         review = inbox.list_tasks(actor(people["dpo"]), "group", inbox.TaskFilters(business_key="A-1")).items[0]
-        tasks.complete(actor(people["dpo"]), review.id, {"decision": "reject", "comment": "Не обосновано"})
+        commands.complete(actor(people["dpo"]), review.id, {"decision": "reject", "comment": "Не обосновано"})
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     assert any("human_task.task_def IN" in statement for statement, _ in ran)  # the four-eyes check ran
@@ -149,11 +151,11 @@ def test_assign_is_for_heads_and_admins_only(app, people):
     director = user("college_director_1", ["college_director"], org("college1"))
     _, t = start(people["officer1"], "A-1")
     with pytest.raises(Forbidden):
-        tasks.assign(actor(people["officer1"]), t.id, "dpo_officer_2")
+        commands.assign(actor(people["officer1"]), t.id, "dpo_officer_2")
     with pytest.raises(NotFound):
-        tasks.assign(actor(people["dpo"]), t.id, "college_officer_1")
-    assert tasks.assign(actor(director), t.id, "dpo_officer_2").assignee_id == people["dpo2"].id
-    assert tasks.assign(actor(people["admin"]), t.id, "college_officer_1").assignee_id == people["officer1"].id
+        commands.assign(actor(people["dpo"]), t.id, "college_officer_1")
+    assert commands.assign(actor(director), t.id, "dpo_officer_2").assignee_id == people["dpo2"].id
+    assert commands.assign(actor(people["admin"]), t.id, "college_officer_1").assignee_id == people["officer1"].id
     assert [u.username for u in inbox.candidates(actor(director), t.id)] == sorted(
         ["college_officer_1", "dpo_officer_2"],
         key=lambda n: db.session.execute(select(User.display_name).where(User.username == n)).scalar_one(),

@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, ProcessInstance, ProcessModel
-from workflow_app.services import deployment, instances, tasks
 from workflow_app.services.audit import trail
+from workflow_app.services.cases import advance
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow_app.services.people.actors import SCHEDULER, SYSTEM
+from workflow_app.services.process_models import deployment
+from workflow_app.services.tasks import commands
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (confte
 
 def start(person, key="BK-1"):
     with UnitOfWork(actor(person)) as uow:
-        inst = instances.start_instance(uow, actor(person), "example_approval", {"title": "t"}, business_key=key)
+        inst = advance.start_instance(uow, actor(person), "example_approval", {"title": "t"}, business_key=key)
         uow.commit()
     return inst
 
@@ -55,7 +57,7 @@ def test_deploy_versions_by_content_and_keeps_running_instances_on_theirs(app, p
     assert (second.version, second.created) == (2, True)
     assert inst.model.version == 1
     task = open_task(inst, "submit_request")
-    tasks.complete(actor(people["officer1"]), task.id, REQUEST)
+    commands.complete(actor(people["officer1"]), task.id, REQUEST)
     assert open_task(inst, "review_request").instance.model.version == 1
     assert start(people["officer2"], "BK-2").model.version == 2
     assert [e.payload["version"] for e in db.session.query(AuditEvent).filter_by(kind="model_deployed")] == [1, 2]
@@ -100,28 +102,28 @@ def test_full_run_through_the_service_layer(app, deployed, people):
     assert submit.org_scope_id == officer.organisation_id and submit.form_key == "example_request"
     assert submit.due_at == datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # 5 working days; 9 March is a day off
     with pytest.raises(Invalid) as info:
-        tasks.complete(actor(officer), submit.id, {"title": "x", "amount": -1})
+        commands.complete(actor(officer), submit.id, {"title": "x", "amount": -1})
     assert set(info.value.fields) >= {"title", "amount", "justification"}
     with pytest.raises(NotFound):
-        tasks.complete(actor(people["officer2"]), submit.id, REQUEST)  # another college never sees it
-    tasks.complete(actor(officer), submit.id, REQUEST)
+        commands.complete(actor(people["officer2"]), submit.id, REQUEST)  # another college never sees it
+    commands.complete(actor(officer), submit.id, REQUEST)
     review = open_task(inst, "review_request")
     with pytest.raises(NotFound):
-        tasks.complete(actor(officer), review.id, {"decision": "approve"})
-    tasks.complete(actor(dpo), review.id, {"decision": "return", "comment": "Уточните обоснование"})
+        commands.complete(actor(officer), review.id, {"decision": "approve"})
+    commands.complete(actor(dpo), review.id, {"decision": "return", "comment": "Уточните обоснование"})
     resubmit = open_task(inst, "submit_request")
     assert resubmit.id != submit.id
-    tasks.complete(actor(officer), resubmit.id, {**REQUEST, "amount": 30})
-    tasks.complete(actor(dpo), open_task(inst, "review_request").id, {"decision": "approve"})
+    commands.complete(actor(officer), resubmit.id, {**REQUEST, "amount": 30})
+    commands.complete(actor(dpo), open_task(inst, "review_request").id, {"decision": "approve"})
     db.session.refresh(inst)
     assert inst.waiting_messages == ["council_decision"]
     with pytest.raises(Forbidden), UnitOfWork(actor(dpo)) as uow:
-        instances.deliver_message(uow, actor(dpo), inst.id, "council_decision", {"approved": True})
+        advance.deliver_message(uow, actor(dpo), inst.id, "council_decision", {"approved": True})
     with pytest.raises(Conflict) as refused, UnitOfWork(SYSTEM) as uow:  # a 409 naming the message, not a 500
-        instances.deliver_message(uow, SYSTEM, inst.id, "no_such_message", {})
+        advance.deliver_message(uow, SYSTEM, inst.id, "no_such_message", {})
     assert "no_such_message" in refused.value.message
     with UnitOfWork(SYSTEM) as uow:
-        instances.deliver_message(uow, SYSTEM, inst.id, "council_decision", {"approved": True})
+        advance.deliver_message(uow, SYSTEM, inst.id, "council_decision", {"approved": True})
         uow.commit()
     db.session.refresh(inst)
     assert inst.status == "completed" and inst.completed_at is not None
@@ -137,16 +139,16 @@ def test_full_run_through_the_service_layer(app, deployed, people):
 def test_four_eyes_refuses_the_preparer(app, deployed, people):
     both = people["dpo2"]  # a college officer who is also a department officer
     inst = start(both)
-    tasks.complete(actor(both), open_task(inst, "submit_request").id, REQUEST)
+    commands.complete(actor(both), open_task(inst, "submit_request").id, REQUEST)
     review = open_task(inst, "review_request")
     with pytest.raises(Forbidden, match="four-eyes"):
-        tasks.complete(actor(both), review.id, {"decision": "approve"})
-    tasks.complete(actor(people["dpo"]), review.id, {"decision": "approve"})
+        commands.complete(actor(both), review.id, {"decision": "approve"})
+    commands.complete(actor(people["dpo"]), review.id, {"decision": "approve"})
 
 
 def test_state_survives_a_new_app_instance(app, deployed, people, database_url):
     inst = start(people["officer1"])
-    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    commands.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     inst_id = inst.id
     from conftest import _make_app
 
@@ -154,12 +156,12 @@ def test_state_survives_a_new_app_instance(app, deployed, people, database_url):
     with other.app_context():
         from workflow_app.models import User
 
-        instances.ENGINE._models.clear()  # as if a fresh process: no cached specs
+        advance.ENGINE._models.clear()  # as if a fresh process: no cached specs
         dpo = db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one()
         review = db.session.execute(
             select(HumanTask).where(HumanTask.instance_id == inst_id, HumanTask.status == "open")
         ).scalar_one()
-        tasks.complete(actor(dpo), review.id, {"decision": "reject", "comment": "Не обосновано"})
+        commands.complete(actor(dpo), review.id, {"decision": "reject", "comment": "Не обосновано"})
         assert db.session.get(ProcessInstance, inst_id).status == "completed"
         db.session.remove()
 
@@ -167,15 +169,15 @@ def test_state_survives_a_new_app_instance(app, deployed, people, database_url):
 @pytest.mark.postgres_too
 def test_timer_escalation_with_the_injected_clock(app, deployed, people):
     inst = start(people["officer1"])
-    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    commands.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     db.session.refresh(inst)
     assert inst.next_timer_at == datetime(2026, 3, 5, 11, 0, tzinfo=UTC)
     clock.set_clock(datetime(2026, 3, 5, 10, 0, tzinfo=UTC))
-    assert instances.due_timer_instance_ids(clock.now()) == []
+    assert advance.due_timer_instance_ids(clock.now()) == []
     clock.set_clock(datetime(2026, 3, 5, 11, 0, 1, tzinfo=UTC))
-    assert instances.due_timer_instance_ids(clock.now()) == [inst.id]
+    assert advance.due_timer_instance_ids(clock.now()) == [inst.id]
     with UnitOfWork(SCHEDULER) as uow:
-        instances.fire_timers(uow, inst)
+        advance.fire_timers(uow, inst)
         uow.commit()
     assert (
         db.session.query(HumanTask).filter_by(instance_id=inst.id, task_def="review_request").one().status
@@ -187,17 +189,17 @@ def test_timer_escalation_with_the_injected_clock(app, deployed, people):
     assert event.actor_name == "scheduler" and event.payload["element"] == "review_late"
     db.session.refresh(inst)
     assert inst.next_timer_at is None
-    tasks.complete(actor(people["head"]), escalated.id, {"decision": "approve"})
+    commands.complete(actor(people["head"]), escalated.id, {"decision": "approve"})
 
 
 def test_engine_error_leaves_the_stored_state_untouched(app, deployed, people):
     inst = start(people["officer1"])
-    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
-    tasks.complete(actor(people["dpo"]), open_task(inst, "review_request").id, {"decision": "approve"})
+    commands.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    commands.complete(actor(people["dpo"]), open_task(inst, "review_request").id, {"decision": "approve"})
     db.session.refresh(inst)
     before = (inst.state, inst.lock_version, db.session.query(func.count(AuditEvent.seq)).scalar())
     with pytest.raises(Conflict, match="could not continue"), UnitOfWork(SYSTEM) as uow:
-        instances.deliver_message(uow, SYSTEM, inst.id, "council_decision", {"unexpected": 1})
+        advance.deliver_message(uow, SYSTEM, inst.id, "council_decision", {"unexpected": 1})
         uow.commit()
     db.session.expire_all()
     inst = db.session.get(ProcessInstance, inst.id)
@@ -208,7 +210,7 @@ def test_engine_error_leaves_the_stored_state_untouched(app, deployed, people):
 @pytest.mark.postgres_too
 def test_two_concurrent_completions_exactly_one_wins(app, deployed, people):
     inst = start(people["officer1"])
-    tasks.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
+    commands.complete(actor(people["officer1"]), open_task(inst, "submit_request").id, REQUEST)
     review_id = open_task(inst, "review_request").id
     dpo_id, head_id = people["dpo"].id, people["dpo2"].id
     db.session.commit()
@@ -221,7 +223,7 @@ def test_two_concurrent_completions_exactly_one_wins(app, deployed, people):
             who = actor(db.session.get(User, user_id))
             barrier.wait()
             try:
-                tasks.complete(who, review_id, {"decision": decision, "comment": "параллельно"})
+                commands.complete(who, review_id, {"decision": decision, "comment": "параллельно"})
                 results.append("ok")
             except Conflict:
                 results.append("conflict")

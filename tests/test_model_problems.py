@@ -7,10 +7,10 @@ import pytest
 from factories import example_people
 from test_web import login, text, token
 
-from workflow_app.services import deployment
 from workflow_app.services.errors import Invalid
 from workflow_app.services.people import accounts
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (ROOT / "bpmn" / "examples" / "example_approval.bpmn").read_bytes()

@@ -22,8 +22,10 @@ from workflow_app.models import (
     RoadmapItem,
     User,
 )
-from workflow_app.services import council, datacalls, demo, deployment, roadmap, scheduler, tasks
+from workflow_app.services import council, datacalls, demo, roadmap, scheduler
 from workflow_app.services.people.actors import SYSTEM, actor_for
+from workflow_app.services.process_models import deployment
+from workflow_app.services.tasks import commands
 
 ROOT_BPMN = "bpmn"
 JUNE = datetime(2027, 6, 1, 3, 0, tzinfo=UTC)  # Tuesday 1 June 2027, 10:00 in Tomsk
@@ -106,7 +108,7 @@ def test_a_june_monitoring_cycle_runs_to_a_council_decision_that_corrects_an_ite
         assert row["executor"] == "Департамент профессионального образования Томской области"
         assert row["status"] == "Выполняется" and row["proposal"] == "Перенести срок на апрель – май"
         assert next(r for r in rows if r["number"] == "13.3")["status"] == "отчёт не представлен"
-        tasks.complete(
+        commands.complete(
             who("coordinator"),
             prepare.id,
             {
@@ -166,10 +168,10 @@ def test_a_june_monitoring_cycle_runs_to_a_council_decision_that_corrects_an_ite
 
 
 def instances_data(instance):
-    from workflow_app.services import instances
+    from workflow_app.services.cases import advance
 
     db.session.refresh(instance)
-    return instances.instance_data(instance)
+    return advance.instance_data(instance)
 
 
 def _recipients(call):

@@ -20,10 +20,11 @@ from test_chains import ROOT, Api
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import DataCall, Organisation, ProcessInstance
-from workflow_app.services import demo, deployment, scheduler
+from workflow_app.services import demo, scheduler
 from workflow_app.services.datacalls import rating
 from workflow_app.services.errors import Invalid
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
 
 AUGUST_1 = datetime(2027, 8, 1, 2, 0, tzinfo=UTC)  # 09:00 in Tomsk: the cycle's moment (a Sunday)
 

@@ -9,10 +9,11 @@ from factories import example_people
 
 from workflow_app.diagram import render_svg, render_svgs
 from workflow_app.engine.parsing import check_bpmn
-from workflow_app.services import deployment, instances
 from workflow_app.services.audit import queries
+from workflow_app.services.cases import advance
 from workflow_app.services.errors import Invalid
 from workflow_app.services.people.actors import SYSTEM, actor_for
+from workflow_app.services.process_models import deployment
 from workflow_app.services.uow import UnitOfWork
 
 HERE = Path(__file__).resolve().parent
@@ -70,7 +71,7 @@ def test_the_history_page_draws_every_sub_process_plane(app, people):
     data = (HERE / "data" / "models" / "collapsed_subprocess.bpmn").read_bytes()
     deployment.deploy_bytes(SYSTEM, data, "collapsed_subprocess.bpmn")
     with UnitOfWork(actor_for(people["officer1"])) as uow:
-        inst = instances.start_instance(uow, actor_for(people["officer1"]), "collapsed", {}, business_key="S-1")
+        inst = advance.start_instance(uow, actor_for(people["officer1"]), "collapsed", {}, business_key="S-1")
         uow.commit()
     html = queries.instance_diagram(actor_for(people["officer1"]), inst.id)
     assert html.count("<svg") == 2 and 'id="el-inner_task"' in html and 'id="el-outer_sub"' in html

@@ -17,9 +17,12 @@ from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, ProcessInstance, SchedulerNode
-from workflow_app.services import deployment, instances, scheduler, tasks
+from workflow_app.services import scheduler
 from workflow_app.services.audit import trail
+from workflow_app.services.cases import advance
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.process_models import deployment
+from workflow_app.services.tasks import commands
 from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +38,7 @@ def tomsk(*args) -> datetime:
 @pytest.fixture(autouse=True)
 def fresh_engine_cache():
     # the engine caches parsed models by model id; every test has a fresh database where ids restart
-    instances.ENGINE._models.clear()
+    advance.ENGINE._models.clear()
 
 
 FROZEN_AT = tomsk(2027, 1, 1, 0, 0)
@@ -197,7 +200,7 @@ def test_a_year_of_cycles_starts_each_exactly_once(app):
     assert len(rows) == len(expected) == 15
     kcp = next(r for r in rows if r.business_key == "КЦП-2027")
     assert (kcp.cycle_key, kcp.title, kcp.initiator_id) == ("2027", "Кампания КЦП 2027", None)
-    assert instances.instance_data(kcp)["year"] == 2027
+    assert advance.instance_data(kcp)["year"] == 2027
     started = events("cycle_started")
     assert len(started) == 15 and {e.actor_name for e in started} == {"scheduler"}
     assert trail.verify(db.session).ok
@@ -232,12 +235,12 @@ def test_escalation_fires_after_three_working_days_across_the_may_holidays(app, 
     thursday = tomsk(2026, 4, 30, 10, 0)  # 1-3 May and 9-11 May 2026 are days off
     clock.set_clock(thursday)
     with UnitOfWork(actor(people["officer1"])) as uow:
-        inst = instances.start_instance(
+        inst = advance.start_instance(
             uow, actor(people["officer1"]), "example_approval", {"title": "t"}, business_key="BK-1"
         )
         uow.commit()
     submit = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst.id)).scalar_one()
-    tasks.complete(
+    commands.complete(
         actor(people["officer1"]),
         submit.id,
         {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"},
@@ -267,10 +270,10 @@ def test_timer_due_while_down_fires_once_with_its_lateness(app, deployed):
     people = example_people()
     clock.set_clock(tomsk(2026, 3, 2, 10, 0))
     with UnitOfWork(actor(people["officer1"])) as uow:
-        inst = instances.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": "t"})
+        inst = advance.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": "t"})
         uow.commit()
     submit = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst.id)).scalar_one()
-    tasks.complete(
+    commands.complete(
         actor(people["officer1"]),
         submit.id,
         {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"},
@@ -388,10 +391,10 @@ def test_two_tick_processes_racing_on_postgres_start_one_instance_and_fire_each_
     ids = []
     for n in range(16):
         with UnitOfWork(actor(people["officer1"])) as uow:
-            inst = instances.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": f"t{n}"})
+            inst = advance.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": f"t{n}"})
             uow.commit()
         submit = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst.id)).scalar_one()
-        tasks.complete(
+        commands.complete(
             actor(people["officer1"]),
             submit.id,
             {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"},
@@ -468,7 +471,7 @@ def test_in_process_loop_is_woken_by_a_new_timer_and_fires_it_on_time(app):
     try:
         time.sleep(0.3)
         with UnitOfWork(SYSTEM) as uow:
-            inst = instances.start_instance(uow, SYSTEM, "sched_short_timer", {})
+            inst = advance.start_instance(uow, SYSTEM, "sched_short_timer", {})
             uow.commit()
         assert inst.next_timer_at is not None
         assert _wait_completed(inst.id, 10), "the PT2S timer did not fire within 10 s"
@@ -486,7 +489,7 @@ def test_flask_scheduler_run_fires_a_timer_on_time_and_stops_cleanly(app, databa
     pause_defaults()
     fire_at = clock.now() + timedelta(seconds=10)  # the process starts in 2-3 s; it finds the timer in the database
     with UnitOfWork(SYSTEM) as uow:
-        inst = instances.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": fire_at.isoformat()})
+        inst = advance.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": fire_at.isoformat()})
         uow.commit()
     assert inst.next_timer_at == fire_at
     db.session.remove()
@@ -533,7 +536,7 @@ def test_a_timer_created_by_another_process_wakes_the_scheduler_through_notify(a
             time.sleep(0.1)
         time.sleep(0.5)
         with UnitOfWork(SYSTEM) as uow:  # this process plays the web worker
-            inst = instances.start_instance(uow, SYSTEM, "sched_short_timer", {})
+            inst = advance.start_instance(uow, SYSTEM, "sched_short_timer", {})
             uow.commit()
         woken = _wait_completed(inst.id, 10)
     finally:
@@ -553,7 +556,7 @@ def test_run_all_serves_the_web_app_and_runs_the_scheduler_in_one_process(app, d
     pause_defaults()
     fire_at = clock.now() + timedelta(seconds=10)
     with UnitOfWork(SYSTEM) as uow:
-        inst = instances.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": fire_at.isoformat()})
+        inst = advance.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": fire_at.isoformat()})
         uow.commit()
     inst_id = inst.id
     from workflow_app.services.people import accounts
@@ -607,7 +610,7 @@ def test_two_scheduler_processes_on_postgres_split_the_timers_and_fire_each_once
     first = clock.now() + timedelta(seconds=10)
     with UnitOfWork(SYSTEM) as uow:
         ids = [
-            instances.start_instance(
+            advance.start_instance(
                 uow, SYSTEM, "sched_timer_at", {"fire_at": (first + timedelta(milliseconds=50 * n)).isoformat()}
             ).id
             for n in range(40)
@@ -658,10 +661,10 @@ def test_a_cycle_that_cannot_start_stops_neither_the_others_nor_the_timers(app, 
     define("good", "0 9 1 4 *", "{year}")
     clock.set_clock(tomsk(2027, 3, 29, 10, 0))
     with UnitOfWork(actor(people["officer1"])) as uow:
-        inst = instances.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": "t"})
+        inst = advance.start_instance(uow, actor(people["officer1"]), "example_approval", {"title": "t"})
         uow.commit()
     submit = db.session.execute(select(HumanTask).where(HumanTask.instance_id == inst.id)).scalar_one()
-    tasks.complete(
+    commands.complete(
         actor(people["officer1"]),
         submit.id,
         {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"},

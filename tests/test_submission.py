@@ -1,10 +1,10 @@
 """A task's submission writes only its own form's fields, whatever face it comes through: read-only and
-computed fields come from the server, a field the form does not have is refused (services/tasks.py)."""
+computed fields come from the server, a field the form does not have is refused (services/tasks/commands.py)."""
 
 import pytest
 from test_chains import MONDAY, api, instance, kcp_request, open_kcp_campaign  # noqa: F401  (fixtures)
 
-from workflow_app.services import instances
+from workflow_app.services.cases import advance
 
 FROZEN_AT = MONDAY
 pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
@@ -25,7 +25,7 @@ def test_the_api_cannot_change_a_read_only_or_computed_field(api):
     forged["total_delta"] = 1000  # computed
     forged["lines"][0]["delta"] = 1000  # computed, inside a row
     api.complete("college_officer_1", task["id"], forged)
-    data = instances.instance_data(instance(KEY))
+    data = advance.instance_data(instance(KEY))
     assert data["year"] == 2027
     assert data["total_delta"] == 25
     assert data["lines"][0]["delta"] == 25
@@ -39,4 +39,4 @@ def test_the_api_cannot_write_a_field_of_another_form(api):
     rows["lines"][0]["approved"] = True
     answer = api.complete("college_officer_1", task["id"], rows, expect=422)
     assert "lines/0/approved" in answer["error"]["fields"], answer
-    assert "approved_kcp" not in instances.instance_data(instance(KEY))
+    assert "approved_kcp" not in advance.instance_data(instance(KEY))

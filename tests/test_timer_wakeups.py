@@ -46,14 +46,14 @@ def test_a_command_rolled_back_wakes_nobody(app, loop):
 
 
 def test_the_services_reach_the_scheduler_only_through_the_wake_up_module():
-    """instances no longer imports the scheduler (the cycle is gone); the wake-up module is a leaf."""
+    """cases.advance does not import the scheduler (the cycle is gone); the wake-up module is a leaf."""
     import ast
     from pathlib import Path
 
     services = Path(timer_wakeups.__file__).parent
     imported = {
         alias.name
-        for node in ast.walk(ast.parse((services / "instances.py").read_text(encoding="utf-8")))
+        for node in ast.walk(ast.parse((services / "cases" / "advance.py").read_text(encoding="utf-8")))
         if isinstance(node, ast.ImportFrom)
         for alias in node.names
     }

@@ -91,8 +91,8 @@ def test_every_recorded_audit_kind_has_a_label():
 
 
 def test_a_second_start_of_a_yearly_cycle_is_refused_in_russian(app, client):
-    from workflow_app.services import deployment
     from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
 
     deployment.deploy_path(SYSTEM, PACKAGE.parent / "bpmn")
 

@@ -349,8 +349,8 @@ def test_investment_aggregates_only_when_enough_projects_contribute(client):
     import json
 
     from workflow_app.services import publication
+    from workflow_app.services.cases.operations import OperationContext
     from workflow_app.services.chains.investment import publish_investment
-    from workflow_app.services.operations import OperationContext
     from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.uow import UnitOfWork
 

@@ -27,7 +27,7 @@ from test_chains import (  # noqa: F401  (fixtures)
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, ProcessInstance, UserSession
-from workflow_app.services import instances
+from workflow_app.services.cases import advance
 
 FROZEN_AT = MONDAY
 pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
@@ -141,7 +141,7 @@ def test_the_web_start_page_shows_the_start_form_and_reads_only_its_fields(api, 
     forged = {"process_id": "kcp_campaign", "year": "2027", "draft_decision": "Утвердить", "signatory": "Я"}
     started = web_post(client, "/start", forged, "/start?process=kcp_campaign")
     assert started.status_code == 302, started.get_data(as_text=True)
-    data = instances.instance_data(instance("КЦП-2027"))
+    data = advance.instance_data(instance("КЦП-2027"))
     assert data["year"] == 2027 and "draft_decision" not in data
     assert data["signatory"] != "Я"  # the chain's configuration, not the client's
 
@@ -159,7 +159,7 @@ def test_the_web_form_cannot_change_a_read_only_or_computed_field(api, client):
     forged = html_fields(kcp_request()) | {"year": "1999", "total_delta": "1000", "lines-0-delta": "1000"}
     r = web_post(client, f"/tasks/{task['id']}/complete", {**forged, "lock_version": lock}, f"/tasks/{task['id']}")
     assert r.status_code == 302, r.get_data(as_text=True)
-    data = instances.instance_data(instance("КЦП-2027/ТПТ"))
+    data = advance.instance_data(instance("КЦП-2027/ТПТ"))
     assert data["year"] == 2027 and data["total_delta"] == 25 and data["lines"][0]["delta"] == 25
 
 
@@ -205,7 +205,7 @@ def test_an_investor_cannot_submit_another_companys_name_and_inn(api, client):
     key = case["business_key"]
     other = questionnaire() | {"investor_name": "АО «Томлесдрев-Инвест»", "investor_inn": "7017987652"}
     api.do("investor_1", key, "questionnaire", other)
-    data = instances.instance_data(instance(key))
+    data = advance.instance_data(instance(key))
     assert data["investor_name"] == "ООО «Сибирский химический комбинат — Новые материалы»"
     assert data["investor_inn"] == "7017123451"  # from the registry record of SIBHIM
 
@@ -221,7 +221,7 @@ def test_the_investor_of_a_case_is_a_choice_from_the_registry_and_outsiders_see_
     assert "investor_org_code" in answer["error"]["fields"]
     started = api.start("di_officer", "investor_case", {"investor_org_code": "TOMLES"})
     assert started["business_key"] == "ИП/ТЛД/1"
-    assert instances.instance_data(instance("ИП/ТЛД/1"))["investor_inn"] == "7017987652"
+    assert advance.instance_data(instance("ИП/ТЛД/1"))["investor_inn"] == "7017987652"
     web_login(client, "di_officer")
     page = client.get("/start?process=investor_case").get_data(as_text=True)
     assert re.search(r'<select[^>]*id="f-investor_org_code"', page) and "Томлесдрев" in page

@@ -9,9 +9,10 @@ from sqlalchemy import event, inspect, select, text, update
 
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, TaskComment
-from workflow_app.services import processes, tasks
+from workflow_app.services.cases import reads
 from workflow_app.services.errors import Conflict
 from workflow_app.services.people.access import require_task_visible
+from workflow_app.services.tasks import commands
 
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 
@@ -38,7 +39,7 @@ def statements():
 def _started(officer, key):
     """A new example instance at its submit step, then the session let go (the test reads afresh):
     (instance id, submit task id, the instance's lock_version)."""
-    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, key)
+    instance, [submit] = reads.start_process(officer, "example_approval", {"title": "t"}, key)
     ids = instance.id, submit.id, instance.lock_version
     db.session.remove()
     return ids
@@ -53,7 +54,7 @@ def _other_connection_sets(task_id, **values):
 def test_a_command_reads_rows_changed_since_the_requests_first_read(app, people):
     officer = actor(people["officer1"])
     other_id = people["dpo2"].id  # also a college officer of college 1
-    _instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-1")
+    _instance, [submit] = reads.start_process(officer, "example_approval", {"title": "t"}, "UOW-1")
     task_id = submit.id
     with app.test_request_context("/api/v1/tasks", method="POST"):
         db.session.remove()
@@ -61,7 +62,7 @@ def test_a_command_reads_rows_changed_since_the_requests_first_read(app, people)
         assert seen.assignee_id is None
         _other_connection_sets(task_id, assignee_id=other_id)  # ...someone else claims it meanwhile...
         with pytest.raises(Conflict, match="assigned to someone else"):
-            tasks.complete(officer, task_id, REQUEST)  # ...and the command sees that, not its stale copy
+            commands.complete(officer, task_id, REQUEST)  # ...and the command sees that, not its stale copy
     db.session.remove()
     assert db.session.get(HumanTask, task_id).status == "open"
 
@@ -69,7 +70,7 @@ def test_a_command_reads_rows_changed_since_the_requests_first_read(app, people)
 @pytest.mark.postgres_too
 def test_a_write_outside_a_command_is_never_committed_by_the_next_command(app, people):
     officer = actor(people["officer1"])
-    instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, "UOW-2")
+    instance, [submit] = reads.start_process(officer, "example_approval", {"title": "t"}, "UOW-2")
     task_id, instance_id, author_id = submit.id, instance.id, people["officer1"].id
     with app.test_request_context("/api/v1/tasks", method="POST"):
         db.session.remove()
@@ -80,7 +81,7 @@ def test_a_write_outside_a_command_is_never_committed_by_the_next_command(app, p
         stray = TaskComment(task_id=task_id, instance_id=instance_id, author_id=author_id, body="stray")
         db.session.add(stray)
         db.session.flush()  # ...and flushed an object
-        tasks.complete(officer, task_id, REQUEST)
+        commands.complete(officer, task_id, REQUEST)
         assert not inspect(stray).persistent  # the session forgot it with its transaction
     db.session.remove()
     with db.engine.connect() as conn:
@@ -95,11 +96,11 @@ def test_a_commit_expires_in_a_request_as_elsewhere_and_the_answer_reads_what_wa
     what the answer reads afterwards is what the database has."""
     officer = actor(people["officer1"])
     for key, in_request in (("UOW-3", True), ("UOW-4", False)):
-        _instance, [submit] = processes.start_process(officer, "example_approval", {"title": "t"}, key)
+        _instance, [submit] = reads.start_process(officer, "example_approval", {"title": "t"}, key)
         submit_id = submit.id
         with app.test_request_context("/api/v1/tasks", method="POST") if in_request else nullcontext():
             db.session.remove()
-            done, next_tasks = tasks.complete(officer, submit_id, REQUEST)
+            done, next_tasks = commands.complete(officer, submit_id, REQUEST)
             assert inspect(done).expired
             with statements() as seen:
                 answer = (done.status, done.assignee_id, done.instance.status, done.instance.lock_version)
@@ -111,15 +112,15 @@ def test_a_commit_expires_in_a_request_as_elsewhere_and_the_answer_reads_what_wa
 @pytest.mark.postgres_too
 def test_an_instance_advanced_twice_in_one_command_keeps_one_row_per_task(app, people):
     """The second advance sees the rows the first one projected (still unflushed): no duplicate task row."""
-    from workflow_app.services import instances
+    from workflow_app.services.cases import advance
     from workflow_app.services.uow import UnitOfWork
 
     officer = actor(people["officer1"])
     instance_id, task_id, _version = _started(officer, "UOW-5")
     with UnitOfWork(officer) as uow:
         task = require_task_visible(officer, task_id)
-        tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
-        instances.advance(uow, task.instance, officer, lambda loaded: loaded.fire_timers())  # nothing due
+        commands.complete_in(uow, officer, task, commands.validate_submission(task, REQUEST))
+        advance.advance(uow, task.instance, officer, lambda loaded: loaded.fire_timers())  # nothing due
         uow.commit()
     rows = db.session.execute(
         select(HumanTask.task_def, HumanTask.status).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id)
@@ -138,7 +139,7 @@ def test_a_completion_writes_its_rows_through_the_orm_flush(app, people):
     instance_id, task_id, version = _started(officer, "UOW-6")
     with UnitOfWork(officer) as uow:
         task = require_task_visible(officer, task_id)
-        tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
+        commands.complete_in(uow, officer, task, commands.validate_submission(task, REQUEST))
         session = db.session()
         [review] = uow.open_tasks[task.instance_id]
         assert review in session.new and task in session.dirty and task.instance in session.dirty
@@ -178,7 +179,7 @@ def test_a_state_written_over_a_version_it_did_not_read_is_a_conflict_and_writes
             .where(ProcessInstance.id == instance_id)
             .values(lock_version=ProcessInstance.lock_version + 1)
         )
-        tasks.complete_in(uow, officer, task, tasks.validate_submission(task, REQUEST))
+        commands.complete_in(uow, officer, task, commands.validate_submission(task, REQUEST))
         uow.commit()
     db.session.remove()
     rows = db.session.execute(
@@ -192,7 +193,7 @@ def test_a_state_written_over_a_version_it_did_not_read_is_a_conflict_and_writes
 def test_rows_a_command_inserted_are_forgotten_when_their_savepoint_or_transaction_rolls_back(app, people):
     """As for rows the ORM flushed: after a rollback the session holds no object for a row that is gone."""
     from workflow_app.models import ProcessInstance
-    from workflow_app.services import instances
+    from workflow_app.services.cases import advance
     from workflow_app.services.uow import UnitOfWork
 
     officer = actor(people["officer1"])
@@ -200,20 +201,20 @@ def test_rows_a_command_inserted_are_forgotten_when_their_savepoint_or_transacti
     with UnitOfWork(officer) as uow:
         try:
             with db.session.begin_nested():
-                undone = instances.start_instance(uow, officer, "example_approval", {"title": "undone"})
+                undone = advance.start_instance(uow, officer, "example_approval", {"title": "undone"})
                 raise RuntimeError("the savepoint rolls back")
         except RuntimeError:
             pass
         assert not inspect(undone).persistent and undone not in db.session
         with db.session.begin_nested():  # a released savepoint: its rows stay until the transaction ends
-            kept = instances.start_instance(uow, officer, "example_approval", {"title": "kept"})
+            kept = advance.start_instance(uow, officer, "example_approval", {"title": "kept"})
         assert inspect(kept).persistent
         kept_task = uow.open_tasks[kept.id][0]
     # leaving without commit rolls the whole command back
     assert not inspect(kept).persistent and not inspect(kept_task).persistent
     assert db.session.execute(select(ProcessInstance.id)).all() == []
     with UnitOfWork(officer) as uow:  # the ids are free again: a new row takes one without a clash
-        again = instances.start_instance(uow, officer, "example_approval", {"title": "again"})
+        again = advance.start_instance(uow, officer, "example_approval", {"title": "again"})
         uow.commit()
     assert again.id is not None
 
@@ -224,10 +225,8 @@ def test_a_completion_answer_after_its_commit_only_reads(app, client, people):
     from workflow_app.services.people import accounts
     from workflow_app.services.people.actors import SYSTEM
 
-    _instance, [submit] = processes.start_process(
-        actor(people["officer1"]), "example_approval", {"title": "t"}, "UOW-8"
-    )
-    tasks.complete(actor(people["officer1"]), submit.id, REQUEST)
+    _instance, [submit] = reads.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "UOW-8")
+    commands.complete(actor(people["officer1"]), submit.id, REQUEST)
     review_id = db.session.execute(select(HumanTask.id).where(HumanTask.task_def == "review_request")).scalar_one()
     headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "dpo_officer")}
     db.session.remove()
@@ -268,7 +267,7 @@ def test_a_command_that_cannot_get_the_sqlite_write_lock_is_a_409_busy(app, peop
             db.session.execute(select(HumanTask.id)).all()  # the request's read transaction (as its auth)...
             db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
             with pytest.raises(Conflict, match="busy"):
-                tasks.complete(officer, task_id, REQUEST)  # ...cannot become the write transaction
+                commands.complete(officer, task_id, REQUEST)  # ...cannot become the write transaction
             db.session.remove()
         with pytest.raises(Conflict, match="busy"), UnitOfWork(officer):  # nor can a fresh one begin to write
             db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
@@ -318,7 +317,7 @@ def test_what_postgresql_receives_for_a_command_and_for_a_read(pg_cluster, datab
 
     name = database_url.rsplit("/", 1)[1]
     pg_cluster.sql(f"ALTER DATABASE {name} SET log_statement = 'all'")
-    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "RT-1")
+    _instance, [submit] = reads.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "RT-1")
     submit_id, instance_id = submit.id, submit.instance_id
     headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "college_officer_1")}
     db.session.remove()
@@ -364,7 +363,7 @@ def test_a_request_outside_a_command_cannot_write(app, people):
     on the spot, so it is refused, on every database."""
     from workflow_app.services.uow import WriteOutsideCommand, begin_request_reads
 
-    _instance, [submit] = processes.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "RT-2")
+    _instance, [submit] = reads.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "RT-2")
     task_id = submit.id
     with app.test_request_context("/api/v1/tasks"):
         db.session.remove()

@@ -288,8 +288,9 @@ def test_start_refusal_is_shown_on_the_start_page(client, people, deployed):
 def test_yearly_campaign_is_started_from_the_web_with_its_year(client, app):
     """A newcomer opens the КЦП campaign by hand: the start page passes the year to the chain's start rule."""
     from workflow_app.models import ProcessInstance
-    from workflow_app.services import demo, deployment
+    from workflow_app.services import demo
     from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
 
     demo.load(SYSTEM)
     deployment.deploy_path(SYSTEM, app.config["BPMN_DIR"])

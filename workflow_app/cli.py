@@ -12,10 +12,10 @@ from .cli_roadmap import register_roadmap_cli
 from .cli_scheduler import register_scheduler_cli
 from .cli_users import register_users_cli
 from .extensions import db
-from .services import deployment
 from .services.audit import sequencer, trail
 from .services.errors import ServiceError
 from .services.people.actors import SYSTEM
+from .services.process_models import deployment
 
 
 def register_cli(app):

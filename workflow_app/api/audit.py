@@ -4,8 +4,8 @@ diagram, and the administrator's corrections (each with a mandatory reason)."""
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from ..services import admin_corrections
 from ..services.audit import queries
+from ..services.cases import corrections
 from .core import current_actor
 from .schemas.audit import (
     CorrectedSchema,
@@ -75,7 +75,7 @@ def diagram(instance_id):
 @blp.response(200, CorrectedSchema)
 def terminate(body, instance_id):
     """Terminate a stuck instance (administrators; a reason is required)."""
-    return admin_corrections.terminate_instance(current_actor(), instance_id, body["reason"])
+    return corrections.terminate_instance(current_actor(), instance_id, body["reason"])
 
 
 @blp.route("/admin/tasks/<int:task_id>/reassign", methods=["POST"])
@@ -83,7 +83,7 @@ def terminate(body, instance_id):
 @blp.response(200, CorrectedSchema)
 def reassign(body, task_id):
     """Give an open task to another eligible user (administrators; a reason is required)."""
-    return admin_corrections.reassign_task(current_actor(), task_id, body["assignee"], body["reason"])
+    return corrections.reassign_task(current_actor(), task_id, body["assignee"], body["reason"])
 
 
 @blp.route("/admin/tasks/<int:task_id>/cancel", methods=["POST"])
@@ -91,4 +91,4 @@ def reassign(body, task_id):
 @blp.response(200, CorrectedSchema)
 def cancel(body, task_id):
     """Cancel an open task in the engine (administrators; a reason is required)."""
-    return admin_corrections.cancel_task(current_actor(), task_id, body["reason"])
+    return corrections.cancel_task(current_actor(), task_id, body["reason"])

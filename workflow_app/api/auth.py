@@ -4,8 +4,8 @@ from flask import request
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
-from ..services import inbox
 from ..services.people import accounts
+from ..services.tasks import inbox
 from .core import current_actor
 from .schemas.auth import CsrfSchema, MeSchema, SeenSchema, TokenRequestSchema, TokenSchema
 

@@ -92,7 +92,7 @@ def authenticate_request():
         if found is None:
             raise Unauthorized("invalid, expired or revoked token")
         g.api_actor, use_stale = found
-        if use_stale:  # its last use is recorded at most once a minute (services/identity)
+        if use_stale:  # its last use is recorded at most once a minute (services/people/actors)
             tokens.record_use(g.api_actor)
         return
     if current_user.is_authenticated:

@@ -3,8 +3,8 @@
 from flask import jsonify, request
 from flask_smorest import Blueprint
 
-from ..services import deployment
 from ..services.errors import BadRequest
+from ..services.process_models import deployment
 from .core import current_actor
 from .schemas.deployed_models import CheckSchema, DeployArgs, DeployedSchema, ModelSchema
 

@@ -3,7 +3,7 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from ..services import processes
+from ..services.cases import reads
 from . import serialize
 from .core import current_actor
 from .schemas.processes import InstanceListArgs, InstanceSchema, ProcessSchema, StartSchema
@@ -15,7 +15,7 @@ blp = Blueprint("processes", __name__, url_prefix="", description="Processes and
 @blp.response(200, ProcessSchema(many=True))
 def list_processes():
     """The latest version of each deployed process and whether I may start it."""
-    return processes.list_processes(current_actor())
+    return reads.list_processes(current_actor())
 
 
 @blp.route("/processes/<process_id>/instances", methods=["POST"])
@@ -23,7 +23,7 @@ def list_processes():
 @blp.response(201, InstanceSchema)
 def start(body, process_id):
     """Start an instance of the latest version; the answer lists its open tasks that I may see."""
-    instance, tasks = processes.start_process(
+    instance, tasks = reads.start_process(
         current_actor(), process_id, body.get("data"), body.get("business_key"), body.get("title")
     )
     return serialize.instance(instance, tasks)
@@ -35,7 +35,7 @@ def start(body, process_id):
 def list_instances(args):
     """Instances I take part in (auditors, admins: all), newest first; paging headers as on /tasks
     (X-Page, X-Per-Page, X-Has-More, Link rel=next; no total)."""
-    page = processes.list_instances(
+    page = reads.list_instances(
         current_actor(), args["process_id"], args["status"], args["business_key"], args["page"], args["per_page"]
     )
     headers = serialize.paginate_headers(page.page, page.per_page, None, True, page.has_more, request.base_url)
@@ -46,5 +46,5 @@ def list_instances(args):
 @blp.response(200, InstanceSchema)
 def get_instance(instance_id):
     """One instance with its open tasks (404 when I do not take part in it)."""
-    instance, tasks = processes.get_instance(current_actor(), instance_id)
+    instance, tasks = reads.get_instance(current_actor(), instance_id)
     return serialize.instance(instance, tasks)

@@ -5,8 +5,8 @@ from flask import request
 from flask_smorest import Blueprint
 
 from ..downloads import attachment_response
-from ..services import attachments, comments, inbox, tasks
 from ..services.errors import Invalid
+from ..services.tasks import attachments, commands, comments, inbox
 from . import serialize
 from .core import current_actor
 from .schemas.tasks import (
@@ -65,14 +65,14 @@ def get_task(task_id):
 @blp.response(200, TaskSchema)
 def claim(task_id):
     """Claim a task of my group (409 when someone else was faster)."""
-    return serialize.task(tasks.claim(current_actor(), task_id))
+    return serialize.task(commands.claim(current_actor(), task_id))
 
 
 @blp.route("/<int:task_id>/unclaim", methods=["POST"])
 @blp.response(200, TaskSchema)
 def unclaim(task_id):
     """Give a claimed task back to the group."""
-    return serialize.task(tasks.unclaim(current_actor(), task_id))
+    return serialize.task(commands.unclaim(current_actor(), task_id))
 
 
 @blp.route("/<int:task_id>/assign", methods=["POST"])
@@ -80,7 +80,7 @@ def unclaim(task_id):
 @blp.response(200, TaskSchema)
 def assign(body, task_id):
     """The group head (or an admin) assigns the task to a member of its group."""
-    return serialize.task(tasks.assign(current_actor(), task_id, body["user"]))
+    return serialize.task(commands.assign(current_actor(), task_id, body["user"]))
 
 
 @blp.route("/<int:task_id>/delegate", methods=["POST"])
@@ -88,14 +88,14 @@ def assign(body, task_id):
 @blp.response(200, TaskSchema)
 def delegate(body, task_id):
     """The assignee delegates the task to a colleague and stays its owner."""
-    return serialize.task(tasks.delegate(current_actor(), task_id, body["user"]))
+    return serialize.task(commands.delegate(current_actor(), task_id, body["user"]))
 
 
 @blp.route("/<int:task_id>/resolve", methods=["POST"])
 @blp.response(200, TaskSchema)
 def resolve(task_id):
     """The delegate gives the task back to its owner."""
-    return serialize.task(tasks.resolve(current_actor(), task_id))
+    return serialize.task(commands.resolve(current_actor(), task_id))
 
 
 @blp.route("/<int:task_id>/follow-up", methods=["POST"])
@@ -103,7 +103,7 @@ def resolve(task_id):
 @blp.response(200, TaskSchema)
 def follow_up(body, task_id):
     """Set (or clear, with null) the follow-up date of a task assigned to me."""
-    return serialize.task(tasks.set_follow_up(current_actor(), task_id, body["follow_up_at"]))
+    return serialize.task(commands.set_follow_up(current_actor(), task_id, body["follow_up_at"]))
 
 
 @blp.route("/<int:task_id>/complete", methods=["POST"])
@@ -113,7 +113,7 @@ def complete(body, task_id):
     """Submit the form (validated against its JSON Schema: 422 with field paths). Completing a free task
     of my group claims it. ``lock_version`` (from GET /tasks/<id>) turns a concurrent change into 409."""
     actor = current_actor()
-    task, next_tasks = tasks.complete(actor, task_id, body["data"], expected_lock_version=body.get("lock_version"))
+    task, next_tasks = commands.complete(actor, task_id, body["data"], expected_lock_version=body.get("lock_version"))
     return serialize.completion(task, task.instance, next_tasks)
 
 

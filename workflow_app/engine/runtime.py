@@ -203,7 +203,7 @@ class CompiledModel:
         self.subprocess_specs = match[0].subprocess_specs
         self.meta = match[0].meta
         self.forms: dict = {}
-        self.version = 0  # the deployed version number (services/instances sets it)
+        self.version = 0  # the deployed version number (services/cases/advance sets it)
 
 
 class Engine:

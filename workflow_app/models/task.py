@@ -23,7 +23,7 @@ class HumanTask(db.Model):
         Index("ix_task_assignee", "assignee_id", "status", "created_at"),
         Index("ix_task_due", "status", "due_at"),
         Index("ix_task_body", "collegial_body", "status"),
-        # covering ranges for the inbox views (services/inbox.py)
+        # covering ranges for the inbox views (services/tasks/inbox.py)
         Index("ix_task_group_free", "status", "candidate_group", "org_scope_id", "assignee_id", "created_at"),
         Index("ix_task_open_created", "status", "created_at"),
         # the monitoring dashboard's period: steps completed between two dates (services/monitoring/dashboard)

@@ -1,5 +1,5 @@
 """The caller's own account: password change (required after an administrator's reset), personal API tokens
-and browser sessions, "my absence" (deputies). Thin views on services/sessions, tokens, deputies."""
+and browser sessions, "my absence" (deputies). Thin views on services/people (sign_in, tokens, deputies)."""
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _

@@ -1,5 +1,5 @@
 """Administration of people: users (list, search, create, edit, reset password, deactivate, reactivate,
-their tokens and sessions) and deputies. Thin views on services/people, tokens, deputies; every rule and
+their tokens and sessions) and deputies. Thin views on services/people (administration, tokens, deputies); every rule and
 the administrator check are in those services."""
 
 from flask import flash, redirect, render_template, request, url_for

@@ -10,8 +10,8 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from ..dates import ru_datetime
-from ..services import admin_corrections, casefile
 from ..services.audit import queries
+from ..services.cases import corrections, timeline
 from ..services.errors import Invalid
 from .ui import actor, translate_message
 
@@ -60,7 +60,7 @@ KIND_LABELS = {
     "roadmap_evidence_added": lazy_gettext("evidence linked to a roadmap item"),
     "roadmap_evidence_removed": lazy_gettext("evidence removed from a roadmap item"),
     "logout": lazy_gettext("logged out"),
-    # administration (services/people, tokens, sessions, deputies, organisations, body_seats)
+    # administration (services/people: administration, tokens, sign_in, deputies, organisations; body_seats)
     "user_created": lazy_gettext("user created"),
     "user_changed": lazy_gettext("user changed"),
     "user_deactivated": lazy_gettext("user deactivated"),
@@ -138,7 +138,7 @@ def history(instance_id):
         h=data,
         svg=Markup(svg),
         is_admin=me.is_admin,
-        decision_labels=casefile.decision_labels_of_deployed_forms(),
+        decision_labels=timeline.decision_labels_of_deployed_forms(),
     )
 
 
@@ -165,7 +165,7 @@ def search():
         exports=exports,
         next_url=next_url,
         kinds=sorted(KIND_LABELS),
-        decision_labels=casefile.decision_labels_of_deployed_forms(),
+        decision_labels=timeline.decision_labels_of_deployed_forms(),
     )
 
 
@@ -201,7 +201,7 @@ def _correct(instance_id, fn, done_message):
 def terminate(instance_id):
     return _correct(
         instance_id,
-        lambda: admin_corrections.terminate_instance(actor(), instance_id, request.form.get("reason")),
+        lambda: corrections.terminate_instance(actor(), instance_id, request.form.get("reason")),
         _("The case has been terminated."),
     )
 
@@ -211,9 +211,7 @@ def terminate(instance_id):
 def reassign(instance_id, task_id):
     return _correct(
         instance_id,
-        lambda: admin_corrections.reassign_task(
-            actor(), task_id, request.form.get("assignee"), request.form.get("reason")
-        ),
+        lambda: corrections.reassign_task(actor(), task_id, request.form.get("assignee"), request.form.get("reason")),
         _("The task has been reassigned."),
     )
 
@@ -223,6 +221,6 @@ def reassign(instance_id, task_id):
 def cancel(instance_id, task_id):
     return _correct(
         instance_id,
-        lambda: admin_corrections.cancel_task(actor(), task_id, request.form.get("reason")),
+        lambda: corrections.cancel_task(actor(), task_id, request.form.get("reason")),
         _("The task has been cancelled."),
     )

@@ -16,10 +16,11 @@ from flask_login import current_user
 from ..dates import ru_date, ru_dates_in, ru_datetime
 from ..engine import clock
 from ..i18n import content_text
-from ..services import inbox, notifications
+from ..services import notifications
 from ..services.errors import Message
 from ..services.monitoring import VIEWERS as MONITORING_VIEWERS
 from ..services.people.actors import actor_for
+from ..services.tasks import inbox
 
 bp = Blueprint("web", __name__)
 
@@ -185,7 +186,7 @@ def unread_notices() -> int:
 
 
 def new_task_count() -> int:
-    """The counter badge: new tasks since the user last opened the inbox (services/inbox)."""
+    """The counter badge: new tasks since the user last opened the inbox (services/tasks/inbox)."""
     if "web_new_count" not in g:
         try:
             g.web_new_count = inbox.new_task_count(actor())

@@ -4,8 +4,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..services import deployment
 from ..services.errors import Forbidden, Invalid
+from ..services.process_models import deployment
 from .ui import actor, bp, translate_message
 
 

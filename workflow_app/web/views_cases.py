@@ -6,7 +6,8 @@ from flask_login import login_required
 
 from .. import formkit as form_schemas
 from ..i18n import localize_schema
-from ..services import casefile, documents, processes
+from ..services import documents
+from ..services.cases import reads, timeline
 from ..services.errors import Conflict, Forbidden, Invalid, NotFound
 from ..services.people.access import acting_identity
 from .ui import actor, bp, translate_message
@@ -31,7 +32,7 @@ def _start_page(infos, *, selected="", values=None, errors=None, form_errors=Non
 @bp.route("/start", methods=["GET"])
 @login_required
 def start():
-    infos = [p for p in processes.list_processes(actor()) if p.can_start]
+    infos = [p for p in reads.list_processes(actor()) if p.can_start]
     return _start_page(infos, selected=request.args.get("process") or request.args.get("process_id") or "")
 
 
@@ -39,13 +40,13 @@ def start():
 @login_required
 def start_post():
     me = actor()
-    infos = [p for p in processes.list_processes(me) if p.can_start]
+    infos = [p for p in reads.list_processes(me) if p.can_start]
     process_id = request.form.get("process_id", "")
     chosen = next((p for p in infos if p.process_id == process_id), None)
     # only the fields of the chosen process's start form are read; the service validates them (as the API's)
     data = form_schemas.parse_form_post(chosen.start_form, request.form) if chosen and chosen.start_form else {}
     try:
-        instance, open_tasks = processes.start_process(
+        instance, open_tasks = reads.start_process(
             me,
             process_id,
             data,
@@ -82,7 +83,7 @@ def instances():
         page_no = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page_no = 1
-    page = processes.list_instances(
+    page = reads.list_instances(
         actor(), process_id=process_id, status=status, business_key=key, page=page_no, per_page=PER_PAGE
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -93,7 +94,7 @@ def instances():
         process_id=process_id or "",
         key=key or "",
         args=args,
-        processes=processes.list_processes(actor()),
+        processes=reads.list_processes(actor()),
     )
 
 
@@ -101,12 +102,12 @@ def instances():
 @login_required
 def instance(instance_id):
     me = actor()
-    inst, open_tasks = processes.get_instance(me, instance_id)
+    inst, open_tasks = reads.get_instance(me, instance_id)
     return render_template(
         "instance.html",
         instance=inst,
         open_tasks=open_tasks,
-        timeline=casefile.timeline(me, inst.id, limit=100),
-        summary=casefile.summary(inst),
+        timeline=timeline.timeline(me, inst.id, limit=100),
+        summary=timeline.summary(inst),
         documents=documents.for_instance(me, inst.id),
     )

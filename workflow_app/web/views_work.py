@@ -12,9 +12,12 @@ from ..downloads import attachment_response
 from ..engine import clock
 from ..i18n import localize_schema
 from ..roles import ROLES
-from ..services import attachments, casefile, comments, deployment, documents, materials, table_io, tasks
-from ..services import inbox as inbox_svc
+from ..services import documents, materials
+from ..services.cases import timeline
 from ..services.errors import Conflict, Invalid
+from ..services.process_models import deployment
+from ..services.tasks import attachments, commands, comments, table_io
+from ..services.tasks import inbox as inbox_svc
 from .ui import actor, bp, new_task_count, safe_next, translate_message
 
 TABS = ("mine", "group", "overdue", "all")
@@ -111,8 +114,8 @@ def _render_task(task_id: int, *, data=None, errors=None, alert=None, status=200
         values={**(initial if data is None else data), **(replace or {})},
         errors=errors or {},
         alert=alert,
-        context_items=casefile.key_data(instance, ctx["data"], exclude=shown),
-        timeline=casefile.timeline(me, instance.id, limit=50),
+        context_items=timeline.key_data(instance, ctx["data"], exclude=shown),
+        timeline=timeline.timeline(me, instance.id, limit=50),
         blocks=blocks,
         documents=documents.for_task(me, task),
         candidates=inbox_svc.candidates(me, task.id) if ctx["can_assign"] or task.assignee_id == me.user_id else [],
@@ -142,7 +145,7 @@ def task_complete(task_id):
     except ValueError:
         expected = None
     try:
-        tasks.complete(me, task_id, data, expected_lock_version=expected)
+        commands.complete(me, task_id, data, expected_lock_version=expected)
     except Invalid as exc:  # shown again with the case's read-only values beside the entries
         shown = form_schemas.own_fields(schema, data, ctx["data"])[0] if schema else data
         return _render_task(task_id, data=shown, errors=exc.fields, status=422)
@@ -168,7 +171,7 @@ def _back(task_id):
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
 @login_required
 def task_claim(task_id):
-    t = tasks.claim(actor(), task_id)
+    t = commands.claim(actor(), task_id)
     flash(_("You took the task «%(name)s».", name=t.name), "success")
     return _back(task_id)
 
@@ -176,7 +179,7 @@ def task_claim(task_id):
 @bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
 @login_required
 def task_unclaim(task_id):
-    tasks.unclaim(actor(), task_id)
+    commands.unclaim(actor(), task_id)
     flash(_("The task is back in the group's queue."), "info")
     return _back(task_id)
 
@@ -184,7 +187,7 @@ def task_unclaim(task_id):
 @bp.route("/tasks/<int:task_id>/assign", methods=["POST"])
 @login_required
 def task_assign(task_id):
-    t = tasks.assign(actor(), task_id, request.form.get("user", ""))
+    t = commands.assign(actor(), task_id, request.form.get("user", ""))
     flash(_("The task is assigned to %(name)s.", name=t.assignee.display_name), "success")
     return _back(task_id)
 
@@ -192,7 +195,7 @@ def task_assign(task_id):
 @bp.route("/tasks/<int:task_id>/delegate", methods=["POST"])
 @login_required
 def task_delegate(task_id):
-    t = tasks.delegate(actor(), task_id, request.form.get("user", ""))
+    t = commands.delegate(actor(), task_id, request.form.get("user", ""))
     flash(
         _("The task is delegated to %(name)s; it comes back to you when resolved.", name=t.assignee.display_name),
         "success",
@@ -203,7 +206,7 @@ def task_delegate(task_id):
 @bp.route("/tasks/<int:task_id>/resolve", methods=["POST"])
 @login_required
 def task_resolve(task_id):
-    tasks.resolve(actor(), task_id)
+    commands.resolve(actor(), task_id)
     flash(_("The task is returned to its owner."), "success")
     return _back(task_id)
 

@@ -26,7 +26,8 @@ from ...extensions import db
 from ...i18n import content_text
 from ...models import AuditEvent, HumanTask, Organisation, ProcessInstance, User
 from ...roles import ROLES
-from .. import case_numbers, instances, spreadsheets
+from .. import spreadsheets
+from ..cases import advance, case_numbers
 from ..errors import Conflict, Forbidden, Invalid, TooLarge
 from ..people.access import require_instance_visible
 from ..people.actors import Actor
@@ -400,7 +401,7 @@ def instance_history(actor: Actor, instance_id: int) -> dict:
 
 
 def instance_path(instance) -> dict:
-    path = instances.load(instance).path()
+    path = advance.load(instance).path()
     if instance.status != "running":
         path["active"] = []  # a finished or terminated case has no current step
     return path

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance
-from .. import instances
+from ..cases import advance
 from ..chains_config import config
 from ..errors import Invalid
 
@@ -135,7 +135,7 @@ def submitted_data(instance: ProcessInstance) -> dict:
 
 
 def deliver(ctx, child: ProcessInstance, message: str, payload: dict):
-    instances.advance(
+    advance.advance(
         ctx.uow,
         child,
         ctx.actor,

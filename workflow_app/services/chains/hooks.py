@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Organisation, ProcessInstance
-from .. import case_numbers
+from ..cases import case_numbers
+from ..cases.operations import START_HOOKS, UNSET
 from ..errors import Conflict, Forbidden, Invalid
-from ..operations import START_HOOKS, UNSET
 from ..people import organisations
 from . import kcp
 from .common import _, config, open_cycle, org_or_none, running_with_key, the_only_open_year, year_of

@@ -5,9 +5,10 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import Organisation
-from .. import case_numbers, instances, publication
+from .. import publication
+from ..cases import advance, case_numbers
+from ..cases.operations import operation
 from ..errors import Invalid
-from ..operations import operation
 from . import kcp
 from . import professions as professions_chain
 from .common import _, config, year_of
@@ -110,7 +111,7 @@ def start_followups(ctx, params, data):
         kcp.founder_data(start, org)
         if campaign is None:
             start.update(kcp.queue_data(kcp_year))  # waits for its year's campaign, then joins it
-        child = instances.start_instance(
+        child = advance.start_instance(
             ctx.uow,
             ctx.actor,
             "kcp_request",
@@ -150,7 +151,7 @@ def start_followups(ctx, params, data):
         }
         if cycle is None:
             start.update(professions_chain.queue_data(list_year))
-        child = instances.start_instance(
+        child = advance.start_instance(
             ctx.uow,
             ctx.actor,
             "professions_proposal",

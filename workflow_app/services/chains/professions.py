@@ -20,8 +20,8 @@ from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance, Publication
 from .. import documents, notifications, publication
+from ..cases.operations import operation
 from ..errors import Conflict, Invalid
-from ..operations import operation
 from . import queues
 from .common import _, config, deliver, label_of, org_or_none, submitted_data, waiting_children, year_of
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance
-from .. import instances
+from ..cases import advance
 
 
 def cycle_of(process_id: str, year: int) -> ProcessInstance | None:
@@ -58,9 +58,9 @@ def admit_waiting(ctx, year: int, process_id: str, waiting_task: str, id_key: st
     ).scalars()
     for row in list(rows):
         waiting = db.session.get_one(ProcessInstance, row.instance_id)  # the task's own instance: it exists
-        if str(instances.instance_data(waiting).get("queued_for")) != str(year):
+        if str(advance.instance_data(waiting).get("queued_for")) != str(year):
             continue
-        instances.advance(
+        advance.advance(
             ctx.uow,
             waiting,
             ctx.actor,

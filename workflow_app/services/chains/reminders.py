@@ -7,7 +7,7 @@ from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, Organisation
 from .. import notifications
-from ..operations import operation
+from ..cases.operations import operation
 
 
 @operation("remind")

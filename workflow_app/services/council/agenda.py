@@ -25,7 +25,8 @@ from ...models import (
     TaskAttachment,
     User,
 )
-from .. import instances, notifications, operations
+from .. import notifications
+from ..cases import advance, operations
 from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from ..people.actors import Actor
 from ..uow import UnitOfWork
@@ -70,7 +71,7 @@ def materials(task: HumanTask, draft_decision: str | None = None) -> dict:
     """What the body decides on: the instance's data, its attachments, a draft decision, the options."""
     instance = task.instance
     try:
-        data = instances.instance_data(instance)
+        data = advance.instance_data(instance)
     except Exception:  # noqa: BLE001  (a broken state must not hide the item from the secretary)
         data = {}
     attachments = (
@@ -343,7 +344,7 @@ def _add_question_in(uow, actor: Actor, meeting: Meeting, fields: dict) -> Agend
     body = meeting.body
     count = sum(1 for i in meeting.items if i.status != "removed") + 1
     key = f"Вопрос-{meeting_day(meeting).year}/{BODY_ABBREVIATION.get(body.code, body.code)}-{meeting.id}.{count}"
-    instance = instances.start_instance(
+    instance = advance.start_instance(
         uow,
         actor,
         QUESTION_PROCESS,

@@ -3,9 +3,9 @@
 from ...engine import clock
 from ...extensions import db
 from ...models import AgendaItem, Decision, HumanTask, Instruction
-from .. import tasks
 from ..errors import Conflict, Invalid
 from ..people.actors import Actor
+from ..tasks import commands
 from ..uow import UnitOfWork
 from .agenda import _item, _meeting, _put_on_agenda, _require_open, _unsign_draft, decision_options, quorum
 from .instructions import resolve_executor
@@ -123,7 +123,7 @@ def _completion_data(task: HumanTask, outcome: str, text: str, fields: dict) -> 
     props = _form_properties(task)
     if text and "comment" in props and not data.get("comment"):
         data["comment"] = text
-    return tasks.validate_submission(task, data)
+    return commands.validate_submission(task, data)
 
 
 def _parse_instructions(raw, errors) -> list[dict]:

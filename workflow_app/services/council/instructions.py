@@ -18,9 +18,9 @@ from ...engine import clock
 from ...extensions import db
 from ...models import AgendaItem, Decision, Instruction, Membership, Organisation, Protocol, User
 from ...roles import GROUP_HEADS
-from .. import instances
+from ..cases import advance
+from ..cases.operations import START_HOOKS, operation
 from ..errors import BadRequest, Conflict, Invalid, NotFound
-from ..operations import START_HOOKS, operation
 from ..people.actors import Actor
 from ..uow import UnitOfWork
 from .seats import BODY_GROUP_PREFIX, _require_reader, _require_secretary, get_body, meeting_day
@@ -251,7 +251,7 @@ def start_tracking(uow, actor: Actor, ins: Instruction, protocol: Protocol, item
         "secretary_group": f"{BODY_GROUP_PREFIX.get(ins.body.code, 'cc')}_secretary",
         **_route(ins),
     }
-    instance = instances.start_instance(
+    instance = advance.start_instance(
         uow,
         actor,
         PROCESS_ID,

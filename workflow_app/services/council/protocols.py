@@ -7,9 +7,10 @@ from ...engine import clock
 from ...extensions import db
 from ...models import AgendaItem, CollegialBody, Meeting, Protocol
 from ...models.council import SignedRecordError
-from .. import documents, tasks
+from .. import documents
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..people.actors import Actor
+from ..tasks import commands
 from ..uow import UnitOfWork
 from .agenda import _meeting, _require_open, decision_options, quorum
 from .decisions import _form_properties
@@ -163,11 +164,11 @@ def _close(uow, actor: Actor, meeting: Meeting, p: Protocol) -> None:
             "decision": n,
             "ref": f"{number}/{item.position}/{n}",
         }
-        data = {**tasks.validate_submission(item.task, {**d.fields, "decision": d.outcome}), "protocol": ref}
+        data = {**commands.validate_submission(item.task, {**d.fields, "decision": d.outcome}), "protocol": ref}
         if "protocol_ref" in _form_properties(item.task):  # chains that keep the reference as text
             data["protocol_ref"] = f"протокол от {day:%d.%m.%Y} № {number}, вопрос {item.position}"  # as acts cite it
         try:
-            tasks.complete_in(
+            commands.complete_in(
                 uow,
                 actor,
                 item.task,

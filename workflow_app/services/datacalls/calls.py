@@ -16,10 +16,12 @@ from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, DataCallRecipient, HumanTask, ProcessInstance
-from .. import instances, notifications, operations, tasks
+from .. import notifications
+from ..cases import advance, operations
 from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from ..people.access import require_task_visible
 from ..people.actors import SCHEDULER, Actor
+from ..tasks import commands
 from ..uow import UnitOfWork
 from . import templates
 
@@ -191,7 +193,7 @@ def open_in(
         "recipients": [{"org_id": t["org_id"], "group": t["group"], "name": t["name"]} for t in targets],
         "deadline": due.isoformat(),
     }
-    instance = instances.start_instance(
+    instance = advance.start_instance(
         uow,
         actor,
         PROCESS_ID,
@@ -303,8 +305,8 @@ def save_draft(actor: Actor, task_id, data) -> DataCallRecipient:
         _require_open(rec.call)
         if task.status != "open":
             raise Conflict("the answer has already been submitted")
-        tasks.require_worker(actor, task)
-        rec.draft = instances.check_data(data)
+        commands.require_worker(actor, task)
+        rec.draft = advance.check_data(data)
         rec.draft_saved_at = clock.now()
         uow.record(
             "data_call_draft_saved",
@@ -319,7 +321,7 @@ def save_draft(actor: Actor, task_id, data) -> DataCallRecipient:
 def submit(actor: Actor, task_id, data) -> DataCallRecipient:
     """Submit the answer: the task's completion, checked against the call's form (the hook below)."""
     task, _rec = answer_task(actor, task_id)
-    tasks.complete(actor, task.id, data)
+    commands.complete(actor, task.id, data)
     return db.session.execute(select(DataCallRecipient).where(DataCallRecipient.task_id == task.id)).scalar_one()
 
 
@@ -420,7 +422,7 @@ def excuse(actor: Actor, call_id, recipient_id, reason) -> DataCallRecipient:
         task = _answer_task(rec)
         rec.status, rec.excuse_reason, rec.draft = "excused", reason, None
         reply = {"reply": {"org_id": rec.org_id, "status": "excused", "reason": reason}}
-        tasks.complete_in(uow, actor, task, reply, extra_payload={"excused": True})
+        commands.complete_in(uow, actor, task, reply, extra_payload={"excused": True})
         uow.record(
             "data_call_excused",
             instance=task.instance,
@@ -444,7 +446,7 @@ def complete(actor: Actor, call_id, comment: str | None = None) -> DataCall:
     if task is None:
         waiting = sum(1 for r in call.recipients if r.status == "pending")
         raise Conflict("%(n)s recipient(s) have neither answered nor been excused", n=waiting)
-    tasks.complete(actor, task.id, {"comment": comment} if comment else {})
+    commands.complete(actor, task.id, {"comment": comment} if comment else {})
     db.session.expire_all()
     return get_call(actor, call.id)
 

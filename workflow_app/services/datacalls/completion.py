@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, ProcessInstance
-from .. import instances, operations
+from ..cases import advance, operations
 from .calls import COMPLETED_MESSAGE
 from .views import consolidation
 
@@ -34,7 +34,7 @@ def freeze(ctx, params, data):
     parent = db.session.get(ProcessInstance, ctx.instance.parent_id) if ctx.instance.parent_id else None
     if parent is not None and parent.status == "running" and COMPLETED_MESSAGE in (parent.waiting_messages or []):
         payload = {"call_id": call.id, "template": call.template}
-        instances.advance(
+        advance.advance(
             ctx.uow,
             parent,
             ctx.actor,

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, ProcessInstance
-from .. import instances, notifications, publication, task_panels
+from .. import notifications, publication
+from ..cases import advance
+from ..cases.operations import operation
 from ..errors import Conflict
-from ..operations import operation
+from ..tasks import panels
 from .calls import open_in
 from .views import consolidation
 
@@ -49,7 +51,7 @@ def _approved_plans(years: range) -> list[dict]:
     out = []
     cases = db.session.execute(select(ProcessInstance).where(ProcessInstance.process_id == "investor_case")).scalars()
     for case in cases:
-        data = instances.instance_data(case)
+        data = advance.instance_data(case)
         if not data.get("publication"):
             continue
         lines = [
@@ -249,13 +251,13 @@ def _panel(programmes: list[dict], year) -> dict | None:
     }
 
 
-@task_panels.register("kcp_campaign", "consolidate")
+@panels.register("kcp_campaign", "consolidate")
 def kcp_consolidation_panel(task, data):
     """The КЦП consolidation beside the demand forecast for the programmes its requests touch."""
     return _panel((data.get("kcp_requests") or {}).get("lines") or [], data.get("year"))
 
 
-@task_panels.register("professions_cycle", "consolidate")
+@panels.register("professions_cycle", "consolidate")
 def professions_panel(task, data):
     """The draft professions list beside the demand forecast for its professions."""
     items = [

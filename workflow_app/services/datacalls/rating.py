@@ -13,9 +13,10 @@ from ...engine import clock
 from ...engine.scripting import UnsafeScript, check_formula, evaluate_formula
 from ...extensions import db
 from ...models import DataCall
-from .. import publication, task_panels
+from .. import publication
+from ..cases.operations import operation
 from ..errors import Invalid
-from ..operations import operation
+from ..tasks import panels
 from .calls import open_in
 from .views import consolidation
 
@@ -160,5 +161,5 @@ def _panel(task, data):
     }
 
 
-task_panels.register("poo_rating", "review")(_panel)
-task_panels.register("poo_rating", "wg_decision")(_panel)
+panels.register("poo_rating", "review")(_panel)
+panels.register("poo_rating", "wg_decision")(_panel)

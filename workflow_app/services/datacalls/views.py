@@ -7,8 +7,9 @@ from ...dates import ru_date
 from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, DataCallRecipient, TaskAttachment
-from .. import spreadsheets, task_panels
+from .. import spreadsheets
 from ..people.actors import Actor
+from ..tasks import panels
 from . import templates
 from .calls import answer_task, get_call, may_follow, may_manage, recipient_of_task
 
@@ -147,7 +148,7 @@ def answer_view(actor: Actor, task_id) -> dict:
     }
 
 
-@task_panels.register("data_call", "answer")
+@panels.register("data_call", "answer")
 def answer_panel(task, data):
     """On the generic task page: where the recipient fills the call's table."""
     rec = recipient_of_task(task)

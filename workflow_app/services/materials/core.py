@@ -11,7 +11,8 @@ from sqlalchemy import select
 from ...extensions import db
 from ...i18n import content_text
 from ...models import HumanTask, ProcessInstance, TaskAttachment
-from .. import instances, spreadsheets
+from .. import spreadsheets
+from ..cases import advance
 from ..errors import NotFound
 from ..people.access import require_instance_visible
 from ..people.actors import Actor
@@ -158,7 +159,7 @@ def case_data(instance: ProcessInstance) -> dict:
     """The instance's current data (the engine's), else what its tasks submitted (a finished or broken case)."""
     if instance.status == "running":
         try:
-            return instances.instance_data(instance)
+            return advance.instance_data(instance)
         except Exception:  # noqa: BLE001 - a broken state must not hide the page; the history shows it
             current_app.logger.warning("case %s: engine data unreadable, showing submitted data", instance.id)
     merged: dict = dict(instance.summary or {})
@@ -171,7 +172,7 @@ def case_data(instance: ProcessInstance) -> dict:
         merged.update(row.submitted or {})
     if instance.status != "running":
         try:
-            merged.update(instances.instance_data(instance))
+            merged.update(advance.instance_data(instance))
         except Exception:  # noqa: BLE001 - the submitted data stands in
             current_app.logger.warning("case %s: engine data unreadable, showing submitted data", instance.id)
     return merged

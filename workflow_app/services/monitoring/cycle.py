@@ -16,10 +16,11 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import DataCall, Membership, Organisation, ProcessInstance, Protocol, RoadmapItem, User
 from ...roles import GROUP_HEADS
-from .. import instances, roadmap, spreadsheets
+from .. import roadmap, spreadsheets
+from ..cases import advance
+from ..cases.operations import operation
 from ..datacalls import open_in
 from ..errors import Invalid
-from ..operations import operation
 from .dashboard import config, require_viewer
 
 PROCESS_ID = "roadmap_monitoring"
@@ -185,7 +186,7 @@ def report_xlsx(actor, instance_id: int) -> tuple[str, bytes]:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None or instance.process_id != PROCESS_ID:
         raise Invalid("not a roadmap monitoring cycle", fields={"instance_id": str(instance_id)})
-    data = instances.instance_data(instance)
+    data = advance.instance_data(instance)
     headers = config()["cycle"]["report_headers"]
     sheets = [
         (

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import ApiToken, Group, User
-from .. import inbox
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized
+from ..tasks import inbox
 from ..uow import UnitOfWork
 from . import administration, login_limits, sign_in, tokens
 from .actors import Actor, actor_for, new_token_value, token_digest, upgrade_password_hash

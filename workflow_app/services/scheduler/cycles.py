@@ -11,7 +11,8 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import CycleDefinition, ProcessModel
-from .. import instances, timer_wakeups
+from .. import timer_wakeups
+from ..cases import advance
 from ..errors import Forbidden, Invalid, NotFound
 from ..people.actors import Actor
 from ..uow import UnitOfWork
@@ -242,7 +243,7 @@ def save_cycle(
         check_template(tmpl, fname)
     if not key_template.strip():
         raise Invalid("the cycle key template must not be empty", fields={"key_template": key_template})
-    data = instances.check_data(start_data or {})
+    data = advance.check_data(start_data or {})
     with UnitOfWork(actor) as uow:
         existing = db.session.get(CycleDefinition, code)
         created = existing is None

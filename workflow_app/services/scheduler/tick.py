@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from ...engine import clock
 from ...extensions import db
 from ...models import CycleDefinition, ProcessInstance, ProcessModel
-from .. import council, datacalls, instances, notifications
+from .. import council, datacalls, notifications
+from ..cases import advance
 from ..errors import Conflict, Invalid, ServiceError
 from ..people.actors import SCHEDULER
 from ..uow import UnitOfWork
@@ -149,7 +150,7 @@ def _start_cycle_if_due(code: str, now: datetime, result: TickResult) -> None:
                     if cycle.process_id == datacalls.PROCESS_ID:  # a data call from the template the row names
                         instance = datacalls.open_for_cycle(uow, SCHEDULER, data, cycle_key)
                     else:
-                        instance = instances.start_instance(
+                        instance = advance.start_instance(
                             uow,
                             SCHEDULER,
                             cycle.process_id,
@@ -275,7 +276,7 @@ def fire_instance(instance_id: int, now: datetime) -> dict | None:
         if due is None:  # the row was read with next_timer_at < now
             raise Conflict("the instance has no due timer")
         mark = len(uow.events)
-        transitions = instances.fire_timers(uow, instance, SCHEDULER)
+        transitions = advance.fire_timers(uow, instance, SCHEDULER)
         if not transitions:
             raise Conflict("the engine found no due timer although next_timer_at is %(due)s", due=_iso(due))
         fired_at = clock.now()

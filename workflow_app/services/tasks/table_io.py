@@ -13,13 +13,13 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 
-from .. import formkit as form_schemas
-from ..i18n import content_text
-from . import spreadsheets
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .materials import labels
-from .people.access import acting_identity, require_task_visible
-from .people.actors import Actor
+from ... import formkit as form_schemas
+from ...i18n import content_text
+from .. import spreadsheets
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..materials import labels
+from ..people.access import acting_identity, require_task_visible
+from ..people.actors import Actor
 
 MAX_ROWS = 500
 MAX_BYTES = 2 * 1024 * 1024

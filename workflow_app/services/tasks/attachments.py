@@ -5,14 +5,14 @@ import hashlib
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from ..engine import clock
-from ..extensions import db
-from ..models import TaskAttachment
-from .errors import BadRequest, Forbidden, Invalid, NotFound, TooLarge
-from .people.access import require_task_readable
-from .people.actors import Actor
-from .tasks import require_open
-from .uow import UnitOfWork
+from ...engine import clock
+from ...extensions import db
+from ...models import TaskAttachment
+from ..errors import BadRequest, Forbidden, Invalid, NotFound, TooLarge
+from ..people.access import require_task_readable
+from ..people.actors import Actor
+from ..uow import UnitOfWork
+from .commands import require_open
 
 DEFAULT_ATTACHMENT_LIMIT = 5 * 1024 * 1024
 

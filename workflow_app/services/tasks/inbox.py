@@ -1,5 +1,5 @@
 """Inboxes: the task lists, the new-task counter, one task's page and the people to pick for it (queries;
-the commands on a task live in ``tasks.py``, comments and files in ``comments.py`` and ``attachments.py``).
+the commands on a task live in ``commands.py``, comments and files in ``comments.py`` and ``attachments.py``).
 
 Lists are plain indexed queries over ``human_task`` (never the engine state). Each list is the union of
 a few *branches* — "assigned to me", and one per (candidate group, organisation scope) pair of the actor
@@ -22,16 +22,17 @@ from functools import lru_cache
 
 from sqlalchemy import Integer, bindparam, func, select, union, union_all
 
-from ..engine import clock
-from ..extensions import db
-from ..models import HumanTask, Membership, ProcessInstance, User
-from ..roles import GROUP_HEADS
-from . import attachments, case_numbers, comments, instances, task_panels
-from .errors import Forbidden, Invalid
-from .people import organisations
-from .people.access import acting_identity, identities, may_assign, require_task_readable
-from .people.actors import Actor
-from .uow import UnitOfWork
+from ...engine import clock
+from ...extensions import db
+from ...models import HumanTask, Membership, ProcessInstance, User
+from ...roles import GROUP_HEADS
+from ..cases import advance, case_numbers
+from ..errors import Forbidden, Invalid
+from ..people import organisations
+from ..people.access import acting_identity, identities, may_assign, require_task_readable
+from ..people.actors import Actor
+from ..uow import UnitOfWork
+from . import attachments, comments, panels
 
 VIEWS = ("mine", "group", "overdue", "all")
 MAX_PER_PAGE = 100
@@ -273,7 +274,7 @@ def task_context(actor: Actor, task_id: int) -> dict:
     form = instance.model.forms.get(task.form_key) if task.form_key else None
     form = organisations.in_forms(form, actor) if form else form  # organisation references: choices of the registry
     if task.status == "open" and instance.status == "running":
-        data = instances.load(instance).task_data(task.engine_task_id)
+        data = advance.load(instance).task_data(task.engine_task_id)
     else:
         data = dict(task.submitted or {})
     return {
@@ -287,7 +288,7 @@ def task_context(actor: Actor, task_id: int) -> dict:
         "can_work": task.status == "open" and not task.collegial_body and acting_identity(actor, task) is not None,
         "can_assign": task.status == "open" and may_assign(actor, task),
         # figures to compare the decision with (e.g. the forecast on the КЦП and professions consolidations)
-        "panels": task_panels.panels_for(task, data),
+        "panels": panels.panels_for(task, data),
     }
 
 

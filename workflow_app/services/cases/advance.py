@@ -5,8 +5,8 @@
 inside the caller's UnitOfWork, so a command that advances several instances (a protocol closing many
 agenda items) commits all of them or none.
 
-Neighbours: ``processes`` holds the use cases a face calls (start lists, instance lists and details);
-``tasks`` the commands on one task. This module is the only one that loads, moves and saves an
+Neighbours: ``reads`` holds the use cases a face calls (start lists, instance lists and details);
+``tasks.commands`` the commands on one task. This module is the only one that loads, moves and saves an
 instance's engine state.
 """
 
@@ -19,17 +19,18 @@ from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import workdays
-from ..engine import Engine, EngineError, clock
-from ..engine.errors import NotWaiting
-from ..engine.timing import resolve_due
-from ..extensions import db
-from ..models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
-from . import notifications, operations, timer_wakeups
-from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
-from .people.access import require_instance_visible
-from .people.actors import SCHEDULER, Actor
-from .uow import UnitOfWork
+from ... import workdays
+from ...engine import Engine, EngineError, clock
+from ...engine.errors import NotWaiting
+from ...engine.timing import resolve_due
+from ...extensions import db
+from ...models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
+from .. import notifications, timer_wakeups
+from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from ..people.access import require_instance_visible
+from ..people.actors import SCHEDULER, Actor
+from ..uow import UnitOfWork
+from . import operations
 
 log = logging.getLogger(__name__)
 ENGINE = Engine()

@@ -2,13 +2,13 @@
 
 from sqlalchemy import select
 
-from ..engine import clock
-from ..extensions import db
-from ..models import TaskComment
-from .errors import Forbidden, Invalid
-from .people.access import require_task_readable
-from .people.actors import Actor
-from .uow import UnitOfWork
+from ...engine import clock
+from ...extensions import db
+from ...models import TaskComment
+from ..errors import Forbidden, Invalid
+from ..people.access import require_task_readable
+from ..people.actors import Actor
+from ..uow import UnitOfWork
 
 MAX_COMMENT_CHARS = 10_000
 

@@ -8,16 +8,16 @@ who did what, when, with which decision and comment.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import formkit as form_schemas
-from ..extensions import db
-from ..i18n import content_text
-from ..models import AuditEvent, ProcessModel
-from . import instances
-from .audit import readable
-from .materials import labels
-from .people.access import require_instance_visible
-from .people.actors import Actor
-from .people.names import user_names
+from ... import formkit as form_schemas
+from ...extensions import db
+from ...i18n import content_text
+from ...models import AuditEvent, ProcessModel
+from ..audit import readable
+from ..materials import labels
+from ..people.access import require_instance_visible
+from ..people.actors import Actor
+from ..people.names import user_names
+from . import advance
 
 # The kinds a case timeline shows (engine_steps and login noise are left to the full history).
 TIMELINE_KINDS = (
@@ -150,7 +150,7 @@ def summary(instance) -> list[tuple[str, object]]:
     data = instance.summary or {}
     if not data:
         try:
-            data = instances.instance_data(instance)
+            data = advance.instance_data(instance)
         except Exception:  # noqa: BLE001  (a broken state must not hide the page); the history shows what happened
             data = {}
     return key_data(instance, data)

@@ -12,8 +12,8 @@ import unicodedata
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Organisation
+from ...extensions import db
+from ...models import Organisation
 
 # Latin capitals that look like Cyrillic ones, as a user may type them by mistake (compared in upper case).
 LOOK_ALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")

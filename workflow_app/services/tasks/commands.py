@@ -5,16 +5,17 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from .. import formkit as form_schemas
-from ..engine import clock
-from ..extensions import db
-from ..models import HumanTask, ProcessInstance, User
-from . import form_input, instances, operations
-from .errors import Conflict, Forbidden, Invalid
-from .people.access import acting_identity, check_four_eyes, may_assign, require_task_readable, require_task_visible
-from .people.actors import Actor
-from .processes import visible_tasks
-from .uow import UnitOfWork, rows_changed
+from ... import formkit as form_schemas
+from ...engine import clock
+from ...extensions import db
+from ...models import HumanTask, ProcessInstance, User
+from ..cases import advance, operations
+from ..cases.reads import visible_tasks
+from ..errors import Conflict, Forbidden, Invalid
+from ..people.access import acting_identity, check_four_eyes, may_assign, require_task_readable, require_task_visible
+from ..people.actors import Actor
+from ..uow import UnitOfWork, rows_changed
+from . import form_input
 
 DECISION_ONLY = {"type": "object", "properties": {"decision": {}}}  # what a task without a form takes
 
@@ -211,7 +212,7 @@ def validate_submission(task: HumanTask, data: dict, actor: Actor | None = None)
     read-only fields keep the value the case holds, computed fields are recalculated; then the form
     validates. A task without a form takes only a ``decision``.
     """
-    data = instances.check_data(data)
+    data = advance.check_data(data)
     hook = operations.complete_hook(task.process_id, task.task_def)
     if hook is not None:
         return hook(actor, task, data)
@@ -220,12 +221,12 @@ def validate_submission(task: HumanTask, data: dict, actor: Actor | None = None)
         if unknown:
             raise Invalid("the form has errors", fields={e.path: e.message for e in unknown})
         return data
-    schema = instances.compiled_by_id(task.instance.model_id).forms.get(task.form_key)
+    schema = advance.compiled_by_id(task.instance.model_id).forms.get(task.form_key)
     if schema is None:
         raise Conflict("the form '%(form)s' of this task was not deployed", form=task.form_key)
     current = None
     if form_schemas.has_read_only(schema):  # the case's values of the read-only fields
-        current = instances.load(task.instance).task_data(task.engine_task_id)
+        current = advance.load(task.instance).task_data(task.engine_task_id)
     return form_input.read(schema, data, current, actor)
 
 
@@ -277,4 +278,4 @@ def complete_in(uow: UnitOfWork, actor: Actor, task: HumanTask, clean: dict, ext
             **(extra_payload or {}),
         },
     )
-    instances.advance(uow, task.instance, actor, lambda li: li.complete(task.engine_task_id, clean))
+    advance.advance(uow, task.instance, actor, lambda li: li.complete(task.engine_task_id, clean))

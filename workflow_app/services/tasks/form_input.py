@@ -6,10 +6,10 @@ keep the value the case holds, computed ones are recalculated, organisation refe
 organisation of the registry, and then the form's JSON Schema validates. Nothing is written on a refusal.
 """
 
-from .. import formkit
-from .errors import Invalid
-from .people import organisations
-from .people.actors import Actor
+from ... import formkit
+from ..errors import Invalid
+from ..people import organisations
+from ..people.actors import Actor
 
 
 def read(schema: dict, data: dict, current: dict | None = None, actor: Actor | None = None) -> dict:

@@ -1,7 +1,7 @@
 """Use cases for starting and reading processes: the start list (with each start form), start, instance lists
 and details.
 
-Neighbours: ``instances`` runs the engine (start, ``advance()``); this module is what a person asks for
+Neighbours: ``advance`` runs the engine (start, ``advance()``); this module is what a person asks for
 about processes — which may I start, start one, the lists and the details of instances — and calls it.
 """
 
@@ -9,14 +9,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import HumanTask, ProcessInstance, ProcessModel
-from . import case_numbers, form_input, instances
-from .errors import Invalid, NotFound
-from .people import organisations
-from .people.access import can_see_task, visible_instances_clause
-from .people.actors import Actor
-from .uow import UnitOfWork
+from ...extensions import db
+from ...models import HumanTask, ProcessInstance, ProcessModel
+from ..errors import Invalid, NotFound
+from ..people import organisations
+from ..people.access import can_see_task, visible_instances_clause
+from ..people.actors import Actor
+from ..tasks import form_input
+from ..uow import UnitOfWork
+from . import advance, case_numbers
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # as the API's schemas: a page number beyond it is bad input, not an offset overflow
@@ -50,8 +51,8 @@ def list_processes(actor: Actor) -> list[ProcessInfo]:
     )
     infos = []
     for m in models:
-        allowed = instances.can_start(actor, m)
-        form = instances.start_form(m) if allowed else None
+        allowed = advance.can_start(actor, m)
+        form = advance.start_form(m) if allowed else None
         infos.append(
             ProcessInfo(m.process_id, m.name, m.version, allowed, organisations.in_forms(form, actor) if form else None)
         )
@@ -70,9 +71,9 @@ def start_process(
         # A client sends only the fields of the start form, validated as any task form; the chains' start
         # rules and internal starts (follow-ups, data calls, cycles) add the server's own data afterwards.
         clean = form_input.read_start(
-            instances.start_form(instances.latest_model(process_id)), instances.check_data(data), actor
+            advance.start_form(advance.latest_model(process_id)), advance.check_data(data), actor
         )
-        instance = instances.start_instance(
+        instance = advance.start_instance(
             uow, actor, process_id, clean, business_key=business_key or None, title=title or None
         )
         open_now = visible_tasks(actor, uow.open_tasks.get(instance.id, []))  # before commit: rows still loaded
@@ -83,7 +84,7 @@ def start_process(
 def open_tasks(actor: Actor, instance: ProcessInstance) -> list[HumanTask]:
     """The instance's open tasks that the actor may see."""
     return visible_tasks(
-        actor, db.session.execute(instances.OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
+        actor, db.session.execute(advance.OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
     )
 
 
@@ -139,5 +140,5 @@ def get_instance(actor: Actor, instance_id) -> tuple[ProcessInstance, list[Human
         instance_id = int(instance_id)
     except (TypeError, ValueError):
         raise NotFound("instance not found") from None
-    instance = instances.get_instance(actor, instance_id)
+    instance = advance.get_instance(actor, instance_id)
     return instance, open_tasks(actor, instance)

@@ -8,14 +8,14 @@
 
 from sqlalchemy import select
 
-from ..engine import clock
-from ..extensions import db
-from ..models import HumanTask, ProcessInstance, User
-from . import instances
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .people.access import _candidate
-from .people.actors import Actor, actor_for
-from .uow import UnitOfWork
+from ...engine import clock
+from ...extensions import db
+from ...models import HumanTask, ProcessInstance, User
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..people.access import _candidate
+from ..people.actors import Actor, actor_for
+from ..uow import UnitOfWork
+from . import advance
 
 REASON_MAX = 2000
 
@@ -158,7 +158,7 @@ def cancel_task(actor: Actor, task_id: int, reason) -> HumanTask:
                 "assignee_id": task.assignee_id,
             },
         )
-        loaded, transitions = instances.advance(uow, instance, actor, lambda li: li.cancel(task.engine_task_id))
+        loaded, transitions = advance.advance(uow, instance, actor, lambda li: li.cancel(task.engine_task_id))
         reached_end = any(t.kind == "EndEvent" and t.new == "COMPLETED" for t in transitions)
         if instance.status == "completed" and not reached_end:
             instance.status = "running"  # the engine ran out of work without an end event: that is no completion

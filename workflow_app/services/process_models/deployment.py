@@ -15,15 +15,15 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from .. import formkit as form_schemas
-from ..engine.parsing import check_bpmn, process_form_keys
-from ..engine.problems import ERROR, WARNING, Problem
-from ..extensions import db
-from ..models import Group, ProcessModel, User
-from . import operations
-from .errors import BadRequest, Forbidden, Invalid
-from .people.actors import Actor, ensure_roles
-from .uow import UnitOfWork
+from ... import formkit as form_schemas
+from ...engine.parsing import check_bpmn, process_form_keys
+from ...engine.problems import ERROR, WARNING, Problem
+from ...extensions import db
+from ...models import Group, ProcessModel, User
+from ..cases import operations
+from ..errors import BadRequest, Forbidden, Invalid
+from ..people.actors import Actor, ensure_roles
+from ..uow import UnitOfWork
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Deployed process models (BPMN files, versioned by content): ``deployment`` checks and deploys them."""
