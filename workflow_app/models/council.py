@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
+from .identity import Organisation, User
+from .process import ProcessInstance
+from .task import HumanTask
 
 BODY_ROLES = ("chair", "deputy_chair", "secretary", "member")
 VOTING_ROLES = ("chair", "deputy_chair", "member")
@@ -57,7 +60,7 @@ class BodyMembership(db.Model):
     valid_to: Mapped[date | None] = mapped_column(Date)
 
     body: Mapped[CollegialBody] = relationship(back_populates="memberships")
-    user = relationship("User")
+    user: Mapped[User] = relationship()
 
     def valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
@@ -100,8 +103,8 @@ class MeetingSubstitute(db.Model):
     substitute_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="substitutes")
-    member = relationship("User", foreign_keys=[member_id])
-    substitute = relationship("User", foreign_keys=[substitute_id])
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id])
 
 
 class Attendance(db.Model):
@@ -114,8 +117,8 @@ class Attendance(db.Model):
     for_member_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # set when sitting as a substitute
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
-    user = relationship("User", foreign_keys=[user_id])
-    for_member = relationship("User", foreign_keys=[for_member_id])
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    for_member: Mapped[User | None] = relationship(foreign_keys=[for_member_id])
 
 
 class AgendaItem(db.Model):
@@ -137,8 +140,8 @@ class AgendaItem(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])
     postponed_to: Mapped[Meeting | None] = relationship(foreign_keys=[postponed_to_id])
-    task = relationship("HumanTask")
-    instance = relationship("ProcessInstance")
+    task: Mapped[HumanTask] = relationship()
+    instance: Mapped[ProcessInstance] = relationship()
     decision: Mapped["Decision | None"] = relationship(back_populates="item", uselist=False)
 
 
@@ -187,9 +190,9 @@ class Instruction(db.Model):
 
     decision: Mapped[Decision] = relationship(back_populates="instructions")
     body: Mapped[CollegialBody] = relationship()
-    executor_user = relationship("User")
-    executor_org = relationship("Organisation")
-    instance = relationship("ProcessInstance")
+    executor_user: Mapped[User | None] = relationship()
+    executor_org: Mapped[Organisation | None] = relationship()
+    instance: Mapped[ProcessInstance | None] = relationship()
 
 
 class Protocol(db.Model):
@@ -212,8 +215,8 @@ class Protocol(db.Model):
 
     body: Mapped[CollegialBody] = relationship()
     meeting: Mapped[Meeting] = relationship(back_populates="protocol")
-    signed_by_secretary = relationship("User", foreign_keys=[signed_by_secretary_id])
-    signed_by_chair = relationship("User", foreign_keys=[signed_by_chair_id])
+    signed_by_secretary: Mapped[User | None] = relationship(foreign_keys=[signed_by_secretary_id])
+    signed_by_chair: Mapped[User | None] = relationship(foreign_keys=[signed_by_chair_id])
 
 
 class SignedRecordError(Exception):

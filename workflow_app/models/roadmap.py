@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
+from .identity import Organisation
 
 
 class RoadmapItem(db.Model):
@@ -58,7 +59,7 @@ class RoadmapExecutor(db.Model):
     body: Mapped[str | None] = mapped_column(String(64))
 
     item: Mapped[RoadmapItem] = relationship(back_populates="executors")
-    organisation = relationship("Organisation", viewonly=True)
+    organisation: Mapped[Organisation | None] = relationship(viewonly=True)
 
 
 class RoadmapEvidence(db.Model):

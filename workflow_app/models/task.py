@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
+from .identity import User
+from .process import ProcessInstance
 
 
 class HumanTask(db.Model):
@@ -66,10 +68,10 @@ class HumanTask(db.Model):
 
     # Read-only navigation: the *_id columns are what the services write, and a view-only relationship
     # adds no work to the flush of every completed task.
-    assignee = relationship("User", foreign_keys=[assignee_id], viewonly=True)
-    owner = relationship("User", foreign_keys=[owner_id], viewonly=True)
-    completed_by = relationship("User", foreign_keys=[completed_by_id], viewonly=True)
-    instance = relationship("ProcessInstance", viewonly=True)
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], viewonly=True)
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], viewonly=True)
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], viewonly=True)
+    instance: Mapped[ProcessInstance] = relationship(viewonly=True)
 
 
 class TaskComment(db.Model):
@@ -81,7 +83,7 @@ class TaskComment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author = relationship("User")
+    author: Mapped[User] = relationship()
 
 
 class TaskAttachment(db.Model):
@@ -99,4 +101,4 @@ class TaskAttachment(db.Model):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    uploaded_by = relationship("User")
+    uploaded_by: Mapped[User] = relationship()

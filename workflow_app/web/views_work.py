@@ -188,7 +188,7 @@ def task_unclaim(task_id):
 @login_required
 def task_assign(task_id):
     t = commands.assign(actor(), task_id, request.form.get("user", ""))
-    flash(_("The task is assigned to %(name)s.", name=t.assignee.display_name), "success")
+    flash(_("The task is assigned to %(name)s.", name=t.assignee.display_name if t.assignee else ""), "success")
     return _back(task_id)
 
 
@@ -196,8 +196,9 @@ def task_assign(task_id):
 @login_required
 def task_delegate(task_id):
     t = commands.delegate(actor(), task_id, request.form.get("user", ""))
+    name = t.assignee.display_name if t.assignee else ""
     flash(
-        _("The task is delegated to %(name)s; it comes back to you when resolved.", name=t.assignee.display_name),
+        _("The task is delegated to %(name)s; it comes back to you when resolved.", name=name),
         "success",
     )
     return _back(task_id)

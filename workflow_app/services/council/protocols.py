@@ -235,7 +235,7 @@ def protocol_view(meeting: Meeting) -> dict:
     p = meeting.protocol
     signed = p is not None and p.status == "signed"
     composition = p.composition if p is not None and signed else _composition(meeting)
-    items = []
+    items: list[dict] = []
     for item in meeting.items:
         d = item.decision
         items.append(
