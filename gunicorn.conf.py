@@ -13,3 +13,41 @@ max_requests_jitter = 500
 accesslog = None  # the app writes structured access logs itself (LOG_JSON)
 errorlog = "-"
 preload_app = False  # each worker opens its own database pool
+
+# SOGLASIE_PROFILE_DIR=<dir>: every worker profiles the requests it serves (cProfile per serving thread, CPU
+# time of that thread) and writes <dir>/worker-<pid>.pstats when it exits; `benchmarks.profile_stats <dir>`
+# merges and prints them. For finding what a request costs under `make load`; off by default.
+PROFILE_DIR = os.environ.get("SOGLASIE_PROFILE_DIR")
+
+if PROFILE_DIR:
+    import cProfile
+    import threading
+    import time
+
+    _profiles: list = []
+    _local = threading.local()
+
+    def post_worker_init(worker):
+        app = worker.wsgi
+
+        def profiled(environ, start_response):
+            profile = getattr(_local, "profile", None)
+            if profile is None:
+                profile = _local.profile = cProfile.Profile(time.thread_time)
+                _profiles.append(profile)
+            profile.enable()
+            try:
+                return list(app(environ, start_response))  # the body is rendered inside the profile too
+            finally:
+                profile.disable()
+
+        worker.wsgi = profiled
+
+    def worker_exit(_server, _worker):
+        import pstats
+
+        if _profiles:
+            stats = pstats.Stats(_profiles[0])
+            for profile in _profiles[1:]:
+                stats.add(profile)
+            stats.dump_stats(os.path.join(PROFILE_DIR, f"worker-{os.getpid()}.pstats"))
