@@ -47,14 +47,16 @@ def test_production_refuses_demo_data(database_url, monkeypatch):
         db.engine.dispose()
 
 
-def test_postgres_urls_use_psycopg3_and_a_pool_without_pings_or_prepared_statements():
+def test_postgres_urls_use_psycopg3_and_a_pool_without_pings_with_prepared_statements(monkeypatch):
     assert database_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert database_url("postgresql://u@h:5433/db") == "postgresql+psycopg://u@h:5433/db"
     assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
     options = engine_options("postgresql+psycopg://u@h/db")
     assert options["pool_pre_ping"] is False and options["pool_size"] >= 1 and "pool_recycle" in options
-    assert options["connect_args"] == {"prepare_threshold": None}  # PgBouncer's transaction mode, no DEALLOCATE
+    assert options["connect_args"] == {"prepare_threshold": 5}  # psycopg prepares a statement at its 5th use
+    monkeypatch.setenv("DB_PREPARE_THRESHOLD", "none")  # behind a PgBouncer older than 1.21 (transaction mode)
+    assert engine_options("postgresql+psycopg://u@h/db")["connect_args"] == {"prepare_threshold": None}
     assert engine_options("sqlite:///x.db") == {}  # a file never goes stale: no ping per checkout
 
 

@@ -65,8 +65,11 @@ class ProcessInstance(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The initiator's login, read only where asked for (access._TASK_WITH_INSTANCE: answers name the initiator).
+    # Saving the instance does not change it (the initiator is fixed), so a flush keeps it loaded.
     initiator_name: Mapped[str | None] = column_property(
-        select(User.username).where(User.id == initiator_id).correlate_except(User).scalar_subquery(), deferred=True
+        select(User.username).where(User.id == initiator_id).correlate_except(User).scalar_subquery(),
+        deferred=True,
+        expire_on_flush=False,
     )
 
     model: Mapped[ProcessModel] = relationship(viewonly=True)  # read-only navigation (model_id is written)

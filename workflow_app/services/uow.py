@@ -23,9 +23,10 @@ import contextlib
 import contextvars
 import logging
 
-from sqlalchemy import CursorResult, event
+from sqlalchemy import CursorResult, event, inspect
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -151,6 +152,13 @@ def _ended(session, transaction):
         session.info.pop(_READS, None)
 
 
+def _loaded_values(obj) -> tuple[object, dict]:
+    """The mapped attributes of ``obj`` as the session holds them now (after a flush: what was written)."""
+    state = inspect(obj)
+    loaded = state.dict
+    return obj, {prop.key: loaded[prop.key] for prop in state.mapper.attrs if prop.key in loaded}
+
+
 def _busy(exc: OperationalError) -> bool:
     return "locked" in str(exc).lower()
 
@@ -255,10 +263,14 @@ class UnitOfWork:
         except StaleDataError as exc:
             raise Conflict(STALE) from exc
 
-    def commit(self):
+    def commit(self, keep=()):
+        """Flush, append the audit events, commit. ``keep``: objects the command answers with; they keep the
+        values this transaction wrote (and read) instead of being expired, so building the answer reads nothing
+        back. Everything else is expired as a commit does."""
         try:
             self.session.flush()
             trail.append(self.session, self._resolve_events())
+            kept = [_loaded_values(obj) for obj in keep]
             self.session.commit()
         except StaleDataError as exc:
             self.session.rollback()
@@ -266,6 +278,9 @@ class UnitOfWork:
         except IntegrityError:
             self.session.rollback()
             raise
+        for obj, values in kept:
+            for key, value in values.items():
+                set_committed_value(obj, key, value)
         self.events.clear()
         after, self._after = self._after, []
         for fn in after:

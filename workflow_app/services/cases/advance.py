@@ -118,8 +118,10 @@ def start_instance(
     check_permission: bool = True,
     initiator_org_id: int | object | None = operations.UNSET,
     run_hooks: bool = True,
+    model: ProcessModel | None = None,
 ) -> ProcessInstance:
-    model = latest_model(process_id)
+    """``model``: the latest version of ``process_id`` when the caller has just read it (else read here)."""
+    model = model or latest_model(process_id)
     data = check_data(data)
     hook = operations.start_hook(process_id) if run_hooks else None
     if hook is not None:  # chain rules (services/chains/): open campaign, parent, business key...
@@ -161,6 +163,7 @@ def start_instance(
         status="running",
         created_at=clock.now(),
         updated_at=clock.now(),
+        completed_at=None,  # given, as the task rows' (_NOT_YET): the started instance is whole in the session
     )
     db.session.add(instance)
     uow.flush()  # an id for the projection, the script operations and the audit events
@@ -311,6 +314,11 @@ OPEN_TASKS_OF_INSTANCE = (
 )
 
 
+# A new row's columns that only a later command fills, given (as NULL) so that the row is whole in the session:
+# an answer built from it after the commit (UnitOfWork.commit's ``keep``) reads nothing back.
+_NOT_YET = {"owner_id": None, "completed_at": None, "completed_by_id": None, "outcome": None, "submitted": None}
+
+
 def _project_tasks(uow, instance, loaded, transitions, actor, now):
     meta = loaded.model.meta.get("user_tasks", {})
     ready = {v.engine_task_id: v for v in loaded.ready_user_tasks()}
@@ -373,6 +381,7 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             created_at=now,
             due_at=due_at,
             follow_up_at=follow_up,
+            **_NOT_YET,
         )
         new_rows.append(row)
     db.session.add_all(new_rows)

@@ -70,14 +70,13 @@ def start_process(
     with UnitOfWork(actor) as uow:
         # A client sends only the fields of the start form, validated as any task form; the chains' start
         # rules and internal starts (follow-ups, data calls, cycles) add the server's own data afterwards.
-        clean = form_input.read_start(
-            advance.start_form(advance.latest_model(process_id)), advance.check_data(data), actor
-        )
+        model = advance.latest_model(process_id)
+        clean = form_input.read_start(advance.start_form(model), advance.check_data(data), actor)
         instance = advance.start_instance(
-            uow, actor, process_id, clean, business_key=business_key or None, title=title or None
+            uow, actor, process_id, clean, business_key=business_key or None, title=title or None, model=model
         )
-        open_now = visible_tasks(actor, uow.open_tasks.get(instance.id, []))  # before commit: rows still loaded
-        uow.commit()
+        open_now = visible_tasks(actor, uow.open_tasks.get(instance.id, []))
+        uow.commit(keep=(instance, *open_now))  # the answer: what this command wrote, nothing read back
     return instance, open_now
 
 

@@ -161,7 +161,14 @@ def can_see_instance(actor: Actor, instance: ProcessInstance) -> bool:
 
 
 def require_instance_visible(actor: Actor, instance_id: int) -> ProcessInstance:
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None or not can_see_instance(actor, instance):
+    """The instance if the actor takes part in it: one query, the row and the visibility rule together."""
+    clause = visible_instances_clause(actor)
+    if clause is None:
+        instance = db.session.get(ProcessInstance, instance_id)
+    else:
+        instance = db.session.execute(
+            select(ProcessInstance).where(ProcessInstance.id == instance_id, clause)
+        ).scalar_one_or_none()
+    if instance is None:
         raise NotFound("instance not found")
     return instance

@@ -4,6 +4,7 @@ advances its instance). The inbox (``inbox.py``) lists and reads tasks; this mod
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ... import formkit as form_schemas
 from ...engine import clock
@@ -62,9 +63,9 @@ def claim(actor: Actor, task_id: int) -> HumanTask:
         )
         if claimed != 1:
             raise Conflict("someone else has just claimed this task")
+        set_committed_value(task, "assignee_id", actor.user_id)  # what the UPDATE wrote: the answer reads nothing
         uow.record("task_claimed", instance=task.instance, task_id=task.id, payload={"task": task.task_def})
-        uow.commit()
-    db.session.refresh(task)
+        uow.commit(keep=(task,))
     return task
 
 
@@ -248,8 +249,8 @@ def complete(
             raise Conflict("the case has changed since you opened it; reload the task")
         clean = validate_submission(task, data, actor)
         complete_in(uow, actor, task, clean)
-        next_tasks = visible_tasks(actor, uow.open_tasks.get(instance.id, []))  # before commit: rows still loaded
-        uow.commit()
+        next_tasks = visible_tasks(actor, uow.open_tasks.get(instance.id, []))
+        uow.commit(keep=(task, instance, *next_tasks))  # the answer: what this command wrote, nothing read back
     return task, next_tasks
 
 
