@@ -15,11 +15,16 @@ processes (``flask scheduler run``: timers, e-mail outbox, audit sequencer) on t
 are spread over the hosts. The checks are the same; with schedulers running, the trail must also be fully
 sealed within a few seconds of the load's end.
 
-Paired against another commit: ``--compare-with REF`` checks REF out into a temporary git worktree and runs
-the same load on it and on this checkout, alternately (``--pairs`` times each, same PostgreSQL settings), and
-prints the requests/s of both and their ratio.
+Requests/s counts the answers that arrive in the measured window (``--seconds``, default 40) after a warm-up
+(``--warmup``, default 10 s: each worker's first requests parse the model and fill SQLAlchemy's statement
+cache); the clients' drain after the window (finishing the instances in flight) is checked but not counted.
 
-    python -m benchmarks.load_pg [--clients 50] [--seconds 40] [--hosts 2 --schedulers 2] [--compare-with REF]
+Paired against another commit: ``--compare-with REF`` checks REF out into a temporary git worktree and runs
+the same load on it and on this checkout, alternately (``--pairs`` times each, default 3, same PostgreSQL
+settings), and prints the requests/s of both, the ratio of the medians and the ratio within each pair.
+
+    python -m benchmarks.load_pg [--clients 50] [--seconds 40] [--warmup 10] [--hosts 2 --schedulers 2]
+                                 [--compare-with REF [--pairs 3]]
 """
 
 import argparse
@@ -49,12 +54,13 @@ def unexpected_statuses(summary):
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=40)
+    parser.add_argument("--seconds", type=float, default=40, help="the measured window")
+    parser.add_argument("--warmup", type=float, default=10, help="seconds of load before it, not counted")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--hosts", type=int, default=1)
     parser.add_argument("--schedulers", type=int, default=0)
     parser.add_argument("--compare-with", default=None, help="a git commit to run paired against this checkout")
-    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args(argv)
     if args.compare_with:
         return compare(args, argv or sys.argv[1:])
@@ -65,7 +71,7 @@ def main(argv=None):
         dep.start_web()
         dep.start_schedulers()
         setup = round(time.time() - t0, 1)
-        workload = Workload(dep, people, clients=args.clients, seconds=args.seconds, run_id="LOAD")
+        workload = Workload(dep, people, clients=args.clients, seconds=args.seconds, run_id="LOAD", warmup=args.warmup)
         summary = workload.run()
         report = check(dep, workload)
     finally:
@@ -132,8 +138,10 @@ def compare(args, argv):
         subprocess.run(["git", "-C", str(HARNESS_ROOT), "worktree", "remove", "--force", str(old)], check=False)
         shutil.rmtree(old.parent, ignore_errors=True)
     new, before = statistics.median(rates["this checkout"]), statistics.median(rates[args.compare_with])
+    pairs = [a / b for a, b in zip(rates["this checkout"], rates[args.compare_with], strict=True)]
     print(f"requests/s, median of {args.pairs}: this checkout {new:.1f}, {args.compare_with} {before:.1f}")
     print(f"ratio this checkout / {args.compare_with}: {new / before:.2f}")
+    print(f"ratio within each pair: {', '.join(f'{r:.2f}' for r in pairs)}; median {statistics.median(pairs):.2f}")
     return 0
 
 

@@ -284,23 +284,32 @@ class Stats:
         self.lock = threading.Lock()
         self.latency = defaultdict(list)
         self.status = Counter()
+        self.finished: list[float] = []  # when each request's answer arrived (time.time())
 
     def record(self, label, status, seconds):
         with self.lock:
             self.latency[label].append(seconds)
             self.status[(label, status)] += 1
+            self.finished.append(time.time())
 
     def all_latencies(self):
         return [v for values in self.latency.values() for v in values if True]
 
-    def summary(self, wall):
+    def summary(self, wall, window=None):
+        """``window`` (from, to): the throughput counts only the answers that arrived in it (after the warm-up,
+        before the clients stop starting new instances); without one, every request over the whole wall time."""
         values = self.all_latencies()
         ok = sum(n for (_, s), n in self.status.items() if 200 <= s < 300)
+        if window is None:
+            rate = len(values) / wall
+        else:
+            rate = sum(1 for t in self.finished if window[0] <= t < window[1]) / (window[1] - window[0])
         return {
             "requests": len(values),
             "ok_2xx": ok,
             "wall_s": round(wall, 1),
-            "throughput_rps": round(len(values) / wall, 1),
+            "throughput_rps": round(rate, 1),
+            "measured_s": round(window[1] - window[0], 1) if window else round(wall, 1),
             "p50_ms": round(percentile(values, 50) * 1000, 1),
             "p95_ms": round(percentile(values, 95) * 1000, 1),
             "p99_ms": round(percentile(values, 99) * 1000, 1),
@@ -316,8 +325,9 @@ class Workload:
     Whoever wins a review claim completes it with the decision its owner asked for (kept in ``pool``).
     """
 
-    def __init__(self, dep: Deployment, people, clients=50, seconds=40, run_id="L"):
+    def __init__(self, dep: Deployment, people, clients=50, seconds=40, run_id="L", warmup=0.0):
         self.dep, self.people, self.clients, self.seconds, self.run_id = dep, people, clients, seconds, run_id
+        self.warmup = warmup  # seconds of load before the measured window (workers' first requests, caches)
         self.stats = Stats()
         self.pool = {}  # review task id -> decision
         self.pool_lock = threading.Lock()
@@ -331,7 +341,8 @@ class Workload:
 
     def run(self):
         self.started = time.time()
-        self.stop_at = self.started + self.seconds
+        self.measure_from = self.started + self.warmup
+        self.stop_at = self.measure_from + self.seconds
         self.hard_deadline = self.stop_at + 90  # time to finish the instances in flight
         threads = [threading.Thread(target=self.client, args=(i,), daemon=True) for i in range(self.clients)]
         for t in threads:
@@ -339,7 +350,8 @@ class Workload:
         for t in threads:
             t.join(timeout=max(1, self.hard_deadline - time.time() + 10))
         self.wall = time.time() - self.started
-        return self.stats.summary(self.wall)
+        window = (self.measure_from, self.stop_at) if self.warmup else None  # the drain after stop_at: not counted
+        return self.stats.summary(self.wall, window)
 
     def client(self, n):
         http_ = Http(self.dep.ports[n % len(self.dep.ports)], self.stats)  # clients spread over the hosts

@@ -383,12 +383,37 @@ def test_what_postgresql_receives_for_a_command_and_for_a_read(pg_cluster, datab
     assert command == ["SELECT", "BEGIN", "SELECT", "SELECT", "UPDATE", "INSERT", "COMMIT"], command
     assert claimed["assignee"] == "dpo_officer"
 
+    _body, refused = sent("POST", f"/api/v1/tasks/{submit['id']}/complete", json={"data": REQUEST}, status=409)
+    # a command refused after reading only ends with COMMIT: a ROLLBACK would make psycopg forget its prepared
+    # statements (DEALLOCATE ALL) and prepare them again
+    assert refused == ["SELECT", "BEGIN", "SELECT", "COMMIT"], refused
+
     with open(pg_cluster.dir / "log", "rb") as f:
         log = f.read().decode(errors="replace")
     prepared = [line for line in log.splitlines() if f"[{backend}]" in line and "LOG:  execute _pg3_" in line]
     assert any("SELECT api_token.id" in line for line in prepared)  # the token lookup, at its 5th use and after
     with server.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.postgres_too
+def test_a_command_refused_after_writing_is_rolled_back_whatever_wrote(app, people):
+    """Only a command that read and nothing else ends a refusal with COMMIT: a write through the session's
+    connection (Core, not the ORM) or a textual statement before the refusal rolls it back."""
+    from workflow_app.services.uow import UnitOfWork
+
+    officer = actor(people["officer1"])
+    _instance, task_id, _version = _started(officer, "UOW-9")
+    for write in (
+        lambda: db.session.connection().execute(update(HumanTask).where(HumanTask.id == task_id).values(title="x")),
+        lambda: db.session.execute(text("UPDATE human_task SET title = 'x' WHERE id = :id"), {"id": task_id}),
+    ):
+        with pytest.raises(Conflict), UnitOfWork(officer):
+            write()
+            raise Conflict("refused after writing")
+        db.session.remove()
+        assert db.session.get(HumanTask, task_id).title == "t"
+        db.session.remove()
 
 
 @pytest.mark.postgres

@@ -24,6 +24,7 @@ import contextvars
 import logging
 
 from sqlalchemy import CursorResult, event, inspect
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -31,7 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from .audit import trail
-from .errors import Conflict
+from .errors import Conflict, ServiceError
 
 log = logging.getLogger(__name__)
 _write_intent = contextvars.ContextVar("write_intent", default=False)
@@ -159,6 +160,18 @@ def _loaded_values(obj) -> tuple[object, dict]:
     return obj, {prop.key: loaded[prop.key] for prop in state.mapper.attrs if prop.key in loaded}
 
 
+_statements = contextvars.ContextVar[list | None]("statements_in_command", default=None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _count_writes(_conn, _cursor, _statement, _parameters, context, _executemany):
+    """In a unit of work: note every statement that is not a compiled SELECT (textual SQL counts as a write)."""
+    seen = _statements.get()
+    if seen is not None:
+        compiled = getattr(context, "compiled", None)
+        seen.append(compiled is not None and compiled.statement.is_select)
+
+
 def _busy(exc: OperationalError) -> bool:
     return "locked" in str(exc).lower()
 
@@ -181,6 +194,8 @@ class UnitOfWork:
         self.info: dict = {}  # per-command notes of the services (e.g. the earliest timer set: timer_wakeups)
         self.session = db.session
         self._token: contextvars.Token[bool] | None = None
+        self._reads_only: list[bool] = []  # per statement of this command: was it a SELECT? (_count_writes)
+        self._statements_token: contextvars.Token | None = None
         self._reads = False  # was the request reading outside a unit of work (begin_request_reads)?
 
     def __enter__(self):
@@ -190,6 +205,7 @@ class UnitOfWork:
         # On SQLite a read transaction holds its snapshot: it ends, and the write transaction begins
         # (BEGIN IMMEDIATE).
         self._token = _write_intent.set(True)
+        self._statements_token = _statements.set(self._reads_only)
         session = self.session()
         self._reads = bool(session.info.pop(_READS, None))
         try:
@@ -201,6 +217,7 @@ class UnitOfWork:
             session.connection()
         except OperationalError as exc:  # no write lock within the busy timeout (SQLite)
             _write_intent.reset(self._token)
+            _statements.reset(self._statements_token)
             session.rollback()
             if _busy(exc):
                 raise Conflict(BUSY) from exc
@@ -209,18 +226,36 @@ class UnitOfWork:
 
     def __exit__(self, exc_type, exc, tb):
         try:
-            self.session.rollback()  # a no-op after commit()
+            session = self.session()
+            if (exc is None or isinstance(exc, ServiceError)) and self._wrote_nothing(session):
+                # Refused (or left) after reading only: the transaction ends with COMMIT, which is the same as a
+                # ROLLBACK when nothing was written, but keeps psycopg's prepared statements (a ROLLBACK makes
+                # it forget them all: DEALLOCATE ALL, and a new PREPARE of each at its next uses).
+                session.commit()
+            else:
+                session.rollback()  # a no-op after commit()
             if self._reads:  # the rest of the request (its answer) reads as before the command
                 _start_reads(self.session())
         finally:
             if self._token is not None:  # set by __enter__
                 _write_intent.reset(self._token)
+            if self._statements_token is not None:
+                _statements.reset(self._statements_token)
             self.events.clear()
         if isinstance(exc, StaleDataError):
             raise Conflict(STALE) from exc
         if isinstance(exc, OperationalError) and _busy(exc):
             raise Conflict(BUSY) from exc
         return False
+
+    def _wrote_nothing(self, session) -> bool:
+        """Is the open transaction one that only read? Every statement of this command was a SELECT, nothing
+        was flushed or written through the session, and nothing waits to be flushed."""
+        return (
+            session.in_transaction()
+            and all(self._reads_only)
+            and not (session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+        )
 
     def record(self, kind: str, *, instance=None, task_id=None, payload=None, actor=None, task=None):
         """Queue an audit event; it is chained and written at commit, in this transaction.
