@@ -374,7 +374,7 @@ def test_what_postgresql_receives_for_a_command_and_for_a_read(pg_cluster, datab
     read = []
     for _ in range(6):  # the same read again and again on one connection
         _body, read = sent("GET", f"/api/v1/instances/{instance_id}")
-    assert read == ["SELECT", "SELECT", "SELECT"], read  # token, the instance if visible, its open tasks
+    assert read == ["SELECT", "SELECT"], read  # token; the instance if visible, with its open tasks
     review_id = db.session.execute(
         select(HumanTask.id).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
     ).scalar_one()

@@ -260,8 +260,8 @@ def due_timer_instance_ids(now, limit: int = 100) -> list[int]:
     )
 
 
-def get_instance(actor: Actor, instance_id: int) -> ProcessInstance:
-    return require_instance_visible(actor, instance_id)
+def get_instance(actor: Actor, instance_id: int, *, with_open_tasks: bool = False) -> ProcessInstance:
+    return require_instance_visible(actor, instance_id, with_open_tasks=with_open_tasks)
 
 
 def instance_data(instance: ProcessInstance) -> dict:

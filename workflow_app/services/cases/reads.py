@@ -80,13 +80,6 @@ def start_process(
     return instance, open_now
 
 
-def open_tasks(actor: Actor, instance: ProcessInstance) -> list[HumanTask]:
-    """The instance's open tasks that the actor may see."""
-    return visible_tasks(
-        actor, db.session.execute(advance.OPEN_TASKS_OF_INSTANCE, {"instance_id": instance.id}).scalars().all()
-    )
-
-
 def visible_tasks(actor: Actor, rows) -> list[HumanTask]:
     """The rows the actor may see, in their order (the projection lists them in creation order)."""
     return [t for t in rows if can_see_task(actor, t)]
@@ -139,5 +132,5 @@ def get_instance(actor: Actor, instance_id) -> tuple[ProcessInstance, list[Human
         instance_id = int(instance_id)
     except (TypeError, ValueError):
         raise NotFound("instance not found") from None
-    instance = advance.get_instance(actor, instance_id)
-    return instance, open_tasks(actor, instance)
+    instance = advance.get_instance(actor, instance_id, with_open_tasks=True)  # one query: the row and its tasks
+    return instance, visible_tasks(actor, instance.open_tasks)

@@ -160,15 +160,16 @@ def can_see_instance(actor: Actor, instance: ProcessInstance) -> bool:
     )
 
 
-def require_instance_visible(actor: Actor, instance_id: int) -> ProcessInstance:
-    """The instance if the actor takes part in it: one query, the row and the visibility rule together."""
+def require_instance_visible(actor: Actor, instance_id: int, *, with_open_tasks: bool = False) -> ProcessInstance:
+    """The instance if the actor takes part in it: one query, the row and the visibility rule together
+    (``with_open_tasks``: its open task rows too, joined in the same query)."""
+    options = [joinedload(ProcessInstance.open_tasks)] if with_open_tasks else []
     clause = visible_instances_clause(actor)
     if clause is None:
-        instance = db.session.get(ProcessInstance, instance_id)
+        instance = db.session.get(ProcessInstance, instance_id, options=options)
     else:
-        instance = db.session.execute(
-            select(ProcessInstance).where(ProcessInstance.id == instance_id, clause)
-        ).scalar_one_or_none()
+        query = select(ProcessInstance).options(*options).where(ProcessInstance.id == instance_id, clause)
+        instance = db.session.execute(query).unique().scalar_one_or_none()
     if instance is None:
         raise NotFound("instance not found")
     return instance
