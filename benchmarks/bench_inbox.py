@@ -28,6 +28,7 @@ from contextlib import ExitStack
 from datetime import timedelta
 
 from benchmarks.common import median, ms, percentile, sqlite_app, timed
+from workflow_app.services.cases import start
 
 REQUEST = {"title": "Заявка", "amount": 25, "justification": "Нужно больше мест для набора"}
 SIZES = (1_000, 10_000, 100_000)
@@ -216,7 +217,6 @@ def bench_inbox(repeat=200, rounds=4):
     machine's drift over the run falls on every size alike instead of skewing their ratio."""
     from workflow_app.extensions import db
     from workflow_app.models import User
-    from workflow_app.services.cases import reads
     from workflow_app.services.people.actors import actor_for
     from workflow_app.services.tasks import inbox
 
@@ -226,7 +226,7 @@ def bench_inbox(repeat=200, rounds=4):
             app = stack.enter_context(sqlite_app())
             with app.app_context():
                 people = _people()
-                instance, _ = reads.start_process(
+                instance, _ = start.start_process(
                     actor_for(people["officer1"]), "example_approval", {"title": "x"}, "BENCH"
                 )
                 _fill(size, people, instance.id, 0)

@@ -111,7 +111,7 @@ def database_url(request, tmp_path, backend):
 
 @pytest.fixture
 def app(database_url):
-    from workflow_app.services.cases.advance import ENGINE
+    from workflow_app.services.process_models.catalogue import ENGINE
 
     # Parsed models are cached by model id; every test has a fresh database, where id 1 may be another process.
     ENGINE._models.clear()

@@ -15,7 +15,7 @@ from workflow_app.extensions import db
 from workflow_app.models import HumanTask, ProcessInstance, User
 from workflow_app.models.council import VOTING_ROLES
 from workflow_app.services import council
-from workflow_app.services.cases import reads
+from workflow_app.services.cases.start import start_process
 from workflow_app.services.errors import Conflict, Forbidden, NotFound
 from workflow_app.services.people.actors import actor_for
 from workflow_app.services.tasks import commands
@@ -88,7 +88,7 @@ def decide(business_key, task_def, data, **kw):
 
 
 def start(username, process_id, data):
-    inst, _open = reads.start_process(who(username), process_id, data)
+    inst, _open = start_process(who(username), process_id, data)
     key = inst.business_key
     db.session.remove()
     return key

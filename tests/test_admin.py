@@ -12,7 +12,7 @@ from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, BodyMembership, CollegialBody, HumanTask, Meeting, User
 from workflow_app.services import council
-from workflow_app.services.cases import reads
+from workflow_app.services.cases import start
 from workflow_app.services.people import accounts
 from workflow_app.services.people.actors import SYSTEM, actor_for
 from workflow_app.services.tasks import commands
@@ -109,7 +109,7 @@ def test_admin_creates_an_official_who_must_change_the_password_and_sees_the_gro
     assert client.get("/inbox").status_code == 200
     # the group's task is in her inbox
     officer = actor_for(people["officer1"])
-    _inst, [submit] = reads.start_process(officer, "example_approval", {"title": "Заявка"})
+    _inst, [submit] = start.start_process(officer, "example_approval", {"title": "Заявка"})
     commands.complete(officer, submit.id, {"title": "Заявка", "amount": 5, "justification": "Нужно больше мест"})
     api = Api(client, headers={"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "petrova")})
     assert [t["name"] for t in api.get("/tasks?view=group").get_json()]
@@ -198,7 +198,7 @@ def test_the_last_admin_keeps_the_admin_group_and_cannot_be_deactivated(client, 
 
 def test_deactivation_ends_sessions_and_tokens_at_once_and_returns_open_tasks(client, app, people):
     officer = actor_for(people["officer1"])
-    inst, [submit] = reads.start_process(officer, "example_approval", {"title": "Заявка"}, business_key="К-1")
+    inst, [submit] = start.start_process(officer, "example_approval", {"title": "Заявка"}, business_key="К-1")
     commands.complete(officer, submit.id, {"title": "Заявка", "amount": 5, "justification": "Нужно больше мест"})
     review = db.session.query(HumanTask).filter_by(instance_id=inst.id, status="open").one()
     commands.claim(actor_for(people["dpo"]), review.id)
@@ -530,7 +530,7 @@ def test_deputies_refusals_and_my_absence(client, people):
 
 def test_a_registered_deputy_sees_the_principals_tasks(client, people):
     officer = actor_for(people["officer1"])
-    _inst, [submit] = reads.start_process(officer, "example_approval", {"title": "Заявка"})
+    _inst, [submit] = start.start_process(officer, "example_approval", {"title": "Заявка"})
     commands.complete(officer, submit.id, {"title": "Заявка", "amount": 5, "justification": "Нужно больше мест"})
     stranger = user("stranger", ["sector_officer"], org("dpo"))
     assert Api(client, stranger.username).get("/tasks?view=group").get_json() == []

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import IN_CI, ROOT, _make_app
 
+from workflow_app.services.cases import start
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync", "--no-first-run"]
 SHOTS = ROOT / "docs" / "screens"
@@ -28,12 +30,11 @@ def _submit_case(title):
 
     from workflow_app.extensions import db
     from workflow_app.models import User
-    from workflow_app.services.cases import reads
     from workflow_app.services.people.actors import actor_for
     from workflow_app.services.tasks import commands
 
     officer = actor_for(db.session.execute(select(User).where(User.username == "college_officer_1")).scalar_one())
-    instance, [submit] = reads.start_process(officer, "example_approval", {"title": title})
+    instance, [submit] = start.start_process(officer, "example_approval", {"title": title})
     commands.complete(officer, submit.id, {"title": title, "amount": 5, "justification": "Письма работодателей"})
     return instance.id
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import IN_CI, ROOT, _make_app
 
+from workflow_app.services.cases import start
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -63,12 +65,11 @@ def _open_kcp_campaign(year):
 
     from workflow_app.extensions import db
     from workflow_app.models import HumanTask, User
-    from workflow_app.services.cases import reads
     from workflow_app.services.people.actors import actor_for
     from workflow_app.services.tasks import commands
 
     dpo = actor_for(db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one())
-    campaign, _open = reads.start_process(dpo, "kcp_campaign", {"year": year})
+    campaign, _open = start.start_process(dpo, "kcp_campaign", {"year": year})
     announce = db.session.execute(
         select(HumanTask).where(HumanTask.instance_id == campaign.id, HumanTask.task_def == "announce")
     ).scalar_one()

@@ -14,6 +14,8 @@ from conftest import ROOT, _make_app
 from sqlalchemy import select
 from test_browser import SHOTS, browser, log_in, log_out, page  # noqa: F401  (fixtures)
 
+from workflow_app.services.cases import start
+
 pytestmark = pytest.mark.browser
 
 
@@ -36,11 +38,10 @@ def _do(username, business_key, task_def, data):
 def _start(username, process_id, data):
     from workflow_app.extensions import db
     from workflow_app.models import User
-    from workflow_app.services.cases import reads
     from workflow_app.services.people.actors import actor_for
 
     who = actor_for(db.session.execute(select(User).where(User.username == username)).scalar_one())
-    instance, _open = reads.start_process(who, process_id, data)
+    instance, _open = start.start_process(who, process_id, data)
     return instance.business_key
 
 

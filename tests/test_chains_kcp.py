@@ -37,9 +37,9 @@ from workflow_app.models import (
     User,
 )
 from workflow_app.services import demo
-from workflow_app.services.cases.advance import compiled_by_id
 from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.process_models import deployment
+from workflow_app.services.process_models.catalogue import compiled_by_id
 
 FROZEN_AT = MONDAY
 pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)

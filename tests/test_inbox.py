@@ -15,7 +15,7 @@ from workflow_app.extensions import db
 from workflow_app.models import HumanTask, Notification, Organisation, User
 from workflow_app.roles import ROLES
 from workflow_app.services import notifications
-from workflow_app.services.cases import reads
+from workflow_app.services.cases.start import start_process
 from workflow_app.services.errors import Forbidden, Invalid, NotFound
 from workflow_app.services.tasks import commands, inbox
 
@@ -31,7 +31,7 @@ def people(app, deployed):
 
 
 def start(person, key):
-    instance, open_tasks = reads.start_process(actor(person), "example_approval", {"title": key}, key)
+    instance, open_tasks = start_process(actor(person), "example_approval", {"title": key}, key)
     return instance, open_tasks[0]
 
 

@@ -15,7 +15,7 @@ from workflow_app.services.audit import trail
 from workflow_app.services.cases import advance
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow_app.services.people.actors import SCHEDULER, SYSTEM
-from workflow_app.services.process_models import deployment
+from workflow_app.services.process_models import catalogue, deployment
 from workflow_app.services.tasks import commands
 from workflow_app.services.uow import UnitOfWork
 
@@ -156,7 +156,7 @@ def test_state_survives_a_new_app_instance(app, deployed, people, database_url):
     with other.app_context():
         from workflow_app.models import User
 
-        advance.ENGINE._models.clear()  # as if a fresh process: no cached specs
+        catalogue.ENGINE._models.clear()  # as if a fresh process: no cached specs
         dpo = db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one()
         review = db.session.execute(
             select(HumanTask).where(HumanTask.instance_id == inst_id, HumanTask.status == "open")

@@ -21,7 +21,7 @@ from workflow_app.services import scheduler
 from workflow_app.services.audit import trail
 from workflow_app.services.cases import advance
 from workflow_app.services.people.actors import SYSTEM
-from workflow_app.services.process_models import deployment
+from workflow_app.services.process_models import catalogue, deployment
 from workflow_app.services.tasks import commands
 from workflow_app.services.uow import UnitOfWork
 
@@ -38,7 +38,7 @@ def tomsk(*args) -> datetime:
 @pytest.fixture(autouse=True)
 def fresh_engine_cache():
     # the engine caches parsed models by model id; every test has a fresh database where ids restart
-    advance.ENGINE._models.clear()
+    catalogue.ENGINE._models.clear()
 
 
 FROZEN_AT = tomsk(2027, 1, 1, 0, 0)

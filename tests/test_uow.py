@@ -9,7 +9,7 @@ from sqlalchemy import event, inspect, select, text, update
 
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, ProcessInstance, TaskComment, User
-from workflow_app.services.cases import reads
+from workflow_app.services.cases import start
 from workflow_app.services.errors import Conflict
 from workflow_app.services.people.access import require_task_visible
 from workflow_app.services.tasks import commands
@@ -39,7 +39,7 @@ def statements():
 def _started(officer, key):
     """A new example instance at its submit step, then the session let go (the test reads afresh):
     (instance id, submit task id, the instance's lock_version)."""
-    instance, [submit] = reads.start_process(officer, "example_approval", {"title": "t"}, key)
+    instance, [submit] = start.start_process(officer, "example_approval", {"title": "t"}, key)
     ids = instance.id, submit.id, instance.lock_version
     db.session.remove()
     return ids
@@ -54,7 +54,7 @@ def _other_connection_sets(task_id, **values):
 def test_a_command_reads_rows_changed_since_the_requests_first_read(app, people):
     officer = actor(people["officer1"])
     other_id = people["dpo2"].id  # also a college officer of college 1
-    _instance, [submit] = reads.start_process(officer, "example_approval", {"title": "t"}, "UOW-1")
+    _instance, [submit] = start.start_process(officer, "example_approval", {"title": "t"}, "UOW-1")
     task_id = submit.id
     with app.test_request_context("/api/v1/tasks", method="POST"):
         db.session.remove()
@@ -70,7 +70,7 @@ def test_a_command_reads_rows_changed_since_the_requests_first_read(app, people)
 @pytest.mark.postgres_too
 def test_a_write_outside_a_command_is_never_committed_by_the_next_command(app, people):
     officer = actor(people["officer1"])
-    instance, [submit] = reads.start_process(officer, "example_approval", {"title": "t"}, "UOW-2")
+    instance, [submit] = start.start_process(officer, "example_approval", {"title": "t"}, "UOW-2")
     task_id, instance_id, author_id = submit.id, instance.id, people["officer1"].id
     with app.test_request_context("/api/v1/tasks", method="POST"):
         db.session.remove()
@@ -97,7 +97,7 @@ def test_a_commands_answer_is_what_it_wrote_and_everything_else_is_expired(app, 
     session held is expired by the commit, in a request as elsewhere (the next read is fresh)."""
     officer = actor(people["officer1"])
     for key, in_request in (("UOW-3", True), ("UOW-4", False)):
-        _instance, [submit] = reads.start_process(officer, "example_approval", {"title": "t"}, key)
+        _instance, [submit] = start.start_process(officer, "example_approval", {"title": "t"}, key)
         submit_id = submit.id
         with app.test_request_context("/api/v1/tasks", method="POST") if in_request else nullcontext():
             db.session.remove()
@@ -237,7 +237,7 @@ def test_a_completion_answer_after_its_commit_sends_nothing(app, client, people)
     from workflow_app.services.people import accounts
     from workflow_app.services.people.actors import SYSTEM
 
-    _instance, [submit] = reads.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "UOW-8")
+    _instance, [submit] = start.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "UOW-8")
     commands.complete(actor(people["officer1"]), submit.id, REQUEST)
     review_id = db.session.execute(select(HumanTask.id).where(HumanTask.task_def == "review_request")).scalar_one()
     headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "dpo_officer")}
@@ -422,7 +422,7 @@ def test_a_request_outside_a_command_cannot_write(app, people):
     on the spot, so it is refused, on every database."""
     from workflow_app.services.uow import WriteOutsideCommand, begin_request_reads
 
-    _instance, [submit] = reads.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "RT-2")
+    _instance, [submit] = start.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "RT-2")
     task_id = submit.id
     with app.test_request_context("/api/v1/tasks"):
         db.session.remove()

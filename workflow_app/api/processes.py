@@ -4,6 +4,8 @@ from flask import request
 from flask_smorest import Blueprint
 
 from ..services.cases import reads
+from ..services.cases.start import start_process
+from ..services.process_models import catalogue
 from . import serialize
 from .core import current_actor
 from .schemas.processes import InstanceListArgs, InstanceSchema, ProcessSchema, StartSchema
@@ -15,7 +17,7 @@ blp = Blueprint("processes", __name__, url_prefix="", description="Processes and
 @blp.response(200, ProcessSchema(many=True))
 def list_processes():
     """The latest version of each deployed process and whether I may start it."""
-    return reads.list_processes(current_actor())
+    return catalogue.list_processes(current_actor())
 
 
 @blp.route("/processes/<process_id>/instances", methods=["POST"])
@@ -23,7 +25,7 @@ def list_processes():
 @blp.response(201, InstanceSchema)
 def start(body, process_id):
     """Start an instance of the latest version; the answer lists its open tasks that I may see."""
-    instance, tasks = reads.start_process(
+    instance, tasks = start_process(
         current_actor(), process_id, body.get("data"), body.get("business_key"), body.get("title")
     )
     return serialize.instance(instance, tasks)

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, inspect, select
 from ..engine import clock
 from ..extensions import db
 from ..models import User
-from ..services.cases import advance
+from ..services.process_models import catalogue
 
 _users = User.__table__.c
 _USERNAMES = select(_users.id, _users.username).where(_users.id.in_(bindparam("ids", expanding=True)))
@@ -78,7 +78,7 @@ def instance(i, open_tasks=None, names=None) -> dict:
     body = {
         "id": i.id,
         "process_id": i.process_id,
-        "version": advance.model_version(i.model_id),
+        "version": catalogue.model_version(i.model_id),
         "business_key": i.business_key,
         "title": i.title,
         "status": i.status,

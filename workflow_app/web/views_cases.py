@@ -8,8 +8,10 @@ from .. import formkit as form_schemas
 from ..i18n import localize_schema
 from ..services import documents
 from ..services.cases import reads, timeline
+from ..services.cases.start import start_process
 from ..services.errors import Conflict, Forbidden, Invalid, NotFound
 from ..services.people.access import acting_identity
+from ..services.process_models import catalogue
 from .ui import actor, bp, translate_message
 
 PER_PAGE = 25
@@ -32,7 +34,7 @@ def _start_page(infos, *, selected="", values=None, errors=None, form_errors=Non
 @bp.route("/start", methods=["GET"])
 @login_required
 def start():
-    infos = [p for p in reads.list_processes(actor()) if p.can_start]
+    infos = [p for p in catalogue.list_processes(actor()) if p.can_start]
     return _start_page(infos, selected=request.args.get("process") or request.args.get("process_id") or "")
 
 
@@ -40,13 +42,13 @@ def start():
 @login_required
 def start_post():
     me = actor()
-    infos = [p for p in reads.list_processes(me) if p.can_start]
+    infos = [p for p in catalogue.list_processes(me) if p.can_start]
     process_id = request.form.get("process_id", "")
     chosen = next((p for p in infos if p.process_id == process_id), None)
     # only the fields of the chosen process's start form are read; the service validates them (as the API's)
     data = form_schemas.parse_form_post(chosen.start_form, request.form) if chosen and chosen.start_form else {}
     try:
-        instance, open_tasks = reads.start_process(
+        instance, open_tasks = start_process(
             me,
             process_id,
             data,
@@ -94,7 +96,7 @@ def instances():
         process_id=process_id or "",
         key=key or "",
         args=args,
-        processes=reads.list_processes(actor()),
+        processes=catalogue.list_processes(actor()),
     )
 
 

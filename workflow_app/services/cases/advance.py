@@ -5,7 +5,8 @@
 inside the caller's UnitOfWork, so a command that advances several instances (a protocol closing many
 agenda items) commits all of them or none.
 
-Neighbours: ``reads`` holds the use cases a face calls (start lists, instance lists and details);
+Neighbours: ``start`` and ``reads`` are what a face calls (start a case; the lists and details of cases); the
+deployed models, parsed once, are ``process_models.catalogue``;
 ``tasks.commands`` the commands on one task. This module is the only one that loads, moves and saves an
 instance's engine state.
 """
@@ -16,11 +17,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import bindparam, inspect, select
-from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ... import workdays
-from ...engine import Engine, EngineError, clock
+from ...engine import EngineError, clock
 from ...engine.errors import NotWaiting
 from ...engine.timing import resolve_due
 from ...extensions import db
@@ -29,66 +29,12 @@ from .. import notifications, timer_wakeups
 from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from ..people.access import require_instance_visible
 from ..people.actors import SCHEDULER, Actor
+from ..process_models.catalogue import ENGINE, can_start, compiled_by_id, latest_model
 from ..uow import UnitOfWork
 from . import operations
 
 log = logging.getLogger(__name__)
-ENGINE = Engine()
 MAX_DATA_BYTES = 256 * 1024
-
-
-def _cache_key(model_id: int):
-    # Model ids are unique per database; one process may serve several (tests, tools).
-    return (db.engine.url.render_as_string(hide_password=True), model_id)
-
-
-def compiled(model: ProcessModel):
-    result = ENGINE.compiled(_cache_key(model.id), model.bpmn_xml, model.process_id, model.file_name, model.forms)
-    result.version = model.version
-    return result
-
-
-def model_version(model_id: int) -> int:
-    """The version number of a deployed model, without loading its row (cached with the parsed model)."""
-    return compiled_by_id(model_id).version
-
-
-def compiled_by_id(model_id: int):
-    """The parsed model version (spec, task metadata, forms), cached: deployed versions never change."""
-    cached = ENGINE.cached(_cache_key(model_id))
-    return cached if cached is not None else compiled(db.session.get_one(ProcessModel, model_id))
-
-
-_LATEST_MODEL = (
-    select(ProcessModel)
-    .where(ProcessModel.process_id == bindparam("process_id"))
-    .options(defer(ProcessModel.bpmn_xml), defer(ProcessModel.forms))  # the parsed model is cached (compiled_by_id)
-    .order_by(ProcessModel.version.desc())
-    .limit(1)
-)
-
-
-def latest_model(process_id: str) -> ProcessModel:
-    model = db.session.execute(_LATEST_MODEL, {"process_id": process_id}).scalar_one_or_none()
-    if model is None:
-        raise NotFound("process '%(process)s' is not deployed", process=process_id)
-    return model
-
-
-def start_form(model: ProcessModel) -> dict | None:
-    """The JSON Schema of the process's start form (``formKey`` on its start event), None without one."""
-    parsed = compiled_by_id(model.id)
-    key = (parsed.meta.get("start_form") or {}).get("formKey")
-    return parsed.forms.get(key) if key else None
-
-
-def can_start(actor: Actor, model: ProcessModel) -> bool:
-    if actor.is_system or actor.is_admin:
-        return True
-    groups = set(actor.groups)
-    for _uid, _org, principal_groups in actor.acting_for:
-        groups |= principal_groups
-    return bool(groups & set(model.start_groups)) or actor.username in model.meta.get("start_users", [])
 
 
 def check_data(data) -> dict:

@@ -1,83 +1,24 @@
-"""Use cases for starting and reading processes: the start list (with each start form), start, instance lists
-and details.
+"""Reading cases as a person asks for them (web and API alike): the list of cases one takes part in, one case
+with its open tasks the person may see.
 
-Neighbours: ``advance`` runs the engine (start, ``advance()``); this module is what a person asks for
-about processes — which may I start, start one, the lists and the details of instances — and calls it.
+Neighbours: ``advance`` runs the engine; ``start`` starts a case for a person; the start list (which processes
+one may start) is ``process_models.catalogue``. This module only reads.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ...extensions import db
-from ...models import HumanTask, ProcessInstance, ProcessModel
+from ...models import HumanTask, ProcessInstance
 from ..errors import Invalid, NotFound
-from ..people import organisations
 from ..people.access import can_see_task, visible_instances_clause
 from ..people.actors import Actor
-from ..tasks import form_input
-from ..uow import UnitOfWork
 from . import advance, case_numbers
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # as the API's schemas: a page number beyond it is bad input, not an offset overflow
 STATUSES = ("running", "completed", "terminated")
-
-
-@dataclass
-class ProcessInfo:
-    process_id: str
-    name: str
-    version: int
-    can_start: bool
-    start_form: dict | None = None  # what a client may send at start (JSON Schema); None: nothing
-
-
-def list_processes(actor: Actor) -> list[ProcessInfo]:
-    """The latest version of every deployed process, and whether the actor may start it."""
-    latest = (
-        select(ProcessModel.process_id, func.max(ProcessModel.version).label("v"))
-        .group_by(ProcessModel.process_id)
-        .subquery()
-    )
-    models = (
-        db.session.execute(
-            select(ProcessModel)
-            .join(latest, (latest.c.process_id == ProcessModel.process_id) & (latest.c.v == ProcessModel.version))
-            .order_by(ProcessModel.process_id)
-        )
-        .scalars()
-        .all()
-    )
-    infos = []
-    for m in models:
-        allowed = advance.can_start(actor, m)
-        form = advance.start_form(m) if allowed else None
-        infos.append(
-            ProcessInfo(m.process_id, m.name, m.version, allowed, organisations.in_forms(form, actor) if form else None)
-        )
-    return infos
-
-
-def start_process(
-    actor: Actor, process_id: str, data: dict | None = None, business_key: str | None = None, title: str | None = None
-) -> tuple[ProcessInstance, list[HumanTask]]:
-    """Start the latest version of ``process_id``; returns the instance and its open tasks the actor sees."""
-    if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 200):
-        raise Invalid("bad business key", fields={"business_key": "a string of at most 200 characters"})
-    if title is not None and (not isinstance(title, str) or len(title) > 500):
-        raise Invalid("bad title", fields={"title": "a string of at most 500 characters"})
-    with UnitOfWork(actor) as uow:
-        # A client sends only the fields of the start form, validated as any task form; the chains' start
-        # rules and internal starts (follow-ups, data calls, cycles) add the server's own data afterwards.
-        model = advance.latest_model(process_id)
-        clean = form_input.read_start(advance.start_form(model), advance.check_data(data), actor)
-        instance = advance.start_instance(
-            uow, actor, process_id, clean, business_key=business_key or None, title=title or None, model=model
-        )
-        open_now = visible_tasks(actor, uow.open_tasks.get(instance.id, []))
-        uow.commit(keep=(instance, *open_now))  # the answer: what this command wrote, nothing read back
-    return instance, open_now
 
 
 def visible_tasks(actor: Actor, rows) -> list[HumanTask]:

@@ -15,6 +15,7 @@ from ..cases.reads import visible_tasks
 from ..errors import Conflict, Forbidden, Invalid
 from ..people.access import acting_identity, check_four_eyes, may_assign, require_task_readable, require_task_visible
 from ..people.actors import Actor
+from ..process_models import catalogue
 from ..uow import UnitOfWork, rows_changed
 from . import form_input
 
@@ -222,7 +223,7 @@ def validate_submission(task: HumanTask, data: dict, actor: Actor | None = None)
         if unknown:
             raise Invalid("the form has errors", fields={e.path: e.message for e in unknown})
         return data
-    schema = advance.compiled_by_id(task.instance.model_id).forms.get(task.form_key)
+    schema = catalogue.compiled_by_id(task.instance.model_id).forms.get(task.form_key)
     if schema is None:
         raise Conflict("the form '%(form)s' of this task was not deployed", form=task.form_key)
     current = None
