@@ -28,15 +28,16 @@ def seed(app, cases: int, seed_value: int = 23) -> dict:
     from workflow_app.engine import clock
     from workflow_app.extensions import db
     from workflow_app.models import HumanTask, Organisation, ProcessInstance, ProcessModel
-    from workflow_app.services import demo, roadmap
+    from workflow_app.services import demo
     from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.process_models import deployment
+    from workflow_app.services.roadmap import changes
 
     rnd = random.Random(seed_value)
     with app.app_context():
         deployment.deploy_path(SYSTEM, ROOT / "bpmn")
         demo.load(SYSTEM)
-        roadmap.load(SYSTEM)
+        changes.load(SYSTEM)
         models = [
             m
             for m in db.session.execute(select(ProcessModel)).scalars()

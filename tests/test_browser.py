@@ -35,9 +35,10 @@ def live_server(sqlite_template, tmp_path_factory):
     from werkzeug.serving import make_server
 
     from workflow_app.extensions import db
-    from workflow_app.services import demo, roadmap
+    from workflow_app.services import demo
     from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.process_models import deployment
+    from workflow_app.services.roadmap import changes
 
     path = tmp_path_factory.mktemp("browser") / "live.sqlite3"
     shutil.copy(sqlite_template, path)
@@ -47,7 +48,7 @@ def live_server(sqlite_template, tmp_path_factory):
         deployment.deploy_path(SYSTEM, ROOT / "bpmn")
         deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples")  # the example the first walk starts
         _open_kcp_campaign(2027)
-        roadmap.load(SYSTEM)  # as make run does
+        changes.load(SYSTEM)  # as make run does
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

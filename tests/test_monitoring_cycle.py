@@ -22,9 +22,10 @@ from workflow_app.models import (
     RoadmapItem,
     User,
 )
-from workflow_app.services import council, datacalls, demo, roadmap, scheduler
+from workflow_app.services import council, datacalls, demo, scheduler
 from workflow_app.services.people.actors import SYSTEM, actor_for
 from workflow_app.services.process_models import deployment
+from workflow_app.services.roadmap import changes, queries
 from workflow_app.services.tasks import commands
 
 ROOT_BPMN = "bpmn"
@@ -50,7 +51,7 @@ def test_a_june_monitoring_cycle_runs_to_a_council_decision_that_corrects_an_ite
     try:
         demo.load(SYSTEM)
         deployment.deploy_path(SYSTEM, ROOT / ROOT_BPMN)
-        roadmap.load(SYSTEM)
+        changes.load(SYSTEM)
         for cycle in db.session.execute(select(CycleDefinition)).scalars():
             if cycle.id != "roadmap_monitoring":
                 scheduler.set_paused(SYSTEM, cycle.id, True)
@@ -147,7 +148,7 @@ def test_a_june_monitoring_cycle_runs_to_a_council_decision_that_corrects_an_ite
         assert event.payload["source"] == "council" and event.payload["protocol"] == change.protocol_ref
         db.session.refresh(cycle)
         assert cycle.status == "completed"
-        evidence = {e["kind"] for e in roadmap.item_page(who("auditor"), "13.3")["evidence"]}
+        evidence = {e["kind"] for e in queries.item_page(who("auditor"), "13.3")["evidence"]}
         assert evidence == {"protocol", "data_call", "case"}
 
         # the consolidated report as XLSX for the dashboard's readers, not for others

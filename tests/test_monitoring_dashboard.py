@@ -12,10 +12,11 @@ from openpyxl import load_workbook
 from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
-from workflow_app.services import demo, roadmap
+from workflow_app.services import demo
 from workflow_app.services.monitoring import dashboard
 from workflow_app.services.people import accounts
 from workflow_app.services.people.actors import SYSTEM, actor_for
+from workflow_app.services.roadmap import changes
 
 NOW = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)
 
@@ -26,7 +27,7 @@ def seeded(app, deployed):
     completed in the period after 1, 2 and 10 hours; two cases completed after 2 and 4 days."""
     clock.set_clock(NOW)
     demo.load(SYSTEM)
-    roadmap.load(SYSTEM)
+    changes.load(SYSTEM)
     model = db.session.query(ProcessModel).filter_by(process_id="example_approval").one()
     orgs = {o.code: o for o in db.session.query(Organisation)}
 

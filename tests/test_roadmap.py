@@ -9,9 +9,10 @@ from factories import login_session
 
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, Organisation, RoadmapChange, RoadmapItem, User
-from workflow_app.services import demo, roadmap
+from workflow_app.services import demo
 from workflow_app.services.people import accounts
 from workflow_app.services.people.actors import SYSTEM, actor_for
+from workflow_app.services.roadmap import changes
 
 # the act's numbering: section -> number of items (1.1-1.8, 2.1-2.7, ..., 15.1-15.2): 83 items
 SECTIONS = {1: 8, 2: 7, 3: 1, 4: 1, 5: 4, 6: 6, 7: 9, 8: 16, 9: 10, 10: 4, 11: 6, 12: 1, 13: 3, 14: 5, 15: 2}
@@ -21,7 +22,7 @@ EVERY_NUMBER = [f"{s}.{n}" for s, count in SECTIONS.items() for n in range(1, co
 @pytest.fixture
 def loaded(app):
     demo.load(SYSTEM)
-    roadmap.load(SYSTEM)
+    changes.load(SYSTEM)
     db.session.commit()
 
 
@@ -31,7 +32,7 @@ def _token(username):
 
 @pytest.mark.postgres_too
 def test_the_seeds_roadmap_loads_every_item_with_its_executors(app, client):
-    counts = roadmap.load(SYSTEM)  # before the demo data: it registers the executors it needs
+    counts = changes.load(SYSTEM)  # before the demo data: it registers the executors it needs
     assert len(counts["created"]) == 83
     items = db.session.query(RoadmapItem).order_by(RoadmapItem.position).all()
     assert [i.number for i in items] == EVERY_NUMBER
@@ -75,11 +76,11 @@ def test_the_seeds_roadmap_loads_every_item_with_its_executors(app, client):
 
 def test_loading_again_keeps_what_people_changed(app, loaded):
     admin = actor_for(db.session.query(User).filter_by(username="admin").one())
-    roadmap.edit(admin, "6.3", {"deadline": "Ежегодно, апрель – май"}, reason="уточнён срок")
+    changes.edit(admin, "6.3", {"deadline": "Ежегодно, апрель – май"}, reason="уточнён срок")
     event = db.session.query(AuditEvent).filter_by(kind="roadmap_item_changed").one()
     assert event.payload["before"] == {"deadline": "Ежегодно, май"}
     assert event.payload["after"] == {"deadline": "Ежегодно, апрель – май"}
-    counts = roadmap.load(SYSTEM)
+    counts = changes.load(SYSTEM)
     assert counts["kept"] == ["6.3"] and counts["created"] == [] and counts["refreshed"] == []
     assert db.session.query(RoadmapItem).filter_by(number="6.3").one().deadline == "Ежегодно, апрель – май"
     change = db.session.query(RoadmapChange).one()

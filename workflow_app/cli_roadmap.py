@@ -6,9 +6,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from .services import roadmap
 from .services.errors import ServiceError
 from .services.people.actors import SYSTEM
+from .services.roadmap import changes, queries
 
 
 def register_roadmap_cli(app):
@@ -17,9 +17,9 @@ def register_roadmap_cli(app):
     @roadmap_cli.command("load")
     @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
     def load(path):
-        """Load the roadmap file (default: bpmn/roadmap.json); items changed since are kept."""
+        """Load the roadmap file (default: bpmn/changes.json); items changed since are kept."""
         try:
-            counts = roadmap.load(SYSTEM, Path(path) if path else None)
+            counts = changes.load(SYSTEM, Path(path) if path else None)
         except ServiceError as exc:
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(1)
@@ -31,7 +31,7 @@ def register_roadmap_cli(app):
     @roadmap_cli.command("list")
     def list_():
         """List the items: number, status, deadline, title."""
-        for item in roadmap.list_items(SYSTEM):
+        for item in queries.list_items(SYSTEM):
             click.echo(f"{item['number']}\t{item['status']}\t{item['deadline']}\t{item['title'][:80]}")
 
     app.cli.add_command(roadmap_cli)

@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from ..services import roadmap
+from ..services.roadmap import changes, queries
 from .core import current_actor
 from .schemas.roadmap import (
     EvidenceAddSchema,
@@ -17,7 +17,7 @@ blp = Blueprint("roadmap_api", __name__, url_prefix="/roadmap", description="The
 
 
 def _detail(actor, number):
-    page = roadmap.item_page(actor, number)
+    page = queries.item_page(actor, number)
     for change in page["changes"]:
         change["fields_"] = change.pop("fields")
     return page
@@ -28,7 +28,7 @@ def _detail(actor, number):
 @blp.response(200, RoadmapItemSchema(many=True))
 def list_items(query):
     """Every item in the act's order (any signed-in user)."""
-    return roadmap.list_items(current_actor(), **query)
+    return queries.list_items(current_actor(), **query)
 
 
 @blp.route("/items/<number>")
@@ -44,7 +44,7 @@ def edit_item(body, number):
     """Administrators: any field; the Координатор: status and status_note. Recorded with before/after."""
     actor = current_actor()
     reason = body.pop("reason", "")
-    roadmap.edit(actor, number, body, reason=reason)
+    changes.edit(actor, number, body, reason=reason)
     return _detail(actor, number)
 
 
@@ -53,12 +53,12 @@ def edit_item(body, number):
 @blp.response(201, EvidenceSchema)
 def add_evidence(body, number):
     """Link what fulfils the item: a case, data call, protocol or fixed document by id, or a link."""
-    return roadmap.evidence_view(
-        roadmap.add_evidence(current_actor(), number, body["kind"], body["ref"], body["title"])
+    return queries.evidence_view(
+        changes.add_evidence(current_actor(), number, body["kind"], body["ref"], body["title"])
     )
 
 
 @blp.route("/items/<number>/evidence/<int:evidence_id>", methods=["DELETE"])
 @blp.response(204)
 def remove_evidence(number, evidence_id):
-    roadmap.remove_evidence(current_actor(), number, evidence_id)
+    changes.remove_evidence(current_actor(), number, evidence_id)

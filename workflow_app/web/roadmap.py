@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import login_required
 
-from ..services import roadmap
 from ..services.errors import ServiceError
 from ..services.monitoring.labels import ROADMAP_STATUS as STATUS_LABELS
+from ..services.roadmap import changes, queries
 from .account import form_errors
 from .ui import actor
 
@@ -56,9 +56,9 @@ def _labels():
 @login_required
 def index():
     args = request.args
-    items = roadmap.list_items(actor(), args.get("status") or None, args.get("q") or None, args.get("org") or None)
+    items = queries.list_items(actor(), args.get("status") or None, args.get("q") or None, args.get("org") or None)
     return render_template(
-        "roadmap/list.html", items=items, sections=roadmap.sections(), statuses=STATUS_LABELS, args=args
+        "roadmap/list.html", items=items, sections=queries.sections(), statuses=STATUS_LABELS, args=args
     )
 
 
@@ -74,29 +74,29 @@ def item(number):
             errors, status = form_errors(exc), exc.status
         else:
             return redirect(url_for("roadmap.item", number=number))
-    page = roadmap.item_page(me, number)
+    page = queries.item_page(me, number)
     return render_template(
-        "roadmap/item.html", item=page, statuses=roadmap.STATUSES, kinds=roadmap.EVIDENCE_KINDS, errors=errors
+        "roadmap/item.html", item=page, statuses=queries.STATUSES, kinds=queries.EVIDENCE_KINDS, errors=errors
     ), status
 
 
 def _post(me, number, form) -> None:
     action = form.get("action")
     if action == "evidence":
-        roadmap.add_evidence(me, number, form.get("kind", ""), form.get("ref", "").strip(), form.get("title", ""))
+        changes.add_evidence(me, number, form.get("kind", ""), form.get("ref", "").strip(), form.get("title", ""))
         flash(_("The evidence is linked."), "success")
     elif action == "remove-evidence":
         evidence_id = form.get("evidence_id", "")
-        roadmap.remove_evidence(me, number, int(evidence_id) if evidence_id.isdigit() else 0)
+        changes.remove_evidence(me, number, int(evidence_id) if evidence_id.isdigit() else 0)
         flash(_("The evidence is removed."), "success")
     elif action == "status":
-        roadmap.edit(me, number, {"status": form.get("status"), "status_note": form.get("status_note", "")})
+        changes.edit(me, number, {"status": form.get("status"), "status_note": form.get("status_note", "")})
         flash(_("The changes are saved."), "success")
     elif action == "edit":
         data = {k: form.get(k, "") for k in ("title", "result", "deadline", "documents", "due_on")}
         data["recurring"] = form.get("recurring") == "1"
         data["executors"] = [_executor(line) for line in form.get("executors", "").splitlines() if line.strip()]
-        roadmap.edit(me, number, data, reason=form.get("reason", ""))
+        changes.edit(me, number, data, reason=form.get("reason", ""))
         flash(_("The changes are saved."), "success")
 
 

@@ -8,7 +8,7 @@ scheduler in June and December (cycle ``roadmap_monitoring``), calls the operati
    become the report's table, which the Координатор analyses, proposing corrections of items.
 3. The Координационный совет decides at a meeting (a ``collegialBody`` task closed by the signed protocol).
 4. ``apply_roadmap_corrections``: on approval each proposed change is written to its item with the protocol's
-   reference (``roadmap.change_in``, source ``council``), and the protocol and the call become evidence of 13.3.
+   reference (``roadmap.changes.change_in``, source ``council``), and the protocol and the call become evidence of 13.3.
 """
 
 from sqlalchemy import select
@@ -16,11 +16,12 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import DataCall, Membership, Organisation, ProcessInstance, Protocol, RoadmapItem, User
 from ...roles import GROUP_HEADS
-from .. import roadmap, spreadsheets
+from .. import spreadsheets
 from ..cases import advance
 from ..cases.operations import operation
 from ..datacalls import open_in
 from ..errors import Invalid
+from ..roadmap import changes, queries
 from .dashboard import config, require_viewer
 
 PROCESS_ID = "roadmap_monitoring"
@@ -135,7 +136,7 @@ def consolidate(ctx, params, data):
                     "proposal": "",
                 }
             )
-    rows.sort(key=lambda r: roadmap.sort_key(r["number"]))
+    rows.sort(key=lambda r: queries.sort_key(r["number"]))
     return rows
 
 
@@ -154,7 +155,7 @@ def apply_corrections(ctx, params, data):
         if item is None:
             raise Invalid("roadmap item %(number)s not found", number=row["number"])
         fields = {k: row[k] for k in ("status", "deadline", "due_on") if row.get(k)}
-        change = roadmap.change_in(
+        change = changes.change_in(
             ctx.uow,
             ctx.actor,
             item,
@@ -171,11 +172,11 @@ def apply_corrections(ctx, params, data):
     ).scalar_one_or_none()
     if monitoring_item is not None:
         if protocol is not None:
-            roadmap.add_evidence_in(ctx.uow, ctx.actor, monitoring_item, "protocol", protocol.id, protocol_ref)
+            changes.add_evidence_in(ctx.uow, ctx.actor, monitoring_item, "protocol", protocol.id, protocol_ref)
         call_id = (data.get("reports_call") or {}).get("call_id")
         if call_id:
-            roadmap.add_evidence_in(ctx.uow, ctx.actor, monitoring_item, "data_call", call_id)
-        roadmap.add_evidence_in(ctx.uow, ctx.actor, monitoring_item, "case", ctx.instance.id)
+            changes.add_evidence_in(ctx.uow, ctx.actor, monitoring_item, "data_call", call_id)
+        changes.add_evidence_in(ctx.uow, ctx.actor, monitoring_item, "case", ctx.instance.id)
     return {"applied": applied, "protocol_ref": protocol_ref}
 
 

@@ -1,28 +1,26 @@
-"""The roadmap (план мероприятий, «дорожная карта», распоряжение № 450-ра) as records.
+"""Changing the roadmap (план мероприятий, «дорожная карта», распоряжение № 450-ра): loading the shipped file,
+editing items, their evidence.
 
 The items come from a data file shipped with the product (``bpmn/roadmap.json``: every section and item of the
 act, its executors by organisation code, role or body) and are loaded by ``flask roadmap load`` (``make db``):
 missing executor organisations are registered, new items created, items nobody changed since the last load
 refreshed from the file, changed ones kept. An administrator edits an item (every field), the Координатор its
 status and evidence (the cases, data calls, protocols, documents and links that fulfil it); a council decision
-corrects it with the protocol's reference (``correct_in``). Each change is a ``roadmap_change`` row and an audit
+corrects it with the protocol's reference (``change_in``). Each change is a ``roadmap_change`` row and an audit
 event with before/after.
 
-Kept whole: the reads, the file load, the changes and the evidence of an item share its checks and its
-before/after snapshot; a split into reads and writes is the next step when it grows.
+Neighbours: ``queries`` reads (lists, one item's page, who may change what); this module only writes.
 """
 
-import json
 import re
 from datetime import date
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
-from ..engine import clock
-from ..extensions import db
-from ..models import (
+from ...engine import clock
+from ...extensions import db
+from ...models import (
     DataCall,
     FixedDocument,
     Organisation,
@@ -33,14 +31,11 @@ from ..models import (
     RoadmapExecutor,
     RoadmapItem,
 )
-from .errors import Forbidden, Invalid, NotFound
-from .people.actors import Actor
-from .uow import UnitOfWork
+from ..errors import Forbidden, Invalid, NotFound
+from ..people.actors import Actor
+from ..uow import UnitOfWork
+from .queries import EVIDENCE_KINDS, STATUSES, get_item, may_edit, may_follow_up, read_file
 
-FILE_NAME = "roadmap.json"
-STATUSES = ("planned", "in_progress", "done", "not_done", "cancelled")
-OPEN_STATUSES = ("planned", "in_progress")
-EVIDENCE_KINDS = ("case", "data_call", "protocol", "document", "link")
 ROLES = ("coordinator", "deputy_governor")
 BODIES = ("coordination_council", "working_group", "expert_council")
 TEXT_FIELDS = {"title": 4000, "result": 8000, "deadline": 300, "documents": 4000, "status_note": 4000}
@@ -49,56 +44,12 @@ COORDINATOR_FIELDS = ("status", "status_note")
 NUMBER_RE = re.compile(r"^\d{1,2}\.\d{1,2}$")
 
 
-def _path() -> Path:
-    return Path(current_app.config.get("ROADMAP_FILE") or Path(current_app.config["BPMN_DIR"]) / FILE_NAME)
-
-
-def read_file(path: Path | None = None) -> dict:
-    path = path or _path()
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise Invalid("the roadmap file %(name)s cannot be read: %(error)s", name=path.name, error=str(exc)) from None
-
-
-def sort_key(number: str) -> tuple:
-    return tuple(int(p) for p in number.split(".") if p.isdigit())
-
-
-# --- who may do what -------------------------------------------------------------------------------------
-
-
-def may_edit(actor: Actor) -> bool:
-    return actor.is_admin or actor.is_system
-
-
-def may_follow_up(actor: Actor) -> bool:
-    """Status and evidence: administrators and the Координатор (never auditors)."""
-    return may_edit(actor) or "coordinator" in actor.groups
-
-
 def _require(ok: bool) -> None:
     if not ok:
         raise Forbidden("only administrators and the Coordinator change the roadmap")
 
 
-# --- views -----------------------------------------------------------------------------------------------
-
-
-def overdue(item: RoadmapItem, today: date | None = None) -> bool:
-    """Still open after its last dated deadline (a recurring item is never overdue as a whole)."""
-    today = today or clock.today()
-    return item.status in OPEN_STATUSES and not item.recurring and item.due_on is not None and item.due_on < today
-
-
-def executor_view(e: RoadmapExecutor) -> dict:
-    org = e.organisation
-    return {
-        "name": e.name,
-        "organisation": {"id": org.id, "code": org.code, "name": org.name} if org is not None else None,
-        "role": e.role,
-        "body": e.body,
-    }
+# --- before/after ---------------------------------------------------------------------------------------
 
 
 def _snapshot(item: RoadmapItem) -> dict:
@@ -124,112 +75,6 @@ def _executor_data(e: RoadmapExecutor) -> dict:
     if e.body:
         data["body"] = e.body
     return data
-
-
-def view(item: RoadmapItem, today: date | None = None) -> dict:
-    return {
-        "id": item.id,
-        "number": item.number,
-        "section": item.section,
-        "title": item.title,
-        "result": item.result,
-        "deadline": item.deadline,
-        "due_on": item.due_on,
-        "recurring": bool(item.recurring),
-        "documents": item.documents,
-        "status": item.status,
-        "status_note": item.status_note,
-        "overdue": overdue(item, today),
-        "executors": [executor_view(e) for e in item.executors],
-        "updated_at": item.updated_at,
-    }
-
-
-def list_items(actor: Actor, status: str | None = None, q: str | None = None, org: str | None = None) -> list[dict]:
-    """Every item in the act's order (any signed-in user: the roadmap is a published act); filters by status
-    (``overdue`` too), a word of the title, an executor organisation's code."""
-    if status not in (None, "", "overdue", *STATUSES):
-        raise Invalid("unknown status", fields={"status": str(status)})
-    stmt = select(RoadmapItem).order_by(RoadmapItem.position)
-    if status in STATUSES:
-        stmt = stmt.where(RoadmapItem.status == status)
-    if org:
-        stmt = stmt.where(
-            RoadmapItem.id.in_(
-                select(RoadmapExecutor.item_id)
-                .join(Organisation, Organisation.id == RoadmapExecutor.organisation_id)
-                .where(Organisation.code == org)
-            )
-        )
-    today = clock.today()
-    rows = [view(i, today) for i in db.session.execute(stmt).scalars()]
-    if status == "overdue":
-        rows = [r for r in rows if r["overdue"]]
-    if q:
-        needle = q.casefold().strip()
-        rows = [r for r in rows if needle in r["title"].casefold() or needle == r["number"]]
-    return rows
-
-
-def sections() -> dict[str, str]:
-    return {s["number"]: s["title"] for s in read_file().get("sections", [])}
-
-
-def get_item(actor: Actor, number: str) -> RoadmapItem:
-    item = db.session.execute(select(RoadmapItem).where(RoadmapItem.number == str(number))).scalar_one_or_none()
-    if item is None:
-        raise NotFound("roadmap item %(number)s not found", number=str(number)[:16])
-    return item
-
-
-def item_page(actor: Actor, number: str) -> dict:
-    """One item with its evidence (each resolved to a title and a link) and its history of changes."""
-    item = get_item(actor, number)
-    changes = db.session.execute(
-        select(RoadmapChange).where(RoadmapChange.item_id == item.id).order_by(RoadmapChange.changed_at.desc())
-    ).scalars()
-    return {
-        **view(item),
-        "evidence": [evidence_view(e) for e in item.evidence],
-        "changes": [
-            {
-                "changed_at": c.changed_at,
-                "source": c.source,
-                "protocol_ref": c.protocol_ref,
-                "protocol_id": c.protocol_id,
-                "reason": c.reason,
-                "fields": sorted(k for k in set(c.before) | set(c.after) if c.before.get(k) != c.after.get(k)),
-                "before": c.before,
-                "after": c.after,
-            }
-            for c in changes
-        ],
-        "may_edit": may_edit(actor),
-        "may_follow_up": may_follow_up(actor),
-    }
-
-
-def evidence_view(e: RoadmapEvidence) -> dict:
-    return {"id": e.id, "kind": e.kind, "ref_id": e.ref_id, "url": e.url, "title": e.title, "link": _link(e)}
-
-
-def _link(e: RoadmapEvidence) -> str | None:
-    if e.kind == "link":
-        return e.url
-    if e.kind == "case":
-        return f"/instances/{e.ref_id}"
-    if e.kind == "data_call":
-        return f"/data-calls/{e.ref_id}"
-    if e.kind == "protocol":
-        protocol = db.session.get(Protocol, e.ref_id)
-        return f"/council/meetings/{protocol.meeting_id}/protocol" if protocol is not None else None
-    document = db.session.get(FixedDocument, e.ref_id)
-    if document is not None and document.instance_id is not None:
-        return f"/instances/{document.instance_id}/documents/{document.kind}.{document.fmt}"
-    if document is not None and document.protocol_id is not None:
-        protocol = db.session.get(Protocol, document.protocol_id)
-        return f"/council/meetings/{protocol.meeting_id}/protocol.{document.fmt}" if protocol is not None else None
-    return None
 
 
 # --- the file ------------------------------------------------------------------------------------------
