@@ -75,3 +75,20 @@ def get_instance(actor: Actor, instance_id) -> tuple[ProcessInstance, list[Human
         raise NotFound("instance not found") from None
     instance = advance.get_instance(actor, instance_id, with_open_tasks=True)  # one query: the row and its tasks
     return instance, visible_tasks(actor, instance.open_tasks)
+
+
+def submitted_data(instance: ProcessInstance) -> dict:
+    """What people submitted on the instance's forms, later submissions overriding earlier ones.
+
+    Read from the task projection (validated form data), not the engine state: a process waiting at a
+    catch event has no single "current" data set.
+    """
+    merged = {}
+    rows = db.session.execute(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.status == "completed")
+        .order_by(HumanTask.completed_at, HumanTask.id)
+    ).scalars()
+    for row in rows:
+        merged.update(row.submitted or {})
+    return merged

@@ -17,7 +17,6 @@ __all__ = [
     "open_cycle",
     "org_or_none",
     "running_with_key",
-    "submitted_data",
     "the_only_open_year",
     "waiting_children",
     "year_of",
@@ -115,23 +114,6 @@ def waiting_children(process_id: str, key_prefix: str, message: str) -> list[Pro
         .all()
     )
     return [r for r in rows if message in (r.waiting_messages or [])]
-
-
-def submitted_data(instance: ProcessInstance) -> dict:
-    """What people submitted on the instance's forms, later submissions overriding earlier ones.
-
-    Read from the task projection (validated form data), not the engine state: a process waiting at a
-    catch event has no single "current" data set.
-    """
-    merged = {}
-    rows = db.session.execute(
-        select(HumanTask)
-        .where(HumanTask.instance_id == instance.id, HumanTask.status == "completed")
-        .order_by(HumanTask.completed_at, HumanTask.id)
-    ).scalars()
-    for row in rows:
-        merged.update(row.submitted or {})
-    return merged
 
 
 def deliver(ctx, child: ProcessInstance, message: str, payload: dict):

@@ -28,9 +28,10 @@ from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance
 from .. import documents, notifications, publication
 from ..cases.operations import operation
+from ..cases.reads import submitted_data
 from ..errors import Conflict, Invalid
 from . import queues
-from .common import _, config, deliver, label_of, org_or_none, submitted_data, year_of
+from .common import _, config, deliver, label_of, org_or_none, year_of
 
 KCP_DECISION = "kcp_decision"
 INTAKE_CLOSED = "kcp_intake_closed"

@@ -21,9 +21,10 @@ from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance, Publication
 from .. import documents, notifications, publication
 from ..cases.operations import operation
+from ..cases.reads import submitted_data
 from ..errors import Conflict, Invalid
 from . import queues
-from .common import _, config, deliver, label_of, org_or_none, submitted_data, waiting_children, year_of
+from .common import _, config, deliver, label_of, org_or_none, waiting_children, year_of
 
 PROFESSIONS_DECISION = "professions_decision"
 INTAKE_CLOSED = "professions_intake_closed"

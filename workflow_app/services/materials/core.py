@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select
 
 from ...extensions import db
 from ...i18n import content_text
 from ...models import HumanTask, ProcessInstance, TaskAttachment
 from .. import spreadsheets
 from ..cases import advance
+from ..cases.reads import submitted_data
 from ..errors import NotFound
 from ..people.access import require_instance_visible
 from ..people.actors import Actor
@@ -162,14 +162,7 @@ def case_data(instance: ProcessInstance) -> dict:
             return advance.instance_data(instance)
         except Exception:  # noqa: BLE001 - a broken state must not hide the page; the history shows it
             current_app.logger.warning("case %s: engine data unreadable, showing submitted data", instance.id)
-    merged: dict = dict(instance.summary or {})
-    rows = db.session.execute(
-        select(HumanTask)
-        .where(HumanTask.instance_id == instance.id, HumanTask.status == "completed")
-        .order_by(HumanTask.completed_at, HumanTask.id)
-    ).scalars()
-    for row in rows:
-        merged.update(row.submitted or {})
+    merged: dict = {**(instance.summary or {}), **submitted_data(instance)}
     if instance.status != "running":
         try:
             merged.update(advance.instance_data(instance))
