@@ -1,5 +1,8 @@
-"""The chains' start hooks (run by instances.start_instance, so the REST API and the web UI obey them);
+"""The chains' start hooks (run by cases.advance.start_instance, so the REST API and the web UI obey them);
 :func:`register` puts them into ``operations.START_HOOKS``."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
@@ -33,31 +36,81 @@ def _cycle_hook(section: str):
     return hook
 
 
+@dataclass(frozen=True)
+class _IntoCycle:
+    """What differs between the submissions into an open yearly cycle: a college's КЦП request, a sector
+    department's or employment centre's proposal to the professions list."""
+
+    cycle: str  # the cycle's process
+    process: str  # the submission's process
+    section: str  # its section of chains.json, with the business-key and title templates named next
+    key: str
+    title: str
+    none_open: Callable[[], str]  # the refusals, in the chain's own words
+    not_open: Callable[[int], str]
+    already: Callable[[str], str]
+
+
+KCP_REQUEST = _IntoCycle(
+    "kcp_campaign",
+    "kcp_request",
+    "kcp",
+    "request_business_key",
+    "request_title",
+    none_open=lambda: _("No campaign for changes to admission quotas is accepting requests now"),
+    not_open=lambda year: _("The campaign for admission quotas %(year)s is not accepting requests", year=year),
+    already=lambda key: _("Your organisation already has a request in this campaign: %(key)s", key=key),
+)
+PROFESSIONS_PROPOSAL = _IntoCycle(
+    "professions_cycle",
+    "professions_proposal",
+    "professions",
+    "proposal_business_key",
+    "proposal_title",
+    none_open=lambda: _("No call for proposals to the professions list is open now"),
+    not_open=lambda year: _("The call for proposals to the professions list %(year)s is not open", year=year),
+    already=lambda key: _("Your organisation already has proposals in this cycle: %(key)s", key=key),
+)
+
+
+def _submit_into_cycle(
+    req, into: _IntoCycle, org_code: str, org_name: str, fill: Callable[[int], None] | None = None
+) -> None:
+    """The year (the data's, else the one open cycle's) and its cycle, which must be open; ``fill`` adds the
+    chain's own start data for that year; the case becomes the cycle's child with its business key and title,
+    and no second one with that key may run."""
+    cfg = config()[into.section]
+    year = req.data.get("year") or the_only_open_year(into.cycle)
+    if year is None:
+        raise Conflict(into.none_open())
+    year = year_of(year)
+    cycle = open_cycle(into.cycle, year)
+    if cycle is None:
+        raise Conflict(into.not_open(year))
+    req.data["year"] = year
+    req.data["queued_for"] = None
+    if fill is not None:
+        fill(year)
+    req.parent = req.parent or cycle
+    req.business_key = cfg[into.key].format(year=year, org=org_code)
+    req.title = req.title or cfg[into.title].format(year=year, org_name=org_name)
+    if running_with_key(into.process, req.business_key):
+        raise Conflict(into.already(req.business_key))
+
+
 def _kcp_request_hook(uow, actor, req):
-    cfg = config()["kcp"]
     org = org_or_none(req.initiator_org_id if req.initiator_org_id is not UNSET else actor.org_id)
     if not ("college_officer" in actor.groups or actor.is_admin or actor.is_system) or org is None:
         raise Forbidden(_("Only a college's staff may submit a request"))
-    year = req.data.get("year") or the_only_open_year("kcp_campaign")
-    if year is None:
-        raise Conflict(_("No campaign for changes to admission quotas is accepting requests now"))
-    year = year_of(year)
-    campaign = open_cycle("kcp_campaign", year)
-    if campaign is None:
-        raise Conflict(_("The campaign for admission quotas %(year)s is not accepting requests", year=year))
-    req.data["year"] = year
-    req.data["queued_for"] = None
-    kcp.prefill_request(req.data, year, org)
-    kcp.founder_data(req.data, org)
-    req.parent = req.parent or campaign
-    req.business_key = cfg["request_business_key"].format(year=year, org=case_numbers.org_part(org))
-    req.title = req.title or cfg["request_title"].format(year=year, org_name=org.name)
-    if running_with_key("kcp_request", req.business_key):
-        raise Conflict(_("Your organisation already has a request in this campaign: %(key)s", key=req.business_key))
+
+    def fill(year: int) -> None:
+        kcp.prefill_request(req.data, year, org)
+        kcp.founder_data(req.data, org)
+
+    _submit_into_cycle(req, KCP_REQUEST, case_numbers.org_part(org), org.name, fill)
 
 
 def _proposal_hook(uow, actor, req):
-    cfg = config()["professions"]
     groups = set(actor.groups)
     if not (groups & {"sector_officer", "employment_centre"} or actor.is_admin or actor.is_system):
         raise Forbidden(_("Only sector departments and employment centres submit proposals"))
@@ -65,21 +118,8 @@ def _proposal_hook(uow, actor, req):
         "employment_centre" if ("employment_centre" in groups and "sector_officer" not in groups) else "sector"
     )
     org = org_or_none(actor.org_id)
-    year = req.data.get("year") or the_only_open_year("professions_cycle")
-    if year is None:
-        raise Conflict(_("No call for proposals to the professions list is open now"))
-    year = year_of(year)
-    cycle = open_cycle("professions_cycle", year)
-    if cycle is None:
-        raise Conflict(_("The call for proposals to the professions list %(year)s is not open", year=year))
-    req.data["year"] = year
-    req.data["queued_for"] = None
-    req.parent = req.parent or cycle
     code = case_numbers.org_part(org) if org is not None else case_numbers.cyrillic(actor.username)
-    req.business_key = cfg["proposal_business_key"].format(year=year, org=code)
-    req.title = req.title or cfg["proposal_title"].format(year=year, org_name=org.name if org else actor.username)
-    if running_with_key("professions_proposal", req.business_key):
-        raise Conflict(_("Your organisation already has proposals in this cycle: %(key)s", key=req.business_key))
+    _submit_into_cycle(req, PROFESSIONS_PROPOSAL, code, org.name if org else actor.username)
     req.check_permission = False  # checked above: two groups may submit
 
 
