@@ -16,7 +16,9 @@ from journeys import questionnaire  # the investor's questionnaire, shared with 
 from lxml import etree
 from sqlalchemy import select
 
+from workflow_app.diagram.di import DC
 from workflow_app.engine import clock
+from workflow_app.engine.vocabulary import BPMN_NS, BPMNDI_NS
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, Membership, ProcessInstance, Publication, User
 from workflow_app.services import demo
@@ -230,11 +232,7 @@ def test_every_bpmn_file_deploys_through_the_cli_and_shapes_do_not_overlap(app):
     assert result.exit_code == 0, result.output
     for pid in ("kcp_campaign", "kcp_request", "professions_cycle", "professions_proposal", "investor_case"):
         assert f"{pid} v1 deployed" in result.output
-    ns = {
-        "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-        "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-        "dc": "http://www.omg.org/spec/DD/20100524/DC",
-    }
+    ns = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "dc": DC}
     for name in CHAIN_FILES:
         root = etree.parse(str(ROOT / "bpmn" / name)).getroot()
         process = root.find("bpmn:process", ns)

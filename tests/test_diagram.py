@@ -11,10 +11,10 @@ import pytest
 from lxml import etree
 
 from workflow_app.diagram import DiagramError, flow_map, render_svg
+from workflow_app.engine.vocabulary import BPMN_NS, BPMNDI_NS
 
 DATA = Path(__file__).parent / "data" / "diagrams"
 SVG = "http://www.w3.org/2000/svg"
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 FLOW_NODE_KINDS = {
     "task",
@@ -75,7 +75,7 @@ def _model_ids(name: str, process_ids: list) -> tuple[set, set]:
     """Flow node ids (including sub-process children) and sequence flow ids of the processes."""
     doc = etree.fromstring(_load(name))
     nodes, flows = set(), set()
-    for proc in doc.iter(f"{{{BPMN}}}process"):
+    for proc in doc.iter(f"{{{BPMN_NS}}}process"):
         if proc.get("id") not in process_ids:
             continue
         for el in proc.iter():
@@ -123,7 +123,7 @@ def test_every_flow_node_and_sequence_flow_is_drawn(name, processes):
     assert nodes <= set(groups), sorted(nodes - set(groups))
     assert flows <= set(groups), sorted(flows - set(groups))
     doc = etree.fromstring(_load(name))
-    for el in doc.iter(f"{{{BPMN}}}*"):
+    for el in doc.iter(f"{{{BPMN_NS}}}*"):
         bid = el.get("id")
         if bid in nodes:
             assert _expected_class(el) in _classes(groups[bid]), bid
@@ -354,7 +354,7 @@ def _single_element_bpmn(kind: str, definition: str) -> str:
     defs = "".join(f'<bpmn:{d}EventDefinition id="Def_{d}"/>' for d in definition.split("+") if d)
     body = "<bpmn:text>Заметка</bpmn:text>" if kind == "textAnnotation" else defs
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="{BPMN}" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+<bpmn:definitions xmlns:bpmn="{BPMN_NS}" xmlns:bpmndi="{BPMNDI_NS}"
     xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="D" targetNamespace="x">
   <bpmn:process id="P">
     <bpmn:{kind} id="El_1" name="Элемент &quot;один&quot;">{body}</bpmn:{kind}>
@@ -401,7 +401,7 @@ def test_hundred_elements_render_fast():
                 f'<di:waypoint x="{(i % 10) * 150}" y="{(i // 10) * 120 + 40}"/></bpmndi:BPMNEdge>'
             )
     xml = (
-        f'<bpmn:definitions xmlns:bpmn="{BPMN}" '
+        f'<bpmn:definitions xmlns:bpmn="{BPMN_NS}" '
         'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
         'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
         'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="D" targetNamespace="x">'

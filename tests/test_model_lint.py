@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from workflow_app.diagram import di
+from workflow_app.engine.vocabulary import BPMN_NS, BPMNDI_NS
+
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
-MODEL = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-DI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
-DC = "{http://www.omg.org/spec/DD/20100524/DC}"
-DDI = "{http://www.omg.org/spec/DD/20100524/DI}"
+MODEL = f"{{{BPMN_NS}}}"
+DI = f"{{{BPMNDI_NS}}}"
+DC = f"{{{di.DC}}}"
+DDI = f"{{{di.DI}}}"
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
 ACTIVITIES = {
     "task",
