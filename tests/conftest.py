@@ -11,6 +11,7 @@ import itertools
 import os
 import shutil
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -156,3 +157,84 @@ def people(app):
     from factories import example_people
 
     return example_people()
+
+
+# --- browser tests: Chromium through Playwright, against the app served live -----------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def live_site(sqlite_template, tmp_path_factory):
+    """Serve the app live for a module's browser tests: ``live_site(prepare, at=None)`` copies the migrated
+    template database, loads the demo data (every password ``demo``) and runs ``prepare()`` in an app context —
+    with the clock standing at ``at`` when given — then serves the app on a free localhost port in a thread until
+    the module's tests are done. Returns ``(url, app, what prepare returned)``."""
+    from werkzeug.serving import make_server
+
+    from workflow_app.engine import clock
+    from workflow_app.extensions import db
+    from workflow_app.services import demo
+    from workflow_app.services.people.actors import SYSTEM
+
+    running = []
+
+    def serve(prepare=None, at=None):
+        path = tmp_path_factory.mktemp("live") / "live.sqlite3"
+        shutil.copy(sqlite_template, path)
+        app = _make_app(f"sqlite:///{path}", {"DEMO_PASSWORD": "demo"})
+        if at is not None:
+            clock.set_clock(at)
+        try:
+            with app.app_context():
+                demo.load(SYSTEM, password="demo")
+                prepared = prepare() if prepare is not None else None
+                db.session.remove()
+        finally:
+            if at is not None:
+                clock.set_clock(None)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        running.append((server, thread, app))
+        return f"http://127.0.0.1:{server.server_port}", app, prepared
+
+    yield serve
+    for server, thread, app in running:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium; without it a browser test skips locally and fails on CI (``CI=true``)."""
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"CI=true but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page at 1366x768 in Russian."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ru-RU")
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()

@@ -6,18 +6,13 @@ while the task they completed still shows their name in the history. Screenshots
 docs/screens/. Without /usr/bin/chromium the test skips locally and fails on CI (CI=true).
 """
 
-import shutil
-import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from conftest import IN_CI, ROOT, _make_app
+from conftest import ROOT
 
 from workflow_app.services.cases import start
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync", "--no-first-run"]
 SHOTS = ROOT / "docs" / "screens"
 OFFICIAL = "Смирнова Елена Викторовна"
 
@@ -40,46 +35,17 @@ def _submit_case(title):
 
 
 @pytest.fixture(scope="module")
-def live_server(sqlite_template, tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from workflow_app.extensions import db
-    from workflow_app.services import demo
+def live_server(live_site):
+    """The app served live with the example process deployed and three requests waiting for ДепПО's review."""
     from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.process_models import deployment
 
-    path = tmp_path_factory.mktemp("admin-browser") / "live.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = _make_app(f"sqlite:///{path}", {"DEMO_PASSWORD": "demo"})
-    cases = {}
-    with app.app_context():
-        demo.load(SYSTEM, password="demo")
+    def prepare():
         deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples" / "example_approval.bpmn")
-        for key in ("A", "B", "C"):
-            cases[key] = _submit_case(f"Заявка ТПТ {key}")
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", cases
-    server.shutdown()
-    thread.join(5)
-    with app.app_context():
-        db.engine.dispose()
+        return {key: _submit_case(f"Заявка ТПТ {key}") for key in ("A", "B", "C")}
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail(f"CI=true but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+    url, _app, cases = live_site(prepare)
+    return url, cases
 
 
 def _context(browser):

@@ -7,57 +7,34 @@ and fails on CI (CI=true).
 """
 
 import os
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, ROOT, _make_app
+from conftest import ROOT
 
 from workflow_app.services.cases import start
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "instance" / "screenshots"))  # git-ignored
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def live_server(sqlite_template, tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from workflow_app.extensions import db
-    from workflow_app.services import demo
+def live_server(live_site):
+    """The app served live with the chains and the example process deployed, a КЦП campaign open and the roadmap
+    loaded (as make run does)."""
     from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.process_models import deployment
     from workflow_app.services.roadmap import changes
 
-    path = tmp_path_factory.mktemp("browser") / "live.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = _make_app(f"sqlite:///{path}", {"DEMO_PASSWORD": "demo"})
-    with app.app_context():
-        demo.load(SYSTEM, password="demo")
+    def prepare():
         deployment.deploy_path(SYSTEM, ROOT / "bpmn")
         deployment.deploy_path(SYSTEM, ROOT / "bpmn" / "examples")  # the example the first walk starts
         _open_kcp_campaign(2027)
         changes.load(SYSTEM)  # as make run does
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    with app.app_context():
-        db.engine.dispose()
+
+    url, _app, _ = live_site(prepare)
+    return url
 
 
 def _open_kcp_campaign(year):
@@ -75,29 +52,6 @@ def _open_kcp_campaign(year):
         select(HumanTask).where(HumanTask.instance_id == campaign.id, HumanTask.task_def == "announce")
     ).scalar_one()
     commands.complete(dpo, announce.id, {"intake_deadline": f"{year}-04-26", "announcement": "Приём заявок открыт"})
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail(f"CI=true but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ru-RU")
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
 
 
 def log_in(page, base, username, password="demo"):

@@ -6,8 +6,6 @@ SAVE_SCREENS=1, else to instance/screenshots/.
 import io
 import os
 import re
-import shutil
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,8 +13,8 @@ import journeys as J
 import pypdf
 import pypdfium2 as pdfium
 import pytest
-from conftest import ROOT, _make_app
-from test_browser import browser, log_in, log_out  # noqa: F401  (fixtures)
+from conftest import ROOT
+from test_browser import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
@@ -28,64 +26,37 @@ RAW_CODES = re.compile(
 
 
 @pytest.fixture(scope="module")
-def site(sqlite_template, tmp_path_factory):
+def site(live_site):
     """A live server with three chains at their deciding steps (and an order registered)."""
-    from werkzeug.serving import make_server
-
-    from workflow_app.engine import clock
-    from workflow_app.extensions import db
-    from workflow_app.services import demo
     from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.process_models import deployment
 
-    path = tmp_path_factory.mktemp("materials") / "live.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = _make_app(f"sqlite:///{path}", {"DEMO_PASSWORD": "demo"})
-    clock.set_clock(datetime(2027, 4, 5, 3, 0, tzinfo=UTC))
-    try:
-        with app.app_context():
-            demo.load(SYSTEM, password="demo")
-            deployment.deploy_path(SYSTEM, ROOT / "bpmn")
-            keys = {
-                "kcp_cc": J.kcp_to_coordination_council(2027),
-                "kcp_sign": J.kcp_to_signing(2028),
-                "kcp_done": J.kcp_registered(2029),
-                "professions": J.professions_to_working_group(2028),
-                "investor": J.investor_to_working_group(),
-                "investor_plan": J.investor_to_plan(),
-            }
-            open_campaign = J.start("dpo_officer", "kcp_campaign", {"year": 2030})
-            J.do("dpo_officer", open_campaign, "announce", {"intake_deadline": "2030-04-26", "announcement": "Приём"})
-            ids = {
-                "kcp_cc": J.open_task("КЦП-2027", "cc_decision").id,
-                "kcp_sign": J.open_task("КЦП-2028", "sign_order").id,
-                "professions": J.open_task(keys["professions"], "wg_decision").id,
-                "investor": J.open_task(keys["investor"], "wg_decision").id,
-                "kcp_done_instance": J.instance("КЦП-2029").id,
-                "investor_plan": J.open_task(keys["investor_plan"], "plan").id,
-            }
-            for kind, key in DOCUMENTS.items():
-                ids[f"pdf_{kind}"] = document_pdf(J.instance(keys.get(key, key)), kind)
-            db.session.remove()
-    finally:
-        clock.set_clock(None)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", ids
-    server.shutdown()
-    thread.join(5)
-    with app.app_context():
-        db.engine.dispose()
+    def prepare():
+        deployment.deploy_path(SYSTEM, ROOT / "bpmn")
+        keys = {
+            "kcp_cc": J.kcp_to_coordination_council(2027),
+            "kcp_sign": J.kcp_to_signing(2028),
+            "kcp_done": J.kcp_registered(2029),
+            "professions": J.professions_to_working_group(2028),
+            "investor": J.investor_to_working_group(),
+            "investor_plan": J.investor_to_plan(),
+        }
+        open_campaign = J.start("dpo_officer", "kcp_campaign", {"year": 2030})
+        J.do("dpo_officer", open_campaign, "announce", {"intake_deadline": "2030-04-26", "announcement": "Приём"})
+        ids = {
+            "kcp_cc": J.open_task("КЦП-2027", "cc_decision").id,
+            "kcp_sign": J.open_task("КЦП-2028", "sign_order").id,
+            "professions": J.open_task(keys["professions"], "wg_decision").id,
+            "investor": J.open_task(keys["investor"], "wg_decision").id,
+            "kcp_done_instance": J.instance("КЦП-2029").id,
+            "investor_plan": J.open_task(keys["investor_plan"], "plan").id,
+        }
+        for kind, key in DOCUMENTS.items():
+            ids[f"pdf_{kind}"] = document_pdf(J.instance(keys.get(key, key)), kind)
+        return ids
 
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ru-RU")
-    pg = context.new_page()
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
+    url, _app, ids = live_site(prepare, at=datetime(2027, 4, 5, 3, 0, tzinfo=UTC))
+    return url, ids
 
 
 # the documents whose first page is shown in docs/screens/: kind -> the case (business key, or a key of `keys`)

@@ -2,7 +2,7 @@
 
 import pytest
 from conftest import ROOT
-from test_browser import SHOTS, browser, live_server, log_in, page  # noqa: F401  (fixtures)
+from test_browser import SHOTS, live_server, log_in  # noqa: F401  (live_server: a fixture)
 from test_model_problems import three_mistakes
 
 pytestmark = pytest.mark.browser

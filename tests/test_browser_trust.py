@@ -2,20 +2,14 @@
 staffing plan whose ПОО is a choice from the registry (issue 18 classes 3-4, issue 21)."""
 
 import os
-import shutil
-import threading
 from datetime import UTC, datetime
 
 import journeys as J
 import pytest
-from conftest import ROOT, _make_app
+from conftest import ROOT
 from playwright.sync_api import expect
-from test_browser import browser, log_in, log_out, page  # noqa: F401  (fixtures)
-from werkzeug.serving import make_server
+from test_browser import log_in, log_out
 
-from workflow_app.engine import clock
-from workflow_app.extensions import db
-from workflow_app.services import demo
 from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.process_models import deployment
 
@@ -24,28 +18,15 @@ SCREENS = ROOT / "docs" / "screens" if os.environ.get("SAVE_SCREENS") else ROOT 
 
 
 @pytest.fixture(scope="module")
-def site(sqlite_template, tmp_path_factory):
+def site(live_site):
     """A live server with the chains deployed and an investor's case at its staffing plan."""
-    path = tmp_path_factory.mktemp("trust") / "live.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = _make_app(f"sqlite:///{path}", {"DEMO_PASSWORD": "demo"})
-    clock.set_clock(datetime(2027, 4, 5, 3, 0, tzinfo=UTC))
-    try:
-        with app.app_context():
-            demo.load(SYSTEM, password="demo")
-            deployment.deploy_path(SYSTEM, ROOT / "bpmn")
-            plan = J.open_task(J.investor_to_plan(), "plan").id
-            db.session.remove()
-    finally:
-        clock.set_clock(None)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", plan
-    server.shutdown()
-    thread.join(5)
-    with app.app_context():
-        db.engine.dispose()
+
+    def prepare():
+        deployment.deploy_path(SYSTEM, ROOT / "bpmn")
+        return J.open_task(J.investor_to_plan(), "plan").id
+
+    url, _app, plan = live_site(prepare, at=datetime(2027, 4, 5, 3, 0, tzinfo=UTC))
+    return url, plan
 
 
 def shot(page, name):

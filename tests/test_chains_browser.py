@@ -5,14 +5,11 @@ page and the ПОО that had not sent its request reads the notice; the public p
 Set-up steps that are not under test run through the services, as the API tests drive them.
 """
 
-import shutil
-import threading
-
 import journeys as J
 import pytest
-from conftest import ROOT, _make_app
+from conftest import ROOT
 from sqlalchemy import select
-from test_browser import SHOTS, browser, log_in, log_out, page  # noqa: F401  (fixtures)
+from test_browser import SHOTS, log_in, log_out
 
 from workflow_app.services.cases import start
 
@@ -70,19 +67,12 @@ def _request(lines):
 
 
 @pytest.fixture(scope="module")
-def chains_server(sqlite_template, tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from workflow_app.extensions import db
-    from workflow_app.services import demo
+def chains_server(live_site):
+    """The chains deployed, a КЦП campaign announced, one college's request signed and another's filled in."""
     from workflow_app.services.people.actors import SYSTEM
     from workflow_app.services.process_models import deployment
 
-    path = tmp_path_factory.mktemp("chains-browser") / "live.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = _make_app(f"sqlite:///{path}", {"DEMO_PASSWORD": "demo"})
-    with app.app_context():
-        demo.load(SYSTEM, password="demo")
+    def prepare():
         deployment.deploy_path(SYSTEM, ROOT / "bpmn")
         _start("dpo_officer", "kcp_campaign", {"year": 2027})
         _do("dpo_officer", "КЦП-2027", "announce", {"intake_deadline": "2027-04-19", "announcement": "Приём заявок"})
@@ -101,15 +91,9 @@ def chains_server(sqlite_template, tmp_path_factory):
             "fill_request",
             _request([_line("09.02.07", "Информационные системы и программирование", "9", 50, 75)]),
         )
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(5)
-    with app.app_context():
-        db.engine.dispose()
+
+    url, app, _ = live_site(prepare)
+    return url, app
 
 
 def test_intake_window_whole_kcp_table_and_carried_over_list(chains_server, page):
