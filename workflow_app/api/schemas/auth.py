@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from .shared import OrgRefSchema
+
 
 class TokenRequestSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -17,10 +19,7 @@ class CsrfSchema(Schema):
     csrf_token = fields.String()
 
 
-class OrganisationSchema(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
+class OrganisationSchema(OrgRefSchema):
     kind = fields.String()
 
 

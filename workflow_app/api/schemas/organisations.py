@@ -7,10 +7,7 @@ from .shared import OrgRefSchema
 ORG_KINDS = ("department", "college", "investor", "employment_centre", "council", "other")
 
 
-class RegistryOrganisationSchema(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
+class RegistryOrganisationSchema(OrgRefSchema):
     short_name = fields.String(allow_none=True)
     kind = fields.String(metadata={"description": ", ".join(ORG_KINDS)})
     inn = fields.String(allow_none=True, metadata={"description": "ИНН (checksum verified)"})

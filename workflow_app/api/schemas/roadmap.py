@@ -2,16 +2,12 @@
 
 from marshmallow import Schema, fields
 
-
-class ExecutorOrganisationSchema(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
+from .shared import OrgRefSchema
 
 
 class ExecutorSchema(Schema):
     name = fields.String(metadata={"description": "as the act names it"})
-    organisation = fields.Nested(ExecutorOrganisationSchema, allow_none=True)
+    organisation = fields.Nested(OrgRefSchema, allow_none=True)
     role = fields.String(allow_none=True, metadata={"description": "coordinator | deputy_governor"})
     body = fields.String(allow_none=True, metadata={"description": "working_group | coordination_council | ..."})
 
