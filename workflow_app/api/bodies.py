@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from ..services import body_seats
+from ..services.council import composition
 from .core import current_actor
 from .schemas.bodies import BodyAdminSchema, BodySettingsSchema, SeatCreateSchema, SeatEndSchema, SeatSchema
 
@@ -18,14 +18,14 @@ blp = Blueprint(
 @blp.response(200, BodyAdminSchema(many=True))
 def list_bodies():
     """Every body with its current and upcoming seats."""
-    return body_seats.list_bodies(current_actor())
+    return composition.list_bodies(current_actor())
 
 
 @blp.route("/<body>")
 @blp.response(200, BodyAdminSchema)
 def get_body(body):
     """One body with all its seats, past ones included."""
-    return body_seats.get_body(current_actor(), body)
+    return composition.get_body(current_actor(), body)
 
 
 @blp.route("/<body>/seats", methods=["POST"])
@@ -34,7 +34,7 @@ def get_body(body):
 def add_seat(payload, body):
     """Seat a person (refused: a second seat of the same person, or a second chair or secretary, for
     overlapping dates)."""
-    return body_seats.seat_view(body_seats.add_seat(current_actor(), body, **payload))
+    return composition.seat_view(composition.add_seat(current_actor(), body, **payload))
 
 
 @blp.route("/<body>/seats/<int:seat_id>/end", methods=["POST"])
@@ -42,8 +42,8 @@ def add_seat(payload, body):
 @blp.response(200, SeatSchema)
 @blp.alt_response(204, description="the seat had not begun: it was removed")
 def end_seat(payload, body, seat_id):
-    seat = body_seats.end_seat(current_actor(), seat_id, payload.get("valid_to"), body_code=body)
-    return body_seats.seat_view(seat) if seat is not None else ("", 204)
+    seat = composition.end_seat(current_actor(), seat_id, payload.get("valid_to"), body_code=body)
+    return composition.seat_view(seat) if seat is not None else ("", 204)
 
 
 @blp.route("/<body>/settings", methods=["PATCH"])
@@ -51,4 +51,4 @@ def end_seat(payload, body, seat_id):
 @blp.response(200, BodyAdminSchema)
 def update_settings(payload, body):
     """Quorum share (over 0, at most 1) and whether signed protocols are public."""
-    return body_seats.body_view(body_seats.update_settings(current_actor(), body, **payload))
+    return composition.body_view(composition.update_settings(current_actor(), body, **payload))

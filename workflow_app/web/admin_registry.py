@@ -1,5 +1,5 @@
 """Administration of the organisations' registry and of the collegial bodies' seats and settings.
-Thin views on services/organisations and services/body_seats (which hold the rules and the admin check)."""
+Thin views on services/people/organisations and services/council/composition (which hold the rules and the admin check)."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext
 from flask_login import login_required
 
 from ..models.council import BODY_ROLES
-from ..services import body_seats
+from ..services.council import composition
 from ..services.errors import ServiceError
 from ..services.people import organisations
 from .account import form_errors
@@ -92,7 +92,7 @@ def admin_organisation(org_id):
 @bp.route("/admin/bodies")
 @login_required
 def admin_bodies():
-    return render_template("admin/bodies.html", bodies=body_seats.list_bodies(actor()))
+    return render_template("admin/bodies.html", bodies=composition.list_bodies(actor()))
 
 
 @bp.route("/admin/bodies/<code>", methods=["GET"])
@@ -101,9 +101,9 @@ def admin_body(code, errors=None, status=200):
     me = actor()
     return render_template(
         "admin/body.html",
-        body=body_seats.get_body(me, code),
+        body=composition.get_body(me, code),
         roles=BODY_ROLES,
-        users=body_seats.user_choices(),
+        users=composition.user_choices(),
         errors=errors,
         form=request.form,
     ), status
@@ -118,7 +118,7 @@ def admin_body_add_seat(code):
     except ValueError:
         user_id = None
     try:
-        body_seats.add_seat(
+        composition.add_seat(
             actor(),
             code,
             user_id,
@@ -137,7 +137,7 @@ def admin_body_add_seat(code):
 @login_required
 def admin_body_end_seat(code, seat_id):
     try:
-        body_seats.end_seat(actor(), seat_id, request.form.get("valid_to") or None, body_code=code)
+        composition.end_seat(actor(), seat_id, request.form.get("valid_to") or None, body_code=code)
     except ServiceError as exc:
         if exc.status in (401, 403, 404):
             raise
@@ -155,7 +155,7 @@ def admin_body_settings(code):
     except ValueError:
         share = -1.0  # refused by the service with its message
     try:
-        body_seats.update_settings(actor(), code, share, request.form.get("protocols_public") == "1")
+        composition.update_settings(actor(), code, share, request.form.get("protocols_public") == "1")
     except ServiceError as exc:
         if exc.status in (401, 403, 404):
             raise

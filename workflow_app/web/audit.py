@@ -60,7 +60,7 @@ KIND_LABELS = {
     "roadmap_evidence_added": lazy_gettext("evidence linked to a roadmap item"),
     "roadmap_evidence_removed": lazy_gettext("evidence removed from a roadmap item"),
     "logout": lazy_gettext("logged out"),
-    # administration (services/people: administration, tokens, sign_in, deputies, organisations; body_seats)
+    # administration (services/people: administration, tokens, sign_in, deputies, organisations; council/composition)
     "user_created": lazy_gettext("user created"),
     "user_changed": lazy_gettext("user changed"),
     "user_deactivated": lazy_gettext("user deactivated"),

@@ -7,7 +7,8 @@ decided agenda task is completed with its decision and the protocol reference, t
 advance, audit events are written — or, if any one item cannot be closed, nothing is applied and the
 Conflict names the blocking item (``fields={"item": id}``).
 
-Rooms, each importing only the ones before it: ``seats`` (bodies, memberships, roles on a day),
+Rooms, each importing only the ones before it: ``seats`` (bodies, memberships, roles on a day; ``composition``
+is the administrator's side of them: seats with roles and dates, the quorum share, public protocols),
 ``instructions`` (поручения: tracked records, their tasks and queries), ``agenda`` (pending items, meetings,
 agenda and the body's own questions, attendance and quorum), ``decisions`` (votes, postponement), ``protocols`` (signing, deleting a draft,
 the public record), ``views`` (page read models), ``reminders`` (what

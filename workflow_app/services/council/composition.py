@@ -5,20 +5,23 @@ protocols are public.
 Seats are history: a seat is ended (``valid_to``), never deleted once it has begun. Refused: a person seated
 twice on one body for overlapping dates, a second chair or secretary for overlapping dates, a seat that ends
 before it starts. Only administrators (and the CLI) change bodies; each change is an audit event.
+
+Neighbours: ``seats`` reads who sits on a body on a given day (for agendas, votes and protocols); this module
+administers the seats.
 """
 
 from datetime import date
 
 from sqlalchemy import or_, select
 
-from ..dates import ru_date
-from ..engine import clock
-from ..extensions import db
-from ..models import BodyMembership, CollegialBody, User
-from ..models.council import BODY_ROLES, DEFAULT_QUORUM_SHARE
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .people.actors import Actor
-from .uow import UnitOfWork
+from ...dates import ru_date
+from ...engine import clock
+from ...extensions import db
+from ...models import BodyMembership, CollegialBody, User
+from ...models.council import BODY_ROLES, DEFAULT_QUORUM_SHARE
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..people.actors import Actor
+from ..uow import UnitOfWork
 
 SINGLE_ROLES = ("chair", "secretary")  # one person at a time holds these
 FAR_FUTURE = date(9999, 12, 31)
