@@ -41,10 +41,10 @@ def _people():
 
 
 def _tokens(names):
-    from workflow_app.services.people import accounts
+    from workflow_app.services.people import tokens
     from workflow_app.services.people.actors import SYSTEM
 
-    return {n: {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, n)} for n in names}
+    return {n: {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, n)} for n in names}
 
 
 def _as_a_server_would(fn, *args):

@@ -115,7 +115,9 @@ class Deployment:
         from workflow_app.extensions import db
         from workflow_app.models import Organisation
 
-        accounts = code_module("workflow_app.services.people.accounts", "workflow_app.services.accounts")
+        # users and tokens: people/administration and people/tokens here, services/accounts in an older commit
+        administration = code_module("workflow_app.services.people.administration", "workflow_app.services.accounts")
+        tokens = code_module("workflow_app.services.people.tokens", "workflow_app.services.accounts")
         actors = code_module("workflow_app.services.people.actors", "workflow_app.services.identity")
         SYSTEM, ensure_roles = actors.SYSTEM, actors.ensure_roles
 
@@ -128,15 +130,15 @@ class Deployment:
                 db.session.add(Organisation(code=f"COL{i}", name=f"Колледж {i}", kind="college"))
             db.session.commit()
             for i in range(COLLEGES):
-                accounts.add_user(
+                administration.add_user(
                     SYSTEM, f"officer{i}", PASSWORD, groups=["college_officer"], organisation_code=f"COL{i}"
                 )
                 people["officers"].append(f"officer{i}")
             for i in range(DPO_OFFICERS):
-                accounts.add_user(SYSTEM, f"dpo{i}", PASSWORD, groups=["dpo_officer"], organisation_code="DEPPO")
+                administration.add_user(SYSTEM, f"dpo{i}", PASSWORD, groups=["dpo_officer"], organisation_code="DEPPO")
                 people["dpo"].append(f"dpo{i}")
             for name in people["officers"] + people["dpo"]:
-                people["tokens"][name] = accounts.issue_token(SYSTEM, name, "load")
+                people["tokens"][name] = tokens.issue_token(SYSTEM, name, "load")
             db.session.remove()
             db.engine.dispose()
         return people

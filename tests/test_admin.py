@@ -13,7 +13,7 @@ from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, BodyMembership, CollegialBody, HumanTask, Meeting, User
 from workflow_app.services import council
 from workflow_app.services.cases import start
-from workflow_app.services.people import accounts
+from workflow_app.services.people import tokens
 from workflow_app.services.people.actors import SYSTEM, actor_for
 from workflow_app.services.tasks import commands
 
@@ -34,7 +34,7 @@ def people(app, deployed):
 
 
 def bearer(username):
-    return {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, username)}
+    return {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, username)}
 
 
 class Api:
@@ -111,7 +111,7 @@ def test_admin_creates_an_official_who_must_change_the_password_and_sees_the_gro
     officer = actor_for(people["officer1"])
     _inst, [submit] = start.start_process(officer, "example_approval", {"title": "Заявка"})
     commands.complete(officer, submit.id, {"title": "Заявка", "amount": 5, "justification": "Нужно больше мест"})
-    api = Api(client, headers={"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "petrova")})
+    api = Api(client, headers={"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "petrova")})
     assert [t["name"] for t in api.get("/tasks?view=group").get_json()]
     [ev] = events("user_created")
     assert ev.actor_name == "admin" and ev.payload["after"]["groups"] == ["dpo_officer"]

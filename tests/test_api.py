@@ -14,7 +14,7 @@ from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, TaskAttachment
 from workflow_app.services.audit import trail
-from workflow_app.services.people import accounts, deputies
+from workflow_app.services.people import deputies, tokens
 from workflow_app.services.people.actors import SYSTEM
 
 REQUEST = {"title": "Заявка ТПТ", "amount": 25, "justification": "Нужно больше мест для набора"}
@@ -32,7 +32,7 @@ def people(app, deployed):
 
 
 def bearer(username):
-    return {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, username)}
+    return {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, username)}
 
 
 class Api:

@@ -18,8 +18,9 @@ from workflow_app.extensions import db
 from workflow_app.models import ProcessInstance
 from workflow_app.roles import ROLES
 from workflow_app.services import demo
-from workflow_app.services.people import accounts
+from workflow_app.services.people import administration
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.people.tokens import issue_token
 from workflow_app.services.process_models.deployment import deploy_path
 
 ANY = "any authenticated"
@@ -188,7 +189,7 @@ def _path_values(app):
     from workflow_app.services.process_models import deployment
 
     deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "examples", "example_approval.bpmn"))
-    token = accounts.issue_token(SYSTEM, "college_officer", "matrix")
+    token = issue_token(SYSTEM, "college_officer", "matrix")
     client = app.test_client()
     r = client.post(
         "/api/v1/processes/example_approval/instances",
@@ -197,8 +198,10 @@ def _path_values(app):
     )
     assert r.status_code == 201, r.get_json()
     inst = r.get_json()
-    victim = accounts.add_user(SYSTEM, "matrix_victim", "victim-password-1", "Проверка прав", ["dpo_officer"], "DEPPO")
-    victim_token = accounts.issue_token(SYSTEM, "matrix_victim", "matrix")
+    victim = administration.add_user(
+        SYSTEM, "matrix_victim", "victim-password-1", "Проверка прав", ["dpo_officer"], "DEPPO"
+    )
+    victim_token = issue_token(SYSTEM, "matrix_victim", "matrix")
     token_id = client.get("/api/v1/me/tokens", headers={"Authorization": "Bearer " + victim_token}).get_json()[0]["id"]
     org_id = client.get("/api/v1/me", headers={"Authorization": "Bearer " + token}).get_json()["organisation"]["id"]
     return {
@@ -296,7 +299,7 @@ def test_every_endpoint_against_every_role(app, client):
     demo.load(SYSTEM)
     db.session.commit()
     values = _path_values(app)
-    tokens = {role: accounts.issue_token(SYSTEM, role, "matrix") for role in _all_roles()}
+    tokens = {role: issue_token(SYSTEM, role, "matrix") for role in _all_roles()}
     observed = {}
     for endpoint in _endpoints(client):
         allowed = set()
@@ -463,7 +466,7 @@ def test_start_forms_and_organisation_choices_against_every_role(app, client):
     db.session.commit()
     investors = {"SIBHIM", "TOMLES"}
     for role in _all_roles():
-        headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, role, "forms")}
+        headers = {"Authorization": "Bearer " + issue_token(SYSTEM, role, "forms")}
         listed = client.get("/api/v1/processes", headers=headers).get_json()
         for process in listed:
             if not process["can_start"]:

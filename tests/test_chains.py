@@ -24,7 +24,7 @@ from workflow_app.models import AuditEvent, HumanTask, Membership, ProcessInstan
 from workflow_app.services import demo
 from workflow_app.services.cases import advance
 from workflow_app.services.errors import Conflict
-from workflow_app.services.people import accounts
+from workflow_app.services.people import tokens
 from workflow_app.services.people.actors import SCHEDULER, SYSTEM
 from workflow_app.services.process_models import deployment
 from workflow_app.services.uow import UnitOfWork
@@ -55,7 +55,7 @@ class Api:
 
     def _h(self, who):
         if who not in self.tokens:
-            self.tokens[who] = accounts.issue_token(SYSTEM, who, "test")
+            self.tokens[who] = tokens.issue_token(SYSTEM, who, "test")
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
     def start(self, who, process_id, data, expect=201):

@@ -18,7 +18,7 @@ from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, Notification, User
 from workflow_app.services import demo, scheduler
 from workflow_app.services.audit import trail
-from workflow_app.services.people import accounts
+from workflow_app.services.people import tokens
 from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.process_models import deployment
 
@@ -52,7 +52,7 @@ class Api:
 
     def h(self, who):
         if who not in self.tokens:
-            self.tokens[who] = accounts.issue_token(SYSTEM, who, "test")
+            self.tokens[who] = tokens.issue_token(SYSTEM, who, "test")
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
     def get(self, who, url, expect=200):

@@ -16,8 +16,8 @@ from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, ProcessInstance, ProcessModel
 from workflow_app.services import demo
 from workflow_app.services.errors import Forbidden, Invalid
-from workflow_app.services.people import accounts
 from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.people.tokens import issue_token
 from workflow_app.services.process_models import deployment
 
 EXAMPLES = int(os.environ.get("SOGLASIE_HOSTILE_EXAMPLES", "6"))
@@ -27,7 +27,7 @@ CHECKS = [st_checks.not_a_server_error, st_checks.response_schema_conformance, s
 def _seed(app):
     demo.load(SYSTEM)
     deployment.deploy_path(SYSTEM, os.path.join(app.config["BPMN_DIR"], "examples", "example_approval.bpmn"))
-    officer = accounts.issue_token(SYSTEM, "college_officer", "hostile")
+    officer = issue_token(SYSTEM, "college_officer", "hostile")
     client = app.test_client()
     r = client.post(
         "/api/v1/processes/example_approval/instances",
@@ -36,7 +36,7 @@ def _seed(app):
     )
     assert r.status_code == 201
     db.session.commit()
-    return {"admin": accounts.issue_token(SYSTEM, "admin", "hostile"), "college_officer": officer}
+    return {"admin": issue_token(SYSTEM, "admin", "hostile"), "college_officer": officer}
 
 
 def test_schemathesis_finds_no_5xx_and_no_schema_violation(app):
@@ -239,7 +239,7 @@ def test_a_request_over_the_size_limit_is_refused_413(app, client):
         "/admin/models", data={"csrf_token": token, "bpmn": (big, "big.bpmn")}, content_type="multipart/form-data"
     )
     assert r.status_code == 413
-    bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "college_officer", "t")}
+    bearer = {"Authorization": "Bearer " + issue_token(SYSTEM, "college_officer", "t")}
     r = client.post(
         "/api/v1/tasks/1/attachments",
         headers=bearer,
@@ -470,7 +470,7 @@ def test_hostile_start_data_to_every_deployed_process_is_a_4xx_and_writes_nothin
     starters = {"kcp_campaign": "dpo_officer", "kcp_request": "college_officer", "professions_cycle": "dtzn_officer"}
     starters |= {"professions_proposal": "sector_officer", "investor_case": "di_officer"}
     starters |= {"staffing_forecast": "dtzn_officer", "data_call": "dtzn_officer"}
-    tokens = {role: accounts.issue_token(SYSTEM, role, "hostile") for role in set(starters.values())}
+    tokens = {role: issue_token(SYSTEM, role, "hostile") for role in set(starters.values())}
     events_before = db.session.query(AuditEvent).count()
     for process_id, role in starters.items():
         headers = {"Authorization": "Bearer " + tokens[role]}

@@ -247,10 +247,10 @@ def test_two_concurrent_completions_exactly_one_wins(app, deployed, people):
 
 def test_healthz_reports_version_database_and_models(client, deployed):
     assert client.get("/healthz").get_json() == {"status": "ok"}  # anonymous: up or down only
-    from workflow_app.services.people import accounts
+    from workflow_app.services.people import tokens
 
     example_people()
-    token = accounts.issue_token(SYSTEM, "auditor", "health")
+    token = tokens.issue_token(SYSTEM, "auditor", "health")
     body = client.get("/healthz", headers={"Authorization": "Bearer " + token}).get_json()
     assert body["status"] == "ok" and body["database"]["ok"] is True
     assert {"process_id": "example_approval", "version": 1} in body["models"]

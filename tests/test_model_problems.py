@@ -8,7 +8,7 @@ from factories import example_people
 from test_web import login, text, token
 
 from workflow_app.services.errors import Invalid
-from workflow_app.services.people import accounts
+from workflow_app.services.people import tokens
 from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.process_models import deployment
 
@@ -76,7 +76,7 @@ def test_cli_check_and_deploy_list_every_problem_and_a_missing_path_is_one_line(
 
 
 def test_the_deploy_api_answers_422_with_every_problem(app, client, people):
-    headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "admin")}
+    headers = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "admin")}
     resp = client.post("/api/v1/models?check=true&file_name=three.bpmn", data=three_mistakes(), headers=headers)
     assert resp.status_code == 200 and resp.get_json()["ok"] is False and len(resp.get_json()["problems"]) >= 3
     resp = client.post(
@@ -95,7 +95,7 @@ def test_the_deploy_api_answers_422_with_every_problem(app, client, people):
     assert all(p["element"] and p["line"] and p["hint"] for p in problems)
     resp = client.post("/api/v1/models?file_name=example_approval.bpmn", data=EXAMPLE, headers=headers)
     assert resp.status_code == 201 and resp.get_json()[0]["process_id"] == "example_approval"
-    officer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "dpo_officer")}
+    officer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "dpo_officer")}
     assert client.post("/api/v1/models", data=EXAMPLE, headers=officer).status_code == 403
 
 

@@ -14,7 +14,7 @@ from workflow_app.extensions import db
 from workflow_app.models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
 from workflow_app.services import demo
 from workflow_app.services.monitoring import dashboard
-from workflow_app.services.people import accounts
+from workflow_app.services.people import tokens
 from workflow_app.services.people.actors import SYSTEM, actor_for
 from workflow_app.services.roadmap import changes
 
@@ -123,14 +123,14 @@ def test_the_dashboards_numbers(app, seeded):
 
 def test_who_sees_the_dashboard_and_bad_periods(app, client, seeded):
     for who in ("coordinator", "auditor", "dpo_head", "deputy_governor", "admin"):
-        token = accounts.issue_token(SYSTEM, who, "dash")
+        token = tokens.issue_token(SYSTEM, who, "dash")
         r = client.get("/api/v1/monitoring/tasks/by-department", headers={"Authorization": "Bearer " + token})
         assert r.status_code == 200, who
     for who in ("college_officer", "investor", "dpo_officer", "cc_member"):
-        token = accounts.issue_token(SYSTEM, who, "dash")
+        token = tokens.issue_token(SYSTEM, who, "dash")
         r = client.get("/api/v1/monitoring", headers={"Authorization": "Bearer " + token})
         assert r.status_code == 403, who
-    token = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "auditor", "dash")}
+    token = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "auditor", "dash")}
     assert client.get("/api/v1/monitoring/times/steps?start=2027-13-01", headers=token).status_code == 422
     assert client.get("/api/v1/monitoring?start=2027-03-01&end=2027-01-01", headers=token).status_code == 422
     assert client.get("/api/v1/monitoring?start=2020-01-01&end=2027-01-01", headers=token).status_code == 422

@@ -14,7 +14,7 @@ from workflow_app.config import DEFAULT_SECRET, database_url, engine_options
 from workflow_app.extensions import db
 from workflow_app.services import demo
 from workflow_app.services.errors import Forbidden, Invalid
-from workflow_app.services.people import accounts
+from workflow_app.services.people import administration, tokens
 from workflow_app.services.people.actors import SYSTEM, password_problems
 
 
@@ -117,7 +117,7 @@ def test_a_500_shows_no_stack_trace(database_url):
     app.add_url_rule("/api/v1/boom", "api_boom", boom)
     with app.app_context():
         user("clerk_three", ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-3")
-        bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "clerk_three", "t")}
+        bearer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "clerk_three", "t")}
         client = app.test_client()
         for path in ("/boom", "/api/v1/boom"):
             response = client.get(path, headers=bearer)
@@ -148,12 +148,12 @@ def test_password_policy(password, ok):
 def test_password_policy_applies_to_created_users_and_the_cli(app):
     org("DEPPO", kind="department")
     with pytest.raises(Invalid) as err:
-        accounts.add_user(SYSTEM, "petrov", "0123456789", groups=["dpo_officer"], organisation_code="DEPPO")
+        administration.add_user(SYSTEM, "petrov", "0123456789", groups=["dpo_officer"], organisation_code="DEPPO")
     assert "digits" in err.value.fields["password"]
     with pytest.raises(Invalid):
-        accounts.add_user(SYSTEM, "petrov.ivan", "petrov.ivan", groups=["dpo_officer"])
+        administration.add_user(SYSTEM, "petrov.ivan", "petrov.ivan", groups=["dpo_officer"])
     with pytest.raises(Invalid):
-        accounts.add_user(SYSTEM, "petrov", "short", groups=["dpo_officer"])
+        administration.add_user(SYSTEM, "petrov", "short", groups=["dpo_officer"])
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "petrov", "--password", "123456789012", "--group", "dpo_officer"])
     assert result.exit_code == 1 and "password" in result.output
@@ -161,7 +161,7 @@ def test_password_policy_applies_to_created_users_and_the_cli(app):
         args=["users", "create", "petrov", "--password", "Tomsk-2027-secure", "--group", "dpo_officer"]
     )
     assert result.exit_code == 0, result.output
-    assert accounts.add_user(SYSTEM, "sidorov", "another good one", groups=["auditor"]).id
+    assert administration.add_user(SYSTEM, "sidorov", "another good one", groups=["auditor"]).id
 
 
 def test_json_log_lines_carry_the_request_id(app, client):
@@ -221,7 +221,7 @@ def test_a_lost_database_is_503_with_retry_after(monkeypatch):
 
 def test_out_of_range_ids_are_404_not_500(app, client):
     user("clerk_four", ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-4")
-    bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "clerk_four", "t")}
+    bearer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "clerk_four", "t")}
     for path in ("/api/v1/tasks/3124202534551954242142208", "/api/v1/instances/99999999999999999999"):
         assert client.get(path, headers=bearer).status_code == 404
     r = client.post("/api/v1/tasks/3124202534551954242142208/follow-up", json={"follow_up_at": None}, headers=bearer)

@@ -10,7 +10,7 @@ from factories import login_session
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, Organisation, RoadmapChange, RoadmapItem, User
 from workflow_app.services import demo
-from workflow_app.services.people import accounts
+from workflow_app.services.people import tokens
 from workflow_app.services.people.actors import SYSTEM, actor_for
 from workflow_app.services.roadmap import changes
 
@@ -27,7 +27,7 @@ def loaded(app):
 
 
 def _token(username):
-    return {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, username, "roadmap")}
+    return {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, username, "roadmap")}
 
 
 @pytest.mark.postgres_too

@@ -315,15 +315,15 @@ def test_cycle_of_an_undeployed_process_waits_with_a_warning_then_starts_late(ap
 
 
 def test_pause_and_resume_via_the_api(app, client):
-    from workflow_app.services.people import accounts
+    from workflow_app.services.people import tokens
 
     deploy("yearly_cycle.bpmn")
     pause_defaults()
     people = example_people()
     define("kcp", "0 9 1 4 *", "{year}")
     app.config["TOKEN_TTL_DAYS"] = 3650  # the clock jumps more than a year ahead below
-    admin = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, people["admin"].username)}
-    officer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, people["dpo"].username)}
+    admin = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, people["admin"].username)}
+    officer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, people["dpo"].username)}
     listed = client.get("/api/v1/scheduler/cycles", headers=admin)
     assert listed.status_code == 200
     kcp = next(c for c in listed.get_json() if c["id"] == "kcp")
@@ -559,10 +559,10 @@ def test_run_all_serves_the_web_app_and_runs_the_scheduler_in_one_process(app, d
         inst = advance.start_instance(uow, SYSTEM, "sched_timer_at", {"fire_at": fire_at.isoformat()})
         uow.commit()
     inst_id = inst.id
-    from workflow_app.services.people import accounts
+    from workflow_app.services.people import tokens
 
     example_people()
-    bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "admin", "health")}
+    bearer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "admin", "health")}
     db.session.commit()
     db.session.remove()
     with socket.socket() as s:

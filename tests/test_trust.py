@@ -64,7 +64,7 @@ def test_attachments_are_never_served_in_the_uploaders_type(client, deployed, na
     from factories import example_people
     from test_web import login, start_example, task_id_of, text, token
 
-    from workflow_app.services.people import accounts
+    from workflow_app.services.people import tokens
     from workflow_app.services.people.actors import SYSTEM
 
     example_people()
@@ -78,7 +78,7 @@ def test_attachments_are_never_served_in_the_uploaders_type(client, deployed, na
     )
     assert r.status_code == 302, text(r)
     href = re.search(r'href="(/tasks/\d+/attachments/\d+)"', text(client.get(location))).group(1)
-    bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "college_officer_1", "t")}
+    bearer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "college_officer_1", "t")}
     for url, headers in ((href, {}), ("/api/v1" + href, bearer)):
         r = client.get(url, headers=headers)
         assert r.status_code == 200 and r.data == content
@@ -94,13 +94,13 @@ def test_attachments_are_never_served_in_the_uploaders_type(client, deployed, na
 def test_healthz_tells_only_administrators_and_auditors_what_runs(client, deployed):
     from factories import example_people
 
-    from workflow_app.services.people import accounts
+    from workflow_app.services.people import tokens
     from workflow_app.services.people.actors import SYSTEM
 
     example_people()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     for who, full in (("college_officer_1", False), ("auditor", True), ("admin", True)):
-        bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, who, "t")}
+        bearer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, who, "t")}
         body = client.get("/healthz", headers=bearer).get_json()
         assert ("models" in body and "scheduler" in body) is full, (who, body)
         assert body["status"] == "ok"
@@ -262,14 +262,14 @@ def test_every_csv_and_xlsx_goes_through_the_one_writer():
 def test_colleges_and_investors_do_not_see_the_bodies_members_or_workload(client):
     from workflow_app.extensions import db
     from workflow_app.services import demo
-    from workflow_app.services.people import accounts
+    from workflow_app.services.people import tokens
     from workflow_app.services.people.actors import SYSTEM
 
     demo.load(SYSTEM)
     db.session.commit()
 
     def bodies(who):
-        bearer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, who, "t")}
+        bearer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, who, "t")}
         r = client.get("/api/v1/council/bodies", headers=bearer)
         assert r.status_code == 200
         return r.get_json()

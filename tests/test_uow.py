@@ -234,13 +234,13 @@ def test_rows_a_command_inserted_are_forgotten_when_their_savepoint_or_transacti
 def test_a_completion_answer_after_its_commit_sends_nothing(app, client, people):
     """The answer names the initiator (another user than the caller) and is built from what the command wrote:
     after the commit no statement is sent (before: the answer's SELECT)."""
-    from workflow_app.services.people import accounts
+    from workflow_app.services.people import tokens
     from workflow_app.services.people.actors import SYSTEM
 
     _instance, [submit] = start.start_process(actor(people["officer1"]), "example_approval", {"title": "t"}, "UOW-8")
     commands.complete(actor(people["officer1"]), submit.id, REQUEST)
     review_id = db.session.execute(select(HumanTask.id).where(HumanTask.task_def == "review_request")).scalar_one()
-    headers = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "dpo_officer")}
+    headers = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "dpo_officer")}
     db.session.remove()
     seen = []
     marks = {
@@ -326,13 +326,13 @@ def test_what_postgresql_receives_for_a_command_and_for_a_read(pg_cluster, datab
 
     from workflow_app import create_app
     from workflow_app.config import TestConfig, engine_options
-    from workflow_app.services.people import accounts
+    from workflow_app.services.people import tokens
     from workflow_app.services.people.actors import SYSTEM
 
     name = database_url.rsplit("/", 1)[1]
     pg_cluster.sql(f"ALTER DATABASE {name} SET log_statement = 'all'")
-    officer = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "college_officer_1")}
-    dpo = {"Authorization": "Bearer " + accounts.issue_token(SYSTEM, "dpo_officer")}
+    officer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "college_officer_1")}
+    dpo = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "dpo_officer")}
     db.session.remove()
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     options = {**engine_options(database_url), "pool_size": 1, "max_overflow": 0}

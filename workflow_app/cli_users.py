@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from .services import demo
 from .services.errors import ServiceError
-from .services.people import accounts, administration, deputies
+from .services.people import administration, deputies, tokens
 from .services.people.actors import SYSTEM
 
 
@@ -31,7 +31,7 @@ def register_users_cli(app):
     def users_create(username, password, display_name, groups, organisation, email):
         """Create a user with groups and an organisation."""
         try:
-            user = accounts.add_user(SYSTEM, username, password, display_name, list(groups), organisation, email)
+            user = administration.add_user(SYSTEM, username, password, display_name, list(groups), organisation, email)
         except ServiceError as exc:
             _fail(exc)
         click.echo(f"created {user.username} (id {user.id}) groups={','.join(sorted(user.group_ids)) or '-'}")
@@ -42,7 +42,7 @@ def register_users_cli(app):
     def users_token(username, name):
         """Issue a personal API token and print it (shown once; only its hash is stored)."""
         try:
-            click.echo(accounts.issue_token(SYSTEM, username, name))
+            click.echo(tokens.issue_token(SYSTEM, username, name))
         except ServiceError as exc:
             _fail(exc)
 
@@ -145,7 +145,7 @@ def register_users_cli(app):
     def users_revoke_tokens(username):
         """Revoke every personal API token of the user."""
         try:
-            count = accounts.revoke_tokens(SYSTEM, username)
+            count = tokens.revoke_tokens(SYSTEM, username)
         except ServiceError as exc:
             _fail(exc)
         click.echo(f"revoked {count} token(s) of {username}")

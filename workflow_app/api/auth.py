@@ -4,7 +4,7 @@ from flask import request
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
-from ..services.people import accounts
+from ..services.people import profile, sign_in
 from ..services.tasks import inbox
 from .core import current_actor
 from .schemas.auth import CsrfSchema, MeSchema, SeenSchema, TokenRequestSchema, TokenSchema
@@ -19,7 +19,7 @@ blp = Blueprint("auth", __name__, url_prefix="", description="Authentication and
 def create_token(body):
     """Exchange a user name and password for a personal API token (use it as ``Authorization: Bearer``)."""
     return {
-        "token": accounts.login_for_token(
+        "token": sign_in.login_for_token(
             body["username"], body["password"], body.get("name") or "api", remote_addr=request.remote_addr
         )
     }
@@ -37,7 +37,7 @@ def csrf_token():
 @blp.response(200, MeSchema)
 def me():
     """Who I am: organisation, groups, whom I deputise today, and the new-task counter."""
-    return accounts.profile(current_actor())
+    return profile.profile(current_actor())
 
 
 @blp.route("/me/inbox-seen", methods=["POST"])

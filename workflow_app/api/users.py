@@ -4,7 +4,7 @@ the caller's password."""
 from flask import session
 from flask_smorest import Blueprint
 
-from ..services.people import accounts, administration, browser_sessions, sign_in, tokens
+from ..services.people import administration, browser_sessions, sign_in, tokens
 from .core import current_actor
 from .schemas.users import (
     DeactivationSchema,
@@ -119,7 +119,7 @@ def my_tokens():
 def issue_my_token(body):
     """A new personal token for the caller (expires after TOKEN_TTL_DAYS)."""
     actor = current_actor()
-    return {"token": accounts.issue_token(actor, actor.username, body["name"])}
+    return {"token": tokens.issue_token(actor, actor.username, body["name"])}
 
 
 @blp.route("/tokens/<int:token_id>/revoke", methods=["POST"])

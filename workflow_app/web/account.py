@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 
 from ..services.errors import ServiceError
-from ..services.people import accounts, browser_sessions, deputies, sign_in, tokens
+from ..services.people import browser_sessions, deputies, sign_in, tokens
 from .ui import actor, bp, safe_next, translate_message
 
 # Pages a user whose password was set by an administrator may open before changing it.
@@ -104,7 +104,7 @@ def account_tokens():
     new_token, errors, status = None, None, 200
     if request.method == "POST":
         try:
-            new_token = accounts.issue_token(me, me.username, request.form.get("name", "").strip() or "api")
+            new_token = tokens.issue_token(me, me.username, request.form.get("name", "").strip() or "api")
         except ServiceError as exc:
             errors, status = form_errors(exc), exc.status
     return render_template(

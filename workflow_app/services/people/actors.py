@@ -1,7 +1,7 @@
 """Who is acting: users, password and token authentication, roles, deputies.
 
 Neighbours: who may see or work on what is ``access``; sign-in as an audited command ``sign_in``; the
-browser session row ``browser_sessions``; accounts as administered ``administration``/``accounts``. This module only
+browser session row ``browser_sessions``; accounts as administered ``administration``. This module only
 answers *who is acting* (the ``Actor``) and checks passwords and tokens.
 """
 

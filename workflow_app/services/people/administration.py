@@ -11,8 +11,8 @@ and what changed (before/after). Rules that hold whatever the face:
   user's sessions;
 - group changes take effect on the user's next request (the actor is read afresh for every request).
 
-Neighbours: ``accounts`` creates users and tokens; ``actors`` answers who is acting. This module: the
-administrator's commands and lists over everyone's accounts.
+Neighbours: ``tokens`` issues and revokes API tokens; ``actors`` answers who is acting; ``profile`` is the
+caller's own. This module: creating users, the administrator's commands and lists over everyone's accounts.
 """
 
 import re
@@ -449,3 +449,20 @@ def reactivate(actor: Actor, user_id: int) -> User:
 
 def group_names() -> dict[str, str]:
     return dict(db.session.execute(select(Group.id, Group.name_ru)).all())
+
+
+def add_user(
+    actor: Actor,
+    username: str,
+    password: str,
+    display_name: str | None = None,
+    groups=(),
+    organisation_code: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Create a user whose password is final (the operator's CLI, scripts): ``create`` with no change required
+    at the first login."""
+    user, _generated = create(
+        actor, username, password, display_name, groups, organisation_code, email, must_change_password=False
+    )
+    return user

@@ -12,9 +12,9 @@ password; ``login_limits`` counts failures. This module: the sign-in/sign-out/pa
 
 from ...extensions import db
 from ...models import User
-from ..errors import Invalid, NotFound, Unauthorized
+from ..errors import Forbidden, Invalid, NotFound, Unauthorized
 from ..uow import UnitOfWork
-from . import browser_sessions, login_limits
+from . import browser_sessions, login_limits, tokens
 from .actors import Actor, actor_for, authenticate, hash_password, password_problems, upgrade_password_hash
 
 ANONYMOUS = Actor(None, "anonymous")
@@ -88,3 +88,12 @@ def change_password(actor: Actor, current: str, new: str, repeat: str | None = N
         uow.record("password_changed", payload={"user_id": user.id, "sessions_ended": ended})
         uow.commit()
     return ended
+
+
+def login_for_token(username, password, name: str = "api", *, remote_addr: str | None = None) -> str:
+    """``POST /auth/token``: check the password (within the login limits) and issue a token (Unauthorized on
+    bad credentials, TooManyAttempts over the limits)."""
+    user = verify(username, password, remote_addr=remote_addr, channel="api")
+    if user.must_change_password:
+        raise Forbidden("the password was set by an administrator: change it on the web first")
+    return tokens.issue_token(actor_for(user), user.username, name, login_password=password)

@@ -1,9 +1,10 @@
 """Personal API tokens and browser sessions of one user: list, revoke one, revoke the calling token, record
-a token's last use; the expiry of new tokens (``TOKEN_TTL_DAYS``, default 90).
+a token's last use; the expiry of new tokens (``TOKEN_TTL_DAYS``, default 90); issuing a token (also at a
+password login through the API, ``sign_in.login_for_token``) and revoking all of a user's.
 
-A user manages their own; an administrator any user's. Issuing is ``accounts.issue_token``.
+A user manages their own; an administrator any user's.
 
-Neighbours: ``accounts`` issues a token; ``actors`` authenticates a request by one; ``browser_sessions`` holds
+Neighbours: ``actors`` authenticates a request by a token; ``browser_sessions`` holds
 the browser sessions listed here.
 """
 
@@ -15,10 +16,10 @@ from sqlalchemy import select, update
 from ...engine import clock
 from ...extensions import db
 from ...models import ApiToken, User, UserSession
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from ..uow import UnitOfWork
-from . import browser_sessions
-from .actors import Actor
+from . import browser_sessions, login_limits
+from .actors import Actor, new_token_value, token_digest, upgrade_password_hash
 
 DEFAULT_TTL_DAYS = 90
 
@@ -140,3 +141,64 @@ def record_use(actor: Actor) -> None:
             .execution_options(synchronize_session=False)
         )
         uow.commit()
+
+
+def issue_token(actor: Actor, username: str, name: str = "", *, login_password: str | None = None) -> str:
+    """A new personal API token for ``username`` (the user itself, an admin or the CLI); returns it in clear.
+
+    ``login_password``: issued at a password login, whose outdated hash is upgraded in the same transaction."""
+    with UnitOfWork(actor) as uow:
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise NotFound("user '%(username)s' not found", username=username)
+        if not (actor.is_system or actor.is_admin or actor.user_id == user.id):
+            raise Forbidden("you may issue tokens only for yourself")
+        if not user.active:
+            raise Conflict("the user is deactivated")
+        if login_password is not None:
+            upgrade_password_hash(user, login_password)
+            login_limits.forget_account(user.username)  # a successful login: its failures no longer count
+        value = new_token_value()
+        now = clock.now()
+        expires_at = now + ttl()
+        row = ApiToken(
+            user_id=user.id,
+            token_hash=token_digest(value),
+            name=(name or "")[:100],
+            created_at=now,
+            expires_at=expires_at,
+        )
+        db.session.add(row)
+        uow.flush()
+        uow.record(
+            "token_issued",
+            payload={
+                "user_id": user.id,
+                "token_id": row.id,
+                "name": row.name,
+                "expires_at": expires_at.isoformat(),
+            },
+        )
+        uow.commit()
+    return value
+
+
+def revoke_tokens(actor: Actor, username: str) -> int:
+    with UnitOfWork(actor) as uow:
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise NotFound("user '%(username)s' not found", username=username)
+        if not (actor.is_system or actor.is_admin or actor.user_id == user.id):
+            raise Forbidden("you may revoke only your own tokens")
+        rows = (
+            db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False)))
+            .scalars()
+            .all()
+        )
+        now = clock.now()
+        for row in rows:
+            row.revoked = True
+            row.revoked_at = now
+        uow.record("tokens_revoked", payload={"user_id": user.id, "count": len(rows)})
+        uow.commit()
+    return len(rows)
