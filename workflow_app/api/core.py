@@ -20,8 +20,7 @@ from ..services.people.actors import actor_for, token_actor
 class ErrorBodySchema(Schema):
     code = ma_fields.String(metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, ..."})
     message = ma_fields.String()
-    # the error body's key is "fields", which shadows Schema.fields (the declared fields) for mypy only
-    fields = ma_fields.Dict(metadata={"description": "per-field problems (validation)"})  # type: ignore[assignment]
+    fields = ma_fields.Dict(metadata={"description": "per-field problems (validation)"})  # type: ignore[assignment]  # the body's key "fields" shadows Schema.fields (the declared fields) for mypy only
     problems = ma_fields.List(
         ma_fields.Dict(),
         metadata={

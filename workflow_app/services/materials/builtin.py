@@ -39,8 +39,12 @@ def _items_schema(schema: dict, array: str) -> dict:
 
 
 def _year(data: dict) -> int | None:
+    """The case's year, or None when it is missing or not a number."""
+    value = data.get("year")
+    if value is None:
+        return None
     try:
-        return int(data.get("year"))  # type: ignore[arg-type]  # a bad or missing year is caught below
+        return int(value)
     except (TypeError, ValueError):
         return None
 
