@@ -47,7 +47,7 @@ def _int_arg(name: str, default: int) -> int:
         return default
 
 
-def _due_before(text: str | None):
+def _due_before(text: str | None) -> datetime | None:
     """The end of the given day (yyyy-mm-dd) in Asia/Tomsk, or None."""
     if not text:
         return None

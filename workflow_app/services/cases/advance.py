@@ -391,7 +391,7 @@ def _user_in_data(data: dict, path: str) -> int | None:
     return user_id
 
 
-def _date_in_data(data: dict, path: str):
+def _date_in_data(data: dict, path: str) -> datetime | None:
     """The end of the working day (18:00 in the region) of the ISO date at ``path`` (dotted) in ``data``."""
     value = _value_at(data, path)
     try:

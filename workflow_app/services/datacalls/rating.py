@@ -146,7 +146,7 @@ def publish(ctx, params, data):
     return {"publication_id": pub.id, "link": f"/public/{PUBLICATION_KIND}/{rating['year']}"}
 
 
-def _panel(task, data):
+def _panel(task, data) -> dict | None:
     """The computed rating above the check and the Working Group's decision: what is being approved."""
     rating = data.get("rating")
     if not isinstance(rating, dict) or not rating.get("rows"):

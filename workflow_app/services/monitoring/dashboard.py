@@ -58,7 +58,7 @@ def period(start=None, end=None) -> tuple[date, date]:
     """The chosen period (dates in Tomsk, both inclusive); by default the last ``default_period_days`` days."""
     today = clock.today()
 
-    def parse(value, name):
+    def parse(value, name) -> date | None:
         if value in (None, ""):
             return None
         if isinstance(value, date):

@@ -4,6 +4,7 @@ Neighbours: ``actors`` says who is acting; this module says what that actor may 
 service calls it; no view decides access itself).
 """
 
+from collections.abc import Iterator
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, bindparam, exists, or_, select
@@ -13,10 +14,10 @@ from ...extensions import db
 from ...models import HumanTask, ProcessInstance
 from ...roles import GROUP_HEADS
 from ..errors import Forbidden, NotFound
-from .actors import Actor
+from .actors import Actor, Identity
 
 
-def identities(actor: Actor):
+def identities(actor: Actor) -> Iterator[Identity]:
     """(user id, org id, groups) for the actor and every principal it deputises today."""
     yield actor.user_id, actor.org_id, actor.groups
     yield from actor.acting_for
@@ -37,7 +38,7 @@ def can_see_task(actor: Actor, task: HumanTask) -> bool:
     return False
 
 
-def acting_identity(actor: Actor, task: HumanTask):
+def acting_identity(actor: Actor, task: HumanTask) -> Identity | None:
     """The identity (the actor, or a principal it deputises) under which the actor may work on the task."""
     for ident in identities(actor):
         user_id, org_id, groups = ident

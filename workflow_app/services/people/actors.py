@@ -21,6 +21,10 @@ from ...extensions import db
 from ...models import ApiToken, Deputy, Group, Membership, Organisation, User
 from ...roles import ROLES
 
+# (user id, organisation id, groups): the actor itself (no user id for the system), or a principal it deputises
+Identity = tuple[int | None, int | None, frozenset]
+Principal = tuple[int, int | None, frozenset]  # a user this actor deputises today
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -31,7 +35,7 @@ class Actor:
     org_id: int | None = None
     groups: frozenset = field(default_factory=frozenset)
     # principal user id -> that principal's groups, for users this actor deputises today
-    acting_for: tuple = ()
+    acting_for: tuple[Principal, ...] = ()
     token_id: int | None = None  # the personal API token this request was authenticated with
 
     @property
@@ -55,7 +59,7 @@ SCHEDULER = Actor(None, "scheduler")
 SYSTEM = Actor(None, "system")
 
 
-def _acting_for(user_id: int, today: date) -> tuple:
+def _acting_for(user_id: int, today: date) -> tuple[Principal, ...]:
     """(principal id, org id, groups) of each active user whom ``user_id`` deputises today."""
     principals = (
         db.session.execute(
@@ -66,7 +70,7 @@ def _acting_for(user_id: int, today: date) -> tuple:
         .scalars()
         .all()
     )
-    acting_for = []
+    acting_for: list[Principal] = []
     for pid in principals:
         principal = db.session.get(User, pid)
         if principal is not None and principal.active:

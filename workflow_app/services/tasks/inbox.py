@@ -19,6 +19,7 @@ Views:
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select, union, union_all
 
@@ -59,7 +60,7 @@ class TaskFilters:
 
 def _pairs(actor: Actor, include_headed: bool = False):
     """(group, org scope) pairs whose tasks the actor may take: scope None and scope = own organisation."""
-    pairs = set()
+    pairs: set[tuple[str, int | None]] = set()
     for _uid, org_id, groups in identities(actor):
         for group in groups:
             pairs.add((group, None))
@@ -91,7 +92,7 @@ class _Shape:
 
 def _plan(actor: Actor, view: str, filters: TaskFilters, created_after: datetime | None = None):
     """The query shape of ``view`` for ``actor`` and the values of its parameters (shape None: no branch)."""
-    params = {
+    params: dict[str, Any] = {
         "now": clock.now(),
         "process_id": filters.process_id,
         # a case number however typed (letter case, Latin look-alikes): the stored numbers it reads as
