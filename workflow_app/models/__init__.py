@@ -14,6 +14,7 @@ from .council import (  # noqa: F401
 )
 from .datacall import DataCall, DataCallRecipient  # noqa: F401
 from .document import FixedDocument  # noqa: F401
+from .durations import BUCKET_COUNT, duration_stat  # noqa: F401
 from .identity import ApiToken, Deputy, Group, LoginFailure, Membership, Organisation, User, UserSession  # noqa: F401
 from .notification import Notification  # noqa: F401
 from .process import ProcessInstance, ProcessModel  # noqa: F401

@@ -42,7 +42,6 @@ class ProcessInstance(db.Model):
         Index("ix_instance_process_status", "process_id", "status"),
         Index("ix_instance_business_key", "business_key"),
         Index("ix_instance_parent", "parent_id"),
-        Index("ix_instance_completed", "status", "completed_at"),  # the dashboard's cases completed in a period
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"))

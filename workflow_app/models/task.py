@@ -28,8 +28,10 @@ class HumanTask(db.Model):
         # covering ranges for the inbox views (services/tasks/inbox.py)
         Index("ix_task_group_free", "status", "candidate_group", "org_scope_id", "assignee_id", "created_at"),
         Index("ix_task_open_created", "status", "created_at"),
-        # the monitoring dashboard's period: steps completed between two dates (services/monitoring/dashboard)
-        Index("ix_task_completed", "status", "completed_at"),
+        # the monitoring dashboard's open and overdue tasks by department and by chain: each read from an index
+        # alone, in the order of its GROUP BY (services/monitoring/dashboard)
+        Index("ix_task_open_units", "status", "candidate_group", "org_scope_id", "due_at"),
+        Index("ix_task_open_chains", "status", "process_id", "due_at"),
         # an inbox filtered by business key reads that case's rows, not a group's whole range
         Index(
             "ix_task_business_key",

@@ -189,6 +189,7 @@ class UnitOfWork:
         self.actor = actor
         self.events: list[dict] = []
         self._after: list = []
+        self._before: list = []
         # instance id -> its open HumanTask rows after this command, as the projection left them
         self.open_tasks: dict[int, list] = {}
         self.info: dict = {}  # per-command notes of the services (e.g. the earliest timer set: timer_wakeups)
@@ -292,6 +293,11 @@ class UnitOfWork:
     def after_commit(self, fn):
         self._after.append(fn)
 
+    def before_commit(self, fn):
+        """Run ``fn`` in this transaction after the last flush, just before the audit events and the commit
+        (summaries the command adds to: written last, so their rows stay locked for the shortest time)."""
+        self._before.append(fn)
+
     def flush(self):
         try:
             self.session.flush()
@@ -304,6 +310,9 @@ class UnitOfWork:
         back. Everything else is expired as a commit does."""
         try:
             self.session.flush()
+            before, self._before = self._before, []
+            for fn in before:
+                fn()
             trail.append(self.session, self._resolve_events())
             kept = [_loaded_values(obj) for obj in keep]
             self.session.commit()

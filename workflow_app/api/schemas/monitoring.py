@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+P90 = "the 90th percentile (nearest rank) within ±6 %: the middle of its histogram bucket (services/durations)"
+
 
 class PeriodSchema(Schema):
     start = fields.String(load_default=None, metadata={"description": "YYYY-MM-DD (default: 180 days back)"})
@@ -18,15 +20,15 @@ class StepRowSchema(Schema):
     chain = fields.String()
     label = fields.String(metadata={"description": "the step's name"})
     count = fields.Integer()
-    avg_hours = fields.Float()
-    p90_hours = fields.Float()
+    avg_hours = fields.Float(metadata={"description": "exact, to 0.1 hour"})
+    p90_hours = fields.Float(metadata={"description": P90})
 
 
 class ChainRowSchema(Schema):
     label = fields.String()
     count = fields.Integer()
-    avg_days = fields.Float()
-    p90_days = fields.Float()
+    avg_days = fields.Float(metadata={"description": "exact, to 0.1 day"})
+    p90_days = fields.Float(metadata={"description": P90})
 
 
 class StatusRowSchema(Schema):

@@ -25,7 +25,7 @@ from ...engine.errors import NotWaiting
 from ...engine.timing import resolve_due
 from ...extensions import db
 from ...models import HumanTask, Organisation, ProcessInstance, ProcessModel, User
-from .. import notifications, timer_wakeups
+from .. import durations, notifications, timer_wakeups
 from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from ..people.access import require_instance_visible
 from ..people.actors import SCHEDULER, Actor
@@ -236,6 +236,8 @@ def _save(uow: UnitOfWork, instance: ProcessInstance, loaded, transitions, actor
             payload={"end": [t.bpmn_id for t in transitions if t.kind == "EndEvent" and t.new == "COMPLETED"]},
         )
     _write_instance(uow, instance, values)
+    if "completed_at" in values:
+        durations.case_completed(uow, instance)
 
 
 def _write_instance(uow: UnitOfWork, instance: ProcessInstance, values: dict):
@@ -280,6 +282,8 @@ def _project_tasks(uow, instance, loaded, transitions, actor, now):
             continue  # completed by the caller, who set completed_* already
         closed = "cancelled" if final_state.get(row.engine_task_id) != "COMPLETED" else "completed"
         row.status, row.completed_at = closed, now
+        if closed == "completed":
+            durations.task_completed(uow, row)
         uow.record(
             "task_cancelled" if row.status == "cancelled" else "task_closed",
             instance=instance,

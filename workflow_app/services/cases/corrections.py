@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance, User
+from .. import durations
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..people.access import _candidate
 from ..people.actors import Actor, actor_for
@@ -161,6 +162,7 @@ def cancel_task(actor: Actor, task_id: int, reason) -> HumanTask:
         loaded, transitions = advance.advance(uow, instance, actor, lambda li: li.cancel(task.engine_task_id))
         reached_end = any(t.kind == "EndEvent" and t.new == "COMPLETED" for t in transitions)
         if instance.status == "completed" and not reached_end:
+            durations.case_completed(uow, instance, undo=True)
             instance.status = "running"  # the engine ran out of work without an end event: that is no completion
         if instance.status == "running" and not loaded.path()["active"]:
             _terminate_in(uow, actor, instance, reason, cause="nothing left to do after the task was cancelled")

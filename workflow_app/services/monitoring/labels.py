@@ -30,9 +30,9 @@ HEADERS = {
     "overdue": lazy_gettext("Overdue tasks"),
     "count": lazy_gettext("Quantity"),
     "avg_hours": lazy_gettext("Average, hours"),
-    "p90_hours": lazy_gettext("90th percentile, hours"),
+    "p90_hours": lazy_gettext("90th percentile (±6 %), hours"),
     "avg_days": lazy_gettext("Average, days"),
-    "p90_days": lazy_gettext("90th percentile, days"),
+    "p90_days": lazy_gettext("90th percentile (±6 %), days"),
     "status": lazy_gettext("Status"),
 }
 

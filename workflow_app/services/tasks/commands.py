@@ -10,6 +10,7 @@ from ... import formkit as form_schemas
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance, User
+from .. import durations
 from ..cases import advance, operations
 from ..cases.reads import visible_tasks
 from ..errors import Conflict, Forbidden, Invalid
@@ -268,6 +269,7 @@ def complete_in(uow: UnitOfWork, actor: Actor, task: HumanTask, clean: dict, ext
         done["assignee_id"] = actor.user_id  # completing a free task implies claiming it
     for key, value in done.items():  # a second completion of the task conflicts on its instance's lock_version
         setattr(task, key, value)
+    durations.task_completed(uow, task)
     uow.record(
         "task_completed",
         instance=task.instance,
