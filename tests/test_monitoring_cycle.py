@@ -182,3 +182,75 @@ def _recipients(call):
     for rec in call.recipients:
         rec.organisation_name = names[rec.org_id]
     return call.recipients
+
+
+def test_every_executor_is_asked_groups_through_each_of_their_organisations(app):
+    """The act names groups as executors (ПОО, отраслевые департаменты, работодатели, ООВО…), officials and
+    bodies: each of them is asked — every ПОО, every sector department and every employer of the registry gets
+    the group's items in its own answer; ООВО's go to the department answering for them; the Координатор's to
+    its organisation. An executor nobody in the system can answer for is named in the consolidated report."""
+    from conftest import ROOT
+
+    from workflow_app.models import Organisation, RoadmapExecutor
+
+    clock.set_clock(JUNE)
+    try:
+        demo.load(SYSTEM)
+        deployment.deploy_path(SYSTEM, ROOT / ROOT_BPMN)
+        roadmap.load(SYSTEM)
+        for cycle in db.session.execute(select(CycleDefinition)).scalars():
+            if cycle.id != "roadmap_monitoring":
+                scheduler.set_paused(SYSTEM, cycle.id, True)
+        scheduler.tick(JUNE)
+        cycle = db.session.execute(
+            select(ProcessInstance).where(ProcessInstance.process_id == "roadmap_monitoring")
+        ).scalar_one()
+        call = db.session.execute(select(DataCall).where(DataCall.template == "roadmap_report")).scalar_one()
+        orgs = {o.code: o for o in db.session.execute(select(Organisation)).scalars()}
+        drafts = {rec.org_id: (rec.group, {r["number"] for r in rec.draft["rows"]}) for rec in call.recipients}
+        open_numbers = {
+            i.number
+            for i in db.session.execute(select(RoadmapItem)).scalars()
+            if i.status in ("planned", "in_progress")
+        }
+
+        def items_of(name_start):
+            rows = db.session.execute(select(RoadmapItem.number, RoadmapExecutor.name).join(RoadmapExecutor.item)).all()
+            return {n for n, name in rows if name.lower().startswith(name_start.lower()) and n in open_numbers}
+
+        poo_items = items_of("ПОО")
+        assert len(poo_items) > 10
+        for code in ("TPT", "TTIT", "TMK", "TLTT"):  # every ПОО with an official to answer
+            group, numbers = drafts[orgs[code].id]
+            assert group == "college_officer" and poo_items <= numbers, code
+        sector_items = items_of("отраслевые департаменты")
+        for code in ("SECTOR", "DKULT"):  # every department with a sector officer
+            assert drafts[orgs[code].id][0] == "sector_officer" and sector_items <= drafts[orgs[code].id][1], code
+        employer_items = items_of("коммерческие организации") | items_of("работодатели")
+        for code in ("SIBHIM", "TOMLES"):
+            assert drafts[orgs[code].id][0] == "investor" and employer_items <= drafts[orgs[code].id][1], code
+        assert items_of("ООВО") <= drafts[orgs["DNVO"].id][1]
+        coordinator_items = {
+            n
+            for n, role in db.session.execute(
+                select(RoadmapItem.number, RoadmapExecutor.role).join(RoadmapExecutor.item)
+            ).all()
+            if role == "coordinator" and n in open_numbers
+        }
+        coordinator_org = who("coordinator").org_id
+        assert coordinator_items and coordinator_items <= drafts[coordinator_org][1]
+
+        # executors nobody can answer for (the municipalities are not in the registry) are named in the report
+        not_asked = instances_data(cycle)["reports_call"]["not_asked"]
+        municipal = [r for r in not_asked if r["executor"].startswith("местные администрации")]
+        assert municipal
+        assert not any(r["executor"] in ("ПОО", "ООВО", "отраслевые департаменты") for r in not_asked)
+        for rec in call.recipients:
+            datacalls.excuse(who("coordinator"), call.id, rec.id, "проверка сводного отчёта")
+        datacalls.complete(who("coordinator"), call.id)
+        report = instances_data(cycle)["report_rows"]
+        assert {(r["number"], r["status"]) for r in report if r["executor"].startswith("местные администрации")} == {
+            (r["number"], "исполнитель не зарегистрирован в системе, отчёт не запрошен") for r in municipal
+        }
+    finally:
+        clock.set_clock(None)

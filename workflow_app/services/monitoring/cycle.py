@@ -2,8 +2,11 @@
 scheduler in June and December (cycle ``roadmap_monitoring``), calls the operations below.
 
 1. ``open_monitoring_reports``: one data call (template ``roadmap_report``) with an answer task for every executor
-   organisation of an open item that has someone to answer (its officials' group), each answer pre-filled with
-   that executor's items; the Координатор owns the call, chases the late and completes it.
+   of an open item (``executor_targets``): an organisation through its officials, an official or a body through
+   the organisations of those who hold the group, and a group the act names — ПОО, отраслевые департаменты,
+   работодатели — through each of its organisations (``collective_executors`` of ``bpmn/monitoring.json``);
+   each answer pre-filled with that organisation's items; the Координатор owns the call, chases the late and
+   completes it. The executors nobody in the system can answer for are named in the report.
 2. ``consolidate_monitoring``: when the call completes, the answers per item (and the items nobody reported on)
    become the report's table, which the Координатор analyses, proposing corrections of items.
 3. The Координационный совет decides at a meeting (a ``collegialBody`` task closed by the signed protocol).
@@ -14,12 +17,21 @@ scheduler in June and December (cycle ``roadmap_monitoring``), calls the operati
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import DataCall, Membership, Organisation, ProcessInstance, Protocol, RoadmapItem, User
-from ...roles import GROUP_HEADS
+from ...models import (
+    DataCall,
+    Membership,
+    Organisation,
+    ProcessInstance,
+    Protocol,
+    RoadmapExecutor,
+    RoadmapItem,
+    User,
+)
+from ...roles import BODY_SECRETARY, GROUP_HEADS
 from .. import spreadsheets
 from ..cases import advance
 from ..cases.operations import operation
-from ..datacalls import open_in
+from ..datacalls import open_in, templates
 from ..errors import Invalid
 from ..roadmap import changes, queries
 from .dashboard import config, require_viewer
@@ -62,24 +74,83 @@ def _row(item: RoadmapItem) -> dict:
     return {"number": item.number, "title": item.title, "status": status, "done": ""}
 
 
+def _target(org: Organisation, group: str) -> dict:
+    return {"org_id": org.id, "group": group, "head_group": GROUP_HEADS.get(group), "name": org.name}
+
+
+def _organisations_of(group: str) -> list[Organisation]:
+    """The active organisations where someone active holds ``group``."""
+    return list(
+        db.session.execute(
+            select(Organisation)
+            .where(
+                Organisation.active.is_(True),
+                Organisation.id.in_(
+                    select(User.organisation_id)
+                    .join(Membership, Membership.user_id == User.id)
+                    .where(Membership.group_id == group, User.active.is_(True))
+                ),
+            )
+            .order_by(Organisation.name)
+        ).scalars()
+    )
+
+
+def _collective_rule(name: str, rules: list[dict]) -> dict | None:
+    """The rule of ``bpmn/monitoring.json`` for an executor the act names as a group (ПОО, отраслевые
+    департаменты, работодатели…): the first whose name begins the executor's (letter case aside)."""
+    low = name.strip().lower()
+    return next((r for r in rules if any(low.startswith(p.lower()) for p in r["names"])), None)
+
+
+def executor_targets(executor: RoadmapExecutor, settings: dict) -> list[dict]:
+    """Who answers for one executor of an item: [{org_id, group, head_group, name}], empty when nobody can.
+
+    An organisation of the registry answers through its officials (the first group of ``reporting_groups``
+    it has); an official (``role``) or a collegial body (its secretary) through the organisations of those
+    who hold that group; a group the act names (ПОО, отраслевые департаменты, работодатели…) by the rule
+    of ``collective_executors``: every organisation of a data-call recipient kind, or the department that
+    answers for the group."""
+    preference = list(settings["reporting_groups"])
+    org = executor.organisation
+    if org is not None:
+        group = _reporting_group(org, preference) if org.active else None
+        return [_target(org, group)] if group else []
+    if executor.role or executor.body:
+        group = executor.role or BODY_SECRETARY.get(executor.body or "")
+        return [_target(o, group) for o in _organisations_of(group)] if group else []
+    rule = _collective_rule(executor.name, settings.get("collective_executors", []))
+    if rule is None:
+        return []
+    if rule.get("recipients"):
+        return templates.resolve_recipients([rule["recipients"]])
+    answering = db.session.execute(
+        select(Organisation).where(Organisation.code == rule.get("organisation"), Organisation.active.is_(True))
+    ).scalar_one_or_none()
+    group = _reporting_group(answering, preference) if answering is not None else None
+    return [_target(answering, group)] if answering is not None and group else []
+
+
 @operation("open_monitoring_reports")
 def open_reports(ctx, params, data):
-    """The data call to every executor of an open item, each answer task pre-filled with the executor's items."""
+    """The data call to every executor of an open item — each organisation of a group the act names too —
+    each answer task pre-filled with that organisation's items; the executors nobody can answer for are
+    returned (``not_asked``) and named in the report."""
     settings = config()["cycle"]
-    preference = list(settings["reporting_groups"])
     year, half = half_of(data)
     by_org: dict[int, list[RoadmapItem]] = {}
-    orgs: dict[int, Organisation] = {}
+    targets: dict[int, dict] = {}
+    not_asked = []
     for item in open_items():
         for e in item.executors:
-            if e.organisation is not None and e.organisation.active:
-                orgs[e.organisation.id] = e.organisation
-                by_org.setdefault(e.organisation.id, []).append(item)
-    targets = []
-    for org_id, org in sorted(orgs.items(), key=lambda kv: kv[1].name):
-        group = _reporting_group(org, preference)
-        if group is not None:
-            targets.append({"org_id": org_id, "group": group, "head_group": GROUP_HEADS.get(group), "name": org.name})
+            found = executor_targets(e, settings)
+            if not found:
+                not_asked.append({"number": item.number, "executor": e.name})
+            for t in found:
+                targets.setdefault(t["org_id"], t)  # one answer per organisation, by the group found first
+                items = by_org.setdefault(t["org_id"], [])
+                if item not in items:
+                    items.append(item)
     if not targets:
         raise Invalid("no executor of an open roadmap item has anyone to report")
     title = settings["call_title"].format(half=settings["halves"][half - 1], year=year)
@@ -89,13 +160,13 @@ def open_reports(ctx, params, data):
         TEMPLATE,
         year=year,
         title=title,
-        targets=targets,
+        targets=sorted(targets.values(), key=lambda t: t["name"]),
         deadline=int(settings.get("report_working_days", 10)),
         parent=ctx.instance,
     )
     for rec in call.recipients:
         rec.draft = {"rows": [_row(item) for item in by_org[rec.org_id]]}
-    return {"call_id": call.id, "recipients": len(call.recipients)}
+    return {"call_id": call.id, "recipients": len(call.recipients), "not_asked": not_asked}
 
 
 @operation("consolidate_monitoring")
@@ -122,7 +193,21 @@ def consolidate(ctx, params, data):
                     "proposal": line.get("proposal", ""),
                 }
             )
-    missing = config()["cycle"]["no_report"]
+    settings = config()["cycle"]
+    titles = {item.number: item.title for item in open_items()}
+    for line in (data.get("reports_call") or {}).get("not_asked") or []:
+        rows.append(
+            {
+                "number": line["number"],
+                "title": titles.get(line["number"], ""),
+                "executor": line["executor"],
+                "status": settings["not_asked"],
+                "done": "",
+                "problems": "",
+                "proposal": "",
+            }
+        )
+    missing = settings["no_report"]
     for item in open_items():
         if item.number not in reported:
             rows.append(
