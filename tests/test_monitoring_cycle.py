@@ -23,6 +23,7 @@ from workflow_app.models import (
     User,
 )
 from workflow_app.services import council, datacalls, demo, scheduler
+from workflow_app.services.people import tokens
 from workflow_app.services.people.actors import SYSTEM, actor_for
 from workflow_app.services.process_models import deployment
 from workflow_app.services.roadmap import changes, queries
@@ -197,7 +198,7 @@ def test_every_executor_is_asked_groups_through_each_of_their_organisations(app)
     try:
         demo.load(SYSTEM)
         deployment.deploy_path(SYSTEM, ROOT / ROOT_BPMN)
-        roadmap.load(SYSTEM)
+        changes.load(SYSTEM)
         for cycle in db.session.execute(select(CycleDefinition)).scalars():
             if cycle.id != "roadmap_monitoring":
                 scheduler.set_paused(SYSTEM, cycle.id, True)
@@ -252,5 +253,25 @@ def test_every_executor_is_asked_groups_through_each_of_their_organisations(app)
         assert {(r["number"], r["status"]) for r in report if r["executor"].startswith("местные администрации")} == {
             (r["number"], "исполнитель не зарегистрирован в системе, отчёт не запрошен") for r in municipal
         }
+
+        # the consolidated report through the API, for the dashboard's readers only
+        client = app.test_client()
+
+        def report(username, instance_id=cycle.id):
+            token = tokens.issue_token(SYSTEM, username, "report")
+            return client.get(
+                f"/api/v1/monitoring/cycles/{instance_id}/report.xlsx", headers={"Authorization": "Bearer " + token}
+            )
+
+        r = report("auditor")
+        assert r.status_code == 200 and r.headers["Content-Disposition"].startswith("attachment;")
+        sheet = list(load_workbook(io.BytesIO(r.data)).worksheets[0].values)
+        assert sheet[0][:3] == ("№ пункта", "Мероприятие", "Исполнитель")
+        assert any((line[2] or "").startswith("местные администрации") for line in sheet[1:])
+        assert report("coordinator").status_code == 200
+        for outsider in ("dpo_officer", "college_officer_1", "investor_1"):
+            assert report(outsider).status_code == 403, outsider
+        assert report("coordinator", 999_999).status_code == 404
+        assert report("coordinator", call.instance_id).status_code == 422  # the data call's case is no cycle
     finally:
         clock.set_clock(None)

@@ -3,7 +3,7 @@
 from flask import Response
 from flask_smorest import Blueprint
 
-from ..services.monitoring import dashboard
+from ..services.monitoring import cycle, dashboard
 from .core import current_actor
 from .schemas.monitoring import (
     ChainTimesSchema,
@@ -73,6 +73,19 @@ def instructions_status():
 @blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 def export(query):
     name, content = dashboard.xlsx(current_actor(), query["start"], query["end"])
+    return Response(
+        content,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@blp.route("/cycles/<int:instance_id>/report.xlsx")
+@blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def cycle_report(instance_id):
+    """The consolidated report of a half-yearly monitoring cycle (13.3): the executors' answers per item, the
+    corrections proposed, the analysis and the council's protocol."""
+    name, content = cycle.report_xlsx(current_actor(), instance_id)
     return Response(
         content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -32,7 +32,7 @@ from .. import spreadsheets
 from ..cases import advance
 from ..cases.operations import operation
 from ..datacalls import open_in, templates
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from ..roadmap import changes, queries
 from .dashboard import config, require_viewer
 
@@ -270,7 +270,9 @@ def report_xlsx(actor, instance_id: int) -> tuple[str, bytes]:
     council's decision) as a workbook; for those who see the dashboard."""
     require_viewer(actor)
     instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None or instance.process_id != PROCESS_ID:
+    if instance is None:
+        raise NotFound("instance not found")
+    if instance.process_id != PROCESS_ID:
         raise Invalid("not a roadmap monitoring cycle", fields={"instance_id": str(instance_id)})
     data = advance.instance_data(instance)
     headers = config()["cycle"]["report_headers"]
