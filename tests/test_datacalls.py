@@ -365,3 +365,32 @@ def test_the_poo_yearly_data_calls_start_from_their_cycles(api):
     result = scheduler.tick(october)
     assert [w["cycle"] for w in result.warnings] == ["broken"] and "broken" not in [s["cycle"] for s in result.started]
     assert cycle_defs.latest_due(db.session.get(CycleDefinition, "broken"), october) is not None
+
+
+def test_the_open_a_call_page_offers_only_templates_that_open_by_hand(api, app):
+    """Every template the page offers its owner opens from the page; the roadmap monitoring's report (its
+    recipients and their pre-filled items are chosen by the monitoring cycle) is not offered, and a hand-made
+    request for it is refused with a 4xx."""
+    import re
+
+    from factories import login_session
+    from flask import g
+
+    def post(client, data):
+        g.pop("csrf_token", None)  # each browser its own session's token (the app context outlives requests)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/data-calls/").get_data(as_text=True))
+        return client.post("/data-calls/open", data={**data, "csrf_token": token.group(1)})
+
+    for username in ("coordinator", "dpo_officer", "dtzn_officer"):
+        client = app.test_client()
+        g.pop("csrf_token", None)
+        login_session(client, db.session.execute(select(User).where(User.username == username)).scalar_one())
+        page = client.get("/data-calls/")
+        assert page.status_code == 200
+        offered = re.findall(r'<option value="([a-z_]+)"', page.get_data(as_text=True))
+        assert offered and "roadmap_report" not in offered, username
+        for code in offered:
+            r = post(client, {"template": code, "year": "2027"})
+            assert r.status_code == 302 and "/data-calls/" in r.headers["Location"], (username, code, r.status_code)
+        assert post(client, {"template": "roadmap_report", "year": "2027"}).status_code in (403, 422)
+    assert "roadmap_report" not in {t["code"] for t in api.get("coordinator", "/api/v1/data-calls/templates")}

@@ -22,11 +22,15 @@ def list_calls(actor: Actor) -> list[DataCall]:
 
 
 def available_templates(actor: Actor) -> list[dict]:
-    """The templates the actor may open a call from."""
+    """The templates the actor may open a call from by hand: those naming the kinds of organisations they ask (a
+    template without any, such as the roadmap monitoring's ``roadmap_report``, is opened by its own process, which
+    chooses each recipient and pre-fills its answer)."""
     out = []
     groups = set(actor.groups)
     for code in templates.codes():
         template = templates.load(code)
+        if not template.get("recipients"):
+            continue
         if actor.is_admin or groups & set(template["owners"]):
             kinds = templates.kinds()
             out.append(
