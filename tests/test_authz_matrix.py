@@ -156,6 +156,7 @@ EXPECTED = {
     "GET /api/v1/data-calls/templates": ANY,
     "GET /api/v1/data-calls/{call_id}": ANY,
     "GET /api/v1/data-calls/{call_id}/consolidation.xlsx": ANY,
+    "GET /api/v1/data-calls/{call_id}/attachments/{attachment_id}": ANY,  # 404: unknown call (the service's rule)
     "POST /api/v1/data-calls/{call_id}/complete": ANY,
     "POST /api/v1/data-calls/{call_id}/recipients/{recipient_id}/extend": ANY,
     "POST /api/v1/data-calls/{call_id}/recipients/{recipient_id}/excuse": ANY,
@@ -355,6 +356,7 @@ WEB_EXPECTED = {
     "/data-calls/": ANY,  # each caller sees the calls of its groups
     "/data-calls/{call_id}": ANY,  # 404 for an unknown call
     "/data-calls/{call_id}/consolidation.xlsx": ANY,
+    "/data-calls/{call_id}/attachments/{attachment_id}": ANY,  # 404: unknown call (the service's rule)
     "/data-calls/answer/{task_id}": ANY,  # 404 unless the caller's own answer task
     "/roadmap": ANY,
     "/roadmap/{number}": ANY,

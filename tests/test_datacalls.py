@@ -394,3 +394,52 @@ def test_the_open_a_call_page_offers_only_templates_that_open_by_hand(api, app):
             assert r.status_code == 302 and "/data-calls/" in r.headers["Location"], (username, code, r.status_code)
         assert post(client, {"template": "roadmap_report", "year": "2027"}).status_code in (403, 422)
     assert "roadmap_report" not in {t["code"] for t in api.get("coordinator", "/api/v1/data-calls/templates")}
+
+
+def test_those_who_follow_a_call_download_the_files_of_submitted_answers(api, app):
+    """The call's owners, the Координатор and auditors see and download the files a ПОО attached to its
+    submitted answer, on the call's page and through the API; another ПОО does not, nor anyone the file of an
+    answer still in draft, nor a file through another call."""
+    from factories import login_session
+
+    call = api.post("dpo_officer", "/api/v1/data-calls", {"template": "poo_graduates", "year": 2027}, expect=201)
+    other = api.post("dpo_officer", "/api/v1/data-calls", {"template": "poo_graduates", "year": 2027}, expect=201)
+    by_name = {r["organisation"]: r for r in call["recipients"]}
+    tpt, ttit = by_name["Томский политехнический техникум"], by_name["Томский техникум информационных технологий"]
+    body = b"%PDF-1.4 employment certificates"
+
+    def attach(who, task_id, content, name):
+        r = api.client.post(
+            f"/api/v1/tasks/{task_id}/attachments",
+            data={"file": (io.BytesIO(content), name, "application/pdf")},
+            headers=api.h(who),
+        )
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["id"]
+
+    submitted = attach("college_officer_1", tpt["task_id"], body, "справки.pdf")
+    draft = attach("college_officer_2", ttit["task_id"], b"%PDF-1.4 draft", "черновик.pdf")
+    api.post("college_officer_1", f"/api/v1/data-calls/answers/{tpt['task_id']}/submit", {"data": {"rows": ROWS_LATE}})
+
+    url = f"/api/v1/data-calls/{call['id']}/attachments"
+    for who in ("dpo_officer", "coordinator", "auditor"):
+        view = api.get(who, f"/api/v1/data-calls/{call['id']}")
+        files = {r["organisation"]: r["attachments"] for r in view["recipients"]}
+        assert [a["file_name"] for a in files["Томский политехнический техникум"]] == ["справки.pdf"], who
+        assert files["Томский техникум информационных технологий"] == [], who  # a draft's file is not shown
+        r = api.get(who, f"{url}/{submitted}")
+        assert r.data == body and r.headers["Content-Disposition"].startswith("attachment;"), who
+        api.get(who, f"{url}/{draft}", expect=404)
+        api.get(who, f"/api/v1/data-calls/{other['id']}/attachments/{submitted}", expect=404)
+    api.get("college_officer_2", f"{url}/{submitted}", expect=404)  # another ПОО does not follow the call
+
+    client = app.test_client()
+    login_session(client, db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one())
+    page = client.get(f"/data-calls/{call['id']}").get_data(as_text=True)
+    link = f"/data-calls/{call['id']}/attachments/{submitted}"
+    assert link in page and "справки.pdf" in page and "черновик.pdf" not in page
+    r = client.get(link)
+    assert r.status_code == 200 and r.data == body
+    outsider = app.test_client()
+    login_session(outsider, db.session.execute(select(User).where(User.username == "college_officer_2")).scalar_one())
+    assert outsider.get(link).status_code == 404

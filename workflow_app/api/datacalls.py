@@ -4,6 +4,7 @@ one recipient, complete (freezes the consolidation, XLSX); the recipient's draft
 from flask import Response
 from flask_smorest import Blueprint
 
+from ..downloads import attachment_response
 from ..services import datacalls
 from . import serialize
 from .core import current_actor
@@ -62,6 +63,13 @@ def consolidation_xlsx(call_id):
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@blp.route("/<int:call_id>/attachments/<int:attachment_id>")
+@blp.response(200, content_type="application/octet-stream")
+def answer_attachment(call_id, attachment_id):
+    """A file attached to a submitted answer, for those who follow the call."""
+    return attachment_response(datacalls.answer_attachment(current_actor(), call_id, attachment_id))
 
 
 @blp.route("/<int:call_id>/recipients/<int:recipient_id>/extend", methods=["POST"])

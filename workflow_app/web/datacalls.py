@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import formkit as form_schemas
+from ..downloads import attachment_response
 from ..services import datacalls
 from ..services.errors import Invalid
 from .ui import actor
@@ -51,6 +52,12 @@ def xlsx(call_id):
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@bp.route("/<int:call_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(call_id, attachment_id):
+    return attachment_response(datacalls.answer_attachment(actor(), call_id, attachment_id))
 
 
 @bp.route("/<int:call_id>/recipients/<int:recipient_id>/<action>", methods=["POST"])

@@ -30,6 +30,9 @@ class DataCallRecipientSchema(Schema):
     reminders_sent = fields.Integer()
     head_notified_at = fields.DateTime(allow_none=True)
     excuse_reason = fields.String(allow_none=True)
+    attachments = fields.List(
+        fields.Dict(), metadata={"description": "files of the submitted answer: {id, file_name, size}"}
+    )
 
 
 class DataCallSchema(Schema):

@@ -22,6 +22,7 @@ from .calls import (  # noqa: F401
     submit,
 )
 from .views import (  # noqa: F401
+    answer_attachment,
     answer_view,
     available_templates,
     call_view,

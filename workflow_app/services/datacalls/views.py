@@ -8,6 +8,7 @@ from ...engine import clock
 from ...extensions import db
 from ...models import DataCall, DataCallRecipient, TaskAttachment
 from .. import spreadsheets
+from ..errors import NotFound
 from ..people.actors import Actor
 from ..tasks import panels
 from . import templates
@@ -72,7 +73,8 @@ def recipient_view(rec: DataCallRecipient, now=None) -> dict:
 def call_view(actor: Actor, call_id) -> dict:
     call = get_call(actor, call_id)
     now = clock.now()
-    recipients = [recipient_view(r, now) for r in call.recipients]
+    files = answer_files(call)
+    recipients = [{**recipient_view(r, now), "attachments": files.get(r.id, [])} for r in call.recipients]
     return {
         "id": call.id,
         "instance_id": call.instance_id,
@@ -91,6 +93,38 @@ def call_view(actor: Actor, call_id) -> dict:
         "may_manage": may_manage(actor, call) and call.status == "open",
         "consolidation": consolidation(call),
     }
+
+
+def _submitted_tasks(call: DataCall) -> dict[int, int]:
+    """answer task id -> recipient id, for the answers submitted (those the consolidation holds)."""
+    return {rec.task_id: rec.id for rec in call.recipients if rec.status == "submitted" and rec.task_id}
+
+
+def answer_files(call: DataCall) -> dict[int, list[dict]]:
+    """recipient id -> the files attached to its submitted answer (without their bytes)."""
+    tasks = _submitted_tasks(call)
+    if not tasks:
+        return {}
+    out: dict[int, list[dict]] = {}
+    rows = db.session.execute(
+        select(TaskAttachment.id, TaskAttachment.task_id, TaskAttachment.file_name, TaskAttachment.size)
+        .where(TaskAttachment.task_id.in_(tasks))
+        .order_by(TaskAttachment.id)
+    ).all()
+    for att_id, task_id, file_name, size in rows:
+        if task_id is not None:  # (the query's own condition: for the type checker)
+            out.setdefault(tasks[task_id], []).append({"id": att_id, "file_name": file_name, "size": size})
+    return out
+
+
+def answer_attachment(actor: Actor, call_id, attachment_id: int) -> TaskAttachment:
+    """A file of a submitted answer, for those who follow the call (its owners, the Координатор, auditors,
+    administrators); NotFound for anyone else and for files of drafts or of other calls."""
+    call = get_call(actor, call_id)
+    att = db.session.get(TaskAttachment, attachment_id) if isinstance(attachment_id, int) else None
+    if att is None or att.task_id not in _submitted_tasks(call):
+        raise NotFound("attachment not found")
+    return att
 
 
 def consolidation(call: DataCall, frozen: bool = True) -> dict:
