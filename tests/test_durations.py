@@ -20,7 +20,7 @@ from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import HumanTask, ProcessInstance, ProcessModel, duration_stat
 from workflow_app.services import durations
-from workflow_app.services.cases import advance, reads
+from workflow_app.services.cases import advance, start
 from workflow_app.services.monitoring import dashboard
 from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.tasks import commands
@@ -109,7 +109,7 @@ def test_completions_through_the_engine_keep_the_summary_exact(app, deployed):
     try:
         for n in range(14):
             clock.set_clock(now)
-            instance, [task] = reads.start_process(officer, "example_approval", {"title": f"t{n}"}, f"DUR-{n}")
+            instance, [task] = start.start_process(officer, "example_approval", {"title": f"t{n}"}, f"DUR-{n}")
             instance_id = instance.id
             for _step in range(6):
                 now += timedelta(hours=rnd.choice((0.02, 0.5, 3, 11, 30, 90, 400)) * rnd.uniform(0.5, 1.5))
