@@ -250,3 +250,51 @@ def test_a_free_question_and_an_instruction_through_the_pages(app, people, chain
     assert resp.status_code in (302, 303)
     html = client.get(f"/council/bodies/{CC}/instructions").get_data(as_text=True)
     assert "Исполнено" in html and "Заключение подготовлено и направлено" in html
+
+
+def test_a_free_questions_files_are_stored_with_it_and_the_members_download_them(app, people, chains):
+    """#23: the secretary attaches files to a question of the body's own (as a case's attachments are); the
+    members see them on the meeting's page and download them; someone outside the body does not; a file too
+    large refuses the question whole."""
+    import io
+
+    client = logged_in(app, "cc_secretary")
+    post(client, f"/council/bodies/{CC}/meetings", {"starts_at": "2026-11-30T10:00", "place": "ул. Ленина, 6"})
+    meeting = db.session.execute(select(Meeting)).scalar_one()
+    murl = f"/council/meetings/{meeting.id}"
+
+    def ask(title, files):
+        fresh_g()
+        html = client.get(murl).get_data(as_text=True)
+        assert 'enctype="multipart/form-data"' in html and 'name="files"' in html
+        return client.post(
+            f"{murl}/questions",
+            data={
+                "title": title,
+                "rapporteur": "Фёдорова Н. О.",
+                "materials": "Перечень актов",
+                "draft_decision": "Одобрить",
+                "files": [(io.BytesIO(content), name) for name, content in files],
+                "csrf_token": token(html),
+            },
+            content_type="multipart/form-data",
+        )
+
+    plan = b"%PDF-1.4 plan of acts"
+    resp = ask("О рассмотрении нормативных актов (п. 1.5)", [("перечень.pdf", plan), ("справка.docx", b"PK docx")])
+    assert resp.status_code == 302
+    too_big = b"x" * (app.config.get("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024) + 1)
+    assert ask("Вопрос с огромным файлом", [("огромный.pdf", too_big)]).status_code in (400, 413, 422)
+    db.session.expire_all()
+    [item] = meeting.items  # the refused question left nothing behind
+    assert not any(i.title == "Вопрос с огромным файлом" for i in meeting.items)
+
+    member = logged_in(app, "cc_member_1")
+    html = member.get(murl).get_data(as_text=True)
+    links = re.findall(rf'href="({murl}/items/{item.id}/attachments/(\d+))">([^<]+)</a>', html)
+    assert [name for _url, _id, name in links] == ["перечень.pdf", "справка.docx"]
+    r = member.get(links[0][0])
+    assert r.status_code == 200 and r.data == plan and r.headers["Content-Disposition"].startswith("attachment;")
+    outsider = logged_in(app, "dpo_1")
+    assert outsider.get(links[0][0]).status_code in (403, 404)
+    assert member.get(f"{murl}/items/{item.id}/attachments/999999").status_code == 404

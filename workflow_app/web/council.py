@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
+from ..downloads import attachment_response
 from ..services import council as svc
 from ..services.documents import protocols as protocol_docs
 from ..services.errors import Conflict, Invalid
@@ -193,6 +194,7 @@ def add_question(meeting_id):
             rapporteur=form.get("rapporteur", ""),
             materials=form.get("materials", ""),
             draft_decision=form.get("draft_decision", ""),
+            files=[(f.filename, f.mimetype, f.read()) for f in request.files.getlist("files") if f.filename],
         ),
         _("The question is on the agenda."),
         "#agenda",
@@ -296,6 +298,11 @@ def decision(meeting_id, item_id):
         _("The decision is recorded."),
         f"#item-{item_id}",
     )
+
+
+@bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/attachments/<int:attachment_id>")
+def item_attachment(meeting_id, item_id, attachment_id):
+    return attachment_response(svc.item_attachment(actor(), meeting_id, item_id, attachment_id))
 
 
 @bp.route("/meetings/<int:meeting_id>/protocol")

@@ -70,7 +70,16 @@ from .seats import (
     parse_local_datetime,
     roles_of,
 )
-from .views import body_page, instructions_page, list_bodies, meeting_page, meeting_view, overview, protocol_page
+from .views import (
+    body_page,
+    instructions_page,
+    item_attachment,
+    list_bodies,
+    meeting_page,
+    meeting_view,
+    overview,
+    protocol_page,
+)
 
 __all__ = [
     "ACTIVE_ITEM",
@@ -99,6 +108,7 @@ __all__ = [
     "instruction_rows",
     "instruction_view",
     "instructions_page",
+    "item_attachment",
     "list_bodies",
     "list_instructions",
     "list_meetings",

@@ -29,6 +29,7 @@ from .. import notifications
 from ..cases import advance, operations
 from ..errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from ..people.actors import Actor
+from ..tasks import attachments
 from ..uow import UnitOfWork
 from .instructions import BODY_ABBREVIATION, instruction_rows
 from .seats import (
@@ -292,10 +293,11 @@ operations.START_HOOKS[QUESTION_PROCESS] = _refuse_direct_start
 
 
 def add_question(
-    actor: Actor, meeting_id: int, *, title, rapporteur=None, materials=None, draft_decision=None
+    actor: Actor, meeting_id: int, *, title, rapporteur=None, materials=None, draft_decision=None, files=()
 ) -> AgendaItem:
     """A question of the body's own that is no case's task (priorities, a review of acts, a plan): the
-    secretary puts it on a draft agenda with its rapporteur, materials and draft decision; the body decides it by
+    secretary puts it on a draft agenda with its rapporteur, materials (a text, and ``files``: (name, type,
+    bytes) stored on the question's task as a case's attachments are) and draft decision; the body decides it by
     votes and the signed protocol closes it like any other item (process ``council_question``)."""
     fields = {
         "title": _text(title, "title", 500, required=True),
@@ -308,6 +310,8 @@ def add_question(
         _require_secretary(actor, meeting.body)
         _require_open(meeting, "draft")
         item = _add_question_in(uow, actor, meeting, fields)
+        for name, content_type, content in files:
+            attachments.store_in(uow, actor, item.task, name, content_type, content)
         uow.commit()
     return item
 

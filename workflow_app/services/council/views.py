@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from ...engine import clock
 from ...extensions import db
-from ...models import CollegialBody, Meeting
+from ...models import CollegialBody, Meeting, TaskAttachment
+from ..errors import NotFound
 from ..people.actors import Actor
 from .agenda import _pending_query, decision_options, get_meeting, list_meetings, materials, pending, quorum
 from .instructions import list_instructions
@@ -160,3 +161,15 @@ def instructions_page(actor: Actor, body_code: str, overdue_only: bool = False) 
         "rows": list_instructions(actor, body_code, overdue_only),
         "overdue_only": overdue_only,
     }
+
+
+def item_attachment(actor: Actor, meeting_id: int, item_id: int, attachment_id: int) -> TaskAttachment:
+    """A file among the materials of a question on a meeting's agenda (a case's attachment, or one the
+    secretary added to a question of the body's own), for whoever may read the meeting: its members, their
+    substitutes, the secretary, the chair, auditors. NotFound for a file of another question."""
+    meeting = get_meeting(actor, meeting_id)
+    item = next((i for i in meeting.items if i.id == item_id), None)
+    att = db.session.get(TaskAttachment, attachment_id) if item is not None else None
+    if att is None or item is None or att.instance_id != item.task.instance_id:
+        raise NotFound("attachment not found")
+    return att

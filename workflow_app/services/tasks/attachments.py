@@ -38,10 +38,7 @@ def _clean_name(name) -> str:
     return name[:300] or "file"
 
 
-def add_attachment(
-    actor: Actor, task_id: int, file_name: str, content_type: str | None, content: bytes
-) -> TaskAttachment:
-    """Store a file on a task (in the database, never in the engine state) with its SHA-256."""
+def _checked(content) -> bytes:
     if not isinstance(content, (bytes, bytearray)):
         raise BadRequest("a file is required")
     limit = attachment_limit()
@@ -51,6 +48,14 @@ def add_attachment(
         )
     if not content:
         raise Invalid("the file is empty", fields={"file": "empty"})
+    return bytes(content)
+
+
+def add_attachment(
+    actor: Actor, task_id: int, file_name: str, content_type: str | None, content: bytes
+) -> TaskAttachment:
+    """Store a file on a task (in the database, never in the engine state) with its SHA-256."""
+    content = _checked(content)
     with UnitOfWork(actor) as uow:
         task = require_task_readable(actor, task_id)
         if actor.is_auditor and not actor.is_admin:
@@ -58,26 +63,33 @@ def add_attachment(
         if actor.is_system:
             raise Forbidden("attachments are added by people")
         require_open(task)
-        att = TaskAttachment(
-            task_id=task.id,
-            instance_id=task.instance_id,
-            uploaded_by_id=actor.user_id,
-            file_name=_clean_name(file_name),
-            content_type=(content_type or "application/octet-stream")[:100],
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            content=bytes(content),
-            created_at=clock.now(),
-        )
-        db.session.add(att)
-        uow.flush()
-        uow.record(
-            "attachment_added",
-            instance=task.instance,
-            task_id=task.id,
-            payload={"attachment_id": att.id, "file_name": att.file_name, "size": att.size, "sha256": att.sha256},
-        )
+        att = store_in(uow, actor, task, file_name, content_type, content)
         uow.commit()
+    return att
+
+
+def store_in(uow, actor: Actor, task, file_name, content_type: str | None, content) -> TaskAttachment:
+    """Store a file on ``task`` inside the caller's unit of work (the caller checked who may); audited."""
+    content = _checked(content)
+    att = TaskAttachment(
+        task_id=task.id,
+        instance_id=task.instance_id,
+        uploaded_by_id=actor.user_id,
+        file_name=_clean_name(file_name),
+        content_type=(content_type or "application/octet-stream")[:100],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        created_at=clock.now(),
+    )
+    db.session.add(att)
+    uow.flush()
+    uow.record(
+        "attachment_added",
+        instance=task.instance,
+        task_id=task.id,
+        payload={"attachment_id": att.id, "file_name": att.file_name, "size": att.size, "sha256": att.sha256},
+    )
     return att
 
 
