@@ -246,6 +246,8 @@ def test_a_free_question_and_an_instruction_through_the_pages(app, people, chain
     accept = db.session.execute(
         select(HumanTask).where(HumanTask.task_def == "accept", HumanTask.status == "open")
     ).scalar_one()
+    page = client.get(f"/tasks/{accept.id}").get_data(as_text=True)  # the report, shown read-only
+    assert "Заключение подготовлено и направлено" in page and 'name="report"' not in page and 'name="text"' not in page
     resp = post(client, f"/tasks/{accept.id}/complete", {"decision": "accept"}, page=f"/tasks/{accept.id}")
     assert resp.status_code in (302, 303)
     html = client.get(f"/council/bodies/{CC}/instructions").get_data(as_text=True)
