@@ -8,7 +8,7 @@ docs/screens/."""
 from datetime import timedelta
 
 import pytest
-from test_browser import ROOT, browser, live_server, log_in, log_out, page  # noqa: F401  (fixtures)
+from test_browser import ROOT, live_server, log_in, log_out  # noqa: F401  (live_server: a fixture)
 
 SCREENS = ROOT / "docs" / "screens"
 BODY = "coordination_council"
