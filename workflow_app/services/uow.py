@@ -3,19 +3,20 @@
 ``with UnitOfWork() as uow:`` opens a write transaction (``BEGIN IMMEDIATE`` on SQLite, so writers queue
 instead of failing on a stale snapshot), lets the command record audit events with ``uow.record``, and on
 ``uow.commit()`` flushes what the command changed through the ORM, appends the audit events and commits.
-Leaving the block without committing rolls everything back. A concurrent change to an instance (the
+Leaving the block without committing undoes everything: a ROLLBACK, or, when the command only read (a refusal
+after its checks), a COMMIT of nothing, which keeps psycopg's prepared statements. A concurrent change to an instance (the
 mapper's optimistic ``lock_version``) surfaces as ``Conflict``. Work that must happen only after a
 successful commit (e-mail, waking the scheduler) goes to ``uow.after_commit``.
 
 Entering it expires what the request loaded, so the command reads fresh rows (on SQLite it also ends the
 request's read transaction; on PostgreSQL at READ COMMITTED that transaction simply continues as the
-command's); a commit expires as SQLAlchemy's sessions do by default, everywhere.
+command's); a commit expires as SQLAlchemy's sessions do by default, everywhere, except the objects the command
+answers with (``uow.commit(keep=...)``): they keep what the transaction wrote, and the answer reads nothing back.
 
 Outside a unit of work a web or API request only reads (``begin_request_reads``, run before every request):
 on PostgreSQL those statements run without a transaction of their own (AUTOCOMMIT). At READ COMMITTED every
 statement sees what is committed when it starts, inside a transaction or not, so a reader sees the same; what
-goes is a BEGIN and a ROLLBACK round trip around the request's reads (and around the answer a command reads
-back after its commit). A write there would be committed on the spot, so it is refused instead
+goes is a BEGIN and a ROLLBACK round trip around the request's reads. A write there would be committed on the spot, so it is refused instead
 (``WriteOutsideCommand``, on every database): state changes only through a unit of work.
 """
 
