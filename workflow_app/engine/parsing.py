@@ -28,7 +28,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from . import scripting
 from .element_rules import _check_camunda, _check_camunda_elsewhere, _check_expressions, _user_task_meta
 from .errors import InvalidModel
-from .problems import ERROR, WARNING, Problem, name_of
+from .problems import WARNING, Findings, Problem, name_of
 from .timing import _check_timer
 from .vocabulary import (
     ACTIVITI_NS,
@@ -68,7 +68,7 @@ class ParsedProcess:
 
 
 @dataclass
-class ParsedFile:
+class ParsedFile(Findings):
     file_name: str
     content_hash: str
     xml: str
@@ -78,14 +78,6 @@ class ParsedFile:
 
     def form_keys(self) -> set[str]:
         return {key for p in self.processes for key in process_form_keys(p.meta)}
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
 
 
 def process_form_keys(meta: dict) -> set[str]:

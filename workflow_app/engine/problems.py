@@ -267,3 +267,17 @@ def name_of(el) -> str | None:
     """An element's name with line breaks collapsed (a name drawn on two lines is still one name)."""
     name = el.get("name") if el is not None else None
     return " ".join(name.split()) if name and name.strip() else None
+
+
+class Findings:
+    """The errors and the warnings of a ``problems`` list: a parsed file's, a deploy check's."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]

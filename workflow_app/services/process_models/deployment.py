@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ... import formkit as form_schemas
 from ...engine.parsing import check_bpmn, process_form_keys
-from ...engine.problems import ERROR, WARNING, Problem
+from ...engine.problems import ERROR, Findings, Problem
 from ...extensions import db
 from ...models import Group, ProcessModel, User
 from ..cases import operations
@@ -36,20 +36,12 @@ class DeployResult:
 
 
 @dataclass
-class CheckReport:
+class CheckReport(Findings):
     """The answer of a dry run (and of a refused deploy): every problem of one file."""
 
     file_name: str
     problems: list[Problem] = field(default_factory=list)
     processes: list[str] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
 
     @property
     def ok(self) -> bool:
