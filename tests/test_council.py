@@ -23,6 +23,7 @@ from workflow_app.models import (
     Decision,
     HumanTask,
     Notification,
+    Organisation,
     ProcessInstance,
     Protocol,
 )
@@ -30,6 +31,7 @@ from workflow_app.models.council import SignedRecordError
 from workflow_app.services import council, scheduler
 from workflow_app.services.audit import trail
 from workflow_app.services.cases import advance, corrections
+from workflow_app.services.documents import content
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow_app.services.people.actors import SYSTEM, new_token_value, token_digest
 from workflow_app.services.process_models import deployment
@@ -768,6 +770,14 @@ def test_an_instruction_becomes_an_inbox_task_goes_overdue_is_flagged_reported_a
     person, department = council.instruction_rows(CC)
     assert (person["status"], person["executor"], person["overdue"]) == ("open", "Dpo 1", False)
     assert department["executor_org"] == "admin_to"
+    # the signed protocol names them as the registry does (not a login or a code) with the deadline as ДД.ММ.ГГГГ
+    admin_to = db.session.execute(select(Organisation).where(Organisation.code == "admin_to")).scalar_one()
+    doc = content.protocol(council.protocol_view(meeting), "protocol")
+    lines = [p for s in doc.sections for p in s.paragraphs if p.startswith("Поручение:")]
+    assert lines == [
+        "Поручение: Подготовить проект распоряжения Исполнитель: Dpo 1. Срок: 15.12.2026.",
+        f"Поручение: Направить сведения в ПОО Исполнитель: {admin_to.name}. Срок: 20.01.2027.",
+    ]
     # the person's inbox has the task, assigned to them, due on the deadline (18:00 in Tomsk)
     r = client.get("/api/v1/tasks", query_string={"view": "all"}, headers=token_for(people["outsider"]))
     [mine] = [t for t in r.get_json() if t["process_id"] == "council_instruction"]

@@ -152,7 +152,7 @@ def complete_instruction(actor: Actor, instruction_id: int, note: str = "") -> I
 
 
 def resolve_executor(raw: dict) -> tuple[str, int | None, int | None]:
-    """(executor as printed, person id, department id) of an instruction: a person (``executor_user_id`` or
+    """(executor as printed in the protocol, person id, department id) of an instruction: a person (``executor_user_id`` or
     ``executor_username``) or an organisation of the registry (``executor_org``: its code; or ``executor``: its
     code, short name or name, or a user name). Raises Invalid naming the field when nobody can be found."""
     user = None
@@ -190,10 +190,10 @@ def resolve_executor(raw: dict) -> tuple[str, int | None, int | None]:
             raise Invalid("the executor's account is deactivated", fields={"executor": "deactivated"})
         if user.organisation_id is None:
             raise Invalid("the executor belongs to no organisation", fields={"executor": "no organisation"})
-        return (text or user.display_name)[:300], user.id, None
+        return user.display_name[:300], user.id, None  # the protocol names the person, never a login
     assert org is not None
     _department_group(org)  # a department without officers cannot execute anything: refused now, not at signing
-    return (text or org.short_name or org.name)[:300], None, org.id
+    return org.name[:300], None, org.id  # the registry's full name, however the secretary named it
 
 
 def _department_group(org: Organisation) -> str:

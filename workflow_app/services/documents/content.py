@@ -315,8 +315,8 @@ def protocol(view: dict, file_stem: str) -> Doc:
                 paras.append(
                     "Поручение: {} Исполнитель: {}. Срок: {}.".format(
                         ins.get("text") or "",
-                        ins.get("executor_name") or ins.get("executor") or "",
-                        labels.date_text(ins.get("due_date") or ""),
+                        ins.get("executor") or "",
+                        labels.date_text(ins.get("deadline") or ""),
                     )
                 )
             if d.get("ref"):
