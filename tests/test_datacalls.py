@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import org, two_demo_poo, user
+from factories import login_session, org, two_demo_poo, user
 from mail_texts import assert_mails_readable
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -443,3 +443,71 @@ def test_those_who_follow_a_call_download_the_files_of_submitted_answers(api, ap
     outsider = app.test_client()
     login_session(outsider, db.session.execute(select(User).where(User.username == "college_officer_2")).scalar_one())
     assert outsider.get(link).status_code == 404
+
+
+def _three_poo_call(api, deadline=5):
+    call = api.post(
+        "dpo_officer",
+        "/api/v1/data-calls",
+        {"template": "poo_graduates", "year": 2027, "deadline": deadline},
+        expect=201,
+    )
+    return call, {r["organisation"]: r for r in call["recipients"]}
+
+
+def test_a_recipient_whose_answer_task_an_administrator_cancelled_is_excused_and_the_call_completes(api):
+    call, by_org = _three_poo_call(api)
+    tpt, ttit, tat = (
+        by_org[n]
+        for n in (
+            "Томский политехнический техникум",
+            "Томский техникум информационных технологий",
+            "Томский аграрный техникум",
+        )
+    )
+    api.post("admin", f"/api/v1/admin/tasks/{ttit['task_id']}/cancel", {"reason": "ошибочно включён в запрос"})
+    assert db.session.get(HumanTask, ttit["task_id"]).status == "cancelled"
+    # past the deadline: the cancelled recipient is not reminded about a task it can no longer answer
+    after_due = datetime.fromisoformat(call["deadline_at"]) + timedelta(hours=1)
+    clock.set_clock(after_due)
+    scheduler.tick(after_due)
+    assert sorted(e.payload["org_id"] for e in events("data_call_reminder")) == sorted([tpt["org_id"], tat["org_id"]])
+    assert notices("college_officer_2") == []
+    api.post("college_officer_1", f"/api/v1/data-calls/answers/{tpt['task_id']}/submit", {"data": {"rows": ROWS_TPT}})
+    api.post("college_officer_3", f"/api/v1/data-calls/answers/{tat['task_id']}/submit", {"data": {"rows": ROWS_LATE}})
+    api.post("dpo_officer", f"/api/v1/data-calls/{call['id']}/complete", expect=409)  # excuse the cancelled one first
+    exc = api.post(
+        "dpo_officer",
+        f"/api/v1/data-calls/{call['id']}/recipients/{ttit['id']}/excuse",
+        {"reason": "не ведёт подготовку"},
+    )
+    assert exc["status"] == "excused"
+    api.post(
+        "dpo_officer", f"/api/v1/data-calls/{call['id']}/recipients/{ttit['id']}/excuse", {"reason": "x"}, expect=409
+    )
+    done = api.post("dpo_officer", f"/api/v1/data-calls/{call['id']}/complete")
+    assert done["status"] == "completed"
+    assert done["consolidation"]["counts"] == {"recipients": 3, "submitted": 2, "excused": 1, "pending": 0}
+    assert [e.payload["reason"] for e in events("data_call_excused")] == ["не ведёт подготовку"]
+    assert trail.verify(db.session).ok
+
+
+def test_a_terminated_data_call_case_closes_its_call_and_is_not_chased(api, app):
+    call, by_org = _three_poo_call(api)
+    tpt = by_org["Томский политехнический техникум"]
+    api.post("admin", f"/api/v1/admin/instances/{call['instance_id']}/terminate", {"reason": "запрос открыт по ошибке"})
+    state = api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")
+    assert state["status"] == "terminated"
+    api.put("college_officer_1", f"/api/v1/data-calls/answers/{tpt['task_id']}/draft", {"data": {}}, expect=409)
+    api.post(
+        "dpo_officer", f"/api/v1/data-calls/{call['id']}/recipients/{tpt['id']}/excuse", {"reason": "x"}, expect=409
+    )
+    after_due = datetime.fromisoformat(call["deadline_at"]) + timedelta(hours=1)
+    for moment in (after_due, workdays.add_working_days(after_due, 2) + timedelta(minutes=1)):
+        clock.set_clock(moment)
+        scheduler.tick(moment)
+    assert events("data_call_reminder") == [] and events("data_call_head_notified") == []
+    assert notices("college_officer_1") == [] and notices("college_director_1") == []
+    browser = app.test_client()
+    login_session(browser, db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one())
+    assert "запрос отменён" in browser.get(f"/data-calls/{call['id']}").get_data(as_text=True)

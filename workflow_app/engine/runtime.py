@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -120,6 +121,20 @@ def _encode(dct_builder) -> str:
         return json.dumps(dct, cls=ser._encoder_cls, ensure_ascii=False, separators=(",", ":"))
     finally:
         ser.registry._encoder_mode = False
+
+
+def _resume_multi_instance(parent: Task | None) -> None:
+    """A parallel multi-instance activity waits for every instance to be COMPLETED, so one instance that an
+    administrator cancelled (a data call's recipient) would stall it for ever: once every instance is finished
+    (completed or cancelled), the activity goes on with the instances' merged output."""
+    if parent is None or not isinstance(parent.task_spec, ParallelMultiInstanceTask):
+        return
+    if parent.state != TaskState.STARTED:
+        return
+    instances = [c for c in parent.children if c.task_spec.name == parent.task_spec.task_spec]
+    finished = bool(instances) and all(c.has_state(TaskState.FINISHED_MASK) for c in instances)
+    if finished and any(c.state == TaskState.CANCELLED for c in instances):
+        parent._set_state(TaskState.READY)
 
 
 @dataclass(frozen=True)
@@ -409,6 +424,7 @@ class LoadedInstance:
         with _engine_errors():
             task.data.update(data)
             task.run()
+            _resume_multi_instance(task.parent)
             self.wf.do_engine_steps()
         return self._diff(before)
 
@@ -427,6 +443,7 @@ class LoadedInstance:
                     if sibling is not task and not sibling.has_state(TaskState.FINISHED_MASK):
                         sibling.cancel()
             task.cancel()
+            _resume_multi_instance(task.parent)
             self.wf.do_engine_steps()
         return self._diff(before)
 

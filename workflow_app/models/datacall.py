@@ -28,7 +28,7 @@ class DataCall(db.Model):
     totals: Mapped[list] = mapped_column(JSON, default=list)  # numeric columns summed in the consolidation
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reminders: Mapped[dict] = mapped_column(JSON, default=dict)  # {"count": n, "every_working_days": d}
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | completed
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | completed | terminated (its case was)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     consolidated: Mapped[dict | None] = mapped_column(JSON)  # frozen at completion

@@ -16,7 +16,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..people.access import _candidate
 from ..people.actors import Actor, actor_for
 from ..uow import UnitOfWork
-from . import advance
+from . import advance, operations
 
 REASON_MAX = 2000
 
@@ -74,6 +74,9 @@ def _terminate_in(uow: UnitOfWork, actor: Actor, instance: ProcessInstance, reas
     if cause:
         payload["cause"] = cause
     uow.record("instance_terminated", instance=instance, payload=payload)
+    hook = operations.terminate_hook(instance.process_id)
+    if hook is not None:
+        hook(uow, actor, instance, reason)
     uow.flush()
 
 

@@ -33,6 +33,9 @@ START_HOOKS: dict = {}  # process id -> fn(uow, actor, StartRequest): chain rule
 # (process id, user task id) -> fn(actor, task, data) -> clean data: a chain's own check of a submission, instead
 # of the task's deployed form (a data call's answer is checked against the call's own form)
 COMPLETE_HOOKS: dict = {}
+# process id -> fn(uow, actor, instance, reason): a chain's own rows closed with a terminated case, in the same
+# unit of work (a data call stops collecting answers and is no longer chased)
+TERMINATE_HOOKS: dict = {}
 
 
 @dataclass
@@ -50,6 +53,10 @@ class StartRequest:
 
 def start_hook(name: str):
     return START_HOOKS.get(name)
+
+
+def terminate_hook(process_id: str):
+    return TERMINATE_HOOKS.get(process_id)
 
 
 def registered() -> set[str]:

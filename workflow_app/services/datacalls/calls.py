@@ -83,6 +83,8 @@ def get_call(actor: Actor, call_id, *, manage: bool = False) -> DataCall:
 
 
 def _require_open(call: DataCall):
+    if call.status == "terminated":
+        raise Conflict("the data call was cancelled")
     if call.status != "open":
         raise Conflict("the data call is completed; its answers are frozen")
 
@@ -351,6 +353,18 @@ def _refuse_direct_start(uow, actor, req):
 operations.START_HOOKS[PROCESS_ID] = _refuse_direct_start
 
 
+def _close_terminated(uow, actor, instance: ProcessInstance, reason: str) -> None:
+    """A terminated (cancelled) data-call case closes its call in the same unit of work: no more answers,
+    no more reminders (``chase_late`` chases open calls only). The case's ``instance_terminated`` event
+    records the reason."""
+    call = db.session.execute(select(DataCall).where(DataCall.instance_id == instance.id)).scalar_one_or_none()
+    if call is not None and call.status == "open":
+        call.status = "terminated"
+
+
+operations.TERMINATE_HOOKS[PROCESS_ID] = _close_terminated
+
+
 # --- the official: extend, excuse, complete --------------------------------------------------------------
 
 
@@ -411,7 +425,8 @@ def extend(actor: Actor, call_id, recipient_id, deadline, reason) -> DataCallRec
 
 def excuse(actor: Actor, call_id, recipient_id, reason) -> DataCallRecipient:
     """Release one recipient from answering (recorded with the reason): its task closes, it is not chased
-    and its row stays out of the consolidation."""
+    and its row stays out of the consolidation. A recipient whose answer task an administrator cancelled
+    (``cancel_task``) is excused the same way, so that the call can still be completed."""
     with UnitOfWork(actor) as uow:
         call = get_call(actor, call_id, manage=True)
         _require_open(call)
@@ -421,8 +436,11 @@ def excuse(actor: Actor, call_id, recipient_id, reason) -> DataCallRecipient:
         reason = _reason(reason)
         task = _answer_task(rec)
         rec.status, rec.excuse_reason, rec.draft = "excused", reason, None
-        reply = {"reply": {"org_id": rec.org_id, "status": "excused", "reason": reason}}
-        commands.complete_in(uow, actor, task, reply, extra_payload={"excused": True})
+        if task.status == "open":
+            reply = {"reply": {"org_id": rec.org_id, "status": "excused", "reason": reason}}
+            commands.complete_in(uow, actor, task, reply, extra_payload={"excused": True})
+        elif task.status != "cancelled":  # an administrator's cancelled task leaves nothing to close in the engine
+            raise Conflict("this recipient has already answered or been excused")
         uow.record(
             "data_call_excused",
             instance=task.instance,
@@ -443,8 +461,8 @@ def complete(actor: Actor, call_id, comment: str | None = None) -> DataCall:
             HumanTask.instance_id == call.instance_id, HumanTask.task_def == COMPLETE_TASK, HumanTask.status == "open"
         )
     ).scalar_one_or_none()
-    if task is None:
-        waiting = sum(1 for r in call.recipients if r.status == "pending")
+    waiting = sum(1 for r in call.recipients if r.status == "pending")
+    if task is None or waiting:  # a recipient whose answer task was cancelled is excused first
         raise Conflict("%(n)s recipient(s) have neither answered nor been excused", n=waiting)
     commands.complete(actor, task.id, {"comment": comment} if comment else {})
     db.session.expire_all()
@@ -483,6 +501,9 @@ def chase_late(now: datetime | None = None) -> dict:
 
 def _chase(uow, call: DataCall, rec: DataCallRecipient, now: datetime) -> str | None:
     if rec.status != "pending" or rec.due_at >= now:
+        return None
+    task = db.session.get(HumanTask, rec.task_id) if rec.task_id is not None else None
+    if task is None or task.status != "open":  # its answer task was cancelled: nothing left to ask of it
         return None
     every = call.reminders.get("every_working_days", 2)
     if rec.last_reminded_at is not None and now < workdays.add_working_days(rec.last_reminded_at, every):
