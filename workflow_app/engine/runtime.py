@@ -3,6 +3,8 @@
 Every operation returns the state transitions it caused (for the audit log and the task projection).
 An exception inside SpiffWorkflow is re-raised as ``EngineError``; the in-memory workflow is then
 half-advanced and must be discarded, which the service layer does by not saving it.
+
+Kept whole: the operations share the workflow's snapshot, diff and serialization in one place.
 """
 
 import json
