@@ -60,7 +60,15 @@ print(sum(counts) / seconds)
 def _rate(root: Path, url: str, connections: int, seconds: float) -> float:
     env = dict(os.environ, DB_POOL_SIZE="10", DB_MAX_OVERFLOW="2")
     out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(WORKLOAD), str(root), url, str(connections), str(seconds)],
+        [
+            str(root / ".venv" / "bin" / "python"),
+            "-c",
+            textwrap.dedent(WORKLOAD),
+            str(root),
+            url,
+            str(connections),
+            str(seconds),
+        ],
         cwd=root,
         env=env,
         capture_output=True,
@@ -76,7 +84,7 @@ def _database(cluster, root: Path, name: str) -> str:
     url = cluster.url(name)
     env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi.py")
     subprocess.run(
-        [str(HARNESS_ROOT / ".venv" / "bin" / "flask"), "db", "upgrade", "heads"],
+        [str(root / ".venv" / "bin" / "flask"), "db", "upgrade", "heads"],
         cwd=root,
         env=env,
         check=True,
@@ -100,6 +108,8 @@ def main(argv=None):
         subprocess.run(
             ["git", "-C", str(HARNESS_ROOT), "worktree", "add", "--detach", str(old), args.compare_with], check=True
         )
+        # the old commit gets its own virtualenv: its dependencies (and their pins) may differ from this checkout's
+        subprocess.run(["make", "-C", str(old), "install"], check=True, capture_output=True)
         roots[args.compare_with] = old
     cluster = Cluster().start(durable_commits=True, fsync=True)
     try:
