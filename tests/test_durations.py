@@ -14,7 +14,7 @@ from factories import actor, example_people
 from flask_migrate import downgrade, upgrade
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import literal, select
+from sqlalchemy import func, literal, select
 
 from workflow_app.engine import clock
 from workflow_app.extensions import db
@@ -78,7 +78,30 @@ def _agrees(kind: str, first: date, last: date) -> int:
 
 
 def _table() -> list[tuple]:
-    return sorted(tuple(r) for r in db.session.execute(select(duration_stat)).all())
+    """The table with its shards summed (a command adds to a random one of them)."""
+    t = duration_stat.c
+    key = [t.kind, t.span, t.day, t.process_id, t.task_def]
+    sums = [func.sum(c) for c in duration_stat.columns if c.name == "n" or c.name == "total_ms" or c.name[1:].isdigit()]
+    query = select(*key, func.max(t.name), *sums).group_by(*key)
+    return sorted(tuple(r) for r in db.session.execute(query).all())
+
+
+def test_concurrent_completions_spread_over_the_shards_and_read_as_one(app):
+    """A command adds to one random shard of its rows, so completions of one step on one day do not all wait for
+    the same row; the readers' figures are the same as with one row."""
+    when = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+    for i in range(40):
+        with UnitOfWork(SYSTEM) as uow:
+            task = HumanTask(
+                process_id="p", task_def="t", name="Шаг", created_at=when - timedelta(hours=i + 1), completed_at=when
+            )
+            durations.task_completed(uow, task)
+            uow.commit()
+    shards = db.session.execute(select(func.count(func.distinct(duration_stat.c.shard)))).scalar_one()
+    assert shards > 4  # 40 commands over 16 shards
+    [(process_id, task_def, name, n, avg, _)] = durations.summarise(durations.STEP, date(2026, 3, 2), date(2026, 3, 2))
+    assert (process_id, task_def, name, n) == ("p", "t", "Шаг", 40)
+    assert avg == sum((i + 1) * 3_600_000 for i in range(40)) / 40
 
 
 def _periods(rnd, around: date, n: int = 12) -> list[tuple[date, date]]:

@@ -34,6 +34,7 @@ def upgrade():
         sa.Column("day", sa.Date, primary_key=True),
         sa.Column("process_id", sa.String(128), primary_key=True),
         sa.Column("task_def", sa.String(128), primary_key=True),
+        sa.Column("shard", sa.SmallInteger, primary_key=True, server_default="0"),
         sa.Column("name", sa.String(300), nullable=False),
         sa.Column("n", sa.Integer, nullable=False),
         sa.Column("total_ms", sa.BigInteger, nullable=False),
@@ -101,6 +102,7 @@ def _backfill(bind, stat):
             "day": day,
             "process_id": process_id,
             "task_def": task_def,
+            "shard": 0,
             **{f"b{i}": 0 for i in range(BUCKET_COUNT)},
             **row,
         }

@@ -1,7 +1,7 @@
 """How long completed steps and cases took, summarised per day and per month as they complete (the monitoring
 dashboard)."""
 
-from sqlalchemy import BigInteger, Column, Date, Integer, String, Table
+from sqlalchemy import BigInteger, Column, Date, Integer, SmallInteger, String, Table
 
 from ..extensions import db
 
@@ -15,6 +15,8 @@ duration_stat = Table(
     Column("day", Date, primary_key=True),  # the day of the completions in Tomsk; the first of the month for a month
     Column("process_id", String(128), primary_key=True),
     Column("task_def", String(128), primary_key=True),  # the user task's BPMN id; "" for a case
+    # one of SHARDS rows per key that a command adds to (services/durations.py: no hot row); readers sum them
+    Column("shard", SmallInteger, primary_key=True, default=0, server_default="0"),
     Column("name", String(300), nullable=False, default=""),  # the step's name as last completed
     Column("n", Integer, nullable=False, default=0),
     Column("total_ms", BigInteger, nullable=False, default=0),

@@ -10,7 +10,9 @@ exact, the 90th percentile (nearest rank) is the middle of the bucket that holds
 The rows are written inside the command that completes the task or the case (``task_completed``,
 ``case_completed``): the deltas are collected on the unit of work and written just before it commits, in one
 upsert with its rows in key order (so two commands never wait for each other's rows in opposite orders); a
-rolled-back command writes none. ``rebuild`` recomputes the whole table from the task and case rows (for data
+rolled-back command writes none. Each command adds to one of ``SHARDS`` rows per key, picked at random: with a
+single row per step and day, every completion of that step in the whole deployment would wait for the previous
+one's commit (a hot row, a global serial point under load); the readers sum the shards. ``rebuild`` recomputes the whole table from the task and case rows (for data
 written around the services, as the benchmark's bulk insert does).
 """
 
@@ -19,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from math import sqrt
+from random import randrange
 
 from sqlalchemy import case, delete, func, insert, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,6 +39,7 @@ RESOLUTION = 2 ** (1 / (2 * PER_DOUBLING)) - 1  # the middle of a bucket is with
 STEP, CASE = "step", "case"
 DAY, MONTH = "day", "month"
 _PENDING = "durations"
+SHARDS = 16
 
 
 def bucket(ms: int) -> int:
@@ -105,7 +109,7 @@ def case_completed(uow: UnitOfWork, instance: ProcessInstance, *, undo: bool = F
     _add(_pending(uow), CASE, instance.process_id, "", "", instance.created_at, instance.completed_at, sign)
 
 
-def _values(key: tuple, delta: _Delta, columns) -> dict:
+def _values(key: tuple, delta: _Delta, columns, shard: int = 0) -> dict:
     kind, span, day, process_id, task_def = key
     return {
         "kind": kind,
@@ -113,6 +117,7 @@ def _values(key: tuple, delta: _Delta, columns) -> dict:
         "day": day,
         "process_id": process_id,
         "task_def": task_def,
+        "shard": shard,
         "name": delta.name,
         "n": delta.n,
         "total_ms": delta.total_ms,
@@ -127,10 +132,11 @@ def _write(pending: dict) -> None:
         return  # nothing, or completed and taken back in the same command
     columns = sorted({i for d in rows.values() for i, c in d.buckets.items() if c})
     upsert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = upsert(duration_stat).values([_values(k, rows[k], columns) for k in sorted(rows)])
+    shard = randrange(SHARDS)
+    stmt = upsert(duration_stat).values([_values(k, rows[k], columns, shard) for k in sorted(rows)])
     t, new = duration_stat.c, stmt.excluded
     stmt = stmt.on_conflict_do_update(
-        index_elements=[t.kind, t.span, t.day, t.process_id, t.task_def],
+        index_elements=[t.kind, t.span, t.day, t.process_id, t.task_def, t.shard],
         set_={
             "name": case((new.name == "", t.name), else_=new.name),
             "n": t.n + new.n,
