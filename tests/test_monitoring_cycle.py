@@ -6,6 +6,7 @@ protocol corrects the roadmap: the changed item carries the protocol's reference
 import io
 from datetime import UTC, datetime
 
+from conftest import ROOT
 from factories import login_session
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -17,12 +18,15 @@ from workflow_app.models import (
     CycleDefinition,
     DataCall,
     HumanTask,
+    Organisation,
     ProcessInstance,
     RoadmapChange,
+    RoadmapExecutor,
     RoadmapItem,
     User,
 )
 from workflow_app.services import council, datacalls, demo, scheduler
+from workflow_app.services.cases import advance
 from workflow_app.services.people import tokens
 from workflow_app.services.people.actors import SYSTEM, actor_for
 from workflow_app.services.process_models import deployment
@@ -37,6 +41,16 @@ def who(username):
     return actor_for(db.session.execute(select(User).where(User.username == username)).scalar_one())
 
 
+def only_the_monitoring_cycle():
+    """The demo organisations, the shipped models and the roadmap; every cycle paused but the monitoring."""
+    demo.load(SYSTEM)
+    deployment.deploy_path(SYSTEM, ROOT / ROOT_BPMN)
+    changes.load(SYSTEM)
+    for cycle in db.session.execute(select(CycleDefinition)).scalars():
+        if cycle.id != "roadmap_monitoring":
+            scheduler.set_paused(SYSTEM, cycle.id, True)
+
+
 def open_task(instance_id, task_def):
     return db.session.execute(
         select(HumanTask).where(
@@ -46,16 +60,9 @@ def open_task(instance_id, task_def):
 
 
 def test_a_june_monitoring_cycle_runs_to_a_council_decision_that_corrects_an_item(app):
-    from conftest import ROOT
-
     clock.set_clock(JUNE)
     try:
-        demo.load(SYSTEM)
-        deployment.deploy_path(SYSTEM, ROOT / ROOT_BPMN)
-        changes.load(SYSTEM)
-        for cycle in db.session.execute(select(CycleDefinition)).scalars():
-            if cycle.id != "roadmap_monitoring":
-                scheduler.set_paused(SYSTEM, cycle.id, True)
+        only_the_monitoring_cycle()
         # the tick of 1 June starts the cycle once
         result = scheduler.tick(JUNE)
         assert [(s["cycle"], s["cycle_key"]) for s in result.started] == [("roadmap_monitoring", "2027-6")]
@@ -170,14 +177,12 @@ def test_a_june_monitoring_cycle_runs_to_a_council_decision_that_corrects_an_ite
 
 
 def instances_data(instance):
-    from workflow_app.services.cases import advance
 
     db.session.refresh(instance)
     return advance.instance_data(instance)
 
 
 def _recipients(call):
-    from workflow_app.models import Organisation
 
     names = {o.id: o.name for o in db.session.execute(select(Organisation)).scalars()}
     for rec in call.recipients:
@@ -190,18 +195,9 @@ def test_every_executor_is_asked_groups_through_each_of_their_organisations(app)
     bodies: each of them is asked — every ПОО, every sector department and every employer of the registry gets
     the group's items in its own answer; ООВО's go to the department answering for them; the Координатор's to
     its organisation. An executor nobody in the system can answer for is named in the consolidated report."""
-    from conftest import ROOT
-
-    from workflow_app.models import Organisation, RoadmapExecutor
-
     clock.set_clock(JUNE)
     try:
-        demo.load(SYSTEM)
-        deployment.deploy_path(SYSTEM, ROOT / ROOT_BPMN)
-        changes.load(SYSTEM)
-        for cycle in db.session.execute(select(CycleDefinition)).scalars():
-            if cycle.id != "roadmap_monitoring":
-                scheduler.set_paused(SYSTEM, cycle.id, True)
+        only_the_monitoring_cycle()
         scheduler.tick(JUNE)
         cycle = db.session.execute(
             select(ProcessInstance).where(ProcessInstance.process_id == "roadmap_monitoring")
