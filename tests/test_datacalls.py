@@ -24,6 +24,11 @@ from workflow_app.services.process_models import deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime(2027, 9, 6, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk, a working Monday
+THREE_POO = (  # the recipients of _three_poo_call
+    "Томский политехнический техникум",
+    "Томский техникум информационных технологий",
+    "Томский аграрный техникум",
+)
 
 ROWS_TPT = [
     {"programme_code": "15.02.16", "programme_name": "Технология машиностроения", "graduates": 25, "employed": 20},
@@ -129,14 +134,7 @@ def test_a_call_to_three_poo(api):
     }
     due = datetime.fromisoformat(call["deadline_at"])
     assert due == workdays.add_working_days(MONDAY, 5)
-    tpt, ttit, tat = (
-        by_org[n]
-        for n in (
-            "Томский политехнический техникум",
-            "Томский техникум информационных технологий",
-            "Томский аграрный техникум",
-        )
-    )
+    tpt, ttit, tat = (by_org[n] for n in THREE_POO)
 
     # each recipient sees exactly its own task, in its own inbox, due at the call's deadline
     for who, rec in (("college_officer_1", tpt), ("college_officer_2", ttit), ("college_officer_3", tat)):
@@ -457,14 +455,7 @@ def _three_poo_call(api, deadline=5):
 
 def test_a_recipient_whose_answer_task_an_administrator_cancelled_is_excused_and_the_call_completes(api):
     call, by_org = _three_poo_call(api)
-    tpt, ttit, tat = (
-        by_org[n]
-        for n in (
-            "Томский политехнический техникум",
-            "Томский техникум информационных технологий",
-            "Томский аграрный техникум",
-        )
-    )
+    tpt, ttit, tat = (by_org[n] for n in THREE_POO)
     api.post("admin", f"/api/v1/admin/tasks/{ttit['task_id']}/cancel", {"reason": "ошибочно включён в запрос"})
     assert db.session.get(HumanTask, ttit["task_id"]).status == "cancelled"
     # past the deadline: the cancelled recipient is not reminded about a task it can no longer answer
