@@ -20,7 +20,7 @@ def usernames(ids) -> dict:
         names[actor.user_id] = actor.username
         ids.discard(actor.user_id)
     if ids:
-        names.update(db.session.connection().execute(_USERNAMES, {"ids": list(ids)}).all())
+        names.update((row[0], row[1]) for row in db.session.connection().execute(_USERNAMES, {"ids": list(ids)}).all())
     return names
 
 

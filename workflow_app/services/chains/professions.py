@@ -235,11 +235,10 @@ def _draft(data: dict, removed=()) -> dict:
 @operation("draft_professions_list")
 def draft_professions_list(ctx, params, data):
     draft = _draft(data)
-    names = dict(
-        db.session.execute(
-            select(Organisation.code, Organisation.name).where(Organisation.code.in_(draft["departments"]))
-        ).all()
-    )
+    found = db.session.execute(
+        select(Organisation.code, Organisation.name).where(Organisation.code.in_(draft["departments"]))
+    ).all()
+    names = {row[0]: row[1] for row in found}
     draft["department_names"] = [names.get(code, code) for code in draft["departments"]]
     return draft
 

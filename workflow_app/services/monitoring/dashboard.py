@@ -93,7 +93,7 @@ def chain_labels() -> dict[str, str]:
             newest, (newest.c.process_id == ProcessModel.process_id) & (newest.c.v == ProcessModel.version)
         )
     ).all()
-    return dict(rows)
+    return {row[0]: row[1] for row in rows}
 
 
 def _unit_labels(keys) -> dict:
@@ -210,7 +210,8 @@ def roadmap_by_status(actor: Actor) -> list[dict]:
         & (RoadmapItem.due_on < today)
     )
     effective = case((is_overdue, literal("overdue")), else_=RoadmapItem.status)
-    counts: dict[str, int] = dict(db.session.execute(select(effective, func.count()).group_by(effective)).all())
+    rows = db.session.execute(select(effective, func.count()).group_by(effective)).all()
+    counts: dict[str, int] = {row[0]: row[1] for row in rows}
     return [{"status": s, "count": counts.get(s, 0)} for s in ROADMAP_ORDER]
 
 

@@ -448,7 +448,7 @@ def reactivate(actor: Actor, user_id: int) -> User:
 
 
 def group_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Group.id, Group.name_ru)).all())
+    return {row[0]: row[1] for row in db.session.execute(select(Group.id, Group.name_ru)).all()}
 
 
 def add_user(

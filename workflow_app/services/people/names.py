@@ -34,7 +34,8 @@ def user_names(user_ids: Iterable[object]) -> Names:
     ids = _ids(user_ids)
     if not ids:
         return Names()
-    return Names(dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()))
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    return Names({row[0]: row[1] for row in rows})
 
 
 def organisation_names(org_ids: Iterable[object]) -> Names:
@@ -42,6 +43,5 @@ def organisation_names(org_ids: Iterable[object]) -> Names:
     ids = _ids(org_ids)
     if not ids:
         return Names()
-    return Names(
-        dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
-    )
+    rows = db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all()
+    return Names({row[0]: row[1] for row in rows})

@@ -233,11 +233,10 @@ def search(actor: Actor, q: str = "", kind: str | None = None, status: str = "al
         query = query.where(Organisation.active.is_(True))
     elif status == "inactive":
         query = query.where(Organisation.active.is_(False))
-    counts = dict(
-        db.session.execute(
-            select(User.organisation_id, func.count()).where(User.active.is_(True)).group_by(User.organisation_id)
-        ).all()
-    )
+    per_org = db.session.execute(
+        select(User.organisation_id, func.count()).where(User.active.is_(True)).group_by(User.organisation_id)
+    ).all()
+    counts = {row[0]: row[1] for row in per_org}
     rows = db.session.execute(query.order_by(Organisation.kind, Organisation.name)).scalars()
     return [{**view(o), "users": counts.get(o.id, 0)} for o in rows]
 

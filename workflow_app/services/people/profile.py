@@ -24,9 +24,8 @@ def profile(actor: Actor) -> dict:
         principal = db.session.get(User, uid)
         if principal is not None:
             acting.append(principal.username)
-    names: dict[str, str] = dict(
-        db.session.execute(select(Group.id, Group.name_ru).where(Group.id.in_(user.group_ids))).all()
-    )
+    groups = db.session.execute(select(Group.id, Group.name_ru).where(Group.id.in_(user.group_ids))).all()
+    names: dict[str, str] = {row[0]: row[1] for row in groups}
     return {
         "id": user.id,
         "username": user.username,
