@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
+from itertools import groupby
 from math import sqrt
 from random import randrange
 
@@ -126,31 +127,42 @@ def _values(key: tuple, delta: _Delta, columns, shard: int = 0) -> dict:
 
 
 def _write(pending: dict) -> None:
-    """Upsert every row the command adds to, in key order, with one statement and a list of rows (on PostgreSQL
-    psycopg sends the rows, a day's and a month's, as two INSERTs in one pipeline)."""
-    rows = {k: d for k, d in pending.items() if d.n or d.total_ms or any(d.buckets.values())}
-    if not rows:
-        return  # nothing, or completed and taken back in the same command
+    """Upsert every row the command adds to, in key order (so two commands never wait for each other's rows in
+    opposite orders). Rows in a run with the same histogram buckets (a step's day and month) go in one statement
+    naming only those buckets: a completion sends one INSERT of two rows with a dozen values, not 138 columns."""
+    rows = [(k, d) for k, d in sorted(pending.items()) if d.n or d.total_ms or any(d.buckets.values())]
     shard = randrange(SHARDS)
-    db.session.execute(_upsert(), [_values(k, rows[k], range(BUCKET_COUNT), shard) for k in sorted(rows)])
+    for touched, grouped in groupby(rows, key=lambda row: _touched(row[1])):
+        run = list(grouped)
+        params = {}
+        for n, (key, delta) in enumerate(run):
+            params.update({f"{name}_{n}": value for name, value in _values(key, delta, touched, shard).items()})
+        db.session.execute(_upsert(touched, len(run)), params)
+
+
+def _touched(delta: _Delta) -> tuple[int, ...]:
+    return tuple(sorted(i for i, count in delta.buckets.items() if count))
 
 
 @cache
-def _upsert() -> TextClause:
-    """The upsert of one row naming every column, as SQL text: the same words on PostgreSQL and SQLite, and
-    SQLAlchemy caches a text statement's compiled form. Its ``insert().on_conflict_do_update()`` construct has no
-    cache key, so it was compiled afresh for every completion: ~15 ms of CPU over the 138 columns, a quarter of a
-    web worker's time under `make load` (cProfile, December 2026). Binds are typed from the table's columns."""
+def _upsert(buckets: tuple[int, ...], rows: int) -> TextClause:
+    """The upsert of ``rows`` rows adding to the histogram ``buckets``, as SQL text (the same words on PostgreSQL
+    and SQLite; built once per shape). SQLAlchemy caches a text statement's compiled form; its
+    ``insert().on_conflict_do_update()`` construct has no cache key, so that form was compiled afresh for every
+    completion (~2 ms of CPU over 138 columns); and sending all 138 columns twice cost psycopg as much again.
+    Binds are typed from the table's columns."""
     table, keys = duration_stat.name, [c.name for c in duration_stat.primary_key]
-    names = [c.name for c in duration_stat.c]
-    added = ["n", "total_ms", *(f"b{i}" for i in range(BUCKET_COUNT))]
+    added = ["n", "total_ms", *(f"b{i}" for i in buckets)]
+    names = [*keys, "name", *added]
+    values = ", ".join("(" + ", ".join(f":{name}_{n}" for name in names) + ")" for n in range(rows))
     sql = (
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)}) "
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES {values} "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
         f"name = CASE WHEN excluded.name = '' THEN {table}.name ELSE excluded.name END, "
-        + ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in added)
+        + ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in added)
     )
-    return text(sql).bindparams(*(bindparam(c.name, type_=c.type) for c in duration_stat.c))
+    types = {c.name: c.type for c in duration_stat.c}
+    return text(sql).bindparams(*(bindparam(f"{name}_{n}", type_=types[name]) for n in range(rows) for name in names))
 
 
 # --- reading -----------------------------------------------------------------------------------------------
