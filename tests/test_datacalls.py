@@ -3,11 +3,14 @@ is told, then answers late), one is excused; the consolidation holds exactly the
 it; each recipient sees only its own task."""
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from factories import login_session, org, two_demo_poo, user
+from flask import g
+from flask_migrate import downgrade, upgrade
 from mail_texts import assert_mails_readable
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -15,12 +18,14 @@ from sqlalchemy import select
 from workflow_app import workdays
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, Notification, User
+from workflow_app.models import AuditEvent, CycleDefinition, HumanTask, Notification, ProcessInstance, User
 from workflow_app.services import demo, scheduler
 from workflow_app.services.audit import trail
+from workflow_app.services.datacalls import calls
 from workflow_app.services.people import tokens
-from workflow_app.services.people.actors import SYSTEM
+from workflow_app.services.people.actors import SYSTEM, actor_for
 from workflow_app.services.process_models import deployment
+from workflow_app.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime(2027, 9, 6, 3, 0, tzinfo=UTC)  # 10:00 in Tomsk, a working Monday
@@ -249,7 +254,7 @@ def test_a_call_to_three_poo(api):
         ("Томский политехнический техникум", "08.02.01"),
     ]
     assert table["totals"] == {"graduates": 70, "employed": 47, "by_profile": 12, "studying": 0, "army": 0}
-    assert table["counts"] == {"recipients": 3, "submitted": 2, "excused": 1, "pending": 0}
+    assert table["counts"] == {"recipients": 3, "submitted": 2, "excused": 1, "pending": 0, "cancelled": 0}
     assert {p["organisation"]: p["totals"]["graduates"] for p in table["per_recipient"]} == {
         "Томский политехнический техникум": 55,
         "Томский аграрный техникум": 15,
@@ -478,18 +483,46 @@ def test_a_recipient_whose_answer_task_an_administrator_cancelled_is_excused_and
     )
     done = api.post("dpo_officer", f"/api/v1/data-calls/{call['id']}/complete")
     assert done["status"] == "completed"
-    assert done["consolidation"]["counts"] == {"recipients": 3, "submitted": 2, "excused": 1, "pending": 0}
+    assert done["consolidation"]["counts"] == {
+        "recipients": 3,
+        "submitted": 2,
+        "excused": 1,
+        "pending": 0,
+        "cancelled": 0,
+    }
     assert [e.payload["reason"] for e in events("data_call_excused")] == ["не ведёт подготовку"]
     assert trail.verify(db.session).ok
 
 
 def test_a_terminated_data_call_case_closes_its_call_and_is_not_chased(api, app):
     call, by_org = _three_poo_call(api)
-    tpt = by_org["Томский политехнический техникум"]
+    tpt, ttit, tat = (by_org[n] for n in THREE_POO)
+    api.post("college_officer_2", f"/api/v1/data-calls/answers/{ttit['task_id']}/submit", {"data": {"rows": ROWS_LATE}})
+    api.put("college_officer_3", f"/api/v1/data-calls/answers/{tat['task_id']}/draft", {"data": {"rows": ROWS_LATE}})
     api.post("admin", f"/api/v1/admin/instances/{call['instance_id']}/terminate", {"reason": "запрос открыт по ошибке"})
     state = api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")
     assert state["status"] == "terminated"
-    api.put("college_officer_1", f"/api/v1/data-calls/answers/{tpt['task_id']}/draft", {"data": {}}, expect=409)
+    # whoever had not answered has a final status; the answer given stays
+    statuses = {r["organisation"]: (r["status"], r["status_label"]) for r in state["recipients"]}
+    assert statuses == {
+        THREE_POO[0]: ("cancelled", "запрос отменён"),
+        THREE_POO[1]: ("submitted", "представлены"),
+        THREE_POO[2]: ("cancelled", "запрос отменён"),
+    }
+    assert state["consolidation"]["counts"] == {
+        "recipients": 3,
+        "submitted": 1,
+        "excused": 0,
+        "pending": 0,
+        "cancelled": 2,
+    }
+    # a late answer, a draft, an official's excuse: 409, the call is cancelled («Запрос отменён» on the page)
+    for who, rec in (("college_officer_1", tpt), ("college_officer_3", tat)):
+        for url in ("submit", "draft"):
+            send = api.client.post if url == "submit" else api.client.put
+            r = send(f"/api/v1/data-calls/answers/{rec['task_id']}/{url}", json={"data": {}}, headers=api.h(who))
+            assert r.status_code == 409 and r.get_json()["error"]["message"] == "the data call was cancelled"
+        assert api.get(who, f"/api/v1/data-calls/answers/{rec['task_id']}")["recipient"]["status"] == "cancelled"
     api.post(
         "dpo_officer", f"/api/v1/data-calls/{call['id']}/recipients/{tpt['id']}/excuse", {"reason": "x"}, expect=409
     )
@@ -499,6 +532,99 @@ def test_a_terminated_data_call_case_closes_its_call_and_is_not_chased(api, app)
         scheduler.tick(moment)
     assert events("data_call_reminder") == [] and events("data_call_head_notified") == []
     assert notices("college_officer_1") == [] and notices("college_director_1") == []
+    after = api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")["recipients"]
+    assert [r["late"] for r in after] == [False, False, False]  # past the deadline, but nothing is owed
     browser = app.test_client()
     login_session(browser, db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one())
-    assert "запрос отменён" in browser.get(f"/data-calls/{call['id']}").get_data(as_text=True)
+    page = browser.get(f"/data-calls/{call['id']}").get_data(as_text=True)
+    row = page[page.index(f'id="recipient-{tpt["id"]}"') :]
+    row = row[: row.index("</tr>")]
+    assert "запрос отменён" in row and "просрочено" not in row
+    login_session(browser, db.session.execute(select(User).where(User.username == "college_officer_1")).scalar_one())
+    g.pop("csrf_token", None)  # this browser's own session's token (the app context outlives requests)
+    mine = browser.get(f"/data-calls/answer/{tpt['task_id']}").get_data(as_text=True)
+    assert "запрос отменён" in mine and 'name="action"' not in mine
+    token = re.search(r'name="csrf_token" value="([^"]+)"', mine).group(1)
+    late = browser.post(f"/data-calls/answer/{tpt['task_id']}", data={"csrf_token": token, "action": "submit"})
+    assert late.status_code == 409 and "Запрос отменён" in late.get_data(as_text=True)
+
+
+def _child_call(parent_instance_id: int, title: str) -> tuple[int, int]:
+    """A data call opened as the child case of another (as a chain's service task opens its survey)."""
+    officer = db.session.execute(select(User).where(User.username == "dpo_officer")).scalar_one()
+    with UnitOfWork(actor_for(officer)) as uow:
+        parent = db.session.get(ProcessInstance, parent_instance_id)
+        call = calls.open_in(uow, actor_for(officer), "poo_graduates", year=2027, title=title, parent=parent)
+        uow.commit()
+    return call.id, call.instance_id
+
+
+@pytest.mark.postgres_too
+def test_terminating_a_case_terminates_its_running_children_recursively(api):
+    """A parent case with a child data call, which has a child of its own: the administrator terminates the parent;
+    the children go with it in the same command, each with its own event naming its parent; their calls close,
+    their recipients are cancelled; another case's child and a finished child are left alone."""
+    root, _ = _three_poo_call(api)
+    child_id, child_instance = _child_call(root["instance_id"], "Дочерний запрос")
+    grandchild_id, grandchild_instance = _child_call(child_instance, "Внучатый запрос")
+    other, _ = _three_poo_call(api)
+    other_child_id, other_child_instance = _child_call(other["instance_id"], "Чужой дочерний запрос")
+
+    # who may terminate the parent is the service's rule: a department official may not, and nothing moves
+    api.post("dpo_officer", f"/api/v1/admin/instances/{root['instance_id']}/terminate", {"reason": "x"}, expect=403)
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, grandchild_instance).status == "running"
+
+    api.post("admin", f"/api/v1/admin/instances/{root['instance_id']}/terminate", {"reason": "открыт по ошибке"})
+    db.session.expire_all()
+    for instance_id in (root["instance_id"], child_instance, grandchild_instance):
+        assert db.session.get(ProcessInstance, instance_id).status == "terminated"
+    for call_id in (child_id, grandchild_id):
+        state = api.get("dpo_officer", f"/api/v1/data-calls/{call_id}")
+        assert state["status"] == "terminated"
+        assert {r["status"] for r in state["recipients"]} == {"cancelled"}
+    assert db.session.get(ProcessInstance, other_child_instance).status == "running"
+    assert api.get("dpo_officer", f"/api/v1/data-calls/{other_child_id}")["status"] == "open"
+    assert not db.session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id.in_([child_instance, grandchild_instance]), HumanTask.status == "open"
+        )
+    ).all()
+    terminated = {
+        e.instance_id: e
+        for e in db.session.execute(select(AuditEvent).where(AuditEvent.kind == "instance_terminated")).scalars()
+    }
+    assert set(terminated) == {root["instance_id"], child_instance, grandchild_instance}
+    assert all(e.payload["reason"] == "открыт по ошибке" for e in terminated.values())
+    assert terminated[child_instance].payload["parent_id"] == root["instance_id"]
+    assert terminated[grandchild_instance].payload["parent_id"] == child_instance
+    assert terminated[grandchild_instance].payload["parent_business_key"].startswith("Запрос-2027/poo_graduates")
+    assert "parent_id" not in terminated[root["instance_id"]].payload
+    browser = api.client.application.test_client()
+    login_session(browser, db.session.execute(select(User).where(User.username == "admin")).scalar_one())
+    history = browser.get(f"/instances/{grandchild_instance}/history").get_data(as_text=True)
+    assert "Прекращено вместе с родительским делом" in history and "открыт по ошибке" in history
+    assert trail.verify(db.session).ok
+
+    # the other parent's child already finished: terminating its parent leaves it as it is
+    api.post("admin", f"/api/v1/admin/instances/{other_child_instance}/terminate", {"reason": "не нужен"})
+    api.post("admin", f"/api/v1/admin/instances/{other['instance_id']}/terminate", {"reason": "не нужен"})
+    kinds = db.session.execute(select(AuditEvent.instance_id).where(AuditEvent.kind == "instance_terminated"))
+    assert sorted(kinds.scalars()) == sorted([*terminated, other_child_instance, other["instance_id"]])
+
+
+@pytest.mark.postgres_too
+def test_the_migration_gives_the_waiting_recipients_of_cancelled_calls_their_final_status(api):
+    call, _ = _three_poo_call(api)
+    api.post("admin", f"/api/v1/admin/instances/{call['instance_id']}/terminate", {"reason": "открыт по ошибке"})
+    db.session.remove()
+    migrations = str(ROOT / "migrations")
+    downgrade(directory=migrations, revision="0024_duration_summary")  # as the call was left before
+    assert {r["status"] for r in api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")["recipients"]} == {
+        "pending"
+    }
+    db.session.remove()
+    upgrade(directory=migrations, revision="heads")
+    assert {r["status"] for r in api.get("dpo_officer", f"/api/v1/data-calls/{call['id']}")["recipients"]} == {
+        "cancelled"
+    }

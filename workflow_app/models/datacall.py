@@ -49,7 +49,7 @@ class DataCallRecipient(db.Model):
     group: Mapped[str] = mapped_column(String(64))  # who answers in the organisation
     head_group: Mapped[str | None] = mapped_column(String(64))  # told when the answer is late after reminders
     task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
-    # pending -> submitted | excused (a draft keeps it pending)
+    # pending -> submitted | excused | cancelled (the call was cancelled); a draft keeps it pending
     status: Mapped[str] = mapped_column(String(16), default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     draft: Mapped[dict | None] = mapped_column(JSON)

@@ -21,7 +21,9 @@ class DataCallRecipientSchema(Schema):
     org_id = fields.Integer()
     organisation = fields.String()
     task_id = fields.Integer(allow_none=True)
-    status = fields.String(metadata={"description": "pending | submitted | excused"})
+    status = fields.String(
+        metadata={"description": "pending | submitted | excused | cancelled (the call was cancelled before the answer)"}
+    )
     status_label = fields.String()
     late = fields.Boolean()
     due_at = fields.DateTime()
@@ -42,7 +44,7 @@ class DataCallSchema(Schema):
     title = fields.String()
     year = fields.Integer(allow_none=True)
     owner_group = fields.String()
-    status = fields.String(metadata={"description": "open | completed (frozen)"})
+    status = fields.String(metadata={"description": "open | completed (frozen) | terminated (cancelled)"})
     opened_at = fields.DateTime()
     deadline_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)

@@ -64,6 +64,7 @@ FIELD_LABELS = {
     "to_user_id": _l("To"),
     "assignee": _l("Assignee"),
     "process_id": _l("Process"),
+    "parent_business_key": _l("Terminated with the parent case"),
     "version": _l("Version"),
     "file_name": _l("File"),
     "filename": _l("File"),

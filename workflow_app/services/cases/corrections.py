@@ -1,6 +1,7 @@
 """Administrator corrections of running cases, each with a mandatory reason kept in the audit log.
 
 - terminate a stuck instance (``instance_terminated``): its open tasks are cancelled, no timer fires again;
+  its running child cases are terminated with it (each with its own event naming the parent);
 - reassign an open task to another eligible user (``admin_correction``, action ``reassign``);
 - cancel an open task in the engine (``admin_correction``, action ``cancel_task``); when nothing is left
   active afterwards, the instance is terminated with the same reason.
@@ -44,7 +45,17 @@ def _open_task(task_id: int) -> HumanTask:
     return task
 
 
-def _terminate_in(uow: UnitOfWork, actor: Actor, instance: ProcessInstance, reason: str, cause: str | None = None):
+def _terminate_in(
+    uow: UnitOfWork,
+    actor: Actor,
+    instance: ProcessInstance,
+    reason: str,
+    cause: str | None = None,
+    parent: ProcessInstance | None = None,
+):
+    """Terminate ``instance`` and, in the same unit of work, its running child cases (a chain's data call, a
+    КЦП request queued into a campaign...), recursively: each gets its own ``instance_terminated`` event that
+    names the parent case, and its own terminate hook (a data call stops collecting answers)."""
     now = clock.now()
     open_rows = (
         db.session.execute(
@@ -73,11 +84,21 @@ def _terminate_in(uow: UnitOfWork, actor: Actor, instance: ProcessInstance, reas
     payload = {"reason": reason, "previous_status": previous, "cancelled_tasks": [r.id for r in open_rows]}
     if cause:
         payload["cause"] = cause
+    if parent is not None:
+        payload["parent_id"] = parent.id
+        payload["parent_business_key"] = parent.business_key or f"#{parent.id}"
     uow.record("instance_terminated", instance=instance, payload=payload)
     hook = operations.terminate_hook(instance.process_id)
     if hook is not None:
         hook(uow, actor, instance, reason)
     uow.flush()
+    children = db.session.execute(
+        select(ProcessInstance)
+        .where(ProcessInstance.parent_id == instance.id, ProcessInstance.status == "running")
+        .order_by(ProcessInstance.id)
+    ).scalars()
+    for child in children.all():
+        _terminate_in(uow, actor, child, reason, cause="the parent case was terminated", parent=instance)
 
 
 def terminate_instance(actor: Actor, instance_id: int, reason) -> ProcessInstance:

@@ -322,7 +322,8 @@ def save_draft(actor: Actor, task_id, data) -> DataCallRecipient:
 
 def submit(actor: Actor, task_id, data) -> DataCallRecipient:
     """Submit the answer: the task's completion, checked against the call's form (the hook below)."""
-    task, _rec = answer_task(actor, task_id)
+    task, rec = answer_task(actor, task_id)
+    _require_open(rec.call)  # a cancelled call says so, rather than "the task is closed"
     commands.complete(actor, task.id, data)
     return db.session.execute(select(DataCallRecipient).where(DataCallRecipient.task_id == task.id)).scalar_one()
 
@@ -355,11 +356,15 @@ operations.START_HOOKS[PROCESS_ID] = _refuse_direct_start
 
 def _close_terminated(uow, actor, instance: ProcessInstance, reason: str) -> None:
     """A terminated (cancelled) data-call case closes its call in the same unit of work: no more answers,
-    no more reminders (``chase_late`` chases open calls only). The case's ``instance_terminated`` event
-    records the reason."""
+    no more reminders (``chase_late`` chases pending recipients of open calls only); every recipient that had
+    not answered is ``cancelled`` (a final status: nothing is asked of it any more). The case's
+    ``instance_terminated`` event records the reason."""
     call = db.session.execute(select(DataCall).where(DataCall.instance_id == instance.id)).scalar_one_or_none()
     if call is not None and call.status == "open":
         call.status = "terminated"
+        for rec in call.recipients:
+            if rec.status == "pending":
+                rec.status = "cancelled"
 
 
 operations.TERMINATE_HOOKS[PROCESS_ID] = _close_terminated

@@ -14,7 +14,12 @@ from ..tasks import panels
 from . import templates
 from .calls import answer_task, get_call, may_follow, may_manage, recipient_of_task
 
-STATUS = {"pending": "ожидается", "submitted": "представлены", "excused": "освобождена от ответа"}
+STATUS = {
+    "pending": "ожидается",
+    "submitted": "представлены",
+    "excused": "освобождена от ответа",
+    "cancelled": "запрос отменён",  # the call was cancelled before this recipient answered
+}
 
 
 def list_calls(actor: Actor) -> list[DataCall]:
@@ -135,7 +140,7 @@ def consolidation(call: DataCall, frozen: bool = True) -> dict:
     columns = templates.columns_of(call.form)
     totals: dict[str, int | float] = dict.fromkeys(call.totals, 0)
     rows, per_recipient = [], []
-    counts = {"recipients": len(call.recipients), "submitted": 0, "excused": 0, "pending": 0}
+    counts = {"recipients": len(call.recipients), "submitted": 0, "excused": 0, "pending": 0, "cancelled": 0}
     for rec in call.recipients:
         counts[rec.status] += 1
         if rec.status != "submitted":
