@@ -81,7 +81,11 @@ def _terminate_in(
     instance.updated_at = now
     instance.next_timer_at = None
     instance.waiting_messages = []
-    payload: dict[str, object] = {"reason": reason, "previous_status": previous, "cancelled_tasks": [r.id for r in open_rows]}
+    payload: dict[str, object] = {
+        "reason": reason,
+        "previous_status": previous,
+        "cancelled_tasks": [r.id for r in open_rows],
+    }
     if cause:
         payload["cause"] = cause
     if parent is not None:
