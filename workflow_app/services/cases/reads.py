@@ -47,9 +47,10 @@ def list_instances(
         raise Invalid("unknown status", fields={"status": f"one of {', '.join(STATUSES)}"})
     if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
         raise Invalid("bad page", fields={"per_page": f"1..{MAX_PER_PAGE}", "page": f"1..{MAX_PAGE}"})
-    query = select(ProcessInstance)
-    clause = visible_instances_clause(actor)
-    if clause is not None:
+    query, params = select(ProcessInstance), dict[str, object]()
+    rule = visible_instances_clause(actor)
+    if rule is not None:
+        clause, params = rule
         query = query.where(clause)
     if process_id:
         query = query.where(ProcessInstance.process_id == process_id)
@@ -60,7 +61,9 @@ def list_instances(
             ProcessInstance.business_key.in_(case_numbers.matching_keys(ProcessInstance.business_key, business_key))
         )
     rows = (
-        db.session.execute(query.order_by(ProcessInstance.id.desc()).offset((page - 1) * per_page).limit(per_page + 1))
+        db.session.execute(
+            query.order_by(ProcessInstance.id.desc()).offset((page - 1) * per_page).limit(per_page + 1), params
+        )
         .scalars()
         .all()
     )

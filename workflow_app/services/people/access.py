@@ -7,7 +7,7 @@ service calls it; no view decides access itself).
 from collections.abc import Iterator
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, bindparam, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload, undefer
 
 from ...extensions import db
@@ -130,47 +130,70 @@ def check_four_eyes(actor: Actor, task: HumanTask) -> None:
         )
 
 
-def visible_instances_clause(actor: Actor):
-    """A WHERE clause selecting the instances the actor takes part in (None = no restriction)."""
+def visible_instances_clause(actor: Actor) -> tuple[ColumnElement[bool], dict] | None:
+    """The rule selecting the instances the actor takes part in, and its bind values (None = no restriction).
+    The clause is built once per shape of actor (how many principals it deputises today, which of them have
+    groups) and its values are bound at execution: building it afresh and computing its cache key cost about
+    a third of a ``GET /instances/<id>``'s CPU on PostgreSQL."""
     if actor.reads_everything:
         return None
-    ids = [i[0] for i in identities(actor)]
-    clauses: list[ColumnElement[bool]] = [ProcessInstance.initiator_id.in_(ids)]
-    for user_id, org_id, groups in identities(actor):
-        task_match: list[ColumnElement[bool]] = [
-            HumanTask.assignee_id == user_id,
-            HumanTask.completed_by_id == user_id,
-            HumanTask.owner_id == user_id,
-        ]
+    everyone = list(identities(actor))
+    params: dict = {"initiators": [user_id for user_id, _org, _groups in everyone]}
+    for i, (user_id, org_id, groups) in enumerate(everyone):
+        params.update({f"user_{i}": user_id, f"org_{i}": org_id})
         if groups:
+            params[f"groups_{i}"] = sorted(groups)
+    return _visibility(tuple(bool(groups) for _user, _org, groups in everyone)), params
+
+
+@lru_cache(maxsize=64)
+def _visibility(has_groups: tuple[bool, ...]) -> ColumnElement[bool]:
+    """An instance is visible to whoever started it, and to each identity (``has_groups``: whether it has any)
+    that is assigned, owns or completed one of its tasks, or is a candidate for one."""
+    clauses: list[ColumnElement[bool]] = [ProcessInstance.initiator_id.in_(bindparam("initiators", expanding=True))]
+    for i, grouped in enumerate(has_groups):
+        user: BindParameter[int] = bindparam(f"user_{i}")
+        task_match: list[ColumnElement[bool]] = [
+            HumanTask.assignee_id == user,
+            HumanTask.completed_by_id == user,
+            HumanTask.owner_id == user,
+        ]
+        if grouped:
             task_match.append(
-                (HumanTask.candidate_group.in_(groups))
-                & or_(HumanTask.org_scope_id.is_(None), HumanTask.org_scope_id == org_id)
+                HumanTask.candidate_group.in_(bindparam(f"groups_{i}", expanding=True))
+                & or_(HumanTask.org_scope_id.is_(None), HumanTask.org_scope_id == bindparam(f"org_{i}"))
             )
         clauses.append(exists().where(HumanTask.instance_id == ProcessInstance.id, or_(*task_match)))
     return or_(*clauses)
 
 
+@lru_cache(maxsize=256)
+def _visible_instance(rule: ColumnElement[bool], with_open_tasks: bool):
+    """The instance by id under a visibility rule, built once per rule and option."""
+    query = select(ProcessInstance).where(ProcessInstance.id == bindparam("instance_id"), rule)
+    return query.options(joinedload(ProcessInstance.open_tasks)) if with_open_tasks else query
+
+
 def can_see_instance(actor: Actor, instance: ProcessInstance) -> bool:
-    clause = visible_instances_clause(actor)
-    if clause is None:
+    rule = visible_instances_clause(actor)
+    if rule is None:
         return True
-    return (
-        db.session.execute(select(ProcessInstance.id).where(ProcessInstance.id == instance.id, clause)).first()
-        is not None
-    )
+    clause, params = rule
+    query = select(ProcessInstance.id).where(ProcessInstance.id == instance.id, clause)
+    return db.session.execute(query, params).first() is not None
 
 
 def require_instance_visible(actor: Actor, instance_id: int, *, with_open_tasks: bool = False) -> ProcessInstance:
     """The instance if the actor takes part in it: one query, the row and the visibility rule together
     (``with_open_tasks``: its open task rows too, joined in the same query)."""
-    options = [joinedload(ProcessInstance.open_tasks)] if with_open_tasks else []
-    clause = visible_instances_clause(actor)
-    if clause is None:
+    rule = visible_instances_clause(actor)
+    if rule is None:
+        options = [joinedload(ProcessInstance.open_tasks)] if with_open_tasks else []
         instance = db.session.get(ProcessInstance, instance_id, options=options)
     else:
-        query = select(ProcessInstance).options(*options).where(ProcessInstance.id == instance_id, clause)
-        instance = db.session.execute(query).unique().scalar_one_or_none()
+        clause, params = rule
+        query = _visible_instance(clause, with_open_tasks)
+        instance = db.session.execute(query, {**params, "instance_id": instance_id}).unique().scalar_one_or_none()
     if instance is None:
         raise NotFound("instance not found")
     return instance
