@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import ROOT
+from flask_migrate import downgrade, upgrade
 from mail_texts import assert_mails_readable
 from sqlalchemy import select
 from test_chains import (
@@ -365,6 +367,22 @@ def test_case_numbers_are_cyrillic_and_found_however_typed(api):
     assert api.tasks("dpo_officer", "КЦП-2027/ТТИТ") == [] and api.tasks("dpo_officer", "кцп-2028/тпт") == []
     r = api.client.get("/api/v1/audit/events", query_string={"business_key": "kцп-2027/тпт"}, headers=api._h("auditor"))
     assert r.status_code == 200 and {e["business_key"] for e in r.get_json()["events"]} == {key}
+
+
+@pytest.mark.postgres_too
+def test_cases_stored_before_the_folded_numbers_are_found_after_the_migration(api):
+    open_kcp_campaign(api)
+    key = submit_kcp(api, 1)
+    db.session.remove()
+    migrations = str(ROOT / "migrations")
+    downgrade(directory=migrations, revision="0025_cancelled_recipients")  # no folded numbers yet
+    db.session.remove()
+    upgrade(directory=migrations, revision="heads")  # 0026 folds the numbers already stored
+    folded = db.session.execute(
+        select(ProcessInstance.business_key_folded).where(ProcessInstance.business_key == key)
+    ).scalar_one()
+    assert folded == "кцп-2027/тпт"
+    assert [t["business_key"] for t in api.tasks("dpo_officer", " KЦП-2027/TПT ")] == [key]
 
 
 def test_the_regional_project_office_agrees_the_consolidated_proposal_as_6_3_names_it(api):

@@ -245,10 +245,10 @@ def test_the_migration_back_fills_what_the_rows_say(app, deployed):
     rnd = random.Random(5)
     model_id = db.session.execute(select(ProcessModel.id)).scalars().first()
     db.session.commit()
-    migrations = str(ROOT / "migrations")
-    downgrade(directory=migrations, revision="0023_council_instructions")
-    _random_rows(rnd, model_id, cases=30)
+    _random_rows(rnd, model_id, cases=30)  # inserted around the services: no summary rows
     db.session.remove()
+    migrations = str(ROOT / "migrations")
+    downgrade(directory=migrations, revision="0023_council_instructions")  # the summary table goes
     upgrade(directory=migrations, revision="heads")
     back_filled = _table()
     assert len(back_filled) > 20

@@ -41,12 +41,15 @@ class ProcessInstance(db.Model):
         Index("ix_instance_next_timer", "next_timer_at"),
         Index("ix_instance_process_status", "process_id", "status"),
         Index("ix_instance_business_key", "business_key"),
+        Index("ix_instance_business_key_folded", "business_key_folded"),
         Index("ix_instance_parent", "parent_id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"))
     process_id: Mapped[str] = mapped_column(String(128))
     business_key: Mapped[str | None] = mapped_column(String(200))
+    # the case number as a search compares it (services/cases/case_numbers.fold): found by one index lookup
+    business_key_folded: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(16), default="running")  # running | completed | terminated
     initiator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -24,7 +24,7 @@ from ...diagram import DiagramError, render_svgs
 from ...engine import clock
 from ...extensions import db
 from ...i18n import content_text
-from ...models import AuditEvent, HumanTask, Organisation, ProcessInstance, User
+from ...models import AuditEvent, HumanTask, Organisation, User
 from ...roles import ROLES
 from .. import spreadsheets
 from ..cases import advance, case_numbers
@@ -233,9 +233,7 @@ def _query(f: Filters):
     if f.instance_id is not None:
         q = q.where(AuditEvent.instance_id == f.instance_id)
     if f.business_key:
-        q = q.where(
-            AuditEvent.business_key.in_(case_numbers.matching_keys(ProcessInstance.business_key, f.business_key))
-        )
+        q = q.where(AuditEvent.business_key.in_(case_numbers.matching_keys(f.business_key)))
     if f.actor_ids is not None:
         q = q.where(AuditEvent.actor_id.in_(f.actor_ids))
     if f.actor_name:

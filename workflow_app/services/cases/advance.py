@@ -31,7 +31,7 @@ from ..people.access import require_instance_visible
 from ..people.actors import SCHEDULER, Actor
 from ..process_models.catalogue import ENGINE, can_start, compiled_by_id, latest_model
 from ..uow import UnitOfWork
-from . import operations
+from . import case_numbers, operations
 
 log = logging.getLogger(__name__)
 MAX_DATA_BYTES = 256 * 1024
@@ -100,6 +100,7 @@ def start_instance(
         model_id=model.id,
         process_id=process_id,
         business_key=business_key,
+        business_key_folded=case_numbers.fold(business_key) if business_key else None,
         cycle_key=cycle_key,
         title=title or data.get("title") or model.name,
         initiator_id=actor.user_id,

@@ -13,7 +13,7 @@ import unicodedata
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Organisation
+from ...models import Organisation, ProcessInstance
 
 # Latin capitals that look like Cyrillic ones, as a user may type them by mistake (compared in upper case).
 LOOK_ALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
@@ -50,19 +50,23 @@ def fold(text: str) -> str:
     return "".join(text.casefold().replace("ё", "е").split())
 
 
-def matching_keys(column, typed: str, limit: int = 200) -> list[str]:
-    """The stored case numbers in ``column`` that read as ``typed`` (its own spelling first, if stored).
+def matching_keys(typed: str, limit: int = 200) -> list[str]:
+    """The stored case numbers that read as ``typed`` (its own spelling first, if stored).
 
-    The database narrows by the typed number's length and its longest run of digits; the comparison itself is
-    ``fold`` in Python, the same on SQLite and PostgreSQL whatever their collation.
+    Each case keeps its number folded (``business_key_folded``, written when the case starts), so this is one
+    index lookup, the same on SQLite and PostgreSQL whatever their collation.
     """
     typed = str(typed or "").strip()
     if not typed:
         return []
-    target = fold(typed)
-    query = select(column).distinct().where(func.length(column) == len(typed))
-    digits = max(re.findall(r"\d+", typed), key=len, default="")
-    if digits:
-        query = query.where(column.like(f"%{digits}%"))
-    found = [key for key in db.session.execute(query.limit(limit * 5)).scalars() if fold(key) == target]
-    return sorted(found, key=lambda k: (k != typed, k))[:limit] or [typed]
+    found = (
+        db.session.execute(
+            select(ProcessInstance.business_key)
+            .where(ProcessInstance.business_key_folded == fold(typed))
+            .distinct()
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    return sorted(found, key=lambda k: (k != typed, k)) or [typed]

@@ -58,7 +58,7 @@ def list_instances(
         query = query.where(ProcessInstance.status == status)
     if business_key:
         query = query.where(  # a case number however typed (letter case, Latin look-alikes)
-            ProcessInstance.business_key.in_(case_numbers.matching_keys(ProcessInstance.business_key, business_key))
+            ProcessInstance.business_key.in_(case_numbers.matching_keys(business_key))
         )
     rows = (
         db.session.execute(
