@@ -19,11 +19,19 @@ Requests/s counts the answers that arrive in the measured window (``--seconds``,
 (``--warmup``, default 10 s: each worker's first requests parse the model and fill SQLAlchemy's statement
 cache); the clients' drain after the window (finishing the instances in flight) is checked but not counted.
 
+Each request comes on a connection of its own (``--keep-alive``: one per client), as through the nginx of
+docs/operations.md, which opens one upstream connection per request: the requests spread over the workers
+as they accept them. The report also gives the CPU the measured window cost per request — app (gunicorn
+masters and workers, recycled ones included), PostgreSQL (postmaster and backends) and the clients — the
+machine's idle share in it and the workers recycled in it (``max_requests``). CPU per request is the steadier
+figure when the machine's speed drifts or something else runs beside the load.
+
 Paired against another commit: ``--compare-with REF`` checks REF out into a temporary git worktree and runs
 the same load on it and on this checkout, alternately (``--pairs`` times each, default 3, same PostgreSQL
-settings), and prints the requests/s of both, the ratio of the medians and the ratio within each pair.
+settings), and prints the requests/s of both, the ratio of the medians, the ratio within each pair and the
+app's CPU per request of both.
 
-    python -m benchmarks.load_pg [--clients 50] [--seconds 40] [--warmup 10] [--hosts 2 --schedulers 2]
+    python -m benchmarks.load_pg [--clients 50] [--seconds 40] [--warmup 10] [--hosts 2 --schedulers 2] [--keep-alive]
                                  [--compare-with REF [--pairs 3]]
 """
 
@@ -59,6 +67,9 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--hosts", type=int, default=1)
     parser.add_argument("--schedulers", type=int, default=0)
+    parser.add_argument(
+        "--keep-alive", action="store_true", help="one connection per client (default: one per request, as nginx)"
+    )
     parser.add_argument("--compare-with", default=None, help="a git commit to run paired against this checkout")
     parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args(argv)
@@ -71,7 +82,15 @@ def main(argv=None):
         dep.start_web()
         dep.start_schedulers()
         setup = round(time.time() - t0, 1)
-        workload = Workload(dep, people, clients=args.clients, seconds=args.seconds, run_id="LOAD", warmup=args.warmup)
+        workload = Workload(
+            dep,
+            people,
+            clients=args.clients,
+            seconds=args.seconds,
+            run_id="LOAD",
+            warmup=args.warmup,
+            keep_alive=args.keep_alive,
+        )
         summary = workload.run()
         report = check(dep, workload)
     finally:
@@ -121,15 +140,20 @@ def compare(args, argv):
     )
     # the old commit gets its own virtualenv: its dependencies (and their pins) may differ from this checkout's
     subprocess.run(["make", "-C", str(old), "install"], check=True, capture_output=True)
-    rates = {"this checkout": [], args.compare_with: []}
+    rates: dict[str, list[float]] = {"this checkout": [], args.compare_with: []}
+    app_cpu: dict[str, list[float]] = {"this checkout": [], args.compare_with: []}  # ms per request
     try:
         for i in range(args.pairs):
             order = [("this checkout", HARNESS_ROOT), (args.compare_with, old)]
             for label, root in order if i % 2 == 0 else reversed(order):
                 report = _run_load(root, passthrough)
                 rates[label].append(report["throughput_rps"])
+                cpu = report.get("cpu_ms_per_request", {})
+                app_cpu[label].append(cpu.get("app", 0.0))
                 print(
                     f"pair {i + 1}, {label}: {report['throughput_rps']} req/s, "
+                    f"CPU per request: app {cpu.get('app')} ms, PostgreSQL {cpu.get('postgres')} ms, "
+                    f"clients {cpu.get('client')} ms; machine idle {report.get('machine_idle_pct')} %; "
                     f"{report.get('instances_completed')} instances, 5xx {report.get('http_5xx')}, "
                     f"problems {len(report['check']['problems'])}",
                     flush=True,
@@ -142,6 +166,12 @@ def compare(args, argv):
     print(f"requests/s, median of {args.pairs}: this checkout {new:.1f}, {args.compare_with} {before:.1f}")
     print(f"ratio this checkout / {args.compare_with}: {new / before:.2f}")
     print(f"ratio within each pair: {', '.join(f'{r:.2f}' for r in pairs)}; median {statistics.median(pairs):.2f}")
+    cpu_new, cpu_old = statistics.median(app_cpu["this checkout"]), statistics.median(app_cpu[args.compare_with])
+    if cpu_new and cpu_old:
+        print(
+            f"app CPU per request, median: this checkout {cpu_new:.2f} ms, {args.compare_with} {cpu_old:.2f} ms "
+            f"(ratio {cpu_old / cpu_new:.2f})"
+        )
     return 0
 
 

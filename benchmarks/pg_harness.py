@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import signal
 import subprocess
 import sys
@@ -36,6 +37,7 @@ BIN = ROOT / ".venv" / "bin"
 COLLEGES = 5
 DPO_OFFICERS = 10
 PASSWORD = "load-test-password-1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REQUEST = {"title": "Заявка нагрузочного теста", "amount": 25, "justification": "Нужно больше мест для набора"}
 
 
@@ -202,15 +204,21 @@ class Deployment:
     def worker_pids(self, master=None) -> list[int]:
         masters = [master] if master is not None else self.masters
         parents = {m.pid for m in masters if m is not None}
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) in parents:
-                pids.append(int(stat.parent.name))
-        return pids
+        return [pid for pid, (ppid, _cpu) in processes().items() if ppid in parents]
+
+    def postmaster_pid(self) -> int:
+        return int((self.cluster.data / "postmaster.pid").read_text().split()[0])
+
+    def cpu_seconds(self) -> dict:
+        """CPU seconds used so far by the app (every gunicorn master and its workers), PostgreSQL (the
+        postmaster and its backends) and this process (the clients)."""
+        table = processes()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "app": tree_cpu_seconds(table, [m.pid for m in self.masters]),
+            "postgres": tree_cpu_seconds(table, [self.postmaster_pid()]),
+            "client": usage.ru_utime + usage.ru_stime,
+        }
 
     def kill_worker(self) -> int:
         pid = random.choice(self.worker_pids())
@@ -240,17 +248,62 @@ class Deployment:
             self.cluster.stop()
 
 
+def processes() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds of the process and of its children it has reaped), from /proc."""
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        # after the command: state, ppid, ... utime stime cutime cstime are fields 14-17 of proc(5)
+        table[int(stat.parent.name)] = (int(fields[1]), sum(int(x) for x in fields[11:15]) / CLOCK_TICKS)
+    return table
+
+
+def tree_cpu_seconds(table: dict[int, tuple[int, float]], roots: list[int]) -> float:
+    """CPU seconds of the processes ``roots`` and all their descendants: the live ones' own time, and the
+    exited ones' through their parents' reaped-children counters (a gunicorn worker recycled by
+    ``max_requests``, a PostgreSQL backend whose connection closed), each second counted once."""
+    children = defaultdict(list)
+    for pid, (ppid, _cpu) in table.items():
+        children[ppid].append(pid)
+    total, todo = 0.0, [pid for pid in roots if pid in table]
+    while todo:
+        pid = todo.pop()
+        total += table[pid][1]
+        todo.extend(children[pid])
+    return total
+
+
+def machine_cpu_ticks() -> tuple[int, int]:
+    """(idle, total) ticks of all cores since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(x) for x in f.readline().split()[1:]]
+    return values[3] + values[4], sum(values)  # idle + iowait
+
+
 class Http:
-    """One keep-alive connection per client thread; records latency and status of every request."""
+    """The client side of one client thread; records latency and status of every request.
+
+    By default each request comes on a connection of its own, closed after the answer: what the documented
+    nginx in front of gunicorn does (``proxy_pass`` speaks HTTP/1.0 to its upstream, one connection per
+    request), so gunicorn hands every request to whichever worker accepts first. ``keep_alive=True``: one
+    connection per client thread for its whole life, as a client talking to gunicorn directly would (the
+    connections then stay with the workers that accepted them, and the load among workers is whatever that
+    first spread was: in one run 2 workers at 77 % CPU, 2 at 6 %)."""
 
     RETRYABLE = (0, 502, 503, 504)
 
-    def __init__(self, port, stats):
+    def __init__(self, port, stats, keep_alive=False):
         self.port, self.stats, self.conn = port, stats, None  # the "host" this client talks to
+        self.keep_alive = keep_alive
 
     def call(self, method, path, token, body=None, label=None):
         payload = json.dumps(body).encode() if body is not None else None
         headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+        if not self.keep_alive:
+            headers["Connection"] = "close"
         started = time.perf_counter()
         try:
             if self.conn is None:
@@ -264,6 +317,9 @@ class Http:
                 if raw and response.getheader("Content-Type", "").startswith("application/json")
                 else None
             )
+            if not self.keep_alive:
+                self.conn.close()
+                self.conn = None
         except (OSError, http.client.HTTPException):
             if self.conn is not None:
                 self.conn.close()
@@ -327,8 +383,9 @@ class Workload:
     Whoever wins a review claim completes it with the decision its owner asked for (kept in ``pool``).
     """
 
-    def __init__(self, dep: Deployment, people, clients=50, seconds=40, run_id="L", warmup=0.0):
+    def __init__(self, dep: Deployment, people, clients=50, seconds=40, run_id="L", warmup=0.0, keep_alive=False):
         self.dep, self.people, self.clients, self.seconds, self.run_id = dep, people, clients, seconds, run_id
+        self.keep_alive = keep_alive
         self.warmup = warmup  # seconds of load before the measured window (workers' first requests, caches)
         self.stats = Stats()
         self.pool = {}  # review task id -> decision
@@ -347,16 +404,40 @@ class Workload:
         self.stop_at = self.measure_from + self.seconds
         self.hard_deadline = self.stop_at + 90  # time to finish the instances in flight
         threads = [threading.Thread(target=self.client, args=(i,), daemon=True) for i in range(self.clients)]
+        meter = threading.Thread(target=self.meter, daemon=True)
+        meter.start()
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=max(1, self.hard_deadline - time.time() + 10))
+        meter.join(timeout=5)
         self.wall = time.time() - self.started
         window = (self.measure_from, self.stop_at) if self.warmup else None  # the drain after stop_at: not counted
-        return self.stats.summary(self.wall, window)
+        summary = self.stats.summary(self.wall, window)
+        if window and self.cpu:
+            requests = sum(1 for t in self.stats.finished if window[0] <= t < window[1])
+            summary["cpu_ms_per_request"] = {k: round(v * 1000 / max(requests, 1), 2) for k, v in self.cpu.items()}
+            summary["machine_idle_pct"] = self.idle_pct
+            summary["worker_restarts_in_window"] = self.restarts
+        return summary
+
+    def meter(self):
+        """What the measured window cost in CPU (app, PostgreSQL, clients), how idle the machine was, and how
+        many gunicorn workers were recycled (``max_requests``) within it."""
+        self.cpu, self.idle_pct, self.restarts = {}, None, None
+        if not self.warmup:
+            return
+        time.sleep(max(0.0, self.measure_from - time.time()))
+        before, idle_before, workers = self.dep.cpu_seconds(), machine_cpu_ticks(), set(self.dep.worker_pids())
+        time.sleep(max(0.0, self.stop_at - time.time()))
+        after, idle_after = self.dep.cpu_seconds(), machine_cpu_ticks()
+        self.cpu = {k: after[k] - before[k] for k in before}
+        idle, total = (a - b for a, b in zip(idle_after, idle_before, strict=True))
+        self.idle_pct = round(100 * idle / max(total, 1), 1)
+        self.restarts = len(set(self.dep.worker_pids()) - workers)
 
     def client(self, n):
-        http_ = Http(self.dep.ports[n % len(self.dep.ports)], self.stats)  # clients spread over the hosts
+        http_ = Http(self.dep.ports[n % len(self.dep.ports)], self.stats, self.keep_alive)  # spread over the hosts
         officer = self.people["officers"][n % COLLEGES]
         dpo = self.people["dpo"][n % DPO_OFFICERS]
         k = 0
