@@ -69,4 +69,4 @@ def matching_keys(typed: str, limit: int = 200) -> list[str]:
         .scalars()
         .all()
     )
-    return sorted(found, key=lambda k: (k != typed, k)) or [typed]
+    return sorted((key for key in found if key is not None), key=lambda k: (k != typed, k)) or [typed]
