@@ -12,7 +12,7 @@ from factories import example_people, login_session, org, user
 
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import AuditEvent, TaskAttachment
+from workflow_app.models import AuditEvent, HumanTask, TaskAttachment
 from workflow_app.services.audit import trail
 from workflow_app.services.people import deputies, tokens
 from workflow_app.services.people.actors import SYSTEM
@@ -305,6 +305,11 @@ def test_assign_delegate_resolve(client, people):
     assert r.status_code == 200 and r.get_json()["assignee"] is None
     kinds = [e.kind for e in db.session.query(AuditEvent).filter_by(task_id=task_id).order_by(AuditEvent.seq)]
     assert kinds[-4:] == ["task_assigned", "task_delegated", "task_resolved", "task_unclaimed"]
+    row = db.session.get(HumanTask, task_id)  # each event names the task's case (read from the task row alone)
+    named = {
+        (e.instance_id, e.process_id, e.business_key) for e in db.session.query(AuditEvent).filter_by(task_id=task_id)
+    }
+    assert named == {(row.instance_id, row.process_id, row.business_key)} and row.instance_id is not None
     # the department head assigns the review to an officer of the department
     officer.post(f"/tasks/{task_id}/complete", {"data": REQUEST})
     review = Api(client, "dpo_head").get("/tasks?view=all").get_json()

@@ -262,7 +262,8 @@ class UnitOfWork:
     def record(self, kind: str, *, instance=None, task_id=None, payload=None, actor=None, task=None):
         """Queue an audit event; it is chained and written at commit, in this transaction.
 
-        ``instance`` and ``task`` may be objects not flushed yet: their ids are read at commit.
+        ``instance`` and ``task`` may be objects not flushed yet: their ids are read at commit. With a ``task``
+        and no ``instance``, the event names the task's case.
         """
         actor = actor or self.actor
         self.events.append(
@@ -283,9 +284,12 @@ class UnitOfWork:
         for ev in self.events:
             ev = dict(ev)
             instance, task = ev.pop("_instance"), ev.pop("_task")
-            ev["instance_id"] = getattr(instance, "id", None)
-            ev["process_id"] = getattr(instance, "process_id", None)
-            ev["business_key"] = getattr(instance, "business_key", None)
+            if instance is None and task is not None:  # a task row carries its case's id, process and number
+                ev.update(instance_id=task.instance_id, process_id=task.process_id, business_key=task.business_key)
+            else:
+                ev["instance_id"] = getattr(instance, "id", None)
+                ev["process_id"] = getattr(instance, "process_id", None)
+                ev["business_key"] = getattr(instance, "business_key", None)
             if task is not None:
                 ev["task_id"] = task.id
             resolved.append(ev)

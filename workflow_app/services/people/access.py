@@ -64,8 +64,16 @@ _TASK_WITH_INSTANCE = (
 )
 
 
-def require_task_visible(actor: Actor, task_id: int) -> HumanTask:
-    task = db.session.execute(_TASK_WITH_INSTANCE, {"task_id": task_id}).unique().scalar_one_or_none()
+# Claiming, releasing, delegating a task change the task row alone: its own row is all they read (about a
+# third of a claim's CPU on PostgreSQL went into the joined instance and its open tasks).
+_TASK_ALONE = select(HumanTask).where(HumanTask.id == bindparam("task_id"))
+
+
+def require_task_visible(actor: Actor, task_id: int, *, with_instance: bool = True) -> HumanTask:
+    """The task if the actor may see it (NotFound otherwise); ``with_instance``: its instance and the
+    instance's open tasks loaded in the same statement."""
+    query = _TASK_WITH_INSTANCE if with_instance else _TASK_ALONE
+    task = db.session.execute(query, {"task_id": task_id}).unique().scalar_one_or_none()
     if task is None or not can_see_task(actor, task):
         raise NotFound("task not found")  # do not reveal that another organisation's task exists
     return task

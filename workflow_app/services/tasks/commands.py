@@ -50,7 +50,7 @@ def require_worker(actor: Actor, task: HumanTask):
 
 def claim(actor: Actor, task_id: int) -> HumanTask:
     with UnitOfWork(actor) as uow:
-        task = require_task_visible(actor, task_id)
+        task = require_task_visible(actor, task_id, with_instance=False)
         require_open(task)
         if task.assignee_id == actor.user_id:
             return task
@@ -66,14 +66,14 @@ def claim(actor: Actor, task_id: int) -> HumanTask:
         if claimed != 1:
             raise Conflict("someone else has just claimed this task")
         set_committed_value(task, "assignee_id", actor.user_id)  # what the UPDATE wrote: the answer reads nothing
-        uow.record("task_claimed", instance=task.instance, task_id=task.id, payload={"task": task.task_def})
+        uow.record("task_claimed", task=task, payload={"task": task.task_def})
         uow.commit(keep=(task,))
     return task
 
 
 def unclaim(actor: Actor, task_id: int) -> HumanTask:
     with UnitOfWork(actor) as uow:
-        task = require_task_visible(actor, task_id)
+        task = require_task_visible(actor, task_id, with_instance=False)
         require_open(task)
         if task.assignee_id != actor.user_id and not actor.is_admin:
             raise Forbidden("only the assignee or an administrator may release the task")
@@ -82,8 +82,7 @@ def unclaim(actor: Actor, task_id: int) -> HumanTask:
         task.owner_id = None
         uow.record(
             "task_unclaimed",
-            instance=task.instance,
-            task_id=task.id,
+            task=task,
             payload={"task": task.task_def, "previous_assignee_id": previous},
         )
         uow.commit()
@@ -139,7 +138,7 @@ def delegate(actor: Actor, task_id: int, username: str) -> HumanTask:
     """The assignee hands the task to a colleague (a candidate of the same group) and stays its owner;
     the colleague works on it and resolves it back (``resolve``)."""
     with UnitOfWork(actor) as uow:
-        task = require_task_visible(actor, task_id)
+        task = require_task_visible(actor, task_id, with_instance=False)
         require_open(task)
         _not_read_only(actor, task)
         ident = acting_identity(actor, task)
@@ -156,8 +155,7 @@ def delegate(actor: Actor, task_id: int, username: str) -> HumanTask:
         task.owner_id, task.assignee_id = owner, user.id
         uow.record(
             "task_delegated",
-            instance=task.instance,
-            task_id=task.id,
+            task=task,
             payload={"task": task.task_def, "to": user.username, "owner_id": owner},
         )
         uow.commit()
@@ -167,7 +165,7 @@ def delegate(actor: Actor, task_id: int, username: str) -> HumanTask:
 def resolve(actor: Actor, task_id: int) -> HumanTask:
     """The delegate gives a delegated task back to its owner."""
     with UnitOfWork(actor) as uow:
-        task = require_task_visible(actor, task_id)
+        task = require_task_visible(actor, task_id, with_instance=False)
         require_open(task)
         if task.owner_id is None:
             raise Conflict("the task is not delegated")
@@ -178,8 +176,7 @@ def resolve(actor: Actor, task_id: int) -> HumanTask:
         task.assignee_id, task.owner_id = task.owner_id, None
         uow.record(
             "task_resolved",
-            instance=task.instance,
-            task_id=task.id,
+            task=task,
             payload={"task": task.task_def, "delegate_id": delegate_id, "owner_id": task.assignee_id},
         )
         uow.commit()
@@ -191,7 +188,7 @@ def set_follow_up(actor: Actor, task_id: int, follow_up_at: datetime | None) -> 
     if follow_up_at is not None and follow_up_at.tzinfo is None:
         raise Invalid("the follow-up date needs a time zone", fields={"follow_up_at": "ISO 8601 with offset"})
     with UnitOfWork(actor) as uow:
-        task = require_task_visible(actor, task_id)
+        task = require_task_visible(actor, task_id, with_instance=False)
         require_open(task)
         _not_read_only(actor, task)
         ident = acting_identity(actor, task)
@@ -200,8 +197,7 @@ def set_follow_up(actor: Actor, task_id: int, follow_up_at: datetime | None) -> 
         task.follow_up_at = follow_up_at
         uow.record(
             "task_follow_up",
-            instance=task.instance,
-            task_id=task.id,
+            task=task,
             payload={"follow_up_at": follow_up_at.isoformat() if follow_up_at else None},
         )
         uow.commit()
