@@ -5,7 +5,11 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_WORKERS", max(2, multiprocessing.cpu_count() * 2)))
-threads = int(os.environ.get("WEB_THREADS", "2"))
+# One thread per worker: gunicorn then runs its sync worker, made for a buffering proxy in front (the documented
+# nginx). The app is CPU-bound, so a second thread mostly waits for the GIL: on 2 cores, 4 workers x 1 thread
+# served 406 req/s with p95 191 ms where 4 x 2 served 345 req/s with p95 368 ms, 0.6 ms more app CPU per request
+# (`make load`, docs/benchmarks.md). WEB_THREADS > 1 (gthread) when clients reach gunicorn without a proxy.
+threads = int(os.environ.get("WEB_THREADS", "1"))
 timeout = 60
 graceful_timeout = 30
 max_requests = 5000

@@ -1,4 +1,5 @@
-"""``make load``: gunicorn with 4 workers on PostgreSQL, 50 concurrent clients, then a full consistency check.
+"""``make load``: gunicorn with 4 workers (1 thread each, as documented) on PostgreSQL, 50 concurrent clients,
+then a full consistency check.
 
 Each client starts instances of the example process as a college officer, submits them, and races the other
 clients for the review tasks as a ДепПО officer (claim -> complete: "reject", or "return" -> resubmit ->
@@ -65,6 +66,7 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=40, help="the measured window")
     parser.add_argument("--warmup", type=float, default=10, help="seconds of load before it, not counted")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (WEB_THREADS)")
     parser.add_argument("--hosts", type=int, default=1)
     parser.add_argument("--schedulers", type=int, default=0)
     parser.add_argument(
@@ -75,7 +77,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.compare_with:
         return compare(args, argv or sys.argv[1:])
-    dep = Deployment(workers=args.workers, hosts=args.hosts, schedulers=args.schedulers)
+    dep = Deployment(workers=args.workers, threads=args.threads, hosts=args.hosts, schedulers=args.schedulers)
     try:
         t0 = time.time()
         people = dep.prepare()

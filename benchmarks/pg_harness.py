@@ -53,7 +53,7 @@ class Deployment:
     """A PostgreSQL cluster + a migrated database + gunicorn (+ optionally the scheduler), as documented."""
 
     def __init__(
-        self, workers=4, threads=2, log_dir: Path | None = None, hosts=1, schedulers=0, cluster=None, db="soglasie"
+        self, workers=4, threads=1, log_dir: Path | None = None, hosts=1, schedulers=0, cluster=None, db="soglasie"
     ):
         from pgcluster import Cluster
 
