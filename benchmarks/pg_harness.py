@@ -212,13 +212,18 @@ class Deployment:
     def cpu_seconds(self) -> dict:
         """CPU seconds used so far by the app (every gunicorn master and its workers), PostgreSQL (the
         postmaster and its backends) and this process (the clients)."""
+        roots = {"app": [m.pid for m in self.masters], "postgres": [self.postmaster_pid()]}
+        # A process reaped while /proc is read would count twice (its own line and its parent's reaped-children
+        # time) or not at all: read until two readings in a row show the same processes, and use the second.
         table = processes()
+        for _ in range(10):
+            again = processes()
+            if all(tree_pids(again, r) == tree_pids(table, r) for r in roots.values()):
+                break
+            table = again
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        return {
-            "app": tree_cpu_seconds(table, [m.pid for m in self.masters]),
-            "postgres": tree_cpu_seconds(table, [self.postmaster_pid()]),
-            "client": usage.ru_utime + usage.ru_stime,
-        }
+        cpu = {name: sum(again[pid][1] for pid in tree_pids(again, r)) for name, r in roots.items()}
+        return {**cpu, "client": usage.ru_utime + usage.ru_stime}
 
     def kill_worker(self) -> int:
         pid = random.choice(self.worker_pids())
@@ -261,25 +266,25 @@ def processes() -> dict[int, tuple[int, float]]:
     return table
 
 
-def tree_cpu_seconds(table: dict[int, tuple[int, float]], roots: list[int]) -> float:
-    """CPU seconds of the processes ``roots`` and all their descendants: the live ones' own time, and the
-    exited ones' through their parents' reaped-children counters (a gunicorn worker recycled by
-    ``max_requests``, a PostgreSQL backend whose connection closed), each second counted once."""
+def tree_pids(table: dict[int, tuple[int, float]], roots: list[int]) -> set[int]:
+    """The processes ``roots`` and all their descendants. Summing their CPU (``processes``) gives the tree's:
+    the live ones' own time, and the exited ones' through their parents' reaped-children counters (a gunicorn
+    worker recycled by ``max_requests``, a PostgreSQL backend whose connection closed), each second once."""
     children = defaultdict(list)
     for pid, (ppid, _cpu) in table.items():
         children[ppid].append(pid)
-    total, todo = 0.0, [pid for pid in roots if pid in table]
+    found, todo = set(), [pid for pid in roots if pid in table]
     while todo:
         pid = todo.pop()
-        total += table[pid][1]
+        found.add(pid)
         todo.extend(children[pid])
-    return total
+    return found
 
 
 def machine_cpu_ticks() -> tuple[int, int]:
     """(idle, total) ticks of all cores since boot, from /proc/stat."""
     with open("/proc/stat") as f:
-        values = [int(x) for x in f.readline().split()[1:]]
+        values = [int(x) for x in f.readline().split()[1:9]]  # guest time is already in user and nice
     return values[3] + values[4], sum(values)  # idle + iowait
 
 

@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import lru_cache
 from itertools import groupby
 from math import sqrt
 from random import randrange
@@ -144,7 +144,7 @@ def _touched(delta: _Delta) -> tuple[int, ...]:
     return tuple(sorted(i for i, count in delta.buckets.items() if count))
 
 
-@cache
+@lru_cache(maxsize=256)
 def _upsert(buckets: tuple[int, ...], rows: int) -> TextClause:
     """The upsert of ``rows`` rows adding to the histogram ``buckets``, as SQL text (the same words on PostgreSQL
     and SQLite; built once per shape). SQLAlchemy caches a text statement's compiled form; its
