@@ -4,6 +4,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 from factories import actor, example_people
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from workflow_app.engine import clock
 from workflow_app.extensions import db
 from workflow_app.models import AuditEvent, HumanTask, ProcessInstance, ProcessModel
 from workflow_app.services.audit import trail
-from workflow_app.services.cases import advance
+from workflow_app.services.cases import advance, case_numbers
 from workflow_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow_app.services.people.actors import SCHEDULER, SYSTEM
 from workflow_app.services.process_models import catalogue, deployment
@@ -254,3 +255,38 @@ def test_healthz_reports_version_database_and_models(client, deployed):
     body = client.get("/healthz", headers={"Authorization": "Bearer " + token}).get_json()
     assert body["status"] == "ok" and body["database"]["ok"] is True
     assert {"process_id": "example_approval", "version": 1} in body["models"]
+
+
+@pytest.mark.postgres
+def test_a_case_starts_only_under_a_running_parent_and_holds_it_against_its_termination(app, deployed):
+    with UnitOfWork(SYSTEM) as uow:
+        parent = advance.start_instance(uow, SYSTEM, "example_approval", {"title": "Родительское"})
+        uow.commit()
+    parent_id = parent.id
+    terminating = psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(False), autocommit=True)
+    terminating.execute("SET lock_timeout = '300ms'")
+    terminate = "UPDATE process_instance SET status = 'terminated' WHERE id = %s"
+    with UnitOfWork(SYSTEM) as uow:
+        advance.start_instance(uow, SYSTEM, "example_approval", {"title": "Дочернее"}, parent=parent)
+        # until this start commits, a termination of the parent waits (and then finds the child among its own)
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            terminating.execute(terminate, (parent_id,))
+        uow.commit()
+    terminating.execute(terminate, (parent_id,))  # the parent terminated, committed
+    terminating.close()
+    db.session.expire_all()
+    with pytest.raises(Conflict, match="parent case"), UnitOfWork(SYSTEM) as uow:
+        advance.start_instance(
+            uow, SYSTEM, "example_approval", {"title": "Опоздавшее"}, parent=db.session.get(ProcessInstance, parent_id)
+        )
+    children = select(func.count()).select_from(ProcessInstance).where(ProcessInstance.parent_id == parent_id)
+    assert db.session.execute(children).scalar_one() == 1
+
+
+@pytest.mark.postgres_too
+def test_a_case_number_that_folding_lengthens_is_stored_and_found(app, deployed):
+    key = "Х" * 199 + "№"  # 200 characters; folded, «№» reads «no»: 201
+    with UnitOfWork(SYSTEM) as uow:
+        advance.start_instance(uow, SYSTEM, "example_approval", {"title": "Длинный номер"}, business_key=key)
+        uow.commit()
+    assert case_numbers.matching_keys("x" * 199 + "№") == [key]  # Latin «x» typed for Cyrillic «Х»

@@ -28,7 +28,7 @@ def fold(text):
 
 def upgrade():
     # plain ALTER TABLE on both databases (a batch copy of the table would trip SQLite's foreign keys)
-    op.add_column("process_instance", sa.Column("business_key_folded", sa.String(200), nullable=True))
+    op.add_column("process_instance", sa.Column("business_key_folded", sa.Text(), nullable=True))
     bind = op.get_bind()
     instance = sa.table(
         "process_instance", sa.column("id", sa.Integer), sa.column("business_key"), sa.column("business_key_folded")

@@ -48,8 +48,9 @@ class ProcessInstance(db.Model):
     model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"))
     process_id: Mapped[str] = mapped_column(String(128))
     business_key: Mapped[str | None] = mapped_column(String(200))
-    # the case number as a search compares it (services/cases/case_numbers.fold): found by one index lookup
-    business_key_folded: Mapped[str | None] = mapped_column(String(200))
+    # the case number as a search compares it (services/cases/case_numbers.fold): found by one index lookup.
+    # Text: folding may lengthen a number («№» reads «No»)
+    business_key_folded: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(16), default="running")  # running | completed | terminated
     initiator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -82,6 +82,8 @@ def start_instance(
             req.check_permission,
             req.initiator_org_id,
         )
+    if parent is not None:
+        _require_running_parent(parent)
     if initiator_org_id is operations.UNSET:
         initiator_org_id = actor.org_id
     if check_permission and not can_start(actor, model):
@@ -136,6 +138,18 @@ def start_instance(
     )
     _save(uow, instance, loaded, transitions, actor)
     return instance
+
+
+def _require_running_parent(parent: ProcessInstance) -> None:
+    """A case is started under a running parent only. The parent's row is share-locked to the end of the
+    command: a termination of the parent committed meanwhile is seen here (this start is refused), and one that
+    comes later waits for this start and then finds the new case among the children it terminates. Starts of
+    sibling cases do not wait for each other (PostgreSQL; SQLite runs one writer at a time anyway)."""
+    status = db.session.execute(
+        select(ProcessInstance.status).where(ProcessInstance.id == parent.id).with_for_update(read=True)
+    ).scalar_one()
+    if status != "running":
+        raise Conflict("the parent case is no longer running: no case is started under it")
 
 
 def load(instance: ProcessInstance, ctx: operations.OperationContext | None = None):
