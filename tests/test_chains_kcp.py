@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 from flask_migrate import downgrade, upgrade
 from mail_texts import assert_mails_readable
-from sqlalchemy import select
+from sqlalchemy import select, update
 from test_chains import (
     AMENDING_TITLE,
     MONDAY,
@@ -38,7 +38,7 @@ from workflow_app.models import (
     Publication,
     User,
 )
-from workflow_app.services import demo
+from workflow_app.services import demo, scheduler
 from workflow_app.services.people.actors import SYSTEM
 from workflow_app.services.process_models import deployment
 from workflow_app.services.process_models.catalogue import compiled_by_id
@@ -383,6 +383,18 @@ def test_cases_stored_before_the_folded_numbers_are_found_after_the_migration(ap
     ).scalar_one()
     assert folded == "кцп-2027/тпт"
     assert [t["business_key"] for t in api.tasks("dpo_officer", " KЦП-2027/TПT ")] == [key]
+
+
+@pytest.mark.postgres_too
+def test_a_case_started_by_older_code_during_the_upgrade_is_folded_by_the_scheduler(api):
+    open_kcp_campaign(api)
+    key = submit_kcp(api, 1)
+    unfold = update(ProcessInstance).where(ProcessInstance.business_key == key).values(business_key_folded=None)
+    db.session.execute(unfold)  # as a worker of the version before migration 0026 stored it
+    db.session.commit()
+    assert api.tasks("dpo_officer", "kцп-2027/tпт") == []
+    scheduler.tick()
+    assert [t["business_key"] for t in api.tasks("dpo_officer", "kцп-2027/tпт")] == [key]
 
 
 def test_the_regional_project_office_agrees_the_consolidated_proposal_as_6_3_names_it(api):

@@ -43,8 +43,14 @@ def upgrade():
             rows,
         )
     op.create_index("ix_instance_business_key_folded", "process_instance", ["business_key_folded"])
+    # what older code still serving during the upgrade starts after this back-fill: the scheduler folds it
+    unfolded = sa.text("business_key_folded IS NULL AND business_key IS NOT NULL")
+    op.create_index(
+        "ix_instance_unfolded", "process_instance", ["id"], postgresql_where=unfolded, sqlite_where=unfolded
+    )
 
 
 def downgrade():
+    op.drop_index("ix_instance_unfolded", table_name="process_instance")
     op.drop_index("ix_instance_business_key_folded", table_name="process_instance")
     op.drop_column("process_instance", "business_key_folded")

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
@@ -34,6 +34,9 @@ class ProcessModel(db.Model):
         return self.meta.get("start_groups", [])
 
 
+UNFOLDED = text("business_key_folded IS NULL AND business_key IS NOT NULL")
+
+
 class ProcessInstance(db.Model):
     __tablename__ = "process_instance"
     __table_args__ = (
@@ -42,6 +45,8 @@ class ProcessInstance(db.Model):
         Index("ix_instance_process_status", "process_id", "status"),
         Index("ix_instance_business_key", "business_key"),
         Index("ix_instance_business_key_folded", "business_key_folded"),
+        # numbers not folded yet (started by older code during an upgrade): services/cases/case_numbers
+        Index("ix_instance_unfolded", "id", postgresql_where=UNFOLDED, sqlite_where=UNFOLDED),
         Index("ix_instance_parent", "parent_id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

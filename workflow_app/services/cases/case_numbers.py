@@ -10,7 +10,7 @@ Latin letters that look like Cyrillic ones (a user typing «KЦП-2027/TПT» on
 import re
 import unicodedata
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ...extensions import db
 from ...models import Organisation, ProcessInstance
@@ -70,3 +70,25 @@ def matching_keys(typed: str, limit: int = 200) -> list[str]:
         .all()
     )
     return sorted((key for key in found if key is not None), key=lambda k: (k != typed, k)) or [typed]
+
+
+def unfolded_numbers(limit: int = 500) -> list[tuple[int, str]]:
+    """(instance id, case number) of cases stored without the folded number: started by an older version of the
+    code still serving while an upgrade ran migration 0026, after its back-fill. One lookup in a partial index."""
+    rows = db.session.execute(
+        select(ProcessInstance.id, ProcessInstance.business_key)
+        .where(ProcessInstance.business_key_folded.is_(None), ProcessInstance.business_key.is_not(None))
+        .limit(limit)
+    ).all()
+    return [(instance_id, key) for instance_id, key in rows if key is not None]
+
+
+def store_folded(rows: list[tuple[int, str]]) -> None:
+    """Write the folded numbers of ``unfolded_numbers`` (in the caller's unit of work)."""
+    for instance_id, key in rows:
+        db.session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance_id)
+            .values(business_key_folded=fold(key))
+            .execution_options(synchronize_session=False)
+        )

@@ -11,7 +11,7 @@ from ...engine import clock
 from ...extensions import db
 from ...models import CycleDefinition, ProcessInstance, ProcessModel
 from .. import council, datacalls, notifications
-from ..cases import advance
+from ..cases import advance, case_numbers
 from ..errors import Conflict, Invalid, ServiceError
 from ..people.actors import SCHEDULER
 from ..uow import UnitOfWork
@@ -34,6 +34,7 @@ class TickResult:
     chased: dict = field(default_factory=dict)  # data calls: {"reminders", "heads"}
     council: dict = field(default_factory=dict)  # {"half_year_reminders", "overdue_instructions"}
     mail: dict = field(default_factory=dict)  # the outbox: {"sent", "retry", "failed"}
+    folded: int = 0  # case numbers folded for search after an upgrade (services/cases/case_numbers)
     next_due: datetime | None = None
 
     @property
@@ -70,8 +71,19 @@ def tick(now: datetime | None = None, *, skip_ids=(), timer_limit: int | None = 
     result.chased = datacalls.chase_late(now)  # late data-call answers: reminders, then the head
     result.council = council.chase(now)  # half-yearly meeting reminders, overdue instructions: the secretary
     result.mail = notifications.send_due(now)
+    result.folded = fold_case_numbers()
     result.next_due = next_due(clock.now(), exclude_ids=set(skip_ids) | set(result.failed))
     return result
+
+
+def fold_case_numbers() -> int:
+    """Cases started by older code during an upgrade get their folded case number, so a search finds them."""
+    rows = case_numbers.unfolded_numbers()
+    if rows:
+        with UnitOfWork(SCHEDULER) as uow:
+            case_numbers.store_folded(rows)
+            uow.commit()
+    return len(rows)
 
 
 def start_due_cycles(now: datetime, result: TickResult) -> None:
