@@ -53,6 +53,7 @@ class TickResult:
             "chased": self.chased,
             "council": self.council,
             "mail": self.mail,
+            "folded_case_numbers": self.folded,
             "max_late_s": self.max_late_s,
             "next_due": _iso(self.next_due),
         }
