@@ -10,13 +10,14 @@ worktree) in the same cluster, alternately, for a before/after figure.
 """
 
 import argparse
+import contextlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
+
+from benchmarks.common import older_checkout
 
 HARNESS_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(HARNESS_ROOT / "tests"))
@@ -101,18 +102,12 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--compare-with", default=None)
     args = parser.parse_args(argv)
-    roots = {"this checkout": HARNESS_ROOT}
-    old = None
-    if args.compare_with:
-        old = Path(tempfile.mkdtemp(prefix="soglasie-old-")) / "tree"
-        subprocess.run(
-            ["git", "-C", str(HARNESS_ROOT), "worktree", "add", "--detach", str(old), args.compare_with], check=True
-        )
-        # the old commit gets its own virtualenv: its dependencies (and their pins) may differ from this checkout's
-        subprocess.run(["make", "-C", str(old), "install"], check=True, capture_output=True)
-        roots[args.compare_with] = old
-    cluster = Cluster().start(durable_commits=True, fsync=True)
-    try:
+    with contextlib.ExitStack() as stack:
+        roots = {"this checkout": HARNESS_ROOT}
+        if args.compare_with:
+            roots[args.compare_with] = stack.enter_context(older_checkout(args.compare_with))
+        cluster = Cluster().start(durable_commits=True, fsync=True)
+        stack.callback(cluster.stop)
         urls = {label: _database(cluster, root, f"append_{i}") for i, (label, root) in enumerate(roots.items())}
         rates = {(label, n): [] for label in roots for n in (1, 8)}
         for r in range(args.rounds):
@@ -124,11 +119,6 @@ def main(argv=None):
         for label in roots:
             one, eight = max(rates[(label, 1)]), max(rates[(label, 8)])
             print(f"{label}: 1 connection {one:.1f}/s, 8 connections {eight:.1f}/s, ratio 8/1 {eight / one:.2f}")
-    finally:
-        cluster.stop()
-        if old is not None:
-            subprocess.run(["git", "-C", str(HARNESS_ROOT), "worktree", "remove", "--force", str(old)], check=False)
-            shutil.rmtree(old.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

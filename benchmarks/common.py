@@ -1,7 +1,9 @@
 """Shared helpers for the benchmarks: a migrated throwaway SQLite app, timing, percentiles."""
 
 import importlib
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,6 +78,20 @@ def app_on(url, extra=None):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@contextmanager
+def older_checkout(commit: str):
+    """``commit``'s code in a temporary git worktree with a virtualenv of its own (its dependencies and their
+    pins may differ from this checkout's), for a paired run (``--compare-with``); removed afterwards."""
+    tree = Path(tempfile.mkdtemp(prefix="soglasie-old-")) / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True)
+    try:
+        subprocess.run(["make", "-C", str(tree), "install"], check=True, capture_output=True)
+        yield tree
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
+        shutil.rmtree(tree.parent, ignore_errors=True)
 
 
 def timed(fn, repeat):

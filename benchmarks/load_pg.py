@@ -39,14 +39,13 @@ app's CPU per request of both.
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import older_checkout
 from benchmarks.pg_harness import HARNESS_ROOT, Deployment, Workload, check, print_report
 
 
@@ -136,15 +135,9 @@ def compare(args, argv):
         if item.startswith(("--compare-with=", "--pairs=")):
             continue
         passthrough.append(item)
-    old = Path(tempfile.mkdtemp(prefix="soglasie-old-")) / "tree"
-    subprocess.run(
-        ["git", "-C", str(HARNESS_ROOT), "worktree", "add", "--detach", str(old), args.compare_with], check=True
-    )
-    # the old commit gets its own virtualenv: its dependencies (and their pins) may differ from this checkout's
-    subprocess.run(["make", "-C", str(old), "install"], check=True, capture_output=True)
     rates: dict[str, list[float]] = {"this checkout": [], args.compare_with: []}
     app_cpu: dict[str, list[float]] = {"this checkout": [], args.compare_with: []}  # ms per request
-    try:
+    with older_checkout(args.compare_with) as old:
         for i in range(args.pairs):
             order = [("this checkout", HARNESS_ROOT), (args.compare_with, old)]
             for label, root in order if i % 2 == 0 else reversed(order):
@@ -160,9 +153,6 @@ def compare(args, argv):
                     f"problems {len(report['check']['problems'])}",
                     flush=True,
                 )
-    finally:
-        subprocess.run(["git", "-C", str(HARNESS_ROOT), "worktree", "remove", "--force", str(old)], check=False)
-        shutil.rmtree(old.parent, ignore_errors=True)
     new, before = statistics.median(rates["this checkout"]), statistics.median(rates[args.compare_with])
     pairs = [a / b for a, b in zip(rates["this checkout"], rates[args.compare_with], strict=True)]
     print(f"requests/s, median of {args.pairs}: this checkout {new:.1f}, {args.compare_with} {before:.1f}")

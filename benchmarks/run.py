@@ -4,7 +4,7 @@ import importlib
 import sys
 import time
 
-MODULES = ["bench_engine", "bench_pg", "bench_inbox", "bench_timers", "bench_audit", "bench_monitoring"]
+MODULES = ["bench_engine", "bench_pg", "steps_pg", "bench_inbox", "bench_timers", "bench_audit", "bench_monitoring"]
 
 
 def main(names=None):
