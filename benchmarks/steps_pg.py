@@ -116,17 +116,16 @@ def main(argv=None):
                 print(f"round {r + 1}: {label} done", flush=True)
     print("== app thread CPU per step, ms (median), PostgreSQL, in-process ==")
     labels = list(roots)
-    print(f"{'step':<16}" + "".join(f"{label:>16}" for label in labels) + ("     ratio" if len(labels) == 2 else ""))
-    per_request = {}
-    for step in (*STEPS, "per request"):
-        if step == "per request":  # the mean over every timed request: the flow's own mix
-            row = {label: statistics.mean(v for values in samples[label].values() for v in values) for label in labels}
-            per_request = row
-        else:
-            row = {label: statistics.median(samples[label][step]) for label in labels}
+    print(
+        f"{'step':<16}" + "".join(f"{label:>16}" for label in labels) + (f"{'ratio':>10}" if len(labels) == 2 else "")
+    )
+    rows = {step: {label: statistics.median(samples[label][step]) for label in labels} for step in STEPS}
+    # the mean over every timed request: the flow's own mix of steps
+    rows["per request"] = {label: statistics.mean(v for vs in samples[label].values() for v in vs) for label in labels}
+    for step, row in rows.items():
         ratio = f"{row[labels[1]] / row[labels[0]]:>10.2f}" if len(labels) == 2 else ""
         print(f"{step:<16}" + "".join(f"{row[label]:>16.2f}" for label in labels) + ratio)
-    return per_request
+    return rows["per request"]
 
 
 if __name__ == "__main__":
