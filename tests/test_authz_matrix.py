@@ -394,6 +394,7 @@ WEB_EXPECTED = {
     # case documents and material tables (the service answers 404 to whoever does not take part)
     "/council/meetings/{meeting_id}/protocol.{fmt}": ANY,
     "/council/meetings/{meeting_id}/items/{item_id}/attachments/{attachment_id}": ANY,  # 404: unknown meeting
+    "/council/meetings/{meeting_id}/items/{item_id}/materials/{key}.xlsx": ANY,  # 404: unknown meeting
     "/instances/{instance_id}/attachments/{attachment_id}": ANY,
     "/instances/{instance_id}/documents/{kind}.{fmt}": ANY,
     "/instances/{instance_id}/materials/{key}.xlsx": ANY,

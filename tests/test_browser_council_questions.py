@@ -59,7 +59,7 @@ def test_a_free_question_is_decided_and_signed_and_its_instruction_is_executed(l
     # a member sees the question's materials and downloads its file
     log_in(page, base, "cc_member_2")
     page.goto(meeting_url)
-    link = page.locator(f"#item-files-{item_id} a", has_text="приоритеты-2027.pdf")
+    link = page.locator(f"#item-{item_id}-material-attachments a", has_text="приоритеты-2027.pdf")
     with page.expect_download() as info:
         link.click()
     assert info.value.path().read_bytes() == PLAN

@@ -8,11 +8,22 @@ import pytest
 from factories import actor, user
 from flask import g
 from sqlalchemy import select
-from test_council import CC, NOW, chains, open_task, people, start, token_for  # noqa: F401  (fixtures)
+from test_council import (  # noqa: F401  (fixtures)
+    CC,
+    NOW,
+    chains,
+    decide,
+    open_task,
+    people,
+    ready_meeting,
+    sign_both,
+    start,
+    token_for,
+)
 
 from workflow_app.engine import clock
 from workflow_app.extensions import db
-from workflow_app.models import CollegialBody, Deputy, HumanTask, Meeting, Protocol
+from workflow_app.models import CollegialBody, Deputy, HumanTask, Meeting, Protocol, TaskAttachment
 from workflow_app.services.errors import Forbidden
 from workflow_app.services.tasks import commands
 
@@ -300,3 +311,77 @@ def test_a_free_questions_files_are_stored_with_it_and_the_members_download_them
     outsider = logged_in(app, "dpo_1")
     assert outsider.get(links[0][0]).status_code in (403, 404)
     assert member.get(f"{murl}/items/{item.id}/attachments/999999").status_code == 404
+
+
+def test_members_read_what_they_decide_on_the_meeting_page_also_after_the_protocol(app, people, chains):
+    """Deciders see what they decide: a member, who is no party to the case, reads the question's labelled tables
+    and files on the meeting's page and downloads them through the meeting (the case's own routes stay closed to
+    them); after the protocol is signed the closed question keeps them; someone outside the body gets nothing."""
+    line = {
+        "college": "ТПТ",
+        "programme_code": "15.01.05",
+        "programme_name": "Сварщик (ручной и частично механизированной сварки)",
+        "current_kcp": 25,
+        "requested_kcp": 50,
+        "proposed_kcp": 40,
+    }
+    q = start(
+        "council_test_quota",
+        "КЦП-2027/ТПТ",
+        year=2027,
+        kcp_requests={"requests": [{"business_key": "КЦП-2027/ТПТ-1", "college": "ТПТ"}], "lines": [line]},
+    )
+    letter = b"%PDF-1.4 employer's letter"
+    att = TaskAttachment(
+        instance_id=q.id,
+        uploaded_by_id=people["sector"].id,
+        file_name="письмо работодателя.pdf",
+        content_type="application/pdf",
+        size=len(letter),
+        sha256="0" * 64,
+        content=letter,
+    )
+    db.session.add(att)
+    db.session.commit()
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
+    murl = f"/council/meetings/{meeting.id}"
+    xlsx = f"{murl}/items/{item.id}/materials/kcp-consolidated.xlsx"
+    file_url = f"{murl}/items/{item.id}/attachments/{att.id}"
+
+    def member_reads(member):
+        html = member.get(murl).get_data(as_text=True)
+        assert "Сварщик (ручной и частично механизированной сварки)" in html
+        assert (
+            "Профессиональная образовательная организация (ПОО)" in html and "Предложение ДепПО" in html
+        )  # labels, not codes
+        assert "proposed_kcp" not in html
+        assert xlsx in html and file_url in html and "письмо работодателя.pdf" in html
+        book = member.get(xlsx)
+        assert book.status_code == 200 and book.data[:2] == b"PK"
+        assert member.get(file_url).data == letter
+        return html
+
+    member = logged_in(app, "cc_member_1")
+    html = member_reads(member)
+    assert f"/tasks/{item.task_id}" not in html  # the task page is the secretary's
+    assert member.get(f"/instances/{q.id}/materials/kcp-consolidated.xlsx").status_code == 404  # no party to it
+    assert member.get(f"{murl}/items/{item.id}/materials/no-such-table.xlsx").status_code == 404
+    assert member.get(f"{murl}/items/999999/materials/kcp-consolidated.xlsx").status_code == 404
+    outsider = logged_in(app, "dpo_1")
+    assert outsider.get(xlsx).status_code in (403, 404) and outsider.get(file_url).status_code in (403, 404)
+    secretary = logged_in(app, "cc_secretary")
+    assert f"/tasks/{item.task_id}#materials" in secretary.get(murl).get_data(as_text=True)
+
+    decide(people, meeting, item, "approve")
+    sign_both(people, meeting)  # the clock stands at 01.12.2026 10:00 in Tomsk, the day after the meeting
+    assert db.session.get(HumanTask, item.task_id).status == "completed"
+    member = logged_in(app, "cc_member_1")
+    member_reads(member)  # what it was decided on stays with the question
+    html = member.get(f"{murl}/protocol").get_data(as_text=True)
+    assert html.count("01.12.2026") >= 2 and "2026-12-01" not in html  # both signatures' dates, ДД.ММ.ГГГГ
+
+
+def test_the_pending_list_dates_read_as_officials_write_them(app, people, chains):
+    start("council_test_quota", "КЦП-2027/ТПТ")
+    html = logged_in(app, "cc_secretary").get(f"/council/bodies/{CC}").get_data(as_text=True)
+    assert "КЦП-2027/ТПТ" in html and "01.12.2026" in html and "2026-12-01" not in html

@@ -305,6 +305,12 @@ def item_attachment(meeting_id, item_id, attachment_id):
     return attachment_response(svc.item_attachment(actor(), meeting_id, item_id, attachment_id))
 
 
+@bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/materials/<key>.xlsx")
+def item_material_xlsx(meeting_id, item_id, key):
+    body, mimetype, name = svc.item_material_xlsx(actor(), meeting_id, item_id, key)
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
 @bp.route("/meetings/<int:meeting_id>/protocol")
 def protocol(meeting_id):
     return render_template("council/protocol.html", p=svc.protocol_page(actor(), meeting_id), public=False)

@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from ...engine import clock
 from ...extensions import db
-from ...models import CollegialBody, Meeting, TaskAttachment
+from ...models import CollegialBody, Meeting, AgendaItem, TaskAttachment
+from .. import materials as case_materials
 from ..errors import NotFound
 from ..people.actors import Actor
 from .agenda import _pending_query, decision_options, get_meeting, list_meetings, materials, pending, quorum
@@ -122,6 +123,7 @@ def meeting_page(actor: Actor, meeting_id: int) -> dict:
             {
                 "item": item,
                 "materials": materials(item.task, item.draft_decision) if item.task.status == "open" else None,
+                "blocks": _item_blocks(actor, meeting, item),
                 "outcome_label": labels.get(item.decision.outcome, item.decision.outcome) if item.decision else None,
                 "stale": item.task.status != "open" or item.instance.lock_version != item.seen_lock_version,
             }
@@ -163,13 +165,40 @@ def instructions_page(actor: Actor, body_code: str, overdue_only: bool = False) 
     }
 
 
+def _item_blocks(actor: Actor, meeting: Meeting, item: AgendaItem) -> list[case_materials.Block]:
+    """What the body decides on in a question, as the case's page shows it (labelled tables, the opinions so
+    far, the files), for whoever may read the meeting: its members are not parties to the case, so its files
+    and tables are served through the meeting. Kept after the protocol is signed (the question's task is then
+    closed, the materials are what it was decided on)."""
+    instance = item.task.instance
+
+    def href(att: TaskAttachment) -> str:
+        return f"/council/meetings/{meeting.id}/items/{item.id}/attachments/{att.id}"
+
+    data = case_materials.case_data(instance)
+    return case_materials.blocks_for(case_materials.Case(actor, instance, data, item.task, attachment_href=href))
+
+
+def _meeting_item(actor: Actor, meeting_id: int, item_id: int) -> tuple[Meeting, AgendaItem]:
+    meeting = get_meeting(actor, meeting_id)
+    item = next((i for i in meeting.items if i.id == item_id), None)
+    if item is None:
+        raise NotFound("question not found")
+    return meeting, item
+
+
+def item_material_xlsx(actor: Actor, meeting_id: int, item_id: int, key: str) -> tuple[bytes, str, str]:
+    """One table of a question's materials as XLSX, for whoever may read the meeting (as its files)."""
+    meeting, item = _meeting_item(actor, meeting_id, item_id)
+    return case_materials.xlsx_of(_item_blocks(actor, meeting, item), item.task.instance, key)
+
+
 def item_attachment(actor: Actor, meeting_id: int, item_id: int, attachment_id: int) -> TaskAttachment:
     """A file among the materials of a question on a meeting's agenda (a case's attachment, or one the
     secretary added to a question of the body's own), for whoever may read the meeting: its members, their
     substitutes, the secretary, the chair, auditors. NotFound for a file of another question."""
-    meeting = get_meeting(actor, meeting_id)
-    item = next((i for i in meeting.items if i.id == item_id), None)
-    att = db.session.get(TaskAttachment, attachment_id) if item is not None else None
-    if att is None or item is None or att.instance_id != item.task.instance_id:
+    _meeting, item = _meeting_item(actor, meeting_id, item_id)
+    att = db.session.get(TaskAttachment, attachment_id)
+    if att is None or att.instance_id != item.task.instance_id:
         raise NotFound("attachment not found")
     return att

@@ -37,6 +37,7 @@ from .core import (
     for_task,
     provider,
     to_xlsx,
+    xlsx_of,
 )
 from .prefill import initial_values, task_page
 
@@ -58,4 +59,5 @@ __all__ = [
     "provider",
     "task_page",
     "to_xlsx",
+    "xlsx_of",
 ]

@@ -405,7 +405,7 @@ def attachments(case: Case) -> list[Block]:
         out_rows.append(
             Row(
                 [
-                    Cell(att.file_name, att.file_name, href=f"/instances/{case.instance.id}/attachments/{att.id}"),
+                    Cell(att.file_name, att.file_name, href=case.href_of(att)),
                     Cell(step or "", step),
                     Cell(names.get(att.uploaded_by_id, ""), None),
                     Cell(labels.date_text(att.created_at), None),

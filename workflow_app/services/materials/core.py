@@ -119,6 +119,14 @@ class Case:
     data: dict
     task: HumanTask | None = None
     consumed: set = field(default_factory=set)  # data keys a provider has shown (others skip them)
+    # where the page showing the blocks serves a case file: the case's own route by default; a council meeting
+    # serves its questions' files itself (its members read them without being parties to the case)
+    attachment_href: Callable[[TaskAttachment], str] | None = None
+
+    def href_of(self, att: TaskAttachment) -> str:
+        if self.attachment_href is not None:
+            return self.attachment_href(att)
+        return f"/instances/{self.instance.id}/attachments/{att.id}"
 
     @property
     def own_form_key(self) -> str | None:
@@ -185,7 +193,12 @@ def for_instance(actor: Actor, instance_id: int) -> list[Block]:
 def block_xlsx(actor: Actor, instance_id: int, key: str) -> tuple[bytes, str, str]:
     """One block of the case as an XLSX workbook: (bytes, mimetype, file name)."""
     instance = require_instance_visible(actor, instance_id)
-    for block in blocks_for(Case(actor, instance, case_data(instance))):
+    return xlsx_of(blocks_for(Case(actor, instance, case_data(instance))), instance, key)
+
+
+def xlsx_of(blocks: list[Block], instance: ProcessInstance, key: str) -> tuple[bytes, str, str]:
+    """The block ``key`` of a case's blocks as an XLSX workbook: (bytes, mimetype, file name); NotFound if none."""
+    for block in blocks:
         if block.key == key:
             return to_xlsx(block), XLSX_MIME, f"{_file_stem(instance)}-{key}.xlsx"
     raise NotFound("no such material in this case")
