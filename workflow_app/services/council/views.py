@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from ...engine import clock
 from ...extensions import db
-from ...models import CollegialBody, Meeting, AgendaItem, TaskAttachment
+from ...models import AgendaItem, CollegialBody, Meeting, TaskAttachment
 from .. import materials as case_materials
 from ..errors import NotFound
 from ..people.actors import Actor
