@@ -834,3 +834,29 @@ def test_an_instruction_becomes_an_inbox_task_goes_overdue_is_flagged_reported_a
     assert (
         "на исполнении, просрочено" in data["materials"] and "протокол от 30.11.2026 № 1, вопрос 1" in data["materials"]
     )
+
+
+def test_whoever_presided_does_not_sign_as_the_secretarys_deputy(app, people, chains):
+    """Four eyes through deputies: the chair who deputises the secretary presides the meeting and may not give
+    the secretary's signature too (it left the protocol waiting for ever for the presiding chair's signature);
+    the secretary signs, then the chair."""
+    from workflow_app.models import Deputy
+
+    db.session.add(
+        Deputy(
+            principal_id=people["secretary"].id,
+            deputy_id=people["chair"].id,
+            starts_on=date(2000, 1, 1),
+            ends_on=date(2099, 1, 1),
+        )
+    )
+    db.session.commit()
+    q = start("council_test_quota", "КЦП-2027/ТПТ")
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
+    decide(people, meeting, item, "approve")
+    with pytest.raises(Forbidden, match="whoever presided does not sign as secretary"):
+        council.sign(a(people["chair"]), meeting.id)
+    db.session.expire_all()
+    assert meeting.protocol is None or meeting.protocol.signed_by_secretary_id is None
+    assert council.sign(a(people["secretary"]), meeting.id).status == "draft"
+    assert council.sign(a(people["chair"]), meeting.id).status == "signed"

@@ -84,6 +84,13 @@ def sign(actor: Actor, meeting_id: int) -> Protocol:
         if p is not None and p.status == "signed":
             raise Conflict("the protocol is already signed; corrections are a new protocol")
         if "secretary" in roles and (p is None or p.signed_by_secretary_id is None):
+            if presiding is not None and actor.user_id == presiding:
+                # the secretary's deputy who presided: the two signatures would be one person's, and the
+                # protocol would wait for ever for a presiding chair's signature nobody else may give
+                raise Forbidden(
+                    "the two signatures of a protocol are given by two different people: "
+                    "whoever presided does not sign as secretary, not even as the secretary's deputy"
+                )
             _check_ready_to_sign(meeting)
             if p is None:
                 p = Protocol(

@@ -183,7 +183,7 @@ def _meeting_item(actor: Actor, meeting_id: int, item_id: int) -> tuple[Meeting,
     meeting = get_meeting(actor, meeting_id)
     item = next((i for i in meeting.items if i.id == item_id), None)
     if item is None:
-        raise NotFound("question not found")
+        raise NotFound("agenda item not found")
     return meeting, item
 
 
