@@ -130,6 +130,38 @@ def test_a_500_shows_no_stack_trace(database_url):
         db.engine.dispose()
 
 
+@pytest.mark.postgres_too
+def test_a_value_the_database_cannot_take_is_a_400_page_not_a_500(database_url):
+    """A number beyond the column's range (SQLite: OverflowError) or a NUL character (PostgreSQL: DataError) that
+    reaches a query is bad input: a Russian 400 page on a web route, a 400 body on the API, in production mode
+    (where an error raised inside the error handler used to become a 500)."""
+    from sqlalchemy import select
+
+    from workflow_app.models import User
+
+    app = _make_app(database_url, {"TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    def lookup():
+        db.session.execute(select(User).where(User.username == "a\x00b")).all()  # PostgreSQL refuses NUL
+        db.session.execute(select(User).where(User.id == 2**70)).all()  # SQLite's integers end at 2**63
+        return "found"
+
+    app.add_url_rule("/lookup", "lookup", lookup)
+    app.add_url_rule("/api/v1/lookup", "api_lookup", lookup)
+    with app.app_context():
+        user("clerk_four", ["dpo_officer"], org("DEPPO", kind="department"), password="correct-horse-4")
+        bearer = {"Authorization": "Bearer " + tokens.issue_token(SYSTEM, "clerk_four", "t")}
+        client = app.test_client()
+        page = client.get("/lookup", headers=bearer)
+        assert page.status_code == 400 and "Запрос не может быть обработан" in page.get_data(as_text=True)
+        answer = client.get("/api/v1/lookup", headers=bearer)
+        assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "bad_request"
+        assert client.get("/public/kcp/%00").status_code in (400, 404)  # a real page, anonymous
+        assert client.get("/healthz").status_code == 200  # the session was rolled back: the next request works
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize(
     "password, ok",
     [

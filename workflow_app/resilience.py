@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 from .api.core import error_response
 from .extensions import db
 from .strict_json import check_request
+from .web.ui import error_page
 
 RETRY_AFTER_SECONDS = "2"
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (int4 on PostgreSQL)
@@ -31,11 +32,12 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def _bad_value(exc):
-    """A value the database cannot store (number out of range, ...) reached a query: the input was bad."""
+    """A value the database cannot take (a number out of range, a NUL character in text on PostgreSQL) reached a
+    query: the input was bad. Answered here (an error raised inside an error handler would be a 500)."""
     db.session.rollback()
     if request.path.startswith("/api/"):
         return error_response(400, "bad_request", "a value is out of range")
-    abort(400)
+    return error_page(400)
 
 
 def _unavailable_page() -> str:
