@@ -8,6 +8,7 @@ import flask_babel
 from jsonschema import ValidationError
 from stdnum.exceptions import InvalidChecksum, InvalidFormat
 
+from ..numbers import whole_number
 from .schema import FieldError, _options, _schema_at
 
 
@@ -43,7 +44,11 @@ def errors_to_dict(errors: list[FieldError]) -> dict[str, str]:
 def _path_key(path: str) -> tuple:
     if not path:
         return ()
-    return tuple((0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p) for p in path.split("/"))
+    keys = []
+    for part in path.split("/"):
+        number = whole_number(part)
+        keys.append((0, number, "") if number is not None else (1, 0, part))
+    return tuple(keys)
 
 
 def _message(error: ValidationError, root: dict, parts: list, code: str) -> str:

@@ -91,7 +91,8 @@ def _parse_rows(items: dict, form, key: str):
     row_re = re.compile(re.escape(key) + r"-([0-9]+)-")
     indexes = {m.group(1) for k in form if (m := row_re.match(k))}
     rows = []
-    for index in sorted(indexes, key=lambda s: (int(s), s)):
+    # numeric order of the row numbers (digits only, by the regex) without int(): a client may send thousands
+    for index in sorted(indexes, key=lambda s: (len(s.lstrip("0")), s.lstrip("0"), s)):
         prefix = f"{key}-{index}-"
         # a row counts only if a visible input has a real value (an unchecked checkbox or a
         # hidden row id is not one: clearing every cell of a row deletes it)

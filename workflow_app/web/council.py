@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from ..downloads import attachment_response
+from ..numbers import whole_number
 from ..services import council as svc
 from ..services.documents import protocols as protocol_docs
 from ..services.errors import Conflict, Invalid
@@ -261,11 +262,12 @@ def cancel_meeting(meeting_id):
 
 @bp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
 def attendance(meeting_id):
-    present = [int(v) for v in request.form.getlist("present") if v.isdigit()]
+    present = [n for v in request.form.getlist("present") if (n := whole_number(v)) is not None]
     substitutes = []
     for key, value in request.form.items():
-        if key.startswith("substitute-") and value.strip() and key[11:].isdigit():
-            substitutes.append({"member_id": int(key[11:]), "substitute_username": value.strip()})
+        member_id = whole_number(key[11:]) if key.startswith("substitute-") else None
+        if member_id is not None and value.strip():
+            substitutes.append({"member_id": member_id, "substitute_username": value.strip()})
     return _command(
         meeting_id,
         lambda: svc.record_attendance(actor(), meeting_id, present, substitutes),

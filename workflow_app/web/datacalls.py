@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from .. import formkit as form_schemas
 from ..downloads import attachment_response
+from ..numbers import whole_number
 from ..services import datacalls
 from ..services.errors import Invalid
 from .ui import actor
@@ -28,10 +29,8 @@ def index():
 @login_required
 def open_call():
     form = request.form
-    deadline = form.get("deadline_date") or (
-        int(form["deadline_days"]) if form.get("deadline_days", "").isdigit() else None
-    )
-    year = int(form["year"]) if form.get("year", "").isdigit() else None
+    deadline = form.get("deadline_date") or whole_number(form.get("deadline_days", ""))
+    year = whole_number(form.get("year", ""))
     call = datacalls.open_call(actor(), form.get("template", ""), year=year, deadline=deadline)
     flash(_("The data call «%(title)s» is open.", title=call.title), "success")
     return redirect(url_for("data_calls.show", call_id=call.id))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import login_required
 
+from ..numbers import whole_number
 from ..services.errors import ServiceError
 from ..services.monitoring.labels import ROADMAP_STATUS as STATUS_LABELS
 from ..services.roadmap import changes, queries
@@ -87,7 +88,7 @@ def _post(me, number, form) -> None:
         flash(_("The evidence is linked."), "success")
     elif action == "remove-evidence":
         evidence_id = form.get("evidence_id", "")
-        changes.remove_evidence(me, number, int(evidence_id) if evidence_id.isdigit() else 0)
+        changes.remove_evidence(me, number, whole_number(evidence_id) or 0)
         flash(_("The evidence is removed."), "success")
     elif action == "status":
         changes.edit(me, number, {"status": form.get("status"), "status_note": form.get("status_note", "")})

@@ -25,6 +25,7 @@ from ...engine import clock
 from ...extensions import db
 from ...i18n import content_text
 from ...models import AuditEvent, HumanTask, Organisation, User
+from ...numbers import whole_number
 from ...roles import ROLES
 from .. import spreadsheets
 from ..cases import advance, case_numbers
@@ -164,7 +165,8 @@ def _moment(text: str, end: bool) -> datetime:
 
 def _id_text(raw) -> bool:
     """An id as the database stores it (a positive 32-bit integer), not just any run of digits."""
-    return str(raw).isdigit() and len(str(raw)) <= 10 and 0 < int(raw) < 2**31
+    number = whole_number(str(raw))
+    return number is not None and 0 < number < 2**31
 
 
 def parse_filters(params) -> Filters:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ...engine import clock
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance, User
+from ...numbers import whole_number
 from .. import durations
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..people.access import _candidate
@@ -120,8 +121,8 @@ def terminate_instance(actor: Actor, instance_id: int, reason) -> ProcessInstanc
 
 
 def _user(ref) -> User:
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        user = db.session.get(User, int(ref))
+    if (user_id := whole_number(ref)) is not None:
+        user = db.session.get(User, user_id)
     elif isinstance(ref, str) and ref.strip():
         user = db.session.execute(select(User).where(User.username == ref.strip())).scalar_one_or_none()
     else:

@@ -31,6 +31,7 @@ from ...models import (
     RoadmapExecutor,
     RoadmapItem,
 )
+from ...numbers import whole_number
 from ..errors import Forbidden, Invalid, NotFound
 from ..people.actors import Actor
 from ..uow import UnitOfWork
@@ -341,7 +342,7 @@ def add_evidence_in(uow, actor: Actor, item: RoadmapItem, kind: str, ref=None, t
             raise Invalid("a link starts with http:// or https://", fields={"ref": "a URL"})
         evidence.url, evidence.title = ref, (title or ref).strip()
     else:
-        ref_id = int(ref) if isinstance(ref, int | str) and str(ref).isdigit() else None
+        ref_id = whole_number(ref)
         model = {"case": ProcessInstance, "data_call": DataCall, "protocol": Protocol, "document": FixedDocument}[kind]
         target = db.session.get(model, ref_id) if ref_id is not None else None
         if target is None:

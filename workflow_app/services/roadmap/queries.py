@@ -23,6 +23,7 @@ from ...models import (
     RoadmapExecutor,
     RoadmapItem,
 )
+from ...numbers import whole_number
 from ..errors import Invalid, NotFound
 from ..people.actors import Actor
 
@@ -51,7 +52,7 @@ def read_file(path: Path | None = None) -> dict:
 
 
 def sort_key(number: str) -> tuple:
-    return tuple(int(p) for p in number.split(".") if p.isdigit())
+    return tuple(n for p in number.split(".") if (n := whole_number(p)) is not None)
 
 
 def may_edit(actor: Actor) -> bool:

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from ... import formkit as form_schemas
 from ...i18n import content_text
+from ...numbers import whole_number
 from .. import spreadsheets
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..materials import labels
@@ -92,7 +93,8 @@ def _cell_value(prop: dict, value):
             return int(value)
         if isinstance(value, str):
             text = value.replace(" ", "").replace("\u00a0", "")
-            return int(text) if text.lstrip("+-").isdigit() else value
+            number = whole_number(text, signed=True)
+            return value if number is None else number
         return value
     if kind == "number":
         if isinstance(value, str):
