@@ -10,6 +10,7 @@ from flask import g
 from sqlalchemy import select
 from test_council import (  # noqa: F401  (fixtures)
     CC,
+    DATA,
     NOW,
     chains,
     decide,
@@ -385,3 +386,35 @@ def test_the_pending_list_dates_read_as_officials_write_them(app, people, chains
     start("council_test_quota", "КЦП-2027/ТПТ")
     html = logged_in(app, "cc_secretary").get(f"/council/bodies/{CC}").get_data(as_text=True)
     assert "КЦП-2027/ТПТ" in html and "01.12.2026" in html and "2026-12-01" not in html
+
+
+def test_the_secretary_fills_in_the_rest_of_the_decision_form_on_the_meeting_page(app, people, chains):
+    """A decision whose form asks for more than the outcome and the text (here the date a list takes effect,
+    required when it is approved) is recorded from the meeting's page: the form's other fields are on it, in
+    Russian; without the date the decision is refused and names the field; the protocol's reference is not asked
+    for (the signature writes it); the signed protocol completes the task with the date."""
+    from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
+
+    name = "council_dated.bpmn"
+    deployment.deploy_bytes(SYSTEM, (DATA / name).read_bytes(), name, forms_dir=DATA / "forms")
+    case = start("council_test_dated", "ПЕРЕЧЕНЬ-2028")
+    meeting, [item] = ready_meeting(people, [open_task(case, "cc_dated").id])
+    murl = f"/council/meetings/{meeting.id}"
+    secretary = logged_in(app, "cc_secretary")
+    html = secretary.get(murl).get_data(as_text=True)
+    assert "Дата начала применения" in html and 'name="effective_date"' in html
+    assert 'name="protocol_ref"' not in html and 'name="comment"' not in html
+    decision = {"outcome": "approve", "votes_for": "3", "text": "Утвердить перечень"}
+    post(secretary, f"{murl}/items/{item.id}/decision", decision, page=murl)
+    db.session.expire_all()
+    assert item.decision is None  # refused: the date is required when the list is approved
+    assert "Дата начала применения: Обязательное поле" in secretary.get(murl).get_data(as_text=True)
+    post(secretary, f"{murl}/items/{item.id}/decision", {**decision, "effective_date": "2027-01-01"}, page=murl)
+    db.session.expire_all()
+    assert item.decision.outcome == "approve" and item.decision.fields["effective_date"] == "2027-01-01"
+    html = secretary.get(murl).get_data(as_text=True)
+    assert 'value="2027-01-01"' in html  # the recorded date is shown in the form to correct it
+    sign_both(people, meeting)
+    task = db.session.get(HumanTask, item.task_id)
+    assert task.status == "completed" and task.submitted["effective_date"] == "2027-01-01"

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
+from .. import formkit as form_schemas
 from ..downloads import attachment_response
 from ..numbers import whole_number
 from ..services import council as svc
@@ -81,17 +82,22 @@ def _labels():
     }
 
 
-def _field_label(key: str) -> str:
+def _field_label(key: str, titles: dict | None = None) -> str:
+    """A field named in a refusal as the page names it: the meeting's own fields, or the title of a field of the
+    question's task form (``titles``)."""
     if key in FIELD_LABELS:
         return str(FIELD_LABELS[key])
+    if titles and titles.get(key):
+        return str(titles[key])
     if key.startswith("instructions."):
-        return _("Instruction") + " " + str(int(key.split(".")[1]) + 1) if key.split(".")[1].isdigit() else key
+        n = whole_number(key.split(".")[1])
+        return _("Instruction") + " " + str(n + 1) if n is not None else key
     if key.startswith(("present.", "substitutes.")):
         return _("Attendance")
     return key
 
 
-def _report(exc):
+def _report(exc, titles: dict | None = None):
     if "question" in exc.fields and "reason" in exc.fields:
         flash(
             _(
@@ -105,7 +111,7 @@ def _report(exc):
     text = translate_message(exc.message)
     if exc.fields:
         text += " — " + "; ".join(
-            f"{_field_label(k)}: {translate_message(str(v))}"
+            f"{_field_label(k, titles)}: {translate_message(str(v))}"
             for k, v in exc.fields.items()
             if not isinstance(v, (dict, list))
         )
@@ -163,11 +169,11 @@ def meeting(meeting_id):
     )
 
 
-def _command(meeting_id, fn, success, anchor=""):
+def _command(meeting_id, fn, success, anchor="", titles: dict | None = None):
     try:
         fn()
     except (Invalid, Conflict) as exc:
-        _report(exc)
+        _report(exc, titles)
         return _to_meeting(meeting_id, anchor)
     flash(success, "success")
     return _to_meeting(meeting_id, anchor)
@@ -278,6 +284,9 @@ def attendance(meeting_id):
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/decision", methods=["POST"])
 def decision(meeting_id, item_id):
+    task_form = svc.decision_form(actor(), meeting_id, item_id)
+    fields = form_schemas.parse_form_post(task_form, request.form) if task_form else None
+    titles = {k: p.get("title") for k, p in task_form["properties"].items()} if task_form else None
     instructions = []
     for n in range(5):
         row = {k: (request.form.get(f"ins-{n}-{k}") or "").strip() for k in ("text", "executor", "deadline")}
@@ -295,10 +304,12 @@ def decision(meeting_id, item_id):
             votes_abstained=_int("votes_abstained"),
             chair_casting_vote=request.form.get("chair_casting_vote") or None,
             text=request.form.get("text", ""),
+            fields=fields,
             instructions=instructions,
         ),
         _("The decision is recorded."),
         f"#item-{item_id}",
+        titles,
     )
 
 

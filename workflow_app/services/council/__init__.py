@@ -72,6 +72,7 @@ from .seats import (
 )
 from .views import (
     body_page,
+    decision_form,
     instructions_page,
     item_attachment,
     item_material_xlsx,
@@ -99,6 +100,7 @@ __all__ = [
     "complete_instruction",
     "counts_by_status",
     "create_meeting",
+    "decision_form",
     "decision_options",
     "delete_protocol",
     "end_membership",

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from ... import formkit as form_schemas
 from ...engine import clock
 from ...extensions import db
+from ...i18n import localize_schema
 from ...models import (
     AgendaItem,
     Attendance,
@@ -90,6 +91,22 @@ def materials(task: HumanTask, draft_decision: str | None = None) -> dict:
         "draft_decision": draft_decision or (data.get("draft_decision") if isinstance(data, dict) else None),
         "decision_options": decision_options(task),
     }
+
+
+# The meeting's decision form has the outcome and the decision's text (the task's "comment"); the protocol's
+# reference is written when the protocol is signed.
+_ON_THE_MEETING_FORM = frozenset({"decision", "comment", "protocol_ref"})
+
+
+def decision_fields(task: HumanTask) -> dict | None:
+    """The rest of the task's form, which the secretary fills in with the decision (the figures a body changed,
+    the date a list takes effect...), as a form of its own; None when the form has nothing more. The whole
+    form still validates the decision (``decisions.record_decision``)."""
+    schema = task.instance.model.forms.get(task.form_key) if task.form_key else None
+    props = {k: v for k, v in ((schema or {}).get("properties") or {}).items() if k not in _ON_THE_MEETING_FORM}
+    if not props:
+        return None
+    return localize_schema({"type": "object", "properties": props})
 
 
 def decision_options(task: HumanTask) -> list[dict]:

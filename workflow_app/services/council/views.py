@@ -8,7 +8,16 @@ from ...models import AgendaItem, CollegialBody, Meeting, TaskAttachment
 from .. import materials as case_materials
 from ..errors import NotFound
 from ..people.actors import Actor
-from .agenda import _pending_query, decision_options, get_meeting, list_meetings, materials, pending, quorum
+from .agenda import (
+    _pending_query,
+    decision_fields,
+    decision_options,
+    get_meeting,
+    list_meetings,
+    materials,
+    pending,
+    quorum,
+)
 from .instructions import list_instructions
 from .protocols import _presiding_id, protocol_view
 from .seats import (
@@ -124,6 +133,7 @@ def meeting_page(actor: Actor, meeting_id: int) -> dict:
                 "item": item,
                 "materials": materials(item.task, item.draft_decision) if item.task.status == "open" else None,
                 "blocks": _item_blocks(actor, meeting, item),
+                "decision_form": decision_fields(item.task) if item.task.status == "open" else None,
                 "outcome_label": labels.get(item.decision.outcome, item.decision.outcome) if item.decision else None,
                 "stale": item.task.status != "open" or item.instance.lock_version != item.seen_lock_version,
             }
@@ -185,6 +195,12 @@ def _meeting_item(actor: Actor, meeting_id: int, item_id: int) -> tuple[Meeting,
     if item is None:
         raise NotFound("agenda item not found")
     return meeting, item
+
+
+def decision_form(actor: Actor, meeting_id: int, item_id: int) -> dict | None:
+    """The part of a question's task form that is filled in with its decision (see ``agenda.decision_fields``)."""
+    _meeting, item = _meeting_item(actor, meeting_id, item_id)
+    return decision_fields(item.task)
 
 
 def item_material_xlsx(actor: Actor, meeting_id: int, item_id: int, key: str) -> tuple[bytes, str, str]:
