@@ -29,6 +29,7 @@ from workflow_app.services.errors import Forbidden
 from workflow_app.services.tasks import commands
 
 FROZEN_AT = NOW
+ROOT_DIR = DATA.parent.parent.parent
 pytestmark = pytest.mark.usefixtures("frozen")  # the clock stands still (conftest.frozen)
 
 PASSWORD = "pw-123456"
@@ -418,3 +419,46 @@ def test_the_secretary_fills_in_the_rest_of_the_decision_form_on_the_meeting_pag
     sign_both(people, meeting)
     task = db.session.get(HumanTask, item.task_id)
     assert task.status == "completed" and task.submitted["effective_date"] == "2027-01-01"
+
+
+def test_the_evidence_of_requests_started_under_a_case_reaches_the_council_and_only_their_parties(app, people, chains):
+    """A ПОО's letter attached to its request (a case started under the campaign) is among the campaign's
+    materials on the meeting's page, downloaded through the meeting; on the campaign's own page it is listed only
+    for whoever takes part in that request."""
+    from workflow_app.services.cases import advance
+    from workflow_app.services.people.actors import SYSTEM
+    from workflow_app.services.process_models import deployment
+    from workflow_app.services.uow import UnitOfWork
+
+    deployment.deploy_path(SYSTEM, ROOT_DIR / "bpmn" / "examples" / "example_approval.bpmn")
+    campaign = start("council_test_quota", "КЦП-2027")
+    with UnitOfWork(SYSTEM) as uow:
+        request = advance.start_instance(
+            uow, SYSTEM, "example_approval", {"title": "Заявка ТПТ"}, business_key="КЦП-2027/ТПТ", parent=campaign
+        )
+        uow.commit()
+    letter = b"%PDF-1.4 the employer's letter"
+    att = TaskAttachment(
+        instance_id=request.id,
+        uploaded_by_id=people["sector"].id,
+        file_name="письмо работодателя.pdf",
+        content_type="application/pdf",
+        size=len(letter),
+        sha256="0" * 64,
+        content=letter,
+    )
+    db.session.add(att)
+    db.session.commit()
+    meeting, [item] = ready_meeting(people, [open_task(campaign, "cc_decide").id])
+    murl = f"/council/meetings/{meeting.id}"
+    member = logged_in(app, "cc_member_1")
+    html = member.get(murl).get_data(as_text=True)
+    file_url = f"{murl}/items/{item.id}/attachments/{att.id}"
+    assert "письмо работодателя.pdf" in html and file_url in html and "КЦП-2027/ТПТ" in html
+    assert member.get(file_url).data == letter
+    assert member.get(f"/instances/{request.id}/attachments/{att.id}").status_code == 404  # no party to it
+
+    secretary = logged_in(app, "cc_secretary")  # sees the campaign (its task), not the college's request
+    page = secretary.get(f"/tasks/{item.task_id}").get_data(as_text=True)
+    assert "Заявка ТПТ" not in page and "письмо работодателя.pdf" not in page
+    assert "письмо работодателя.pdf" in secretary.get(murl).get_data(as_text=True)  # the meeting's materials

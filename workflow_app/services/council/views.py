@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from ...engine import clock
 from ...extensions import db
-from ...models import AgendaItem, CollegialBody, Meeting, TaskAttachment
+from ...models import AgendaItem, CollegialBody, Meeting, ProcessInstance, TaskAttachment
 from .. import materials as case_materials
 from ..errors import NotFound
 from ..people.actors import Actor
@@ -210,11 +210,13 @@ def item_material_xlsx(actor: Actor, meeting_id: int, item_id: int, key: str) ->
 
 
 def item_attachment(actor: Actor, meeting_id: int, item_id: int, attachment_id: int) -> TaskAttachment:
-    """A file among the materials of a question on a meeting's agenda (a case's attachment, or one the
-    secretary added to a question of the body's own), for whoever may read the meeting: its members, their
-    substitutes, the secretary, the chair, auditors. NotFound for a file of another question."""
+    """A file among the materials of a question on a meeting's agenda (a case's attachment, a request's started
+    under it, or one the secretary added to a question of the body's own), for whoever may read the meeting: its
+    members, their substitutes, the secretary, the chair, auditors. NotFound for a file of another question."""
     _meeting, item = _meeting_item(actor, meeting_id, item_id)
     att = db.session.get(TaskAttachment, attachment_id)
-    if att is None or att.instance_id != item.task.instance_id:
-        raise NotFound("attachment not found")
+    owner = db.session.get(ProcessInstance, att.instance_id) if att is not None else None
+    case_id = item.task.instance_id
+    if att is None or owner is None or not (owner.id == case_id or owner.parent_id == case_id):
+        raise NotFound("attachment not found")  # a file of the question's case or of a case started under it
     return att

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...i18n import content_text
-from ...models import HumanTask, ProcessModel, Publication, TaskAttachment
+from ...models import HumanTask, ProcessInstance, ProcessModel, Publication, TaskAttachment
+from ..people.access import visible_instances_clause
 from ..people.names import user_names
 from . import labels
 from .core import Block, Case, Cell, Column, Row, provider
@@ -381,17 +382,34 @@ def opinions(case: Case) -> list[Block]:
 # --- attachments of every step -----------------------------------------------------------------------------------
 
 
+def _child_cases(case: Case) -> list[int]:
+    """The cases started under this one (a campaign's requests) whose files belong to its materials: all of them
+    where the page serves the files itself (a council meeting: its members decide on the whole campaign), else
+    those the reader takes part in."""
+    query = select(ProcessInstance.id).where(ProcessInstance.parent_id == case.instance.id)
+    params: dict = {}
+    rule = None if case.attachment_href is not None else visible_instances_clause(case.actor)
+    if rule is not None:
+        clause, params = rule
+        query = query.where(clause)
+    return list(db.session.execute(query, params).scalars())
+
+
 @provider(order=90)
 def attachments(case: Case) -> list[Block]:
+    """The files of every step of the case and of the cases started under it (a ПОО's evidence on its request
+    reaches the campaign's consolidation and the councils)."""
+    cases = [case.instance.id, *_child_cases(case)]
     rows = db.session.execute(
-        select(TaskAttachment, HumanTask.name)
+        select(TaskAttachment, HumanTask.name, ProcessInstance.business_key)
         .outerjoin(HumanTask, HumanTask.id == TaskAttachment.task_id)
-        .where(TaskAttachment.instance_id == case.instance.id)
+        .join(ProcessInstance, ProcessInstance.id == TaskAttachment.instance_id)
+        .where(TaskAttachment.instance_id.in_(cases))
         .order_by(TaskAttachment.id)
     ).all()
     if not rows:
         return []
-    names = user_names({a.uploaded_by_id for a, _n in rows})
+    names = user_names({a.uploaded_by_id for a, _n, _k in rows})
     columns = [
         Column("file", _("File"), wide=True),
         Column("step", _("Step"), wide=True),
@@ -400,8 +418,11 @@ def attachments(case: Case) -> list[Block]:
         Column("size", _("Size, KB"), numeric=True),
     ]
     out_rows = []
-    for att, step in rows:
+    for att, task_name, key in rows:
         kb = round(att.size / 1024, 1)
+        step = task_name or ""
+        if att.instance_id != case.instance.id:  # a file of a case started under this one: which case
+            step = f"{key or ''}: {step}" if step else (key or "")
         out_rows.append(
             Row(
                 [

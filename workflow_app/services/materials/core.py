@@ -126,7 +126,7 @@ class Case:
     def href_of(self, att: TaskAttachment) -> str:
         if self.attachment_href is not None:
             return self.attachment_href(att)
-        return f"/instances/{self.instance.id}/attachments/{att.id}"
+        return f"/instances/{att.instance_id}/attachments/{att.id}"  # a child case's file: from that case
 
     @property
     def own_form_key(self) -> str | None:
