@@ -860,3 +860,27 @@ def test_whoever_presided_does_not_sign_as_the_secretarys_deputy(app, people, ch
     assert meeting.protocol is None or meeting.protocol.signed_by_secretary_id is None
     assert council.sign(a(people["secretary"]), meeting.id).status == "draft"
     assert council.sign(a(people["chair"]), meeting.id).status == "signed"
+
+
+def test_members_are_told_of_an_approved_meeting_with_its_link_and_of_its_cancellation(app, people, chains):
+    """Each member's notice of an approved agenda links to the meeting's page; cancelling an approved meeting
+    tells them too (they kept the date otherwise); a draft nobody was told of is cancelled quietly."""
+
+    q = start("council_test_quota", "КЦП-11")
+    sec = a(people["secretary"])
+    draft = council.create_meeting(sec, CC, "2026-12-10T10:00")
+    council.cancel_meeting(sec, draft.id)
+    meeting = council.create_meeting(sec, CC, "2026-12-11T10:00", "ул. Ленина, 6")
+    council.add_item(sec, meeting.id, open_task(q, "cc_decide").id)
+    council.approve_agenda(a(people["chair"]), meeting.id)
+    council.cancel_meeting(sec, meeting.id)
+    rows = db.session.execute(select(Notification).where(Notification.kind == "meeting")).scalars().all()
+    told = [r for r in rows if r.user_id == people["m1"].id]
+    assert [r.subject for r in told] == [
+        "Координационный совет: заседание 11.12.2026 10:00",
+        "Координационный совет: заседание 11.12.2026 10:00 отменено",
+    ]
+    assert {r.link for r in told} == {f"/council/meetings/{meeting.id}"}
+    assert "КЦП-11" in told[1].body and "отменено" in told[1].body
+    assert not any("10.12.2026" in r.subject for r in rows)  # the draft's cancellation told nobody
+    assert_mails_readable({"meeting"})

@@ -439,6 +439,8 @@ def cancel_meeting(actor: Actor, meeting_id: int) -> Meeting:
         _require_open(meeting)
         if meeting.protocol is not None:
             _unsign_draft(uow, meeting)
+        if meeting.status == "approved":  # the members were told of it
+            _notify_members(uow, meeting, cancelled=True)
         meeting.status = "cancelled"
         uow.record(
             "council_meeting_cancelled",
@@ -475,20 +477,33 @@ def approve_agenda(actor: Actor, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _notify_members(uow, meeting: Meeting) -> None:
-    """Approved agendas show on the members' "upcoming meetings" page; each member also gets a notice
-    (in-app and e-mail, through the outbox)."""
+def _notify_members(uow, meeting: Meeting, cancelled: bool = False) -> None:
+    """Approved agendas show on the members' "upcoming meetings" page; each member also gets a notice (in-app and
+    e-mail, through the outbox) with a link to the meeting's page, and another if the meeting is cancelled."""
     when = local(meeting.starts_at).strftime("%d.%m.%Y %H:%M")
     agenda = "\n".join(f"{i.position}. {i.title}" for i in meeting.items)
+    if cancelled:
+        subject = f"{meeting.body.short_name}: заседание {when} отменено"
+        text = (
+            f"заседание {when} (время томское) отменено. Коллегиальный орган: «{meeting.body.name}».\n\n"
+            f"Вопросы его повестки будут рассмотрены на другом заседании:\n{agenda}\n"
+        )
+    else:
+        subject = f"{meeting.body.short_name}: заседание {when}"
+        text = (
+            f"{when} (время томское) состоится заседание. Коллегиальный орган: «{meeting.body.name}». "
+            f"Место: {meeting.place or '—'}.\n\nПовестка:\n{agenda}\n\n"
+            "Материалы по каждому вопросу — на странице заседания.\n"
+        )
     for m in memberships_on(meeting.body, meeting_day(meeting)):
         if m.user.active:
             notifications.queue(
                 uow,
                 [m.user],
                 "meeting",
-                f"{meeting.body.short_name}: заседание {when}",
-                f"{m.user.display_name},\n\nзаседание «{meeting.body.name}» состоится {when} (Томск)"
-                f", место: {meeting.place or '—'}.\n\nПовестка:\n{agenda}\n",
+                subject,
+                f"{m.user.display_name},\n\n{text}",
+                link=f"/council/meetings/{meeting.id}",
             )
 
 
