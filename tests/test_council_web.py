@@ -462,3 +462,39 @@ def test_the_evidence_of_requests_started_under_a_case_reaches_the_council_and_o
     page = secretary.get(f"/tasks/{item.task_id}").get_data(as_text=True)
     assert "Заявка ТПТ" not in page and "письмо работодателя.pdf" not in page
     assert "письмо работодателя.pdf" in secretary.get(murl).get_data(as_text=True)  # the meeting's materials
+
+
+def test_the_api_gives_a_member_the_materials_of_a_question_and_their_files(app, people, chains):
+    """The REST API answers what the meeting's page shows: a question's tables with labels, its files (also a
+    request's under the case) and each table as XLSX, through the meeting, for its members only."""
+    line = {"college": "ТПТ", "programme_code": "15.01.05", "programme_name": "Сварщик", "current_kcp": 25}
+    q = start("council_test_quota", "КЦП-2027", year=2027, kcp_requests={"requests": [], "lines": [line]})
+    letter = b"%PDF-1.4 letter"
+    att = TaskAttachment(
+        instance_id=q.id,
+        uploaded_by_id=people["sector"].id,
+        file_name="письмо.pdf",
+        content_type="application/pdf",
+        size=len(letter),
+        sha256="0" * 64,
+        content=letter,
+    )
+    db.session.add(att)
+    db.session.commit()
+    meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
+    base = f"/api/v1/council/meetings/{meeting.id}/items/{item.id}"
+    client = app.test_client()
+    member = token_for(people["m1"])
+    blocks = client.get(f"{base}/materials", headers=member).get_json()
+    table = next(b for b in blocks if b["key"] == "kcp-consolidated")
+    assert "Профессиональная образовательная организация (ПОО)" in [c["label"] for c in table["columns"]]
+    assert table["rows"][0]["cells"][0] == "ТПТ" and "Сварщик" in table["rows"][0]["cells"]
+    files = next(b for b in blocks if b["key"] == "attachments")
+    link = files["rows"][0]["links"][0]
+    assert link == f"{base}/attachments/{att.id}" and client.get(link, headers=member).data == letter
+    book = client.get(table["xlsx"], headers=member)
+    assert book.status_code == 200 and book.data[:2] == b"PK"
+    outsider = token_for(people["outsider"])
+    for url in (f"{base}/materials", table["xlsx"], link):
+        assert client.get(url, headers=outsider).status_code in (403, 404)
+    assert client.get(f"{base}/materials/no-such.xlsx", headers=member).status_code == 404

@@ -1,8 +1,14 @@
-"""Collegial bodies over REST: bodies, pending items, meetings, agenda, attendance, decisions, signing."""
+"""Collegial bodies over REST: bodies, pending items, meetings, agenda and its materials, attendance, decisions,
+signing."""
 
+import io
+
+from flask import send_file
 from flask_smorest import Blueprint
 
+from ..downloads import attachment_response
 from ..services import council
+from . import serialize
 from .core import current_actor
 from .schemas.council import (
     CouncilAttendanceIn,
@@ -13,6 +19,7 @@ from .schemas.council import (
     CouncilInstructionSchema,
     CouncilInstructionsQuery,
     CouncilItemIn,
+    CouncilMaterialSchema,
     CouncilMeetingIn,
     CouncilMeetingSchema,
     CouncilPendingSchema,
@@ -22,6 +29,7 @@ from .schemas.council import (
     CouncilQuorumSchema,
 )
 
+PREFIX = "/api/v1/council"  # where the question's files and tables download (the answer links them)
 blp = Blueprint(
     "council_api",
     __name__,
@@ -68,6 +76,30 @@ def create_meeting(args):
 @blp.response(200, CouncilMeetingSchema)
 def get_meeting(meeting_id):
     return council.meeting_view(council.get_meeting(current_actor(), meeting_id))
+
+
+@blp.route("/meetings/<int:meeting_id>/items/<int:item_id>/materials")
+@blp.response(200, CouncilMaterialSchema(many=True))
+def item_materials(meeting_id, item_id):
+    """What the body decides on in a question, for whoever may read the meeting (its members are no party to the
+    case): the case's tables with labels, the opinions so far, its files and those of the requests under it."""
+    base = f"{PREFIX}/meetings/{meeting_id}/items/{item_id}"
+    blocks = council.item_materials(current_actor(), meeting_id, item_id, files_at=f"{base}/attachments")
+    return [serialize.material(b, f"{base}/materials/{b.key}.xlsx") for b in blocks]
+
+
+@blp.route("/meetings/<int:meeting_id>/items/<int:item_id>/materials/<key>.xlsx")
+def item_material_xlsx(meeting_id, item_id, key):
+    """One table of a question's materials as XLSX."""
+    body, mimetype, name = council.item_material_xlsx(current_actor(), meeting_id, item_id, key)
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@blp.route("/meetings/<int:meeting_id>/items/<int:item_id>/attachments/<int:attachment_id>")
+def item_attachment(meeting_id, item_id, attachment_id):
+    """A file among a question's materials (the case's, a request's under it, or one added to a body's own
+    question)."""
+    return attachment_response(council.item_attachment(current_actor(), meeting_id, item_id, attachment_id))
 
 
 @blp.route("/meetings/<int:meeting_id>/items", methods=["POST"])

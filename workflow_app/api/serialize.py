@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, inspect, select
 from ..engine import clock
 from ..extensions import db
 from ..models import User
+from ..services.materials import Block
 from ..services.process_models import catalogue
 
 _users = User.__table__.c
@@ -132,3 +133,24 @@ def paginate_headers(page, per_page, total, exact, has_more, base_url) -> dict:
         args.update(page=page + 1, per_page=per_page)
         headers["Link"] = f'<{base_url}?{urlencode(args)}>; rel="next"'
     return headers
+
+
+def material(block: Block, xlsx: str) -> dict:
+    """One table of case materials (services/materials ``Block``) as the API gives it: labels and shown values."""
+    return {
+        "key": block.key,
+        "title": block.title,
+        "note": block.note,
+        "columns": [{"key": c.key, "label": c.label, "numeric": c.numeric} for c in block.columns],
+        "rows": [
+            {
+                "cells": [c.text for c in r.cells],
+                "links": [c.href for c in r.cells],
+                "mark": r.mark,
+                "mark_label": r.mark_label,
+            }
+            for r in block.rows
+        ],
+        "totals": [c.text for c in block.totals] if block.totals else None,
+        "xlsx": xlsx,
+    }

@@ -180,3 +180,30 @@ class CouncilInstructionsQuery(LenientSchema):
 
 class CouncilDoneIn(LenientSchema):
     note = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class CouncilMaterialColumnSchema(Schema):
+    key = fields.String()
+    label = fields.String(metadata={"description": "the column's heading, as the page shows it"})
+    numeric = fields.Boolean()
+
+
+class CouncilMaterialRowSchema(Schema):
+    cells = fields.List(fields.String(), metadata={"description": "each column's value as the page shows it"})
+    links = fields.List(
+        fields.String(allow_none=True), metadata={"description": "per cell: where its file downloads, or null"}
+    )
+    mark = fields.String(allow_none=True, metadata={"description": "added, changed, removed or null"})
+    mark_label = fields.String()
+
+
+class CouncilMaterialSchema(Schema):
+    """One table of what the body decides on in a question (labelled, as the meeting's page shows it)."""
+
+    key = fields.String()
+    title = fields.String()
+    note = fields.String()
+    columns = fields.List(fields.Nested(CouncilMaterialColumnSchema))
+    rows = fields.List(fields.Nested(CouncilMaterialRowSchema))
+    totals = fields.List(fields.String(), allow_none=True)
+    xlsx = fields.String(metadata={"description": "the table as XLSX"})

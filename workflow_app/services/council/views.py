@@ -175,15 +175,20 @@ def instructions_page(actor: Actor, body_code: str, overdue_only: bool = False) 
     }
 
 
-def _item_blocks(actor: Actor, meeting: Meeting, item: AgendaItem) -> list[case_materials.Block]:
+def _item_blocks(
+    actor: Actor, meeting: Meeting, item: AgendaItem, files_at: str | None = None
+) -> list[case_materials.Block]:
     """What the body decides on in a question, as the case's page shows it (labelled tables, the opinions so
     far, the files), for whoever may read the meeting: its members are not parties to the case, so its files
     and tables are served through the meeting. Kept after the protocol is signed (the question's task is then
-    closed, the materials are what it was decided on)."""
+    closed, the materials are what it was decided on). ``files_at``: where the face serves the question's files
+    (the web page's route by default)."""
     instance = item.task.instance
 
+    prefix = files_at or f"/council/meetings/{meeting.id}/items/{item.id}/attachments"
+
     def href(att: TaskAttachment) -> str:
-        return f"/council/meetings/{meeting.id}/items/{item.id}/attachments/{att.id}"
+        return f"{prefix}/{att.id}"
 
     data = case_materials.case_data(instance)
     return case_materials.blocks_for(case_materials.Case(actor, instance, data, item.task, attachment_href=href))
@@ -201,6 +206,13 @@ def decision_form(actor: Actor, meeting_id: int, item_id: int) -> dict | None:
     """The part of a question's task form that is filled in with its decision (see ``agenda.decision_fields``)."""
     _meeting, item = _meeting_item(actor, meeting_id, item_id)
     return decision_fields(item.task)
+
+
+def item_materials(actor: Actor, meeting_id: int, item_id: int, files_at: str) -> list[case_materials.Block]:
+    """The materials of a question on a meeting's agenda, for whoever may read the meeting (the API's view of
+    what the meeting's page shows); its files are linked under ``files_at``."""
+    meeting, item = _meeting_item(actor, meeting_id, item_id)
+    return _item_blocks(actor, meeting, item, files_at)
 
 
 def item_material_xlsx(actor: Actor, meeting_id: int, item_id: int, key: str) -> tuple[bytes, str, str]:
