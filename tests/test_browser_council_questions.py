@@ -63,6 +63,8 @@ def test_a_free_question_is_decided_and_signed_and_its_instruction_is_executed(l
     with page.expect_download() as info:
         link.click()
     assert info.value.path().read_bytes() == PLAN
+    page.locator(f"#item-{item_id}").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENS / "council-meeting-member.png"))
     log_out(page)
 
     # the secretary records attendance and the decision with an instruction, and signs

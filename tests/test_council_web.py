@@ -306,6 +306,7 @@ def test_a_free_questions_files_are_stored_with_it_and_the_members_download_them
 
     member = logged_in(app, "cc_member_1")
     html = member.get(murl).get_data(as_text=True)
+    assert "Докладчик:</strong> Фёдорова Н. О." in html and "Перечень актов" in html  # what the members read
     links = re.findall(rf'href="({murl}/items/{item.id}/attachments/(\d+))">([^<]+)</a>', html)
     assert [name for _url, _id, name in links] == ["перечень.pdf", "справка.docx"]
     r = member.get(links[0][0])

@@ -9,6 +9,7 @@ from .. import materials as case_materials
 from ..errors import NotFound
 from ..people.actors import Actor
 from .agenda import (
+    QUESTION_PROCESS,
     _pending_query,
     decision_fields,
     decision_options,
@@ -133,6 +134,7 @@ def meeting_page(actor: Actor, meeting_id: int) -> dict:
                 "item": item,
                 "materials": materials(item.task, item.draft_decision) if item.task.status == "open" else None,
                 "blocks": _item_blocks(actor, meeting, item),
+                "question": _own_question(item),
                 "decision_form": decision_fields(item.task) if item.task.status == "open" else None,
                 "outcome_label": labels.get(item.decision.outcome, item.decision.outcome) if item.decision else None,
                 "stale": item.task.status != "open" or item.instance.lock_version != item.seen_lock_version,
@@ -192,6 +194,15 @@ def _item_blocks(
 
     data = case_materials.case_data(instance)
     return case_materials.blocks_for(case_materials.Case(actor, instance, data, item.task, attachment_href=href))
+
+
+def _own_question(item: AgendaItem) -> dict | None:
+    """A question of the body's own (no case's task): its rapporteur and the materials' text (for «Об исполнении
+    поручений», the instructions not yet done with their status), which its members read before voting."""
+    if item.task.process_id != QUESTION_PROCESS:
+        return None
+    data = case_materials.case_data(item.task.instance)
+    return {"rapporteur": data.get("rapporteur") or "", "materials": data.get("materials") or ""}
 
 
 def _meeting_item(actor: Actor, meeting_id: int, item_id: int) -> tuple[Meeting, AgendaItem]:
