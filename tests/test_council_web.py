@@ -359,6 +359,7 @@ def test_members_read_what_they_decide_on_the_meeting_page_also_after_the_protoc
         )  # labels, not codes
         assert "proposed_kcp" not in html
         assert xlsx in html and file_url in html and "письмо работодателя.pdf" in html
+        assert re.search(r'data-label="Размер, КБ">\s*0,1\s*<', html)  # 26 bytes: not «0»
         book = member.get(xlsx)
         assert book.status_code == 200 and book.data[:2] == b"PK"
         assert member.get(file_url).data == letter

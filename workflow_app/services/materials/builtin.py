@@ -419,7 +419,7 @@ def attachments(case: Case) -> list[Block]:
     ]
     out_rows = []
     for att, task_name, key in rows:
-        kb = round(att.size / 1024, 1)
+        kb = max(round(att.size / 1024, 1), 0.1 if att.size else 0)  # a small file is not «0 KB»
         step = task_name or ""
         if att.instance_id != case.instance.id:  # a file of a case started under this one: which case
             step = f"{key or ''}: {step}" if step else (key or "")
