@@ -85,8 +85,8 @@ def older_checkout(commit: str):
     """``commit``'s code in a temporary git worktree with a virtualenv of its own (its dependencies and their
     pins may differ from this checkout's), for a paired run (``--compare-with``); removed afterwards."""
     tree = Path(tempfile.mkdtemp(prefix="soglasie-old-")) / "tree"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True)
     try:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True)
         subprocess.run(["make", "-C", str(tree), "install"], check=True, capture_output=True)
         yield tree
     finally:

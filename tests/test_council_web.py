@@ -380,9 +380,27 @@ def test_members_read_what_they_decide_on_the_meeting_page_also_after_the_protoc
     sign_both(people, meeting)  # the clock stands at 01.12.2026 10:00 in Tomsk, the day after the meeting
     assert db.session.get(HumanTask, item.task_id).status == "completed"
     member = logged_in(app, "cc_member_1")
-    member_reads(member)  # what it was decided on stays with the question
     html = member.get(f"{murl}/protocol").get_data(as_text=True)
     assert html.count("01.12.2026") >= 2 and "2026-12-01" not in html  # both signatures' dates, ДД.ММ.ГГГГ
+
+    # what it was decided on stays with the question, and only that: the case moves on after the protocol
+    clock.set_clock(datetime(2026, 12, 20, 3, 0, tzinfo=UTC))
+    later = TaskAttachment(
+        instance_id=q.id,
+        uploaded_by_id=people["sector"].id,
+        file_name="отчёт о мониторинге.pdf",
+        content_type="application/pdf",
+        size=9,
+        sha256="1" * 64,
+        content=b"%PDF-late",
+    )
+    db.session.add(later)
+    db.session.commit()
+    html = logged_in(app, "cc_member_1").get(murl).get_data(as_text=True)
+    assert file_url in html and "письмо работодателя.pdf" in html and member.get(file_url).data == letter
+    assert "отчёт о мониторинге.pdf" not in html
+    assert member.get(f"{murl}/items/{item.id}/attachments/{later.id}").status_code == 404
+    assert "Сварщик (ручной" not in html and member.get(xlsx).status_code == 404  # the case's data moved on
 
 
 def test_the_pending_list_dates_read_as_officials_write_them(app, people, chains):
@@ -408,6 +426,7 @@ def test_the_secretary_fills_in_the_rest_of_the_decision_form_on_the_meeting_pag
     html = secretary.get(murl).get_data(as_text=True)
     assert "Дата начала применения" in html and 'name="effective_date"' in html
     assert 'name="protocol_ref"' not in html and 'name="comment"' not in html
+    assert 'name="year"' not in html  # a read-only field is the case's, not the decision's
     decision = {"outcome": "approve", "votes_for": "3", "text": "Утвердить перечень"}
     post(secretary, f"{murl}/items/{item.id}/decision", decision, page=murl)
     db.session.expire_all()
@@ -464,6 +483,22 @@ def test_the_evidence_of_requests_started_under_a_case_reaches_the_council_and_o
     page = secretary.get(f"/tasks/{item.task_id}").get_data(as_text=True)
     assert "Заявка ТПТ" not in page and "письмо работодателя.pdf" not in page
     assert "письмо работодателя.pdf" in secretary.get(murl).get_data(as_text=True)  # the meeting's materials
+    auditor = logged_in(app, "auditor_1")  # reads every case: the campaign task's materials list the file
+    page = auditor.get(f"/tasks/{item.task_id}").get_data(as_text=True)
+    assert f"/instances/{request.id}/attachments/{att.id}" in page and "КЦП-2027/ТПТ" in page
+    unrelated = start("council_test_list", "ПЕРЕЧЕНЬ-2027")
+    other = TaskAttachment(
+        instance_id=unrelated.id,
+        uploaded_by_id=people["sector"].id,
+        file_name="чужое.pdf",
+        content_type="application/pdf",
+        size=5,
+        sha256="2" * 64,
+        content=b"other",
+    )
+    db.session.add(other)
+    db.session.commit()
+    assert member.get(f"{murl}/items/{item.id}/attachments/{other.id}").status_code == 404  # not this question's
 
 
 def test_the_api_gives_a_member_the_materials_of_a_question_and_their_files(app, people, chains):

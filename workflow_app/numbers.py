@@ -14,7 +14,7 @@ def whole_number(value, *, signed: bool = False) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        value = str(value)  # the same bounds for a number sent as a number
     if not isinstance(value, str):
         return None
     text = value.strip()

@@ -103,7 +103,11 @@ def decision_fields(task: HumanTask) -> dict | None:
     the date a list takes effect...), as a form of its own; None when the form has nothing more. The whole
     form still validates the decision (``decisions.record_decision``)."""
     schema = task.instance.model.forms.get(task.form_key) if task.form_key else None
-    props = {k: v for k, v in ((schema or {}).get("properties") or {}).items() if k not in _ON_THE_MEETING_FORM}
+    props = {
+        k: v
+        for k, v in ((schema or {}).get("properties") or {}).items()
+        if k not in _ON_THE_MEETING_FORM and not form_schemas.server_owned(v)  # read-only, computed: the server's
+    }
     if not props:
         return None
     return localize_schema({"type": "object", "properties": props})
@@ -484,9 +488,9 @@ def _notify_members(uow, meeting: Meeting, cancelled: bool = False) -> None:
     agenda = "\n".join(f"{i.position}. {i.title}" for i in meeting.items)
     if cancelled:
         subject = f"{meeting.body.short_name}: заседание {when} отменено"
-        text = (
-            f"заседание {when} (время томское) отменено. Коллегиальный орган: «{meeting.body.name}».\n\n"
-            f"Вопросы его повестки будут рассмотрены на другом заседании:\n{agenda}\n"
+        pending = "\n".join(f"{i.position}. {i.title}" for i in meeting.items if i.status in ACTIVE_ITEM)
+        text = f"Заседание {when} (время томское) отменено. Коллегиальный орган: «{meeting.body.name}».\n\n" + (
+            f"Вопросы его повестки будут рассмотрены на другом заседании:\n{pending}\n" if pending else ""
         )
     else:
         subject = f"{meeting.body.short_name}: заседание {when}"

@@ -1,5 +1,7 @@
 """Read models of the council pages: one call per page."""
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from ...engine import clock
@@ -181,19 +183,37 @@ def _item_blocks(
     actor: Actor, meeting: Meeting, item: AgendaItem, files_at: str | None = None
 ) -> list[case_materials.Block]:
     """What the body decides on in a question, as the case's page shows it (labelled tables, the opinions so
-    far, the files), for whoever may read the meeting: its members are not parties to the case, so its files
-    and tables are served through the meeting. Kept after the protocol is signed (the question's task is then
-    closed, the materials are what it was decided on). ``files_at``: where the face serves the question's files
+    far, the files, those of the requests started under the case too), for whoever may read the meeting: its
+    members are not parties to the case, so its files and tables are served through the meeting. Once the
+    protocol is signed, what it was decided on: the files from before the signature (the case's data moves on
+    after it, so its tables are no longer shown here). ``files_at``: where the face serves the question's files
     (the web page's route by default)."""
     instance = item.task.instance
-
+    until = _decided_at(meeting, item)
     prefix = files_at or f"/council/meetings/{meeting.id}/items/{item.id}/attachments"
 
     def href(att: TaskAttachment) -> str:
         return f"{prefix}/{att.id}"
 
-    data = case_materials.case_data(instance)
-    return case_materials.blocks_for(case_materials.Case(actor, instance, data, item.task, attachment_href=href))
+    case = case_materials.Case(
+        actor,
+        instance,
+        case_materials.case_data(instance),
+        item.task,
+        attachment_href=href,
+        all_children=True,
+        files_until=until,
+    )
+    blocks = case_materials.blocks_for(case)
+    return blocks if until is None else [b for b in blocks if b.key == "attachments"]
+
+
+def _decided_at(meeting: Meeting, item: AgendaItem) -> datetime | None:
+    """When the signed protocol closed the question (None while it is open)."""
+    protocol = meeting.protocol
+    if item.status == "closed" and protocol is not None and protocol.signed_at is not None:
+        return protocol.signed_at
+    return None
 
 
 def _own_question(item: AgendaItem) -> dict | None:
@@ -236,10 +256,12 @@ def item_attachment(actor: Actor, meeting_id: int, item_id: int, attachment_id: 
     """A file among the materials of a question on a meeting's agenda (a case's attachment, a request's started
     under it, or one the secretary added to a question of the body's own), for whoever may read the meeting: its
     members, their substitutes, the secretary, the chair, auditors. NotFound for a file of another question."""
-    _meeting, item = _meeting_item(actor, meeting_id, item_id)
+    meeting, item = _meeting_item(actor, meeting_id, item_id)
     att = db.session.get(TaskAttachment, attachment_id)
     owner = db.session.get(ProcessInstance, att.instance_id) if att is not None else None
-    case_id = item.task.instance_id
+    case_id, until = item.task.instance_id, _decided_at(meeting, item)
     if att is None or owner is None or not (owner.id == case_id or owner.parent_id == case_id):
         raise NotFound("attachment not found")  # a file of the question's case or of a case started under it
+    if until is not None and (att.created_at > until or owner.created_at > until):
+        raise NotFound("attachment not found")  # added after the protocol: not what the body decided on
     return att

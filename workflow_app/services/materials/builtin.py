@@ -6,7 +6,7 @@ Labels come from the forms (the deployed models' snapshots), so the chains' text
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from ...extensions import db
 from ...i18n import content_text
@@ -384,11 +384,12 @@ def opinions(case: Case) -> list[Block]:
 
 def _child_cases(case: Case) -> list[int]:
     """The cases started under this one (a campaign's requests) whose files belong to its materials: all of them
-    where the page serves the files itself (a council meeting: its members decide on the whole campaign), else
-    those the reader takes part in."""
+    for a council's members (``case.all_children``), else those the reader takes part in."""
     query = select(ProcessInstance.id).where(ProcessInstance.parent_id == case.instance.id)
+    if case.files_until is not None:
+        query = query.where(ProcessInstance.created_at <= case.files_until)
     params: dict = {}
-    rule = None if case.attachment_href is not None else visible_instances_clause(case.actor)
+    rule = None if case.all_children else visible_instances_clause(case.actor)
     if rule is not None:
         clause, params = rule
         query = query.where(clause)
@@ -405,6 +406,7 @@ def attachments(case: Case) -> list[Block]:
         .outerjoin(HumanTask, HumanTask.id == TaskAttachment.task_id)
         .join(ProcessInstance, ProcessInstance.id == TaskAttachment.instance_id)
         .where(TaskAttachment.instance_id.in_(cases))
+        .where(TaskAttachment.created_at <= case.files_until if case.files_until is not None else true())
         .order_by(TaskAttachment.id)
     ).all()
     if not rows:

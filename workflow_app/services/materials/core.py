@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
 
@@ -122,6 +123,10 @@ class Case:
     # where the page showing the blocks serves a case file: the case's own route by default; a council meeting
     # serves its questions' files itself (its members read them without being parties to the case)
     attachment_href: Callable[[TaskAttachment], str] | None = None
+    # the files of every case started under this one, not only those the reader takes part in (a council's
+    # members decide on the whole campaign)
+    all_children: bool = False
+    files_until: datetime | None = None  # only files (and child cases) from before then: what was decided on
 
     def href_of(self, att: TaskAttachment) -> str:
         if self.attachment_href is not None:

@@ -84,9 +84,9 @@ def _cell_value(prop: dict, value):
     if isinstance(value, date):
         return value.isoformat()
     if prop.get("format") == "date" and isinstance(value, str):
-        parts = value.split(".")
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            return f"{parts[2]}-{int(parts[1]):02d}-{int(parts[0]):02d}"
+        day, month, year = ([whole_number(p) for p in value.split(".")] + [None, None, None])[:3]
+        if value.count(".") == 2 and day is not None and month is not None and year is not None:
+            return f"{year}-{month:02d}-{day:02d}"  # a wrong date is then refused by the form's check
         return value
     if kind == "integer":
         if isinstance(value, float) and value.is_integer():
