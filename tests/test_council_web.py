@@ -1,6 +1,7 @@
 """The council pages: the secretary builds and records through HTML forms, the chair approves and signs,
 members read, the protocol prints, public protocols show without login (issue 5)."""
 
+import hashlib
 import re
 from datetime import UTC, date, datetime
 
@@ -316,6 +317,22 @@ def test_a_free_questions_files_are_stored_with_it_and_the_members_download_them
     assert member.get(f"{murl}/items/{item.id}/attachments/999999").status_code == 404
 
 
+def attach(instance, name, content, by):
+    """A PDF file on a case, as a step's upload leaves it."""
+    att = TaskAttachment(
+        instance_id=instance.id,
+        uploaded_by_id=by.id,
+        file_name=name,
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
+    db.session.add(att)
+    db.session.commit()
+    return att
+
+
 def test_members_read_what_they_decide_on_the_meeting_page_also_after_the_protocol(app, people, chains):
     """Deciders see what they decide: a member, who is no party to the case, reads the question's labelled tables
     and files on the meeting's page and downloads them through the meeting (the case's own routes stay closed to
@@ -335,17 +352,7 @@ def test_members_read_what_they_decide_on_the_meeting_page_also_after_the_protoc
         kcp_requests={"requests": [{"business_key": "КЦП-2027/ТПТ-1", "college": "ТПТ"}], "lines": [line]},
     )
     letter = b"%PDF-1.4 employer's letter"
-    att = TaskAttachment(
-        instance_id=q.id,
-        uploaded_by_id=people["sector"].id,
-        file_name="письмо работодателя.pdf",
-        content_type="application/pdf",
-        size=len(letter),
-        sha256="0" * 64,
-        content=letter,
-    )
-    db.session.add(att)
-    db.session.commit()
+    att = attach(q, "письмо работодателя.pdf", letter, people["sector"])
     meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
     murl = f"/council/meetings/{meeting.id}"
     xlsx = f"{murl}/items/{item.id}/materials/kcp-consolidated.xlsx"
@@ -385,17 +392,7 @@ def test_members_read_what_they_decide_on_the_meeting_page_also_after_the_protoc
 
     # what it was decided on stays with the question, and only that: the case moves on after the protocol
     clock.set_clock(datetime(2026, 12, 20, 3, 0, tzinfo=UTC))
-    later = TaskAttachment(
-        instance_id=q.id,
-        uploaded_by_id=people["sector"].id,
-        file_name="отчёт о мониторинге.pdf",
-        content_type="application/pdf",
-        size=9,
-        sha256="1" * 64,
-        content=b"%PDF-late",
-    )
-    db.session.add(later)
-    db.session.commit()
+    later = attach(q, "отчёт о мониторинге.pdf", b"%PDF-late", people["sector"])
     html = logged_in(app, "cc_member_1").get(murl).get_data(as_text=True)
     assert file_url in html and "письмо работодателя.pdf" in html and member.get(file_url).data == letter
     assert "отчёт о мониторинге.pdf" not in html
@@ -459,17 +456,7 @@ def test_the_evidence_of_requests_started_under_a_case_reaches_the_council_and_o
         )
         uow.commit()
     letter = b"%PDF-1.4 the employer's letter"
-    att = TaskAttachment(
-        instance_id=request.id,
-        uploaded_by_id=people["sector"].id,
-        file_name="письмо работодателя.pdf",
-        content_type="application/pdf",
-        size=len(letter),
-        sha256="0" * 64,
-        content=letter,
-    )
-    db.session.add(att)
-    db.session.commit()
+    att = attach(request, "письмо работодателя.pdf", letter, people["sector"])
     meeting, [item] = ready_meeting(people, [open_task(campaign, "cc_decide").id])
     murl = f"/council/meetings/{meeting.id}"
     member = logged_in(app, "cc_member_1")
@@ -487,17 +474,7 @@ def test_the_evidence_of_requests_started_under_a_case_reaches_the_council_and_o
     page = auditor.get(f"/tasks/{item.task_id}").get_data(as_text=True)
     assert f"/instances/{request.id}/attachments/{att.id}" in page and "КЦП-2027/ТПТ" in page
     unrelated = start("council_test_list", "ПЕРЕЧЕНЬ-2027")
-    other = TaskAttachment(
-        instance_id=unrelated.id,
-        uploaded_by_id=people["sector"].id,
-        file_name="чужое.pdf",
-        content_type="application/pdf",
-        size=5,
-        sha256="2" * 64,
-        content=b"other",
-    )
-    db.session.add(other)
-    db.session.commit()
+    other = attach(unrelated, "чужое.pdf", b"other", people["sector"])
     assert member.get(f"{murl}/items/{item.id}/attachments/{other.id}").status_code == 404  # not this question's
 
 
@@ -507,17 +484,7 @@ def test_the_api_gives_a_member_the_materials_of_a_question_and_their_files(app,
     line = {"college": "ТПТ", "programme_code": "15.01.05", "programme_name": "Сварщик", "current_kcp": 25}
     q = start("council_test_quota", "КЦП-2027", year=2027, kcp_requests={"requests": [], "lines": [line]})
     letter = b"%PDF-1.4 letter"
-    att = TaskAttachment(
-        instance_id=q.id,
-        uploaded_by_id=people["sector"].id,
-        file_name="письмо.pdf",
-        content_type="application/pdf",
-        size=len(letter),
-        sha256="0" * 64,
-        content=letter,
-    )
-    db.session.add(att)
-    db.session.commit()
+    att = attach(q, "письмо.pdf", letter, people["sector"])
     meeting, [item] = ready_meeting(people, [open_task(q, "cc_decide").id])
     base = f"/api/v1/council/meetings/{meeting.id}/items/{item.id}"
     client = app.test_client()
