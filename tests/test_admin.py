@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import _make_app
 from factories import example_people, login_session, org, user
+from flask import g
 
 from workflow_app.engine import clock
 from workflow_app.extensions import db
@@ -615,6 +616,17 @@ def test_seats_on_a_body_and_its_settings(client, people, body):
     assert ev.payload["before"]["quorum_share"] == 0.5 and ev.payload["after"]["quorum_share"] == 0.75
     assert Api(client, "dpo_head").get("/admin/bodies").status_code == 403
     assert db.session.query(BodyMembership).count() == 6
+    # an act renames the body: its name and short name, with the trail's before and after
+    official = "Координационный совет по кадровому обеспечению экономики Томской области"
+    renamed = f"{official} (в редакции распоряжения от 01.02.2027)"
+    r = admin.patch("/admin/bodies/coordination_council/settings", {"name": f"  {renamed} ", "short_name": "КС"})
+    assert r.status_code == 200 and (r.get_json()["name"], r.get_json()["short_name"]) == (renamed, "КС")
+    for bad in ({"name": " "}, {"short_name": ""}, {"name": "x" * 301}):
+        answer = admin.patch("/admin/bodies/coordination_council/settings", bad)
+        assert answer.status_code == 422 and set(answer.get_json()["error"]["fields"]) == set(bad)
+    [ev] = [e for e in events("council_settings_changed") if "name" in e.payload["before"]]
+    assert ev.payload["before"]["name"] == official and ev.payload["after"]["name"] == renamed
+    assert db.session.get(CollegialBody, body.id).name == renamed
 
 
 # --- CLI ---------------------------------------------------------------------------------------------------
@@ -694,3 +706,25 @@ def test_admin_and_account_pages_render_in_russian_and_refuse_others(app, client
     for path in ("/admin/users", "/admin/users/new", "/admin/organisations", "/admin/deputies", "/admin/bodies"):
         assert other.get(path).status_code == 403, path
     assert other.get("/account/absence").status_code == 200
+
+
+def test_an_administrator_renames_a_body_on_its_page(client, people, body):
+    """The body's page has its name and short name (an act renames a body); a blank name is refused in Russian
+    and changes nothing."""
+
+    login_session(client, people["admin"])
+    g.pop("csrf_token", None)
+    page = client.get("/admin/bodies/coordination_council").get_data(as_text=True)
+    assert 'name="name"' in page and 'name="short_name"' in page and body.name in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": csrf, "quorum_share": "50", "protocols_public": "1", "short_name": "КС"}
+    refused = client.post("/admin/bodies/coordination_council/settings", data={**form, "name": "  "})
+    assert refused.status_code == 422 and "Текст длиной от 1 до 300 символов" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(CollegialBody, body.id).short_name == "Координационный совет"
+    new_name = "Координационный совет по кадровому обеспечению экономики Томской области"
+    saved = client.post("/admin/bodies/coordination_council/settings", data={**form, "name": new_name})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    renamed = db.session.get(CollegialBody, body.id)
+    assert (renamed.name, renamed.short_name) == (new_name, "КС")

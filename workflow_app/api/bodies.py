@@ -50,5 +50,5 @@ def end_seat(payload, body, seat_id):
 @blp.arguments(BodySettingsSchema)
 @blp.response(200, BodyAdminSchema)
 def update_settings(payload, body):
-    """Quorum share (over 0, at most 1) and whether signed protocols are public."""
+    """Quorum share (over 0, at most 1), whether signed protocols are public, the name and the short name."""
     return composition.body_view(composition.update_settings(current_actor(), body, **payload))

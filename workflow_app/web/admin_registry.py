@@ -155,7 +155,14 @@ def admin_body_settings(code):
     except ValueError:
         share = -1.0  # refused by the service with its message
     try:
-        composition.update_settings(actor(), code, share, request.form.get("protocols_public") == "1")
+        composition.update_settings(
+            actor(),
+            code,
+            share,
+            request.form.get("protocols_public") == "1",
+            name=request.form.get("name"),
+            short_name=request.form.get("short_name"),
+        )
     except ServiceError as exc:
         if exc.status in (401, 403, 404):
             raise

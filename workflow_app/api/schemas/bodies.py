@@ -39,3 +39,5 @@ class SeatEndSchema(Schema):
 class BodySettingsSchema(Schema):
     quorum_share = fields.Float(allow_none=True)
     protocols_public = fields.Boolean(allow_none=True)
+    name = fields.String(allow_none=True, metadata={"description": "the body's name as its act gives it"})
+    short_name = fields.String(allow_none=True)

@@ -221,11 +221,20 @@ def end_seat(actor: Actor, seat_id: int, valid_to=None, body_code: str | None = 
     return m
 
 
-def update_settings(actor: Actor, body_code: str, quorum_share=None, protocols_public=None) -> CollegialBody:
-    """The body's settings: ``quorum_share`` (a share of the voting members, over 0 and at most 1) and
-    ``protocols_public`` (its signed protocols are published)."""
+def update_settings(
+    actor: Actor, body_code: str, quorum_share=None, protocols_public=None, name=None, short_name=None
+) -> CollegialBody:
+    """The body's settings: ``quorum_share`` (a share of the voting members, over 0 and at most 1),
+    ``protocols_public`` (its signed protocols are published), and its ``name`` and ``short_name`` as its act
+    gives them (an act renames a body; protocols signed before keep their fixed files)."""
     _require_admin(actor)
     errors: dict = {}
+    for key, value, limit, problem in (
+        ("name", name, 300, "a text of 1 to 300 characters"),
+        ("short_name", short_name, 100, "a text of 1 to 100 characters"),
+    ):
+        if value is not None and (not isinstance(value, str) or not value.strip() or len(value.strip()) > limit):
+            errors[key] = problem
     bad_share = (
         isinstance(quorum_share, bool) or not isinstance(quorum_share, (int, float)) or not 0 < quorum_share <= 1
     )
@@ -237,14 +246,18 @@ def update_settings(actor: Actor, body_code: str, quorum_share=None, protocols_p
         raise Invalid("the settings cannot be changed", fields=errors)
     with UnitOfWork(actor) as uow:
         body = _body(body_code)
-        before = {"quorum_share": body.quorum_share, "protocols_public": body.protocols_public}
+        before = _settings_of(body)
+        if name is not None:
+            body.name = " ".join(name.split())
+        if short_name is not None:
+            body.short_name = " ".join(short_name.split())
         settings = dict(body.settings or {})
         if quorum_share is not None:
             settings["quorum_share"] = round(float(quorum_share), 4)
         if protocols_public is not None:
             settings["protocols_public"] = protocols_public
         body.settings = settings
-        after = {"quorum_share": body.quorum_share, "protocols_public": body.protocols_public}
+        after = _settings_of(body)
         changed = sorted(k for k in after if after[k] != before[k])
         if changed:
             uow.record(
@@ -257,6 +270,15 @@ def update_settings(actor: Actor, body_code: str, quorum_share=None, protocols_p
             )
         uow.commit()
     return body
+
+
+def _settings_of(body: CollegialBody) -> dict:
+    return {
+        "name": body.name,
+        "short_name": body.short_name,
+        "quorum_share": body.quorum_share,
+        "protocols_public": body.protocols_public,
+    }
 
 
 __all__ = [
