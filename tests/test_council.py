@@ -5,6 +5,7 @@ secretary's lane: ``council_test_quota`` (approve / approve with changes / retur
 ``council_test_list`` (agree / disagree, with a parallel branch so the case can change while it waits).
 """
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -884,3 +885,30 @@ def test_members_are_told_of_an_approved_meeting_with_its_link_and_of_its_cancel
     assert "КЦП-11" in told[1].body and "отменено" in told[1].body
     assert not any("10.12.2026" in r.subject for r in rows)  # the draft's cancellation told nobody
     assert_mails_readable({"meeting"})
+
+
+def test_the_secretary_words_a_question_as_the_protocol_states_it(app, people, chains):
+    """The agenda names a case's question as the secretary words it (by default the case's title and the task);
+    the wording follows the question to a later meeting and into the protocol."""
+    sec = a(people["secretary"])
+    q = start("council_test_quota", "КЦП-12")
+    first = council.create_meeting(sec, CC, "2026-12-10T10:00")
+    wording = "О рекомендации изменения контрольных цифр приёма на 2027 год"
+    item = council.add_item(sec, first.id, open_task(q, "cc_decide").id, None, f"  {wording} ")
+    assert item.title == wording
+    with pytest.raises(Invalid):
+        council.add_item(sec, first.id, open_task(q, "cc_decide").id, None, "x" * 501)
+    meeting = council.create_meeting(sec, CC, "2026-11-30T10:00", "ул. Ленина, 6")
+    council.postpone_item(sec, first.id, item.id, meeting.id)
+    db.session.expire_all()
+    [moved] = meeting.items
+    assert moved.title == wording
+    lst = start("council_test_list", "ПЕРЕЧЕНЬ-12")
+    default = council.add_item(sec, meeting.id, open_task(lst, "cc_review").id)
+    assert default.title.startswith("ПЕРЕЧЕНЬ-12") and default.title.endswith("Координационным советом")
+    council.approve_agenda(a(people["chair"]), meeting.id)
+    council.record_attendance(sec, meeting.id, [people[k].id for k in ("chair", "m1", "m2", "m3")])
+    decide(people, meeting, moved, "approve")
+    decide(people, meeting, default, "agree")
+    sign_both(people, meeting)
+    assert wording in json.dumps(council.protocol_view(meeting), ensure_ascii=False)

@@ -106,7 +106,7 @@ def item_attachment(meeting_id, item_id, attachment_id):
 @blp.arguments(CouncilItemIn())
 @blp.response(201, CouncilMeetingSchema)
 def add_item(args, meeting_id):
-    item = council.add_item(current_actor(), meeting_id, args["task_id"], args["draft_decision"])
+    item = council.add_item(current_actor(), meeting_id, args["task_id"], args["draft_decision"], args["title"])
     return council.meeting_view(item.meeting)
 
 

@@ -183,7 +183,13 @@ def _command(meeting_id, fn, success, anchor="", titles: dict | None = None):
 def add_item(meeting_id):
     return _command(
         meeting_id,
-        lambda: svc.add_item(actor(), meeting_id, _int("task_id"), request.form.get("draft_decision") or None),
+        lambda: svc.add_item(
+            actor(),
+            meeting_id,
+            _int("task_id"),
+            request.form.get("draft_decision") or None,
+            request.form.get("title") or None,
+        ),
         _("The item is on the agenda."),
         "#agenda",
     )

@@ -66,6 +66,12 @@ class CouncilMeetingSchema(Schema):
 class CouncilItemIn(LenientSchema):
     task_id = fields.Integer(required=True, strict=True)
     draft_decision = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20000))
+    title = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "the question as the protocol words it (default: the case's title and task)"},
+    )
 
 
 class CouncilSubstituteIn(LenientSchema):

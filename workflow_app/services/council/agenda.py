@@ -228,19 +228,26 @@ def create_meeting(actor: Actor, body_code: str, starts_at, place: str = "", for
     return meeting
 
 
-def add_item(actor: Actor, meeting_id: int, task_id, draft_decision: str | None = None) -> AgendaItem:
+def add_item(
+    actor: Actor, meeting_id: int, task_id, draft_decision: str | None = None, title: str | None = None
+) -> AgendaItem:
+    """Put a pending task on a draft agenda; ``title``: the question as the protocol words it (by default the
+    case's title and the task's name)."""
     if not isinstance(task_id, int) or isinstance(task_id, bool):
         raise Invalid("task_id must be a number", fields={"task_id": "required"})
+    wording = _text(title, "title", 500)
     with UnitOfWork(actor) as uow:
         meeting = _meeting(meeting_id)
         _require_secretary(actor, meeting.body)
         _require_open(meeting, "draft")
-        item = _put_on_agenda(uow, meeting, task_id, draft_decision)
+        item = _put_on_agenda(uow, meeting, task_id, draft_decision, wording or None)
         uow.commit()
     return item
 
 
-def _put_on_agenda(uow, meeting: Meeting, task_id: int, draft_decision: str | None) -> AgendaItem:
+def _put_on_agenda(
+    uow, meeting: Meeting, task_id: int, draft_decision: str | None, title: str | None = None
+) -> AgendaItem:
     task = db.session.get(HumanTask, task_id)
     if task is None or task.collegial_body != meeting.body.code:
         raise NotFound("no such item is waiting for this body")
@@ -261,13 +268,13 @@ def _put_on_agenda(uow, meeting: Meeting, task_id: int, draft_decision: str | No
         ).scalar()
         or 0
     ) + 1
-    title = task.title or task.instance.title
+    case_title = task.title or task.instance.title
     item = AgendaItem(
         meeting=meeting,
         position=position,
         task_id=task.id,
         instance_id=task.instance_id,
-        title=f"{title} — {task.name}"[:500] if title else task.name[:500],
+        title=title or (f"{case_title} — {task.name}"[:500] if case_title else task.name[:500]),
         draft_decision=(draft_decision or None),
         seen_lock_version=task.instance.lock_version,
         status="pending",

@@ -183,7 +183,7 @@ def postpone_item(actor: Actor, meeting_id: int, item_id: int, to_meeting_id: in
             _require_open(target, "draft")
             item.postponed_to_id = target.id
             uow.flush()
-            target_item = _put_on_agenda(uow, target, item.task_id, item.draft_decision)
+            target_item = _put_on_agenda(uow, target, item.task_id, item.draft_decision, item.title)
         _unsign_draft(uow, meeting)
         uow.record(
             "council_item_postponed",
