@@ -44,11 +44,7 @@ def errors_to_dict(errors: list[FieldError]) -> dict[str, str]:
 def _path_key(path: str) -> tuple:
     if not path:
         return ()
-    keys = []
-    for part in path.split("/"):
-        number = whole_number(part)
-        keys.append((0, number, "") if number is not None else (1, 0, part))
-    return tuple(keys)
+    return tuple((0, n, "") if (n := whole_number(p)) is not None else (1, 0, p) for p in path.split("/"))
 
 
 def _message(error: ValidationError, root: dict, parts: list, code: str) -> str:

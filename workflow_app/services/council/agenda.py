@@ -69,13 +69,15 @@ def _pending_query(body: CollegialBody):
     )
 
 
-def materials(task: HumanTask, draft_decision: str | None = None) -> dict:
-    """What the body decides on: the instance's data, its attachments, a draft decision, the options."""
+def materials(task: HumanTask, draft_decision: str | None = None, data: dict | None = None) -> dict:
+    """What the body decides on: the instance's data (``data``, when the caller has read it), its attachments, a
+    draft decision, the options."""
     instance = task.instance
-    try:
-        data = advance.instance_data(instance)
-    except Exception:  # noqa: BLE001  (a broken state must not hide the item from the secretary)
-        data = {}
+    if data is None:
+        try:
+            data = advance.instance_data(instance)
+        except Exception:  # noqa: BLE001  (a broken state must not hide the item from the secretary)
+            data = {}
     attachments = (
         db.session.execute(
             select(TaskAttachment).where(TaskAttachment.instance_id == instance.id).order_by(TaskAttachment.id)
@@ -492,12 +494,12 @@ def _notify_members(uow, meeting: Meeting, cancelled: bool = False) -> None:
     """Approved agendas show on the members' "upcoming meetings" page; each member also gets a notice (in-app and
     e-mail, through the outbox) with a link to the meeting's page, and another if the meeting is cancelled."""
     when = local(meeting.starts_at).strftime("%d.%m.%Y %H:%M")
-    agenda = "\n".join(f"{i.position}. {i.title}" for i in meeting.items)
+    # a cancelled meeting's questions still to decide go to another meeting; an approved agenda lists every one
+    agenda = "\n".join(f"{i.position}. {i.title}" for i in meeting.items if not cancelled or i.status in ACTIVE_ITEM)
     if cancelled:
         subject = f"{meeting.body.short_name}: заседание {when} отменено"
-        pending = "\n".join(f"{i.position}. {i.title}" for i in meeting.items if i.status in ACTIVE_ITEM)
         text = f"Заседание {when} (время томское) отменено. Коллегиальный орган: «{meeting.body.name}».\n\n" + (
-            f"Вопросы его повестки будут рассмотрены на другом заседании:\n{pending}\n" if pending else ""
+            f"Вопросы его повестки будут рассмотрены на другом заседании:\n{agenda}\n" if agenda else ""
         )
     else:
         subject = f"{meeting.body.short_name}: заседание {when}"

@@ -131,15 +131,18 @@ def meeting_page(actor: Actor, meeting_id: int) -> dict:
     items = []
     for item in meeting.items:
         labels = {o["value"]: o["label"] for o in decision_options(item.task)}
+        is_open = item.task.status == "open"
+        # the case's data, read once for the question's materials, tables and text (a closed one shows files only)
+        data = case_materials.case_data(item.instance) if is_open or _is_own_question(item) else {}
         items.append(
             {
                 "item": item,
-                "materials": materials(item.task, item.draft_decision) if item.task.status == "open" else None,
-                "blocks": _item_blocks(actor, meeting, item),
-                "question": _own_question(item),
-                "decision_form": decision_fields(item.task) if item.task.status == "open" else None,
+                "materials": materials(item.task, item.draft_decision, data) if is_open else None,
+                "blocks": _item_blocks(actor, meeting, item, data),
+                "question": _own_question(item, data),
+                "decision_form": decision_fields(item.task) if is_open else None,
                 "outcome_label": labels.get(item.decision.outcome, item.decision.outcome) if item.decision else None,
-                "stale": item.task.status != "open" or item.instance.lock_version != item.seen_lock_version,
+                "stale": not is_open or item.instance.lock_version != item.seen_lock_version,
             }
         )
     later = [m for m in list_meetings(actor, body.code) if m.id != meeting.id and m.status == "draft"]
@@ -180,14 +183,14 @@ def instructions_page(actor: Actor, body_code: str, overdue_only: bool = False) 
 
 
 def _item_blocks(
-    actor: Actor, meeting: Meeting, item: AgendaItem, files_at: str | None = None
+    actor: Actor, meeting: Meeting, item: AgendaItem, data: dict | None = None, files_at: str | None = None
 ) -> list[case_materials.Block]:
     """What the body decides on in a question, as the case's page shows it (labelled tables, the opinions so
     far, the files, those of the requests started under the case too), for whoever may read the meeting: its
     members are not parties to the case, so its files and tables are served through the meeting. Once the
     protocol is signed, what it was decided on: the files from before the signature (the case's data moves on
-    after it, so its tables are no longer shown here). ``files_at``: where the face serves the question's files
-    (the web page's route by default)."""
+    after it, so its tables are no longer shown here). ``data``: the case's data when the caller has read it;
+    ``files_at``: where the face serves the question's files (the web page's route by default)."""
     instance = item.task.instance
     until = _decided_at(meeting, item)
     prefix = files_at or f"/council/meetings/{meeting.id}/items/{item.id}/attachments"
@@ -195,17 +198,14 @@ def _item_blocks(
     def href(att: TaskAttachment) -> str:
         return f"{prefix}/{att.id}"
 
-    case = case_materials.Case(
-        actor,
-        instance,
-        case_materials.case_data(instance),
-        item.task,
-        attachment_href=href,
-        all_children=True,
-        files_until=until,
-    )
-    blocks = case_materials.blocks_for(case)
-    return blocks if until is None else [b for b in blocks if b.key == "attachments"]
+    if until is not None:
+        case = case_materials.Case(
+            actor, instance, {}, item.task, attachment_href=href, all_children=True, files_until=until
+        )
+        return case_materials.builtin.attachments(case)
+    data = case_materials.case_data(instance) if data is None else data
+    case = case_materials.Case(actor, instance, data, item.task, attachment_href=href, all_children=True)
+    return case_materials.blocks_for(case)
 
 
 def _decided_at(meeting: Meeting, item: AgendaItem) -> datetime | None:
@@ -216,12 +216,15 @@ def _decided_at(meeting: Meeting, item: AgendaItem) -> datetime | None:
     return None
 
 
-def _own_question(item: AgendaItem) -> dict | None:
+def _is_own_question(item: AgendaItem) -> bool:
+    return item.task.process_id == QUESTION_PROCESS
+
+
+def _own_question(item: AgendaItem, data: dict) -> dict | None:
     """A question of the body's own (no case's task): its rapporteur and the materials' text (for «Об исполнении
     поручений», the instructions not yet done with their status), which its members read before voting."""
-    if item.task.process_id != QUESTION_PROCESS:
+    if not _is_own_question(item):
         return None
-    data = case_materials.case_data(item.task.instance)
     return {"rapporteur": data.get("rapporteur") or "", "materials": data.get("materials") or ""}
 
 
@@ -243,7 +246,7 @@ def item_materials(actor: Actor, meeting_id: int, item_id: int, files_at: str) -
     """The materials of a question on a meeting's agenda, for whoever may read the meeting (the API's view of
     what the meeting's page shows); its files are linked under ``files_at``."""
     meeting, item = _meeting_item(actor, meeting_id, item_id)
-    return _item_blocks(actor, meeting, item, files_at)
+    return _item_blocks(actor, meeting, item, files_at=files_at)
 
 
 def item_material_xlsx(actor: Actor, meeting_id: int, item_id: int, key: str) -> tuple[bytes, str, str]:

@@ -6,7 +6,7 @@ Labels come from the forms (the deployed models' snapshots), so the chains' text
 
 from __future__ import annotations
 
-from sqlalchemy import select, true
+from sqlalchemy import select
 
 from ...extensions import db
 from ...i18n import content_text
@@ -400,15 +400,16 @@ def _child_cases(case: Case) -> list[int]:
 def attachments(case: Case) -> list[Block]:
     """The files of every step of the case and of the cases started under it (a ПОО's evidence on its request
     reaches the campaign's consolidation and the councils)."""
-    cases = [case.instance.id, *_child_cases(case)]
-    rows = db.session.execute(
+    query = (
         select(TaskAttachment, HumanTask.name, ProcessInstance.business_key)
         .outerjoin(HumanTask, HumanTask.id == TaskAttachment.task_id)
         .join(ProcessInstance, ProcessInstance.id == TaskAttachment.instance_id)
-        .where(TaskAttachment.instance_id.in_(cases))
-        .where(TaskAttachment.created_at <= case.files_until if case.files_until is not None else true())
+        .where(TaskAttachment.instance_id.in_([case.instance.id, *_child_cases(case)]))
         .order_by(TaskAttachment.id)
-    ).all()
+    )
+    if case.files_until is not None:
+        query = query.where(TaskAttachment.created_at <= case.files_until)
+    rows = db.session.execute(query).all()
     if not rows:
         return []
     names = user_names({a.uploaded_by_id for a, _n, _k in rows})
